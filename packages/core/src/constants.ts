@@ -1,0 +1,22 @@
+/** Default bind address: loopback only, so nothing is exposed by accident. */
+export const DEFAULT_HOST = '127.0.0.1';
+/** Default port, the one the protocol walkthrough uses. */
+export const DEFAULT_PORT = 8000;
+/** Default path of the legacy HTTP+SSE stream (protocol 2024-11-05). */
+export const DEFAULT_SSE_PATH = '/sse';
+/** Default path where legacy SSE clients POST their messages. */
+export const DEFAULT_MESSAGES_PATH = '/messages';
+/** Default path of the Streamable HTTP transport. */
+export const DEFAULT_MCP_PATH = '/mcp';
+/** Default path of the health check. */
+export const DEFAULT_HEALTH_PATH = '/health';
+/** The newest protocol version both CLIs speak. */
+export const LATEST_PROTOCOL_VERSION = '2025-11-25';
+/** Every protocol version both CLIs accept, newest first. */
+export const SUPPORTED_PROTOCOL_VERSIONS: readonly string[] = [
+  '2025-11-25',
+  '2025-06-18',
+  '2025-03-26',
+  '2024-11-05',
+  '2024-10-07',
+];

@@ -1,0 +1,160 @@
+import type { z } from 'zod';
+
+import type { CallToolResult, ContentPart, ResourceContents } from './content.ts';
+import type { HandlerContext } from './context.ts';
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** A JSON Schema object, listed to clients verbatim. */
+export type JsonSchema = { type?: string; [key: string]: unknown };
+
+/** A tool's input: a zod shape (`{ name: z.string() }`) or a JSON Schema object. */
+export type ToolInput = z.ZodRawShape | JsonSchema;
+
+/** The arguments a handler receives for a given input declaration. */
+export type ToolArgs<I> = I extends z.ZodRawShape
+  ? z.infer<z.ZodObject<I>>
+  : Record<string, unknown>;
+
+/**
+ * What a tool handler may return: a string, one content part, a list of parts, a whole
+ * `CallToolResult`, or any other object, which is sent as `structuredContent`.
+ */
+export type ToolReturn = string | ContentPart | ContentPart[] | CallToolResult | object;
+
+/** Hints about a tool's behaviour (see the MCP spec's ToolAnnotations). */
+export interface ToolAnnotations {
+  title?: string;
+  readOnlyHint?: boolean;
+  destructiveHint?: boolean;
+  idempotentHint?: boolean;
+  openWorldHint?: boolean;
+}
+
+/** A tool, as a module exports it. */
+export interface ToolDefinition<I extends ToolInput = ToolInput> {
+  kind: 'tool';
+  name: string;
+  title?: string;
+  description: string;
+  input?: I;
+  output?: z.ZodRawShape | JsonSchema;
+  annotations?: ToolAnnotations;
+  // Method syntax keeps the parameter bivariant, so a typed tool is still a `Definition`.
+  handler(args: ToolArgs<I>, ctx: HandlerContext): MaybePromise<ToolReturn>;
+}
+
+/** Completes one argument: gets the typed prefix and the other arguments, returns suggestions. */
+export type ArgumentCompleter = (
+  value: string,
+  context: { arguments: Record<string, string> },
+) => MaybePromise<string[]>;
+
+/** What a resource read may return: text, bytes, or whole contents. */
+export type ResourceReturn = string | Uint8Array | ResourceContents | ResourceContents[];
+
+/** A resource at a fixed URI. Give `text`, `file` (relative to the module) or `read`. */
+export interface ResourceDefinition {
+  kind: 'resource';
+  uri: string;
+  name: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+  text?: string;
+  file?: string;
+  read?: (uri: URL, ctx: HandlerContext) => MaybePromise<ResourceReturn>;
+  /**
+   * Called when a client subscribes; call `notify()` whenever the resource changes. Return a
+   * function that stops watching; it runs when the last subscriber leaves.
+   */
+  subscribe?: (notify: () => void) => (() => void) | void;
+}
+
+/** A family of resources described by an RFC 6570 URI template such as `users://{id}`. */
+export interface ResourceTemplateDefinition {
+  kind: 'resourceTemplate';
+  uriTemplate: string;
+  name: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+  read: (
+    uri: URL,
+    variables: Record<string, string>,
+    ctx: HandlerContext,
+  ) => MaybePromise<ResourceReturn>;
+  /** Lists concrete resources of this template in `resources/list`. */
+  list?: () => MaybePromise<{ uri: string; name: string; description?: string; mimeType?: string }[]>;
+  /** Completers for the template's variables (`completion/complete`). */
+  complete?: Record<string, ArgumentCompleter>;
+}
+
+/** One argument of a prompt. */
+export interface PromptArgument {
+  name: string;
+  description?: string;
+  required?: boolean;
+}
+
+/** A message of a prompt. */
+export interface PromptMessage {
+  role: 'user' | 'assistant';
+  content: ContentPart;
+}
+
+/** What a prompt's `get` may return: a string (one user message), messages, or both with a description. */
+export type PromptReturn = string | PromptMessage[] | { description?: string; messages: PromptMessage[] };
+
+/** A prompt template. */
+export interface PromptDefinition {
+  kind: 'prompt';
+  name: string;
+  title?: string;
+  description: string;
+  arguments?: PromptArgument[];
+  get: (args: Record<string, string>, ctx: HandlerContext) => MaybePromise<PromptReturn>;
+  /** Completers for the prompt's arguments (`completion/complete`). */
+  complete?: Record<string, ArgumentCompleter>;
+}
+
+/** Anything a module may export for mcp-serve to serve. */
+export type Definition =
+  | ToolDefinition
+  | ResourceDefinition
+  | ResourceTemplateDefinition
+  | PromptDefinition;
+
+/**
+ * Declares a tool. With a zod shape as `input`, the handler's arguments are typed.
+ *
+ * @example
+ * export default defineTool({
+ *   name: 'greet',
+ *   description: 'Greets someone',
+ *   input: { name: z.string().default('world') },
+ *   handler: ({ name }) => `Hello Hello, ${name}!`,
+ * });
+ */
+export function defineTool<I extends ToolInput = Record<string, never>>(
+  tool: Omit<ToolDefinition<I>, 'kind'>,
+): ToolDefinition<I> {
+  return { kind: 'tool', ...tool };
+}
+
+/** Declares a resource at a fixed URI. */
+export function defineResource(resource: Omit<ResourceDefinition, 'kind'>): ResourceDefinition {
+  return { kind: 'resource', ...resource };
+}
+
+/** Declares a resource template. */
+export function defineResourceTemplate(
+  template: Omit<ResourceTemplateDefinition, 'kind'>,
+): ResourceTemplateDefinition {
+  return { kind: 'resourceTemplate', ...template };
+}
+
+/** Declares a prompt. */
+export function definePrompt(prompt: Omit<PromptDefinition, 'kind'>): PromptDefinition {
+  return { kind: 'prompt', ...prompt };
+}

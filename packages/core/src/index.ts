@@ -1,0 +1,60 @@
+export {
+  DEFAULT_HEALTH_PATH,
+  DEFAULT_HOST,
+  DEFAULT_MCP_PATH,
+  DEFAULT_MESSAGES_PATH,
+  DEFAULT_PORT,
+  DEFAULT_SSE_PATH,
+  LATEST_PROTOCOL_VERSION,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from './constants.ts';
+export type {
+  AudioContent,
+  CallToolResult,
+  ContentAnnotations,
+  ContentPart,
+  EmbeddedResource,
+  ImageContent,
+  ResourceContents,
+  ResourceLink,
+  TextContent,
+} from './content.ts';
+export { CONTENT_TYPES, isContentPart } from './content.ts';
+export type {
+  CreateMessageParams,
+  CreateMessageResult,
+  ElicitResult,
+  HandlerContext,
+  LogLevel,
+  SamplingMessage,
+} from './context.ts';
+export { LOG_LEVELS } from './context.ts';
+export type {
+  ArgumentCompleter,
+  Definition,
+  JsonSchema,
+  PromptArgument,
+  PromptDefinition,
+  PromptMessage,
+  PromptReturn,
+  ResourceDefinition,
+  ResourceReturn,
+  ResourceTemplateDefinition,
+  ToolAnnotations,
+  ToolArgs,
+  ToolDefinition,
+  ToolInput,
+  ToolReturn,
+} from './define.ts';
+export { definePrompt, defineResource, defineResourceTemplate, defineTool } from './define.ts';
+export type { ExitCodeValue } from './errors.ts';
+export {
+  ConfigError,
+  ConnectionError,
+  ExitCode,
+  InterruptedError,
+  McpCliError,
+  TimeoutError,
+  ToolError,
+  UsageError,
+} from './errors.ts';

@@ -1,0 +1,60 @@
+import type { Logger } from '../logger.ts';
+
+/** How log lines look: human text or one JSON object per line. */
+export type LogFormat = 'text' | 'json';
+/** Lowest level printed. */
+export type CliLogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+const ORDER: Record<CliLogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
+
+/** Colours for text lines; identity functions when colour is off. */
+export interface Paint {
+  dim(text: string): string;
+  yellow(text: string): string;
+  red(text: string): string;
+  green(text: string): string;
+  bold(text: string): string;
+  cyan(text: string): string;
+}
+
+/** Paint that leaves text alone. */
+export const noPaint: Paint = {
+  dim: (t) => t,
+  yellow: (t) => t,
+  red: (t) => t,
+  green: (t) => t,
+  bold: (t) => t,
+  cyan: (t) => t,
+};
+
+/** A logger that writes to stderr, never stdout, which is reserved for protocol output. */
+export function createCliLogger(options: {
+  level: CliLogLevel;
+  format: LogFormat;
+  paint: Paint;
+  write?: (line: string) => void;
+}): Logger {
+  const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const threshold = ORDER[options.level];
+  const emit = (level: Exclude<CliLogLevel, 'silent'>, message: string, fields?: Record<string, unknown>): void => {
+    if (ORDER[level] < threshold) return;
+    if (options.format === 'json') {
+      write(JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...fields }));
+      return;
+    }
+    const { paint } = options;
+    const tag = { debug: paint.dim('debug'), info: paint.cyan('info'), warn: paint.yellow('warn'), error: paint.red('error') }[level];
+    const extra = fields
+      ? Object.entries(fields)
+          .map(([key, value]) => paint.dim(`${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`))
+          .join(' ')
+      : '';
+    write(`${tag} ${message}${extra ? ` ${extra}` : ''}`);
+  };
+  return {
+    debug: (m, f) => emit('debug', m, f),
+    info: (m, f) => emit('info', m, f),
+    warn: (m, f) => emit('warn', m, f),
+    error: (m, f) => emit('error', m, f),
+  };
+}

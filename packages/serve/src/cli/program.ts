@@ -1,0 +1,100 @@
+import { Command, Option } from 'commander';
+
+import type { ServeConfig } from '../config/config-schema.ts';
+import type { CliLogLevel, LogFormat } from './cli-logger.ts';
+import { parsePort, parsePositiveInt } from './parse-values.ts';
+
+/** What the command line asked for: a config layer plus presentation settings. */
+export interface ServeFlags {
+  configPath: string | undefined;
+  layer: ServeConfig;
+  watch: boolean;
+  quiet: boolean;
+  logLevel: CliLogLevel | undefined;
+  logFormat: LogFormat | undefined;
+  debug: boolean;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** Builds the commander program of `mcp-serve`. */
+export function createProgram(version: string): Command {
+  return new Command('mcp-serve')
+    .description('Serve MCP tools, resources and prompts from modules over HTTP (legacy SSE and Streamable HTTP on one port).')
+    .version(version, '-v, --version')
+    .option('-c, --config <path>', 'config file (default: search mcp-serve.config.*, .mcp-serverc, package.json)')
+    .option('-H, --host <host>', 'address to bind (env MCP_SERVE_HOST)', undefined)
+    .option('-p, --port <port>', 'port to listen on, 0 for a free one (env MCP_SERVE_PORT)')
+    .option('--sse-path <path>', 'path of the legacy SSE stream (default /sse)')
+    .option('--messages-path <path>', 'path legacy SSE clients POST to (default /messages)')
+    .option('--mcp-path <path>', 'path of the Streamable HTTP endpoint (default /mcp)')
+    .option('--public-base-path <path>', 'prefix a reverse proxy mounts the server under (env MCP_SERVE_PUBLIC_BASE_PATH)')
+    .option('--stateless', 'Streamable HTTP without sessions, for several processes behind a load balancer')
+    .option('--token <token>', 'require this bearer token (repeatable; env MCP_SERVE_TOKEN)', collect)
+    .option('--token-file <file>', 'require the bearer token in this file (repeatable)', collect)
+    .option('--allowed-host <host>', 'accept this Host header on a loopback bind (repeatable)', collect)
+    .option('--allowed-origin <origin>', 'accept requests with this Origin (repeatable)', collect)
+    .option('--cors-origin <origin>', 'let browsers on this origin call the server (repeatable; * for any)', collect)
+    .option('--max-body-bytes <n>', 'largest request body (default 4194304)')
+    .option('--max-sessions <n>', 'most open sessions in total (default 20000)')
+    .option('--max-sessions-per-client <n>', 'most open sessions per client address')
+    .option('--call-timeout <ms>', 'per-call timeout of tool handlers (default 300000)')
+    .option('--keep-alive <ms>', 'interval of SSE keep-alive comments (default 15000)')
+    .option('-w, --watch', 'reload changed modules without a restart')
+    .option('-q, --quiet', 'print only the ready line and errors')
+    .addOption(new Option('--log-level <level>', 'lowest level logged').choices(['debug', 'info', 'warn', 'error']))
+    .addOption(new Option('--log-format <format>', 'text, or json for one object per line').choices(['text', 'json']))
+    .option('--debug', 'show stack traces of errors')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 stopped cleanly, 2 bad flag, config or module, or address in use, 70 internal error.
+
+Examples:
+  mcp-serve                          serve ./mcp-serve.config.* (or the built-in hello example)
+  mcp-serve --host 0.0.0.0 --token "$TOKEN"
+  mcp-serve --config examples/hello/mcp-serve.config.ts --port 0 --watch`,
+    )
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+}
+
+/**
+ * Turns parsed options into flags.
+ *
+ * @throws UsageError for a value that is not valid.
+ */
+export function toServeFlags(opts: Record<string, unknown>): ServeFlags {
+  const str = (key: string): string | undefined => opts[key] as string | undefined;
+  const int = (key: string, flag: string): number | undefined =>
+    str(key) === undefined ? undefined : parsePositiveInt(str(key)!, flag);
+  const layer: ServeConfig = {
+    host: str('host'),
+    port: str('port') === undefined ? undefined : parsePort(str('port')!, '--port'),
+    paths: { sse: str('ssePath'), messages: str('messagesPath'), mcp: str('mcpPath') },
+    publicBasePath: str('publicBasePath'),
+    stateless: opts.stateless === true ? true : undefined,
+    tokens: opts.token as string[] | undefined,
+    tokenFiles: opts.tokenFile as string[] | undefined,
+    allowedHosts: opts.allowedHost as string[] | undefined,
+    allowedOrigins: opts.allowedOrigin as string[] | undefined,
+    corsOrigins: opts.corsOrigin as string[] | undefined,
+    limits: {
+      maxBodyBytes: int('maxBodyBytes', '--max-body-bytes'),
+      maxSessions: int('maxSessions', '--max-sessions'),
+      maxSessionsPerClient: int('maxSessionsPerClient', '--max-sessions-per-client'),
+      callTimeoutMs: int('callTimeout', '--call-timeout'),
+      sseKeepAliveMs: int('keepAlive', '--keep-alive'),
+    },
+  };
+  return {
+    configPath: str('config'),
+    layer,
+    watch: opts.watch === true,
+    quiet: opts.quiet === true,
+    logLevel: str('logLevel') as CliLogLevel | undefined,
+    logFormat: str('logFormat') as LogFormat | undefined,
+    debug: opts.debug === true,
+  };
+}

@@ -1,0 +1,168 @@
+import { ExitCode, McpCliError, UsageError } from '@mcp-cli/core';
+import { CommanderError } from 'commander';
+
+import { serveConfigSchema } from '../config/config-schema.ts';
+import { formatIssues } from '../config/format-issues.ts';
+import { loadConfig } from '../config/load-config.ts';
+import { type ConfigLayer, resolveConfig } from '../config/resolve-config.ts';
+import { BUILTIN_HELLO, BUILTIN_INFO } from '../builtin/hello.ts';
+import { loadRegistry } from '../load-registry.ts';
+import type { Logger } from '../logger.ts';
+import { buildRegistry } from '../server/registry.ts';
+import { isLoopbackHost } from '../http/request-guard.ts';
+import { startServer } from '../start-server.ts';
+import { formatBanner } from './banner.ts';
+import { createCliLogger, noPaint, type Paint } from './cli-logger.ts';
+import { readEnvLayer } from './env-layer.ts';
+import { createProgram, type ServeFlags, toServeFlags } from './program.ts';
+import { readPackageVersion } from './read-package-version.ts';
+import { watchModules } from './watch-modules.ts';
+
+const SHUTDOWN_GRACE_MS = 5_000;
+
+/**
+ * Runs `mcp-serve` with the given argv until SIGINT/SIGTERM; resolves to the exit code. The only
+ * catch-all of the server: known errors print one line, anything else is reported as a bug.
+ */
+export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const program = createProgram(readPackageVersion(import.meta.url));
+  let flags: ServeFlags | undefined;
+  try {
+    try {
+      program.parse(argv);
+    } catch (error) {
+      if (error instanceof CommanderError) return handleCommanderError(error, program.helpInformation());
+      throw error;
+    }
+    flags = toServeFlags(program.opts());
+    return await serve(flags, env);
+  } catch (error) {
+    return reportError(error, flags?.debug ?? false);
+  }
+}
+
+async function serve(flags: ServeFlags, env: NodeJS.ProcessEnv): Promise<number> {
+  const paint = await choosePaint(env);
+  const logger = createCliLogger({
+    level: flags.logLevel ?? (env.MCP_SERVE_LOG_LEVEL as 'info' | undefined) ?? (flags.quiet ? 'warn' : 'info'),
+    format: flags.logFormat ?? (env.MCP_SERVE_LOG_FORMAT === 'json' ? 'json' : 'text'),
+    paint,
+  });
+  const cwd = process.cwd();
+  checkLayer(flags.layer, 'command-line option');
+  const envLayer = readEnvLayer(env);
+  checkLayer(envLayer, 'MCP_SERVE_* environment variable');
+  const loaded = await loadConfig({ cwd, explicitPath: flags.configPath ?? (env.MCP_SERVE_CONFIG || undefined) });
+  const layers: ConfigLayer[] = [
+    ...(loaded ? [{ config: loaded.config, baseDir: loaded.baseDir }] : []),
+    { config: envLayer, baseDir: cwd },
+    { config: flags.layer, baseDir: cwd },
+  ];
+  const config = await resolveConfig(layers);
+  const builtin = !loaded;
+  if (builtin) Object.assign(config, BUILTIN_INFO);
+  const registry = builtin ? buildRegistry([BUILTIN_HELLO]) : await loadRegistry(config);
+  if (!builtin && config.modules.length === 0) {
+    logger.warn(`${loaded.filepath} lists no modules: add "tools", "resources" or "prompts" to it`);
+  }
+
+  installCrashGuards(logger);
+  const handle = await startServer({ config, registry, logger });
+  const source = builtin ? 'built-in hello example: no config file found' : loaded.filepath;
+  if (!flags.quiet && flags.logFormat !== 'json') {
+    process.stderr.write(`${formatBanner({ handle, config, registry, source, paint })}\n`);
+  }
+  if (!isLoopbackHost(config.host) && config.tokens.length === 0) {
+    logger.warn(
+      `listening on ${config.host} without a token: anyone who can reach this port can call every tool. Set --token or MCP_SERVE_TOKEN.`,
+    );
+  }
+  if (flags.logFormat === 'json') logger.info('ready', { url: handle.url, mcp: handle.urls.mcp, sse: handle.urls.sse });
+  else process.stderr.write(`${paint.green('ready')} ${handle.url}\n`);
+
+  const stopWatching = flags.watch
+    ? watchModules(
+        config.modules,
+        async () => {
+          try {
+            await handle.replaceRegistry(await loadRegistry(config, { fresh: true }));
+            logger.info('modules reloaded');
+          } catch (error) {
+            logger.error(`reload failed, still serving the previous modules: ${(error as Error).message}`);
+          }
+        },
+        logger,
+      )
+    : () => undefined;
+
+  const signal = await waitForSignal();
+  logger.info(`${signal}: shutting down`);
+  stopWatching();
+  const forced = setTimeout(() => {
+    logger.warn(`sessions still open after ${SHUTDOWN_GRACE_MS} ms: exiting anyway`);
+    process.exit(ExitCode.ok);
+  }, SHUTDOWN_GRACE_MS);
+  forced.unref();
+  await handle.close();
+  clearTimeout(forced);
+  return ExitCode.ok;
+}
+
+function checkLayer(layer: object, source: string): void {
+  const parsed = serveConfigSchema.safeParse(JSON.parse(JSON.stringify(layer)), { reportInput: true });
+  if (!parsed.success) throw new UsageError(`Invalid ${source}: ${formatIssues(parsed.error.issues)}`);
+}
+
+function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+function installCrashGuards(logger: Logger): void {
+  // A module's stray rejection or async throw must not take every other session down.
+  process.on('unhandledRejection', (reason) => {
+    logger.error('unhandled rejection in a module (server keeps running)', { error: describe(reason) });
+  });
+  process.on('uncaughtException', (error) => {
+    logger.error('uncaught exception in a module (server keeps running)', { error: describe(error) });
+  });
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+async function choosePaint(env: NodeJS.ProcessEnv): Promise<Paint> {
+  if (!process.stderr.isTTY || env.NO_COLOR !== undefined || env.CI) return noPaint;
+  const { default: chalk } = await import('chalk');
+  return chalk;
+}
+
+function handleCommanderError(error: CommanderError, help: string): number {
+  if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.ok;
+  if (error.code === 'commander.help') {
+    process.stdout.write(help);
+    return ExitCode.ok;
+  }
+  const message = error.message.replace(/^error: /, '');
+  process.stderr.write(`mcp-serve: ${message} (see mcp-serve --help)\n`);
+  return ExitCode.usage;
+}
+
+function reportError(error: unknown, debug: boolean): number {
+  if (error instanceof McpCliError) {
+    process.stderr.write(`mcp-serve: ${error.message}\n`);
+    if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
+    return error.exitCode;
+  }
+  process.stderr.write(`mcp-serve: unexpected error, please report it: ${describe(error)}\n`);
+  if (error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  return ExitCode.internal;
+}

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+const modulePatterns = z.union([z.string().min(1), z.array(z.string().min(1))]);
+const urlPath = z.string().regex(/^\/[^?#\s]*$/, 'a path that starts with "/"');
+const positiveInt = z.number().int().positive();
+
+/**
+ * The schema of an mcp-serve config file: the single source of truth for its keys, types and
+ * defaults. Paths of modules are relative to the config file.
+ */
+export const serveConfigSchema = z
+  .object({
+    name: z.string().min(1).optional(),
+    version: z.string().min(1).optional(),
+    instructions: z.string().optional(),
+    host: z.string().min(1).optional(),
+    port: z.number().int().min(0).max(65535).optional(),
+    paths: z
+      .object({
+        sse: urlPath.optional(),
+        messages: urlPath.optional(),
+        mcp: urlPath.optional(),
+        health: urlPath.optional(),
+      })
+      .strict()
+      .optional(),
+    /** Prefix a reverse proxy mounts the server under; used in the SSE `endpoint` event. */
+    publicBasePath: z.union([urlPath, z.literal('')]).optional(),
+    /** Streamable HTTP without sessions: every POST stands alone (for load balancers). */
+    stateless: z.boolean().optional(),
+    tools: modulePatterns.optional(),
+    resources: modulePatterns.optional(),
+    prompts: modulePatterns.optional(),
+    /** Bearer tokens accepted on the MCP endpoints. */
+    tokens: z.array(z.string().min(1)).optional(),
+    /** Files that each hold one bearer token (relative to the config file). */
+    tokenFiles: z.array(z.string().min(1)).optional(),
+    allowedHosts: z.array(z.string().min(1)).optional(),
+    allowedOrigins: z.array(z.string().min(1)).optional(),
+    /** Origins that browsers may call from (CORS); off when empty. */
+    corsOrigins: z.array(z.string().min(1)).optional(),
+    limits: z
+      .object({
+        maxBodyBytes: positiveInt.optional(),
+        maxSessions: positiveInt.optional(),
+        maxSessionsPerClient: positiveInt.optional(),
+        callTimeoutMs: positiveInt.optional(),
+        sseKeepAliveMs: positiveInt.optional(),
+        sessionIdleMs: positiveInt.optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+/** A config file as a user writes it. */
+export type ServeConfig = z.input<typeof serveConfigSchema>;
+
+/**
+ * Types a config file; returns its argument unchanged.
+ *
+ * @example
+ * export default defineConfig({ name: 'Hello Server', tools: './tools/*.ts' });
+ */
+export function defineConfig(config: ServeConfig): ServeConfig {
+  return config;
+}

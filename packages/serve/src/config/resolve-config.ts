@@ -1,0 +1,128 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+
+import {
+  ConfigError,
+  DEFAULT_HEALTH_PATH,
+  DEFAULT_HOST,
+  DEFAULT_MCP_PATH,
+  DEFAULT_MESSAGES_PATH,
+  DEFAULT_PORT,
+  DEFAULT_SSE_PATH,
+} from '@mcp-cli/core';
+
+import type { ServeConfig } from './config-schema.ts';
+
+/** The limits the server enforces, all configurable. */
+export interface ServeLimits {
+  maxBodyBytes: number;
+  maxSessions: number;
+  maxSessionsPerClient: number;
+  callTimeoutMs: number;
+  sseKeepAliveMs: number;
+  sessionIdleMs: number;
+}
+
+/** The config after every layer and default is applied. */
+export interface ResolvedServeConfig {
+  name: string;
+  version: string;
+  instructions: string | undefined;
+  host: string;
+  port: number;
+  paths: { sse: string; messages: string; mcp: string; health: string };
+  publicBasePath: string;
+  stateless: boolean;
+  /** Module paths or globs, each with the directory it is relative to. */
+  modules: { pattern: string; baseDir: string }[];
+  tokens: string[];
+  allowedHosts: string[];
+  allowedOrigins: string[];
+  corsOrigins: string[];
+  limits: ServeLimits;
+}
+
+/** The limits used where the config sets none. */
+export const DEFAULT_LIMITS: ServeLimits = {
+  maxBodyBytes: 4 * 1024 * 1024,
+  maxSessions: 20_000,
+  maxSessionsPerClient: 20_000,
+  callTimeoutMs: 5 * 60_000,
+  sseKeepAliveMs: 15_000,
+  sessionIdleMs: 30 * 60_000,
+};
+
+/** One layer of settings and the directory its relative paths resolve from. */
+export interface ConfigLayer {
+  config: ServeConfig;
+  baseDir: string;
+}
+
+/**
+ * Merges layers, lowest precedence first (config file, then env, then flags), over the defaults.
+ * Module lists are taken whole from the highest layer that sets them; token files are read here.
+ *
+ * @throws ConfigError when a token file cannot be read or is empty.
+ */
+export async function resolveConfig(layers: ConfigLayer[]): Promise<ResolvedServeConfig> {
+  const merged: ServeConfig = {};
+  const modules: ResolvedServeConfig['modules'] = [];
+  const tokens: string[] = [];
+  for (const { config, baseDir } of layers) {
+    const { paths, limits, tokenFiles, tools, resources, prompts, ...rest } = config;
+    Object.assign(merged, stripUndefined(rest));
+    merged.paths = { ...merged.paths, ...stripUndefined(paths ?? {}) };
+    merged.limits = { ...merged.limits, ...stripUndefined(limits ?? {}) };
+    const patterns = [tools, resources, prompts].flatMap(toList);
+    if (patterns.length > 0) {
+      modules.length = 0;
+      modules.push(...patterns.map((pattern) => ({ pattern, baseDir })));
+    }
+    for (const file of tokenFiles ?? []) tokens.push(await readTokenFile(resolve(baseDir, file)));
+  }
+  tokens.push(...(merged.tokens ?? []));
+  return {
+    name: merged.name ?? 'mcp-serve',
+    version: merged.version ?? '1.0.0',
+    instructions: merged.instructions,
+    host: merged.host ?? DEFAULT_HOST,
+    port: merged.port ?? DEFAULT_PORT,
+    paths: {
+      sse: merged.paths?.sse ?? DEFAULT_SSE_PATH,
+      messages: merged.paths?.messages ?? DEFAULT_MESSAGES_PATH,
+      mcp: merged.paths?.mcp ?? DEFAULT_MCP_PATH,
+      health: merged.paths?.health ?? DEFAULT_HEALTH_PATH,
+    },
+    publicBasePath: (merged.publicBasePath ?? '').replace(/\/+$/, ''),
+    stateless: merged.stateless ?? false,
+    modules,
+    tokens: [...new Set(tokens)],
+    allowedHosts: merged.allowedHosts ?? [],
+    allowedOrigins: merged.allowedOrigins ?? [],
+    corsOrigins: merged.corsOrigins ?? [],
+    limits: { ...DEFAULT_LIMITS, ...merged.limits },
+  };
+}
+
+function toList(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+async function readTokenFile(file: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`Cannot read token file ${file}: ${(error as Error).message}`, 'E_TOKEN_FILE', {
+      cause: error,
+    });
+  }
+  const token = text.trim();
+  if (!token) throw new ConfigError(`Token file ${file} is empty: put one token in it`, 'E_TOKEN_FILE');
+  return token;
+}

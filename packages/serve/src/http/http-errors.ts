@@ -1,0 +1,32 @@
+import type { ServerResponse } from 'node:http';
+
+/** JSON-RPC error codes used at the HTTP layer. */
+export const RpcCode = {
+  parseError: -32700,
+  invalidRequest: -32600,
+  serverError: -32000,
+} as const;
+
+/**
+ * Ends a response with a JSON-RPC error body (id null) and the given HTTP status. Used for every
+ * refusal at the HTTP layer, so clients always get a machine-readable reason.
+ */
+export function sendRpcError(
+  res: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const body = JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null });
+  res.writeHead(status, {
+    ...headers,
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}

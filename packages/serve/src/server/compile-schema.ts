@@ -1,0 +1,101 @@
+import { createRequire } from 'node:module';
+
+import type { JsonSchema } from '@mcp-cli/core';
+import { z } from 'zod';
+
+/** A schema ready for listing and for checking values. */
+export interface CompiledSchema {
+  /** The JSON Schema sent to clients: verbatim for JSON Schema input, converted for zod. */
+  jsonSchema: JsonSchema;
+  /** Validates (and, for zod, coerces and fills defaults of) a value. */
+  parse(value: unknown): { ok: true; value: Record<string, unknown> } | { ok: false; message: string };
+}
+
+type AjvValidate = ((value: unknown) => boolean) & {
+  errors?: { instancePath: string; message?: string; params: Record<string, unknown> }[] | null;
+};
+
+/**
+ * Compiles a tool's `input` or `output`: a zod shape or object schema, or a JSON Schema object.
+ * JSON Schemas are validated with ajv (draft 2020-12 when `$schema` says so), compiled lazily on
+ * first use so that start-up stays fast.
+ */
+export function compileSchema(input: unknown): CompiledSchema {
+  if (input === undefined) return compileZod(z.object({}));
+  if (isZodSchema(input)) return compileZod(input as z.ZodType);
+  const values = Object.values(input as object);
+  if (values.length > 0 && values.every(isZodSchema)) {
+    return compileZod(z.object(input as z.ZodRawShape));
+  }
+  return compileJsonSchema(input as JsonSchema);
+}
+
+function isZodSchema(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && ('_zod' in value || '_def' in value);
+}
+
+function compileZod(schema: z.ZodType): CompiledSchema {
+  const { $schema: _ignored, ...jsonSchema } = z.toJSONSchema(schema, {
+    io: 'input',
+    unrepresentable: 'any',
+  }) as JsonSchema;
+  return {
+    jsonSchema,
+    parse(value) {
+      const result = schema.safeParse(value ?? {});
+      if (result.success) return { ok: true, value: result.data as Record<string, unknown> };
+      return { ok: false, message: result.error.issues.map(describeZodIssue).join('; ') };
+    },
+  };
+}
+
+function describeZodIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path.map(String).join('.');
+  const message = issue.message.replace(/^Invalid input: /, '');
+  if (issue.code === 'unrecognized_keys') return `unknown argument ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  return path ? `argument "${path}": ${message}` : message;
+}
+
+function compileJsonSchema(schema: JsonSchema): CompiledSchema {
+  let validate: AjvValidate | undefined;
+  return {
+    jsonSchema: schema,
+    parse(value) {
+      validate ??= createAjvValidator(schema);
+      const copy = structuredClone(value ?? {}) as Record<string, unknown>;
+      if (validate(copy)) return { ok: true, value: copy };
+      return { ok: false, message: (validate.errors ?? []).map(describeAjvError).join('; ') };
+    },
+  };
+}
+
+function describeAjvError(error: NonNullable<AjvValidate['errors']>[number]): string {
+  const path = error.instancePath.replace(/^\//, '').replaceAll('/', '.');
+  const missing = error.params.missingProperty;
+  if (typeof missing === 'string') {
+    return `missing required argument "${path ? `${path}.` : ''}${missing}"`;
+  }
+  const extra = error.params.additionalProperty;
+  if (typeof extra === 'string') return `unknown argument "${extra}"`;
+  return path ? `argument "${path}" ${error.message ?? 'is invalid'}` : (error.message ?? 'invalid arguments');
+}
+
+// --- internal ---
+
+const require = createRequire(import.meta.url);
+const ajvCache = new Map<string, { compile(schema: object): AjvValidate }>();
+
+function createAjvValidator(schema: JsonSchema): AjvValidate {
+  const draft2020 = String(schema.$schema ?? '').includes('2020-12');
+  const key = draft2020 ? '2020' : '07';
+  let ajv = ajvCache.get(key);
+  if (!ajv) {
+    // ajv is CommonJS; loading it with require keeps it out of start-up until a schema needs it.
+    const Ajv = (draft2020 ? require('ajv/dist/2020') : require('ajv')) as {
+      default: new (options: object) => { compile(schema: object): AjvValidate };
+    };
+    ajv = new Ajv.default({ strict: false, allErrors: true, useDefaults: true, coerceTypes: false });
+    ajvCache.set(key, ajv);
+  }
+  return ajv.compile(schema);
+}

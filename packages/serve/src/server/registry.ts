@@ -1,0 +1,110 @@
+import {
+  ConfigError,
+  type Definition,
+  type PromptDefinition,
+  type ResourceDefinition,
+  type ResourceTemplateDefinition,
+  type ToolDefinition,
+} from '@mcp-cli/core';
+import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
+
+import type { LoadedModule } from '../config/load-modules.ts';
+import { type CompiledSchema, compileSchema } from './compile-schema.ts';
+
+/** A tool with its schemas compiled. */
+export interface RegisteredTool {
+  def: ToolDefinition;
+  file: string;
+  input: CompiledSchema;
+  output: CompiledSchema | undefined;
+}
+
+/** A resource and the module it came from (file-backed resources resolve from there). */
+export interface RegisteredResource {
+  def: ResourceDefinition;
+  file: string;
+}
+
+/** A resource template with its parsed URI template. */
+export interface RegisteredTemplate {
+  def: ResourceTemplateDefinition;
+  file: string;
+  template: UriTemplate;
+}
+
+/** A prompt and its module. */
+export interface RegisteredPrompt {
+  def: PromptDefinition;
+  file: string;
+}
+
+/** Everything a server serves, indexed by name or URI. Immutable: `--watch` swaps whole registries. */
+export interface Registry {
+  tools: ReadonlyMap<string, RegisteredTool>;
+  resources: ReadonlyMap<string, RegisteredResource>;
+  templates: readonly RegisteredTemplate[];
+  prompts: ReadonlyMap<string, RegisteredPrompt>;
+}
+
+/**
+ * Indexes the definitions of loaded modules and compiles tool schemas.
+ *
+ * @throws ConfigError when a name or URI is defined twice, naming both files.
+ */
+export function buildRegistry(modules: LoadedModule[]): Registry {
+  const tools = new Map<string, RegisteredTool>();
+  const resources = new Map<string, RegisteredResource>();
+  const templates = new Map<string, RegisteredTemplate>();
+  const prompts = new Map<string, RegisteredPrompt>();
+  for (const { file, definitions } of modules) {
+    for (const def of definitions) addDefinition(def, file);
+  }
+  return { tools, resources, templates: [...templates.values()], prompts };
+
+  function addDefinition(def: Definition, file: string): void {
+    switch (def.kind) {
+      case 'tool':
+        checkUnique(tools, def.name, 'tool name', file);
+        tools.set(def.name, {
+          def,
+          file,
+          input: compileSchema(def.input),
+          output: def.output === undefined ? undefined : compileSchema(def.output),
+        });
+        break;
+      case 'resource':
+        checkUnique(resources, def.uri, 'resource URI', file);
+        resources.set(def.uri, { def, file });
+        break;
+      case 'resourceTemplate':
+        checkUnique(templates, def.uriTemplate, 'resource template', file);
+        templates.set(def.uriTemplate, { def, file, template: parseTemplate(def, file) });
+        break;
+      case 'prompt':
+        checkUnique(prompts, def.name, 'prompt name', file);
+        prompts.set(def.name, { def, file });
+        break;
+    }
+  }
+}
+
+function checkUnique(map: Map<string, { file: string }>, key: string, what: string, file: string): void {
+  const existing = map.get(key);
+  if (existing) {
+    throw new ConfigError(
+      `Duplicate ${what} "${key}" in ${file} (already defined in ${existing.file}): rename one of them`,
+      'E_DUPLICATE_NAME',
+    );
+  }
+}
+
+function parseTemplate(def: ResourceTemplateDefinition, file: string): UriTemplate {
+  try {
+    return new UriTemplate(def.uriTemplate);
+  } catch (error) {
+    throw new ConfigError(
+      `${file}: invalid uriTemplate "${def.uriTemplate}": ${(error as Error).message}`,
+      'E_MODULE_INVALID',
+    );
+  }
+}

@@ -1,0 +1,66 @@
+import type { CallToolResult, HandlerContext } from '@mcp-cli/core';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+
+import type { ServerCore } from './create-session-server.ts';
+import { createHandlerContext, type SessionState } from './handler-context.ts';
+import type { RegisteredTool } from './registry.ts';
+import { errorResult, toToolResult } from './tool-result.ts';
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/**
+ * Validates the arguments, runs the handler under the per-call timeout and turns every outcome
+ * into a result: invalid arguments, a throw, a rejection or a timeout give `isError: true` with a
+ * message that names what went wrong. The handler's signal fires on cancel, disconnect or timeout.
+ */
+export async function runTool(
+  tool: RegisteredTool,
+  rawArgs: Record<string, unknown> | undefined,
+  extra: Extra,
+  session: SessionState,
+  core: ServerCore,
+): Promise<CallToolResult> {
+  const name = tool.def.name;
+  const parsed = tool.input.parse(rawArgs ?? {});
+  if (!parsed.ok) return errorResult(`Invalid arguments for tool "${name}": ${parsed.message}`);
+
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(extra.signal.reason);
+  extra.signal.addEventListener('abort', onAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<CallToolResult>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort(new Error('timeout'));
+      resolve(errorResult(`Tool "${name}" timed out after ${core.callTimeoutMs} ms`));
+    }, core.callTimeoutMs);
+  });
+  const ctx: HandlerContext = createHandlerContext(extra, session, controller.signal);
+  try {
+    const result = await Promise.race([invoke(tool, parsed.value, ctx), timedOut]);
+    return checkOutput(tool, result);
+  } catch (error) {
+    return errorResult(error instanceof Error ? error.message : String(error));
+  } finally {
+    clearTimeout(timer);
+    extra.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+async function invoke(tool: RegisteredTool, args: Record<string, unknown>, ctx: HandlerContext): Promise<CallToolResult> {
+  // The handler's own type is narrowed by its input schema; here the args are validated data.
+  const handler = tool.def.handler as (args: unknown, ctx: HandlerContext) => unknown;
+  return toToolResult(await handler(args, ctx));
+}
+
+function checkOutput(tool: RegisteredTool, result: CallToolResult): CallToolResult {
+  if (!tool.output || result.isError) return result;
+  if (result.structuredContent === undefined) {
+    return errorResult(`Tool "${tool.def.name}" declares an output schema but returned no structured content`);
+  }
+  const checked = tool.output.parse(result.structuredContent);
+  if (!checked.ok) {
+    return errorResult(`Tool "${tool.def.name}" returned output that fails its schema: ${checked.message}`);
+  }
+  return result;
+}

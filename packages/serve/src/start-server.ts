@@ -1,0 +1,214 @@
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { ConfigError } from '@mcp-cli/core';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+
+import type { ResolvedServeConfig } from './config/resolve-config.ts';
+import { applyCors } from './http/cors.ts';
+import { RpcCode, sendRpcError } from './http/http-errors.ts';
+import { isBodyError, readJsonBody } from './http/read-json-body.ts';
+import { createRequestGuard, isLoopbackHost } from './http/request-guard.ts';
+import { SessionLimiter } from './http/session-limiter.ts';
+import { type Logger, silentLogger } from './logger.ts';
+import { createSessionServer, type ServerCore } from './server/create-session-server.ts';
+import type { Registry } from './server/registry.ts';
+import { SubscriptionHub } from './server/subscription-hub.ts';
+import { createSseTransport } from './transports/sse.ts';
+import { createStreamableHttpTransport } from './transports/streamable-http.ts';
+
+/** Options of {@link startServer}. */
+export interface StartServerOptions {
+  config: ResolvedServeConfig;
+  registry: Registry;
+  logger?: Logger;
+}
+
+/** A running server. */
+export interface ServerHandle {
+  /** Base URL, with the real port (useful with port 0). */
+  url: string;
+  urls: { sse: string; mcp: string; health: string };
+  host: string;
+  port: number;
+  /** Swaps in a new registry and tells every connected client that the lists changed. */
+  replaceRegistry(registry: Registry): Promise<void>;
+  /** Open sessions, watched resources: for health checks and leak tests. */
+  stats(): { sessions: number; sseSessions: number; httpSessions: number; subscriptions: number };
+  /** Stops accepting, closes every session, and resolves when the port is free. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves a registry over the legacy HTTP+SSE transport and Streamable HTTP on one port, with
+ * `/health`, DNS-rebinding protection, bearer tokens, CORS and limits as configured.
+ *
+ * @throws ConfigError when the address cannot be bound (port in use, unknown host).
+ * @example
+ * const handle = await startServer({ config, registry });
+ * console.log(handle.urls.mcp);
+ */
+export async function startServer(options: StartServerOptions): Promise<ServerHandle> {
+  const { config } = options;
+  const logger = options.logger ?? silentLogger;
+  let registry = options.registry;
+  const sessions = new Set<Server>();
+  const core: ServerCore = {
+    info: { name: config.name, version: config.version },
+    instructions: config.instructions,
+    getRegistry: () => registry,
+    callTimeoutMs: config.limits.callTimeoutMs,
+    logger,
+    subscriptions: new SubscriptionHub(() => registry),
+    sessions,
+  };
+  const createServer = (): Server => createSessionServer(core);
+  const limiter = new SessionLimiter(config.limits.maxSessions, config.limits.maxSessionsPerClient);
+  const sse = createSseTransport({
+    messagesEndpoint: config.publicBasePath + config.paths.messages,
+    keepAliveMs: config.limits.sseKeepAliveMs,
+    createServer,
+    limiter,
+    logger,
+  });
+  const http = createStreamableHttpTransport({ stateless: config.stateless, createServer, limiter, logger });
+  const guard = createRequestGuard({
+    loopback: isLoopbackHost(config.host),
+    allowedHosts: config.allowedHosts,
+    allowedOrigins: [...config.allowedOrigins, ...config.corsOrigins],
+    tokens: config.tokens,
+  });
+
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const { pathname } = url;
+    if (config.corsOrigins.length > 0 && applyCors(req, res, config.corsOrigins)) return;
+    if (pathname === config.paths.health && req.method === 'GET') {
+      const body = JSON.stringify({ status: 'ok', sessions: limiter.total });
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(body);
+      return;
+    }
+    const isSse = pathname === config.paths.sse;
+    const isMessages = pathname === config.paths.messages;
+    const isMcp = pathname === config.paths.mcp;
+    if (!isSse && !isMessages && !isMcp) {
+      sendRpcError(res, 404, RpcCode.serverError, `Not found: ${pathname} (MCP endpoints: ${config.paths.mcp}, ${config.paths.sse})`);
+      return;
+    }
+    const refusal = guard(req);
+    if (refusal) {
+      req.resume();
+      sendRpcError(res, refusal.status, RpcCode.serverError, refusal.message, refusal.headers);
+      return;
+    }
+    const client = req.socket.remoteAddress ?? 'unknown';
+    if (isSse) {
+      if (req.method !== 'GET') return methodNotAllowed(req, res, 'GET');
+      await sse.handleStream(res, client);
+      return;
+    }
+    if (req.method === 'POST') {
+      const body = await readJsonBody(req, config.limits.maxBodyBytes);
+      if (isBodyError(body)) {
+        sendRpcError(res, body.status, body.code, body.message);
+        return;
+      }
+      if (isMessages) {
+        sse.handleMessages(res, url.searchParams.get('sessionId'), body.messages, req);
+        return;
+      }
+      const isInitialize = body.messages.some((m) => (m as { method?: unknown }).method === 'initialize');
+      await http.handle(req, res, body.raw, isInitialize);
+      return;
+    }
+    if (isMessages) return methodNotAllowed(req, res, 'POST');
+    if (req.method === 'GET' || req.method === 'DELETE') {
+      await http.handle(req, res, undefined, false);
+      return;
+    }
+    methodNotAllowed(req, res, 'GET, POST, DELETE');
+  };
+
+  const httpServer = createHttpServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      logger.error('request failed', { method: req.method, url: req.url, error: String(error) });
+      sendRpcError(res, 500, RpcCode.serverError, 'Internal server error');
+    });
+  });
+  // Long-lived SSE streams must not be cut by Node's default request timeouts.
+  httpServer.requestTimeout = 0;
+  httpServer.headersTimeout = 30_000;
+  httpServer.keepAliveTimeout = 65_000;
+
+  await listen(httpServer, config.host, config.port);
+  const port = (httpServer.address() as AddressInfo).port;
+  const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${hostForUrl}:${port}`;
+  const sweeper = setInterval(() => http.sweepIdle(config.limits.sessionIdleMs), Math.min(config.limits.sessionIdleMs, 60_000));
+  sweeper.unref();
+
+  return {
+    url,
+    urls: { sse: url + config.paths.sse, mcp: url + config.paths.mcp, health: url + config.paths.health },
+    host: config.host,
+    port,
+    async replaceRegistry(next) {
+      registry = next;
+      await Promise.all(
+        [...sessions].map(async (server) => {
+          await Promise.all([
+            server.sendToolListChanged(),
+            server.sendResourceListChanged(),
+            server.sendPromptListChanged(),
+          ]).catch(() => undefined);
+        }),
+      );
+    },
+    stats() {
+      return { sessions: limiter.total, sseSessions: sse.size, httpSessions: http.size, subscriptions: core.subscriptions.size };
+    },
+    async close() {
+      clearInterval(sweeper);
+      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await Promise.all([sse.closeAll(), http.closeAll()]);
+      httpServer.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+function methodNotAllowed(req: IncomingMessage, res: ServerResponse, allow: string): void {
+  req.resume();
+  sendRpcError(res, 405, RpcCode.serverError, `Method ${req.method ?? ''} not allowed here: use ${allow}`, { Allow: allow });
+}
+
+function listen(server: ReturnType<typeof createHttpServer>, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      server.off('listening', onListening);
+      reject(describeListenError(error, host, port));
+    };
+    const onListening = (): void => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
+
+function describeListenError(error: NodeJS.ErrnoException, host: string, port: number): ConfigError {
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return new ConfigError(`Port ${port} on ${host} is already in use: stop the other server or pick another with --port (0 takes a free one)`, 'E_PORT_IN_USE', { cause: error });
+    case 'EACCES':
+      return new ConfigError(`No permission to bind ${host}:${port}: use a port above 1023 or run with the needed rights`, 'E_BIND', { cause: error });
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new ConfigError(`Cannot bind host "${host}": it is not an address of this machine (try 127.0.0.1 or 0.0.0.0)`, 'E_BIND', { cause: error });
+    default:
+      return new ConfigError(`Cannot listen on ${host}:${port}: ${error.message}`, 'E_BIND', { cause: error });
+  }
+}
