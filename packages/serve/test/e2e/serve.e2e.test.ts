@@ -1,0 +1,234 @@
+import { connect } from 'node:net';
+import { writeFile } from 'node:fs/promises';
+
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { REPO_ROOT, runServe, startServe, writeTempFiles } from '@mcp-cli/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { connectSdkClient, TRANSPORTS } from './sdk-client.ts';
+
+const HELLO_CONFIG = `${REPO_ROOT}examples/hello/mcp-serve.config.ts`;
+
+const FIXTURE_TOOLS = `
+export const fails = { kind: 'tool', name: 'fails', description: 'throws', handler: () => { throw new Error('it broke'); } };
+export const rejects = { kind: 'tool', name: 'rejects', description: 'rejects', handler: async () => { throw new Error('async broke'); } };
+export const strayRejection = { kind: 'tool', name: 'stray', description: 'leaves an unhandled rejection', handler: () => { Promise.reject(new Error('stray')); return 'ok'; } };
+export const add = { kind: 'tool', name: 'add', description: 'adds', input: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'] }, handler: ({ a, b }) => String(a + b) };
+`;
+
+describe('mcp-serve e2e: the hello example', () => {
+  let server: Awaited<ReturnType<typeof startServe>>;
+  beforeAll(async () => {
+    server = await startServe(['--config', HELLO_CONFIG]);
+  });
+  afterAll(async () => {
+    expect(await server.stop()).toBe(0);
+  });
+
+  it('prints a banner with each transport URL and what it loaded', () => {
+    const text = server.stderr();
+    expect(text).toContain(`Streamable HTTP  ${server.url}/mcp`);
+    expect(text).toContain(`SSE (legacy)     ${server.url}/sse`);
+    expect(text).toMatch(/tools\s+greet/);
+    expect(text).toMatch(/prompts\s+greeting/);
+  });
+
+  for (const transport of TRANSPORTS) {
+    describe(`over ${transport}`, () => {
+      it('greets Azure OpenAI as the walkthrough shows', async () => {
+        const client = await connectSdkClient(server.url, transport);
+        expect(client.getServerVersion()).toMatchObject({ name: 'Hello Server', version: '1.0.0' });
+        const result = await client.callTool({ name: 'greet', arguments: { name: 'Azure OpenAI' } });
+        expect(result).toEqual({ content: [{ type: 'text', text: 'Hello Hello, Azure OpenAI!' }] });
+        expect(await client.callTool({ name: 'greet', arguments: {} })).toMatchObject({
+          content: [{ text: 'Hello Hello, world!' }],
+        });
+        await client.close();
+      });
+
+      it('lists and reads resources, templates and prompts', async () => {
+        const client = await connectSdkClient(server.url, transport);
+        expect((await client.listResources()).resources.map((r) => r.uri)).toEqual(['hello://greeting']);
+        expect((await client.listResourceTemplates()).resourceTemplates[0]?.uriTemplate).toBe('hello://greeting/{name}');
+        expect((await client.readResource({ uri: 'hello://greeting' })).contents[0]).toMatchObject({
+          mimeType: 'text/plain',
+          text: 'Hello Hello, {name}!\n',
+        });
+        expect((await client.readResource({ uri: 'hello://greeting/Ada' })).contents[0]).toMatchObject({
+          text: 'Hello Hello, Ada!',
+        });
+        const prompt = await client.getPrompt({ name: 'greeting', arguments: { name: 'Ada', tone: 'formal' } });
+        expect(prompt.messages[0]?.content).toEqual({ type: 'text', text: 'Write a short, formal greeting for Ada.' });
+        const completion = await client.complete({
+          ref: { type: 'ref/prompt', name: 'greeting' },
+          argument: { name: 'tone', value: 'fo' },
+        });
+        expect(completion.completion.values).toEqual(['formal']);
+        await client.close();
+      });
+
+      it('names the bad argument when the input schema fails', async () => {
+        const client = await connectSdkClient(server.url, transport);
+        const result = await client.callTool({ name: 'greet', arguments: { name: 42 } });
+        expect(result).toMatchObject({ isError: true });
+        expect((result.content as { text: string }[])[0]?.text).toBe(
+          'Invalid arguments for tool "greet": argument "name": expected string, received number',
+        );
+        await expect(client.callTool({ name: 'nope', arguments: {} })).rejects.toThrow(/Unknown tool "nope"/);
+        await client.close();
+      });
+
+      it('answers ten clients at once, each with its own answer', async () => {
+        const clients = await Promise.all(
+          Array.from({ length: 10 }, () => connectSdkClient(server.url, transport)),
+        );
+        const results = await Promise.all(
+          clients.map((c, i) => c.callTool({ name: 'greet', arguments: { name: `client ${i}` } })),
+        );
+        results.forEach((r, i) => expect(r.content).toEqual([{ type: 'text', text: `Hello Hello, client ${i}!` }]));
+        await Promise.all(clients.map((c) => c.close()));
+      });
+    });
+  }
+
+  it('serves /health without auth', async () => {
+    const response = await fetch(`${server.url}/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: 'ok' });
+  });
+
+  it('opens an SSE stream whose first event names the messages endpoint', async () => {
+    const { port } = new URL(server.url);
+    const text = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write(`GET /sse HTTP/1.1\r\nHost: localhost:${port}\r\nAccept: text/event-stream\r\n\r\n`);
+      });
+      let data = '';
+      socket.setEncoding('utf8').on('data', (chunk: string) => {
+        data += chunk;
+        if (data.includes('\n\n', data.indexOf('event: endpoint'))) {
+          socket.destroy();
+          resolve(data);
+        }
+      });
+      socket.on('error', reject);
+    });
+    expect(text).toMatch(/^HTTP\/1\.1 200 OK/);
+    expect(text).toMatch(/content-type: text\/event-stream/i);
+    expect(text).toMatch(/cache-control: no-cache, no-transform/i);
+    expect(text).toMatch(/x-accel-buffering: no/i);
+    expect(text).toMatch(/event: endpoint\r?\ndata: \/messages\?sessionId=[0-9a-f-]{36}\r?\n\r?\n/);
+  });
+});
+
+describe('mcp-serve e2e: failures and lifecycle', () => {
+  it('turns throwing and rejecting handlers into isError results and keeps serving', async () => {
+    const dir = await writeTempFiles({ 'tools.mjs': FIXTURE_TOOLS, '.mcp-serverc': '{"tools": "tools.mjs"}' });
+    const server = await startServe([], { cwd: dir });
+    for (const transport of TRANSPORTS) {
+      const client = await connectSdkClient(server.url, transport);
+      expect(await client.callTool({ name: 'fails', arguments: {} })).toEqual({
+        content: [{ type: 'text', text: 'it broke' }],
+        isError: true,
+      });
+      expect(await client.callTool({ name: 'rejects', arguments: {} })).toMatchObject({
+        isError: true,
+        content: [{ text: 'async broke' }],
+      });
+      expect(await client.callTool({ name: 'stray', arguments: {} })).toMatchObject({ content: [{ text: 'ok' }] });
+      expect((await client.callTool({ name: 'add', arguments: { a: 1 } })).content).toEqual([
+        { type: 'text', text: 'Invalid arguments for tool "add": missing required argument "b"' },
+      ]);
+      expect((await client.callTool({ name: 'add', arguments: { a: 1, b: 2 } })).content).toEqual([
+        { type: 'text', text: '3' },
+      ]);
+      await client.close();
+    }
+    await server.waitForStderr('unhandled rejection in a module (server keeps running)');
+    expect(await server.stop()).toBe(0);
+  });
+
+  it('serves the built-in hello example when there is no config, and says so', async () => {
+    const dir = await writeTempFiles({ 'package.json': '{}' });
+    const server = await startServe([], { cwd: dir });
+    expect(server.stderr()).toContain('Hello Server 1.0.0 (built-in hello example: no config file found)');
+    const client = await connectSdkClient(server.url, 'sse');
+    expect((await client.callTool({ name: 'greet', arguments: { name: 'x' } })).content).toEqual([
+      { type: 'text', text: 'Hello Hello, x!' },
+    ]);
+    await client.close();
+    await server.stop();
+  });
+
+  it('exits 0 on SIGTERM with sessions open', async () => {
+    const server = await startServe(['--config', HELLO_CONFIG]);
+    const sse = await connectSdkClient(server.url, 'sse');
+    const http = await connectSdkClient(server.url, 'http');
+    expect(await server.stop()).toBe(0);
+    expect(server.stderr()).toContain('SIGTERM: shutting down');
+    await Promise.allSettled([sse.close(), http.close()]);
+  });
+
+  it('fails with one line and exit 2 when the port is in use', async () => {
+    const server = await startServe(['--config', HELLO_CONFIG]);
+    const { port } = new URL(server.url);
+    const result = await runServe(['--config', HELLO_CONFIG, '--port', port]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      `mcp-serve: Port ${port} on 127.0.0.1 is already in use: stop the other server or pick another with --port (0 takes a free one)\n`,
+    );
+    await server.stop();
+  });
+
+  it('fails with one line and exit 2 for a bad config, a bad module, a bad flag and a bad host', async () => {
+    const dir = await writeTempFiles({
+      '.mcp-serverc': '{"port": "x"}',
+      'bad/.mcp-serverc': '{"tools": "t.mjs"}',
+      'bad/t.mjs': 'export const nothing = 1;',
+    });
+    const cases = [
+      { cwd: dir, args: [], expected: /^mcp-serve: Invalid config .*\.mcp-serverc: key "port": expected number, received string \(found "x"\)\n$/ },
+      { cwd: `${dir}/bad`, args: [], expected: /^mcp-serve: Cannot load module .*t\.mjs: exports no tool, resource or prompt/ },
+      { cwd: dir, args: ['--port', 'abc'], expected: /^mcp-serve: --port must be an integer from 0 to 65535 \(got "abc"\)/ },
+      { cwd: dir, args: ['--bogus'], expected: /^mcp-serve: unknown option '--bogus' \(see mcp-serve --help\)\n$/ },
+      { cwd: dir, args: ['--config', HELLO_CONFIG, '--host', '203.0.113.7', '--port', '0'], expected: /^mcp-serve: Cannot bind host "203\.0\.113\.7"/ },
+    ];
+    for (const { cwd, args, expected } of cases) {
+      const result = await runServe(args, { cwd });
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toMatch(expected);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stdout).toBe('');
+    }
+  });
+
+  it('takes the port from MCP_SERVE_PORT unless --port is given', async () => {
+    const fromEnv = await runServe(['--config', HELLO_CONFIG], { env: { MCP_SERVE_PORT: 'nope' } });
+    expect(fromEnv.stderr).toMatch(/MCP_SERVE_PORT must be an integer/);
+    const server = await startServe(['--config', HELLO_CONFIG], { env: { MCP_SERVE_PORT: '1' } });
+    expect(server.url).not.toMatch(/:1$/); // --port 0 from startServe wins over the env
+    await server.stop();
+  });
+
+  it('reloads an edited module with --watch and tells clients the list changed', async () => {
+    const dir = await writeTempFiles({
+      'mcp-serve.config.mjs': `export default { tools: './tools/*.mjs' };`,
+      'tools/echo.mjs': `export default { kind: 'tool', name: 'echo', description: 'v1', handler: () => 'one' };`,
+    });
+    const server = await startServe(['--watch'], { cwd: dir });
+    const client = await connectSdkClient(server.url, 'http');
+    const changed = new Promise<void>((resolve) => {
+      client.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve());
+    });
+    expect((await client.callTool({ name: 'echo', arguments: {} })).content).toEqual([{ type: 'text', text: 'one' }]);
+    await writeFile(
+      `${dir}/tools/echo.mjs`,
+      `export default { kind: 'tool', name: 'echo', description: 'v2', handler: () => 'two' };`,
+    );
+    await changed;
+    expect((await client.callTool({ name: 'echo', arguments: {} })).content).toEqual([{ type: 'text', text: 'two' }]);
+    expect((await client.listTools()).tools[0]?.description).toBe('v2');
+    await client.close();
+    await server.stop();
+  });
+});

@@ -1,0 +1,6 @@
+export { CALL_BIN, REPO_ROOT, SERVE_BIN } from './paths.ts';
+export type { RunResult } from './run-bin.ts';
+export { runCall, runNode, runServe } from './run-bin.ts';
+export type { ServeProcess } from './start-serve.ts';
+export { startServe } from './start-serve.ts';
+export { writeTempFiles } from './temp-dir.ts';
