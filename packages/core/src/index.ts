@@ -58,3 +58,4 @@ export {
   ToolError,
   UsageError,
 } from './errors.ts';
+export { readPackageVersion } from './read-package-version.ts';

@@ -15,7 +15,7 @@ import { formatBanner } from './banner.ts';
 import { createCliLogger, noPaint, type Paint } from './cli-logger.ts';
 import { readEnvLayer } from './env-layer.ts';
 import { createProgram, type ServeFlags, toServeFlags } from './program.ts';
-import { readPackageVersion } from './read-package-version.ts';
+import { readPackageVersion } from '@mcp-cli/core';
 import { watchModules } from './watch-modules.ts';
 
 const SHUTDOWN_GRACE_MS = 5_000;

@@ -1,0 +1,78 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+
+import { ExitCode, UsageError } from '@mcp-cli/core';
+
+import { RpcError } from '../../client/json-rpc.ts';
+import { callTool } from '../../client/operations.ts';
+import type { CommandContext } from '../session-runner.ts';
+
+/** Calls in flight at once over the one connection. */
+const WINDOW = 32;
+
+/**
+ * `batch [file|-]`: reads JSON lines `{"tool": …, "args": {…}}` and writes one JSON line per call,
+ * in input order: `{"line":N,"ok":true,"result":{…}}`, or `"ok":false` with an `error` string.
+ * Calls are pipelined over one connection. Exit 0 when every call succeeded, 1 otherwise.
+ */
+export async function batchCommand(context: CommandContext, file: string | undefined): Promise<number> {
+  const input = !file || file === '-' ? process.stdin : createReadStream(file);
+  input.on('error', () => undefined);
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  const results: (string | undefined)[] = [];
+  let next = 0;
+  let failures = 0;
+  const inFlight = new Set<Promise<void>>();
+  const flush = (): void => {
+    let chunk = '';
+    while (next < results.length && results[next] !== undefined) chunk += `${results[next++]}\n`;
+    if (chunk) process.stdout.write(chunk);
+  };
+  let lineNumber = 0;
+  try {
+    for await (const raw of lines) {
+      lineNumber++;
+      if (!raw.trim()) continue;
+      const slot = results.length;
+      results.push(undefined);
+      const task = runLine(context, raw, lineNumber).then((line) => {
+        if (!line.ok) failures++;
+        results[slot] = JSON.stringify(line);
+        flush();
+      });
+      inFlight.add(task);
+      void task.finally(() => inFlight.delete(task));
+      if (inFlight.size >= WINDOW) await Promise.race(inFlight);
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EISDIR') throw new UsageError(`Cannot read batch file ${file}: ${code}`, 'E_BATCH_FILE');
+    throw error;
+  }
+  await Promise.all(inFlight);
+  flush();
+  return failures > 0 ? ExitCode.toolError : ExitCode.ok;
+}
+
+async function runLine(context: CommandContext, raw: string, line: number): Promise<Record<string, unknown>> {
+  let request: { tool?: unknown; args?: unknown };
+  try {
+    request = JSON.parse(raw) as typeof request;
+  } catch (error) {
+    return { line, ok: false, error: `invalid JSON: ${(error as Error).message}` };
+  }
+  if (typeof request !== 'object' || request === null || typeof request.tool !== 'string') {
+    return { line, ok: false, error: 'each line must be {"tool": "name", "args": {...}}' };
+  }
+  const args = request.args ?? {};
+  if (typeof args !== 'object' || args === null || Array.isArray(args)) {
+    return { line, tool: request.tool, ok: false, error: '"args" must be a JSON object' };
+  }
+  try {
+    const result = await callTool(context.connection, request.tool, args as Record<string, unknown>, { signal: context.signal });
+    return { line, tool: request.tool, ok: !result.isError, result };
+  } catch (error) {
+    if (error instanceof RpcError) return { line, tool: request.tool, ok: false, error: error.message, code: error.code };
+    throw error;
+  }
+}

@@ -1,0 +1,86 @@
+import { ExitCode, ToolError, UsageError } from '@mcp-cli/core';
+
+import { RpcError } from '../../client/json-rpc.ts';
+import { callTool, listTools, type ToolInfo } from '../../client/operations.ts';
+import { closestNames } from '../../closest-names.ts';
+import { errorText, renderResult } from '../../render.ts';
+import { completeToolArgs, parseToolArgs, type Schema } from '../../tool-args.ts';
+import type { CommandContext } from '../session-runner.ts';
+import { formatToolHelp } from '../tool-help.ts';
+
+/** What the command line said about the call. */
+export interface ToolCallRequest {
+  tool: string;
+  /** Tokens after the tool name that belong to it (flags and their values). */
+  tokens: string[];
+  /** Arguments from --args, which flags override. */
+  baseArgs: Record<string, unknown>;
+  help: boolean;
+}
+
+/**
+ * Calls one tool: reads its schema, turns flags into arguments, calls it with progress shown,
+ * prints the result on stdout and returns the exit code (1 when the tool reports isError).
+ *
+ * @throws UsageError for an unknown tool or bad arguments; ToolError never (it is an exit code).
+ */
+export async function runToolCall(request: ToolCallRequest, context: CommandContext): Promise<number> {
+  const { connection, ui, signal, opts } = context;
+  ui.status(`listing tools`);
+  const tool = await findTool(request.tool, context);
+  if (request.help) {
+    process.stdout.write(`${formatToolHelp(tool ?? { name: request.tool, inputSchema: {} })}\n`);
+    return ExitCode.ok;
+  }
+  const schema: Schema = tool?.inputSchema ?? {};
+  const { args: flagArgs, unclaimed } = parseToolArgs(request.tool, schema, request.tokens, () => undefined);
+  const stray = unclaimed.filter((t) => t !== '--');
+  if (stray.length > 0) {
+    throw new UsageError(`Unexpected argument "${stray[0]}" for tool "${request.tool}": tool arguments are flags such as --name value (see mcp-call ${request.tool} --help)`, 'E_UNEXPECTED_ARGUMENT');
+  }
+  const args = tool ? completeToolArgs(request.tool, schema, { ...request.baseArgs, ...flagArgs }) : { ...request.baseArgs, ...flagArgs };
+  ui.status(`calling ${request.tool}`);
+  let result;
+  try {
+    result = await callTool(connection, request.tool, args, {
+      signal,
+      onProgress: ({ progress, total, message }) =>
+        ui.status(`calling ${request.tool} ${total ? `${progress}/${total}` : String(progress)}${message ? ` ${message}` : ''}`),
+    });
+  } catch (error) {
+    if (error instanceof RpcError && error.code === -32602) {
+      throw new UsageError(`Tool "${request.tool}" rejected its arguments: ${error.message}`, 'E_INVALID_ARGUMENT');
+    }
+    throw error;
+  }
+  ui.stop();
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } else {
+    const text = await renderResult(result, { outDir: opts.outDir, baseName: request.tool });
+    if (!result.isError && text) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+  if (result.isError) {
+    ui.error(new ToolError(`mcp-call: tool "${request.tool}" returned an error: ${errorText(result)}`).message);
+    return ExitCode.toolError;
+  }
+  return ExitCode.ok;
+}
+
+async function findTool(name: string, context: CommandContext): Promise<ToolInfo | undefined> {
+  let tools: ToolInfo[];
+  try {
+    tools = await listTools(context.connection, context.signal);
+  } catch (error) {
+    // A server without tools/list can still be called; its own validation then applies.
+    if (error instanceof RpcError && error.code === -32601) return undefined;
+    throw error;
+  }
+  const tool = tools.find((t) => t.name === name);
+  if (tool) return tool;
+  const close = closestNames(name, tools.map((t) => t.name));
+  throw new UsageError(
+    `Unknown tool "${name}"${close.length ? `; did you mean ${close.join(', ')}?` : ''} (mcp-call tools lists all ${tools.length})`,
+    'E_UNKNOWN_TOOL',
+  );
+}

@@ -1,0 +1,149 @@
+import { ExitCode, UsageError } from '@mcp-cli/core';
+
+import { RpcError } from '../../client/json-rpc.ts';
+import { listAll, listTools } from '../../client/operations.ts';
+import { closestNames } from '../../closest-names.ts';
+import { renderResult } from '../../render.ts';
+import { parseToolArgs, type Schema } from '../../tool-args.ts';
+import type { CommandContext } from '../session-runner.ts';
+import { formatToolList } from '../tool-help.ts';
+
+const out = (text: string): void => void process.stdout.write(text.endsWith('\n') || text === '' ? text : `${text}\n`);
+
+/** `tools`: one line per tool, or the full list with schemas as JSON. `--names` is for completion. */
+export async function listToolsCommand(context: CommandContext, namesOnly: boolean): Promise<number> {
+  const tools = await listTools(context.connection, context.signal);
+  if (context.opts.json) out(JSON.stringify(tools, null, 2));
+  else if (namesOnly) out(tools.map((t) => t.name).join('\n'));
+  else out(tools.length ? formatToolList(tools) : '(no tools)');
+  return ExitCode.ok;
+}
+
+interface ResourceEntry {
+  uri?: string;
+  uriTemplate?: string;
+  name: string;
+  description?: string;
+  mimeType?: string;
+}
+
+/** `resources`: resources and resource templates. */
+export async function listResourcesCommand(context: CommandContext): Promise<number> {
+  const { connection, signal } = context;
+  const resources = await listAll<ResourceEntry>(connection, 'resources/list', 'resources', signal);
+  const templates = await listAll<ResourceEntry>(connection, 'resources/templates/list', 'resourceTemplates', signal).catch(
+    (error: unknown) => (error instanceof RpcError ? [] : Promise.reject(error)),
+  );
+  if (context.opts.json) {
+    out(JSON.stringify({ resources, resourceTemplates: templates }, null, 2));
+    return ExitCode.ok;
+  }
+  const rows = [...resources, ...templates].map((r) => [r.uri ?? r.uriTemplate ?? '', [r.name, r.mimeType ? `(${r.mimeType})` : '', r.description ? `- ${r.description}` : ''].filter(Boolean).join(' ')] as const);
+  const width = Math.max(0, ...rows.map(([uri]) => uri.length)) + 2;
+  out(rows.length ? rows.map(([uri, rest]) => `${uri.padEnd(width)}${rest}`).join('\n') : '(no resources)');
+  return ExitCode.ok;
+}
+
+/** `read <uri>`: the contents of a resource; text as is, binary saved or summarised. */
+export async function readResourceCommand(context: CommandContext, uri: string): Promise<number> {
+  const result = await context.connection.session.request('resources/read', { uri }, { signal: context.signal });
+  if (context.opts.json) {
+    out(JSON.stringify(result));
+    return ExitCode.ok;
+  }
+  const contents = (result.contents ?? []) as { uri: string; text?: string; blob?: string; mimeType?: string }[];
+  const parts = contents.map((resource) => ({ type: 'resource' as const, resource: resource as never }));
+  out(await renderResult({ content: parts }, { outDir: context.opts.outDir, baseName: 'resource' }));
+  return ExitCode.ok;
+}
+
+interface PromptEntry {
+  name: string;
+  description?: string;
+  arguments?: { name: string; description?: string; required?: boolean }[];
+}
+
+/** `prompts`: one line per prompt with its arguments. */
+export async function listPromptsCommand(context: CommandContext): Promise<number> {
+  const prompts = await listAll<PromptEntry>(context.connection, 'prompts/list', 'prompts', context.signal);
+  if (context.opts.json) {
+    out(JSON.stringify(prompts, null, 2));
+    return ExitCode.ok;
+  }
+  const rows = prompts.map((p) => {
+    const args = (p.arguments ?? []).map((a) => (a.required ? `--${a.name}` : `[--${a.name}]`)).join(' ');
+    return [`${p.name}${args ? ` ${args}` : ''}`, p.description ?? ''] as const;
+  });
+  const width = Math.max(0, ...rows.map(([left]) => left.length)) + 2;
+  out(rows.length ? rows.map(([left, right]) => `${left.padEnd(width)}${right}`.trimEnd()).join('\n') : '(no prompts)');
+  return ExitCode.ok;
+}
+
+/** `prompt <name> [--arg value]`: the prompt's messages, text shown as is. */
+export async function getPromptCommand(context: CommandContext, name: string, tokens: string[]): Promise<number> {
+  const prompts = await listAll<PromptEntry>(context.connection, 'prompts/list', 'prompts', context.signal);
+  const prompt = prompts.find((p) => p.name === name);
+  if (!prompt) {
+    const close = closestNames(name, prompts.map((p) => p.name));
+    throw new UsageError(`Unknown prompt "${name}"${close.length ? `; did you mean ${close.join(', ')}?` : ''} (mcp-call prompts lists them)`, 'E_UNKNOWN_PROMPT');
+  }
+  const schema: Schema = {
+    type: 'object',
+    properties: Object.fromEntries((prompt.arguments ?? []).map((a) => [a.name, { type: 'string', description: a.description }])),
+    required: (prompt.arguments ?? []).filter((a) => a.required).map((a) => a.name),
+  };
+  const { args, unclaimed } = parseToolArgs(name, schema, tokens, () => undefined);
+  if (unclaimed.length > 0) throw new UsageError(`Unexpected argument "${unclaimed[0]}" for prompt "${name}"`, 'E_UNEXPECTED_ARGUMENT');
+  const missing = (schema.required ?? []).filter((key) => args[key] === undefined);
+  if (missing.length > 0) throw new UsageError(`Missing required argument ${missing.map((m) => `--${m}`).join(', ')} for prompt "${name}"`, 'E_MISSING_ARGUMENT');
+  const result = await context.connection.session.request('prompts/get', { name, arguments: args }, { signal: context.signal });
+  if (context.opts.json) {
+    out(JSON.stringify(result));
+    return ExitCode.ok;
+  }
+  const messages = (result.messages ?? []) as { role: string; content: never }[];
+  const lines: string[] = [];
+  for (const message of messages) {
+    lines.push(`${message.role}: ${await renderResult({ content: [message.content] }, { outDir: context.opts.outDir, baseName: name })}`);
+  }
+  out(lines.join('\n'));
+  return ExitCode.ok;
+}
+
+/** `ping`: the round trip time. */
+export async function pingCommand(context: CommandContext): Promise<number> {
+  const started = process.hrtime.bigint();
+  await context.connection.session.request('ping', undefined, { signal: context.signal });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  out(context.opts.json ? JSON.stringify({ ok: true, ms }) : `pong ${ms.toFixed(1)} ms`);
+  return ExitCode.ok;
+}
+
+/** `info`: server name, version, protocol version, transport and capabilities. */
+export async function infoCommand(context: CommandContext): Promise<number> {
+  const { connection } = context;
+  const info = {
+    name: connection.serverInfo.name,
+    version: connection.serverInfo.version,
+    protocolVersion: connection.protocolVersion,
+    transport: connection.transport,
+    url: connection.url,
+    capabilities: connection.capabilities,
+    instructions: connection.instructions,
+  };
+  if (context.opts.json) {
+    out(JSON.stringify(info, null, 2));
+    return ExitCode.ok;
+  }
+  out(
+    [
+      `name:         ${info.name}`,
+      `version:      ${info.version}`,
+      `protocol:     ${info.protocolVersion}`,
+      `transport:    ${info.transport === 'http' ? 'Streamable HTTP' : 'SSE (legacy)'} ${info.url}`,
+      `capabilities: ${Object.keys(info.capabilities).join(', ') || 'none'}`,
+      ...(info.instructions ? [`instructions: ${info.instructions}`] : []),
+    ].join('\n'),
+  );
+  return ExitCode.ok;
+}

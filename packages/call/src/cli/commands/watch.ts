@@ -1,0 +1,46 @@
+import { ConnectionError } from '@mcp-cli/core';
+
+import { renderResult } from '../../render.ts';
+import type { CommandContext } from '../session-runner.ts';
+
+/**
+ * `watch <uri>`: prints the resource, subscribes, and prints it again on every
+ * `notifications/resources/updated`, until Ctrl-C (exit 130) or the server goes away (exit 3).
+ */
+export async function watchCommand(context: CommandContext, uri: string, interrupt: AbortSignal): Promise<number> {
+  const { connection } = context;
+  const print = async (): Promise<void> => {
+    const result = await connection.session.request('resources/read', { uri }, { signal: interrupt });
+    if (context.opts.json) {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      return;
+    }
+    const contents = (result.contents ?? []) as never[];
+    const text = await renderResult({ content: contents.map((resource) => ({ type: 'resource', resource })) }, { outDir: context.opts.outDir, baseName: 'resource' });
+    process.stdout.write(`${text}\n`);
+  };
+  let queue = Promise.resolve();
+  const previous = connection.session.onNotification;
+  connection.session.onNotification = (method, params) => {
+    previous(method, params);
+    if (method === 'notifications/resources/updated' && params.uri === uri) queue = queue.then(print).catch(() => undefined);
+  };
+  const closed = new Promise<never>((_, reject) => {
+    const original = connection.session.transport.onClose;
+    connection.session.transport.onClose = (error) => {
+      original(error);
+      reject(error instanceof ConnectionError ? error : new ConnectionError(error.message));
+    };
+  });
+  await connection.session.transport.listen(interrupt);
+  await print();
+  await connection.session.request('resources/subscribe', { uri }, { signal: interrupt });
+  context.ui.stop();
+  context.ui.note(`watching ${uri} (Ctrl-C to stop)`);
+  // Watching has no deadline: only Ctrl-C or a lost connection ends it.
+  await Promise.race([
+    closed,
+    new Promise<never>((_, reject) => interrupt.addEventListener('abort', () => reject(interrupt.reason as Error), { once: true })),
+  ]);
+  return 0;
+}

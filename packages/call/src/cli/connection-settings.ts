@@ -1,0 +1,112 @@
+import { UsageError } from '@mcp-cli/core';
+
+import type { TransportChoice } from '../client/connect.ts';
+import { closestNames } from '../closest-names.ts';
+import type { GlobalOptions } from './global-options.ts';
+
+/** Where and how to connect, after flags, env and config are combined. */
+export interface ConnectionSettings {
+  url: string;
+  transport: TransportChoice;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  waitMs: number;
+}
+
+/** One server entry of the mcp-call config file. */
+interface ServerEntry {
+  url?: string;
+  transport?: TransportChoice;
+  headers?: Record<string, string>;
+  token?: string;
+}
+
+/** The mcp-call config file: a default server, or several named ones. */
+interface CallConfig extends ServerEntry {
+  servers?: Record<string, ServerEntry>;
+  defaultServer?: string;
+}
+
+const DEFAULT_URL = 'http://localhost:8000';
+
+/**
+ * Resolves the connection: URL from `--url`, else `MCP_URL`, else the config file (`--server`
+ * picks an entry), else http://localhost:8000. The config file is searched only when needed.
+ *
+ * @throws UsageError for a bad URL, header, number or server name.
+ */
+export async function resolveConnectionSettings(
+  opts: GlobalOptions,
+  env: NodeJS.ProcessEnv,
+  positionalUrl: string | undefined,
+): Promise<ConnectionSettings> {
+  const explicitUrl = opts.url ?? positionalUrl ?? (env.MCP_URL || undefined);
+  const serverName = opts.server ?? (env.MCP_SERVER || undefined);
+  let entry: ServerEntry = {};
+  if (!explicitUrl || serverName) entry = await loadServerEntry(serverName);
+  const url = explicitUrl ?? entry.url ?? DEFAULT_URL;
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+    throw new UsageError(`Invalid server URL "${url}": use http://host:port/mcp or http://host:port/sse`, 'E_BAD_URL');
+  }
+  const transport = opts.transport !== 'auto' ? opts.transport : (entry.transport ?? 'auto');
+  if (!['auto', 'http', 'sse'].includes(transport)) {
+    throw new UsageError(`--transport must be auto, http or sse (got "${transport}")`, 'E_BAD_TRANSPORT');
+  }
+  const headers: Record<string, string> = { ...lowerKeys(entry.headers ?? {}) };
+  for (const header of opts.header) {
+    const colon = header.indexOf(':');
+    if (colon <= 0) throw new UsageError(`Invalid header "${header}": write it as "Name: value"`, 'E_BAD_HEADER');
+    headers[header.slice(0, colon).trim().toLowerCase()] = header.slice(colon + 1).trim();
+  }
+  const token = opts.token ?? (env.MCP_TOKEN || undefined) ?? entry.token;
+  if (token) headers.authorization = `Bearer ${token}`;
+  return {
+    url,
+    transport,
+    headers,
+    timeoutMs: seconds(opts.timeout, '--timeout', false) ?? 60_000,
+    waitMs: seconds(opts.wait, '--wait', true) ?? 0,
+  };
+}
+
+function seconds(value: string | undefined, flag: string, allowZero: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) {
+    throw new UsageError(`${flag} must be a ${allowZero ? 'non-negative' : 'positive'} number of seconds (got "${value}")`, 'E_BAD_NUMBER');
+  }
+  return Math.round(n * 1000);
+}
+
+function lowerKeys(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+async function loadServerEntry(name: string | undefined): Promise<ServerEntry> {
+  // cosmiconfig is loaded only when no URL was given, so the common call stays fast.
+  const { cosmiconfig } = await import('cosmiconfig');
+  const explorer = cosmiconfig('mcp-call', {
+    searchPlaces: ['package.json', '.mcp-callrc', '.mcp-callrc.json', '.mcp-callrc.yaml', '.mcp-callrc.yml', 'mcp-call.config.js', 'mcp-call.config.mjs', 'mcp-call.config.cjs'],
+    searchStrategy: 'project',
+  });
+  let found;
+  try {
+    found = await explorer.search();
+  } catch (error) {
+    throw new UsageError(`Cannot load the mcp-call config: ${(error as Error).message.split('\n')[0]}`, 'E_CONFIG');
+  }
+  const config = (found?.config ?? {}) as CallConfig;
+  const servers = config.servers ?? {};
+  const chosen = name ?? config.defaultServer;
+  if (!chosen) return config;
+  const entry = servers[chosen];
+  if (!entry) {
+    const where = found ? found.filepath : 'no mcp-call config file found (.mcp-callrc, mcp-call.config.js, package.json "mcp-call")';
+    const hint = closestNames(chosen, Object.keys(servers));
+    throw new UsageError(
+      `Unknown server "${chosen}" (${where})${hint.length ? `; did you mean ${hint.join(', ')}?` : ''}; servers: ${Object.keys(servers).join(', ') || 'none'}`,
+      'E_UNKNOWN_SERVER',
+    );
+  }
+  return { ...entry, headers: { ...config.headers, ...entry.headers }, token: entry.token ?? config.token };
+}

@@ -1,0 +1,69 @@
+import type { Command } from 'commander';
+
+import type { ElicitMode } from '../client/server-requests.ts';
+import type { TransportChoice } from '../client/connect.ts';
+
+/** Options every command accepts, anywhere on the line. */
+export interface GlobalOptions {
+  url?: string;
+  server?: string;
+  transport: TransportChoice;
+  header: string[];
+  token?: string;
+  timeout: string;
+  wait?: string;
+  json?: boolean;
+  args?: string;
+  tool?: string;
+  outDir?: string;
+  elicit?: ElicitMode;
+  samplingCommand?: string;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+/** Global flags and whether each takes a value; tool flag parsing hands these back. */
+export const GLOBAL_FLAGS: Record<string, boolean> = {
+  '--url': true,
+  '-u': true,
+  '--server': true,
+  '-s': true,
+  '--transport': true,
+  '-t': true,
+  '--header': true,
+  '-H': true,
+  '--token': true,
+  '--timeout': true,
+  '--wait': true,
+  '--json': false,
+  '--args': true,
+  '--tool': true,
+  '--out-dir': true,
+  '--elicit': true,
+  '--sampling-command': true,
+  '--quiet': false,
+  '-q': false,
+  '--verbose': false,
+};
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** Adds the global options to a command. */
+export function addGlobalOptions(command: Command): Command {
+  return command
+    .option('-u, --url <url>', 'server URL (env MCP_URL; default http://localhost:8000)')
+    .option('-s, --server <name>', 'a server named in the mcp-call config file')
+    .option('-t, --transport <kind>', 'auto, http (Streamable HTTP) or sse (legacy)', 'auto')
+    .option('-H, --header <header>', 'extra HTTP header "Name: value" (repeatable)', collect, [])
+    .option('--token <token>', 'bearer token (env MCP_TOKEN)')
+    .option('--timeout <seconds>', 'deadline for the whole command', '60')
+    .option('--wait <seconds>', 'retry connecting this long while the server starts')
+    .option('--json', 'print the whole result as JSON')
+    .option('--args <json>', "tool arguments as JSON, @file.json, or - for stdin")
+    .option('--tool <name>', 'the tool to call (instead of the first argument)')
+    .option('--out-dir <dir>', 'write images, audio and binary resources here')
+    .option('--elicit <mode>', 'answer elicitation: decline, defaults, or prompt (default: prompt on a TTY, else decline)')
+    .option('--sampling-command <cmd>', 'answer sampling requests with this command (request JSON on stdin)')
+    .option('-q, --quiet', 'no spinner, no server logs on stderr')
+    .option('--verbose', 'diagnostics and error details on stderr');
+}

@@ -1,0 +1,210 @@
+import { ConnectionError, ExitCode, InterruptedError, McpCliError, readPackageVersion, TimeoutError, UsageError } from '@mcp-cli/core';
+import { Command, CommanderError } from 'commander';
+
+import { destroyAgents } from '../client/http-request.ts';
+import { RpcError } from '../client/json-rpc.ts';
+import { batchCommand } from './commands/batch.ts';
+import { runToolCall } from './commands/call-tool.ts';
+import { completionScript } from './commands/completion.ts';
+import {
+  getPromptCommand,
+  infoCommand,
+  listPromptsCommand,
+  listResourcesCommand,
+  listToolsCommand,
+  pingCommand,
+  readResourceCommand,
+} from './commands/meta.ts';
+import { watchCommand } from './commands/watch.ts';
+import { addGlobalOptions, GLOBAL_FLAGS, type GlobalOptions } from './global-options.ts';
+import { HELP_AFTER } from './help-text.ts';
+import { readArgsOption } from './read-args-option.ts';
+import { withConnection } from './session-runner.ts';
+
+const META_COMMANDS = new Set(['tools', 'resources', 'read', 'prompts', 'prompt', 'ping', 'info', 'batch', 'watch', 'completion', 'call', 'help']);
+const isUrl = (value: string | undefined): value is string => value !== undefined && /^https?:\/\//i.test(value);
+
+/**
+ * Runs `mcp-call` with the given argv and resolves to the exit code. The only catch-all: known
+ * errors print one line (details with --verbose), anything else is reported as a bug (exit 70).
+ */
+export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const interrupt = new AbortController();
+  const onSignal = (): void => interrupt.abort(new InterruptedError('interrupted'));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const verbose = argv.includes('--verbose');
+  try {
+    return await dispatch(argv.slice(2), env, interrupt.signal);
+  } catch (error) {
+    return report(error, verbose);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    destroyAgents();
+  }
+}
+
+async function dispatch(args: string[], env: NodeJS.ProcessEnv, interrupt: AbortSignal): Promise<number> {
+  const { args: cleaned, toolHelp } = extractToolHelp(args);
+  let exitCode: number = ExitCode.ok;
+  const program = addGlobalOptions(new Command('mcp-call'))
+    .description('Call any MCP tool from a shell or a CI script.')
+    .usage('[options] <tool> [--<arg> <value> ...]')
+    .version(readPackageVersion(import.meta.url), '-V, --version')
+    .argument('[tool]', 'the tool to call')
+    .argument('[tool-args...]', 'tool flags generated from its input schema')
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .addHelpText('after', HELP_AFTER)
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+
+  const connected = (opts: GlobalOptions, fn: Parameters<typeof withConnection<number>>[3], positionalUrl?: string) =>
+    withConnection(opts, env, interrupt, fn, positionalUrl);
+
+  const callAction = async (tokens: string[], opts: GlobalOptions): Promise<void> => {
+    let [tool, ...rest] = tokens;
+    if (opts.tool) {
+      if (tool !== undefined) rest = [tool, ...rest];
+      tool = opts.tool;
+    }
+    // The conformance runner (and scripts) may append the server URL as the last argument.
+    const last = rest.at(-1);
+    const positionalUrl = isUrl(last) ? (rest.pop(), last) : undefined;
+    if (!tool) {
+      process.stdout.write(program.helpInformation());
+      exitCode = ExitCode.usage;
+      return;
+    }
+    const baseArgs = await readArgsOption(opts.args);
+    exitCode = await connected(opts, (context) => runToolCall({ tool: tool!, tokens: rest, baseArgs, help: toolHelp }, context), positionalUrl);
+  };
+
+  program.action(async (_tool: string | undefined, _rest: string[], opts: GlobalOptions) => {
+    await callAction(program.args, opts);
+  });
+
+  const sub = (name: string, description: string): Command =>
+    addGlobalOptions(program.command(name).description(description)).allowExcessArguments(false);
+  const all = (cmd: Command): GlobalOptions => cmd.optsWithGlobals() as GlobalOptions;
+
+  sub('tools', 'list tools (--json for schemas)')
+    .option('--names', 'only the names, one per line')
+    .action(async (_o, cmd: Command) => {
+      exitCode = await connected(all(cmd), (c) => listToolsCommand(c, cmd.opts().names === true));
+    });
+  sub('resources', 'list resources and templates').action(async (_o, cmd: Command) => {
+    exitCode = await connected(all(cmd), listResourcesCommand);
+  });
+  sub('read', 'read a resource').argument('<uri>').action(async (uri: string, _o, cmd: Command) => {
+    exitCode = await connected(all(cmd), (c) => readResourceCommand(c, uri));
+  });
+  sub('prompts', 'list prompts').action(async (_o, cmd: Command) => {
+    exitCode = await connected(all(cmd), listPromptsCommand);
+  });
+  sub('prompt', 'get a prompt; its arguments as flags')
+    .argument('<name>')
+    .argument('[args...]')
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(async (name: string, rest: string[], _o, cmd: Command) => {
+      exitCode = await connected(all(cmd), (c) => getPromptCommand(c, name, rest));
+    });
+  sub('ping', 'check that the server answers').action(async (_o, cmd: Command) => {
+    exitCode = await connected(all(cmd), pingCommand);
+  });
+  sub('info', 'server name, version, protocol and capabilities').action(async (_o, cmd: Command) => {
+    exitCode = await connected(all(cmd), infoCommand);
+  });
+  sub('batch', 'JSON lines of {"tool","args"} in, JSON result lines out')
+    .argument('[file]', 'file of JSON lines, or - for stdin (default)')
+    .action(async (file: string | undefined, _o, cmd: Command) => {
+      exitCode = await connected(all(cmd), (c) => batchCommand(c, file));
+    });
+  sub('watch', 'print a resource on every change until Ctrl-C')
+    .argument('<uri>')
+    .action(async (uri: string, _o, cmd: Command) => {
+      exitCode = await connected(all(cmd), (c) => watchCommand(c, uri, interrupt));
+    });
+  sub('completion', 'print a shell completion script')
+    .argument('<shell>', 'bash, zsh or fish')
+    .action((shell: string) => {
+      process.stdout.write(completionScript(shell));
+    });
+  sub('call', 'call a tool, even one named like a meta command')
+    .argument('<tool>')
+    .argument('[tool-args...]')
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(async (_tool: string, _rest: string[], _o, cmd: Command) => {
+      await callAction(cmd.args, all(cmd));
+    });
+
+  try {
+    await program.parseAsync(cleaned, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) return commanderExit(error);
+    throw error;
+  }
+  return exitCode;
+}
+
+/**
+ * Finds `--help`/`-h` after a tool name (not a meta command) and turns it into tool help, which
+ * needs the server; before the tool name it stays the global help.
+ */
+function extractToolHelp(args: string[]): { args: string[]; toolHelp: boolean } {
+  let toolIndex = -1;
+  for (let i = 0; i < args.length; i++) {
+    const token = args[i]!;
+    if (token === '--') break;
+    if (token.startsWith('-')) {
+      if (GLOBAL_FLAGS[token.split('=')[0]!] && !token.includes('=')) i++;
+      continue;
+    }
+    toolIndex = i;
+    break;
+  }
+  if (toolIndex === -1) return { args, toolHelp: false };
+  const first = args[toolIndex]!;
+  const tail = args.slice(toolIndex + 1);
+  const inTail = (t: string): boolean => t === '--help' || t === '-h';
+  const end = tail.indexOf('--');
+  const helpAt = tail.findIndex((t, i) => inTail(t) && (end === -1 || i < end));
+  if (helpAt === -1) return { args, toolHelp: false };
+  if (META_COMMANDS.has(first) && first !== 'call') return { args, toolHelp: false };
+  const kept = [...args.slice(0, toolIndex + 1), ...tail.filter((_, i) => i !== helpAt)];
+  return { args: kept, toolHelp: true };
+}
+
+function commanderExit(error: CommanderError): number {
+  if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+    return ExitCode.ok;
+  }
+  process.stderr.write(`mcp-call: ${error.message.replace(/^error: /, '')} (see mcp-call --help)\n`);
+  return ExitCode.usage;
+}
+
+function report(error: unknown, verbose: boolean): number {
+  const known = toKnownError(error);
+  if (known) {
+    process.stderr.write(`mcp-call: ${known.message}\n`);
+    if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    return known.exitCode;
+  }
+  process.stderr.write(`mcp-call: unexpected error, please report it: ${String(error)}\n`);
+  if (error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  return ExitCode.internal;
+}
+
+function toKnownError(error: unknown): McpCliError | undefined {
+  if (error instanceof McpCliError) return error;
+  if (error instanceof RpcError) {
+    if (error.code === -32602) return new UsageError(`The server rejected the request: ${error.message}`, 'E_INVALID_PARAMS');
+    return new ConnectionError(`The server answered with an error (${error.code}): ${error.message}`, 'E_RPC');
+  }
+  if (error instanceof Error && error.name === 'TimeoutError') return new TimeoutError(`Timed out: ${error.message}`);
+  if (error instanceof Error && error.name === 'AbortError') return new InterruptedError();
+  return undefined;
+}

@@ -1,0 +1,34 @@
+import type { ToolInfo } from '../client/operations.ts';
+import { describeKind, toolFlags } from '../tool-args.ts';
+
+/** `mcp-call <tool> --help`: the tool's description and its generated flags with types and defaults. */
+export function formatToolHelp(tool: ToolInfo): string {
+  const flags = toolFlags(tool.inputSchema);
+  const lines = [`Usage: mcp-call ${tool.name}${flags.length ? ' [flags]' : ''}`, ''];
+  if (tool.description) lines.push(tool.description.trim(), '');
+  if (flags.length === 0) {
+    lines.push('This tool takes no arguments.');
+  } else {
+    lines.push('Flags:');
+    const rows = flags.map((f) => {
+      const names = [f.flag, f.alias].filter(Boolean).join(', ');
+      const kind = f.kind === 'boolean' ? `(--no-${f.property} for false)` : `<${describeKind(f)}>`;
+      const notes = [
+        f.schema.description,
+        f.required ? 'required' : undefined,
+        f.schema.default !== undefined ? `default ${JSON.stringify(f.schema.default)}` : undefined,
+      ].filter(Boolean);
+      return [`  ${names} ${kind}`, notes.join('; ')] as const;
+    });
+    const width = Math.min(48, Math.max(...rows.map(([left]) => left.length)) + 2);
+    for (const [left, right] of rows) lines.push(right ? `${left.padEnd(width)}${right}` : left);
+  }
+  lines.push('', 'Or pass every argument at once: --args \'{json}\', --args @file.json, --args - (stdin).');
+  return lines.join('\n');
+}
+
+/** One line per tool: name and the first line of its description, aligned. */
+export function formatToolList(tools: ToolInfo[]): string {
+  const width = Math.max(0, ...tools.map((t) => t.name.length)) + 2;
+  return tools.map((t) => `${t.name.padEnd(width)}${(t.description ?? '').split('\n')[0]}`.trimEnd()).join('\n');
+}

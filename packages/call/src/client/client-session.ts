@@ -1,0 +1,117 @@
+import { ConnectionError } from '@mcp-cli/core';
+
+import { type ClientTransport, type JsonRpcMessage, RpcError } from './json-rpc.ts';
+
+/** Handles a request the server sends to the client (elicitation, sampling, ping, roots). */
+export type ServerRequestHandler = (method: string, params: Record<string, unknown>) => Promise<Record<string, unknown>>;
+
+/** Options of one request. */
+export interface RequestOptions {
+  signal: AbortSignal;
+  /** Asks the server for progress notifications and receives them. */
+  onProgress?: (params: { progress: number; total?: number; message?: string }) => void;
+}
+
+interface Pending {
+  resolve(result: Record<string, unknown>): void;
+  reject(error: Error): void;
+  onProgress?: RequestOptions['onProgress'];
+}
+
+/**
+ * JSON-RPC over a client transport: numbers requests, matches answers, routes progress to the
+ * request that asked for it, answers server requests, and fails every open request when the
+ * transport closes.
+ */
+export class ClientSession {
+  readonly #transport: ClientTransport;
+  readonly #pending = new Map<string | number, Pending>();
+  #nextId = 0;
+  #closedWith: Error | undefined;
+  onNotification: (method: string, params: Record<string, unknown>) => void = () => undefined;
+  onServerRequest: ServerRequestHandler = async (method) => {
+    throw new RpcError(-32601, `Method not found: ${method}`);
+  };
+
+  constructor(transport: ClientTransport) {
+    this.#transport = transport;
+    transport.onMessage = (message) => this.#receive(message);
+    transport.onClose = (error) => this.#fail(error);
+  }
+
+  get transport(): ClientTransport {
+    return this.#transport;
+  }
+
+  /** Sends a request and resolves with its result; an error answer rejects with RpcError. */
+  request(method: string, params: Record<string, unknown> | undefined, options: RequestOptions): Promise<Record<string, unknown>> {
+    if (this.#closedWith) return Promise.reject(this.#closedWith);
+    const id = ++this.#nextId;
+    const message: JsonRpcMessage = { jsonrpc: '2.0', id, method };
+    if (options.onProgress) message.params = { ...params, _meta: { progressToken: id } };
+    else if (params !== undefined) message.params = params;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject, onProgress: options.onProgress });
+      const onAbort = (): void => {
+        if (!this.#pending.delete(id)) return;
+        // Tell the server to stop working on it; the answer, if any, is then ignored.
+        void this.notify('notifications/cancelled', { requestId: id, reason: String(options.signal.reason ?? 'aborted') }).catch(() => undefined);
+        reject(options.signal.reason as Error);
+      };
+      options.signal.addEventListener('abort', onAbort, { once: true });
+      this.#transport.send(message, options.signal).catch((error: Error) => {
+        if (this.#pending.delete(id)) reject(error);
+      });
+    });
+  }
+
+  /** Sends a notification. */
+  async notify(method: string, params?: Record<string, unknown>): Promise<void> {
+    const message: JsonRpcMessage = { jsonrpc: '2.0', method };
+    if (params !== undefined) message.params = params;
+    await this.#transport.send(message, AbortSignal.timeout(5000));
+  }
+
+  #receive(message: JsonRpcMessage): void {
+    if (message.method === undefined) {
+      const pending = message.id === undefined ? undefined : this.#pending.get(message.id);
+      if (!pending) return;
+      this.#pending.delete(message.id!);
+      if (message.error) pending.reject(new RpcError(message.error.code, message.error.message, message.error.data));
+      else pending.resolve(message.result ?? {});
+      return;
+    }
+    const params = message.params ?? {};
+    if (message.id === undefined) {
+      if (message.method === 'notifications/progress') {
+        this.#pending.get(params.progressToken as number)?.onProgress?.(params as { progress: number });
+      }
+      this.onNotification(message.method, params);
+      return;
+    }
+    void this.#answer(message.id, message.method, params);
+  }
+
+  async #answer(id: string | number, method: string, params: Record<string, unknown>): Promise<void> {
+    let reply: JsonRpcMessage;
+    try {
+      const result = method === 'ping' ? {} : await this.onServerRequest(method, params);
+      reply = { jsonrpc: '2.0', id, result };
+    } catch (error) {
+      const code = error instanceof RpcError ? error.code : -32603;
+      reply = { jsonrpc: '2.0', id, error: { code, message: (error as Error).message } };
+    }
+    await this.#transport.send(reply, AbortSignal.timeout(10_000)).catch(() => undefined);
+  }
+
+  #fail(error: Error): void {
+    this.#closedWith = error instanceof ConnectionError ? error : new ConnectionError(error.message, 'E_CONNECTION', { cause: error });
+    for (const pending of this.#pending.values()) pending.reject(this.#closedWith);
+    this.#pending.clear();
+  }
+
+  async close(): Promise<void> {
+    this.#closedWith ??= new ConnectionError('connection closed', 'E_CLOSED');
+    await this.#transport.close();
+  }
+}

@@ -1,0 +1,154 @@
+import { ConnectionError, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-cli/core';
+
+import { ClientSession, type ServerRequestHandler } from './client-session.ts';
+import { UNREACHABLE_CODES } from './http-request.ts';
+import type { ClientTransport } from './json-rpc.ts';
+import { SseTransport } from './sse-transport.ts';
+import { StreamableHttpTransport, TransportRefusedError } from './streamable-http-transport.ts';
+
+/** Which transport to use; `auto` tries Streamable HTTP and falls back to legacy SSE. */
+export type TransportChoice = 'auto' | 'http' | 'sse';
+
+/** Options of {@link connect}. */
+export interface ConnectOptions {
+  url: string;
+  transport: TransportChoice;
+  headers: Record<string, string>;
+  /** Aborts the whole connection attempt (deadline, Ctrl-C). */
+  signal: AbortSignal;
+  /** Keep retrying an unreachable server for this long (the server may still be starting). */
+  waitMs: number;
+  capabilities: Record<string, unknown>;
+  clientInfo: { name: string; version: string };
+  onServerRequest?: ServerRequestHandler;
+  onNotification?: (method: string, params: Record<string, unknown>) => void;
+  /** Diagnostics for --verbose. */
+  debug?: (message: string) => void;
+}
+
+/** An initialized connection. */
+export interface Connection {
+  session: ClientSession;
+  transport: 'http' | 'sse';
+  url: string;
+  protocolVersion: string;
+  serverInfo: { name: string; version: string; [key: string]: unknown };
+  capabilities: Record<string, unknown>;
+  instructions: string | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects and initializes, following the protocol's backward-compatibility rule: a URL ending
+ * in `/sse` is legacy SSE; otherwise Streamable HTTP is tried first and SSE is used when the
+ * server refuses it; a URL with no path tries `/mcp`, then `/`, then `/sse`.
+ *
+ * @throws ConnectionError when no candidate works; the abort reason when the signal fires.
+ */
+export async function connect(options: ConnectOptions): Promise<Connection> {
+  const candidates = candidatesFor(options.url, options.transport);
+  const deadline = Date.now() + options.waitMs;
+  let delay = 50;
+  for (;;) {
+    try {
+      return await tryCandidates(candidates, options);
+    } catch (error) {
+      if (options.signal.aborted) throw options.signal.reason;
+      if (!isRetryable(error) || Date.now() + delay > deadline) throw error;
+      options.debug?.(`not reachable yet (${(error as Error).message}); retrying in ${delay} ms`);
+      await sleep(delay, options.signal);
+      delay = Math.min(delay * 2, 1000);
+    }
+  }
+}
+
+async function tryCandidates(candidates: { kind: 'http' | 'sse'; url: URL }[], options: ConnectOptions): Promise<Connection> {
+  let lastRefusal: Error | undefined;
+  for (const candidate of candidates) {
+    options.debug?.(`trying ${candidate.kind === 'http' ? 'Streamable HTTP' : 'SSE'} at ${candidate.url.href}`);
+    try {
+      return await initialize(candidate.kind, candidate.url, options);
+    } catch (error) {
+      if (!(error instanceof TransportRefusedError) || candidates.length === 1) throw error;
+      options.debug?.(error.message);
+      lastRefusal = error;
+    }
+  }
+  throw new ConnectionError(
+    `No MCP endpoint found at ${options.url} (${lastRefusal?.message ?? 'no candidate'}): give the full endpoint URL, e.g. http://host:8000/mcp or http://host:8000/sse`,
+    'E_NO_ENDPOINT',
+  );
+}
+
+async function initialize(kind: 'http' | 'sse', url: URL, options: ConnectOptions): Promise<Connection> {
+  let transport: ClientTransport;
+  if (kind === 'sse') {
+    const sse = new SseTransport(url, options.headers);
+    await sse.open(options.signal);
+    transport = sse;
+  } else {
+    transport = new StreamableHttpTransport(url, options.headers);
+  }
+  const session = new ClientSession(transport);
+  if (options.onServerRequest) session.onServerRequest = options.onServerRequest;
+  if (options.onNotification) session.onNotification = options.onNotification;
+  let result: Record<string, unknown>;
+  try {
+    result = await session.request(
+      'initialize',
+      { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: options.capabilities, clientInfo: options.clientInfo },
+      { signal: options.signal },
+    );
+  } catch (error) {
+    await transport.close().catch(() => undefined);
+    throw error;
+  }
+  const protocolVersion = String(result.protocolVersion);
+  if (!SUPPORTED_PROTOCOL_VERSIONS.includes(protocolVersion)) {
+    await session.close();
+    throw new ConnectionError(
+      `Server at ${url.href} speaks protocol version ${protocolVersion}, which mcp-call does not support (${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`,
+      'E_PROTOCOL_VERSION',
+    );
+  }
+  transport.setProtocolVersion(protocolVersion);
+  await session.notify('notifications/initialized');
+  return {
+    session,
+    transport: kind,
+    url: url.href,
+    protocolVersion,
+    serverInfo: (result.serverInfo ?? { name: 'unknown', version: 'unknown' }) as Connection['serverInfo'],
+    capabilities: (result.capabilities ?? {}) as Record<string, unknown>,
+    instructions: result.instructions as string | undefined,
+    close: () => session.close(),
+  };
+}
+
+/** The endpoints to try, in order, for a URL and a transport choice. */
+export function candidatesFor(raw: string, choice: TransportChoice): { kind: 'http' | 'sse'; url: URL }[] {
+  const url = new URL(raw);
+  const bare = url.pathname === '/' || url.pathname === '';
+  const at = (path: string): URL => new URL(path + url.search, url);
+  if (choice === 'sse') return [{ kind: 'sse', url: bare ? at('/sse') : url }];
+  if (choice === 'http') return [{ kind: 'http', url: bare ? at('/mcp') : url }];
+  if (/\/sse\/?$/.test(url.pathname)) return [{ kind: 'sse', url }];
+  if (bare) return [{ kind: 'http', url: at('/mcp') }, { kind: 'http', url }, { kind: 'sse', url: at('/sse') }];
+  return [{ kind: 'http', url }, { kind: 'sse', url }];
+}
+
+function isRetryable(error: unknown): boolean {
+  if (!(error instanceof ConnectionError)) return false;
+  if (UNREACHABLE_CODES.has(error.code)) return true;
+  return /HTTP 50[234]/.test(error.message);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(signal.reason as Error);
+    }, { once: true });
+  });
+}

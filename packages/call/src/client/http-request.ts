@@ -1,0 +1,87 @@
+import type { Agent, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import { request as httpRequest, Agent as HttpAgent } from 'node:http';
+
+import { ConnectionError } from '@mcp-cli/core';
+
+/** A request to send. */
+export interface HttpRequestOptions {
+  method: 'GET' | 'POST' | 'DELETE';
+  url: URL;
+  headers: OutgoingHttpHeaders;
+  body?: string;
+  signal: AbortSignal;
+}
+
+const agents = new Map<string, Agent>();
+
+/**
+ * Sends one HTTP request with node:http (https loaded only for https URLs) over a keep-alive
+ * agent, and resolves with the response once its headers arrive.
+ *
+ * @throws ConnectionError naming the URL when the server cannot be reached.
+ */
+export async function sendHttpRequest(options: HttpRequestOptions): Promise<IncomingMessage> {
+  const { url } = options;
+  const secure = url.protocol === 'https:';
+  const request = secure ? (await import('node:https')).request : httpRequest;
+  const agent = await agentFor(url.protocol);
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: options.method, headers: options.headers, agent, signal: options.signal }, resolve);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.name === 'AbortError') reject(options.signal.reason ?? error);
+      else reject(describeNetworkError(error, url));
+    });
+    req.setNoDelay(true);
+    req.end(options.body);
+  });
+}
+
+async function agentFor(protocol: string): Promise<Agent> {
+  let agent = agents.get(protocol);
+  if (!agent) {
+    agent =
+      protocol === 'https:'
+        ? new (await import('node:https')).Agent({ keepAlive: true })
+        : new HttpAgent({ keepAlive: true });
+    agents.set(protocol, agent);
+  }
+  return agent;
+}
+
+/** Closes idle keep-alive sockets so the process can exit. */
+export function destroyAgents(): void {
+  for (const agent of agents.values()) agent.destroy();
+  agents.clear();
+}
+
+/** Reads a whole response body as UTF-8. */
+export async function readText(res: IncomingMessage): Promise<string> {
+  res.setEncoding('utf8');
+  let text = '';
+  for await (const chunk of res) text += chunk as string;
+  return text;
+}
+
+/** Codes that mean "nothing listens there (yet)": retried by --wait. */
+export const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+]);
+
+function describeNetworkError(error: NodeJS.ErrnoException, url: URL): ConnectionError {
+  const code = error.code ?? 'ERROR';
+  const reason =
+    code === 'ECONNREFUSED'
+      ? 'connection refused: is the server running? (--wait SECONDS retries while it starts)'
+      : code === 'ENOTFOUND'
+        ? `host "${url.hostname}" not found: check the URL`
+        : code === 'ECONNRESET'
+          ? 'the server closed the connection'
+          : error.message;
+  return new ConnectionError(`Cannot reach ${url.origin}: ${reason}`, code, { cause: error });
+}

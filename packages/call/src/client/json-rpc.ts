@@ -1,0 +1,44 @@
+/** A JSON-RPC 2.0 message as it travels. */
+export interface JsonRpcMessage {
+  jsonrpc: '2.0';
+  id?: string | number;
+  method?: string;
+  params?: Record<string, unknown>;
+  result?: Record<string, unknown>;
+  error?: { code: number; message: string; data?: unknown };
+}
+
+/** A JSON-RPC error answered by the server. */
+export class RpcError extends Error {
+  readonly code: number;
+  readonly data: unknown;
+
+  constructor(code: number, message: string, data?: unknown) {
+    super(message);
+    this.name = 'RpcError';
+    this.code = code;
+    this.data = data;
+  }
+}
+
+/** What every client transport offers the session above it. */
+export interface ClientTransport {
+  readonly kind: 'http' | 'sse';
+  /** Sends one message; replies and server messages arrive through `onMessage`. */
+  send(message: JsonRpcMessage, signal: AbortSignal): Promise<void>;
+  /** Set by the session: every message from the server. */
+  onMessage: (message: JsonRpcMessage) => void;
+  /** Set by the session: the transport can no longer deliver (stream closed, server gone). */
+  onClose: (error: Error) => void;
+  /** Tells the transport the negotiated protocol version (sent as a header on HTTP). */
+  setProtocolVersion(version: string): void;
+  /** Opens a stream for server-initiated messages where the transport needs one (HTTP GET). */
+  listen(signal: AbortSignal): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Parses a body that holds one message or a batch. */
+export function parseMessages(text: string): JsonRpcMessage[] {
+  const value = JSON.parse(text) as JsonRpcMessage | JsonRpcMessage[];
+  return Array.isArray(value) ? value : [value];
+}

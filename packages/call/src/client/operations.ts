@@ -1,0 +1,42 @@
+import type { CallToolResult } from '@mcp-cli/core';
+
+import type { RequestOptions } from './client-session.ts';
+import type { Connection } from './connect.ts';
+import type { Schema } from '../tool-args.ts';
+
+/** A tool as tools/list describes it. */
+export interface ToolInfo {
+  name: string;
+  title?: string;
+  description?: string;
+  inputSchema: Schema;
+  outputSchema?: Schema;
+  annotations?: Record<string, unknown>;
+}
+
+/** Fetches every page of a list method (`tools/list`, `resources/list`, …). */
+export async function listAll<T>(connection: Connection, method: string, key: string, signal: AbortSignal): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await connection.session.request(method, cursor ? { cursor } : {}, { signal });
+    items.push(...((page[key] as T[] | undefined) ?? []));
+    cursor = page.nextCursor as string | undefined;
+  } while (cursor);
+  return items;
+}
+
+/** Lists the server's tools. */
+export function listTools(connection: Connection, signal: AbortSignal): Promise<ToolInfo[]> {
+  return listAll<ToolInfo>(connection, 'tools/list', 'tools', signal);
+}
+
+/** Calls a tool and returns its result as the server sent it. */
+export async function callTool(
+  connection: Connection,
+  name: string,
+  args: Record<string, unknown>,
+  options: RequestOptions,
+): Promise<CallToolResult> {
+  return (await connection.session.request('tools/call', { name, arguments: args }, options)) as unknown as CallToolResult;
+}

@@ -1,0 +1,91 @@
+import { spawn } from 'node:child_process';
+
+import { RpcError } from './json-rpc.ts';
+
+/** How elicitation requests are answered. */
+export type ElicitMode = 'decline' | 'defaults' | 'prompt';
+
+/** Options of {@link createServerRequestHandler}. */
+export interface ServerRequestOptions {
+  elicit: ElicitMode;
+  /** Asks the person at the terminal (for `prompt`); returns the content or undefined to decline. */
+  askUser?: (message: string, schema: ElicitSchema) => Promise<Record<string, unknown> | undefined>;
+  /** A shell command that reads a sampling request as JSON on stdin and prints the reply. */
+  samplingCommand?: string;
+}
+
+/** The requested schema of an elicitation. */
+export interface ElicitSchema {
+  type: 'object';
+  properties: Record<string, { type?: string; default?: unknown; enum?: unknown[]; description?: string; title?: string; items?: { enum?: unknown[]; anyOf?: { const: unknown }[] }; oneOf?: { const: unknown }[] }>;
+  required?: string[];
+}
+
+/** The capabilities mcp-call declares for the given options. */
+export function clientCapabilities(options: ServerRequestOptions): Record<string, unknown> {
+  return {
+    elicitation: { form: { applyDefaults: true }, applyDefaults: true },
+    ...(options.samplingCommand ? { sampling: {} } : {}),
+  };
+}
+
+/** Answers server requests: elicitation by mode, sampling through the command, roots as empty. */
+export function createServerRequestHandler(options: ServerRequestOptions) {
+  return async (method: string, params: Record<string, unknown>): Promise<Record<string, unknown>> => {
+    switch (method) {
+      case 'elicitation/create':
+        return elicit(params, options);
+      case 'sampling/createMessage':
+        if (!options.samplingCommand) {
+          throw new RpcError(-32601, 'mcp-call does not sample without --sampling-command CMD');
+        }
+        return runSamplingCommand(options.samplingCommand, params);
+      case 'roots/list':
+        return { roots: [] };
+      default:
+        throw new RpcError(-32601, `Method not found: ${method}`);
+    }
+  };
+}
+
+async function elicit(params: Record<string, unknown>, options: ServerRequestOptions): Promise<Record<string, unknown>> {
+  const schema = params.requestedSchema as ElicitSchema | undefined;
+  if (params.mode === 'url' || !schema) return { action: 'decline' };
+  if (options.elicit === 'decline') return { action: 'decline' };
+  if (options.elicit === 'defaults') {
+    const content = schemaDefaults(schema);
+    const missing = (schema.required ?? []).filter((key) => content[key] === undefined);
+    return missing.length > 0 ? { action: 'decline' } : { action: 'accept', content };
+  }
+  const content = await options.askUser?.(String(params.message ?? ''), schema);
+  return content ? { action: 'accept', content } : { action: 'decline' };
+}
+
+/** The defaults a requested schema declares, keyed by property. */
+export function schemaDefaults(schema: ElicitSchema): Record<string, unknown> {
+  const content: Record<string, unknown> = {};
+  for (const [key, prop] of Object.entries(schema.properties ?? {})) {
+    if (prop.default !== undefined) content[key] = prop.default;
+  }
+  return content;
+}
+
+function runSamplingCommand(command: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.on('error', (error) => reject(new RpcError(-32603, `--sampling-command failed to start: ${error.message}`)));
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new RpcError(-32603, `--sampling-command exited with code ${code}`));
+      try {
+        const reply = JSON.parse(out) as Record<string, unknown>;
+        resolve(typeof reply.model === 'string' ? reply : { role: 'assistant', model: 'sampling-command', ...reply });
+      } catch {
+        // A plain-text reply is taken as the assistant's text.
+        resolve({ role: 'assistant', model: 'sampling-command', content: { type: 'text', text: out.trim() } });
+      }
+    });
+    child.stdin.end(JSON.stringify(params));
+  });
+}

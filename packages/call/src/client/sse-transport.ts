@@ -1,0 +1,111 @@
+import type { IncomingMessage } from 'node:http';
+
+import { ConnectionError } from '@mcp-cli/core';
+
+import { readText, sendHttpRequest } from './http-request.ts';
+import { type ClientTransport, type JsonRpcMessage, parseMessages } from './json-rpc.ts';
+import { SseParser } from './sse-parser.ts';
+import { TransportRefusedError } from './streamable-http-transport.ts';
+
+/**
+ * The client side of the legacy HTTP+SSE transport (protocol 2024-11-05): a GET stream whose
+ * first `endpoint` event names where to POST; every answer arrives on the stream.
+ */
+export class SseTransport implements ClientTransport {
+  readonly kind = 'sse';
+  onMessage: (message: JsonRpcMessage) => void = () => undefined;
+  onClose: (error: Error) => void = () => undefined;
+  #endpoint: URL | undefined;
+  #stream: IncomingMessage | undefined;
+  #closing = false;
+  readonly #url: URL;
+  readonly #headers: Record<string, string>;
+
+  constructor(url: URL, headers: Record<string, string>) {
+    this.#url = url;
+    this.#headers = headers;
+  }
+
+  /**
+   * Opens the stream and waits for the `endpoint` event.
+   *
+   * @throws TransportRefusedError when the URL does not serve an event stream.
+   */
+  async open(signal: AbortSignal): Promise<void> {
+    const res = await sendHttpRequest({
+      method: 'GET',
+      url: this.#url,
+      headers: { ...this.#headers, accept: 'text/event-stream' },
+      signal,
+    });
+    const type = String(res.headers['content-type'] ?? '');
+    if (res.statusCode !== 200 || !type.includes('text/event-stream')) {
+      const body = (await readText(res).catch(() => '')).slice(0, 200);
+      const status = res.statusCode ?? 0;
+      if (status === 401 || status === 403) {
+        throw new ConnectionError(`${this.#url.href} refused the request (HTTP ${status}): pass a token with --token or MCP_TOKEN, or a header with -H`, 'E_AUTH');
+      }
+      throw new TransportRefusedError(`${this.#url.href} is not an MCP SSE endpoint (HTTP ${status}${body ? `: ${body.trim()}` : ''})`, status);
+    }
+    this.#stream = res;
+    await new Promise<void>((resolve, reject) => {
+      const parser = new SseParser((event) => {
+        if (event.event === 'endpoint') {
+          this.#endpoint = new URL(event.data.trim(), this.#url);
+          resolve();
+          return;
+        }
+        if (event.event !== 'message' || !event.data.trim()) return;
+        try {
+          for (const m of parseMessages(event.data)) this.onMessage(m);
+        } catch {
+          // A malformed event carries nothing we can answer; the request will time out.
+        }
+      });
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => parser.push(chunk));
+      const ended = (): void => {
+        if (!this.#endpoint) reject(new ConnectionError(`${this.#url.href} closed the SSE stream before naming its endpoint`, 'E_PROTOCOL'));
+        else if (!this.#closing) this.onClose(new ConnectionError(`The server closed the SSE stream at ${this.#url.href}`, 'E_STREAM_CLOSED'));
+      };
+      res.on('end', ended);
+      res.on('error', ended);
+      res.on('close', ended);
+    });
+  }
+
+  setProtocolVersion(): void {
+    // The legacy transport carries no version header.
+  }
+
+  async send(message: JsonRpcMessage, signal: AbortSignal): Promise<void> {
+    if (!this.#endpoint) throw new ConnectionError('SSE stream is not open', 'E_PROTOCOL');
+    const res = await sendHttpRequest({
+      method: 'POST',
+      url: this.#endpoint,
+      headers: { ...this.#headers, 'content-type': 'application/json' },
+      body: JSON.stringify(message),
+      signal,
+    });
+    const status = res.statusCode ?? 0;
+    const text = await readText(res);
+    if (status < 200 || status >= 300) {
+      let detail = text.slice(0, 200).trim();
+      try {
+        detail = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? detail;
+      } catch {
+        // plain text body
+      }
+      throw new ConnectionError(`POST ${this.#endpoint.pathname} answered HTTP ${status}${detail ? `: ${detail}` : ''}`, 'E_HTTP_STATUS');
+    }
+  }
+
+  async listen(): Promise<void> {
+    // Server messages already arrive on the one stream.
+  }
+
+  async close(): Promise<void> {
+    this.#closing = true;
+    this.#stream?.destroy();
+  }
+}

@@ -1,0 +1,186 @@
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+
+import { ConnectionError } from '@mcp-cli/core';
+
+import { readText, sendHttpRequest } from './http-request.ts';
+import { type ClientTransport, type JsonRpcMessage, parseMessages } from './json-rpc.ts';
+import { SseParser } from './sse-parser.ts';
+
+/** The server refused Streamable HTTP (4xx on initialize): the caller may fall back to SSE. */
+export class TransportRefusedError extends ConnectionError {
+  readonly status: number;
+
+  constructor(message: string, status: number) {
+    super(message, 'E_TRANSPORT_REFUSED');
+    this.status = status;
+  }
+}
+
+const DEFAULT_RETRY_MS = 1000;
+const MAX_RESUMES = 5;
+
+/**
+ * The client side of Streamable HTTP: each message is a POST answered with JSON, an SSE stream
+ * or 202. A stream that ends before the answer arrives is resumed with GET + `Last-Event-ID`
+ * after the server's `retry:` delay.
+ */
+export class StreamableHttpTransport implements ClientTransport {
+  readonly kind = 'http';
+  onMessage: (message: JsonRpcMessage) => void = () => undefined;
+  onClose: (error: Error) => void = () => undefined;
+  #sessionId: string | undefined;
+  #protocolVersion: string | undefined;
+  readonly #url: URL;
+  readonly #headers: Record<string, string>;
+  readonly #open = new Set<IncomingMessage>();
+
+  constructor(url: URL, headers: Record<string, string>) {
+    this.#url = url;
+    this.#headers = headers;
+  }
+
+  setProtocolVersion(version: string): void {
+    this.#protocolVersion = version;
+  }
+
+  async send(message: JsonRpcMessage, signal: AbortSignal): Promise<void> {
+    const res = await sendHttpRequest({
+      method: 'POST',
+      url: this.#url,
+      headers: this.#requestHeaders({ 'content-type': 'application/json', accept: 'application/json, text/event-stream' }),
+      body: JSON.stringify(message),
+      signal,
+    });
+    const sessionId = res.headers['mcp-session-id'];
+    if (typeof sessionId === 'string') this.#sessionId = sessionId;
+    if (res.statusCode === 202 || res.statusCode === 204) {
+      res.resume();
+      return;
+    }
+    if (res.statusCode !== 200) {
+      throw await this.#statusError(res, message.method === 'initialize');
+    }
+    const type = String(res.headers['content-type'] ?? '');
+    if (type.includes('text/event-stream')) {
+      const awaiting = message.id !== undefined && message.method ? message.id : undefined;
+      // The stream is read in the background; the answer reaches the session through onMessage.
+      void this.#readStream(res, awaiting, signal, 0);
+      return;
+    }
+    const text = await readText(res);
+    if (!text.trim()) return;
+    let messages: JsonRpcMessage[];
+    try {
+      messages = parseMessages(text);
+    } catch {
+      throw new ConnectionError(`Server at ${this.#url.href} answered with invalid JSON: ${text.slice(0, 100)}`, 'E_PROTOCOL');
+    }
+    for (const m of messages) this.onMessage(m);
+  }
+
+  async listen(signal: AbortSignal): Promise<void> {
+    const res = await sendHttpRequest({
+      method: 'GET',
+      url: this.#url,
+      headers: this.#requestHeaders({ accept: 'text/event-stream' }),
+      signal,
+    });
+    if (res.statusCode !== 200) {
+      res.resume();
+      if (res.statusCode === 405) return; // the server offers no stream of its own
+      throw new ConnectionError(`GET ${this.#url.href} for server messages failed with HTTP ${res.statusCode}`);
+    }
+    void this.#readStream(res, undefined, signal, 0);
+  }
+
+  async close(): Promise<void> {
+    for (const res of this.#open) res.destroy();
+    if (!this.#sessionId) return;
+    // Ending the session frees it on the server; a failure here changes nothing for the caller.
+    const signal = AbortSignal.timeout(1000);
+    await sendHttpRequest({ method: 'DELETE', url: this.#url, headers: this.#requestHeaders({}), signal })
+      .then((res) => res.resume())
+      .catch(() => undefined);
+  }
+
+  #requestHeaders(extra: OutgoingHttpHeaders): OutgoingHttpHeaders {
+    const headers: OutgoingHttpHeaders = { ...this.#headers, ...extra };
+    if (this.#sessionId) headers['mcp-session-id'] = this.#sessionId;
+    if (this.#protocolVersion) headers['mcp-protocol-version'] = this.#protocolVersion;
+    return headers;
+  }
+
+  async #readStream(res: IncomingMessage, awaiting: string | number | undefined, signal: AbortSignal, resumes: number): Promise<void> {
+    let lastEventId: string | undefined;
+    let retryMs = DEFAULT_RETRY_MS;
+    let answered = awaiting === undefined;
+    const parser = new SseParser((event) => {
+      if (event.id !== undefined) lastEventId = event.id;
+      if (event.retry !== undefined) retryMs = event.retry;
+      if (event.event !== 'message' || !event.data.trim()) return;
+      let messages: JsonRpcMessage[];
+      try {
+        messages = parseMessages(event.data);
+      } catch {
+        return;
+      }
+      for (const m of messages) {
+        if (m.id === awaiting && m.method === undefined) answered = true;
+        this.onMessage(m);
+      }
+    });
+    this.#open.add(res);
+    res.setEncoding('utf8');
+    try {
+      for await (const chunk of res) parser.push(chunk as string);
+    } catch {
+      // A dropped connection ends the stream like a close; resumption below decides what next.
+    } finally {
+      this.#open.delete(res);
+    }
+    if (answered || signal.aborted) return;
+    if (lastEventId === undefined || resumes >= MAX_RESUMES) {
+      this.onClose(new ConnectionError(`The server closed the response stream of ${this.#url.href} before answering`, 'E_STREAM_CLOSED'));
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, retryMs));
+    if (signal.aborted) return;
+    try {
+      const resumed = await sendHttpRequest({
+        method: 'GET',
+        url: this.#url,
+        headers: this.#requestHeaders({ accept: 'text/event-stream', 'last-event-id': lastEventId }),
+        signal,
+      });
+      if (resumed.statusCode !== 200) {
+        resumed.resume();
+        throw new ConnectionError(`Resuming the stream of ${this.#url.href} failed with HTTP ${resumed.statusCode}`, 'E_STREAM_CLOSED');
+      }
+      await this.#readStream(resumed, awaiting, signal, resumes + 1);
+    } catch (error) {
+      if (!signal.aborted) this.onClose(error as Error);
+    }
+  }
+
+  async #statusError(res: IncomingMessage, initializing: boolean): Promise<Error> {
+    const body = await readText(res).catch(() => '');
+    const status = res.statusCode ?? 0;
+    let detail = body.slice(0, 200).trim();
+    try {
+      detail = (JSON.parse(body) as { error?: { message?: string } }).error?.message ?? detail;
+    } catch {
+      // not JSON: keep the text
+    }
+    const where = `${this.#url.href}`;
+    if (status === 401 || status === 403) {
+      return new ConnectionError(`${where} refused the request (HTTP ${status}${detail ? `: ${detail}` : ''}): pass a token with --token or MCP_TOKEN, or a header with -H`, 'E_AUTH');
+    }
+    if (status === 404 && this.#sessionId && !initializing) {
+      return new ConnectionError(`The server ended the session (HTTP 404 at ${where}): run the command again`, 'E_SESSION_ENDED');
+    }
+    if (initializing && status >= 400 && status < 500) {
+      return new TransportRefusedError(`${where} does not accept Streamable HTTP (HTTP ${status}${detail ? `: ${detail}` : ''})`, status);
+    }
+    return new ConnectionError(`${where} answered HTTP ${status}${detail ? `: ${detail}` : ''}`, 'E_HTTP_STATUS');
+  }
+}

@@ -1,0 +1,14 @@
+export type { Connection, ConnectOptions, TransportChoice } from './client/connect.ts';
+export { candidatesFor, connect } from './client/connect.ts';
+export type { RequestOptions, ServerRequestHandler } from './client/client-session.ts';
+export { ClientSession } from './client/client-session.ts';
+export type { JsonRpcMessage } from './client/json-rpc.ts';
+export { RpcError } from './client/json-rpc.ts';
+export type { ToolInfo } from './client/operations.ts';
+export { callTool, listAll, listTools } from './client/operations.ts';
+export type { ElicitMode, ServerRequestOptions } from './client/server-requests.ts';
+export { clientCapabilities, createServerRequestHandler, schemaDefaults } from './client/server-requests.ts';
+export type { RenderOptions } from './render.ts';
+export { renderResult } from './render.ts';
+export type { FlagKind, ParsedToolArgs, Schema, ToolFlag } from './tool-args.ts';
+export { completeToolArgs, parseToolArgs, toolFlags } from './tool-args.ts';
