@@ -72,8 +72,9 @@ async function dispatch(args: string[], env: NodeJS.ProcessEnv, interrupt: Abort
     // The conformance runner (and scripts) may append the server URL as the last argument.
     const last = rest.at(-1);
     const positionalUrl = isUrl(last) ? (rest.pop(), last) : undefined;
+    if (tool?.startsWith('-')) throw new UsageError(`unknown option '${tool}' (see mcp-call --help)`);
     if (!tool) {
-      process.stdout.write(program.helpInformation());
+      process.stderr.write(program.helpInformation());
       exitCode = ExitCode.usage;
       return;
     }

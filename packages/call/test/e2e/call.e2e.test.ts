@@ -1,0 +1,267 @@
+import { readFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { REPO_ROOT, runCall, startServe, type ServeProcess } from '@mcp-cli/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const FIXTURE = `${REPO_ROOT}packages/call/test/fixtures/kitchen-sink/mcp-serve.config.mjs`;
+
+describe.each(['http', 'sse'] as const)('mcp-call e2e against mcp-serve over %s', (transport) => {
+  let server: ServeProcess;
+  let url: string;
+  const call = (args: string[], options: Parameters<typeof runCall>[1] = {}) =>
+    runCall(['--url', url, ...args], options);
+
+  beforeAll(async () => {
+    server = await startServe(['--config', FIXTURE]);
+    url = `${server.url}/${transport === 'http' ? 'mcp' : 'sse'}`;
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('converts every argument type from flags', async () => {
+    const result = await call([
+      'types', '--text', 'hi there', '--count', '3', '--ratio', '0.5', '--loud', '--color', 'green',
+      '--tags', 'a', '--tags', 'b', '--scores', '[1,2.5]', '--meta', '{"k":[1]}', '--max-items', '7', '--snake-case', 's',
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      text: 'hi there', count: 3, ratio: 0.5, loud: true, color: 'green', tags: ['a', 'b'], scores: [1, 2.5],
+      meta: { k: [1] }, maxItems: 7, snake_case: 's',
+    });
+  });
+
+  it('applies schema defaults, --no-flag, --flag=value and --args (flags win)', async () => {
+    const result = await call(['types', '--args', '{"text":"from json","count":1}', '--count=2', '--no-loud']);
+    expect(JSON.parse(result.stdout)).toEqual({ text: 'from json', count: 2, loud: false, maxItems: 10 });
+  });
+
+  it('reads --args from a file and from stdin', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'args-'));
+    const file = join(dir, 'args.json');
+    await import('node:fs/promises').then((fs) => fs.writeFile(file, '{"text":"file"}'));
+    expect(JSON.parse((await call(['types', '--args', `@${file}`])).stdout)).toMatchObject({ text: 'file' });
+    expect(JSON.parse((await call(['types', '--args', '-'], { input: '{"text":"stdin"}' })).stdout)).toMatchObject({ text: 'stdin' });
+  });
+
+  it.each([
+    [['types', '--text', 'x', '--count', '1.5'], /^mcp-call: --count must be an integer \(got "1\.5"\)$/],
+    [['types', '--text', 'x', '--ratio', 'abc'], /^mcp-call: --ratio must be a number \(got "abc"\)$/],
+    [['types', '--text', 'x', '--color', 'pink'], /^mcp-call: --color must be one of "red", "green", "blue" \(got "pink"\)$/],
+    [['types', '--text', 'x', '--meta', '[1]'], /^mcp-call: --meta must be a JSON object/],
+    [['types'], /^mcp-call: Missing required argument --text <string> for tool "types"$/],
+    [['types', '--text'], /^mcp-call: --text needs a value \(string\)$/],
+    [['types', '--txet', 'x'], /^mcp-call: Unknown argument --txet for tool "types" \(did you mean --text\?\)/],
+    [['typse'], /^mcp-call: Unknown tool "typse"; did you mean types\?/],
+    [['types', '--args', '{bad'], /^mcp-call: Invalid JSON in --args: /],
+    [['types', '--args', '@/nonexistent.json'], /^mcp-call: Cannot read --args file \/nonexistent\.json: ENOENT$/],
+    [['types', 'stray'], /^mcp-call: Unexpected argument "stray" for tool "types"/],
+    [['--bogus'], /^mcp-call: unknown option '--bogus'/],
+  ])('exits 2 with one line for %j', async (args, expected) => {
+    const result = await call(args);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr.trim()).toMatch(expected);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stdout).toBe('');
+  });
+
+  it('exits 1 with the tool message when the tool reports isError; --json prints it whole', async () => {
+    const result = await call(['fail']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe('mcp-call: tool "fail" returned an error: the disk is full\n');
+    const json = await call(['fail', '--json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual({ content: [{ type: 'text', text: 'the disk is full' }], isError: true });
+  });
+
+  it('prints structured content with --json for jq', async () => {
+    const result = await call(['structured', '--a', '2', '--b', '3', '--json']);
+    expect(JSON.parse(result.stdout)).toEqual({ content: [{ type: 'text', text: '{"sum":5}' }], structuredContent: { sum: 5 } });
+  });
+
+  it('summarises images, or writes them with --out-dir, and prints resource links', async () => {
+    const summary = await call(['image']);
+    expect(summary.stdout).toBe('a red pixel\n[image, image/png, 70 bytes] (save it with --out-dir DIR)\n[resource link] pixel <test://pixel>\n');
+    const dir = await mkdtemp(join(tmpdir(), 'out-'));
+    const saved = await call(['image', '--out-dir', dir]);
+    expect(saved.stdout).toContain(`saved to ${dir}/image-2.png`);
+    expect((await readFile(`${dir}/image-2.png`)).subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('exits 4 when the call runs past --timeout, and the server cancels the handler', async () => {
+    const result = await call(['slow', '--ms', '5000', '--timeout', '0.5']);
+    expect(result.code).toBe(4);
+    expect(result.stderr).toBe('mcp-call: Timed out after 0.5 s (raise it with --timeout SECONDS)\n');
+  });
+
+  it('shows server logs on stderr and keeps stdout for the result', async () => {
+    const result = await call(['progress']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('finished\n');
+    expect(result.stderr).toContain('[server info] step 3 done');
+    expect((await call(['progress', '--quiet'])).stderr).toBe('');
+  });
+
+  it('declines elicitation without a TTY, and accepts defaults with --elicit defaults', async () => {
+    expect((await call(['ask'])).stdout).toBe('decline {}\n');
+    expect((await call(['ask', '--elicit', 'defaults'])).stdout).toBe('accept {"name":"Ada","age":36}\n');
+  });
+
+  it('refuses sampling without --sampling-command and uses the command when given', async () => {
+    const refused = await call(['think']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/sampling/i);
+    const command = `node -e "process.stdin.resume();process.stdin.on('end',()=>console.log(JSON.stringify({role:'assistant',model:'fake',content:{type:'text',text:'4'}})))"`;
+    const answered = await call(['think', '--sampling-command', command]);
+    expect(answered.stdout).toBe('LLM said: 4\n');
+  });
+
+  it('calls a tool named like a meta command with "call", and a clashing flag after --', async () => {
+    expect((await call(['ping'])).stdout).toMatch(/^pong \d/);
+    expect((await call(['call', 'ping'])).stdout).toBe('tool pong\n');
+    expect((await call(['clash', '--', '--timeout', 'soon'])).stdout).toBe('timeout=soon\n');
+  });
+
+  it('lists tools, resources and prompts, reads resources, and prints server info', async () => {
+    const tools = await call(['tools']);
+    expect(tools.stdout).toMatch(/^types\s+Echoes its arguments as JSON$/m);
+    const json = JSON.parse((await call(['tools', '--json'])).stdout) as { name: string; inputSchema: object }[];
+    expect(json.find((t) => t.name === 'types')?.inputSchema).toMatchObject({ required: ['text'] });
+    expect((await call(['resources'])).stdout).toMatch(/^test:\/\/counter\s+counter \(text\/plain\)$/m);
+    expect((await call(['read', 'test://blob'])).stdout).toBe('[resource test://blob, image/png, 4 bytes] (save it with --out-dir DIR)\n');
+    const info = await call(['info', '--json']);
+    expect(JSON.parse(info.stdout)).toMatchObject({ name: 'Kitchen Sink', version: '2.0.0', transport });
+  });
+
+  it('shows tool help with types and defaults', async () => {
+    const help = await call(['types', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: mcp-call types [flags]');
+    expect(help.stdout).toMatch(/--maxItems, --max-items <integer>\s+default 10/);
+    expect(help.stdout).toMatch(/--color <one of "red", "green", "blue">/);
+    expect(help.stdout).toMatch(/--text <string>\s+any text; required/);
+    expect(help.stdout).toMatch(/--loud \(--no-loud for false\)/);
+  });
+
+  it('runs a batch over one connection, in order, one JSON line per call', async () => {
+    const lines = Array.from({ length: 50 }, (_, i) => JSON.stringify({ tool: 'types', args: { text: `n${i}` } }));
+    const result = await call(['batch'], { input: `${lines.join('\n')}\n{"tool":"fail"}\nnot json\n` });
+    const out = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as { line: number; ok: boolean; result?: { content: { text: string }[] } });
+    expect(out).toHaveLength(52);
+    out.slice(0, 50).forEach((r, i) => expect(JSON.parse(r.result!.content[0]!.text)).toMatchObject({ text: `n${i}` }));
+    expect(out[50]).toMatchObject({ line: 51, ok: false });
+    expect(out[51]).toMatchObject({ line: 52, ok: false, error: expect.stringMatching(/^invalid JSON/) });
+    expect(result.code).toBe(1);
+  });
+
+  it('watches a resource and prints each update', async () => {
+    const { spawn } = await import('node:child_process');
+    const { CALL_BIN } = await import('@mcp-cli/test-utils');
+    const child = spawn(process.execPath, [CALL_BIN, '--url', url, 'watch', 'test://counter'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    await new Promise<void>((resolve) => {
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        out += chunk;
+        if (out.split('\n').filter(Boolean).length >= 3) resolve();
+      });
+    });
+    child.kill('SIGINT');
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code).toBe(130);
+    expect(out.split('\n').filter(Boolean).slice(0, 3).every((l) => /^count \d+$/.test(l))).toBe(true);
+  });
+});
+
+describe('mcp-call connection handling', () => {
+  it('exits 3 with one line when nothing listens', async () => {
+    const result = await runCall(['--url', 'http://127.0.0.1:9/mcp', 'greet']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toBe('mcp-call: Cannot reach http://127.0.0.1:9: connection refused: is the server running? (--wait SECONDS retries while it starts)\n');
+  });
+
+  it('waits for a server that starts later with --wait', async () => {
+    const { createServer } = await import('node:net');
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: p } = probe.address() as { port: number };
+        probe.close(() => resolve(p));
+      });
+    });
+    const pending = runCall(['--url', `http://127.0.0.1:${port}`, '--wait', '15', 'greet', '--name', 'late']);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the server must start after mcp-call
+    const server = await startServe(['--port', String(port)]);
+    const result = await pending;
+    expect(result.stdout).toBe('Hello Hello, late!\n');
+    expect(result.code).toBe(0);
+    await server.stop();
+  });
+
+  it('finds /mcp or /sse from a base URL, and falls back to SSE on a legacy-only server', async () => {
+    const server = await startServe([]);
+    const base = await runCall(['--url', server.url, 'info', '--json']);
+    expect(JSON.parse(base.stdout)).toMatchObject({ transport: 'http', url: `${server.url}/mcp` });
+    const sse = await runCall(['--url', `${server.url}/sse`, 'info', '--json']);
+    expect(JSON.parse(sse.stdout)).toMatchObject({ transport: 'sse', protocolVersion: '2025-11-25' });
+    await server.stop();
+    const legacy = await startServe(['--mcp-path', '/elsewhere']);
+    const fallback = await runCall(['--url', legacy.url, 'info', '--json', '--verbose']);
+    expect(JSON.parse(fallback.stdout)).toMatchObject({ transport: 'sse' });
+    expect(fallback.stderr).toContain('does not accept Streamable HTTP');
+    await legacy.stop();
+  });
+
+  it('sends headers and a bearer token, and exits 3 on a refused token', async () => {
+    const server = await startServe(['--token', 'sesame']);
+    const ok = await runCall(['--url', server.url, '--token', 'sesame', 'greet']);
+    expect(ok.stdout).toBe('Hello Hello, world!\n');
+    const viaEnv = await runCall(['--url', server.url, 'greet'], { env: { MCP_TOKEN: 'sesame' } });
+    expect(viaEnv.code).toBe(0);
+    const viaHeader = await runCall(['--url', server.url, '-H', 'Authorization: Bearer sesame', 'greet']);
+    expect(viaHeader.code).toBe(0);
+    const refused = await runCall(['--url', `${server.url}/mcp`, '--token', 'wrong', 'greet']);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/^mcp-call: .*HTTP 401.*--token or MCP_TOKEN/);
+    await server.stop();
+  });
+
+  it('takes the URL from MCP_URL and from a config file with named servers', async () => {
+    const server = await startServe([]);
+    expect((await runCall(['greet'], { env: { MCP_URL: server.url } })).code).toBe(0);
+    const { writeTempFiles } = await import('@mcp-cli/test-utils');
+    const dir = await writeTempFiles({
+      '.mcp-callrc': JSON.stringify({ servers: { local: { url: `${server.url}/sse` }, other: { url: 'http://127.0.0.1:9' } }, defaultServer: 'local' }),
+    });
+    const named = await runCall(['--server', 'local', 'info', '--json'], { cwd: dir });
+    expect(JSON.parse(named.stdout)).toMatchObject({ transport: 'sse' });
+    expect((await runCall(['greet'], { cwd: dir })).code).toBe(0);
+    const unknown = await runCall(['--server', 'locl', 'greet'], { cwd: dir });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/Unknown server "locl".*did you mean local\?/);
+    await server.stop();
+  });
+
+  it('accepts the server URL as the last argument, as the conformance runner passes it', async () => {
+    const server = await startServe([]);
+    const result = await runCall(['--tool', 'greet', '--args', '{"name":"positional"}', `${server.url}/mcp`]);
+    expect(result.stdout).toBe('Hello Hello, positional!\n');
+    await server.stop();
+  });
+
+  it('prints help with exit codes and a completion script', async () => {
+    const help = await runCall(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Exit codes:');
+    expect(help.stdout).toContain('4  timeout');
+    for (const shell of ['bash', 'zsh', 'fish']) {
+      const script = await runCall(['completion', shell]);
+      expect(script.code).toBe(0);
+      expect(script.stdout).toContain('mcp-call tools --names');
+    }
+    expect((await runCall(['completion', 'tcsh'])).code).toBe(2);
+  });
+});
