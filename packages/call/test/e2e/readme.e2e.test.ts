@@ -1,0 +1,47 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+import { REPO_ROOT, startServe, type ServeProcess } from '@mcp-cli/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// Runs the README's mcp-call examples as written, through bash and the installed bin.
+const readme = readFileSync(`${REPO_ROOT}README.md`, 'utf8');
+const block = /<!-- readme-examples:start -->\n```sh\n([\s\S]*?)```\n<!-- readme-examples:end -->/.exec(readme)?.[1] ?? '';
+const examples: { command: string; expected: string }[] = [];
+for (const line of block.split('\n')) {
+  if (line.startsWith('# prints: ')) examples.at(-1)!.expected = line.slice('# prints: '.length);
+  else if (line.trim()) examples.push({ command: line, expected: '' });
+}
+
+function bash(command: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('bash', ['-c', command], { env, cwd: REPO_ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('README mcp-call examples', () => {
+  let server: ServeProcess;
+  beforeAll(async () => {
+    server = await startServe(['--config', `${REPO_ROOT}examples/hello/mcp-serve.config.ts`]);
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('has examples to run', () => {
+    expect(examples.length).toBeGreaterThanOrEqual(8);
+  });
+
+  it.each(examples)('$command', async ({ command, expected }) => {
+    const env = { ...process.env, PATH: `${REPO_ROOT}node_modules/.bin:${process.env.PATH}`, MCP_URL: server.url, NO_COLOR: '1' };
+    const result = await bash(command, env);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout.trimEnd()).toBe(expected);
+  });
+});
