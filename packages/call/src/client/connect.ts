@@ -6,6 +6,9 @@ import type { ClientTransport } from './json-rpc.ts';
 import { SseTransport } from './sse-transport.ts';
 import { StreamableHttpTransport, TransportRefusedError } from './streamable-http-transport.ts';
 
+/** How long to wait for the server's GET stream before going on without it. */
+const LISTEN_WAIT_MS = 250;
+
 /** Which transport to use; `auto` tries Streamable HTTP and falls back to legacy SSE. */
 export type TransportChoice = 'auto' | 'http' | 'sse';
 
@@ -113,6 +116,9 @@ async function initialize(kind: 'http' | 'sse', url: URL, options: ConnectOption
   }
   transport.setProtocolVersion(protocolVersion);
   await session.notify('notifications/initialized');
+  // Server requests that belong to no call (some servers send elicitation this way) arrive on
+  // the GET stream; wait briefly for it so none is sent before it exists.
+  await Promise.race([transport.listen(options.signal), new Promise((resolve) => setTimeout(resolve, LISTEN_WAIT_MS).unref())]);
   return {
     session,
     transport: kind,

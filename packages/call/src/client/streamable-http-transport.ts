@@ -78,17 +78,26 @@ export class StreamableHttpTransport implements ClientTransport {
     for (const m of messages) this.onMessage(m);
   }
 
+  /**
+   * Opens the GET stream on which the server sends requests and notifications that belong to
+   * no request. Resolves once the server has answered; a server that offers no such stream
+   * (405, or any other refusal) simply has none.
+   */
   async listen(signal: AbortSignal): Promise<void> {
-    const res = await sendHttpRequest({
-      method: 'GET',
-      url: this.#url,
-      headers: this.#requestHeaders({ accept: 'text/event-stream' }),
-      signal,
-    });
-    if (res.statusCode !== 200) {
+    let res: IncomingMessage;
+    try {
+      res = await sendHttpRequest({
+        method: 'GET',
+        url: this.#url,
+        headers: this.#requestHeaders({ accept: 'text/event-stream' }),
+        signal,
+      });
+    } catch {
+      return;
+    }
+    if (res.statusCode !== 200 || !String(res.headers['content-type'] ?? '').includes('text/event-stream')) {
       res.resume();
-      if (res.statusCode === 405) return; // the server offers no stream of its own
-      throw new ConnectionError(`GET ${this.#url.href} for server messages failed with HTTP ${res.statusCode}`);
+      return;
     }
     void this.#readStream(res, undefined, signal, 0);
   }

@@ -27,7 +27,10 @@ export interface ToolCallRequest {
 export async function runToolCall(request: ToolCallRequest, context: CommandContext): Promise<number> {
   const { connection, ui, signal, opts } = context;
   ui.status(`listing tools`);
-  const tool = await findTool(request.tool, context);
+  const tools = await listToolsIfSupported(context);
+  const tool = tools?.find((t) => t.name === request.tool);
+  // An unlisted tool is still called when no flags need its schema: servers may hide tools.
+  if (tools && !tool && (request.help || request.tokens.length > 0)) throw unknownTool(request.tool, tools);
   if (request.help) {
     process.stdout.write(`${formatToolHelp(tool ?? { name: request.tool, inputSchema: {} })}\n`);
     return ExitCode.ok;
@@ -38,7 +41,8 @@ export async function runToolCall(request: ToolCallRequest, context: CommandCont
   if (stray.length > 0) {
     throw new UsageError(`Unexpected argument "${stray[0]}" for tool "${request.tool}": tool arguments are flags such as --name value (see mcp-call ${request.tool} --help)`, 'E_UNEXPECTED_ARGUMENT');
   }
-  const args = tool ? completeToolArgs(request.tool, schema, { ...request.baseArgs, ...flagArgs }) : { ...request.baseArgs, ...flagArgs };
+  const merged = { ...request.baseArgs, ...flagArgs };
+  const args = tool ? completeToolArgs(request.tool, schema, merged) : merged;
   ui.status(`calling ${request.tool}`);
   let result;
   try {
@@ -48,10 +52,14 @@ export async function runToolCall(request: ToolCallRequest, context: CommandCont
         ui.status(`calling ${request.tool} ${total ? `${progress}/${total}` : String(progress)}${message ? ` ${message}` : ''}`),
     });
   } catch (error) {
-    if (error instanceof RpcError && error.code === -32602) {
+    if (error instanceof RpcError && (error.code === -32602 || error.code === -32601)) {
+      if (tools && !tool) throw unknownTool(request.tool, tools);
       throw new UsageError(`Tool "${request.tool}" rejected its arguments: ${error.message}`, 'E_INVALID_ARGUMENT');
     }
     throw error;
+  }
+  if (tools && !tool && result.isError && /not found|unknown tool/i.test(errorText(result))) {
+    throw unknownTool(request.tool, tools);
   }
   ui.stop();
   if (opts.json) {
@@ -67,19 +75,19 @@ export async function runToolCall(request: ToolCallRequest, context: CommandCont
   return ExitCode.ok;
 }
 
-async function findTool(name: string, context: CommandContext): Promise<ToolInfo | undefined> {
-  let tools: ToolInfo[];
+async function listToolsIfSupported(context: CommandContext): Promise<ToolInfo[] | undefined> {
   try {
-    tools = await listTools(context.connection, context.signal);
+    return await listTools(context.connection, context.signal);
   } catch (error) {
     // A server without tools/list can still be called; its own validation then applies.
     if (error instanceof RpcError && error.code === -32601) return undefined;
     throw error;
   }
-  const tool = tools.find((t) => t.name === name);
-  if (tool) return tool;
+}
+
+function unknownTool(name: string, tools: ToolInfo[]): UsageError {
   const close = closestNames(name, tools.map((t) => t.name));
-  throw new UsageError(
+  return new UsageError(
     `Unknown tool "${name}"${close.length ? `; did you mean ${close.join(', ')}?` : ''} (mcp-call tools lists all ${tools.length})`,
     'E_UNKNOWN_TOOL',
   );
