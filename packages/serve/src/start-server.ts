@@ -71,7 +71,13 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     limiter,
     logger,
   });
-  const http = createStreamableHttpTransport({ stateless: config.stateless, createServer, limiter, logger });
+  const http = createStreamableHttpTransport({
+    stateless: config.stateless,
+    keepAliveMs: config.limits.sseKeepAliveMs,
+    createServer,
+    limiter,
+    logger,
+  });
   const guard = createRequestGuard({
     loopback: isLoopbackHost(config.host),
     allowedHosts: config.allowedHosts,
@@ -144,7 +150,10 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
   const port = (httpServer.address() as AddressInfo).port;
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${hostForUrl}:${port}`;
-  const sweeper = setInterval(() => http.sweepIdle(config.limits.sessionIdleMs), Math.min(config.limits.sessionIdleMs, 60_000));
+  const sweeper = setInterval(() => {
+    const closed = http.sweepIdle(config.limits.sessionIdleMs) + sse.sweepIdle(config.limits.sessionIdleMs);
+    if (closed > 0) logger.info('closed idle sessions', { count: closed });
+  }, Math.min(config.limits.sessionIdleMs, 60_000));
   sweeper.unref();
 
   return {

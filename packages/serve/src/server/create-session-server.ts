@@ -19,6 +19,7 @@ import {
 import type { Logger } from '../logger.ts';
 import { complete } from './complete.ts';
 import { guard } from './guard.ts';
+import { setValidatedHandler } from './validated-handler.ts';
 import { createHandlerContext, type SessionState } from './handler-context.ts';
 import { toPromptResult } from './prompt-messages.ts';
 import type { Registry } from './registry.ts';
@@ -58,12 +59,12 @@ export function createSessionServer(core: ServerCore): Server {
     server.sendResourceUpdated({ uri }).catch(() => undefined);
   };
 
-  server.setRequestHandler(SetLevelRequestSchema, (request) => {
+  setValidatedHandler(server, 'logging/setLevel', SetLevelRequestSchema, (request) => {
     session.logLevel = request.params.level as LogLevel;
     return {};
   });
 
-  server.setRequestHandler(ListToolsRequestSchema, () => ({
+  setValidatedHandler(server, 'tools/list', ListToolsRequestSchema, () => ({
     tools: [...core.getRegistry().tools.values()].map(({ def, input, output }) => ({
       name: def.name,
       ...(def.title === undefined ? {} : { title: def.title }),
@@ -74,7 +75,7 @@ export function createSessionServer(core: ServerCore): Server {
     })),
   }));
 
-  server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
+  setValidatedHandler(server, 'tools/call', CallToolRequestSchema, (request, extra) => {
     const tool = core.getRegistry().tools.get(request.params.name);
     if (!tool) {
       const names = [...core.getRegistry().tools.keys()].join(', ') || 'none';
@@ -83,7 +84,7 @@ export function createSessionServer(core: ServerCore): Server {
     return runTool(tool, request.params.arguments, extra, session, core) as never;
   });
 
-  server.setRequestHandler(ListResourcesRequestSchema, async () => {
+  setValidatedHandler(server, 'resources/list', ListResourcesRequestSchema, async () => {
     const registry = core.getRegistry();
     const listed = [...registry.resources.values()].map(({ def }) => ({
       uri: def.uri,
@@ -98,7 +99,7 @@ export function createSessionServer(core: ServerCore): Server {
     return { resources: listed };
   });
 
-  server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({
+  setValidatedHandler(server, 'resources/templates/list', ListResourceTemplatesRequestSchema, () => ({
     resourceTemplates: core.getRegistry().templates.map(({ def }) => ({
       uriTemplate: def.uriTemplate,
       name: def.name,
@@ -108,23 +109,23 @@ export function createSessionServer(core: ServerCore): Server {
     })),
   }));
 
-  server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) => ({
+  setValidatedHandler(server, 'resources/read', ReadResourceRequestSchema, async (request, extra) => ({
     contents: await readResource(core.getRegistry(), request.params.uri, extra, session, core.logger),
   }));
 
-  server.setRequestHandler(SubscribeRequestSchema, (request) => {
+  setValidatedHandler(server, 'resources/subscribe', SubscribeRequestSchema, (request) => {
     if (!core.subscriptions.subscribe(request.params.uri, sendUpdate)) {
       throw new McpError(ErrorCode.InvalidParams, `Unknown resource "${request.params.uri}"`);
     }
     return {};
   });
 
-  server.setRequestHandler(UnsubscribeRequestSchema, (request) => {
+  setValidatedHandler(server, 'resources/unsubscribe', UnsubscribeRequestSchema, (request) => {
     core.subscriptions.unsubscribe(sendUpdate, request.params.uri);
     return {};
   });
 
-  server.setRequestHandler(ListPromptsRequestSchema, () => ({
+  setValidatedHandler(server, 'prompts/list', ListPromptsRequestSchema, () => ({
     prompts: [...core.getRegistry().prompts.values()].map(({ def }) => ({
       name: def.name,
       ...(def.title === undefined ? {} : { title: def.title }),
@@ -133,7 +134,7 @@ export function createSessionServer(core: ServerCore): Server {
     })),
   }));
 
-  server.setRequestHandler(GetPromptRequestSchema, async (request, extra) => {
+  setValidatedHandler(server, 'prompts/get', GetPromptRequestSchema, async (request, extra) => {
     const prompt = core.getRegistry().prompts.get(request.params.name);
     if (!prompt) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt "${request.params.name}"`);
     const args = request.params.arguments ?? {};
@@ -148,7 +149,7 @@ export function createSessionServer(core: ServerCore): Server {
     return toPromptResult(await guard(() => prompt.def.get(args, ctx), core.logger, 'prompt')) as never;
   });
 
-  server.setRequestHandler(CompleteRequestSchema, async (request) => ({
+  setValidatedHandler(server, 'completion/complete', CompleteRequestSchema, async (request) => ({
     completion: await complete(core.getRegistry(), request.params),
   }));
 

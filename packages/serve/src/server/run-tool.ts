@@ -26,12 +26,16 @@ export async function runTool(
   if (!parsed.ok) return errorResult(`Invalid arguments for tool "${name}": ${parsed.message}`);
 
   const controller = new AbortController();
-  const onAbort = (): void => controller.abort(extra.signal.reason);
+  const onAbort = (): void => {
+    core.logger.debug('call cancelled', { tool: name, sessionId: extra.sessionId, reason: String(extra.signal.reason ?? 'client') });
+    controller.abort(extra.signal.reason);
+  };
   extra.signal.addEventListener('abort', onAbort, { once: true });
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<CallToolResult>((resolve) => {
     timer = setTimeout(() => {
       controller.abort(new Error('timeout'));
+      core.logger.warn('call timed out', { tool: name, sessionId: extra.sessionId, timeoutMs: core.callTimeoutMs });
       resolve(errorResult(`Tool "${name}" timed out after ${core.callTimeoutMs} ms`));
     }, core.callTimeoutMs);
   });

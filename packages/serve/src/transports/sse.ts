@@ -23,6 +23,8 @@ export interface SseTransportHandler {
   handleStream(res: ServerResponse, client: string): Promise<void>;
   handleMessages(res: ServerResponse, sessionId: string | null, messages: unknown[], req: IncomingMessage): void;
   closeAll(): Promise<void>;
+  /** Closes streams whose client has posted nothing for longer than `idleMs`; returns how many. */
+  sweepIdle(idleMs: number): number;
   readonly size: number;
 }
 
@@ -32,7 +34,7 @@ export interface SseTransportHandler {
  * Streams carry keep-alive comments and headers that stop proxies from buffering.
  */
 export function createSseTransport(options: SseTransportOptions): SseTransportHandler {
-  const sessions = new Map<string, SSEServerTransport>();
+  const sessions = new Map<string, { transport: SSEServerTransport; lastSeen: number }>();
 
   return {
     async handleStream(res, client) {
@@ -44,7 +46,7 @@ export function createSseTransport(options: SseTransportOptions): SseTransportHa
       disableProxyBuffering(res);
       const transport = new SSEServerTransport(options.messagesEndpoint, res);
       const sessionId = transport.sessionId;
-      sessions.set(sessionId, transport);
+      sessions.set(sessionId, { transport, lastSeen: Date.now() });
       const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), options.keepAliveMs);
       keepAlive.unref();
       res.socket?.setNoDelay(true);
@@ -64,11 +66,13 @@ export function createSseTransport(options: SseTransportOptions): SseTransportHa
         sendRpcError(res, 400, RpcCode.invalidRequest, 'Missing sessionId query parameter: open GET /sse first and POST to the endpoint it names');
         return;
       }
-      const transport = sessions.get(sessionId);
-      if (!transport) {
+      const session = sessions.get(sessionId);
+      if (!session) {
         sendRpcError(res, 404, RpcCode.serverError, `Unknown or closed session "${sessionId}": open a new stream with GET /sse`);
         return;
       }
+      session.lastSeen = Date.now();
+      const { transport } = session;
       res.writeHead(202, { 'Content-Type': 'text/plain' }).end('Accepted');
       const requestInfo = { headers: req.headers };
       for (const message of messages) {
@@ -79,7 +83,18 @@ export function createSseTransport(options: SseTransportOptions): SseTransportHa
     },
 
     async closeAll() {
-      await Promise.all([...sessions.values()].map((t) => t.close().catch(() => undefined)));
+      await Promise.all([...sessions.values()].map((s) => s.transport.close().catch(() => undefined)));
+    },
+
+    sweepIdle(idleMs) {
+      const cutoff = Date.now() - idleMs;
+      let closed = 0;
+      for (const session of sessions.values()) {
+        if (session.lastSeen >= cutoff) continue;
+        closed++;
+        void session.transport.close().catch(() => undefined);
+      }
+      return closed;
     },
 
     get size() {

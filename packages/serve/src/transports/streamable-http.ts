@@ -13,6 +13,8 @@ import { BoundedEventStore } from './bounded-event-store.ts';
 export interface StreamableHttpOptions {
   /** No sessions: every POST gets a fresh server, so any process can answer it. */
   stateless: boolean;
+  /** Interval of keep-alive comments on open SSE streams. */
+  keepAliveMs: number;
   createServer: () => Server;
   limiter: SessionLimiter;
   logger: Logger;
@@ -52,6 +54,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: options.stateless ? undefined : randomUUID,
       eventStore: options.stateless ? undefined : new BoundedEventStore(),
+      keepAliveMs: options.keepAliveMs,
       onsessioninitialized: (id) => {
         sessions.set(id, { transport, lastSeen: Date.now() });
         options.logger.debug('http session opened', { sessionId: id });

@@ -1,0 +1,88 @@
+import { INITIALIZE_BODY, MCP_POST_HEADERS, rawRequest, startServe, type ServeProcess } from '@mcp-cli/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+describe('mcp-serve security: Host, Origin, tokens, CORS', () => {
+  let server: ServeProcess;
+  let port: string;
+  beforeAll(async () => {
+    server = await startServe(['--token', 'first-token', '--token', 'second-token', '--allowed-host', 'mcp.internal', '--cors-origin', 'https://app.example.com']);
+    port = new URL(server.url).port;
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  const post = (headers: Record<string, string>) =>
+    rawRequest(`${server.url}/mcp`, { method: 'POST', headers: { ...MCP_POST_HEADERS, authorization: 'Bearer first-token', ...headers }, body: INITIALIZE_BODY });
+
+  it('accepts localhost, 127.0.0.1 and [::1] on any port, and configured hosts', async () => {
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, '[::1]:1234', 'localhost', 'mcp.internal:443']) {
+      expect((await post({ host })).status, host).toBe(200);
+    }
+  });
+
+  it('refuses a foreign Host with 421 and says which setting to change', async () => {
+    const response = await post({ host: 'evil.example.com' });
+    expect(response.status).toBe(421);
+    expect(JSON.parse(response.text).error.message).toMatch(/Host "evil\.example\.com" is not allowed.*--allowed-host/);
+  });
+
+  it('refuses a foreign Origin with 403, and allows same-origin and CORS origins', async () => {
+    const refused = await post({ origin: 'http://evil.example.com' });
+    expect(refused.status).toBe(403);
+    expect(JSON.parse(refused.text).error.message).toMatch(/--allowed-origin/);
+    expect((await post({ origin: `http://localhost:${port}` })).status).toBe(200);
+    expect((await post({ origin: 'https://app.example.com' })).status).toBe(200);
+  });
+
+  it('answers CORS preflight for allowed origins and exposes the MCP headers', async () => {
+    const preflight = await rawRequest(`${server.url}/mcp`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    expect(preflight.headers['access-control-allow-headers']).toMatch(/Mcp-Session-Id/);
+    const response = await post({ origin: 'https://app.example.com' });
+    expect(response.headers['access-control-expose-headers']).toMatch(/Mcp-Session-Id, Mcp-Protocol-Version/);
+    const other = await rawRequest(`${server.url}/mcp`, { method: 'OPTIONS', headers: { origin: 'https://other.example.com' } });
+    expect(other.status).toBe(403);
+  });
+
+  it('requires a bearer token on every MCP endpoint, not on /health', async () => {
+    for (const token of ['', 'Bearer wrong', 'Basic Zmlyc3QtdG9rZW4=']) {
+      const response = await rawRequest(`${server.url}/mcp`, { method: 'POST', headers: { ...MCP_POST_HEADERS, authorization: token }, body: INITIALIZE_BODY });
+      expect(response.status).toBe(401);
+      expect(response.headers['www-authenticate']).toMatch(/^Bearer/);
+    }
+    expect((await rawRequest(`${server.url}/sse`, { maxMs: 200 })).status).toBe(401);
+    expect((await rawRequest(`${server.url}/messages?sessionId=x`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(401);
+    expect((await post({ authorization: 'Bearer second-token' })).status).toBe(200);
+    expect((await rawRequest(`${server.url}/health`)).status).toBe(200);
+  });
+
+  it('never prints the tokens', () => {
+    expect(server.stderr()).not.toContain('first-token');
+    expect(server.stderr()).toContain('bearer token required (2 accepted)');
+  });
+});
+
+describe('mcp-serve on a non-loopback address', () => {
+  it('warns loudly without a token, and does not check Host', async () => {
+    const server = await startServe(['--host', '0.0.0.0']);
+    expect(server.stderr()).toMatch(/warn listening on 0\.0\.0\.0 without a token: anyone who can reach this port can call every tool/);
+    const url = server.url.replace('0.0.0.0', '127.0.0.1');
+    const response = await rawRequest(`${url}/mcp`, { method: 'POST', headers: { ...MCP_POST_HEADERS, host: 'mcp.example.com' }, body: INITIALIZE_BODY });
+    expect(response.status).toBe(200);
+    await server.stop();
+  });
+});
+
+describe('mcp-serve behind a proxy path prefix', () => {
+  it('names the public messages path in the endpoint event', async () => {
+    const server = await startServe(['--public-base-path', '/tools/v1']);
+    const response = await rawRequest(`${server.url}/sse`, { maxMs: 300 });
+    expect(response.text).toMatch(/event: endpoint\ndata: \/tools\/v1\/messages\?sessionId=/);
+    await server.stop();
+  });
+});
