@@ -28,6 +28,8 @@ export class ClientSession {
   readonly #pending = new Map<string | number, Pending>();
   #nextId = 0;
   #closedWith: Error | undefined;
+  /** Cancellation notices still being sent; close() waits for them so the server hears. */
+  readonly #cancellations = new Set<Promise<void>>();
   onNotification: (method: string, params: Record<string, unknown>) => void = () => undefined;
   onServerRequest: ServerRequestHandler = async (method) => {
     throw new RpcError(-32601, `Method not found: ${method}`);
@@ -55,7 +57,8 @@ export class ClientSession {
       const onAbort = (): void => {
         if (!this.#pending.delete(id)) return;
         // Tell the server to stop working on it; the answer, if any, is then ignored.
-        void this.notify('notifications/cancelled', { requestId: id, reason: String(options.signal.reason ?? 'aborted') }).catch(() => undefined);
+        const reason = options.signal.reason instanceof Error ? options.signal.reason.message : 'aborted';
+        this.#cancellations.add(this.notify('notifications/cancelled', { requestId: id, reason }).catch(() => undefined));
         reject(options.signal.reason as Error);
       };
       options.signal.addEventListener('abort', onAbort, { once: true });
@@ -111,6 +114,7 @@ export class ClientSession {
   }
 
   async close(): Promise<void> {
+    await Promise.all(this.#cancellations);
     this.#closedWith ??= new ConnectionError('connection closed', 'E_CLOSED');
     await this.#transport.close();
   }

@@ -40,6 +40,7 @@ export function createProgram(version: string): Command {
     .option('--max-sessions-per-client <n>', 'most open sessions per client address')
     .option('--call-timeout <ms>', 'per-call timeout of tool handlers (default 300000)')
     .option('--keep-alive <ms>', 'interval of SSE keep-alive comments (default 15000)')
+    .option('--session-idle <ms>', 'close sessions idle this long (default 1800000)')
     .option('-w, --watch', 'reload changed modules without a restart')
     .option('-q, --quiet', 'print only the ready line and errors')
     .addOption(new Option('--log-level <level>', 'lowest level logged').choices(['debug', 'info', 'warn', 'error']))
@@ -86,6 +87,7 @@ export function toServeFlags(opts: Record<string, unknown>): ServeFlags {
       maxSessionsPerClient: int('maxSessionsPerClient', '--max-sessions-per-client'),
       callTimeoutMs: int('callTimeout', '--call-timeout'),
       sseKeepAliveMs: int('keepAlive', '--keep-alive'),
+      sessionIdleMs: int('sessionIdle', '--session-idle'),
     },
   };
   return {

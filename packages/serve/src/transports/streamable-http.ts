@@ -27,7 +27,7 @@ export interface StreamableHttpHandler {
   /** True when the request names a session that exists (or needs none). */
   hasSession(sessionId: string): boolean;
   closeAll(): Promise<void>;
-  /** Closes sessions idle for longer than `idleMs`; returns how many. */
+  /** Closes sessions with nothing open and no request for longer than `idleMs`; returns how many. */
   sweepIdle(idleMs: number): number;
   readonly size: number;
 }
@@ -35,6 +35,8 @@ export interface StreamableHttpHandler {
 interface Session {
   transport: StreamableHTTPServerTransport;
   lastSeen: number;
+  /** Requests and streams still open: a session with any is never idle. */
+  open: number;
 }
 
 /**
@@ -56,7 +58,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
       eventStore: options.stateless ? undefined : new BoundedEventStore(),
       keepAliveMs: options.keepAliveMs,
       onsessioninitialized: (id) => {
-        sessions.set(id, { transport, lastSeen: Date.now() });
+        sessions.set(id, { transport, lastSeen: Date.now(), open: 0 });
         options.logger.debug('http session opened', { sessionId: id });
       },
     });
@@ -102,6 +104,11 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
         return;
       }
       session.lastSeen = Date.now();
+      session.open++;
+      res.once('close', () => {
+        session.open--;
+        session.lastSeen = Date.now();
+      });
       await session.transport.handleRequest(req, res, body);
     },
 
@@ -117,7 +124,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
       const cutoff = Date.now() - idleMs;
       let closed = 0;
       for (const session of sessions.values()) {
-        if (session.lastSeen >= cutoff) continue;
+        if (session.open > 0 || session.lastSeen >= cutoff) continue;
         closed++;
         void session.transport.close().catch(() => undefined);
       }

@@ -1,0 +1,106 @@
+import { spawn } from 'node:child_process';
+
+import { CALL_BIN, rawRequest, REPO_ROOT, runCall, startServe, type ServeProcess } from '@mcp-cli/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { connectSdkClient } from './sdk-client.ts';
+
+const FIXTURE = `${REPO_ROOT}packages/call/test/fixtures/kitchen-sink/mcp-serve.config.mjs`;
+
+async function openSessions(server: ServeProcess): Promise<number> {
+  return (JSON.parse((await rawRequest(`${server.url}/health`)).text) as { sessions: number }).sessions;
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe('mcp-serve faults', () => {
+  let server: ServeProcess;
+  beforeAll(async () => {
+    server = await startServe(['--config', FIXTURE, '--log-level', 'debug', '--call-timeout', '1500', '--session-idle', '500']);
+  });
+  afterAll(async () => {
+    expect(await server.stop()).toBe(0);
+  });
+
+  it('aborts the handler and frees the session when an SSE client disconnects mid-call', async () => {
+    const client = await connectSdkClient(server.url, 'sse');
+    expect(await openSessions(server)).toBe(1);
+    const pending = client.callTool({ name: 'slow', arguments: { ms: 10_000 } }).catch(() => 'closed');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await client.close();
+    expect(await pending).toBe('closed');
+    await server.waitForStderr(/call cancelled tool=slow/);
+    await waitFor(async () => (await openSessions(server)) === 0, 'sessions to return to zero');
+  });
+
+  it('gives an isError result when a handler runs past the per-call timeout', async () => {
+    const client = await connectSdkClient(server.url, 'http');
+    const result = await client.callTool({ name: 'slow', arguments: { ms: 10_000 } });
+    expect(result).toEqual({ content: [{ type: 'text', text: 'Tool "slow" timed out after 1500 ms' }], isError: true });
+    await client.close();
+    await waitFor(async () => (await openSessions(server)) === 0, 'sessions to return to zero');
+  });
+
+  it('survives a module that throws asynchronously, and keeps serving other sessions', async () => {
+    const other = await connectSdkClient(server.url, 'sse');
+    const client = await connectSdkClient(server.url, 'http');
+    expect((await client.callTool({ name: 'crash', arguments: {} })).content).toEqual([{ type: 'text', text: 'answered' }]);
+    await server.waitForStderr(/uncaught exception in a module \(server keeps running\) error=Error: async boom/);
+    expect((await other.callTool({ name: 'types', arguments: { text: 'ok' } })).isError).toBeUndefined();
+    await Promise.all([client.close(), other.close()]);
+  });
+
+  it('mcp-call: Ctrl-C sends notifications/cancelled, ends the session and exits 130', async () => {
+    const child = spawn(process.execPath, [CALL_BIN, '--url', `${server.url}/mcp`, 'slow', '--ms', '10000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    await waitFor(async () => (await openSessions(server)) === 1, 'the call to start');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    child.kill('SIGINT');
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code).toBe(130);
+    expect(stderr).toBe('mcp-call: interrupted\n');
+    await server.waitForStderr(/call cancelled tool=slow .*reason=interrupted/);
+    await waitFor(async () => (await openSessions(server)) === 0, 'the session to end');
+  });
+});
+
+describe('mcp-call when the server goes away', () => {
+  it('exits 3 with a clear message when the server dies mid-call', async () => {
+    for (const path of ['/mcp', '/sse']) {
+      const server = await startServe(['--config', FIXTURE]);
+      const pending = runCall(['--url', `${server.url}${path}`, 'slow', '--ms', '10000']);
+      await waitFor(async () => (await openSessions(server)) === 1, 'the call to start');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      server.child.kill('SIGKILL');
+      const result = await pending;
+      expect(result.code, result.stderr).toBe(3);
+      expect(result.stderr).toMatch(/^mcp-call: (The server closed the (response|SSE) stream|Cannot reach).*\n$/);
+    }
+  });
+});
+
+describe('mcp-serve session limits', () => {
+  it('answers 503 when full and 429 when one client holds too many, with Retry-After', async () => {
+    const full = await startServe(['--max-sessions', '1']);
+    const first = await connectSdkClient(full.url, 'sse');
+    const refused = await rawRequest(`${full.url}/sse`, { maxMs: 300 });
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('5');
+    expect(JSON.parse(refused.text).error.message).toMatch(/limits\.maxSessions/);
+    await first.close();
+    await full.stop();
+
+    const perClient = await startServe(['--max-sessions-per-client', '1']);
+    const one = await connectSdkClient(perClient.url, 'http');
+    await expect(connectSdkClient(perClient.url, 'http')).rejects.toThrow(/429|Too many sessions/);
+    await one.close();
+    await perClient.stop();
+  });
+});
