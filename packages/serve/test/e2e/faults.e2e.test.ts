@@ -54,18 +54,19 @@ describe('mcp-serve faults', () => {
     await server.waitForStderr(/uncaught exception in a module \(server keeps running\) error=Error: async boom/);
     expect((await other.callTool({ name: 'types', arguments: { text: 'ok' } })).isError).toBeUndefined();
     await Promise.all([client.close(), other.close()]);
+    await waitFor(async () => (await openSessions(server)) === 0, 'sessions to return to zero');
   });
 
   it('mcp-call: Ctrl-C sends notifications/cancelled, ends the session and exits 130', async () => {
+    await waitFor(async () => (await openSessions(server)) === 0, 'earlier sessions to end');
     const child = spawn(process.execPath, [CALL_BIN, '--url', `${server.url}/mcp`, 'slow', '--ms', '10000'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    await waitFor(async () => (await openSessions(server)) === 1, 'the call to start');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitFor(async () => stderr.includes('[server info] slow started'), 'the call to start');
     child.kill('SIGINT');
     const code = await new Promise((resolve) => child.on('exit', resolve));
     expect(code).toBe(130);
-    expect(stderr).toBe('mcp-call: interrupted\n');
+    expect(stderr).toBe('[server info] slow started\nmcp-call: interrupted\n');
     await server.waitForStderr(/call cancelled tool=slow .*reason=interrupted/);
     await waitFor(async () => (await openSessions(server)) === 0, 'the session to end');
   });
@@ -81,7 +82,7 @@ describe('mcp-call when the server goes away', () => {
       server.child.kill('SIGKILL');
       const result = await pending;
       expect(result.code, result.stderr).toBe(3);
-      expect(result.stderr).toMatch(/^mcp-call: (The server closed the (response|SSE) stream|Cannot reach).*\n$/);
+      expect(result.stderr.trim().split('\n').at(-1)).toMatch(/^mcp-call: (The server closed the (response|SSE) stream|Cannot reach)/);
     }
   });
 });

@@ -1,0 +1,97 @@
+// Soak test (run by hand, not in CI): hundreds of concurrent sessions over both transports call
+// tools for a while, then close. Checks that every response arrived exactly once and matches its
+// request, and that the server's open sessions, file handles and RSS return to their baseline.
+//
+//   node scripts/soak.mjs [--seconds 60] [--sessions 200]
+//
+// Needs a build (pnpm build). The server is the built mcp-serve with the hello example.
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+
+import { callTool, connect } from '../packages/call/dist/index.js';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, sessions: { type: 'string', default: '200' } } });
+const SECONDS = Number(values.seconds);
+const SESSIONS = Number(values.sessions);
+const root = new URL('../', import.meta.url).pathname;
+
+const server = spawn(process.execPath, [`${root}packages/serve/bin/mcp-serve.js`, '--config', `${root}examples/hello/mcp-serve.config.ts`, '--port', '0', '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+const url = await new Promise((resolve, reject) => {
+  let err = '';
+  server.stderr.setEncoding('utf8').on('data', (c) => {
+    err += c;
+    const m = /ready (http:\/\/\S+)/.exec(err);
+    if (m) resolve(m[1]);
+  });
+  server.once('exit', () => reject(new Error(err)));
+});
+
+const proc = () => {
+  const status = readFileSync(`/proc/${server.pid}/status`, 'utf8');
+  return { rssMb: Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024, fds: readdirSync(`/proc/${server.pid}/fd`).length };
+};
+const sessionsOpen = async () => (await (await fetch(`${url}/health`)).json()).sessions;
+
+async function round(seconds, sessions) {
+  const deadline = Date.now() + seconds * 1000;
+  const stats = { calls: 0, mismatched: 0, duplicates: 0, failed: 0, latencies: [] };
+  const worker = async (index) => {
+    const transport = index % 2 === 0 ? 'sse' : 'http';
+    const connection = await connect({
+      url: `${url}/${transport === 'sse' ? 'sse' : 'mcp'}`, transport, headers: {}, signal: AbortSignal.timeout((seconds + 60) * 1000),
+      waitMs: 0, capabilities: {}, clientInfo: { name: 'soak', version: '1' },
+    });
+    const seen = new Set();
+    const receive = connection.session.transport.onMessage;
+    connection.session.transport.onMessage = (message) => {
+      if (message.id !== undefined && message.method === undefined) {
+        if (seen.has(message.id)) stats.duplicates++;
+        seen.add(message.id);
+      }
+      receive(message);
+    };
+    for (let i = 0; Date.now() < deadline; i++) {
+      const name = `s${index}-c${i}`;
+      const started = performance.now();
+      try {
+        const result = await callTool(connection, 'greet', { name }, { signal: AbortSignal.timeout(30_000) });
+        stats.latencies.push(performance.now() - started);
+        stats.calls++;
+        if (result.content[0]?.text !== `Hello Hello, ${name}!`) stats.mismatched++;
+      } catch {
+        stats.failed++;
+      }
+    }
+    await connection.close();
+  };
+  await Promise.all(Array.from({ length: sessions }, (_, i) => worker(i)));
+  return stats;
+}
+
+await round(2, 20); // warm-up: JIT, lazy imports, pools
+for (let i = 0; i < 50 && (await sessionsOpen()) > 0; i++) await sleep(100);
+const baseline = proc();
+console.log(`baseline: rss ${baseline.rssMb.toFixed(1)} MB, fds ${baseline.fds}`);
+const started = Date.now();
+const stats = await round(SECONDS, SESSIONS);
+const elapsed = (Date.now() - started) / 1000;
+const peak = proc();
+let open = await sessionsOpen();
+for (let i = 0; i < 100 && open > 0; i++) {
+  await sleep(100);
+  open = await sessionsOpen();
+}
+await sleep(2000);
+const after = proc();
+stats.latencies.sort((a, b) => a - b);
+const pct = (p) => stats.latencies[Math.floor((stats.latencies.length - 1) * p)]?.toFixed(2);
+console.log(`${SESSIONS} sessions (half SSE, half Streamable HTTP) for ${elapsed.toFixed(0)} s: ${stats.calls} calls, ${(stats.calls / elapsed).toFixed(0)} calls/s, p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms`);
+console.log(`errors: ${stats.failed} failed, ${stats.mismatched} mismatched, ${stats.duplicates} duplicate responses`);
+console.log(`server during load: rss ${peak.rssMb.toFixed(1)} MB, fds ${peak.fds}`);
+console.log(`server after close: sessions ${open}, rss ${after.rssMb.toFixed(1)} MB (baseline ${baseline.rssMb.toFixed(1)}), fds ${after.fds} (baseline ${baseline.fds})`);
+server.kill('SIGTERM');
+const ok = stats.failed === 0 && stats.mismatched === 0 && stats.duplicates === 0 && open === 0 && after.fds <= baseline.fds;
+console.log(ok ? 'soak: OK' : 'soak: FAILED');
+process.exitCode = ok ? 0 : 1;
