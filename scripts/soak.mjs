@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 
-import { callTool, connect } from '../packages/call/dist/index.js';
+import { callTool, connect, destroyAgents } from '../packages/call/dist/index.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, sessions: { type: 'string', default: '200' } } });
 const SECONDS = Number(values.seconds);
@@ -67,6 +67,7 @@ async function round(seconds, sessions) {
     await connection.close();
   };
   await Promise.all(Array.from({ length: sessions }, (_, i) => worker(i)));
+  destroyAgents(); // close the client's keep-alive sockets, so the server's handle count can drop
   return stats;
 }
 

@@ -3,6 +3,7 @@ export { candidatesFor, connect } from './client/connect.ts';
 export type { RequestOptions, ServerRequestHandler } from './client/client-session.ts';
 export { ClientSession } from './client/client-session.ts';
 export type { JsonRpcMessage } from './client/json-rpc.ts';
+export { destroyAgents } from './client/http-request.ts';
 export { RpcError } from './client/json-rpc.ts';
 export type { ToolInfo } from './client/operations.ts';
 export { callTool, listAll, listTools } from './client/operations.ts';
