@@ -1,14 +1,26 @@
 import { defineConfig } from 'tsdown';
 
-// The CLI is bundled into one file so that a call loads as little as possible; chalk and ora
-// stay external and are imported only on a TTY.
-export default defineConfig({
-  entry: { index: 'src/index.ts', cli: 'src/cli/run.ts' },
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  dts: { entry: 'src/index.ts', eager: true, resolve: ['@mcp-cli/core'] },
-  noExternal: ['commander'],
-  clean: true,
-  fixedExtension: false,
-});
+// Two builds: the library with its types, and the CLI as one minified file (commander bundled)
+// whose meta commands are split out and loaded on demand, so a tool call parses little.
+// chalk and ora stay external and are imported only on a TTY.
+export default defineConfig([
+  {
+    entry: { index: 'src/index.ts' },
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    dts: { entry: 'src/index.ts', eager: true, resolve: ['@mcp-cli/core'] },
+    clean: true,
+    fixedExtension: false,
+  },
+  {
+    entry: { cli: 'src/cli/run.ts' },
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    noExternal: ['commander'],
+    minify: true,
+    clean: false,
+    fixedExtension: false,
+  },
+]);

@@ -1,4 +1,3 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { CallToolResult, ContentPart, ResourceContents } from '@mcp-cli/core';
@@ -71,6 +70,7 @@ async function renderBinary(
   const bytes = Buffer.from(base64, 'base64');
   const label = `${kind}${uri ? ` ${uri}` : ''}, ${mimeType}, ${bytes.length} bytes`;
   if (!options.outDir) return `[${label}] (save it with --out-dir DIR)`;
+  const { mkdir, writeFile } = await import('node:fs/promises');
   await mkdir(options.outDir, { recursive: true });
   const file = join(options.outDir, `${options.baseName}-${index}.${EXTENSIONS[mimeType] ?? 'bin'}`);
   await writeFile(file, bytes);

@@ -1,9 +1,8 @@
 import { TimeoutError } from '@mcp-cli/core';
 
 import { connect, type Connection } from '../client/connect.ts';
-import { clientCapabilities, createServerRequestHandler, type ElicitMode } from '../client/server-requests.ts';
+import { clientCapabilities, createServerRequestHandler, type ElicitMode, type ElicitSchema } from '../client/server-requests.ts';
 import { readPackageVersion } from '@mcp-cli/core';
-import { askUser } from './ask-user.ts';
 import { type ConnectionSettings, resolveConnectionSettings } from './connection-settings.ts';
 import type { GlobalOptions } from './global-options.ts';
 import { createUi, type Ui } from './ui.ts';
@@ -32,7 +31,14 @@ export async function withConnection<T>(
   const ui = await createUi({ quiet: opts.quiet === true, verbose: opts.verbose === true, env });
   const signal = AbortSignal.any([interrupt, deadline(settings.timeoutMs)]);
   const elicit: ElicitMode = opts.elicit ?? (process.stdin.isTTY && process.stderr.isTTY ? 'prompt' : 'decline');
-  const requests = { elicit, samplingCommand: opts.samplingCommand, askUser: (m: string, s: Parameters<typeof askUser>[1]) => { ui.stop(); return askUser(m, s); } };
+  const requests = {
+    elicit,
+    samplingCommand: opts.samplingCommand,
+    askUser: async (message: string, schema: ElicitSchema) => {
+      ui.stop();
+      return (await import('./ask-user.ts')).askUser(message, schema);
+    },
+  };
   ui.status(`connecting to ${settings.url}`);
   let connection: Connection | undefined;
   try {

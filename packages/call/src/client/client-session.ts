@@ -28,8 +28,8 @@ export class ClientSession {
   readonly #pending = new Map<string | number, Pending>();
   #nextId = 0;
   #closedWith: Error | undefined;
-  /** Cancellation notices still being sent; close() waits for them so the server hears. */
-  readonly #cancellations = new Set<Promise<void>>();
+  /** Notices still being sent (cancellations, initialized); close() waits so the server hears. */
+  readonly #background = new Set<Promise<void>>();
   onNotification: (method: string, params: Record<string, unknown>) => void = () => undefined;
   onServerRequest: ServerRequestHandler = async (method) => {
     throw new RpcError(-32601, `Method not found: ${method}`);
@@ -58,7 +58,7 @@ export class ClientSession {
         if (!this.#pending.delete(id)) return;
         // Tell the server to stop working on it; the answer, if any, is then ignored.
         const reason = options.signal.reason instanceof Error ? options.signal.reason.message : 'aborted';
-        this.#cancellations.add(this.notify('notifications/cancelled', { requestId: id, reason }).catch(() => undefined));
+        this.notifyInBackground('notifications/cancelled', { requestId: id, reason });
         reject(options.signal.reason as Error);
       };
       options.signal.addEventListener('abort', onAbort, { once: true });
@@ -107,6 +107,11 @@ export class ClientSession {
     await this.#transport.send(reply, AbortSignal.timeout(10_000)).catch(() => undefined);
   }
 
+  /** Sends a notification without waiting for its answer; close() waits for it. */
+  notifyInBackground(method: string, params?: Record<string, unknown>): void {
+    this.#background.add(this.notify(method, params).catch(() => undefined));
+  }
+
   #fail(error: Error): void {
     this.#closedWith = error instanceof ConnectionError ? error : new ConnectionError(error.message, 'E_CONNECTION', { cause: error });
     for (const pending of this.#pending.values()) pending.reject(this.#closedWith);
@@ -114,7 +119,7 @@ export class ClientSession {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.#cancellations);
+    await Promise.all(this.#background);
     this.#closedWith ??= new ConnectionError('connection closed', 'E_CLOSED');
     await this.#transport.close();
   }

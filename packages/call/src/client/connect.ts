@@ -38,6 +38,8 @@ export interface Connection {
   serverInfo: { name: string; version: string; [key: string]: unknown };
   capabilities: Record<string, unknown>;
   instructions: string | undefined;
+  /** Settles once the server's own stream is open (or after a short wait if it has none). */
+  streamReady: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -115,10 +117,11 @@ async function initialize(kind: 'http' | 'sse', url: URL, options: ConnectOption
     );
   }
   transport.setProtocolVersion(protocolVersion);
-  await session.notify('notifications/initialized');
-  // Server requests that belong to no call (some servers send elicitation this way) arrive on
-  // the GET stream; wait briefly for it so none is sent before it exists.
-  await Promise.race([transport.listen(options.signal), new Promise((resolve) => setTimeout(resolve, LISTEN_WAIT_MS).unref())]);
+  // The initialized notice goes out first but its 202 is not waited for: the next request can
+  // travel beside it. Server requests that belong to no call (some servers send elicitation
+  // this way) arrive on the GET stream; tool calls wait for it (briefly), listing does not.
+  session.notifyInBackground('notifications/initialized');
+  const streamReady = Promise.race([transport.listen(options.signal), new Promise((resolve) => setTimeout(resolve, LISTEN_WAIT_MS).unref())]).then(() => undefined);
   return {
     session,
     transport: kind,
@@ -127,6 +130,7 @@ async function initialize(kind: 'http' | 'sse', url: URL, options: ConnectOption
     serverInfo: (result.serverInfo ?? { name: 'unknown', version: 'unknown' }) as Connection['serverInfo'],
     capabilities: (result.capabilities ?? {}) as Record<string, unknown>,
     instructions: result.instructions as string | undefined,
+    streamReady,
     close: () => session.close(),
   };
 }

@@ -38,5 +38,6 @@ export async function callTool(
   args: Record<string, unknown>,
   options: RequestOptions,
 ): Promise<CallToolResult> {
+  await connection.streamReady;
   return (await connection.session.request('tools/call', { name, arguments: args }, options)) as unknown as CallToolResult;
 }

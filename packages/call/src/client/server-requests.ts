@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-
 import { RpcError } from './json-rpc.ts';
 
 /** How elicitation requests are answered. */
@@ -70,7 +68,8 @@ export function schemaDefaults(schema: ElicitSchema): Record<string, unknown> {
   return content;
 }
 
-function runSamplingCommand(command: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
+async function runSamplingCommand(command: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     const child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
