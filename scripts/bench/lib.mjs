@@ -1,12 +1,13 @@
 // Shared pieces of the benchmarks: starting servers, percentiles, CPU time of a process.
-import { spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 
-/** Starts a node script that prints its URL (matched by `pattern`) on stderr or stdout. */
+/** Forks a node script with --expose-gc and IPC; resolves once `pattern` matches its output. */
 export async function startProcess(args, pattern, env = {}) {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const [script, ...rest] = args;
+  const child = fork(script, rest, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: ['--expose-gc'], env: { ...process.env, ...env } });
   const url = await new Promise((resolve, reject) => {
     let text = '';
     const onData = (chunk) => {
@@ -18,13 +19,23 @@ export async function startProcess(args, pattern, env = {}) {
     child.stderr.setEncoding('utf8').on('data', onData);
     child.once('exit', () => reject(new Error(`${args.join(' ')} exited:\n${text}`)));
   });
-  return { child, url, stop: () => child.kill('SIGTERM') };
+  const stats = () =>
+    new Promise((resolve) => {
+      child.once('message', resolve);
+      child.send({ type: 'stats' });
+    });
+  const stop = () =>
+    new Promise((resolve) => {
+      child.once('exit', resolve);
+      child.kill('SIGTERM');
+    });
+  return { child, url, stats, stop };
 }
 
 /** Starts the built mcp-serve with the hello example on a free port. */
 export function startMcpServe(extra = []) {
   return startProcess(
-    [`${ROOT}packages/serve/bin/mcp-serve.js`, '--config', `${ROOT}examples/hello/mcp-serve.config.ts`, '--port', '0', '--quiet', ...extra],
+    [`${ROOT}scripts/bench/serve-ipc.mjs`, '--config', `${ROOT}examples/hello/mcp-serve.config.ts`, '--port', '0', '--quiet', '--max-sessions', '100000', ...extra],
     /ready (http:\/\/\S+)/,
   );
 }
@@ -37,8 +48,7 @@ export function startSdkServer() {
 /** CPU time (user + system) of a process so far, in milliseconds, from /proc. */
 export function cpuMs(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
 }
 
 /** Percentile of a sorted array. */
@@ -48,6 +58,5 @@ export function percentile(sorted, p) {
 
 /** Median of numbers. */
 export function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return percentile(sorted, 0.5);
+  return percentile([...values].sort((a, b) => a - b), 0.5);
 }

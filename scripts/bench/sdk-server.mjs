@@ -8,6 +8,10 @@ import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
 
+import { installStatsChannel } from './stats-channel.mjs';
+
+installStatsChannel();
+
 function createMcpServer() {
   const server = new McpServer({ name: 'Hello Server', version: '1.0.0' });
   server.registerTool('greet', { description: 'Greet someone by name', inputSchema: { name: z.string().default('world') } }, ({ name }) => ({

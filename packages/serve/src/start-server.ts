@@ -2,16 +2,18 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import type { AddressInfo } from 'node:net';
 
 import { ConfigError } from '@mcp-cli/core';
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 
 import type { ResolvedServeConfig } from './config/resolve-config.ts';
 import { applyCors } from './http/cors.ts';
 import { RpcCode, sendRpcError } from './http/http-errors.ts';
 import { isBodyError, readJsonBody } from './http/read-json-body.ts';
-import { createRequestGuard, isLoopbackHost } from './http/request-guard.ts';
+import { createRequestGuard, isLoopbackHost, type Refusal } from './http/request-guard.ts';
 import { SessionLimiter } from './http/session-limiter.ts';
 import { type Logger, silentLogger } from './logger.ts';
-import { createSessionServer, type ServerCore } from './server/create-session-server.ts';
+import { toRpcError } from './server/guard.ts';
+import type { JsonRpcMessage, MessageSink } from './server/json-rpc.ts';
+import { McpSession, negotiateVersion, type SessionProtocol } from './server/mcp-session.ts';
+import { createMethodHandlers, SERVER_CAPABILITIES, updateSender } from './server/method-handlers.ts';
 import type { Registry } from './server/registry.ts';
 import { SubscriptionHub } from './server/subscription-hub.ts';
 import { createSseTransport } from './transports/sse.ts';
@@ -52,32 +54,34 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
   const { config } = options;
   const logger = options.logger ?? silentLogger;
   let registry = options.registry;
-  const sessions = new Set<Server>();
-  const core: ServerCore = {
-    info: { name: config.name, version: config.version },
-    instructions: config.instructions,
-    getRegistry: () => registry,
-    callTimeoutMs: config.limits.callTimeoutMs,
-    logger,
-    subscriptions: new SubscriptionHub(() => registry),
-    sessions,
+  const subscriptions = new SubscriptionHub(() => registry);
+  const info = { name: config.name, version: config.version };
+  const protocol: SessionProtocol = {
+    methods: createMethodHandlers({ getRegistry: () => registry, callTimeoutMs: config.limits.callTimeoutMs, logger, subscriptions }),
+    initializeResult: (requested) => ({
+      protocolVersion: negotiateVersion(requested),
+      capabilities: SERVER_CAPABILITIES,
+      serverInfo: info,
+      ...(config.instructions === undefined ? {} : { instructions: config.instructions }),
+    }),
+    onError: (error, method) => toRpcError(error, logger, method),
   };
-  const createServer = (): Server => createSessionServer(core);
+  const sessions = new Set<McpSession>();
   const limiter = new SessionLimiter(config.limits.maxSessions, config.limits.maxSessionsPerClient);
-  const sse = createSseTransport({
-    messagesEndpoint: config.publicBasePath + config.paths.messages,
-    keepAliveMs: config.limits.sseKeepAliveMs,
-    createServer,
-    limiter,
-    logger,
-  });
-  const http = createStreamableHttpTransport({
-    stateless: config.stateless,
-    keepAliveMs: config.limits.sseKeepAliveMs,
-    createServer,
-    limiter,
-    logger,
-  });
+  const createSession = (id: string | undefined, sink: MessageSink, client: string): McpSession | Refusal => {
+    const release = limiter.acquire(client);
+    if (typeof release !== 'function') return release;
+    const session = new McpSession(id, protocol, sink);
+    sessions.add(session);
+    session.onclose = () => {
+      sessions.delete(session);
+      subscriptions.unsubscribe(updateSender(session));
+      release();
+    };
+    return session;
+  };
+  const sse = createSseTransport({ messagesEndpoint: config.publicBasePath + config.paths.messages, createSession, logger });
+  const http = createStreamableHttpTransport({ stateless: config.stateless, createSession, logger });
   const guard = createRequestGuard({
     loopback: isLoopbackHost(config.host),
     allowedHosts: config.allowedHosts,
@@ -110,7 +114,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     const client = req.socket.remoteAddress ?? 'unknown';
     if (isSse) {
       if (req.method !== 'GET') return methodNotAllowed(req, res, 'GET');
-      await sse.handleStream(res, client);
+      sse.handleStream(res, client);
       return;
     }
     if (req.method === 'POST') {
@@ -119,19 +123,13 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
         sendRpcError(res, body.status, body.code, body.message);
         return;
       }
-      if (isMessages) {
-        sse.handleMessages(res, url.searchParams.get('sessionId'), body.messages, req);
-        return;
-      }
-      const isInitialize = body.messages.some((m) => (m as { method?: unknown }).method === 'initialize');
-      await http.handle(req, res, body.raw, isInitialize);
+      if (isMessages) sse.handleMessages(res, url.searchParams.get('sessionId'), body.messages);
+      else http.handlePost(req, res, body.messages as JsonRpcMessage[], body.isBatch);
       return;
     }
     if (isMessages) return methodNotAllowed(req, res, 'POST');
-    if (req.method === 'GET' || req.method === 'DELETE') {
-      await http.handle(req, res, undefined, false);
-      return;
-    }
+    if (req.method === 'GET') return http.handleGet(req, res);
+    if (req.method === 'DELETE') return http.handleDelete(req, res);
     methodNotAllowed(req, res, 'GET, POST, DELETE');
   };
 
@@ -150,6 +148,11 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
   const port = (httpServer.address() as AddressInfo).port;
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${hostForUrl}:${port}`;
+  const keepAlive = setInterval(() => {
+    sse.keepAlive();
+    http.keepAlive();
+  }, config.limits.sseKeepAliveMs);
+  keepAlive.unref();
   const sweeper = setInterval(() => {
     const closed = http.sweepIdle(config.limits.sessionIdleMs) + sse.sweepIdle(config.limits.sessionIdleMs);
     if (closed > 0) logger.info('closed idle sessions', { count: closed });
@@ -163,23 +166,21 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     port,
     async replaceRegistry(next) {
       registry = next;
-      await Promise.all(
-        [...sessions].map(async (server) => {
-          await Promise.all([
-            server.sendToolListChanged(),
-            server.sendResourceListChanged(),
-            server.sendPromptListChanged(),
-          ]).catch(() => undefined);
-        }),
-      );
+      for (const session of sessions) {
+        session.notify('notifications/tools/list_changed', {});
+        session.notify('notifications/resources/list_changed', {});
+        session.notify('notifications/prompts/list_changed', {});
+      }
     },
     stats() {
-      return { sessions: limiter.total, sseSessions: sse.size, httpSessions: http.size, subscriptions: core.subscriptions.size };
+      return { sessions: limiter.total, sseSessions: sse.size, httpSessions: http.size, subscriptions: subscriptions.size };
     },
     async close() {
       clearInterval(sweeper);
+      clearInterval(keepAlive);
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-      await Promise.all([sse.closeAll(), http.closeAll()]);
+      sse.closeAll();
+      http.closeAll();
       httpServer.closeAllConnections();
       await closed;
     },

@@ -1,62 +1,44 @@
 import { type HandlerContext, LOG_LEVELS, type LogLevel } from '@mcp-cli/core';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import {
-  CreateMessageResultSchema,
-  ElicitResultSchema,
-  ResultSchema,
-  type ServerNotification,
-  type ServerRequest,
-} from '@modelcontextprotocol/sdk/types.js';
 
-/** Per-session state a context reads: the log level the client chose. */
-export interface SessionState {
-  logLevel: LogLevel | undefined;
-}
-
-type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+import type { RequestContext } from './mcp-session.ts';
+import { RpcCode, RpcError } from './rpc-error.ts';
 
 /**
- * Builds the context a handler gets. Notifications and requests it sends carry the id of the
- * request being served, so on Streamable HTTP they ride that request's stream.
+ * Builds the context a module's handler gets. Notifications and requests it sends carry the id of
+ * the request being served, so on Streamable HTTP they ride that request's stream.
  */
-export function createHandlerContext(extra: Extra, session: SessionState, signal: AbortSignal): HandlerContext {
-  const progressToken = extra._meta?.progressToken;
+export function createHandlerContext(ctx: RequestContext, signal: AbortSignal): HandlerContext {
+  const { session } = ctx;
+  const requireCapability = (name: string, method: string): void => {
+    if (!session.clientCapabilities[name]) {
+      throw new RpcError(RpcCode.invalidRequest, `Client does not support ${name} (required for ${method})`);
+    }
+  };
   return {
     signal,
-    sessionId: extra.sessionId,
-    requestId: extra.requestId,
+    sessionId: session.id,
+    requestId: ctx.requestId,
     async log(level, data, logger) {
       if (!shouldLog(level, session.logLevel)) return;
-      await extra.sendNotification({
-        method: 'notifications/message',
-        params: logger === undefined ? { level, data } : { level, data, logger },
-      });
+      ctx.notify('notifications/message', logger === undefined ? { level, data } : { level, data, logger });
     },
     async progress(progress, total, message) {
-      if (progressToken === undefined) return;
-      const params: Record<string, unknown> = { progressToken, progress };
+      if (ctx.progressToken === undefined) return;
+      const params: Record<string, unknown> = { progressToken: ctx.progressToken, progress };
       if (total !== undefined) params.total = total;
       if (message !== undefined) params.message = message;
-      await extra.sendNotification({ method: 'notifications/progress', params } as ServerNotification);
+      ctx.notify('notifications/progress', params);
     },
     async elicit(message, requestedSchema) {
-      const result = await extra.sendRequest(
-        { method: 'elicitation/create', params: { message, requestedSchema } } as ServerRequest,
-        ElicitResultSchema,
-        { signal },
-      );
-      return result as Awaited<ReturnType<HandlerContext['elicit']>>;
+      requireCapability('elicitation', 'elicitation/create');
+      return (await ctx.request('elicitation/create', { message, requestedSchema }, signal)) as unknown as Awaited<ReturnType<HandlerContext['elicit']>>;
     },
     async sample(params) {
-      const result = await extra.sendRequest(
-        { method: 'sampling/createMessage', params } as ServerRequest,
-        CreateMessageResultSchema,
-        { signal },
-      );
-      return result as Awaited<ReturnType<HandlerContext['sample']>>;
+      requireCapability('sampling', 'sampling/createMessage');
+      return (await ctx.request('sampling/createMessage', params as unknown as Record<string, unknown>, signal)) as unknown as Awaited<ReturnType<HandlerContext['sample']>>;
     },
     async request(method, params) {
-      return extra.sendRequest({ method, params } as ServerRequest, ResultSchema, { signal });
+      return ctx.request(method, params ?? {}, signal);
     },
   };
 }

@@ -1,13 +1,10 @@
 import type { CallToolResult, HandlerContext } from '@mcp-cli/core';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 
-import type { ServerCore } from './create-session-server.ts';
-import { createHandlerContext, type SessionState } from './handler-context.ts';
+import type { Logger } from '../logger.ts';
+import { createHandlerContext } from './handler-context.ts';
+import type { RequestContext } from './mcp-session.ts';
 import type { RegisteredTool } from './registry.ts';
 import { errorResult, toToolResult } from './tool-result.ts';
-
-type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 /**
  * Validates the arguments, runs the handler under the per-call timeout and turns every outcome
@@ -17,9 +14,9 @@ type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 export async function runTool(
   tool: RegisteredTool,
   rawArgs: Record<string, unknown> | undefined,
-  extra: Extra,
-  session: SessionState,
-  core: ServerCore,
+  ctx: RequestContext,
+  callTimeoutMs: number,
+  logger: Logger,
 ): Promise<CallToolResult> {
   const name = tool.def.name;
   const parsed = tool.input.parse(rawArgs ?? {});
@@ -27,27 +24,27 @@ export async function runTool(
 
   const controller = new AbortController();
   const onAbort = (): void => {
-    core.logger.debug('call cancelled', { tool: name, sessionId: extra.sessionId, reason: String(extra.signal.reason ?? 'client') });
-    controller.abort(extra.signal.reason);
+    logger.debug('call cancelled', { tool: name, sessionId: ctx.session.id, reason: describeReason(ctx.signal.reason) });
+    controller.abort(ctx.signal.reason);
   };
-  extra.signal.addEventListener('abort', onAbort, { once: true });
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<CallToolResult>((resolve) => {
     timer = setTimeout(() => {
       controller.abort(new Error('timeout'));
-      core.logger.warn('call timed out', { tool: name, sessionId: extra.sessionId, timeoutMs: core.callTimeoutMs });
-      resolve(errorResult(`Tool "${name}" timed out after ${core.callTimeoutMs} ms`));
-    }, core.callTimeoutMs);
+      logger.warn('call timed out', { tool: name, sessionId: ctx.session.id, timeoutMs: callTimeoutMs });
+      resolve(errorResult(`Tool "${name}" timed out after ${callTimeoutMs} ms`));
+    }, callTimeoutMs);
   });
-  const ctx: HandlerContext = createHandlerContext(extra, session, controller.signal);
   try {
-    const result = await Promise.race([invoke(tool, parsed.value, ctx), timedOut]);
+    const handlerContext: HandlerContext = createHandlerContext(ctx, controller.signal);
+    const result = await Promise.race([invoke(tool, parsed.value, handlerContext), timedOut]);
     return checkOutput(tool, result);
   } catch (error) {
     return errorResult(error instanceof Error ? error.message : String(error));
   } finally {
     clearTimeout(timer);
-    extra.signal.removeEventListener('abort', onAbort);
+    ctx.signal.removeEventListener('abort', onAbort);
   }
 }
 
@@ -67,4 +64,8 @@ function checkOutput(tool: RegisteredTool, result: CallToolResult): CallToolResu
     return errorResult(`Tool "${tool.def.name}" returned output that fails its schema: ${checked.message}`);
   }
   return result;
+}
+
+function describeReason(reason: unknown): string {
+  return reason instanceof Error ? reason.message : String(reason ?? 'client');
 }

@@ -88,7 +88,9 @@ describe('mcp-serve bad input', () => {
   it('unknown methods, unknown tools and wrong argument types get JSON-RPC errors or isError', async () => {
     const call = async (body: object) => {
       const response = await rawRequest(`${server.url}/mcp`, { method: 'POST', headers: { ...inSession(), accept: 'application/json, text/event-stream' }, body: JSON.stringify(body) });
-      return JSON.parse(/data: (.*)/.exec(response.text)![1]!) as { error?: { code: number; message: string }; result?: { isError?: boolean } };
+      // A plain answer comes as one JSON body; an event stream carries it as a data line.
+      const text = response.headers['content-type']?.includes('event-stream') ? /data: (.*)/.exec(response.text)![1]! : response.text;
+      return JSON.parse(text) as { error?: { code: number; message: string }; result?: { isError?: boolean } };
     };
     expect((await call({ jsonrpc: '2.0', id: 2, method: 'no/such/method' })).error?.code).toBe(-32601);
     expect((await call({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'nope', arguments: {} } })).error).toMatchObject({ code: -32602 });

@@ -1,0 +1,190 @@
+import { LATEST_PROTOCOL_VERSION, type LogLevel, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-cli/core';
+
+import type { JsonRpcMessage, MessageSink } from './json-rpc.ts';
+import { RpcCode, RpcError } from './rpc-error.ts';
+
+/** What a method handler gets besides the params. */
+export interface RequestContext {
+  session: McpSession;
+  requestId: string | number;
+  signal: AbortSignal;
+  progressToken: string | number | undefined;
+  /** Sends a notification on the stream of this request. */
+  notify(method: string, params: Record<string, unknown>): void;
+  /** Sends a request to the client on the stream of this request and awaits its result. */
+  request(method: string, params: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>>;
+}
+
+/** Serves one method; throws RpcError for protocol errors. */
+export type MethodHandler = (params: Record<string, unknown>, ctx: RequestContext) => unknown;
+
+/** What every session of one server shares: the method table and the server's identity. */
+export interface SessionProtocol {
+  methods: ReadonlyMap<string, MethodHandler>;
+  initializeResult(requestedVersion: unknown): Record<string, unknown>;
+  onError(error: unknown, method: string): RpcError;
+}
+
+interface Outgoing {
+  resolve(result: Record<string, unknown>): void;
+  reject(error: Error): void;
+}
+
+/**
+ * The protocol state of one client session: negotiated version, log level, requests in flight
+ * (each with an AbortController for cancellation), and requests the server sent to the client.
+ * Maps are created on first use, so an idle session costs a few hundred bytes.
+ */
+export class McpSession {
+  readonly id: string | undefined;
+  protocolVersion = LATEST_PROTOCOL_VERSION;
+  clientCapabilities: Record<string, unknown> = {};
+  logLevel: LogLevel | undefined;
+  closed = false;
+  #inflight: Map<string | number, AbortController> | undefined;
+  #outgoing: Map<number, Outgoing> | undefined;
+  #nextOutgoingId = 0;
+  readonly #protocol: SessionProtocol;
+  readonly #sink: MessageSink;
+  /** Runs once when the session closes (subscriptions, registries). */
+  onclose: (() => void) | undefined;
+
+  constructor(id: string | undefined, protocol: SessionProtocol, sink: MessageSink) {
+    this.id = id;
+    this.#protocol = protocol;
+    this.#sink = sink;
+  }
+
+  /** Requests being served right now. */
+  get inflightCount(): number {
+    return this.#inflight?.size ?? 0;
+  }
+
+  /** Takes one message from the client. Requests are answered through the sink. */
+  receive(message: JsonRpcMessage): void {
+    if (this.closed) return;
+    const { method, id } = message;
+    if (method === undefined) {
+      this.#settleOutgoing(message);
+      return;
+    }
+    if (id === undefined) {
+      this.#notification(method, message.params ?? {});
+      return;
+    }
+    void this.#request(id, method, message.params ?? {});
+  }
+
+  /** Sends a notification, tied to a request's stream when `relatedId` is given. */
+  notify(method: string, params: Record<string, unknown>, relatedId?: string | number): void {
+    if (this.closed) return;
+    this.#sink({ jsonrpc: '2.0', method, params }, relatedId);
+  }
+
+  /** Sends a request to the client and awaits its answer. */
+  request(method: string, params: Record<string, unknown>, relatedId: string | number | undefined, signal: AbortSignal): Promise<Record<string, unknown>> {
+    if (this.closed) return Promise.reject(new RpcError(RpcCode.connectionClosed, 'Connection closed'));
+    const id = ++this.#nextOutgoingId;
+    this.#outgoing ??= new Map();
+    const outgoing = this.#outgoing;
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        outgoing.delete(id);
+        this.notify('notifications/cancelled', { requestId: id, reason: 'request aborted' }, relatedId);
+        reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      outgoing.set(id, {
+        resolve: (result) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(result);
+        },
+        reject: (error) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      });
+      this.#sink({ jsonrpc: '2.0', id, method, params }, relatedId);
+    });
+  }
+
+  /** Ends the session: aborts what runs, fails what waits, and tells the owner once. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const controller of this.#inflight?.values() ?? []) controller.abort(new Error('session closed'));
+    const error = new RpcError(RpcCode.connectionClosed, 'Connection closed');
+    for (const outgoing of this.#outgoing?.values() ?? []) outgoing.reject(error);
+    this.#inflight = undefined;
+    this.#outgoing = undefined;
+    this.onclose?.();
+  }
+
+  async #request(id: string | number, method: string, params: Record<string, unknown>): Promise<void> {
+    if (method === 'initialize') {
+      this.clientCapabilities = (params.capabilities as Record<string, unknown> | undefined) ?? {};
+      const result = this.#protocol.initializeResult(params.protocolVersion);
+      this.protocolVersion = String(result.protocolVersion);
+      this.#sink({ jsonrpc: '2.0', id, result }, id);
+      return;
+    }
+    if (method === 'ping') {
+      this.#sink({ jsonrpc: '2.0', id, result: {} }, id);
+      return;
+    }
+    const handler = this.#protocol.methods.get(method);
+    if (!handler) {
+      this.#sink({ jsonrpc: '2.0', id, error: { code: RpcCode.methodNotFound, message: `Method not found: ${method}` } }, id);
+      return;
+    }
+    const controller = new AbortController();
+    this.#inflight ??= new Map();
+    this.#inflight.set(id, controller);
+    const meta = params._meta as { progressToken?: string | number } | undefined;
+    const ctx: RequestContext = {
+      session: this,
+      requestId: id,
+      signal: controller.signal,
+      progressToken: meta?.progressToken,
+      notify: (m, p) => this.notify(m, p, id),
+      request: (m, p, signal) => this.request(m, p, id, signal),
+    };
+    let reply: JsonRpcMessage;
+    try {
+      const result = (await handler(params, ctx)) as Record<string, unknown>;
+      reply = { jsonrpc: '2.0', id, result };
+    } catch (error) {
+      const rpc = this.#protocol.onError(error, method);
+      reply = { jsonrpc: '2.0', id, error: rpc.data === undefined ? { code: rpc.code, message: rpc.message } : { code: rpc.code, message: rpc.message, data: rpc.data } };
+    }
+    if (this.#inflight?.get(id) !== controller) return; // cancelled or closed: no answer is sent
+    this.#inflight.delete(id);
+    if (!this.closed) this.#sink(reply, id);
+  }
+
+  #notification(method: string, params: Record<string, unknown>): void {
+    if (method === 'notifications/cancelled') {
+      const requestId = params.requestId as string | number | undefined;
+      const controller = requestId === undefined ? undefined : this.#inflight?.get(requestId);
+      if (controller) {
+        this.#inflight!.delete(requestId!);
+        controller.abort(typeof params.reason === 'string' ? params.reason : 'cancelled by the client');
+      }
+    }
+    // notifications/initialized, roots/list_changed and others need no action.
+  }
+
+  #settleOutgoing(message: JsonRpcMessage): void {
+    const id = typeof message.id === 'number' ? message.id : Number(message.id);
+    const outgoing = this.#outgoing?.get(id);
+    if (!outgoing) return;
+    this.#outgoing!.delete(id);
+    if (message.error) outgoing.reject(new RpcError(message.error.code, message.error.message, message.error.data));
+    else outgoing.resolve(message.result ?? {});
+  }
+}
+
+/** The version to answer an initialize with: the client's when supported, else the newest. */
+export function negotiateVersion(requested: unknown): string {
+  return typeof requested === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(requested) ? requested : LATEST_PROTOCOL_VERSION;
+}

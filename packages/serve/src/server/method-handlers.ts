@@ -1,0 +1,161 @@
+import { LOG_LEVELS, type LogLevel } from '@mcp-cli/core';
+
+import type { Logger } from '../logger.ts';
+import { complete } from './complete.ts';
+import { createHandlerContext } from './handler-context.ts';
+import type { McpSession, MethodHandler } from './mcp-session.ts';
+import { toPromptResult } from './prompt-messages.ts';
+import { readResource } from './read-resource.ts';
+import type { Registry } from './registry.ts';
+import { RpcCode, RpcError } from './rpc-error.ts';
+import { runTool } from './run-tool.ts';
+import type { SubscriptionHub } from './subscription-hub.ts';
+
+/** What the method handlers read: the current registry and server-wide settings. */
+export interface MethodContext {
+  getRegistry(): Registry;
+  callTimeoutMs: number;
+  logger: Logger;
+  subscriptions: SubscriptionHub;
+}
+
+/** The capabilities every session announces. */
+export const SERVER_CAPABILITIES = {
+  tools: { listChanged: true },
+  resources: { subscribe: true, listChanged: true },
+  prompts: { listChanged: true },
+  logging: {},
+  completions: {},
+} as const;
+
+/**
+ * The MCP methods mcp-serve answers, as one table shared by every session. Params are checked by
+ * hand (cheaper than a schema per request); a bad one is answered with -32602 naming the field.
+ */
+export function createMethodHandlers(context: MethodContext): Map<string, MethodHandler> {
+  const { getRegistry, logger } = context;
+  const methods = new Map<string, MethodHandler>();
+
+  methods.set('logging/setLevel', (params, ctx) => {
+    const level = params.level;
+    if (!LOG_LEVELS.includes(level as LogLevel)) invalid(`"level" must be one of ${LOG_LEVELS.join(', ')}`);
+    ctx.session.logLevel = level as LogLevel;
+    return {};
+  });
+
+  methods.set('tools/list', () => ({
+    tools: [...getRegistry().tools.values()].map(({ def, input, output }) => ({
+      name: def.name,
+      ...(def.title === undefined ? {} : { title: def.title }),
+      description: def.description,
+      inputSchema: input.jsonSchema,
+      ...(output ? { outputSchema: output.jsonSchema } : {}),
+      ...(def.annotations ? { annotations: def.annotations } : {}),
+    })),
+  }));
+
+  methods.set('tools/call', (params, ctx) => {
+    const name = requireString(params, 'name');
+    const args = params.arguments;
+    if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args))) invalid('"arguments" must be an object');
+    const tool = getRegistry().tools.get(name);
+    if (!tool) {
+      const names = [...getRegistry().tools.keys()].join(', ') || 'none';
+      throw new RpcError(RpcCode.invalidParams, `Unknown tool "${name}" (tools: ${names})`);
+    }
+    return runTool(tool, args as Record<string, unknown> | undefined, ctx, context.callTimeoutMs, logger);
+  });
+
+  methods.set('resources/list', async () => {
+    const registry = getRegistry();
+    const listed: Record<string, unknown>[] = [...registry.resources.values()].map(({ def }) => describe(def, { uri: def.uri }));
+    for (const { def } of registry.templates) if (def.list) listed.push(...(await def.list()));
+    return { resources: listed };
+  });
+
+  methods.set('resources/templates/list', () => ({
+    resourceTemplates: getRegistry().templates.map(({ def }) => describe(def, { uriTemplate: def.uriTemplate })),
+  }));
+
+  methods.set('resources/read', async (params, ctx) => ({
+    contents: await readResource(getRegistry(), requireString(params, 'uri'), ctx),
+  }));
+
+  methods.set('resources/subscribe', (params, ctx) => {
+    const uri = requireString(params, 'uri');
+    if (!context.subscriptions.subscribe(uri, updateSender(ctx.session))) {
+      throw new RpcError(RpcCode.invalidParams, `Unknown resource "${uri}"`);
+    }
+    return {};
+  });
+
+  methods.set('resources/unsubscribe', (params, ctx) => {
+    context.subscriptions.unsubscribe(updateSender(ctx.session), requireString(params, 'uri'));
+    return {};
+  });
+
+  methods.set('prompts/list', () => ({
+    prompts: [...getRegistry().prompts.values()].map(({ def }) => ({
+      name: def.name,
+      ...(def.title === undefined ? {} : { title: def.title }),
+      description: def.description,
+      arguments: def.arguments ?? [],
+    })),
+  }));
+
+  methods.set('prompts/get', async (params, ctx) => {
+    const name = requireString(params, 'name');
+    const prompt = getRegistry().prompts.get(name);
+    if (!prompt) throw new RpcError(RpcCode.invalidParams, `Unknown prompt "${name}"`);
+    const args = (params.arguments ?? {}) as Record<string, string>;
+    if (typeof args !== 'object' || args === null) invalid('"arguments" must be an object of strings');
+    const missing = (prompt.def.arguments ?? []).filter((a) => a.required && args[a.name] === undefined);
+    if (missing.length > 0) {
+      invalid(`missing required argument ${missing.map((a) => `"${a.name}"`).join(', ')} for prompt "${name}"`);
+    }
+    return toPromptResult(await prompt.def.get(args, createHandlerContext(ctx, ctx.signal)));
+  });
+
+  methods.set('completion/complete', async (params) => {
+    const ref = params.ref as { type?: unknown } | undefined;
+    const argument = params.argument as { name?: unknown; value?: unknown } | undefined;
+    if (typeof ref?.type !== 'string') invalid('"ref.type" must be a string');
+    if (typeof argument?.name !== 'string' || typeof argument.value !== 'string') invalid('"argument" needs string "name" and "value"');
+    return { completion: await complete(getRegistry(), params as never) };
+  });
+
+  return methods;
+}
+
+// One sender per session, so subscribe and unsubscribe see the same function.
+const senders = new WeakMap<McpSession, (uri: string) => void>();
+
+/** The function that tells one session a resource changed. */
+export function updateSender(session: McpSession): (uri: string) => void {
+  let send = senders.get(session);
+  if (!send) {
+    send = (uri) => session.notify('notifications/resources/updated', { uri });
+    senders.set(session, send);
+  }
+  return send;
+}
+
+function describe(def: { name: string; title?: string; description?: string; mimeType?: string }, key: Record<string, string>): Record<string, unknown> {
+  return {
+    ...key,
+    name: def.name,
+    ...(def.title === undefined ? {} : { title: def.title }),
+    ...(def.description === undefined ? {} : { description: def.description }),
+    ...(def.mimeType === undefined ? {} : { mimeType: def.mimeType }),
+  };
+}
+
+function requireString(params: Record<string, unknown>, key: string): string {
+  const value = params[key];
+  if (typeof value !== 'string') invalid(`"${key}" must be a string`);
+  return value as string;
+}
+
+function invalid(message: string): never {
+  throw new RpcError(RpcCode.invalidParams, `Invalid params: ${message}`);
+}

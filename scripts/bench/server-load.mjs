@@ -1,0 +1,97 @@
+// Server cost per call, throughput and latency, mcp-serve against a minimal server written on
+// the SDK's transports, over legacy SSE and Streamable HTTP, at 1 client × 1 in flight and at
+// 16 clients × 8 in flight. Rounds are interleaved; the medians are reported.
+//
+//   node scripts/bench/server-load.mjs [--seconds 3] [--rounds 3]
+import { parseArgs } from 'node:util';
+
+import { callTool, connect, destroyAgents } from '../../packages/call/dist/index.js';
+import { cpuMs, median, percentile, startMcpServe, startSdkServer } from './lib.mjs';
+
+const SERVERS = { 'mcp-serve': startMcpServe, 'SDK server': startSdkServer };
+const TRANSPORTS = ['sse', 'http'];
+const LOADS = [
+  { name: '1×1', clients: 1, inFlight: 1 },
+  { name: '16×8', clients: 16, inFlight: 8 },
+];
+
+async function openClient(url, transport) {
+  return connect({
+    url: `${url}/${transport === 'sse' ? 'sse' : 'mcp'}`,
+    transport,
+    headers: {},
+    signal: AbortSignal.timeout(600_000),
+    waitMs: 0,
+    capabilities: {},
+    clientInfo: { name: 'bench', version: '1' },
+  });
+}
+
+/** Runs one load for `seconds` after a warm-up; returns server CPU per call and latencies. */
+export async function measureLoad(server, transport, load, seconds) {
+  const clients = await Promise.all(Array.from({ length: load.clients }, () => openClient(server.url, transport)));
+  let stopAt = Date.now() + 500;
+  let calls = 0;
+  let errors = 0;
+  let latencies = [];
+  const loop = async (client) => {
+    while (Date.now() < stopAt) {
+      const started = performance.now();
+      try {
+        const result = await callTool(client, 'greet', { name: 'bench' }, { signal: AbortSignal.timeout(30_000) });
+        if (result.content[0]?.text !== 'Hello Hello, bench!') errors++;
+      } catch {
+        errors++;
+      }
+      latencies.push(performance.now() - started);
+      calls++;
+    }
+  };
+  const runAll = () => Promise.all(clients.flatMap((c) => Array.from({ length: load.inFlight }, () => loop(c))));
+  await runAll(); // warm-up
+  calls = 0;
+  errors = 0;
+  latencies = [];
+  const cpuBefore = cpuMs(server.child.pid);
+  const started = performance.now();
+  stopAt = Date.now() + seconds * 1000;
+  await runAll();
+  const elapsed = (performance.now() - started) / 1000;
+  const cpu = cpuMs(server.child.pid) - cpuBefore;
+  await Promise.all(clients.map((c) => c.close()));
+  destroyAgents();
+  latencies.sort((a, b) => a - b);
+  return { cpuPerCallMs: cpu / calls, callsPerSecond: calls / elapsed, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), errors };
+}
+
+export async function runLoadBenchmark({ seconds = 3, rounds = 3 } = {}) {
+  const results = new Map();
+  for (let round = 0; round < rounds; round++) {
+    for (const [serverName, start] of Object.entries(SERVERS)) {
+      const server = await start();
+      for (const transport of TRANSPORTS) {
+        for (const load of LOADS) {
+          const key = `${serverName}|${transport}|${load.name}`;
+          const list = results.get(key) ?? [];
+          list.push(await measureLoad(server, transport, load, seconds));
+          results.set(key, list);
+        }
+      }
+      await server.stop();
+    }
+  }
+  return [...results].map(([key, list]) => {
+    const [server, transport, load] = key.split('|');
+    const pick = (field) => median(list.map((r) => r[field]));
+    return { server, transport, load, cpuPerCallMs: pick('cpuPerCallMs'), callsPerSecond: pick('callsPerSecond'), p50: pick('p50'), p99: pick('p99'), errors: list.reduce((n, r) => n + r.errors, 0) };
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, rounds: { type: 'string', default: '3' } } });
+  const rows = await runLoadBenchmark({ seconds: Number(values.seconds), rounds: Number(values.rounds) });
+  console.log('server      transport load  cpu/call  calls/s   p50 ms  p99 ms  errors');
+  for (const r of rows) {
+    console.log(`${r.server.padEnd(11)} ${r.transport.padEnd(9)} ${r.load.padEnd(5)} ${r.cpuPerCallMs.toFixed(3).padStart(7)}ms ${r.callsPerSecond.toFixed(0).padStart(8)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(7)} ${String(r.errors).padStart(6)}`);
+  }
+}
