@@ -1,0 +1,103 @@
+// Heap and RSS per idle session: open N sessions (legacy SSE streams, or initialized Streamable
+// HTTP sessions), measure after a full GC, check a call is still answered, close them all and
+// check the heap returns to its baseline.
+//
+//   node scripts/bench/idle-sessions.mjs [--sessions 1000,10000]
+import { Agent, request } from 'node:http';
+import { parseArgs } from 'node:util';
+
+import { callTool, connect, destroyAgents } from '../../packages/call/dist/index.js';
+import { startMcpServe, startSdkServer } from './lib.mjs';
+
+const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'idle', version: '1' } } });
+const INITIALIZED = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' });
+
+function openSse(url) {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}/sse`, { agent: false, headers: { accept: 'text/event-stream' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (chunk) => {
+        text += chunk;
+        const match = /data: (\S+)/.exec(text);
+        if (match && !res.sessionPath) {
+          res.sessionPath = match[1];
+          // The legacy protocol still needs its handshake before the session is usable.
+          post(`${url}${match[1]}`, INIT, {}).then(() => post(`${url}${match[1]}`, INITIALIZED, {})).then(() => resolve(res), reject);
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+function post(url, body, headers) {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.headers));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function openHttp(url) {
+  const headers = await post(`${url}/mcp`, INIT, {});
+  const id = headers['mcp-session-id'];
+  await post(`${url}/mcp`, INITIALIZED, { 'mcp-session-id': id, 'mcp-protocol-version': '2025-06-18' });
+  return id;
+}
+
+async function inBatches(count, open) {
+  const results = [];
+  for (let i = 0; i < count; i += 200) results.push(...(await Promise.all(Array.from({ length: Math.min(200, count - i) }, (_, j) => open(undefined, i + j)))));
+  return results;
+}
+
+/** Opens `count` idle sessions of one kind against a fresh server; returns per-session costs. */
+export async function measureIdle(serverName, start, transport, count) {
+  const server = await start();
+  // Warm both paths so lazy modules and JIT are not counted as session cost.
+  const warm = await connect({ url: `${server.url}/${transport === 'sse' ? 'sse' : 'mcp'}`, transport, headers: {}, signal: AbortSignal.timeout(60_000), waitMs: 0, capabilities: {}, clientInfo: { name: 'w', version: '1' } });
+  await callTool(warm, 'greet', { name: 'warm' }, { signal: AbortSignal.timeout(10_000) });
+  await warm.close();
+  destroyAgents();
+  const before = await server.stats();
+  const handles = transport === 'sse' ? await inBatches(count, () => openSse(server.url)) : await inBatches(count, () => openHttp(server.url));
+  const during = await server.stats();
+  const probe = await connect({ url: `${server.url}/${transport === 'sse' ? 'sse' : 'mcp'}`, transport, headers: {}, signal: AbortSignal.timeout(60_000), waitMs: 0, capabilities: {}, clientInfo: { name: 'p', version: '1' } });
+  const answered = (await callTool(probe, 'greet', { name: 'probe' }, { signal: AbortSignal.timeout(30_000) })).content[0]?.text === 'Hello Hello, probe!';
+  await probe.close();
+  destroyAgents();
+  if (transport === 'sse') for (const res of handles) res.destroy();
+  else await inBatches(handles.length, (_, i) => new Promise((resolve) => request(`${server.url}/mcp`, { method: 'DELETE', agent, headers: { 'mcp-session-id': handles[i] } }, (r) => r.resume().on('end', resolve)).end()));
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const after = await server.stats();
+  await server.stop();
+  agent.destroy();
+  return {
+    server: serverName,
+    transport,
+    sessions: count,
+    heapPerSessionKb: (during.heapUsed - before.heapUsed) / count / 1024,
+    rssPerSessionKb: (during.rss - before.rss) / count / 1024,
+    heapAfterCloseKb: (after.heapUsed - before.heapUsed) / 1024,
+    answered,
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({ options: { sessions: { type: 'string', default: '1000,10000' }, servers: { type: 'string', default: 'mcp-serve,SDK server' } } });
+  const servers = { 'mcp-serve': startMcpServe, 'SDK server': startSdkServer };
+  console.log('server      transport sessions  heap/session  rss/session  heap after close  call answered');
+  for (const count of values.sessions.split(',').map(Number)) {
+    for (const name of values.servers.split(',')) {
+      for (const transport of ['sse', 'http']) {
+        const r = await measureIdle(name, servers[name], transport, count);
+        console.log(`${r.server.padEnd(11)} ${r.transport.padEnd(9)} ${String(r.sessions).padStart(8)} ${r.heapPerSessionKb.toFixed(1).padStart(10)} KB ${r.rssPerSessionKb.toFixed(1).padStart(9)} KB ${r.heapAfterCloseKb.toFixed(0).padStart(13)} KB  ${r.answered}`);
+      }
+    }
+  }
+}
