@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 
-import { median, ROOT, startMcpServe } from './lib.mjs';
+import { ROOT, median, pinSelf, startMcpServe } from './lib.mjs';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '40' } } });
 const RUNS = Number(values.runs);
@@ -41,7 +41,7 @@ export async function measureCliStartup(runs = RUNS) {
   }));
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === `file://${process.argv[1]}` && !pinSelf()) {
   const rows = await measureCliStartup();
   console.log(`${'command'.padEnd(38)} ${'median'.padStart(9)}  ratio  ${'fastest'.padStart(9)}  ratio`);
   for (const row of rows) {

@@ -7,7 +7,7 @@ import { Agent, request } from 'node:http';
 import { parseArgs } from 'node:util';
 
 import { callTool, connect, destroyAgents } from '../../packages/call/dist/index.js';
-import { startMcpServe, startSdkServer } from './lib.mjs';
+import { pinSelf, startMcpServe, startSdkServer } from './lib.mjs';
 
 const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'idle', version: '1' } } });
 const INITIALIZED = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' });
@@ -88,7 +88,7 @@ export async function measureIdle(serverName, start, transport, count) {
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === `file://${process.argv[1]}` && !pinSelf()) {
   const { values } = parseArgs({ options: { sessions: { type: 'string', default: '1000,10000' }, servers: { type: 'string', default: 'mcp-serve,SDK server' } } });
   const servers = { 'mcp-serve': startMcpServe, 'SDK server': startSdkServer };
   console.log('server      transport sessions  heap/session  rss/session  heap after close  call answered');

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 
 import { callTool, connect, destroyAgents } from '../../packages/call/dist/index.js';
-import { cpuMs, median, percentile, startMcpServe, startSdkServer } from './lib.mjs';
+import { cpuMs, median, percentile, pinSelf, startMcpServe, startSdkServer } from './lib.mjs';
 
 const SERVERS = { 'mcp-serve': startMcpServe, 'SDK server': startSdkServer };
 const TRANSPORTS = ['sse', 'http'];
@@ -87,7 +87,7 @@ export async function runLoadBenchmark({ seconds = 3, rounds = 3 } = {}) {
   });
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === `file://${process.argv[1]}` && !pinSelf()) {
   const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, rounds: { type: 'string', default: '3' } } });
   const rows = await runLoadBenchmark({ seconds: Number(values.seconds), rounds: Number(values.rounds) });
   console.log('server      transport load  cpu/call  calls/s   p50 ms  p99 ms  errors');

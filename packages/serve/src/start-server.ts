@@ -73,6 +73,14 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     if (typeof release !== 'function') return release;
     const session = new McpSession(id, protocol, sink);
     sessions.add(session);
+    session.oncancel = (requestId, request, reason) =>
+      logger.debug(request.method === 'tools/call' ? 'call cancelled' : 'request cancelled', {
+        ...(request.name === undefined ? {} : { tool: request.name }),
+        method: request.method,
+        sessionId: id,
+        requestId,
+        reason,
+      });
     session.onclose = () => {
       sessions.delete(session);
       subscriptions.unsubscribe(updateSender(session));

@@ -7,7 +7,7 @@ import { RpcCode, RpcError } from './rpc-error.ts';
  * Builds the context a module's handler gets. Notifications and requests it sends carry the id of
  * the request being served, so on Streamable HTTP they ride that request's stream.
  */
-export function createHandlerContext(ctx: RequestContext, signal: AbortSignal): HandlerContext {
+export function createHandlerContext(ctx: RequestContext): HandlerContext {
   const { session } = ctx;
   const requireCapability = (name: string, method: string): void => {
     if (!session.clientCapabilities[name]) {
@@ -15,7 +15,10 @@ export function createHandlerContext(ctx: RequestContext, signal: AbortSignal): 
     }
   };
   return {
-    signal,
+    // A getter, so the AbortController exists only for handlers that look at the signal.
+    get signal() {
+      return ctx.signal;
+    },
     sessionId: session.id,
     requestId: ctx.requestId,
     async log(level, data, logger) {
@@ -31,14 +34,14 @@ export function createHandlerContext(ctx: RequestContext, signal: AbortSignal): 
     },
     async elicit(message, requestedSchema) {
       requireCapability('elicitation', 'elicitation/create');
-      return (await ctx.request('elicitation/create', { message, requestedSchema }, signal)) as unknown as Awaited<ReturnType<HandlerContext['elicit']>>;
+      return (await ctx.request('elicitation/create', { message, requestedSchema }, ctx.signal)) as unknown as Awaited<ReturnType<HandlerContext['elicit']>>;
     },
     async sample(params) {
       requireCapability('sampling', 'sampling/createMessage');
-      return (await ctx.request('sampling/createMessage', params as unknown as Record<string, unknown>, signal)) as unknown as Awaited<ReturnType<HandlerContext['sample']>>;
+      return (await ctx.request('sampling/createMessage', params as unknown as Record<string, unknown>, ctx.signal)) as unknown as Awaited<ReturnType<HandlerContext['sample']>>;
     },
     async request(method, params) {
-      return ctx.request(method, params ?? {}, signal);
+      return ctx.request(method, params ?? {}, ctx.signal);
     },
   };
 }

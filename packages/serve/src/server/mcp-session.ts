@@ -8,6 +8,8 @@ export interface RequestContext {
   session: McpSession;
   requestId: string | number;
   signal: AbortSignal;
+  /** Aborts this request's signal (the per-call timeout uses it). */
+  abort(reason: unknown): void;
   progressToken: string | number | undefined;
   /** Sends a notification on the stream of this request. */
   notify(method: string, params: Record<string, unknown>): void;
@@ -23,6 +25,33 @@ export interface SessionProtocol {
   methods: ReadonlyMap<string, MethodHandler>;
   initializeResult(requestedVersion: unknown): Record<string, unknown>;
   onError(error: unknown, method: string): RpcError;
+}
+
+/** A request being served; its AbortController is made only when someone needs the signal. */
+class Inflight {
+  readonly method: string;
+  readonly name: string | undefined;
+  #controller: AbortController | undefined;
+  #reason: unknown;
+  #aborted = false;
+
+  constructor(method: string, name: unknown) {
+    this.method = method;
+    this.name = typeof name === 'string' ? name : undefined;
+  }
+
+  get signal(): AbortSignal {
+    this.#controller ??= new AbortController();
+    if (this.#aborted && !this.#controller.signal.aborted) this.#controller.abort(this.#reason);
+    return this.#controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+  }
 }
 
 interface Outgoing {
@@ -41,11 +70,13 @@ export class McpSession {
   clientCapabilities: Record<string, unknown> = {};
   logLevel: LogLevel | undefined;
   closed = false;
-  #inflight: Map<string | number, AbortController> | undefined;
+  #inflight: Map<string | number, Inflight> | undefined;
   #outgoing: Map<number, Outgoing> | undefined;
   #nextOutgoingId = 0;
   readonly #protocol: SessionProtocol;
   readonly #sink: MessageSink;
+  /** Called when the client cancels a request (for logs). */
+  oncancel: ((requestId: string | number, request: { method: string; name: string | undefined }, reason: string) => void) | undefined;
   /** Runs once when the session closes (subscriptions, registries). */
   onclose: (() => void) | undefined;
 
@@ -112,7 +143,10 @@ export class McpSession {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const controller of this.#inflight?.values() ?? []) controller.abort(new Error('session closed'));
+    for (const [requestId, inflight] of this.#inflight ?? []) {
+      this.oncancel?.(requestId, inflight, 'session closed');
+      inflight.abort(new Error('session closed'));
+    }
     const error = new RpcError(RpcCode.connectionClosed, 'Connection closed');
     for (const outgoing of this.#outgoing?.values() ?? []) outgoing.reject(error);
     this.#inflight = undefined;
@@ -137,14 +171,17 @@ export class McpSession {
       this.#sink({ jsonrpc: '2.0', id, error: { code: RpcCode.methodNotFound, message: `Method not found: ${method}` } }, id);
       return;
     }
-    const controller = new AbortController();
+    const inflight = new Inflight(method, params.name);
     this.#inflight ??= new Map();
-    this.#inflight.set(id, controller);
+    this.#inflight.set(id, inflight);
     const meta = params._meta as { progressToken?: string | number } | undefined;
     const ctx: RequestContext = {
       session: this,
       requestId: id,
-      signal: controller.signal,
+      get signal() {
+        return inflight.signal;
+      },
+      abort: (reason) => inflight.abort(reason),
       progressToken: meta?.progressToken,
       notify: (m, p) => this.notify(m, p, id),
       request: (m, p, signal) => this.request(m, p, id, signal),
@@ -157,7 +194,7 @@ export class McpSession {
       const rpc = this.#protocol.onError(error, method);
       reply = { jsonrpc: '2.0', id, error: rpc.data === undefined ? { code: rpc.code, message: rpc.message } : { code: rpc.code, message: rpc.message, data: rpc.data } };
     }
-    if (this.#inflight?.get(id) !== controller) return; // cancelled or closed: no answer is sent
+    if (this.#inflight?.get(id) !== inflight) return; // cancelled or closed: no answer is sent
     this.#inflight.delete(id);
     if (!this.closed) this.#sink(reply, id);
   }
@@ -165,10 +202,12 @@ export class McpSession {
   #notification(method: string, params: Record<string, unknown>): void {
     if (method === 'notifications/cancelled') {
       const requestId = params.requestId as string | number | undefined;
-      const controller = requestId === undefined ? undefined : this.#inflight?.get(requestId);
-      if (controller) {
+      const inflight = requestId === undefined ? undefined : this.#inflight?.get(requestId);
+      if (inflight) {
         this.#inflight!.delete(requestId!);
-        controller.abort(typeof params.reason === 'string' ? params.reason : 'cancelled by the client');
+        const reason = typeof params.reason === 'string' ? params.reason : 'cancelled by the client';
+        this.oncancel?.(requestId!, inflight, reason);
+        inflight.abort(reason);
       }
     }
     // notifications/initialized, roots/list_changed and others need no action.

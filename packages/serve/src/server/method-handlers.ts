@@ -113,7 +113,7 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
     if (missing.length > 0) {
       invalid(`missing required argument ${missing.map((a) => `"${a.name}"`).join(', ')} for prompt "${name}"`);
     }
-    return toPromptResult(await prompt.def.get(args, createHandlerContext(ctx, ctx.signal)));
+    return toPromptResult(await prompt.def.get(args, createHandlerContext(ctx)));
   });
 
   methods.set('completion/complete', async (params) => {

@@ -17,7 +17,7 @@ export async function readResource(registry: Registry, uri: string, ctx: Request
     const { def, file } = fixed;
     if (def.text !== undefined) return [{ uri, mimeType: def.mimeType ?? 'text/plain', text: def.text }];
     if (def.file !== undefined) return readResourceFile(uri, def.file, file, def.mimeType);
-    if (def.read) return toResourceContents(uri, await def.read(new URL(uri), createHandlerContext(ctx, ctx.signal)), def.mimeType);
+    if (def.read) return toResourceContents(uri, await def.read(new URL(uri), createHandlerContext(ctx)), def.mimeType);
   }
   for (const { def, template } of registry.templates) {
     const variables = template.match(uri);
@@ -25,7 +25,7 @@ export async function readResource(registry: Registry, uri: string, ctx: Request
     const flat = Object.fromEntries(
       Object.entries(variables).map(([key, value]) => [key, Array.isArray(value) ? value.join(',') : value]),
     );
-    return toResourceContents(uri, await def.read(new URL(uri), flat, createHandlerContext(ctx, ctx.signal)), def.mimeType);
+    return toResourceContents(uri, await def.read(new URL(uri), flat, createHandlerContext(ctx)), def.mimeType);
   }
   throw new RpcError(RpcCode.resourceNotFound, `Resource not found: ${uri}`, { uri });
 }

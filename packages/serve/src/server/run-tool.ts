@@ -22,29 +22,22 @@ export async function runTool(
   const parsed = tool.input.parse(rawArgs ?? {});
   if (!parsed.ok) return errorResult(`Invalid arguments for tool "${name}": ${parsed.message}`);
 
-  const controller = new AbortController();
-  const onAbort = (): void => {
-    logger.debug('call cancelled', { tool: name, sessionId: ctx.session.id, reason: describeReason(ctx.signal.reason) });
-    controller.abort(ctx.signal.reason);
-  };
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<CallToolResult>((resolve) => {
     timer = setTimeout(() => {
-      controller.abort(new Error('timeout'));
+      ctx.abort(new Error('timeout'));
       logger.warn('call timed out', { tool: name, sessionId: ctx.session.id, timeoutMs: callTimeoutMs });
       resolve(errorResult(`Tool "${name}" timed out after ${callTimeoutMs} ms`));
     }, callTimeoutMs);
   });
   try {
-    const handlerContext: HandlerContext = createHandlerContext(ctx, controller.signal);
+    const handlerContext: HandlerContext = createHandlerContext(ctx);
     const result = await Promise.race([invoke(tool, parsed.value, handlerContext), timedOut]);
     return checkOutput(tool, result);
   } catch (error) {
     return errorResult(error instanceof Error ? error.message : String(error));
   } finally {
     clearTimeout(timer);
-    ctx.signal.removeEventListener('abort', onAbort);
   }
 }
 
@@ -64,8 +57,4 @@ function checkOutput(tool: RegisteredTool, result: CallToolResult): CallToolResu
     return errorResult(`Tool "${tool.def.name}" returned output that fails its schema: ${checked.message}`);
   }
   return result;
-}
-
-function describeReason(reason: unknown): string {
-  return reason instanceof Error ? reason.message : String(reason ?? 'client');
 }
