@@ -22,6 +22,16 @@ export async function runTool(
   const parsed = tool.input.parse(rawArgs ?? {});
   if (!parsed.ok) return errorResult(`Invalid arguments for tool "${name}": ${parsed.message}`);
 
+  const handlerContext: HandlerContext = createHandlerContext(ctx);
+  let returned: unknown;
+  try {
+    // The handler's own type is narrowed by its input schema; here the args are validated data.
+    returned = (tool.def.handler as (args: unknown, ctx: HandlerContext) => unknown)(parsed.value, handlerContext);
+  } catch (error) {
+    return errorResult(messageOf(error));
+  }
+  // A synchronous handler has finished: no timer, no race.
+  if (!isPromiseLike(returned)) return checkOutput(tool, toToolResult(returned));
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<CallToolResult>((resolve) => {
     timer = setTimeout(() => {
@@ -31,20 +41,21 @@ export async function runTool(
     }, callTimeoutMs);
   });
   try {
-    const handlerContext: HandlerContext = createHandlerContext(ctx);
-    const result = await Promise.race([invoke(tool, parsed.value, handlerContext), timedOut]);
+    const result = await Promise.race([Promise.resolve(returned).then(toToolResult), timedOut]);
     return checkOutput(tool, result);
   } catch (error) {
-    return errorResult(error instanceof Error ? error.message : String(error));
+    return errorResult(messageOf(error));
   } finally {
     clearTimeout(timer);
   }
 }
 
-async function invoke(tool: RegisteredTool, args: Record<string, unknown>, ctx: HandlerContext): Promise<CallToolResult> {
-  // The handler's own type is narrowed by its input schema; here the args are validated data.
-  const handler = tool.def.handler as (args: unknown, ctx: HandlerContext) => unknown;
-  return toToolResult(await handler(args, ctx));
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function checkOutput(tool: RegisteredTool, result: CallToolResult): CallToolResult {
