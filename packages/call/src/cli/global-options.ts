@@ -48,6 +48,55 @@ export const GLOBAL_FLAGS: Record<string, boolean> = {
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
+/** The option key of each global flag, as commander names it. */
+const FLAG_KEYS: Record<string, keyof GlobalOptions> = {
+  '--url': 'url', '-u': 'url', '--server': 'server', '-s': 'server', '--transport': 'transport', '-t': 'transport',
+  '--header': 'header', '-H': 'header', '--token': 'token', '--timeout': 'timeout', '--wait': 'wait', '--json': 'json',
+  '--args': 'args', '--tool': 'tool', '--out-dir': 'outDir', '--elicit': 'elicit', '--sampling-command': 'samplingCommand',
+  '--quiet': 'quiet', '-q': 'quiet', '--verbose': 'verbose',
+};
+
+/**
+ * Parses the common case, `[global options] <tool> [tool flags]`, the way commander would, so
+ * that a plain call need not load commander. Returns undefined for anything else (help,
+ * version, meta commands, unknown options before the tool), which commander then handles.
+ */
+export function parseFastPath(
+  args: string[],
+  metaCommands: ReadonlySet<string>,
+): { tool: string | undefined; tokens: string[]; opts: GlobalOptions } | undefined {
+  const opts: GlobalOptions = { transport: 'auto', header: [], timeout: '60' };
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const token = args[i]!;
+    if (token === '--') {
+      positional.push(...args.slice(i + 1));
+      break;
+    }
+    if (/^(-h|--help|-V|--version)$/.test(token)) return undefined;
+    const eq = token.startsWith('--') ? token.indexOf('=') : -1;
+    const flag = eq === -1 ? token : token.slice(0, eq);
+    const key = FLAG_KEYS[flag];
+    if (!key) {
+      if (token.startsWith('-') && token.length > 1 && positional.length === 0) return undefined;
+      positional.push(token);
+      continue;
+    }
+    if (!GLOBAL_FLAGS[flag]) {
+      (opts as unknown as Record<string, unknown>)[key] = true;
+      continue;
+    }
+    const value = eq === -1 ? args[++i] : token.slice(eq + 1);
+    if (value === undefined) return undefined;
+    if (key === 'header') opts.header.push(value);
+    else (opts as unknown as Record<string, unknown>)[key] = value;
+  }
+  const [tool, ...tokens] = positional;
+  if (tool === undefined && !opts.tool) return undefined;
+  if (tool !== undefined && metaCommands.has(tool)) return undefined;
+  return { tool, tokens, opts };
+}
+
 /** Adds the global options to a command. */
 export function addGlobalOptions(command: Command): Command {
   return command

@@ -1,10 +1,10 @@
 import { ConnectionError, ExitCode, InterruptedError, McpCliError, readPackageVersion, TimeoutError, UsageError } from '@mcp-cli/core';
-import { Command, CommanderError } from 'commander';
+import type { Command, CommanderError } from 'commander';
 
 import { destroyAgents } from '../client/http-request.ts';
 import { RpcError } from '../client/json-rpc.ts';
 import { runToolCall } from './commands/call-tool.ts';
-import { addGlobalOptions, GLOBAL_FLAGS, type GlobalOptions } from './global-options.ts';
+import { addGlobalOptions, GLOBAL_FLAGS, type GlobalOptions, parseFastPath } from './global-options.ts';
 import { HELP_AFTER } from './help-text.ts';
 import { readArgsOption } from './read-args-option.ts';
 import { withConnection } from './session-runner.ts';
@@ -37,6 +37,10 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
 }
 
 async function dispatch(args: string[], env: NodeJS.ProcessEnv, interrupt: AbortSignal): Promise<number> {
+  // A plain tool call is parsed without commander, which loads only for everything else.
+  const fast = parseFastPath(args, META_COMMANDS);
+  if (fast) return callTool(fast.tool, fast.tokens, fast.opts, false, env, interrupt);
+  const { Command, CommanderError } = await import('commander');
   const { args: cleaned, toolHelp } = extractToolHelp(args);
   let exitCode: number = ExitCode.ok;
   const program = addGlobalOptions(new Command('mcp-call'))
@@ -55,22 +59,13 @@ async function dispatch(args: string[], env: NodeJS.ProcessEnv, interrupt: Abort
     withConnection(opts, env, interrupt, fn, positionalUrl);
 
   const callAction = async (tokens: string[], opts: GlobalOptions): Promise<void> => {
-    let [tool, ...rest] = tokens;
-    if (opts.tool) {
-      if (tool !== undefined) rest = [tool, ...rest];
-      tool = opts.tool;
-    }
-    // The conformance runner (and scripts) may append the server URL as the last argument.
-    const last = rest.at(-1);
-    const positionalUrl = isUrl(last) ? (rest.pop(), last) : undefined;
-    if (tool?.startsWith('-')) throw new UsageError(`unknown option '${tool}' (see mcp-call --help)`);
-    if (!tool) {
+    const [tool, ...rest] = tokens;
+    if (!tool && !opts.tool) {
       process.stderr.write(program.helpInformation());
       exitCode = ExitCode.usage;
       return;
     }
-    const baseArgs = await readArgsOption(opts.args);
-    exitCode = await connected(opts, (context) => runToolCall({ tool: tool!, tokens: rest, baseArgs, help: toolHelp }, context), positionalUrl);
+    exitCode = await callTool(tool, rest, opts, toolHelp, env, interrupt);
   };
 
   program.action(async (_tool: string | undefined, _rest: string[], opts: GlobalOptions) => {
@@ -140,6 +135,31 @@ async function dispatch(args: string[], env: NodeJS.ProcessEnv, interrupt: Abort
     throw error;
   }
   return exitCode;
+}
+
+/** Calls one tool: `first` is the tool name unless --tool gives it; a URL may come last. */
+async function callTool(
+  first: string | undefined,
+  tokens: string[],
+  opts: GlobalOptions,
+  help: boolean,
+  env: NodeJS.ProcessEnv,
+  interrupt: AbortSignal,
+): Promise<number> {
+  let tool = first;
+  let rest = tokens;
+  if (opts.tool) {
+    if (tool !== undefined) rest = [tool, ...rest];
+    tool = opts.tool;
+  }
+  // The conformance runner (and scripts) may append the server URL as the last argument.
+  const last = rest.at(-1);
+  const positionalUrl = isUrl(last) ? last : undefined;
+  if (positionalUrl) rest = rest.slice(0, -1);
+  if (!tool || tool.startsWith('-')) throw new UsageError(`unknown option '${tool ?? ''}' (see mcp-call --help)`);
+  const baseArgs = await readArgsOption(opts.args);
+  const name = tool;
+  return withConnection(opts, env, interrupt, (context) => runToolCall({ tool: name, tokens: rest, baseArgs, help }, context), positionalUrl);
 }
 
 /**

@@ -36,6 +36,17 @@ export async function sendHttpRequest(options: HttpRequestOptions): Promise<Inco
   });
 }
 
+/** Sends a request and resolves once it is written, without waiting for the answer. */
+export async function sendHttpRequestUntilSent(options: HttpRequestOptions): Promise<void> {
+  const agent = await agentFor(options.url.protocol);
+  const request = options.url.protocol === 'https:' ? (await import('node:https')).request : httpRequest;
+  await new Promise<void>((resolve, reject) => {
+    const req = request(options.url, { method: options.method, headers: options.headers, agent, signal: options.signal }, (res) => res.resume());
+    req.on('error', reject);
+    req.end(options.body, () => resolve());
+  });
+}
+
 async function agentFor(protocol: string): Promise<Agent> {
   let agent = agents.get(protocol);
   if (!agent) {

@@ -2,7 +2,7 @@ import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 
 import { ConnectionError } from '@mcp-cli/core';
 
-import { readText, sendHttpRequest } from './http-request.ts';
+import { readText, sendHttpRequest, sendHttpRequestUntilSent } from './http-request.ts';
 import { type ClientTransport, type JsonRpcMessage, parseMessages } from './json-rpc.ts';
 import { SseParser } from './sse-parser.ts';
 
@@ -105,11 +105,9 @@ export class StreamableHttpTransport implements ClientTransport {
   async close(): Promise<void> {
     for (const res of this.#open) res.destroy();
     if (!this.#sessionId) return;
-    // Ending the session frees it on the server; a failure here changes nothing for the caller.
-    const signal = AbortSignal.timeout(1000);
-    await sendHttpRequest({ method: 'DELETE', url: this.#url, headers: this.#requestHeaders({}), signal })
-      .then((res) => res.resume())
-      .catch(() => undefined);
+    // Ending the session frees it on the server. Only the sending is awaited: the answer changes
+    // nothing for the caller, and waiting for it would delay every exit.
+    await sendHttpRequestUntilSent({ method: 'DELETE', url: this.#url, headers: this.#requestHeaders({}), signal: AbortSignal.timeout(1000) }).catch(() => undefined);
   }
 
   #requestHeaders(extra: OutgoingHttpHeaders): OutgoingHttpHeaders {
