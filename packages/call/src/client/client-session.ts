@@ -16,6 +16,7 @@ interface Pending {
   resolve(result: Record<string, unknown>): void;
   reject(error: Error): void;
   onProgress?: RequestOptions['onProgress'];
+  signal: AbortSignal;
 }
 
 /**
@@ -28,6 +29,8 @@ export class ClientSession {
   readonly #pending = new Map<string | number, Pending>();
   #nextId = 0;
   #closedWith: Error | undefined;
+  /** Signals already watched: one listener per signal, however many requests share it. */
+  readonly #watched = new WeakSet<AbortSignal>();
   /** Notices still being sent (cancellations, initialized); close() waits so the server hears. */
   readonly #background = new Set<Promise<void>>();
   onNotification: (method: string, params: Record<string, unknown>) => void = () => undefined;
@@ -52,20 +55,33 @@ export class ClientSession {
     const message: JsonRpcMessage = { jsonrpc: '2.0', id, method };
     if (options.onProgress) message.params = { ...params, _meta: { progressToken: id } };
     else if (params !== undefined) message.params = params;
+    if (options.signal.aborted) return Promise.reject(options.signal.reason as Error);
+    this.#watch(options.signal);
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject, onProgress: options.onProgress });
-      const onAbort = (): void => {
-        if (!this.#pending.delete(id)) return;
-        // Tell the server to stop working on it; the answer, if any, is then ignored.
-        const reason = options.signal.reason instanceof Error ? options.signal.reason.message : 'aborted';
-        this.notifyInBackground('notifications/cancelled', { requestId: id, reason });
-        reject(options.signal.reason as Error);
-      };
-      options.signal.addEventListener('abort', onAbort, { once: true });
+      this.#pending.set(id, { resolve, reject, onProgress: options.onProgress, signal: options.signal });
       this.#transport.send(message, options.signal).catch((error: Error) => {
         if (this.#pending.delete(id)) reject(error);
       });
     });
+  }
+
+  #watch(signal: AbortSignal): void {
+    if (this.#watched.has(signal)) return;
+    this.#watched.add(signal);
+    signal.addEventListener(
+      'abort',
+      () => {
+        const reason = signal.reason instanceof Error ? signal.reason.message : 'aborted';
+        for (const [id, pending] of this.#pending) {
+          if (pending.signal !== signal) continue;
+          this.#pending.delete(id);
+          // Tell the server to stop working on it; the answer, if any, is then ignored.
+          this.notifyInBackground('notifications/cancelled', { requestId: id, reason });
+          pending.reject(signal.reason as Error);
+        }
+      },
+      { once: true },
+    );
   }
 
   /** Sends a notification. */

@@ -25,12 +25,12 @@ export async function sendHttpRequest(options: HttpRequestOptions): Promise<Inco
   const secure = url.protocol === 'https:';
   const request = secure ? (await import('node:https')).request : httpRequest;
   const agent = await agentFor(url.protocol);
+  if (options.signal.aborted) throw options.signal.reason;
+  // The signal is not handed to node:http: that would add a listener per request to one shared
+  // signal. The session rejects waiting requests itself, and closing destroys the sockets.
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: options.method, headers: options.headers, agent, signal: options.signal }, resolve);
-    req.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.name === 'AbortError') reject(options.signal.reason ?? error);
-      else reject(describeNetworkError(error, url));
-    });
+    const req = request(url, { method: options.method, headers: options.headers, agent }, resolve);
+    req.on('error', (error: NodeJS.ErrnoException) => reject(describeNetworkError(error, url)));
     req.setNoDelay(true);
     req.end(options.body);
   });
@@ -41,7 +41,8 @@ export async function sendHttpRequestUntilSent(options: HttpRequestOptions): Pro
   const agent = await agentFor(options.url.protocol);
   const request = options.url.protocol === 'https:' ? (await import('node:https')).request : httpRequest;
   await new Promise<void>((resolve, reject) => {
-    const req = request(options.url, { method: options.method, headers: options.headers, agent, signal: options.signal }, (res) => res.resume());
+    const req = request(options.url, { method: options.method, headers: options.headers, agent }, (res) => res.resume());
+    req.setTimeout(1000, () => req.destroy());
     req.on('error', reject);
     req.end(options.body, () => resolve());
   });
@@ -66,11 +67,15 @@ export function destroyAgents(): void {
 }
 
 /** Reads a whole response body as UTF-8. */
-export async function readText(res: IncomingMessage): Promise<string> {
-  res.setEncoding('utf8');
-  let text = '';
-  for await (const chunk of res) text += chunk as string;
-  return text;
+export function readText(res: IncomingMessage): Promise<string> {
+  // Plain events: cheaper per response than an async iterator.
+  return new Promise((resolve, reject) => {
+    let text = '';
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => (text += chunk));
+    res.once('end', () => resolve(text));
+    res.once('error', reject);
+  });
 }
 
 /** Codes that mean "nothing listens there (yet)": retried by --wait. */

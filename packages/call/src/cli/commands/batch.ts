@@ -23,10 +23,21 @@ export async function batchCommand(context: CommandContext, file: string | undef
   let next = 0;
   let failures = 0;
   const inFlight = new Set<Promise<void>>();
+  let out = '';
+  let scheduled = false;
+  // Lines are written in order, gathered per turn of the event loop: one write, not one per call.
   const flush = (): void => {
-    let chunk = '';
-    while (next < results.length && results[next] !== undefined) chunk += `${results[next++]}\n`;
-    if (chunk) process.stdout.write(chunk);
+    while (next < results.length && results[next] !== undefined) {
+      out += `${results[next]}\n`;
+      results[next++] = '';
+    }
+    if (!out || scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      process.stdout.write(out);
+      out = '';
+    });
   };
   let lineNumber = 0;
   try {
@@ -51,6 +62,7 @@ export async function batchCommand(context: CommandContext, file: string | undef
   }
   await Promise.all(inFlight);
   flush();
+  await new Promise((resolve) => setImmediate(resolve));
   return failures > 0 ? ExitCode.toolError : ExitCode.ok;
 }
 
