@@ -97,6 +97,8 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     tokens: config.tokens,
   });
 
+  // MCP requests served since start: /health reports it, so a balancer's spread can be seen.
+  let requests = 0;
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // Split by hand: a full URL parse per request costs more than the rest of the routing.
     const target = req.url ?? '/';
@@ -104,7 +106,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     const pathname = queryAt === -1 ? target : target.slice(0, queryAt);
     if (config.corsOrigins.length > 0 && applyCors(req, res, config.corsOrigins)) return;
     if (pathname === config.paths.health && req.method === 'GET') {
-      const body = JSON.stringify({ status: 'ok', sessions: limiter.total });
+      const body = JSON.stringify({ status: 'ok', sessions: limiter.total, requests });
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(body);
       return;
     }
@@ -122,6 +124,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       return;
     }
     const client = req.socket.remoteAddress ?? 'unknown';
+    requests++;
     if (isSse) {
       if (req.method !== 'GET') return methodNotAllowed(req, res, 'GET');
       sse.handleStream(res, client);

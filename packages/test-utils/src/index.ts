@@ -6,3 +6,4 @@ export { startServe } from './start-serve.ts';
 export { writeTempFiles } from './temp-dir.ts';
 export type { RawResponse } from './http-request.ts';
 export { INITIALIZE_BODY, MCP_POST_HEADERS, rawRequest } from './http-request.ts';
+export { freePort, NGINX_BIN, startNginx } from './nginx.ts';

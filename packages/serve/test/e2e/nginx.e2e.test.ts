@@ -1,11 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
-import { rawRequest, REPO_ROOT, startServe, type ServeProcess } from '@mcp-cli/test-utils';
+import { NGINX_BIN, rawRequest, REPO_ROOT, startNginx, startServe, type ServeProcess } from '@mcp-cli/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { connectSdkClient } from './sdk-client.ts';
@@ -13,71 +6,39 @@ import { connectSdkClient } from './sdk-client.ts';
 // Behind a real nginx (Debian's package; .ci/run installs it): a path prefix, no proxy_buffering
 // directive (the X-Accel-Buffering header must do it), and a read timeout shorter than the idle
 // time, so only keep-alive comments keep a quiet stream open.
-const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
 const READ_TIMEOUT_S = 1;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function startNginx(upstreamPort: number): Promise<{ child: ChildProcess; url: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'nginx-'));
-  const port = await freePort();
-  const conf = `
-daemon off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 256; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi;
-  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+function proxyConfig(upstreamPort: number): string {
+  return `
   upstream mcp { server 127.0.0.1:${upstreamPort}; keepalive 8; }
   server {
-    listen 127.0.0.1:${port};
+    listen 127.0.0.1:{{PORT}};
     location /api/ {
       proxy_pass http://mcp/;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_read_timeout ${READ_TIMEOUT_S}s;
     }
-  }
-}`;
-  await writeFile(join(dir, 'nginx.conf'), conf);
-  const child = spawn(NGINX!, ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const url = `http://127.0.0.1:${port}/api`;
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const up = await rawRequest(`${url}/health`).then((r) => r.status === 200, () => false);
-    if (up) break;
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error('nginx did not start');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return { child, url };
+  }`;
 }
 
 const requireNginx = process.env.CI !== undefined;
-describe.skipIf(!NGINX && !requireNginx)('behind nginx', () => {
+describe.skipIf(!NGINX_BIN && !requireNginx)('behind nginx', () => {
   let server: ServeProcess;
-  let nginx: { child: ChildProcess; url: string };
+  let nginx: { url: string; stop(): void };
   beforeAll(async () => {
-    expect(NGINX, 'nginx is not installed (apt-get install nginx-light)').toBeDefined();
+    expect(NGINX_BIN, 'nginx is not installed (apt-get install nginx-light)').toBeDefined();
     server = await startServe([
       '--config', `${REPO_ROOT}packages/call/test/fixtures/kitchen-sink/mcp-serve.config.mjs`,
       '--public-base-path', '/api',
       '--keep-alive', '300',
       '--allowed-host', 'mcp', // nginx sends the upstream name as Host
     ]);
-    nginx = await startNginx(Number(new URL(server.url).port));
+    const proxy = await startNginx(proxyConfig(Number(new URL(server.url).port)), '/api/health');
+    nginx = { url: `${proxy.url}/api`, stop: proxy.stop };
   });
   afterAll(async () => {
-    nginx?.child.kill('SIGQUIT');
+    nginx?.stop();
     await server?.stop();
   });
 
