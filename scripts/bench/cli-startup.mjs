@@ -7,10 +7,7 @@ import { parseArgs } from 'node:util';
 
 import { ROOT, median, pinSelf, startMcpServe } from './lib.mjs';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '40' } } });
-const RUNS = Number(values.runs);
-
-export async function measureCliStartup(runs = RUNS) {
+export async function measureCliStartup(runs = 40) {
   const server = await startMcpServe();
   const call = `${ROOT}packages/call/bin/mcp-call.js`;
   const commands = {
@@ -42,7 +39,8 @@ export async function measureCliStartup(runs = RUNS) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}` && !pinSelf()) {
-  const rows = await measureCliStartup();
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '40' } } });
+  const rows = await measureCliStartup(Number(values.runs));
   console.log(`${'command'.padEnd(38)} ${'median'.padStart(9)}  ratio  ${'fastest'.padStart(9)}  ratio`);
   for (const row of rows) {
     console.log(`${row.name.padEnd(38)} ${row.medianMs.toFixed(1).padStart(6)} ms  ${row.ratio.toFixed(2)}×  ${row.minMs.toFixed(1).padStart(6)} ms  ${row.minRatio.toFixed(2)}×`);

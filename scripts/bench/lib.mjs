@@ -7,7 +7,7 @@ export const ROOT = new URL('../../', import.meta.url).pathname;
 
 const TASKSET = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p));
 /** With two cores or more, servers run on core 1 and the load generator on core 0. */
-export const PINNED = TASKSET !== undefined && availableParallelism() >= 2;
+export const PINNED = TASKSET !== undefined && (process.env.MCP_BENCH_PINNED === '1' || availableParallelism() >= 2);
 
 /**
  * Re-runs the calling benchmark pinned to core 0 (once), so that it and the server under test
@@ -24,8 +24,8 @@ export function pinSelf() {
 }
 
 /** Starts a node script (with --expose-gc and IPC, on core 1 when pinned); resolves once `pattern` matches its output. */
-export async function startProcess(args, pattern, env = {}) {
-  const command = PINNED ? [TASKSET, '-c', '1', process.execPath] : [process.execPath];
+export async function startProcess(args, pattern, env = {}, pin = true) {
+  const command = PINNED && pin ? [TASKSET, '-c', '1', process.execPath] : [process.execPath];
   const child = spawn(command[0], [...command.slice(1), '--expose-gc', ...args], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: { ...process.env, ...env },
@@ -55,10 +55,12 @@ export async function startProcess(args, pattern, env = {}) {
 }
 
 /** Starts the built mcp-serve with the hello example on a free port. */
-export function startMcpServe(extra = []) {
+export function startMcpServe(extra = [], { pin = true } = {}) {
   return startProcess(
     [`${ROOT}scripts/bench/serve-ipc.mjs`, '--config', `${ROOT}examples/hello/mcp-serve.config.ts`, '--port', '0', '--quiet', '--max-sessions', '100000', ...extra],
     /ready (http:\/\/\S+)/,
+    {},
+    pin,
   );
 }
 

@@ -46,8 +46,20 @@ export function createSseTransport(options: SseTransportOptions): SseTransportHa
   return {
     handleStream(res, client) {
       const id = randomUUID();
+      // Events written in one turn of the event loop leave in one write: under load many
+      // answers share a syscall, and a lone answer waits only for the end of the turn.
+      let corked = false;
       const sink: MessageSink = (message) => {
-        if (!res.writableEnded) writeEvent(res, JSON.stringify(message));
+        if (res.writableEnded) return;
+        if (!corked) {
+          corked = true;
+          res.cork();
+          setImmediate(() => {
+            corked = false;
+            res.uncork();
+          });
+        }
+        writeEvent(res, JSON.stringify(message));
       };
       const session = options.createSession(id, sink, client);
       if (!('receive' in session)) {

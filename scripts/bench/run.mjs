@@ -1,0 +1,50 @@
+// Runs every benchmark and prints Markdown tables (kept in scripts/bench/RESULTS.md and the README).
+//
+//   node scripts/bench/run.mjs [--quick]      (pnpm bench builds first)
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+
+import { measureBatch } from './batch.mjs';
+import { measureCliStartup } from './cli-startup.mjs';
+import { measureIdle } from './idle-sessions.mjs';
+import { PINNED, pinSelf, startMcpServe, startSdkServer } from './lib.mjs';
+import { runLoadBenchmark } from './server-load.mjs';
+
+if (!pinSelf()) {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+  const quick = values.quick;
+  const out = (line = '') => console.log(line);
+  out(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}${PINNED ? '; servers on core 1, load generator on core 0' : ''}.`);
+  out();
+  out('| server CPU per call, calls/s, latency | SDK server | mcp-serve | ratio |');
+  out('| --- | --- | --- | --- |');
+  const load = await runLoadBenchmark({ seconds: quick ? 1 : 3, rounds: quick ? 1 : 3 });
+  for (const transport of ['sse', 'http']) {
+    for (const name of ['1×1', '16×8']) {
+      const sdk = load.find((r) => r.server === 'SDK server' && r.transport === transport && r.load === name);
+      const ours = load.find((r) => r.server === 'mcp-serve' && r.transport === transport && r.load === name);
+      const fmt = (r) => `${r.cpuPerCallMs.toFixed(3)} ms CPU, ${r.callsPerSecond.toFixed(0)}/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms${r.errors ? `, ${r.errors} errors` : ''}`;
+      out(`| ${transport === 'sse' ? 'SSE' : 'Streamable HTTP'} ${name} | ${fmt(sdk)} | ${fmt(ours)} | ${(ours.cpuPerCallMs / sdk.cpuPerCallMs).toFixed(2)}× CPU |`);
+    }
+  }
+  out();
+  out('| idle sessions | SDK server heap (RSS) per session | mcp-serve heap (RSS) per session | mcp-serve heap after all closed | call answered with all open |');
+  out('| --- | --- | --- | --- | --- |');
+  for (const count of quick ? [500] : [1000, 10000]) {
+    for (const transport of ['sse', 'http']) {
+      const sdk = await measureIdle('SDK server', startSdkServer, transport, count);
+      const ours = await measureIdle('mcp-serve', startMcpServe, transport, count);
+      out(`| ${count} × ${transport === 'sse' ? 'SSE' : 'Streamable HTTP'} | ${sdk.heapPerSessionKb.toFixed(1)} KB (${sdk.rssPerSessionKb.toFixed(1)} KB) | ${ours.heapPerSessionKb.toFixed(1)} KB (${ours.rssPerSessionKb.toFixed(1)} KB) | +${ours.heapAfterCloseKb.toFixed(0)} KB total | ${ours.answered ? 'yes' : 'NO'} |`);
+    }
+  }
+  out();
+  out('| whole process, median (fastest) | time | × node -e 0 |');
+  out('| --- | --- | --- |');
+  for (const r of await measureCliStartup(quick ? 10 : 40)) {
+    out(`| ${r.name} | ${r.medianMs.toFixed(1)} ms (${r.minMs.toFixed(1)} ms) | ${r.ratio.toFixed(2)}× (${r.minRatio.toFixed(2)}×) |`);
+  }
+  out();
+  out('| mcp-call batch, one process, one connection | calls/s |');
+  out('| --- | --- |');
+  for (const r of await measureBatch(quick ? 2000 : 10_000)) out(`| ${r.calls} greet calls over ${r.transport} | ${r.callsPerSecond.toFixed(0)} (${r.ok} ok) |`);
+}
