@@ -100,6 +100,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
   // MCP requests served since start: /health reports it, so a balancer's spread can be seen.
   let requests = 0;
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    res.sendDate = false; // clients do not need a Date header, and it is work on every response
     // Split by hand: a full URL parse per request costs more than the rest of the routing.
     const target = req.url ?? '/';
     const queryAt = target.indexOf('?');

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 
 import { RpcCode } from './http-errors.ts';
@@ -10,7 +11,6 @@ export interface BodyError {
 }
 
 const MAX_DEPTH = 64;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Reads a POST body as JSON-RPC: checks the content type, the size limit, UTF-8, JSON syntax,
@@ -41,12 +41,9 @@ export async function readJsonBody(
   } catch {
     return tooLarge(maxBytes);
   }
-  let text: string;
-  try {
-    text = utf8.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
-  } catch {
-    return { status: 400, code: RpcCode.parseError, message: 'Parse error: body is not valid UTF-8' };
-  }
+  const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  if (!isUtf8(bytes)) return { status: 400, code: RpcCode.parseError, message: 'Parse error: body is not valid UTF-8' };
+  const text = bytes.toString('utf8');
   let raw: unknown;
   try {
     raw = JSON.parse(text);
