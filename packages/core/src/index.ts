@@ -59,3 +59,5 @@ export {
   UsageError,
 } from './errors.ts';
 export { readPackageVersion } from './read-package-version.ts';
+export type { JsonRpcMessage } from './json-rpc.ts';
+export { RpcCode, RpcError } from './json-rpc.ts';

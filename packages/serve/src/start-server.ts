@@ -1,17 +1,17 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { ConfigError } from '@mcp-cli/core';
+import { ConfigError, type JsonRpcMessage, RpcCode } from '@mcp-cli/core';
 
 import type { ResolvedServeConfig } from './config/resolve-config.ts';
 import { applyCors } from './http/cors.ts';
-import { RpcCode, sendRpcError } from './http/http-errors.ts';
+import { sendRpcError } from './http/http-errors.ts';
 import { isBodyError, readJsonBody } from './http/read-json-body.ts';
 import { createRequestGuard, isLoopbackHost, type Refusal } from './http/request-guard.ts';
 import { SessionLimiter } from './http/session-limiter.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import { toRpcError } from './server/guard.ts';
-import type { JsonRpcMessage, MessageSink } from './server/json-rpc.ts';
+import type { MessageSink } from './server/json-rpc.ts';
 import { McpSession, negotiateVersion, type SessionProtocol } from './server/mcp-session.ts';
 import { createMethodHandlers, SERVER_CAPABILITIES, updateSender } from './server/method-handlers.ts';
 import type { Registry } from './server/registry.ts';

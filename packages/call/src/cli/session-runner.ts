@@ -1,8 +1,7 @@
-import { TimeoutError } from '@mcp-cli/core';
+import { readPackageVersion, TimeoutError } from '@mcp-cli/core';
 
 import { connect, type Connection } from '../client/connect.ts';
 import { clientCapabilities, createServerRequestHandler, type ElicitMode, type ElicitSchema } from '../client/server-requests.ts';
-import { readPackageVersion } from '@mcp-cli/core';
 import { type ConnectionSettings, resolveConnectionSettings } from './connection-settings.ts';
 import type { GlobalOptions } from './global-options.ts';
 import { createUi, type Ui } from './ui.ts';

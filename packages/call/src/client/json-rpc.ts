@@ -1,25 +1,7 @@
-/** A JSON-RPC 2.0 message as it travels. */
-export interface JsonRpcMessage {
-  jsonrpc: '2.0';
-  id?: string | number;
-  method?: string;
-  params?: Record<string, unknown>;
-  result?: Record<string, unknown>;
-  error?: { code: number; message: string; data?: unknown };
-}
+import type { JsonRpcMessage } from '@mcp-cli/core';
 
-/** A JSON-RPC error answered by the server. */
-export class RpcError extends Error {
-  readonly code: number;
-  readonly data: unknown;
-
-  constructor(code: number, message: string, data?: unknown) {
-    super(message);
-    this.name = 'RpcError';
-    this.code = code;
-    this.data = data;
-  }
-}
+export type { JsonRpcMessage } from '@mcp-cli/core';
+export { RpcError } from '@mcp-cli/core';
 
 /** What every client transport offers the session above it. */
 export interface ClientTransport {

@@ -1,4 +1,5 @@
-import { ExitCode, McpCliError, UsageError } from '@mcp-cli/core';
+import { ExitCode, McpCliError, readPackageVersion, UsageError } from '@mcp-cli/core';
+
 import { CommanderError } from 'commander';
 
 import { serveConfigSchema } from '../config/config-schema.ts';
@@ -15,7 +16,6 @@ import { formatBanner } from './banner.ts';
 import { createCliLogger, noPaint, type Paint } from './cli-logger.ts';
 import { readEnvLayer } from './env-layer.ts';
 import { createProgram, type ServeFlags, toServeFlags } from './program.ts';
-import { readPackageVersion } from '@mcp-cli/core';
 import { watchModules } from './watch-modules.ts';
 
 const SHUTDOWN_GRACE_MS = 5_000;

@@ -1,12 +1,5 @@
 import type { ServerResponse } from 'node:http';
 
-/** JSON-RPC error codes used at the HTTP layer. */
-export const RpcCode = {
-  parseError: -32700,
-  invalidRequest: -32600,
-  serverError: -32000,
-} as const;
-
 /**
  * Ends a response with a JSON-RPC error body (id null) and the given HTTP status. Used for every
  * refusal at the HTTP layer, so clients always get a machine-readable reason.

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 
-import { RpcCode } from './http-errors.ts';
+import { RpcCode } from '@mcp-cli/core';
 
 /** Why a body was refused: the HTTP status and JSON-RPC error to answer with. */
 export interface BodyError {

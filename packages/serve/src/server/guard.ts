@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import type { Logger } from '../logger.ts';
-import { RpcCode, RpcError } from './rpc-error.ts';
+import { RpcCode, RpcError } from '@mcp-cli/core';
 
 /**
  * Turns an error thrown while serving a request into the JSON-RPC error the client sees. A

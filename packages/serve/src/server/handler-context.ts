@@ -1,7 +1,6 @@
-import { type HandlerContext, LOG_LEVELS, type LogLevel } from '@mcp-cli/core';
+import { type HandlerContext, LOG_LEVELS, type LogLevel, RpcCode, RpcError } from '@mcp-cli/core';
 
 import type { RequestContext } from './mcp-session.ts';
-import { RpcCode, RpcError } from './rpc-error.ts';
 
 /**
  * Builds the context a module's handler gets. Notifications and requests it sends carry the id of

@@ -1,7 +1,6 @@
-import { LATEST_PROTOCOL_VERSION, type LogLevel, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-cli/core';
+import { type JsonRpcMessage, LATEST_PROTOCOL_VERSION, type LogLevel, RpcCode, RpcError, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-cli/core';
 
-import type { JsonRpcMessage, MessageSink } from './json-rpc.ts';
-import { RpcCode, RpcError } from './rpc-error.ts';
+import type { MessageSink } from './json-rpc.ts';
 
 /** What a method handler gets besides the params. */
 export interface RequestContext {
@@ -114,7 +113,7 @@ export class McpSession {
 
   /** Sends a request to the client and awaits its answer. */
   request(method: string, params: Record<string, unknown>, relatedId: string | number | undefined, signal: AbortSignal): Promise<Record<string, unknown>> {
-    if (this.closed) return Promise.reject(new RpcError(RpcCode.connectionClosed, 'Connection closed'));
+    if (this.closed) return Promise.reject(new RpcError(RpcCode.serverError, 'Connection closed'));
     const id = ++this.#nextOutgoingId;
     this.#outgoing ??= new Map();
     const outgoing = this.#outgoing;
@@ -147,7 +146,7 @@ export class McpSession {
       this.oncancel?.(requestId, inflight, 'session closed');
       inflight.abort(new Error('session closed'));
     }
-    const error = new RpcError(RpcCode.connectionClosed, 'Connection closed');
+    const error = new RpcError(RpcCode.serverError, 'Connection closed');
     for (const outgoing of this.#outgoing?.values() ?? []) outgoing.reject(error);
     this.#inflight = undefined;
     this.#outgoing = undefined;

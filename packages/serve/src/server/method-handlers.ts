@@ -1,4 +1,4 @@
-import { LOG_LEVELS, type LogLevel } from '@mcp-cli/core';
+import { LOG_LEVELS, type LogLevel, RpcCode, RpcError } from '@mcp-cli/core';
 
 import type { Logger } from '../logger.ts';
 import { complete } from './complete.ts';
@@ -7,7 +7,6 @@ import type { McpSession, MethodHandler } from './mcp-session.ts';
 import { toPromptResult } from './prompt-messages.ts';
 import { readResource } from './read-resource.ts';
 import type { Registry } from './registry.ts';
-import { RpcCode, RpcError } from './rpc-error.ts';
 import { runTool } from './run-tool.ts';
 import type { SubscriptionHub } from './subscription-hub.ts';
 

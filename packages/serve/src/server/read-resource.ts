@@ -1,10 +1,9 @@
-import type { ResourceContents } from '@mcp-cli/core';
+import { type ResourceContents, RpcCode, RpcError } from '@mcp-cli/core';
 
 import { createHandlerContext } from './handler-context.ts';
 import type { RequestContext } from './mcp-session.ts';
 import type { Registry } from './registry.ts';
 import { readResourceFile, toResourceContents } from './resource-contents.ts';
-import { RpcCode, RpcError } from './rpc-error.ts';
 
 /**
  * Reads a resource: a fixed URI first, then the first template that matches.

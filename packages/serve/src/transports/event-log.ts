@@ -1,4 +1,4 @@
-import type { JsonRpcMessage } from '../server/json-rpc.ts';
+import type { JsonRpcMessage } from '@mcp-cli/core';
 
 interface LoggedEvent {
   id: string;

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 
-import { RpcCode, sendRpcError } from '../http/http-errors.ts';
+import { type JsonRpcMessage, RpcCode } from '@mcp-cli/core';
+
+import { sendRpcError } from '../http/http-errors.ts';
 import type { Refusal } from '../http/request-guard.ts';
 import type { Logger } from '../logger.ts';
-import type { JsonRpcMessage, MessageSink } from '../server/json-rpc.ts';
+import type { MessageSink } from '../server/json-rpc.ts';
 import type { McpSession } from '../server/mcp-session.ts';
 import { KEEP_ALIVE, openEventStream, writeEvent } from './sse-stream.ts';
 

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-cli/core';
+import { type JsonRpcMessage, RpcCode, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-cli/core';
 
-import { RpcCode, sendRpcError } from '../http/http-errors.ts';
+import { sendRpcError } from '../http/http-errors.ts';
 import type { Refusal } from '../http/request-guard.ts';
 import type { Logger } from '../logger.ts';
-import type { JsonRpcMessage, MessageSink } from '../server/json-rpc.ts';
+import type { MessageSink } from '../server/json-rpc.ts';
 import type { McpSession } from '../server/mcp-session.ts';
 import { EventLog } from './event-log.ts';
 import { KEEP_ALIVE, openEventStream, writeEvent } from './sse-stream.ts';

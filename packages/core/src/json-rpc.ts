@@ -1,3 +1,13 @@
+/** A JSON-RPC 2.0 message as it travels. */
+export interface JsonRpcMessage {
+  jsonrpc: '2.0';
+  id?: string | number;
+  method?: string;
+  params?: Record<string, unknown>;
+  result?: Record<string, unknown>;
+  error?: { code: number; message: string; data?: unknown };
+}
+
 /** JSON-RPC and MCP error codes. */
 export const RpcCode = {
   parseError: -32700,
@@ -5,12 +15,12 @@ export const RpcCode = {
   methodNotFound: -32601,
   invalidParams: -32602,
   internalError: -32603,
-  connectionClosed: -32000,
-  requestTimeout: -32001,
+  /** Generic server error; MCP also uses it for "connection closed". */
+  serverError: -32000,
   resourceNotFound: -32002,
 } as const;
 
-/** An error answered to the client as a JSON-RPC error object. */
+/** A JSON-RPC error object, sent or received. */
 export class RpcError extends Error {
   readonly code: number;
   readonly data: unknown;
