@@ -1,4 +1,4 @@
-import { createInterface } from 'node:readline/promises';
+import { createInterface } from 'node:readline';
 
 import type { ElicitSchema } from '../client/server-requests.ts';
 
@@ -7,7 +7,14 @@ import type { ElicitSchema } from '../client/server-requests.ts';
  * choices. An empty answer takes the default; answering "!" declines the whole request.
  */
 export async function askUser(message: string, schema: ElicitSchema): Promise<Record<string, unknown> | undefined> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: false });
+  // Lines are read from an iterator, which keeps lines typed ahead of their prompt.
+  const lines = rl[Symbol.asyncIterator]();
+  const ask = async (prompt: string): Promise<string | undefined> => {
+    process.stderr.write(prompt);
+    const next = await lines.next();
+    return next.done ? undefined : String(next.value);
+  };
   try {
     process.stderr.write(`\nThe server asks: ${message}\n(Enter keeps the default, "!" declines)\n`);
     const content: Record<string, unknown> = {};
@@ -18,7 +25,9 @@ export async function askUser(message: string, schema: ElicitSchema): Promise<Re
         .filter(Boolean)
         .join(', ');
       for (;;) {
-        const answer = (await rl.question(`${prop.title ?? key}${required.has(key) ? '*' : ''} (${hint}): `)).trim();
+        const line = await ask(`${prop.title ?? key}${required.has(key) ? '*' : ''} (${hint}): `);
+        if (line === undefined) return undefined; // end of input: decline
+        const answer = line.trim();
         if (answer === '!') return undefined;
         if (answer === '') {
           if (prop.default !== undefined) content[key] = prop.default;

@@ -26,7 +26,10 @@ interface Spinner {
  */
 export async function createUi(options: { quiet: boolean; verbose: boolean; env: NodeJS.ProcessEnv }): Promise<Ui> {
   const { quiet, verbose, env } = options;
-  const interactive = process.stderr.isTTY === true && env.NO_COLOR === undefined && !env.CI && env.TERM !== 'dumb' && !quiet;
+  // A terminal that reports no width (some pseudo-terminals) would make the spinner's line
+  // arithmetic divide by zero, so it counts as not interactive.
+  const interactive =
+    process.stderr.isTTY === true && (process.stderr.columns ?? 0) > 0 && env.NO_COLOR === undefined && !env.CI && env.TERM !== 'dumb' && !quiet;
   const write = (line: string): void => void process.stderr.write(`${line}\n`);
   if (!interactive) {
     return {
