@@ -10,7 +10,7 @@ import { isBodyError, readJsonBody } from './http/read-json-body.ts';
 import { createRequestGuard, isLoopbackHost, type Refusal } from './http/request-guard.ts';
 import { SessionLimiter } from './http/session-limiter.ts';
 import { type Logger, silentLogger } from './logger.ts';
-import { toRpcError } from './server/guard.ts';
+import { toRpcError } from './server/to-rpc-error.ts';
 import type { MessageSink } from './server/json-rpc.ts';
 import { McpSession, negotiateVersion, type SessionProtocol } from './server/mcp-session.ts';
 import { createMethodHandlers, SERVER_CAPABILITIES, updateSender } from './server/method-handlers.ts';

@@ -20,7 +20,7 @@ const MAX_DEPTH = 64;
 export async function readJsonBody(
   req: IncomingMessage,
   maxBytes: number,
-): Promise<{ messages: unknown[]; isBatch: boolean; raw: unknown } | BodyError> {
+): Promise<{ messages: unknown[]; isBatch: boolean } | BodyError> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/json') {
     req.resume();
@@ -63,7 +63,7 @@ export async function readJsonBody(
     const problem = checkJsonRpc(message);
     if (problem) return { status: 400, code: RpcCode.invalidRequest, message: `Invalid Request: ${problem}` };
   }
-  return { messages, isBatch, raw };
+  return { messages, isBatch };
 }
 
 function readChunks(req: IncomingMessage, maxBytes: number): Promise<Buffer[]> {
