@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -149,8 +150,10 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
 
   const httpServer = createHttpServer((req, res) => {
     route(req, res).catch((error: unknown) => {
-      logger.error('request failed', { method: req.method, url: req.url, error: String(error) });
-      sendRpcError(res, 500, RpcCode.serverError, 'Internal server error');
+      // The client gets an id to quote, never the error itself: it may hold paths or internals.
+      const errorId = randomUUID().slice(0, 8);
+      logger.error('request failed', { errorId, method: req.method, url: req.url, error: String(error) });
+      sendRpcError(res, 500, RpcCode.serverError, `Internal server error (id ${errorId})`);
     });
   });
   // Long-lived SSE streams must not be cut by Node's default request timeouts.
