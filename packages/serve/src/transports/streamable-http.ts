@@ -93,6 +93,13 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
     session.onclose = chain(session.onclose, () => {
       if (id) sessions.delete(id);
       for (const channel of entry.live) channel.res.end();
+      // Calls still waiting for a JSON answer get one, rather than a response that never ends.
+      for (const channel of new Set(entry.byRequest.values())) {
+        if (channel.closed || channel.mode !== 'pending') continue;
+        const errors = [...channel.pending].map((requestId) => ({ jsonrpc: '2.0', id: requestId, error: { code: RpcCode.serverError, message: 'Session closed' } }));
+        const body = JSON.stringify(channel.isBatch ? [...channel.buffered, ...errors] : (channel.buffered[0] ?? errors[0]));
+        channel.res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }).end(body);
+      }
       options.logger.debug('http session closed', { sessionId: id });
     });
     if (id) {

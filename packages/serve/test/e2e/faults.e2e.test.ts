@@ -105,3 +105,29 @@ describe('mcp-serve session limits', () => {
     await perClient.stop();
   });
 });
+
+describe('mcp-serve ending a session with a call in flight', () => {
+  it('answers the waiting call with an error instead of leaving it open', async () => {
+    const { INITIALIZE_BODY, MCP_POST_HEADERS } = await import('@mcp-cli/test-utils');
+    const server = await startServe(['--config', FIXTURE]);
+    const url = `${server.url}/mcp`;
+    const init = await rawRequest(url, { method: 'POST', headers: MCP_POST_HEADERS, body: INITIALIZE_BODY });
+    const session = { 'mcp-session-id': String(init.headers['mcp-session-id']) };
+    const call = rawRequest(url, {
+      method: 'POST',
+      headers: { ...MCP_POST_HEADERS, ...session, accept: 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'types', arguments: { text: 'x' } } }),
+    });
+    await call; // a quick call answers normally
+    const slow = rawRequest(url, {
+      method: 'POST',
+      headers: { ...MCP_POST_HEADERS, ...session, accept: 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 8, method: 'tools/call', params: { name: 'slow', arguments: { ms: 30_000 } } }),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await rawRequest(url, { method: 'DELETE', headers: session })).status).toBe(200);
+    const answer = await slow;
+    expect(JSON.parse(answer.text)).toEqual({ jsonrpc: '2.0', id: 8, error: { code: -32000, message: 'Session closed' } });
+    await server.stop();
+  });
+});
