@@ -21,10 +21,7 @@ export async function readResource(registry: Registry, uri: string, ctx: Request
   for (const { def, template } of registry.templates) {
     const variables = template.match(uri);
     if (!variables) continue;
-    const flat = Object.fromEntries(
-      Object.entries(variables).map(([key, value]) => [key, Array.isArray(value) ? value.join(',') : value]),
-    );
-    return toResourceContents(uri, await def.read(new URL(uri), flat, createHandlerContext(ctx)), def.mimeType);
+    return toResourceContents(uri, await def.read(new URL(uri), variables, createHandlerContext(ctx)), def.mimeType);
   }
   throw new RpcError(RpcCode.resourceNotFound, `Resource not found: ${uri}`, { uri });
 }

@@ -6,10 +6,10 @@ import {
   type ResourceTemplateDefinition,
   type ToolDefinition,
 } from '@mcp-cli/core';
-import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 
 import type { LoadedModule } from '../config/load-modules.ts';
 import { type CompiledSchema, compileSchema } from './compile-schema.ts';
+import { compileUriTemplate, type UriTemplateMatcher } from './uri-template.ts';
 
 /** A tool with its schemas compiled. */
 export interface RegisteredTool {
@@ -29,7 +29,7 @@ export interface RegisteredResource {
 export interface RegisteredTemplate {
   def: ResourceTemplateDefinition;
   file: string;
-  template: UriTemplate;
+  template: UriTemplateMatcher;
 }
 
 /** A prompt and its module. */
@@ -98,9 +98,9 @@ function checkUnique(map: Map<string, { file: string }>, key: string, what: stri
   }
 }
 
-function parseTemplate(def: ResourceTemplateDefinition, file: string): UriTemplate {
+function parseTemplate(def: ResourceTemplateDefinition, file: string): UriTemplateMatcher {
   try {
-    return new UriTemplate(def.uriTemplate);
+    return compileUriTemplate(def.uriTemplate);
   } catch (error) {
     throw new ConfigError(
       `${file}: invalid uriTemplate "${def.uriTemplate}": ${(error as Error).message}`,
