@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsdown';
 
-// Two builds: the library with its types, and the CLI as one minified file (commander bundled)
-// whose meta commands are split out and loaded on demand, so a tool call parses little.
+// Two builds: the library with its types, and the CLI as one minified file. commander (bundled)
+// and the terminal prompt load on demand, so a plain tool call parses little.
 // chalk and ora stay external and are imported only on a TTY.
 export default defineConfig([
   {

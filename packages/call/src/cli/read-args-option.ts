@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-
 import { UsageError } from '@mcp-cli/core';
 
 /**
@@ -17,6 +15,7 @@ export async function readArgsOption(value: string | undefined): Promise<Record<
   } else if (value.startsWith('@')) {
     source = value.slice(1);
     try {
+      const { readFile } = await import('node:fs/promises');
       text = await readFile(source, 'utf8');
     } catch (error) {
       throw new UsageError(`Cannot read --args file ${source}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'E_ARGS_FILE');

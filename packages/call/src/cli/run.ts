@@ -3,14 +3,23 @@ import type { Command, CommanderError } from 'commander';
 
 import { destroyAgents } from '../client/http-request.ts';
 import { RpcError } from '../client/json-rpc.ts';
+import { batchCommand } from './commands/batch.ts';
 import { runToolCall } from './commands/call-tool.ts';
+import { completionScript } from './commands/completion.ts';
+import {
+  getPromptCommand,
+  infoCommand,
+  listPromptsCommand,
+  listResourcesCommand,
+  listToolsCommand,
+  pingCommand,
+  readResourceCommand,
+} from './commands/meta.ts';
+import { watchCommand } from './commands/watch.ts';
 import { addGlobalOptions, GLOBAL_FLAGS, type GlobalOptions, parseFastPath } from './global-options.ts';
 import { HELP_AFTER } from './help-text.ts';
 import { readArgsOption } from './read-args-option.ts';
 import { withConnection } from './session-runner.ts';
-
-// Meta commands load on demand, so a tool call parses only what it runs.
-const meta = () => import('./commands/meta.ts');
 
 const META_COMMANDS = new Set(['tools', 'resources', 'read', 'prompts', 'prompt', 'ping', 'info', 'batch', 'watch', 'completion', 'call', 'help']);
 const isUrl = (value: string | undefined): value is string => value !== undefined && /^https?:\/\//i.test(value);
@@ -79,16 +88,16 @@ async function dispatch(args: string[], env: NodeJS.ProcessEnv, interrupt: Abort
   sub('tools', 'list tools (--json for schemas)')
     .option('--names', 'only the names, one per line')
     .action(async (_o, cmd: Command) => {
-      exitCode = await connected(all(cmd), async (c) => (await meta()).listToolsCommand(c, cmd.opts().names === true));
+      exitCode = await connected(all(cmd), (c) => listToolsCommand(c, cmd.opts().names === true));
     });
   sub('resources', 'list resources and templates').action(async (_o, cmd: Command) => {
-    exitCode = await connected(all(cmd), async (c) => (await meta()).listResourcesCommand(c));
+    exitCode = await connected(all(cmd), listResourcesCommand);
   });
   sub('read', 'read a resource').argument('<uri>').action(async (uri: string, _o, cmd: Command) => {
-    exitCode = await connected(all(cmd), async (c) => (await meta()).readResourceCommand(c, uri));
+    exitCode = await connected(all(cmd), (c) => readResourceCommand(c, uri));
   });
   sub('prompts', 'list prompts').action(async (_o, cmd: Command) => {
-    exitCode = await connected(all(cmd), async (c) => (await meta()).listPromptsCommand(c));
+    exitCode = await connected(all(cmd), listPromptsCommand);
   });
   sub('prompt', 'get a prompt; its arguments as flags')
     .argument('<name>')
@@ -96,28 +105,28 @@ async function dispatch(args: string[], env: NodeJS.ProcessEnv, interrupt: Abort
     .allowUnknownOption()
     .allowExcessArguments()
     .action(async (name: string, rest: string[], _o, cmd: Command) => {
-      exitCode = await connected(all(cmd), async (c) => (await meta()).getPromptCommand(c, name, rest));
+      exitCode = await connected(all(cmd), (c) => getPromptCommand(c, name, rest));
     });
   sub('ping', 'check that the server answers').action(async (_o, cmd: Command) => {
-    exitCode = await connected(all(cmd), async (c) => (await meta()).pingCommand(c));
+    exitCode = await connected(all(cmd), pingCommand);
   });
   sub('info', 'server name, version, protocol and capabilities').action(async (_o, cmd: Command) => {
-    exitCode = await connected(all(cmd), async (c) => (await meta()).infoCommand(c));
+    exitCode = await connected(all(cmd), infoCommand);
   });
   sub('batch', 'JSON lines of {"tool","args"} in, JSON result lines out')
     .argument('[file]', 'file of JSON lines, or - for stdin (default)')
     .action(async (file: string | undefined, _o, cmd: Command) => {
-      exitCode = await connected(all(cmd), async (c) => (await import('./commands/batch.ts')).batchCommand(c, file));
+      exitCode = await connected(all(cmd), (c) => batchCommand(c, file));
     });
   sub('watch', 'print a resource on every change until Ctrl-C')
     .argument('<uri>')
     .action(async (uri: string, _o, cmd: Command) => {
-      exitCode = await connected(all(cmd), async (c) => (await import('./commands/watch.ts')).watchCommand(c, uri, interrupt));
+      exitCode = await connected(all(cmd), (c) => watchCommand(c, uri, interrupt));
     });
   sub('completion', 'print a shell completion script')
     .argument('<shell>', 'bash, zsh or fish')
-    .action(async (shell: string) => {
-      process.stdout.write((await import('./commands/completion.ts')).completionScript(shell));
+    .action((shell: string) => {
+      process.stdout.write(completionScript(shell));
     });
   sub('call', 'call a tool, even one named like a meta command')
     .argument('<tool>')

@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 
 import { ExitCode, UsageError } from '@mcp-cli/core';
 
@@ -18,6 +17,8 @@ const WINDOW = 32;
 export async function batchCommand(context: CommandContext, file: string | undefined): Promise<number> {
   const input = !file || file === '-' ? process.stdin : createReadStream(file);
   input.on('error', () => undefined);
+  // readline is loaded here, not at start-up: only batch mode needs it.
+  const { createInterface } = await import('node:readline');
   const lines = createInterface({ input, crlfDelay: Infinity });
   const results: (string | undefined)[] = [];
   let next = 0;
