@@ -78,6 +78,27 @@ export function readText(res: IncomingMessage): Promise<string> {
   });
 }
 
+/**
+ * Reads an error response and says why in a few words: `HTTP 404`, plus the server's message
+ * (a JSON-RPC error's, or the start of the text) when it gave one.
+ */
+export async function readErrorReason(res: IncomingMessage): Promise<{ status: number; reason: string }> {
+  const body = await readText(res).catch(() => '');
+  const status = res.statusCode ?? 0;
+  let detail = body.slice(0, 200).trim();
+  try {
+    detail = (JSON.parse(body) as { error?: { message?: string } }).error?.message ?? detail;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status, reason: `HTTP ${status}${detail ? `: ${detail}` : ''}` };
+}
+
+/** The error for a request the server refused for lack of credentials. */
+export function authError(url: string, reason: string): ConnectionError {
+  return new ConnectionError(`${url} refused the request (${reason}): pass a token with --token or MCP_TOKEN, or a header with -H`, 'E_AUTH');
+}
+
 /** Codes that mean "nothing listens there (yet)": retried by --wait. */
 export const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 
 import { ConnectionError } from '@mcp-cli/core';
 
-import { readText, sendHttpRequest } from './http-request.ts';
+import { authError, readErrorReason, sendHttpRequest } from './http-request.ts';
 import { type ClientTransport, type JsonRpcMessage, parseMessages } from './json-rpc.ts';
 import { SseParser } from './sse-parser.ts';
 import { TransportRefusedError } from './streamable-http-transport.ts';
@@ -40,12 +40,9 @@ export class SseTransport implements ClientTransport {
     });
     const type = String(res.headers['content-type'] ?? '');
     if (res.statusCode !== 200 || !type.includes('text/event-stream')) {
-      const body = (await readText(res).catch(() => '')).slice(0, 200);
-      const status = res.statusCode ?? 0;
-      if (status === 401 || status === 403) {
-        throw new ConnectionError(`${this.#url.href} refused the request (HTTP ${status}): pass a token with --token or MCP_TOKEN, or a header with -H`, 'E_AUTH');
-      }
-      throw new TransportRefusedError(`${this.#url.href} is not an MCP SSE endpoint (HTTP ${status}${body ? `: ${body.trim()}` : ''})`, status);
+      const { status, reason } = await readErrorReason(res);
+      if (status === 401 || status === 403) throw authError(this.#url.href, reason);
+      throw new TransportRefusedError(`${this.#url.href} is not an MCP SSE endpoint (${reason})`, status);
     }
     this.#stream = res;
     await new Promise<void>((resolve, reject) => {
@@ -64,13 +61,17 @@ export class SseTransport implements ClientTransport {
       });
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => parser.push(chunk));
-      const ended = (): void => {
+      let ended = false;
+      // end, error and close may all fire for one loss: report it once.
+      const onEnded = (): void => {
+        if (ended) return;
+        ended = true;
         if (!this.#endpoint) reject(new ConnectionError(`${this.#url.href} closed the SSE stream before naming its endpoint`, 'E_PROTOCOL'));
         else if (!this.#closing) this.onClose(new ConnectionError(`The server closed the SSE stream at ${this.#url.href}`, 'E_STREAM_CLOSED'));
       };
-      res.on('end', ended);
-      res.on('error', ended);
-      res.on('close', ended);
+      res.on('end', onEnded);
+      res.on('error', onEnded);
+      res.on('close', onEnded);
     });
   }
 
@@ -88,16 +89,12 @@ export class SseTransport implements ClientTransport {
       signal,
     });
     const status = res.statusCode ?? 0;
-    const text = await readText(res);
-    if (status < 200 || status >= 300) {
-      let detail = text.slice(0, 200).trim();
-      try {
-        detail = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? detail;
-      } catch {
-        // plain text body
-      }
-      throw new ConnectionError(`POST ${this.#endpoint.pathname} answered HTTP ${status}${detail ? `: ${detail}` : ''}`, 'E_HTTP_STATUS');
+    if (status >= 200 && status < 300) {
+      res.resume();
+      return;
     }
+    const { reason } = await readErrorReason(res);
+    throw new ConnectionError(`POST ${this.#endpoint.pathname} answered ${reason}`, 'E_HTTP_STATUS');
   }
 
   async listen(): Promise<void> {

@@ -2,7 +2,7 @@ import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 
 import { ConnectionError } from '@mcp-cli/core';
 
-import { readText, sendHttpRequest, sendHttpRequestUntilSent } from './http-request.ts';
+import { authError, readErrorReason, readText, sendHttpRequest, sendHttpRequestUntilSent } from './http-request.ts';
 import { type ClientTransport, type JsonRpcMessage, parseMessages } from './json-rpc.ts';
 import { SseParser } from './sse-parser.ts';
 
@@ -170,24 +170,15 @@ export class StreamableHttpTransport implements ClientTransport {
   }
 
   async #statusError(res: IncomingMessage, initializing: boolean): Promise<Error> {
-    const body = await readText(res).catch(() => '');
-    const status = res.statusCode ?? 0;
-    let detail = body.slice(0, 200).trim();
-    try {
-      detail = (JSON.parse(body) as { error?: { message?: string } }).error?.message ?? detail;
-    } catch {
-      // not JSON: keep the text
-    }
-    const where = `${this.#url.href}`;
-    if (status === 401 || status === 403) {
-      return new ConnectionError(`${where} refused the request (HTTP ${status}${detail ? `: ${detail}` : ''}): pass a token with --token or MCP_TOKEN, or a header with -H`, 'E_AUTH');
-    }
+    const { status, reason } = await readErrorReason(res);
+    const where = this.#url.href;
+    if (status === 401 || status === 403) return authError(where, reason);
     if (status === 404 && this.#sessionId && !initializing) {
       return new ConnectionError(`The server ended the session (HTTP 404 at ${where}): run the command again`, 'E_SESSION_ENDED');
     }
     if (initializing && status >= 400 && status < 500) {
-      return new TransportRefusedError(`${where} does not accept Streamable HTTP (HTTP ${status}${detail ? `: ${detail}` : ''})`, status);
+      return new TransportRefusedError(`${where} does not accept Streamable HTTP (${reason})`, status);
     }
-    return new ConnectionError(`${where} answered HTTP ${status}${detail ? `: ${detail}` : ''}`, 'E_HTTP_STATUS');
+    return new ConnectionError(`${where} answered ${reason}`, 'E_HTTP_STATUS');
   }
 }

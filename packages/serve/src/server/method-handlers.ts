@@ -42,16 +42,26 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
     return {};
   });
 
-  methods.set('tools/list', () => ({
-    tools: [...getRegistry().tools.values()].map(({ def, input, output }) => ({
-      name: def.name,
-      ...(def.title === undefined ? {} : { title: def.title }),
-      description: def.description,
-      inputSchema: input.jsonSchema,
-      ...(output ? { outputSchema: output.jsonSchema } : {}),
-      ...(def.annotations ? { annotations: def.annotations } : {}),
-    })),
-  }));
+  // The listing only changes with the registry (--watch swaps it whole), so it is built once per registry.
+  const toolListings = new WeakMap<Registry, { tools: Record<string, unknown>[] }>();
+  methods.set('tools/list', () => {
+    const registry = getRegistry();
+    let listing = toolListings.get(registry);
+    if (!listing) {
+      listing = {
+        tools: [...registry.tools.values()].map(({ def, input, output }) => ({
+          name: def.name,
+          ...(def.title === undefined ? {} : { title: def.title }),
+          description: def.description,
+          inputSchema: input.jsonSchema,
+          ...(output ? { outputSchema: output.jsonSchema } : {}),
+          ...(def.annotations ? { annotations: def.annotations } : {}),
+        })),
+      };
+      toolListings.set(registry, listing);
+    }
+    return listing;
+  });
 
   methods.set('tools/call', (params, ctx) => {
     const name = requireString(params, 'name');
