@@ -20,3 +20,8 @@ export const SUPPORTED_PROTOCOL_VERSIONS: readonly string[] = [
   '2024-11-05',
   '2024-10-07',
 ];
+
+/** True when a protocol version has JSON-RPC batches (they were removed in 2025-06-18). */
+export function supportsBatches(version: string): boolean {
+  return version <= '2025-03-26';
+}

@@ -7,6 +7,7 @@ export {
   DEFAULT_SSE_PATH,
   LATEST_PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,
+  supportsBatches,
 } from './constants.ts';
 export type {
   AudioContent,

@@ -2,16 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { ConfigError, type JsonRpcMessage, RpcCode } from '@mcp-cli/core';
+import { ConfigError, RpcCode } from '@mcp-cli/core';
 
 import type { ResolvedServeConfig } from './config/resolve-config.ts';
 import { applyCors } from './http/cors.ts';
 import { sendRpcError } from './http/http-errors.ts';
+import { limitConnections } from './http/connection-limiter.ts';
 import { isBodyError, readJsonBody } from './http/read-json-body.ts';
-import { createRequestGuard, isLoopbackHost, type Refusal } from './http/request-guard.ts';
+import { createRequestGuard, credentialOf, isLoopbackHost, type Refusal } from './http/request-guard.ts';
 import { SessionLimiter } from './http/session-limiter.ts';
 import { type Logger, silentLogger } from './logger.ts';
-import { toRpcError } from './server/to-rpc-error.ts';
+import { toRpcError, unsendableError } from './server/to-rpc-error.ts';
 import type { MessageSink } from './server/json-rpc.ts';
 import { McpSession, negotiateVersion, type SessionProtocol } from './server/mcp-session.ts';
 import { createMethodHandlers, SERVER_CAPABILITIES, updateSender } from './server/method-handlers.ts';
@@ -66,7 +67,9 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       ...(config.instructions === undefined ? {} : { instructions: config.instructions }),
     }),
     onError: (error, method) => toRpcError(error, logger, method),
+    onUnsendable: (error, method, name) => unsendableError(error, logger, method, name),
   };
+  const { limits } = config;
   const sessions = new Set<McpSession>();
   const limiter = new SessionLimiter(config.limits.maxSessions, config.limits.maxSessionsPerClient);
   const createSession = (id: string | undefined, sink: MessageSink, client: string): McpSession | Refusal => {
@@ -74,6 +77,16 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     if (typeof release !== 'function') return release;
     const session = new McpSession(id, protocol, sink);
     sessions.add(session);
+    // A session that never gets past initialize (or an SSE stream that never posts) must not
+    // hold a slot for the whole idle time.
+    const handshake =
+      id === undefined
+        ? undefined
+        : setTimeout(() => {
+            if (session.established) return;
+            logger.debug('closed a session that did not finish its handshake', { sessionId: id, client, timeoutMs: limits.handshakeTimeoutMs });
+            session.close();
+          }, limits.handshakeTimeoutMs).unref();
     session.oncancel = (requestId, request, reason) =>
       logger.debug(request.method === 'tools/call' ? 'call cancelled' : 'request cancelled', {
         ...(request.name === undefined ? {} : { tool: request.name }),
@@ -83,14 +96,17 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
         reason,
       });
     session.onclose = () => {
+      clearTimeout(handshake);
       sessions.delete(session);
       subscriptions.unsubscribe(updateSender(session));
       release();
     };
     return session;
   };
-  const sse = createSseTransport({ messagesEndpoint: config.publicBasePath + config.paths.messages, createSession, logger });
-  const http = createStreamableHttpTransport({ stateless: config.stateless, createSession, logger });
+  const maxStreamBufferBytes = limits.maxStreamBufferBytes;
+  const sse = createSseTransport({ messagesEndpoint: config.publicBasePath + config.paths.messages, createSession, maxStreamBufferBytes, logger });
+  const http = createStreamableHttpTransport({ stateless: config.stateless, createSession, maxStreamBufferBytes, logger });
+  const bodyLimits = { maxBytes: limits.maxBodyBytes, maxBatch: limits.maxBatchSize, timeoutMs: limits.bodyTimeoutMs };
   const guard = createRequestGuard({
     loopback: isLoopbackHost(config.host),
     allowedHosts: config.allowedHosts,
@@ -129,17 +145,21 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     requests++;
     if (isSse) {
       if (req.method !== 'GET') return methodNotAllowed(req, res, 'GET');
-      sse.handleStream(res, client);
+      sse.handleStream(res, client, credentialOf(req));
       return;
     }
     if (req.method === 'POST') {
-      const body = await readJsonBody(req, config.limits.maxBodyBytes);
+      const body = await readJsonBody(req, bodyLimits);
       if (isBodyError(body)) {
-        sendRpcError(res, body.status, body.code, body.message);
+        sendRpcError(res, body.status, body.code, body.message, body.close ? { Connection: 'close' } : {});
         return;
       }
-      if (isMessages) sse.handleMessages(res, queryAt === -1 ? null : new URLSearchParams(target.slice(queryAt + 1)).get('sessionId'), body.messages);
-      else http.handlePost(req, res, body.messages as JsonRpcMessage[], body.isBatch);
+      if (isMessages) {
+        const sessionId = queryAt === -1 ? null : new URLSearchParams(target.slice(queryAt + 1)).get('sessionId');
+        sse.handleMessages(res, sessionId, body.messages, body.isBatch, credentialOf(req));
+      } else {
+        http.handlePost(req, res, body.messages, body.isBatch);
+      }
       return;
     }
     if (isMessages) return methodNotAllowed(req, res, 'POST');
@@ -148,7 +168,8 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     methodNotAllowed(req, res, 'GET, POST, DELETE');
   };
 
-  const httpServer = createHttpServer((req, res) => {
+  // Deadlines are checked every second, so a slow client is cut off close to its deadline.
+  const httpServer = createHttpServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
     route(req, res).catch((error: unknown) => {
       // The client gets an id to quote, never the error itself: it may hold paths or internals.
       const errorId = randomUUID().slice(0, 8);
@@ -156,10 +177,12 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       sendRpcError(res, 500, RpcCode.serverError, `Internal server error (id ${errorId})`);
     });
   });
-  // Long-lived SSE streams must not be cut by Node's default request timeouts.
-  httpServer.requestTimeout = 0;
-  httpServer.headersTimeout = 30_000;
+  // Node's deadlines cover receiving a request, never the response: event streams stay open. The
+  // body deadline answers 408 itself; Node's request timeout is the backstop behind it.
+  httpServer.headersTimeout = limits.headersTimeoutMs;
+  httpServer.requestTimeout = limits.headersTimeoutMs + limits.bodyTimeoutMs + 5_000;
   httpServer.keepAliveTimeout = 65_000;
+  limitConnections(httpServer, limits, logger);
 
   await listen(httpServer, config.host, config.port);
   const port = (httpServer.address() as AddressInfo).port;

@@ -34,7 +34,7 @@ export function createCliLogger(options: {
   paint: Paint;
   write?: (line: string) => void;
 }): Logger {
-  const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const write = options.write ?? stderrWriter();
   const threshold = ORDER[options.level];
   const emit = (level: Exclude<CliLogLevel, 'silent'>, message: string, fields?: Record<string, unknown>): void => {
     if (ORDER[level] < threshold) return;
@@ -56,5 +56,19 @@ export function createCliLogger(options: {
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
+  };
+}
+
+/**
+ * Writes lines to stderr until it breaks: once its reader is gone (`mcp-serve 2>&1 | head`), an
+ * EPIPE turns this sink off instead of raising an error that would be logged to it again.
+ */
+function stderrWriter(): (line: string) => void {
+  let open = true;
+  process.stderr.on('error', () => {
+    open = false;
+  });
+  return (line) => {
+    if (open && !process.stderr.destroyed) process.stderr.write(`${line}\n`);
   };
 }

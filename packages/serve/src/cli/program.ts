@@ -36,8 +36,13 @@ export function createProgram(version: string): Command {
     .option('--allowed-origin <origin>', 'accept requests with this Origin (repeatable)', collect)
     .option('--cors-origin <origin>', 'let browsers on this origin call the server (repeatable; * for any)', collect)
     .option('--max-body-bytes <n>', 'largest request body (default 4194304)')
-    .option('--max-sessions <n>', 'most open sessions in total (default 20000)')
-    .option('--max-sessions-per-client <n>', 'most open sessions per client address')
+    .option('--max-batch-size <n>', 'most messages in one JSON-RPC batch (default 100)')
+    .option('--body-timeout <ms>', 'time to receive a request body, else 408 (default 10000)')
+    .option('--max-connections <n>', 'most open connections in total (default 1024)')
+    .option('--max-connections-per-client <n>', 'most open connections per client address (default 128)')
+    .option('--max-stream-buffer <bytes>', 'unsent bytes a stream may hold before a non-reading client is cut off (default 1048576)')
+    .option('--max-sessions <n>', 'most open sessions in total (default 10000)')
+    .option('--max-sessions-per-client <n>', 'most open sessions per client address (default 500)')
     .option('--call-timeout <ms>', 'per-call timeout of tool handlers (default 300000)')
     .option('--keep-alive <ms>', 'interval of SSE keep-alive comments (default 15000)')
     .option('--session-idle <ms>', 'close sessions idle this long (default 1800000)')
@@ -83,6 +88,11 @@ export function toServeFlags(opts: Record<string, unknown>): ServeFlags {
     corsOrigins: opts.corsOrigin as string[] | undefined,
     limits: {
       maxBodyBytes: int('maxBodyBytes', '--max-body-bytes'),
+      maxBatchSize: int('maxBatchSize', '--max-batch-size'),
+      bodyTimeoutMs: int('bodyTimeout', '--body-timeout'),
+      maxConnections: int('maxConnections', '--max-connections'),
+      maxConnectionsPerClient: int('maxConnectionsPerClient', '--max-connections-per-client'),
+      maxStreamBufferBytes: int('maxStreamBuffer', '--max-stream-buffer'),
       maxSessions: int('maxSessions', '--max-sessions'),
       maxSessionsPerClient: int('maxSessionsPerClient', '--max-sessions-per-client'),
       callTimeoutMs: int('callTimeout', '--call-timeout'),

@@ -118,6 +118,9 @@ function waitForSignal(): Promise<NodeJS.Signals> {
     const onSignal = (signal: NodeJS.Signals): void => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      // A second signal during the graceful shutdown ends the process at once.
+      process.once('SIGINT', () => process.exit(ExitCode.interrupted));
+      process.once('SIGTERM', () => process.exit(ExitCode.ok));
       resolve(signal);
     };
     process.on('SIGINT', onSignal);
@@ -131,8 +134,13 @@ function installCrashGuards(logger: Logger): void {
     logger.error('unhandled rejection in a module (server keeps running)', { error: describe(reason) });
   });
   process.on('uncaughtException', (error) => {
+    if (isBrokenPipe(error)) return; // a closed stdout or stderr: nothing to report it on
     logger.error('uncaught exception in a module (server keeps running)', { error: describe(error) });
   });
+}
+
+function isBrokenPipe(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | null)?.code === 'EPIPE';
 }
 
 function describe(error: unknown): string {

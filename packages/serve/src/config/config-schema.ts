@@ -42,8 +42,15 @@ export const serveConfigSchema = z
     limits: z
       .object({
         maxBodyBytes: positiveInt.optional(),
+        maxBatchSize: positiveInt.optional(),
+        bodyTimeoutMs: positiveInt.optional(),
+        headersTimeoutMs: positiveInt.optional(),
+        maxConnections: positiveInt.optional(),
+        maxConnectionsPerClient: positiveInt.optional(),
+        maxStreamBufferBytes: positiveInt.optional(),
         maxSessions: positiveInt.optional(),
         maxSessionsPerClient: positiveInt.optional(),
+        handshakeTimeoutMs: positiveInt.optional(),
         callTimeoutMs: positiveInt.optional(),
         sseKeepAliveMs: positiveInt.optional(),
         sessionIdleMs: positiveInt.optional(),

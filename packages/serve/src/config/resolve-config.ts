@@ -16,8 +16,20 @@ import type { ServeConfig } from './config-schema.ts';
 /** The limits the server enforces, all configurable. */
 export interface ServeLimits {
   maxBodyBytes: number;
+  /** Most messages in one JSON-RPC batch (batches exist only up to protocol 2025-03-26). */
+  maxBatchSize: number;
+  /** Time to receive a whole request body; a slower client gets 408. */
+  bodyTimeoutMs: number;
+  /** Time to receive a request's headers. */
+  headersTimeoutMs: number;
+  maxConnections: number;
+  maxConnectionsPerClient: number;
+  /** Unsent bytes one response stream may hold; a client that does not read is cut off past it. */
+  maxStreamBufferBytes: number;
   maxSessions: number;
   maxSessionsPerClient: number;
+  /** A session that sends nothing after `initialize` (or an SSE stream that sends nothing) is closed after this. */
+  handshakeTimeoutMs: number;
   callTimeoutMs: number;
   sseKeepAliveMs: number;
   sessionIdleMs: number;
@@ -45,8 +57,15 @@ export interface ResolvedServeConfig {
 /** The limits used where the config sets none. */
 export const DEFAULT_LIMITS: ServeLimits = {
   maxBodyBytes: 4 * 1024 * 1024,
-  maxSessions: 20_000,
-  maxSessionsPerClient: 20_000,
+  maxBatchSize: 100,
+  bodyTimeoutMs: 10_000,
+  headersTimeoutMs: 10_000,
+  maxConnections: 1024,
+  maxConnectionsPerClient: 128,
+  maxStreamBufferBytes: 1024 * 1024,
+  maxSessions: 10_000,
+  maxSessionsPerClient: 500,
+  handshakeTimeoutMs: 10_000,
   callTimeoutMs: 5 * 60_000,
   sseKeepAliveMs: 15_000,
   sessionIdleMs: 30 * 60_000,

@@ -1,8 +1,9 @@
 import type { ServerResponse } from 'node:http';
 
 /**
- * Ends a response with a JSON-RPC error body (id null) and the given HTTP status. Used for every
- * refusal at the HTTP layer, so clients always get a machine-readable reason.
+ * Ends a response with a JSON-RPC error body and the given HTTP status. Used for every refusal at
+ * the HTTP layer, so clients always get a machine-readable reason. `id` is the refused request's
+ * when it is known, else null.
  */
 export function sendRpcError(
   res: ServerResponse,
@@ -10,12 +11,13 @@ export function sendRpcError(
   code: number,
   message: string,
   headers: Record<string, string> = {},
+  id: string | number | null = null,
 ): void {
   if (res.headersSent) {
     res.end();
     return;
   }
-  const body = JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null });
+  const body = JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id });
   res.writeHead(status, {
     ...headers,
     'Content-Type': 'application/json',

@@ -1,26 +1,39 @@
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 
-import { RpcCode } from '@mcp-cli/core';
+import { type JsonRpcMessage, RpcCode } from '@mcp-cli/core';
 
 /** Why a body was refused: the HTTP status and JSON-RPC error to answer with. */
 export interface BodyError {
   status: number;
   code: number;
   message: string;
+  /** Close the connection after answering (the rest of the body is not worth waiting for). */
+  close?: boolean;
 }
 
 const MAX_DEPTH = 64;
 
+/** Limits of one body. */
+export interface BodyLimits {
+  maxBytes: number;
+  /** Most messages in one JSON-RPC batch. */
+  maxBatch: number;
+  /** Time allowed to receive the whole body (a client trickling bytes is cut off with 408). */
+  timeoutMs: number;
+}
+
 /**
- * Reads a POST body as JSON-RPC: checks the content type, the size limit, UTF-8, JSON syntax,
- * nesting depth and that every message is a JSON-RPC 2.0 object. Returns the messages (a batch
- * gives several) or the error to answer with.
+ * Reads a POST body as JSON-RPC: checks the content type, the size limit, the time limit, UTF-8,
+ * nesting depth (before parsing, so depth costs no more than length), JSON syntax, batch size, and
+ * that every message is a JSON-RPC 2.0 object whose id can be echoed exactly. Returns the messages
+ * (a batch gives several) or the error to answer with.
  */
 export async function readJsonBody(
   req: IncomingMessage,
-  maxBytes: number,
-): Promise<{ messages: unknown[]; isBatch: boolean } | BodyError> {
+  limits: BodyLimits,
+): Promise<{ messages: JsonRpcMessage[]; isBatch: boolean } | BodyError> {
+  const { maxBytes } = limits;
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/json') {
     req.resume();
@@ -35,55 +48,61 @@ export async function readJsonBody(
     req.resume();
     return tooLarge(maxBytes);
   }
-  let chunks: Buffer[];
-  try {
-    chunks = await readChunks(req, maxBytes);
-  } catch {
-    return tooLarge(maxBytes);
+  const read = await readChunks(req, maxBytes, limits.timeoutMs);
+  if (read === 'too large') return tooLarge(maxBytes);
+  if (read === 'too slow') {
+    return { status: 408, code: RpcCode.invalidRequest, message: `Request body not received within ${limits.timeoutMs} ms (limits.bodyTimeoutMs)`, close: true };
   }
-  const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  const bytes = read.length === 1 ? read[0]! : Buffer.concat(read);
   if (!isUtf8(bytes)) return { status: 400, code: RpcCode.parseError, message: 'Parse error: body is not valid UTF-8' };
-  const text = bytes.toString('utf8');
+  // Nesting deeper than MAX_DEPTH needs at least 2 × MAX_DEPTH bytes: short bodies skip the scan.
+  if (bytes.length > 2 * MAX_DEPTH && nestingExceeds(bytes, MAX_DEPTH)) {
+    return { status: 400, code: RpcCode.invalidRequest, message: `Invalid Request: JSON nested deeper than ${MAX_DEPTH} levels` };
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(bytes.toString('utf8'));
   } catch (error) {
     return { status: 400, code: RpcCode.parseError, message: `Parse error: ${(error as Error).message}` };
-  }
-  // Nesting deeper than MAX_DEPTH needs at least 2 × MAX_DEPTH characters: short bodies skip the walk.
-  if (text.length > 2 * MAX_DEPTH && depthOf(raw) > MAX_DEPTH) {
-    return { status: 400, code: RpcCode.invalidRequest, message: `Invalid Request: JSON nested deeper than ${MAX_DEPTH} levels` };
   }
   const isBatch = Array.isArray(raw);
   const messages = isBatch ? (raw as unknown[]) : [raw];
   if (messages.length === 0) {
     return { status: 400, code: RpcCode.invalidRequest, message: 'Invalid Request: empty batch' };
   }
+  if (messages.length > limits.maxBatch) {
+    return { status: 400, code: RpcCode.invalidRequest, message: `Invalid Request: a batch of ${messages.length} messages exceeds the limit of ${limits.maxBatch} (limits.maxBatchSize)` };
+  }
   for (const message of messages) {
     const problem = checkJsonRpc(message);
     if (problem) return { status: 400, code: RpcCode.invalidRequest, message: `Invalid Request: ${problem}` };
   }
-  return { messages, isBatch };
+  return { messages: messages as JsonRpcMessage[], isBatch };
 }
 
-function readChunks(req: IncomingMessage, maxBytes: number): Promise<Buffer[]> {
+function readChunks(req: IncomingMessage, maxBytes: number, timeoutMs: number): Promise<Buffer[] | 'too large' | 'too slow'> {
   // Plain events: cheaper per request than an async iterator over the stream.
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const stop = (outcome: 'too large' | 'too slow'): void => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.resume();
+      resolve(outcome);
+    };
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size > maxBytes) {
-        req.off('data', onData);
-        req.resume();
-        reject(new Error('too large'));
-        return;
-      }
+      if (size > maxBytes) return stop('too large');
       chunks.push(chunk);
     };
+    const timer = setTimeout(() => stop('too slow'), timeoutMs);
     req.on('data', onData);
-    req.once('end', () => resolve(chunks));
-    req.once('error', reject);
+    req.once('end', () => {
+      clearTimeout(timer);
+      resolve(chunks);
+    });
+    req.once('error', () => stop('too large'));
   });
 }
 
@@ -103,23 +122,38 @@ function checkJsonRpc(message: unknown): string | undefined {
   if (m.jsonrpc !== '2.0') return '"jsonrpc" must be "2.0"';
   const hasId = 'id' in m;
   if (hasId && typeof m.id !== 'string' && typeof m.id !== 'number') return '"id" must be a string or a number';
+  // A number that JSON cannot carry exactly (1e400, 2^64+1, 0.1000000000000000001) would be echoed altered.
+  if (typeof m.id === 'number' && !Number.isSafeInteger(m.id)) return '"id" must be a string or an integer between -(2^53-1) and 2^53-1';
   if ('method' in m) return typeof m.method === 'string' ? undefined : '"method" must be a string';
   if (hasId && ('result' in m || 'error' in m)) return undefined;
   return 'not a request, notification or response';
 }
 
-function depthOf(value: unknown): number {
-  // Iterative, so a hostile body cannot overflow the stack.
-  let max = 0;
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [current, depth] = stack.pop()!;
-    if (typeof current !== 'object' || current === null) continue;
-    if (depth > max) max = depth;
-    if (max > MAX_DEPTH) return max;
-    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+
+/** One pass over the bytes, outside strings: true when `[` and `{` nest deeper than `max`. */
+function nestingExceeds(bytes: Buffer, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]!;
+    if (inString) {
+      if (byte === BACKSLASH) i++;
+      else if (byte === QUOTE) inString = false;
+    } else if (byte === QUOTE) {
+      inString = true;
+    } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+      if (++depth > max) return true;
+    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
+      depth--;
+    }
   }
-  return max;
+  return false;
 }
 
 /** True when the value is a read body, not an error. */

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { BlockList, isIP } from 'node:net';
 
 /** A refusal: status, reason and extra headers. */
 export interface Refusal {
@@ -17,7 +18,12 @@ export interface GuardOptions {
   tokens: string[];
 }
 
-const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6'); // BlockList also matches IPv4-mapped forms (::ffff:127.0.0.1)
+
+/** A host name (labels of letters, digits, `-` and `_`) or an IP literal, then an optional port. */
+const HOST_HEADER = /^(?:\[([0-9a-f:.]+)\]|((?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.?))(?::(\d{1,5}))?$/;
 
 /**
  * Checks DNS-rebinding protection (`Host` on loopback binds, `Origin` always) and the bearer
@@ -30,8 +36,11 @@ export function createRequestGuard(options: GuardOptions): (req: IncomingMessage
   const tokenDigests = options.tokens.map(digest);
   return (req) => {
     const host = (req.headers.host ?? '').toLowerCase();
-    const hostname = stripPort(host);
-    if (options.loopback && !LOOPBACK_NAMES.has(hostname) && !allowedHosts.has(host) && !allowedHosts.has(hostname)) {
+    const hostname = parseHostHeader(host);
+    if (hostname === undefined) {
+      return { status: 400, message: `Bad Request: malformed Host header "${host.slice(0, 100)}" (expected a name or an address, and an optional port)` };
+    }
+    if (options.loopback && !isLoopbackHost(hostname) && !allowedHosts.has(host) && !allowedHosts.has(hostname)) {
       return {
         status: 421,
         message: `Host "${host || '(none)'}" is not allowed on this loopback server: add it with --allowed-host (MCP_SERVE_ALLOWED_HOSTS, config allowedHosts)`,
@@ -64,13 +73,26 @@ function originAllowed(origin: string, host: string, allowed: Set<string>): bool
     return false;
   }
   // Same origin as the Host the request was sent to, or a page served from loopback.
-  return url.host === host || LOOPBACK_NAMES.has(url.hostname);
+  return url.host === host || isLoopbackHost(url.hostname);
 }
 
-function stripPort(host: string): string {
-  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1);
-  const colon = host.lastIndexOf(':');
-  return colon === -1 ? host : host.slice(0, colon);
+/**
+ * The host name (IPv6 without brackets) of a `Host` header value, or undefined when it is not
+ * exactly a name or an address with an optional numeric port (`a:80@b`, `a:b` are refused).
+ */
+export function parseHostHeader(value: string): string | undefined {
+  const match = HOST_HEADER.exec(value.toLowerCase());
+  if (!match) return undefined;
+  const [, ipv6, name, port] = match;
+  if (port !== undefined && Number(port) > 65535) return undefined;
+  if (ipv6 !== undefined) return isIP(ipv6) === 6 ? ipv6 : undefined;
+  return name;
+}
+
+/** A digest of the request's credentials: sessions are bound to the one that made them. */
+export function credentialOf(req: IncomingMessage): string {
+  const header = req.headers.authorization;
+  return header ? createHash('sha256').update(header).digest('base64') : '';
 }
 
 function digest(token: string): Buffer {
@@ -87,7 +109,10 @@ function tokenMatches(header: string | undefined, digests: Buffer[]): boolean {
   return ok;
 }
 
-/** True when a bind address only accepts local connections. */
+/** True when a host name or address (any IPv4 or IPv6 spelling, brackets allowed) is loopback. */
 export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+  const bare = host.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  if (bare === 'localhost' || bare.endsWith('.localhost')) return true;
+  const family = isIP(bare);
+  return family !== 0 && LOOPBACK.check(bare, family === 6 ? 'ipv6' : 'ipv4');
 }

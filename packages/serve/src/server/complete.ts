@@ -2,6 +2,13 @@ import type { ArgumentCompleter } from '@mcp-cli/core';
 
 import type { Registry } from './registry.ts';
 
+/** A map of the client's string values, with no prototype to leak through. */
+function ownStrings(value: object): Record<string, string> {
+  const copy = Object.create(null) as Record<string, string>;
+  for (const [key, entry] of Object.entries(value)) if (typeof entry === 'string') copy[key] = entry;
+  return copy;
+}
+
 /** The spec caps a completion list at 100 values. */
 const MAX_VALUES = 100;
 
@@ -21,17 +28,23 @@ export async function complete(
 ): Promise<{ values: string[]; total?: number; hasMore?: boolean }> {
   const completer = findCompleter(registry, params);
   if (!completer) return { values: [] };
-  const all = await completer(params.argument.value, { arguments: params.context?.arguments ?? {} });
-  return { values: all.slice(0, MAX_VALUES), total: all.length, hasMore: all.length > MAX_VALUES };
+  const context = params.context?.arguments;
+  const known = typeof context === 'object' && context !== null ? ownStrings(context) : {};
+  const all = await completer(params.argument.value, { arguments: known });
+  if (!Array.isArray(all)) return { values: [] };
+  const values = all.filter((v): v is string => typeof v === 'string');
+  return { values: values.slice(0, MAX_VALUES), total: values.length, hasMore: values.length > MAX_VALUES };
 }
 
 function findCompleter(registry: Registry, params: CompleteParams): ArgumentCompleter | undefined {
   const argument = params.argument.name;
-  if (params.ref.type === 'ref/prompt' && params.ref.name) {
-    return registry.prompts.get(params.ref.name)?.def.complete?.[argument];
+  let completers: Record<string, ArgumentCompleter> | undefined;
+  if (params.ref.type === 'ref/prompt' && typeof params.ref.name === 'string') {
+    completers = registry.prompts.get(params.ref.name)?.def.complete;
+  } else if (params.ref.type === 'ref/resource' && typeof params.ref.uri === 'string') {
+    completers = registry.templates.find((t) => t.def.uriTemplate === params.ref.uri)?.def.complete;
   }
-  if (params.ref.type === 'ref/resource' && params.ref.uri) {
-    return registry.templates.find((t) => t.def.uriTemplate === params.ref.uri)?.def.complete?.[argument];
-  }
-  return undefined;
+  // Own properties only: a name like "constructor" or "__proto__" must not reach Object.prototype.
+  const completer = completers && Object.hasOwn(completers, argument) ? completers[argument] : undefined;
+  return typeof completer === 'function' ? completer : undefined;
 }

@@ -22,14 +22,15 @@ export function createHandlerContext(ctx: RequestContext): HandlerContext {
     requestId: ctx.requestId,
     async log(level, data, logger) {
       if (!shouldLog(level, session.logLevel)) return;
-      ctx.notify('notifications/message', logger === undefined ? { level, data } : { level, data, logger });
+      // Awaiting the stream paces a handler that logs in a loop to what its client reads.
+      await ctx.notify('notifications/message', logger === undefined ? { level, data } : { level, data, logger });
     },
     async progress(progress, total, message) {
       if (ctx.progressToken === undefined) return;
       const params: Record<string, unknown> = { progressToken: ctx.progressToken, progress };
       if (total !== undefined) params.total = total;
       if (message !== undefined) params.message = message;
-      ctx.notify('notifications/progress', params);
+      await ctx.notify('notifications/progress', params);
     },
     async elicit(message, requestedSchema) {
       requireCapability('elicitation', 'elicitation/create');

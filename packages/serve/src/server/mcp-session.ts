@@ -10,8 +10,8 @@ export interface RequestContext {
   /** Aborts this request's signal (the per-call timeout uses it). */
   abort(reason: unknown): void;
   progressToken: string | number | undefined;
-  /** Sends a notification on the stream of this request. */
-  notify(method: string, params: Record<string, unknown>): void;
+  /** Sends a notification on the stream of this request; resolves once the stream can take more. */
+  notify(method: string, params: Record<string, unknown>): Promise<void> | void;
   /** Sends a request to the client on the stream of this request and awaits its result. */
   request(method: string, params: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>>;
 }
@@ -24,6 +24,8 @@ export interface SessionProtocol {
   methods: ReadonlyMap<string, MethodHandler>;
   initializeResult(requestedVersion: unknown): Record<string, unknown>;
   onError(error: unknown, method: string): RpcError;
+  /** The error sent instead of a result that cannot be serialised (a BigInt, a cycle). */
+  onUnsendable(error: unknown, method: string, name: string | undefined): RpcError;
 }
 
 /** A request being served; its AbortController is made only when someone needs the signal. */
@@ -69,6 +71,10 @@ export class McpSession {
   clientCapabilities: Record<string, unknown> = {};
   logLevel: LogLevel | undefined;
   closed = false;
+  /** True once `initialize` was answered with a result. */
+  initialized = false;
+  /** True once the client sent anything but `initialize`: the handshake is over. */
+  established = false;
   #inflight: Map<string | number, Inflight> | undefined;
   #outgoing: Map<number, Outgoing> | undefined;
   #nextOutgoingId = 0;
@@ -76,6 +82,8 @@ export class McpSession {
   readonly #sink: MessageSink;
   /** Called when the client cancels a request (for logs). */
   oncancel: ((requestId: string | number, request: { method: string; name: string | undefined }, reason: string) => void) | undefined;
+  /** Called when a request ends without an answer (cancelled), so its transport can let go. */
+  ondrop: ((requestId: string | number) => void) | undefined;
   /** Runs once when the session closes (subscriptions, registries). */
   onclose: (() => void) | undefined;
 
@@ -90,10 +98,16 @@ export class McpSession {
     return this.#inflight?.size ?? 0;
   }
 
+  /** True while a request with this id is being served: a second one with the same id is refused. */
+  isInflight(id: string | number): boolean {
+    return this.#inflight?.has(id) === true;
+  }
+
   /** Takes one message from the client. Requests are answered through the sink. */
   receive(message: JsonRpcMessage): void {
     if (this.closed) return;
     const { method, id } = message;
+    if (method !== 'initialize') this.established = true;
     if (method === undefined) {
       this.#settleOutgoing(message);
       return;
@@ -106,9 +120,11 @@ export class McpSession {
   }
 
   /** Sends a notification, tied to a request's stream when `relatedId` is given. */
-  notify(method: string, params: Record<string, unknown>, relatedId?: string | number): void {
+  notify(method: string, params: Record<string, unknown>, relatedId?: string | number): Promise<void> | void {
     if (this.closed) return;
-    this.#sink({ jsonrpc: '2.0', method, params }, relatedId);
+    const message: JsonRpcMessage = { jsonrpc: '2.0', method, params };
+    // A notification that cannot be serialised throws into the handler that sent it.
+    return this.#sink(message, relatedId, JSON.stringify(message));
   }
 
   /** Sends a request to the client and awaits its answer. */
@@ -134,8 +150,29 @@ export class McpSession {
           reject(error);
         },
       });
-      this.#sink({ jsonrpc: '2.0', id, method, params }, relatedId);
+      const message: JsonRpcMessage = { jsonrpc: '2.0', id, method, params };
+      try {
+        void this.#sink(message, relatedId, JSON.stringify(message));
+      } catch (error) {
+        outgoing.delete(id);
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      }
     });
+  }
+
+  /**
+   * Stops serving a request without answering it (the client cancelled it, or its stream was
+   * closed for not reading). Returns false when no such request runs.
+   */
+  cancel(requestId: string | number, reason: string): boolean {
+    const inflight = this.#inflight?.get(requestId);
+    if (!inflight) return false;
+    this.#inflight!.delete(requestId);
+    this.oncancel?.(requestId, inflight, reason);
+    inflight.abort(reason);
+    this.ondrop?.(requestId);
+    return true;
   }
 
   /** Ends the session: aborts what runs, fails what waits, and tells the owner once. */
@@ -154,20 +191,26 @@ export class McpSession {
   }
 
   async #request(id: string | number, method: string, params: Record<string, unknown>): Promise<void> {
+    if (this.#inflight?.has(id)) {
+      // Transports refuse these before they get here; answering on no stream keeps the original's.
+      this.#reply(id, errorReply(id, new RpcError(RpcCode.invalidRequest, `Invalid Request: id ${JSON.stringify(id)} is already in use by a request in flight`)), undefined);
+      return;
+    }
     if (method === 'initialize') {
       this.clientCapabilities = (params.capabilities as Record<string, unknown> | undefined) ?? {};
       const result = this.#protocol.initializeResult(params.protocolVersion);
       this.protocolVersion = String(result.protocolVersion);
-      this.#sink({ jsonrpc: '2.0', id, result }, id);
+      this.initialized = true;
+      this.#reply(id, { jsonrpc: '2.0', id, result }, id);
       return;
     }
     if (method === 'ping') {
-      this.#sink({ jsonrpc: '2.0', id, result: {} }, id);
+      this.#reply(id, { jsonrpc: '2.0', id, result: {} }, id);
       return;
     }
     const handler = this.#protocol.methods.get(method);
     if (!handler) {
-      this.#sink({ jsonrpc: '2.0', id, error: { code: RpcCode.methodNotFound, message: `Method not found: ${method}` } }, id);
+      this.#reply(id, errorReply(id, new RpcError(RpcCode.methodNotFound, `Method not found: ${method}`)), id);
       return;
     }
     const inflight = new Inflight(method, params.name);
@@ -190,24 +233,31 @@ export class McpSession {
       const result = (await handler(params, ctx)) as Record<string, unknown>;
       reply = { jsonrpc: '2.0', id, result };
     } catch (error) {
-      const rpc = this.#protocol.onError(error, method);
-      reply = { jsonrpc: '2.0', id, error: rpc.data === undefined ? { code: rpc.code, message: rpc.message } : { code: rpc.code, message: rpc.message, data: rpc.data } };
+      reply = errorReply(id, this.#protocol.onError(error, method));
     }
     if (this.#inflight?.get(id) !== inflight) return; // cancelled or closed: no answer is sent
     this.#inflight.delete(id);
-    if (!this.closed) this.#sink(reply, id);
+    if (this.closed) return;
+    this.#reply(id, reply, id, method, inflight.name);
+  }
+
+  /** Sends an answer; one that cannot be serialised is replaced by an error, so every request gets one. */
+  #reply(id: string | number, reply: JsonRpcMessage, relatedId: string | number | undefined, method = '', name?: string): void {
+    let json: string;
+    try {
+      json = JSON.stringify(reply);
+    } catch (error) {
+      reply = errorReply(id, this.#protocol.onUnsendable(error, method, name));
+      json = JSON.stringify(reply);
+    }
+    void this.#sink(reply, relatedId, json);
   }
 
   #notification(method: string, params: Record<string, unknown>): void {
     if (method === 'notifications/cancelled') {
-      const requestId = params.requestId as string | number | undefined;
-      const inflight = requestId === undefined ? undefined : this.#inflight?.get(requestId);
-      if (inflight) {
-        this.#inflight!.delete(requestId!);
-        const reason = typeof params.reason === 'string' ? params.reason : 'cancelled by the client';
-        this.oncancel?.(requestId!, inflight, reason);
-        inflight.abort(reason);
-      }
+      const requestId = params.requestId;
+      if (typeof requestId !== 'string' && typeof requestId !== 'number') return;
+      this.cancel(requestId, typeof params.reason === 'string' ? params.reason : 'cancelled by the client');
     }
     // notifications/initialized, roots/list_changed and others need no action.
   }
@@ -220,6 +270,11 @@ export class McpSession {
     if (message.error) outgoing.reject(new RpcError(message.error.code, message.error.message, message.error.data));
     else outgoing.resolve(message.result ?? {});
   }
+}
+
+function errorReply(id: string | number, rpc: RpcError): JsonRpcMessage {
+  const error = rpc.data === undefined ? { code: rpc.code, message: rpc.message } : { code: rpc.code, message: rpc.message, data: rpc.data };
+  return { jsonrpc: '2.0', id, error };
 }
 
 /** The version to answer an initialize with: the client's when supported, else the newest. */

@@ -117,8 +117,10 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
     const prompt = getRegistry().prompts.get(name);
     if (!prompt) throw new RpcError(RpcCode.invalidParams, `Unknown prompt "${name}"`);
     const args = (params.arguments ?? {}) as Record<string, string>;
-    if (typeof args !== 'object' || args === null) invalid('"arguments" must be an object of strings');
-    const missing = (prompt.def.arguments ?? []).filter((a) => a.required && args[a.name] === undefined);
+    if (typeof args !== 'object' || args === null || Array.isArray(args) || !Object.values(args).every((v) => typeof v === 'string')) {
+      invalid('"arguments" must be an object of strings');
+    }
+    const missing = (prompt.def.arguments ?? []).filter((a) => a.required && !Object.hasOwn(args, a.name));
     if (missing.length > 0) {
       invalid(`missing required argument ${missing.map((a) => `"${a.name}"`).join(', ')} for prompt "${name}"`);
     }

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.ts';
 import { createHandlerContext } from './handler-context.ts';
 import type { RequestContext } from './mcp-session.ts';
 import type { RegisteredTool } from './registry.ts';
+import { publicMessage } from './to-rpc-error.ts';
 import { errorResult, toToolResult } from './tool-result.ts';
 
 /**
@@ -28,7 +29,7 @@ export async function runTool(
     // The handler's own type is narrowed by its input schema; here the args are validated data.
     returned = (tool.def.handler as (args: unknown, ctx: HandlerContext) => unknown)(parsed.value, handlerContext);
   } catch (error) {
-    return errorResult(messageOf(error));
+    return errorResult(publicMessage(error, logger, `tool "${name}" failed`));
   }
   // A synchronous handler has finished: no timer, no race.
   if (!isPromiseLike(returned)) return checkOutput(tool, toToolResult(returned));
@@ -44,7 +45,7 @@ export async function runTool(
     const result = await Promise.race([Promise.resolve(returned).then(toToolResult), timedOut]);
     return checkOutput(tool, result);
   } catch (error) {
-    return errorResult(messageOf(error));
+    return errorResult(publicMessage(error, logger, `tool "${name}" failed`));
   } finally {
     clearTimeout(timer);
   }
@@ -52,10 +53,6 @@ export async function runTool(
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function checkOutput(tool: RegisteredTool, result: CallToolResult): CallToolResult {

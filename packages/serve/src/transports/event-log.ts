@@ -1,29 +1,33 @@
-import type { JsonRpcMessage } from '@mcp-cli/core';
-
 interface LoggedEvent {
   id: string;
   streamId: string;
-  message: JsonRpcMessage;
+  json: string;
 }
 
 /**
- * The last `capacity` events of one session, so a client whose stream dropped can resume with
- * `Last-Event-ID`. Event ids are `<streamId>_<sequence>`: the stream of an id needs no lookup.
+ * The last events of one session, so a client whose stream dropped can resume with
+ * `Last-Event-ID`. Bounded by count and by bytes: a client that never resumes costs no more.
+ * Event ids are `<streamId>_<sequence>`: the stream of an id needs no lookup.
  */
 export class EventLog {
   readonly #events: LoggedEvent[] = [];
   readonly #capacity: number;
+  readonly #maxBytes: number;
+  #bytes = 0;
   #sequence = 0;
 
-  constructor(capacity = 64) {
+  constructor(maxBytes: number, capacity = 64) {
+    this.#maxBytes = maxBytes;
     this.#capacity = capacity;
   }
 
-  /** Records an event and returns its id. */
-  append(streamId: string, message: JsonRpcMessage): string {
+  /** Records an event and returns its id (an event larger than the whole log is not kept). */
+  append(streamId: string, json: string): string {
     const id = `${streamId}_${++this.#sequence}`;
-    this.#events.push({ id, streamId, message });
-    if (this.#events.length > this.#capacity) this.#events.shift();
+    if (json.length > this.#maxBytes) return id;
+    this.#events.push({ id, streamId, json });
+    this.#bytes += json.length;
+    while (this.#events.length > this.#capacity || this.#bytes > this.#maxBytes) this.#bytes -= this.#events.shift()!.json.length;
     return id;
   }
 

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { type JsonRpcMessage, RpcCode, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-cli/core';
+import { type JsonRpcMessage, RpcCode, SUPPORTED_PROTOCOL_VERSIONS, supportsBatches } from '@mcp-cli/core';
 
 import { sendRpcError } from '../http/http-errors.ts';
-import type { Refusal } from '../http/request-guard.ts';
+import { credentialOf, type Refusal } from '../http/request-guard.ts';
 import type { Logger } from '../logger.ts';
 import type { MessageSink } from '../server/json-rpc.ts';
 import type { McpSession } from '../server/mcp-session.ts';
 import { EventLog } from './event-log.ts';
-import { KEEP_ALIVE, openEventStream, writeEvent } from './sse-stream.ts';
+import { formatEvent, KEEP_ALIVE, openEventStream, whenDrained, writeBounded } from './sse-stream.ts';
 
 /** Options of the Streamable HTTP transport. */
 export interface StreamableHttpOptions {
@@ -17,6 +17,8 @@ export interface StreamableHttpOptions {
   stateless: boolean;
   /** Creates a session whose messages go to `sink`, or refuses (limits). */
   createSession: (id: string | undefined, sink: MessageSink, client: string) => McpSession | Refusal;
+  /** Unsent bytes one response may hold for a client that does not read. */
+  maxStreamBufferBytes: number;
   logger: Logger;
 }
 
@@ -41,8 +43,9 @@ interface Channel {
   mode: 'pending' | 'sse';
   /** Requests of this POST still unanswered. */
   pending: Set<string | number>;
-  /** Responses held back for a JSON body (a batch is answered as one array). */
-  buffered: JsonRpcMessage[];
+  /** Responses held back for a JSON body (a batch is answered as one array), as JSON text. */
+  buffered: string[];
+  bufferedBytes: number;
   acceptsJson: boolean;
   acceptsSse: boolean;
   isBatch: boolean;
@@ -51,13 +54,14 @@ interface Channel {
 
 interface HttpSession {
   session: McpSession;
-  headers: Record<string, string>;
+  /** Digest of the credential that made the session: another credential cannot use it. */
+  credential: string;
   lastSeen: number;
   /** Requests and streams still open: a session with any is never idle. */
   open: number;
   /** The channel each unanswered request's messages go to. */
   byRequest: Map<string | number, Channel>;
-  /** Event streams that are open, for keep-alives and shutdown. */
+  /** Event streams that are open, for keep-alives, resumption and shutdown. */
   live: Set<Channel>;
   standalone: Channel | undefined;
   log: EventLog | undefined;
@@ -70,18 +74,22 @@ const STANDALONE = 'get';
  * The Streamable HTTP transport (protocol 2025-03-26 and later) on one path. A POST's requests
  * are answered with one JSON body when nothing else is sent before the answer, and with an event
  * stream (event ids kept for `Last-Event-ID` resumption) when the handler sends notifications or
- * requests first. GET opens the server's own stream; DELETE ends the session.
+ * requests first. GET opens the server's own stream; DELETE ends the session. Every response is
+ * bounded: a client that stops reading has its stream closed and its requests cancelled.
  */
 export function createStreamableHttpTransport(options: StreamableHttpOptions): StreamableHttpHandler {
   const sessions = new Map<string, HttpSession>();
+  const { maxStreamBufferBytes: cap, logger } = options;
+  // Stateless requests running in this process, so a cancellation on another POST can reach them.
+  const statelessRuns = new Map<string, McpSession>();
 
-  function newSession(id: string | undefined, client: string): HttpSession | Refusal {
+  function newSession(id: string | undefined, client: string, credential: string): HttpSession | Refusal {
     const entry = {} as HttpSession;
-    const session = options.createSession(id, (message, relatedId) => route(entry, message, relatedId), client);
+    const session = options.createSession(id, (message, relatedId, json) => route(entry, message, relatedId, json), client);
     if (!('receive' in session)) return session;
     Object.assign(entry, {
       session,
-      headers: id ? { 'Mcp-Session-Id': id } : {},
+      credential,
       lastSeen: Date.now(),
       open: 0,
       byRequest: new Map(),
@@ -90,33 +98,34 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
       log: undefined,
       nextStream: 0,
     } satisfies HttpSession);
+    session.ondrop = (requestId) => release(entry, requestId);
     session.onclose = chain(session.onclose, () => {
-      if (id) sessions.delete(id);
+      if (id && sessions.get(id) === entry) sessions.delete(id);
       for (const channel of entry.live) channel.res.end();
       // Calls still waiting for a JSON answer get one, rather than a response that never ends.
       for (const channel of new Set(entry.byRequest.values())) {
         if (channel.closed || channel.mode !== 'pending') continue;
-        const errors = [...channel.pending].map((requestId) => ({ jsonrpc: '2.0', id: requestId, error: { code: RpcCode.serverError, message: 'Session closed' } }));
-        const body = JSON.stringify(channel.isBatch ? [...channel.buffered, ...errors] : (channel.buffered[0] ?? errors[0]));
-        channel.res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }).end(body);
+        const errors = [...channel.pending].map((requestId) => JSON.stringify({ jsonrpc: '2.0', id: requestId, error: { code: RpcCode.serverError, message: 'Session closed' } }));
+        sendJson(channel, [...channel.buffered, ...errors], {});
       }
-      options.logger.debug('http session closed', { sessionId: id });
+      if (id) logger.debug('http session closed', { sessionId: id });
     });
-    if (id) {
-      sessions.set(id, entry);
-      options.logger.debug('http session opened', { sessionId: id, client });
-    }
     return entry;
   }
 
-  function route(entry: HttpSession, message: JsonRpcMessage, relatedId: string | number | undefined): void {
+  /** Session headers: only once `initialize` succeeded is the id given out. */
+  function headersOf(entry: HttpSession): Record<string, string> {
+    return entry.session.id && entry.session.initialized ? { 'Mcp-Session-Id': entry.session.id } : {};
+  }
+
+  function route(entry: HttpSession, message: JsonRpcMessage, relatedId: string | number | undefined, json: string): Promise<void> | void {
     const channel = relatedId === undefined ? undefined : entry.byRequest.get(relatedId);
     const isResponse = message.method === undefined;
     if (!channel) {
       // Not tied to a request on an open POST: the server's own stream, or kept for a resume.
       const target = entry.standalone;
-      if (target && !target.closed) writeSse(entry, target, message);
-      else if (entry.session.id) log(entry).append(STANDALONE, message);
+      if (target && !target.closed) return writeSse(entry, target, json);
+      if (entry.session.id) log(entry).append(STANDALONE, json);
       return;
     }
     if (isResponse && message.id !== undefined) {
@@ -124,40 +133,69 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
       entry.byRequest.delete(message.id);
     }
     if (channel.closed) {
-      if (entry.session.id) log(entry).append(channel.streamId, message);
+      if (entry.session.id) log(entry).append(channel.streamId, json);
       return;
     }
     if (channel.mode === 'pending') {
       if (isResponse && channel.acceptsJson) {
-        channel.buffered.push(message);
-        if (channel.pending.size === 0) {
-          const body = JSON.stringify(channel.isBatch ? channel.buffered : channel.buffered[0]);
-          channel.res.writeHead(200, { ...entry.headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }).end(body);
-        }
+        channel.buffered.push(json);
+        channel.bufferedBytes += json.length;
+        if (channel.pending.size === 0) sendJson(channel, channel.buffered, headersOf(entry));
+        else if (channel.bufferedBytes > cap) overflow(entry, channel);
         return;
       }
       if (!channel.acceptsSse) {
         // A JSON-only client cannot take this now; its own stream may.
-        if (entry.standalone && !entry.standalone.closed) writeSse(entry, entry.standalone, message);
+        if (entry.standalone && !entry.standalone.closed) return writeSse(entry, entry.standalone, json);
         return;
       }
       channel.mode = 'sse';
-      openEventStream(channel.res, entry.headers);
+      openEventStream(channel.res, headersOf(entry));
       entry.live.add(channel);
-      for (const held of channel.buffered) writeSse(entry, channel, held);
+      const held = channel.buffered;
       channel.buffered = [];
+      for (const earlier of held) writeSse(entry, channel, earlier);
     }
-    writeSse(entry, channel, message);
+    const written = writeSse(entry, channel, json);
     if (isResponse && channel.pending.size === 0) channel.res.end();
+    return written;
   }
 
-  function writeSse(entry: HttpSession, channel: Channel, message: JsonRpcMessage): void {
-    const id = entry.session.id ? log(entry).append(channel.streamId, message) : undefined;
-    writeEvent(channel.res, JSON.stringify(message), 'message', id);
+  function writeSse(entry: HttpSession, channel: Channel, json: string): Promise<void> | void {
+    const id = entry.session.id ? log(entry).append(channel.streamId, json) : undefined;
+    const outcome = writeBounded(channel.res, formatEvent(json, 'message', id), cap);
+    if (outcome === 'overflow') overflow(entry, channel);
+    else if (outcome === 'congested') return whenDrained(channel.res);
+  }
+
+  /** Closes a response whose client does not read, and cancels the requests answering on it. */
+  function overflow(entry: HttpSession, channel: Channel): void {
+    if (channel.closed) return;
+    logger.warn('closed a stream whose client does not read', {
+      sessionId: entry.session.id,
+      stream: channel.streamId,
+      bufferedBytes: channel.res.writableLength + channel.bufferedBytes,
+      limit: cap,
+    });
+    channel.closed = true;
+    for (const requestId of [...channel.pending]) entry.session.cancel(requestId, 'the client stopped reading its stream');
+    channel.res.destroy();
+  }
+
+  /** A request ended without an answer (cancelled): its response must not wait for one. */
+  function release(entry: HttpSession, requestId: string | number): void {
+    const channel = entry.byRequest.get(requestId);
+    if (!channel) return;
+    entry.byRequest.delete(requestId);
+    channel.pending.delete(requestId);
+    if (channel.closed || channel.pending.size > 0) return;
+    if (channel.mode === 'sse') channel.res.end();
+    else if (channel.buffered.length > 0) sendJson(channel, channel.buffered, headersOf(entry));
+    else channel.res.writeHead(202, headersOf(entry)).end();
   }
 
   function log(entry: HttpSession): EventLog {
-    return (entry.log ??= new EventLog());
+    return (entry.log ??= new EventLog(cap));
   }
 
   function track(entry: HttpSession, channel: Channel, stateless: boolean): void {
@@ -180,12 +218,32 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
       return undefined;
     }
     const entry = sessions.get(id);
-    if (!entry) {
-      sendRpcError(res, 404, RpcCode.serverError, `Session "${id}" not found or ended: initialize a new session`);
+    // A session made with another credential does not exist for this one.
+    if (!entry || entry.credential !== credentialOf(req)) {
+      sendRpcError(res, 404, RpcCode.serverError, `Session "${id.slice(0, 100)}" not found or ended: initialize a new session`);
       return undefined;
     }
     entry.lastSeen = Date.now();
     return entry;
+  }
+
+  function handleStatelessPost(req: IncomingMessage, res: ServerResponse, messages: JsonRpcMessage[], entry: HttpSession, credential: string): boolean {
+    // A cancellation arrives on its own POST: deliver it to the run it names, if it is here.
+    const requests = messages.filter((m) => m.method !== undefined && m.id !== undefined);
+    if (requests.length > 0) {
+      for (const { id } of requests) statelessRuns.set(runKey(credential, id!), entry.session);
+      entry.session.onclose = chain(entry.session.onclose, () => {
+        for (const { id } of requests) if (statelessRuns.get(runKey(credential, id!)) === entry.session) statelessRuns.delete(runKey(credential, id!));
+      });
+      return false;
+    }
+    res.writeHead(202).end();
+    for (const message of messages) {
+      const target = message.method === 'notifications/cancelled' ? statelessRuns.get(runKey(credential, message.params?.requestId)) : undefined;
+      (target ?? entry.session).receive(message);
+    }
+    entry.session.close();
+    return true;
   }
 
   return {
@@ -197,35 +255,49 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
         sendRpcError(res, 406, RpcCode.serverError, 'Not Acceptable: accept application/json and text/event-stream');
         return;
       }
-      if (!checkVersion(req, res)) return;
-      const initialize = messages.some((m) => m.method === 'initialize');
+      const headerVersion = checkVersion(req, res);
+      if (headerVersion === false) return;
+      const initialize = messages.find((m) => m.method === 'initialize');
       if (initialize && messages.length > 1) {
         sendRpcError(res, 400, RpcCode.invalidRequest, 'Invalid Request: initialize must be sent alone, not in a batch');
         return;
       }
+      if (initialize && initialize.id === undefined) {
+        sendRpcError(res, 400, RpcCode.invalidRequest, 'Invalid Request: initialize must be a request with an id, not a notification');
+        return;
+      }
       const client = req.socket.remoteAddress ?? 'unknown';
+      const credential = credentialOf(req);
       let entry: HttpSession | Refusal | undefined;
       if (options.stateless) {
-        entry = newSession(undefined, client);
+        if (isBatch && !supportsBatches(headerVersion ?? '2025-03-26')) return refuseBatch(res, headerVersion!);
+        entry = newSession(undefined, client, credential);
       } else if (initialize) {
         if (req.headers['mcp-session-id']) {
           sendRpcError(res, 400, RpcCode.invalidRequest, 'Invalid Request: this session is already initialized; omit Mcp-Session-Id to start a new one');
           return;
         }
-        entry = newSession(randomUUID(), client);
+        entry = newSession(randomUUID(), client, credential);
       } else {
         entry = findSession(req, res);
+        if (entry && isBatch && !supportsBatches(entry.session.protocolVersion)) return refuseBatch(res, entry.session.protocolVersion);
       }
       if (!entry) return;
       if (!('session' in entry)) {
         sendRpcError(res, entry.status, RpcCode.serverError, entry.message, entry.headers);
         return;
       }
+      const duplicate = findDuplicate(messages, entry.session);
+      if (duplicate !== undefined) {
+        if (options.stateless) entry.session.close();
+        sendRpcError(res, 400, RpcCode.invalidRequest, `Invalid Request: id ${JSON.stringify(duplicate)} is already in use by a request in flight; use a new id`, {}, messages.length === 1 ? duplicate : null);
+        return;
+      }
+      if (options.stateless && handleStatelessPost(req, res, messages, entry, credential)) return;
       const requests = messages.filter((m) => m.method !== undefined && m.id !== undefined);
       if (requests.length === 0) {
-        res.writeHead(202, entry.headers).end();
+        res.writeHead(202, headersOf(entry)).end();
         for (const message of messages) entry.session.receive(message);
-        if (options.stateless) entry.session.close();
         return;
       }
       const channel: Channel = {
@@ -234,6 +306,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
         mode: 'pending',
         pending: new Set(requests.map((m) => m.id!)),
         buffered: [],
+        bufferedBytes: 0,
         acceptsJson,
         acceptsSse,
         isBatch,
@@ -242,6 +315,13 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
       for (const id of channel.pending) entry.byRequest.set(id, channel);
       track(entry, channel, options.stateless);
       for (const message of messages) entry.session.receive(message);
+      if (!initialize || !entry.session.id) return;
+      if (entry.session.initialized) {
+        sessions.set(entry.session.id, entry);
+        logger.debug('http session opened', { sessionId: entry.session.id, client });
+      } else {
+        entry.session.close(); // no session id for an initialize that failed
+      }
     },
 
     handleGet(req, res) {
@@ -253,22 +333,27 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
         sendRpcError(res, 406, RpcCode.serverError, 'Not Acceptable: accept text/event-stream');
         return;
       }
-      if (!checkVersion(req, res)) return;
+      if (checkVersion(req, res) === false) return;
       const entry = findSession(req, res);
       if (!entry) return;
       const lastEventId = req.headers['last-event-id'];
       const resumeFrom = typeof lastEventId === 'string' && lastEventId ? lastEventId : undefined;
       const streamId = resumeFrom ? EventLog.streamOf(resumeFrom) : STANDALONE;
-      if (streamId === STANDALONE && entry.standalone && !entry.standalone.closed) {
-        sendRpcError(res, 409, RpcCode.serverError, 'Conflict: this session already has an open GET stream');
+      // A stream is resumed only once it has ended: a live one keeps its events and its answers.
+      const live = streamId === STANDALONE ? entry.standalone : [...entry.live].find((c) => c.streamId === streamId && !c.closed);
+      const postOpen = [...entry.byRequest.values()].some((c) => c.streamId === streamId && !c.closed);
+      if ((live && !live.closed) || postOpen) {
+        sendRpcError(res, 409, RpcCode.serverError, `Conflict: stream "${streamId.slice(0, 100)}" of this session is still open`);
         return;
       }
-      const channel: Channel = { res, streamId, mode: 'sse', pending: new Set(), buffered: [], acceptsJson: false, acceptsSse: true, isBatch: false, closed: false };
-      openEventStream(res, entry.headers);
+      const channel: Channel = { res, streamId, mode: 'sse', pending: new Set(), buffered: [], bufferedBytes: 0, acceptsJson: false, acceptsSse: true, isBatch: false, closed: false };
+      openEventStream(res, headersOf(entry));
       entry.live.add(channel);
       track(entry, channel, false);
       if (resumeFrom) {
-        for (const event of entry.log?.after(resumeFrom) ?? []) writeEvent(res, JSON.stringify(event.message), 'message', event.id);
+        for (const event of entry.log?.after(resumeFrom) ?? []) {
+          if (writeBounded(res, formatEvent(event.json, 'message', event.id), cap) === 'overflow') return overflow(entry, channel);
+        }
         // Requests of the dropped stream that are still running now answer here.
         for (const [id, old] of entry.byRequest) {
           if (old.streamId !== streamId) continue;
@@ -295,7 +380,8 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
     },
 
     keepAlive() {
-      for (const entry of sessions.values()) for (const channel of entry.live) channel.res.write(KEEP_ALIVE);
+      // A stream that still holds unsent bytes needs no keep-alive.
+      for (const entry of sessions.values()) for (const channel of entry.live) if (channel.res.writableLength === 0) channel.res.write(KEEP_ALIVE);
     },
 
     sweepIdle(idleMs) {
@@ -319,10 +405,38 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
   };
 }
 
-function checkVersion(req: IncomingMessage, res: ServerResponse): boolean {
+/** Ends a response with the JSON of one answer, or of a batch's answers as an array. */
+function sendJson(channel: Channel, jsons: string[], headers: Record<string, string>): void {
+  const body = channel.isBatch ? `[${jsons.join(',')}]` : (jsons[0] ?? '');
+  channel.closed = true;
+  channel.res.writeHead(200, { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }).end(body);
+}
+
+/** An id of this POST already in flight in the session, or repeated within the batch. */
+function findDuplicate(messages: JsonRpcMessage[], session: McpSession): string | number | undefined {
+  const seen = new Set<string | number>();
+  for (const { method, id } of messages) {
+    if (method === undefined || id === undefined) continue;
+    if (seen.has(id) || session.isInflight(id)) return id;
+    seen.add(id);
+  }
+  return undefined;
+}
+
+function refuseBatch(res: ServerResponse, version: string): void {
+  sendRpcError(res, 400, RpcCode.invalidRequest, `Invalid Request: JSON-RPC batches are not part of protocol version ${version} (only 2025-03-26 and earlier); send one message per request`);
+}
+
+function runKey(credential: string, id: unknown): string {
+  return `${credential}\u0000${typeof id}:${String(id)}`;
+}
+
+/** The version the header names (undefined when absent), or false once a refusal was sent. */
+function checkVersion(req: IncomingMessage, res: ServerResponse): string | undefined | false {
   const version = req.headers['mcp-protocol-version'];
-  if (version === undefined || SUPPORTED_PROTOCOL_VERSIONS.includes(String(version))) return true;
-  sendRpcError(res, 400, RpcCode.serverError, `Bad Request: unsupported protocol version "${String(version)}" (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`);
+  if (version === undefined) return undefined;
+  if (SUPPORTED_PROTOCOL_VERSIONS.includes(String(version))) return String(version);
+  sendRpcError(res, 400, RpcCode.serverError, `Bad Request: unsupported protocol version "${String(version).slice(0, 40)}" (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`);
   return false;
 }
 
