@@ -18,10 +18,12 @@ export function rawRequest(
   return new Promise((resolve, reject) => {
     const req = request(url, { method: options.method ?? 'GET', headers: options.headers }, (res) => {
       const chunks: Buffer[] = [];
+      // A response the server cut off ends with close, not end: both settle it, once.
       const finish = (): void =>
         resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') });
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', finish);
+      res.on('close', finish);
       if (options.maxMs !== undefined) {
         setTimeout(() => {
           res.destroy();

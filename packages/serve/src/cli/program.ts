@@ -40,9 +40,10 @@ export function createProgram(version: string): Command {
     .option('--body-timeout <ms>', 'time to receive a request body, else 408 (default 10000)')
     .option('--max-connections <n>', 'most open connections in total (default 1024)')
     .option('--max-connections-per-client <n>', 'most open connections per client address (default 128)')
-    .option('--max-stream-buffer <bytes>', 'unsent bytes a stream may hold before a non-reading client is cut off (default 1048576)')
+    .option('--max-stream-buffer <bytes>', 'unsent bytes a stream may hold before a non-reading client is cut off (default 4194304)')
     .option('--max-sessions <n>', 'most open sessions in total (default 10000)')
     .option('--max-sessions-per-client <n>', 'most open sessions per client address (default 500)')
+    .option('--handshake-timeout <ms>', 'close sessions that send nothing after initialize for this long (default 10000)')
     .option('--call-timeout <ms>', 'per-call timeout of tool handlers (default 300000)')
     .option('--keep-alive <ms>', 'interval of SSE keep-alive comments (default 15000)')
     .option('--session-idle <ms>', 'close sessions idle this long (default 1800000)')
@@ -95,6 +96,7 @@ export function toServeFlags(opts: Record<string, unknown>): ServeFlags {
       maxStreamBufferBytes: int('maxStreamBuffer', '--max-stream-buffer'),
       maxSessions: int('maxSessions', '--max-sessions'),
       maxSessionsPerClient: int('maxSessionsPerClient', '--max-sessions-per-client'),
+      handshakeTimeoutMs: int('handshakeTimeout', '--handshake-timeout'),
       callTimeoutMs: int('callTimeout', '--call-timeout'),
       sseKeepAliveMs: int('keepAlive', '--keep-alive'),
       sessionIdleMs: int('sessionIdle', '--session-idle'),

@@ -62,7 +62,7 @@ export const DEFAULT_LIMITS: ServeLimits = {
   headersTimeoutMs: 10_000,
   maxConnections: 1024,
   maxConnectionsPerClient: 128,
-  maxStreamBufferBytes: 1024 * 1024,
+  maxStreamBufferBytes: 4 * 1024 * 1024,
   maxSessions: 10_000,
   maxSessionsPerClient: 500,
   handshakeTimeoutMs: 10_000,

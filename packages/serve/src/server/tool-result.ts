@@ -8,7 +8,7 @@ import { type CallToolResult, type ContentPart, isContentPart } from '@mcp-cli/c
 export function toToolResult(value: unknown): CallToolResult {
   if (value === undefined || value === null) return { content: [] };
   if (typeof value === 'string') return { content: [{ type: 'text', text: value }] };
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+  if (typeof value !== 'object') {
     return { content: [{ type: 'text', text: String(value) }] };
   }
   if (Array.isArray(value) && value.every(isContentPart)) return { content: value as ContentPart[] };

@@ -28,25 +28,33 @@ export type WriteOutcome = 'sent' | 'congested' | 'overflow' | 'closed';
 
 /**
  * Writes to a response whose unsent bytes are capped: a client that does not read must not make
- * the server buffer without bound. `overflow` means the caller should close the stream. One
- * message always fits into an empty buffer, so a large result still reaches a slow reader.
+ * the server buffer without bound. While the unsent bytes are within the cap, any message is
+ * taken (so one large result still reaches a reader); once a client is more than the cap behind,
+ * `overflow` tells the caller to close the stream. Memory per stream: the cap plus one message.
  */
 export function writeBounded(res: ServerResponse, chunk: string, maxBufferedBytes: number): WriteOutcome {
   if (res.writableEnded || res.destroyed) return 'closed';
-  const before = res.writableLength;
-  if (before > 0 && before + chunk.length > maxBufferedBytes) return 'overflow';
+  if (res.writableLength > maxBufferedBytes) return 'overflow';
   return res.write(chunk) ? 'sent' : 'congested';
 }
 
-/** Settles when a congested response can take more, or has closed. */
+const draining = new WeakMap<ServerResponse, Promise<void>>();
+
+/** Settles when a congested response can take more, or has closed; one wait per response. */
 export function whenDrained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.once('drain', done);
-    res.once('close', done);
-  });
+  let wait = draining.get(res);
+  if (!wait) {
+    wait = new Promise((resolve) => {
+      const done = (): void => {
+        res.off('drain', done);
+        res.off('close', done);
+        draining.delete(res);
+        resolve();
+      };
+      res.once('drain', done);
+      res.once('close', done);
+    });
+    draining.set(res, wait);
+  }
+  return wait;
 }

@@ -134,10 +134,14 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
     }
     if (channel.closed) {
       if (entry.session.id) log(entry).append(channel.streamId, json);
-      return;
+      // Kept for a resume; a handler that awaits each message yields here instead of spinning.
+      return new Promise((resolve) => setImmediate(resolve));
     }
     if (channel.mode === 'pending') {
-      if (isResponse && channel.acceptsJson) {
+      // Answers are held for one JSON body while they fit the cap; past it they stream, if the
+      // client takes a stream, so what is held is only what the client has not read.
+      const holding = channel.bufferedBytes + json.length <= cap || !channel.acceptsSse;
+      if (isResponse && channel.acceptsJson && holding) {
         channel.buffered.push(json);
         channel.bufferedBytes += json.length;
         if (channel.pending.size === 0) sendJson(channel, channel.buffered, headersOf(entry));
