@@ -1,4 +1,4 @@
-import { INITIALIZE_BODY, MCP_POST_HEADERS, rawRequest, startServe, type ServeProcess } from '@mcp-cli/test-utils';
+import { INITIALIZE_BODY, initializeRaw, MCP_POST_HEADERS, rawRequest, sendAndStopReading, startServe, type ServeProcess } from '@mcp-cli/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 describe('mcp-serve security: Host, Origin, tokens, CORS', () => {
@@ -61,6 +61,31 @@ describe('mcp-serve security: Host, Origin, tokens, CORS', () => {
     expect((await rawRequest(`${server.url}/health`)).status).toBe(200);
   });
 
+  it('refuses a malformed Host, however it tries to smuggle a name', async () => {
+    for (const host of ['127.0.0.1:80@evil.com', 'localhost:evil.com', 'localhost:99999', 'a b', '[::1', '[evil.com]:80', 'localhost/x']) {
+      const response = await post({ host });
+      expect(response.status, host).toBe(400);
+      expect(JSON.parse(response.text).error.message).toMatch(/malformed Host header/);
+    }
+  });
+
+  it('binds a session to the token that made it: another token gets 404 and cannot delete it', async () => {
+    const session = await initializeRaw(`${server.url}/mcp`, { headers: { authorization: 'Bearer first-token' } });
+    const list = { jsonrpc: '2.0', id: 1, method: 'tools/list' };
+    const other = await session.post(list, { authorization: 'Bearer second-token' });
+    expect(other.status).toBe(404);
+    const deleted = await rawRequest(`${server.url}/mcp`, { method: 'DELETE', headers: { authorization: 'Bearer second-token', 'mcp-session-id': session.sessionId } });
+    expect(deleted.status).toBe(404);
+    expect((await session.post(list)).status).toBe(200);
+    // The legacy transport too: the messages endpoint takes only the stream's own token.
+    const stream = await sendAndStopReading(`${server.url}/sse`, { headers: { Accept: 'text/event-stream', Authorization: 'Bearer first-token' }, readUntil: /data: \S+\n/ });
+    const endpoint = /data: (\S+)/.exec(stream.early)![1]!;
+    const message = (token: string) => rawRequest(`${server.url}${endpoint}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+    expect((await message('second-token')).status).toBe(404);
+    expect((await message('first-token')).status).toBe(202);
+    stream.socket.destroy();
+  });
+
   it('never prints the tokens', () => {
     expect(server.stderr()).not.toContain('first-token');
     expect(server.stderr()).toContain('bearer token required (2 accepted)');
@@ -74,6 +99,38 @@ describe('mcp-serve on a non-loopback address', () => {
     const url = server.url.replace('0.0.0.0', '127.0.0.1');
     const response = await rawRequest(`${url}/mcp`, { method: 'POST', headers: { ...MCP_POST_HEADERS, host: 'mcp.example.com' }, body: INITIALIZE_BODY });
     expect(response.status).toBe(200);
+    await server.stop();
+  });
+});
+
+describe('mcp-serve on loopback spelled any way', () => {
+  for (const host of ['::ffff:127.0.0.1', '0:0:0:0:0:0:0:1', '127.0.0.2']) {
+    it(`treats --host ${host} as loopback: no warning, Host checked`, async () => {
+      const server = await startServe(['--host', host]);
+      expect(server.stderr()).not.toMatch(/without a token/);
+      const response = await rawRequest(`${server.url}/mcp`, { method: 'POST', headers: { ...MCP_POST_HEADERS, host: 'evil.example.com' }, body: INITIALIZE_BODY });
+      expect(response.status).toBe(421);
+      await server.stop();
+    });
+  }
+});
+
+describe('mcp-serve connection caps', () => {
+  it('answers 503 with Retry-After past the per-client cap, while other clients still get in', async () => {
+    const server = await startServe(['--max-connections-per-client', '4', '--max-connections', '50']);
+    const held = await Promise.all(Array.from({ length: 4 }, () => sendAndStopReading(`${server.url}/sse`, { headers: { Accept: 'text/event-stream' }, readUntil: /data: \S+\n/ })));
+    const refused = await rawRequest(`${server.url}/health`);
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('5');
+    expect(JSON.parse(refused.text).error.message).toMatch(/limits.maxConnectionsPerClient/);
+    // Another address on loopback is another client.
+    const other = await sendAndStopReading(`${server.url}/health`, { localAddress: '127.0.0.2' });
+    expect(other.head).toMatch(/^HTTP\/1.1 200/);
+    other.socket.destroy();
+    for (const { socket } of held) socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await rawRequest(`${server.url}/health`)).status).toBe(200);
+    expect(server.stderr()).toMatch(/refusing connections over the cap/);
     await server.stop();
   });
 });
