@@ -107,6 +107,8 @@ async function serve(flags: ServeFlags, env: NodeJS.ProcessEnv): Promise<number>
   }, SHUTDOWN_GRACE_MS).unref();
   await handle.close();
   closed = true;
+  // Nothing of the server is left; a module's stray timer must not hold the exit.
+  setTimeout(() => process.exit(), 100).unref();
   return ExitCode.ok;
 }
 

@@ -226,3 +226,26 @@ describe('mcp-serve against hostile clients', () => {
     await server.waitForStderr(new RegExp(`errorId=${errorId} error=Error: ENOENT.*does-not-exist`));
   });
 });
+
+describe('mcp-serve --stateless cancellation', () => {
+  it('cancels a request running in this process when notifications/cancelled arrives on another POST', async () => {
+    const server = await startServe(['--config', FIXTURE, '--stateless', '--log-level', 'debug']);
+    const headers = { ...MCP_POST_HEADERS, 'mcp-protocol-version': '2025-06-18' };
+    const started = Date.now();
+    const running = rawRequest(`${server.url}/mcp`, { method: 'POST', headers, body: JSON.stringify(call(42, 'slow', { ms: 20_000 })) });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const cancel = await rawRequest(`${server.url}/mcp`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 42, reason: 'user pressed Ctrl-C' } }) });
+    expect(cancel.status).toBe(202);
+    const answer = await running;
+    // The cancelled request's response ends promptly, with no answer in it.
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(answer.text).not.toContain('"result"');
+    await server.waitForStderr(/call cancelled tool=slow .*requestId=42 reason=user pressed Ctrl-C/);
+    // Another credential cannot cancel it: the key includes the Authorization digest.
+    const other = rawRequest(`${server.url}/mcp`, { method: 'POST', headers, body: JSON.stringify(call(43, 'slow', { ms: 300 })) });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await rawRequest(`${server.url}/mcp`, { method: 'POST', headers: { ...headers, authorization: 'Bearer someone-else' }, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 43 } }) });
+    expect(messagesOf((await other).text)[0]).toMatchObject({ id: 43, result: { content: [{ text: 'done' }] } });
+    expect(await server.stop()).toBe(0);
+  });
+});

@@ -42,6 +42,6 @@ describe('mcp-serve shutdown', () => {
     expect(left.text).toContain('left a timer');
     const started = Date.now();
     expect(await server.stop()).toBe(0);
-    expect(Date.now() - started).toBeLessThan(5500);
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 });
