@@ -209,12 +209,18 @@ describe('mcp-serve against hostile clients', () => {
     }
   });
 
-  it('refuses a body nested deeper than 64 levels before parsing it', async () => {
+  it('refuses a body nested deeper than 64 levels, or with too many elements, before parsing it', async () => {
     const session = await initializeRaw(`${server.url}/mcp`);
     const deep = `{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":${'['.repeat(2_000_000)}${']'.repeat(2_000_000)}}}`;
     const answer = await session.post(deep);
     expect(answer.status).toBe(400);
     expect(answer.text).toMatch(/nested deeper than 64 levels/);
+    // Keys and containers cost JSON.parse more than their bytes: their number is bounded too.
+    const wide = await session.post(`{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":[${'{},'.repeat(200_000)}{}]}}`);
+    expect(wide.status).toBe(400);
+    expect(wide.text).toMatch(/more than 100000 keys, values and containers/);
+    const fine = await session.post(`{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":[${'{"a":1},'.repeat(1000)}{}]}}`);
+    expect(fine.text).toBe('{"jsonrpc":"2.0","id":1,"result":{}}');
   });
 
   it('answers a missing file resource without the server path, and logs the detail', async () => {
