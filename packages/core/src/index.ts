@@ -62,3 +62,4 @@ export {
 export { readPackageVersion } from './read-package-version.ts';
 export type { JsonRpcMessage } from './json-rpc.ts';
 export { RpcCode, RpcError } from './json-rpc.ts';
+export { isLoopbackHost } from './loopback.ts';

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 
 import type { ElicitSchema } from '../client/server-requests.ts';
+import { writeErr } from './terminal-text.ts';
 
 /**
  * Asks the person at the terminal for each field of an elicitation, showing types, defaults and
@@ -11,12 +12,12 @@ export async function askUser(message: string, schema: ElicitSchema): Promise<Re
   // Lines are read from an iterator, which keeps lines typed ahead of their prompt.
   const lines = rl[Symbol.asyncIterator]();
   const ask = async (prompt: string): Promise<string | undefined> => {
-    process.stderr.write(prompt);
+    writeErr(prompt);
     const next = await lines.next();
     return next.done ? undefined : String(next.value);
   };
   try {
-    process.stderr.write(`\nThe server asks: ${message}\n(Enter keeps the default, "!" declines)\n`);
+    writeErr(`\nThe server asks: ${message}\n(Enter keeps the default, "!" declines)\n`);
     const content: Record<string, unknown> = {};
     const required = new Set(schema.required ?? []);
     for (const [key, prop] of Object.entries(schema.properties ?? {})) {

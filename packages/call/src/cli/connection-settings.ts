@@ -1,4 +1,6 @@
-import { UsageError } from '@mcp-cli/core';
+import { isLoopbackHost, UsageError } from '@mcp-cli/core';
+
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../client/sse-parser.ts';
 
 import type { TransportChoice } from '../client/connect.ts';
 import { closestNames } from '../closest-names.ts';
@@ -11,6 +13,10 @@ export interface ConnectionSettings {
   headers: Record<string, string>;
   timeoutMs: number;
   waitMs: number;
+  /** Largest response body, SSE line or event accepted. */
+  maxMessageBytes: number;
+  /** A credential would travel in clear text to a host that is not this machine. */
+  credentialInClear: boolean;
 }
 
 /** One server entry of the mcp-call config file. */
@@ -60,12 +66,15 @@ export async function resolveConnectionSettings(
   }
   const token = opts.token ?? (env.MCP_TOKEN || undefined) ?? entry.token;
   if (token) headers.authorization = `Bearer ${token}`;
+  const target = new URL(url);
   return {
     url,
     transport,
     headers,
     timeoutMs: seconds(opts.timeout, '--timeout', false) ?? 60_000,
     waitMs: seconds(opts.wait, '--wait', true) ?? 0,
+    maxMessageBytes: opts.maxMessageBytes === undefined ? DEFAULT_MAX_MESSAGE_BYTES : positiveInteger(opts.maxMessageBytes, '--max-message-bytes'),
+    credentialInClear: headers.authorization !== undefined && target.protocol === 'http:' && !isLoopbackHost(target.hostname),
   };
 }
 
@@ -76,6 +85,12 @@ function seconds(value: string | undefined, flag: string, allowZero: boolean): n
     throw new UsageError(`${flag} must be a ${allowZero ? 'non-negative' : 'positive'} number of seconds (got "${value}")`, 'E_BAD_NUMBER');
   }
   return Math.round(n * 1000);
+}
+
+function positiveInteger(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive whole number of bytes (got "${value}")`, 'E_BAD_NUMBER');
+  return n;
 }
 
 function lowerKeys(headers: Record<string, string>): Record<string, string> {
@@ -99,7 +114,8 @@ async function loadServerEntry(name: string | undefined): Promise<ServerEntry> {
   const servers = config.servers ?? {};
   const chosen = name ?? config.defaultServer;
   if (!chosen) return config;
-  const entry = servers[chosen];
+  // Own entries only: a server named "constructor" must not find Object.prototype's.
+  const entry = Object.hasOwn(servers, chosen) ? servers[chosen] : undefined;
   if (!entry) {
     const where = found ? found.filepath : 'no mcp-call config file found (.mcp-callrc, mcp-call.config.js, package.json "mcp-call")';
     const hint = closestNames(chosen, Object.keys(servers));

@@ -20,6 +20,8 @@ export interface GlobalOptions {
   samplingCommand?: string;
   quiet?: boolean;
   verbose?: boolean;
+  raw?: boolean;
+  maxMessageBytes?: string;
 }
 
 /** Global flags and whether each takes a value; tool flag parsing hands these back. */
@@ -44,6 +46,8 @@ export const GLOBAL_FLAGS: Record<string, boolean> = {
   '--quiet': false,
   '-q': false,
   '--verbose': false,
+  '--raw': false,
+  '--max-message-bytes': true,
 };
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -53,7 +57,7 @@ const FLAG_KEYS: Record<string, keyof GlobalOptions> = {
   '--url': 'url', '-u': 'url', '--server': 'server', '-s': 'server', '--transport': 'transport', '-t': 'transport',
   '--header': 'header', '-H': 'header', '--token': 'token', '--timeout': 'timeout', '--wait': 'wait', '--json': 'json',
   '--args': 'args', '--tool': 'tool', '--out-dir': 'outDir', '--elicit': 'elicit', '--sampling-command': 'samplingCommand',
-  '--quiet': 'quiet', '-q': 'quiet', '--verbose': 'verbose',
+  '--quiet': 'quiet', '-q': 'quiet', '--verbose': 'verbose', '--raw': 'raw', '--max-message-bytes': 'maxMessageBytes',
 };
 
 /**
@@ -114,5 +118,7 @@ export function addGlobalOptions(command: Command): Command {
     .option('--elicit <mode>', 'answer elicitation: decline, defaults, or prompt (default: prompt on a TTY, else decline)')
     .option('--sampling-command <cmd>', 'answer sampling requests with this command (request JSON on stdin)')
     .option('-q, --quiet', 'no spinner, no server logs on stderr')
-    .option('--verbose', 'diagnostics and error details on stderr');
+    .option('--verbose', 'diagnostics and error details on stderr')
+    .option('--max-message-bytes <n>', 'largest response or event accepted from the server (default 67108864)')
+    .option('--raw', "print the server's text byte for byte on a terminal too (control characters are escaped by default)");
 }

@@ -20,6 +20,7 @@ import { addGlobalOptions, GLOBAL_FLAGS, type GlobalOptions, parseFastPath } fro
 import { HELP_AFTER } from './help-text.ts';
 import { readArgsOption } from './read-args-option.ts';
 import { withConnection } from './session-runner.ts';
+import { writeErr } from './terminal-text.ts';
 
 const META_COMMANDS = new Set(['tools', 'resources', 'read', 'prompts', 'prompt', 'ping', 'info', 'batch', 'watch', 'completion', 'call', 'help']);
 const isUrl = (value: string | undefined): value is string => value !== undefined && /^https?:\/\//i.test(value);
@@ -30,7 +31,11 @@ const isUrl = (value: string | undefined): value is string => value !== undefine
  */
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const interrupt = new AbortController();
-  const onSignal = (): void => interrupt.abort(new InterruptedError('interrupted'));
+  const onSignal = (): void => {
+    interrupt.abort(new InterruptedError('interrupted'));
+    // One Ctrl-C or SIGTERM is enough: whatever is still waiting, the process ends.
+    setTimeout(() => process.exit(ExitCode.interrupted), 2000).unref();
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const verbose = argv.includes('--verbose');
@@ -203,19 +208,20 @@ function commanderExit(error: CommanderError): number {
   if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
     return ExitCode.ok;
   }
-  process.stderr.write(`mcp-call: ${error.message.replace(/^error: /, '')} (see mcp-call --help)\n`);
+  writeErr(`mcp-call: ${error.message.replace(/^error: /, '')} (see mcp-call --help)\n`);
   return ExitCode.usage;
 }
 
 function report(error: unknown, verbose: boolean): number {
   const known = toKnownError(error);
   if (known) {
-    process.stderr.write(`mcp-call: ${known.message}\n`);
-    if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    // One line, always: a server's message may hold newlines or a whole page.
+    writeErr(`mcp-call: ${known.message.replace(/\s*[\r\n]+\s*/g, ' ')}\n`);
+    if (verbose && error instanceof Error && error.stack) writeErr(`${error.stack}\n`);
     return known.exitCode;
   }
-  process.stderr.write(`mcp-call: unexpected error, please report it: ${String(error)}\n`);
-  if (error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  writeErr(`mcp-call: unexpected error, please report it: ${String(error)}\n`);
+  if (error instanceof Error && error.stack) writeErr(`${error.stack}\n`);
   return ExitCode.internal;
 }
 

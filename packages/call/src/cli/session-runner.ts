@@ -4,6 +4,7 @@ import { connect, type Connection } from '../client/connect.ts';
 import { clientCapabilities, createServerRequestHandler, type ElicitMode, type ElicitSchema } from '../client/server-requests.ts';
 import { type ConnectionSettings, resolveConnectionSettings } from './connection-settings.ts';
 import type { GlobalOptions } from './global-options.ts';
+import { keepRawOutput, writeErr } from './terminal-text.ts';
 import { createUi, type Ui } from './ui.ts';
 
 /** What a command gets: an initialized connection, the UI and the deadline signal. */
@@ -27,17 +28,24 @@ export async function withConnection<T>(
   positionalUrl?: string,
 ): Promise<T> {
   const settings = await resolveConnectionSettings(opts, env, positionalUrl);
+  keepRawOutput(opts.raw === true);
   const ui = await createUi({ quiet: opts.quiet === true, verbose: opts.verbose === true, env });
-  const signal = AbortSignal.any([interrupt, deadline(settings.timeoutMs)]);
+  const timer = deadline(settings.timeoutMs);
+  const signal = AbortSignal.any([interrupt, timer.signal]);
   const elicit: ElicitMode = opts.elicit ?? (process.stdin.isTTY && process.stderr.isTTY ? 'prompt' : 'decline');
   const requests = {
     elicit,
     samplingCommand: opts.samplingCommand,
+    onDecline: (note: string) => writeErr(`mcp-call: ${note}\n`),
     askUser: async (message: string, schema: ElicitSchema) => {
       ui.stop();
       return (await import('./ask-user.ts')).askUser(message, schema);
     },
   };
+  if (settings.credentialInClear) {
+    // Said even with --quiet: the person should know where their secret went.
+    writeErr(`mcp-call: warning: sending the credential over plain http to ${new URL(settings.url).host}; anyone on the network path can read it (use https)\n`);
+  }
   ui.status(`connecting to ${settings.url}`);
   let connection: Connection | undefined;
   try {
@@ -47,6 +55,7 @@ export async function withConnection<T>(
       headers: settings.headers,
       signal,
       waitMs: settings.waitMs,
+      maxMessageBytes: settings.maxMessageBytes,
       capabilities: clientCapabilities(requests),
       clientInfo: { name: 'mcp-call', version: readPackageVersion(import.meta.url) },
       onServerRequest: createServerRequestHandler(requests),
@@ -63,15 +72,20 @@ export async function withConnection<T>(
   } finally {
     ui.stop();
     await connection?.close().catch(() => undefined);
+    timer.clear();
   }
 }
 
-function deadline(ms: number): AbortSignal {
+/**
+ * The command's deadline. Its timer keeps the process alive on purpose: whatever a server does
+ * (or fails to do), a waiting command ends at the deadline with exit 4, never by the event loop
+ * running dry. It is cleared when the command ends.
+ */
+function deadline(ms: number): { signal: AbortSignal; clear(): void } {
   const controller = new AbortController();
   const timer = setTimeout(
     () => controller.abort(new TimeoutError(`Timed out after ${ms / 1000} s (raise it with --timeout SECONDS)`)),
     ms,
   );
-  timer.unref();
-  return controller.signal;
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
 }

@@ -21,7 +21,12 @@ export function formatToolHelp(tool: ToolInfo): string {
       return [`  ${names} ${kind}`, notes.join('; ')] as const;
     });
     const width = Math.min(48, Math.max(...rows.map(([left]) => left.length)) + 2);
-    for (const [left, right] of rows) lines.push(right ? `${left.padEnd(width)}${right}` : left);
+    for (const [left, right] of rows) {
+      if (!right) lines.push(left);
+      // A signature too long for the column gets its notes on the next line, never run together.
+      else if (left.length + 2 > width) lines.push(left, `${' '.repeat(width)}${right}`);
+      else lines.push(`${left.padEnd(width)}${right}`);
+    }
   }
   lines.push('', 'Or pass every argument at once: --args \'{json}\', --args @file.json, --args - (stdin).');
   return lines.join('\n');

@@ -1,3 +1,5 @@
+import { escapeControls } from './terminal-text.ts';
+
 /** How mcp-call talks to the person on stderr: a spinner and colours on a TTY, plain lines otherwise. */
 export interface Ui {
   /** Shows what is happening now (spinner text on a TTY; nothing otherwise). */
@@ -30,13 +32,14 @@ export async function createUi(options: { quiet: boolean; verbose: boolean; env:
   // arithmetic divide by zero, so it counts as not interactive.
   const interactive =
     process.stderr.isTTY === true && (process.stderr.columns ?? 0) > 0 && env.NO_COLOR === undefined && !env.CI && env.TERM !== 'dumb' && !quiet;
+  // Every line may carry server text (logs, errors, elicitation): control characters are escaped.
   const write = (line: string): void => void process.stderr.write(`${line}\n`);
   if (!interactive) {
     return {
       status: () => undefined,
-      note: (text) => (quiet ? undefined : write(text)),
-      debug: (text) => (verbose ? write(`debug: ${text}`) : undefined),
-      error: (text) => write(text),
+      note: (text) => (quiet ? undefined : write(escapeControls(text))),
+      debug: (text) => (verbose ? write(`debug: ${escapeControls(text)}`) : undefined),
+      error: (text) => write(escapeControls(text)),
       stop: () => undefined,
     };
   }
@@ -50,12 +53,12 @@ export async function createUi(options: { quiet: boolean; verbose: boolean; env:
   };
   return {
     status(text) {
-      spinner.text = text;
+      spinner.text = escapeControls(text);
       if (!spinner.isSpinning) spinner.start();
     },
-    note: (text) => above(chalk.dim(text)),
-    debug: (text) => (verbose ? above(chalk.gray(`debug: ${text}`)) : undefined),
-    error: (text) => above(chalk.red(text)),
+    note: (text) => above(chalk.dim(escapeControls(text))),
+    debug: (text) => (verbose ? above(chalk.gray(`debug: ${escapeControls(text)}`)) : undefined),
+    error: (text) => above(chalk.red(escapeControls(text))),
     stop: () => void spinner.stop(),
   };
 }

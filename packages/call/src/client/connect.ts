@@ -21,6 +21,8 @@ export interface ConnectOptions {
   signal: AbortSignal;
   /** Keep retrying an unreachable server for this long (the server may still be starting). */
   waitMs: number;
+  /** Largest response body, SSE line or event accepted from the server. */
+  maxMessageBytes: number;
   capabilities: Record<string, unknown>;
   clientInfo: { name: string; version: string };
   onServerRequest?: ServerRequestHandler;
@@ -59,7 +61,12 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
       return await tryCandidates(candidates, options);
     } catch (error) {
       if (options.signal.aborted) throw options.signal.reason;
-      if (!isRetryable(error) || Date.now() + delay > deadline) throw error;
+      if (!isRetryable(error)) throw error;
+      if (Date.now() + delay > deadline) {
+        if (options.waitMs === 0) throw error;
+        const reason = (error as Error).message.replace(/ \(--wait SECONDS retries while it starts\)/, '');
+        throw new ConnectionError(`${reason} (still unreachable after --wait ${options.waitMs / 1000} s)`, (error as ConnectionError).code, { cause: error });
+      }
       options.debug?.(`not reachable yet (${(error as Error).message}); retrying in ${delay} ms`);
       await sleep(delay, options.signal);
       delay = Math.min(delay * 2, 1000);
@@ -68,19 +75,20 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
 }
 
 async function tryCandidates(candidates: { kind: 'http' | 'sse'; url: URL }[], options: ConnectOptions): Promise<Connection> {
-  let lastRefusal: Error | undefined;
+  const tried: string[] = [];
   for (const candidate of candidates) {
-    options.debug?.(`trying ${candidate.kind === 'http' ? 'Streamable HTTP' : 'SSE'} at ${candidate.url.href}`);
+    const kind = candidate.kind === 'http' ? 'Streamable HTTP' : 'SSE';
+    options.debug?.(`trying ${kind} at ${candidate.url.href}`);
     try {
       return await initialize(candidate.kind, candidate.url, options);
     } catch (error) {
       if (!(error instanceof TransportRefusedError) || candidates.length === 1) throw error;
       options.debug?.(error.message);
-      lastRefusal = error;
+      tried.push(`${kind}: ${error.message}`);
     }
   }
   throw new ConnectionError(
-    `No MCP endpoint found at ${options.url} (${lastRefusal?.message ?? 'no candidate'}): give the full endpoint URL, e.g. http://host:8000/mcp or http://host:8000/sse`,
+    `No MCP endpoint found at ${options.url} (tried ${tried.join('; ')}): give the full endpoint URL, e.g. http://host:8000/mcp or http://host:8000/sse`,
     'E_NO_ENDPOINT',
   );
 }
@@ -88,11 +96,11 @@ async function tryCandidates(candidates: { kind: 'http' | 'sse'; url: URL }[], o
 async function initialize(kind: 'http' | 'sse', url: URL, options: ConnectOptions): Promise<Connection> {
   let transport: ClientTransport;
   if (kind === 'sse') {
-    const sse = new SseTransport(url, options.headers);
+    const sse = new SseTransport(url, options.headers, options.maxMessageBytes);
     await sse.open(options.signal);
     transport = sse;
   } else {
-    transport = new StreamableHttpTransport(url, options.headers);
+    transport = new StreamableHttpTransport(url, options.headers, options.maxMessageBytes);
   }
   const session = new ClientSession(transport);
   if (options.onServerRequest) session.onServerRequest = options.onServerRequest;
@@ -155,10 +163,15 @@ function isRetryable(error: unknown): boolean {
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
+    const onAbort = (): void => {
       clearTimeout(timer);
       reject(signal.reason as Error);
-    }, { once: true });
+    };
+    // The listener goes when the sleep ends: retries must not pile listeners on one signal.
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }

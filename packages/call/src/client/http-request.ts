@@ -66,32 +66,78 @@ export function destroyAgents(): void {
   agents.clear();
 }
 
-/** Reads a whole response body as UTF-8. */
-export function readText(res: IncomingMessage): Promise<string> {
+/**
+ * Reads a whole response body as UTF-8, up to `maxBytes`.
+ *
+ * @throws ConnectionError when the body is larger, or the connection drops before its end.
+ */
+export function readText(res: IncomingMessage, maxBytes: number): Promise<string> {
   // Plain events: cheaper per response than an async iterator.
   return new Promise((resolve, reject) => {
     let text = '';
     res.setEncoding('utf8');
-    res.on('data', (chunk: string) => (text += chunk));
+    res.on('data', (chunk: string) => {
+      text += chunk;
+      if (text.length <= maxBytes) return;
+      res.destroy();
+      reject(new ConnectionError(`The server's response is larger than ${maxBytes} bytes (raise it with --max-message-bytes)`, 'E_MESSAGE_TOO_LARGE'));
+    });
     res.once('end', () => resolve(text));
-    res.once('error', reject);
+    res.once('error', (error) => reject(new ConnectionError(`The connection dropped while reading the response: ${error.message}`, 'E_STREAM_CLOSED')));
   });
 }
 
+/** The most of an error body worth reading: its reason fits in the first few kilobytes. */
+const ERROR_BODY_BYTES = 16 * 1024;
+
 /**
- * Reads an error response and says why in a few words: `HTTP 404`, plus the server's message
- * (a JSON-RPC error's, or the start of the text) when it gave one.
+ * Reads an error response and says why in one line: `HTTP 404 Not Found`, plus the server's
+ * message (a JSON-RPC error's, an HTML page's title, or the start of the text) when it gave one.
  */
 export async function readErrorReason(res: IncomingMessage): Promise<{ status: number; reason: string }> {
-  const body = await readText(res).catch(() => '');
+  const body = await readPrefix(res, ERROR_BODY_BYTES);
   const status = res.statusCode ?? 0;
-  let detail = body.slice(0, 200).trim();
+  const statusText = res.statusMessage ? ` ${res.statusMessage}` : '';
+  const detail = oneLine(describeBody(body, String(res.headers['content-type'] ?? '')), 200);
+  return { status, reason: `HTTP ${status}${statusText}${detail && detail !== res.statusMessage ? `: ${detail}` : ''}` };
+}
+
+/** The first `maxBytes` of a body; the rest is not read. */
+function readPrefix(res: IncomingMessage, maxBytes: number): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      text += chunk;
+      if (text.length < maxBytes) return;
+      res.destroy();
+      resolve(text.slice(0, maxBytes));
+    });
+    res.once('end', () => resolve(text));
+    res.once('error', () => resolve(text));
+    res.once('close', () => resolve(text));
+  });
+}
+
+function describeBody(body: string, type: string): string {
   try {
-    detail = (JSON.parse(body) as { error?: { message?: string } }).error?.message ?? detail;
+    const message = (JSON.parse(body) as { error?: { message?: unknown } }).error?.message;
+    if (typeof message === 'string') return message;
   } catch {
-    // not JSON: keep the text
+    // not JSON
   }
-  return { status, reason: `HTTP ${status}${detail ? `: ${detail}` : ''}` };
+  if (type.includes('html') || /^\s*</.test(body)) {
+    // An HTML error page (Express, Python's http.server, proxies): its title says it all.
+    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1] ?? /<h1[^>]*>([^<]*)<\/h1>/i.exec(body)?.[1] ?? '';
+    return title.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  }
+  return body;
+}
+
+/** Collapses whitespace (newlines included) and cuts to `max` characters. */
+export function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
 /** The error for a request the server refused for lack of credentials. */

@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@mcp-cli/core';
+import { type CallToolResult, ConnectionError } from '@mcp-cli/core';
 
 import type { RequestOptions } from './client-session.ts';
 import type { Connection } from './connect.ts';
@@ -14,14 +14,25 @@ export interface ToolInfo {
   annotations?: Record<string, unknown>;
 }
 
-/** Fetches every page of a list method (`tools/list`, `resources/list`, …). */
+/**
+ * Fetches every page of a list method (`tools/list`, `resources/list`, …).
+ *
+ * @throws ConnectionError when the server hands back a cursor it already gave (an endless list).
+ */
 export async function listAll<T>(connection: Connection, method: string, key: string, signal: AbortSignal): Promise<T[]> {
   const items: T[] = [];
+  const seen = new Set<string>();
   let cursor: string | undefined;
   do {
     const page = await connection.session.request(method, cursor ? { cursor } : {}, { signal });
-    items.push(...((page[key] as T[] | undefined) ?? []));
-    cursor = page.nextCursor as string | undefined;
+    const listed = page[key];
+    // One at a time: spreading a page of 200,000 entries into push() overflows the stack.
+    if (Array.isArray(listed)) for (const item of listed as T[]) items.push(item);
+    cursor = typeof page.nextCursor === 'string' && page.nextCursor !== '' ? page.nextCursor : undefined;
+    if (cursor !== undefined) {
+      if (seen.has(cursor)) throw new ConnectionError(`The server repeated the cursor of ${method}: its list never ends`, 'E_PROTOCOL');
+      seen.add(cursor);
+    }
   } while (cursor);
   return items;
 }

@@ -10,7 +10,12 @@ export interface ServerRequestOptions {
   askUser?: (message: string, schema: ElicitSchema) => Promise<Record<string, unknown> | undefined>;
   /** A shell command that reads a sampling request as JSON on stdin and prints the reply. */
   samplingCommand?: string;
+  /** Told what was declined or refused, and which flag would answer it. */
+  onDecline?: (note: string) => void;
 }
+
+/** Most bytes read from --sampling-command's output. */
+const MAX_SAMPLING_OUTPUT = 16 * 1024 * 1024;
 
 /** The requested schema of an elicitation. */
 export interface ElicitSchema {
@@ -35,6 +40,7 @@ export function createServerRequestHandler(options: ServerRequestOptions) {
         return elicit(params, options);
       case 'sampling/createMessage':
         if (!options.samplingCommand) {
+          options.onDecline?.('refused the server\'s request to sample a model: pass --sampling-command CMD to answer it');
           throw new RpcError(-32601, 'mcp-call does not sample without --sampling-command CMD');
         }
         return runSamplingCommand(options.samplingCommand, params);
@@ -48,12 +54,19 @@ export function createServerRequestHandler(options: ServerRequestOptions) {
 
 async function elicit(params: Record<string, unknown>, options: ServerRequestOptions): Promise<Record<string, unknown>> {
   const schema = params.requestedSchema as ElicitSchema | undefined;
-  if (params.mode === 'url' || !schema) return { action: 'decline' };
-  if (options.elicit === 'decline') return { action: 'decline' };
+  const question = `the server's question "${String(params.message ?? '').slice(0, 200)}"`;
+  const decline = (why: string): Record<string, unknown> => {
+    options.onDecline?.(`declined ${question}: ${why}`);
+    return { action: 'decline' };
+  };
+  if (params.mode === 'url') return decline('it asks to open a URL, which mcp-call does not do');
+  if (!schema) return decline('it has no requested schema');
+  if (options.elicit === 'decline') return decline('no terminal to ask on (--elicit defaults accepts its defaults; --elicit prompt asks at a terminal)');
   if (options.elicit === 'defaults') {
     const content = schemaDefaults(schema);
     const missing = (schema.required ?? []).filter((key) => content[key] === undefined);
-    return missing.length > 0 ? { action: 'decline' } : { action: 'accept', content };
+    if (missing.length > 0) return decline(`required ${missing.map((m) => `"${m}"`).join(', ')} ${missing.length > 1 ? 'have' : 'has'} no default (--elicit prompt asks at a terminal)`);
+    return { action: 'accept', content };
   }
   const content = await options.askUser?.(String(params.message ?? ''), schema);
   return content ? { action: 'accept', content } : { action: 'decline' };
@@ -72,10 +85,22 @@ async function runSamplingCommand(command: string, params: Record<string, unknow
   const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     const child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'inherit'] });
+    const stop = (): void => void child.kill();
+    process.once('exit', stop); // never left running after mcp-call
     let out = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    let tooLarge = false;
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+      if (out.length <= MAX_SAMPLING_OUTPUT) return;
+      tooLarge = true;
+      child.kill();
+    });
+    // A command that exits without reading its input closes the pipe: that is not an error here.
+    child.stdin.on('error', () => undefined);
     child.on('error', (error) => reject(new RpcError(-32603, `--sampling-command failed to start: ${error.message}`)));
     child.on('close', (code) => {
+      process.off('exit', stop);
+      if (tooLarge) return reject(new RpcError(-32603, `--sampling-command printed more than ${MAX_SAMPLING_OUTPUT} bytes`));
       if (code !== 0) return reject(new RpcError(-32603, `--sampling-command exited with code ${code}`));
       try {
         const reply = JSON.parse(out) as Record<string, unknown>;

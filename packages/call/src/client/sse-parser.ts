@@ -1,3 +1,5 @@
+import { ConnectionError } from '@mcp-cli/core';
+
 /** One server-sent event. */
 export interface SseEvent {
   event: string;
@@ -6,45 +8,72 @@ export interface SseEvent {
   retry: number | undefined;
 }
 
+/** Characters one event (and so one line) may hold when no limit is given. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
 /**
  * An incremental parser of `text/event-stream` (WHATWG rules: `event`, `data`, `id`, `retry`
  * fields, comments ignored, CRLF/LF/CR line ends). Feed it chunks; it calls `onEvent` per event.
+ * Each chunk is scanned once, so a line that never ends costs linear time, and a line or an event
+ * larger than `maxBytes` throws a ConnectionError instead of growing without bound.
  */
 export class SseParser {
-  #buffer = '';
+  /** Pieces of the line still waiting for its end. */
+  #partial: string[] = [];
+  #partialLength = 0;
+  /** The previous chunk ended with CR: a LF that starts the next one belongs to it. */
+  #skipLf = false;
   #event = '';
   #data: string[] = [];
+  #dataLength = 0;
   #id: string | undefined;
   #retry: number | undefined;
   readonly #onEvent: (event: SseEvent) => void;
+  readonly #maxBytes: number;
 
-  constructor(onEvent: (event: SseEvent) => void) {
+  constructor(onEvent: (event: SseEvent) => void, maxBytes = DEFAULT_MAX_MESSAGE_BYTES) {
     this.#onEvent = onEvent;
+    this.#maxBytes = maxBytes;
   }
 
+  /** @throws ConnectionError when a line or an event exceeds the limit. */
   push(chunk: string): void {
-    this.#buffer += chunk;
     let start = 0;
-    for (;;) {
-      const lf = this.#buffer.indexOf('\n', start);
-      const cr = this.#buffer.indexOf('\r', start);
-      let end: number;
-      let next: number;
-      if (cr !== -1 && (lf === -1 || cr < lf)) {
-        // A CR at the very end may be the first half of a CRLF: wait for more input.
-        if (cr === this.#buffer.length - 1) break;
-        end = cr;
-        next = this.#buffer[cr + 1] === '\n' ? cr + 2 : cr + 1;
-      } else if (lf !== -1) {
-        end = lf;
-        next = lf + 1;
-      } else {
-        break;
+    if (this.#skipLf && chunk.startsWith('\n')) start = 1;
+    this.#skipLf = false;
+    let nextLf = chunk.indexOf('\n', start);
+    let nextCr = chunk.indexOf('\r', start);
+    while (nextLf !== -1 || nextCr !== -1) {
+      const end = nextCr !== -1 && (nextLf === -1 || nextCr < nextLf) ? nextCr : nextLf;
+      let next = end + 1;
+      if (end === nextCr) {
+        if (next === chunk.length) this.#skipLf = true;
+        else if (chunk[next] === '\n') next++;
       }
-      this.#line(this.#buffer.slice(start, end));
+      let line = chunk.slice(start, end);
+      if (this.#partialLength > 0) {
+        line = this.#partial.join('') + line;
+        this.#partial = [];
+        this.#partialLength = 0;
+      }
+      this.#checkSize(line.length);
+      this.#line(line);
       start = next;
+      // Each search moves forward only: the chunk is scanned once in all.
+      if (nextLf !== -1 && nextLf < start) nextLf = chunk.indexOf('\n', start);
+      if (nextCr !== -1 && nextCr < start) nextCr = chunk.indexOf('\r', start);
     }
-    this.#buffer = this.#buffer.slice(start);
+    if (start < chunk.length) {
+      this.#partialLength += chunk.length - start;
+      this.#checkSize(this.#partialLength);
+      this.#partial.push(chunk.slice(start));
+    }
+  }
+
+  #checkSize(length: number): void {
+    if (length + this.#dataLength > this.#maxBytes) {
+      throw new ConnectionError(`The server sent an event larger than ${this.#maxBytes} bytes (raise it with --max-message-bytes)`, 'E_MESSAGE_TOO_LARGE');
+    }
   }
 
   #line(line: string): void {
@@ -54,6 +83,7 @@ export class SseParser {
       }
       this.#event = '';
       this.#data = [];
+      this.#dataLength = 0;
       this.#retry = undefined;
       return;
     }
@@ -68,6 +98,7 @@ export class SseParser {
         break;
       case 'data':
         this.#data.push(value);
+        this.#dataLength += value.length + 1;
         break;
       case 'id':
         if (!value.includes('\0')) this.#id = value;

@@ -20,16 +20,19 @@ export class SseTransport implements ClientTransport {
   #closing = false;
   readonly #url: URL;
   readonly #headers: Record<string, string>;
+  readonly #maxMessageBytes: number;
 
-  constructor(url: URL, headers: Record<string, string>) {
+  constructor(url: URL, headers: Record<string, string>, maxMessageBytes: number) {
     this.#url = url;
     this.#headers = headers;
+    this.#maxMessageBytes = maxMessageBytes;
   }
 
   /**
-   * Opens the stream and waits for the `endpoint` event.
+   * Opens the stream and waits for the `endpoint` event, until `signal` fires.
    *
-   * @throws TransportRefusedError when the URL does not serve an event stream.
+   * @throws TransportRefusedError when the URL does not serve an event stream; ConnectionError
+   * when the endpoint is on another origin (the token would go there) or the stream misbehaves.
    */
   async open(signal: AbortSignal): Promise<void> {
     const res = await sendHttpRequest({
@@ -46,9 +49,23 @@ export class SseTransport implements ClientTransport {
     }
     this.#stream = res;
     await new Promise<void>((resolve, reject) => {
+      let failure: Error | undefined;
+      const fail = (error: Error): void => {
+        failure ??= error;
+        res.destroy();
+      };
+      const onAbort = (): void => fail(signal.reason as Error);
+      signal.addEventListener('abort', onAbort, { once: true });
       const parser = new SseParser((event) => {
         if (event.event === 'endpoint') {
-          this.#endpoint = new URL(event.data.trim(), this.#url);
+          if (this.#endpoint) return; // the endpoint is set once: a later one may not redirect the POSTs
+          const endpoint = new URL(event.data.trim(), this.#url);
+          if (endpoint.origin !== this.#url.origin) {
+            fail(new ConnectionError(`${this.#url.href} named an endpoint on another origin (${endpoint.origin}): refused, so the token is not sent there`, 'E_ENDPOINT_ORIGIN'));
+            return;
+          }
+          this.#endpoint = endpoint;
+          signal.removeEventListener('abort', onAbort);
           resolve();
           return;
         }
@@ -58,16 +75,23 @@ export class SseTransport implements ClientTransport {
         } catch {
           // A malformed event carries nothing we can answer; the request will time out.
         }
-      });
+      }, this.#maxMessageBytes);
       res.setEncoding('utf8');
-      res.on('data', (chunk: string) => parser.push(chunk));
+      res.on('data', (chunk: string) => {
+        try {
+          parser.push(chunk);
+        } catch (error) {
+          fail(error as Error);
+        }
+      });
       let ended = false;
       // end, error and close may all fire for one loss: report it once.
       const onEnded = (): void => {
         if (ended) return;
         ended = true;
-        if (!this.#endpoint) reject(new ConnectionError(`${this.#url.href} closed the SSE stream before naming its endpoint`, 'E_PROTOCOL'));
-        else if (!this.#closing) this.onClose(new ConnectionError(`The server closed the SSE stream at ${this.#url.href}`, 'E_STREAM_CLOSED'));
+        signal.removeEventListener('abort', onAbort);
+        if (!this.#endpoint) reject(failure ?? new ConnectionError(`${this.#url.href} closed the SSE stream before naming its endpoint`, 'E_PROTOCOL'));
+        else if (!this.#closing) this.onClose(failure ?? new ConnectionError(`The server closed the SSE stream at ${this.#url.href}`, 'E_STREAM_CLOSED'));
       };
       res.on('end', onEnded);
       res.on('error', onEnded);

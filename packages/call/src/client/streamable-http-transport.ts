@@ -2,7 +2,7 @@ import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 
 import { ConnectionError } from '@mcp-cli/core';
 
-import { authError, readErrorReason, readText, sendHttpRequest, sendHttpRequestUntilSent } from './http-request.ts';
+import { authError, oneLine, readErrorReason, readText, sendHttpRequest, sendHttpRequestUntilSent } from './http-request.ts';
 import { type ClientTransport, type JsonRpcMessage, parseMessages } from './json-rpc.ts';
 import { SseParser } from './sse-parser.ts';
 
@@ -32,11 +32,13 @@ export class StreamableHttpTransport implements ClientTransport {
   #protocolVersion: string | undefined;
   readonly #url: URL;
   readonly #headers: Record<string, string>;
+  readonly #maxMessageBytes: number;
   readonly #open = new Set<IncomingMessage>();
 
-  constructor(url: URL, headers: Record<string, string>) {
+  constructor(url: URL, headers: Record<string, string>, maxMessageBytes: number) {
     this.#url = url;
     this.#headers = headers;
+    this.#maxMessageBytes = maxMessageBytes;
   }
 
   setProtocolVersion(version: string): void {
@@ -53,8 +55,11 @@ export class StreamableHttpTransport implements ClientTransport {
     });
     const sessionId = res.headers['mcp-session-id'];
     if (typeof sessionId === 'string') this.#sessionId = sessionId;
+    // A request must be answered; only notifications and responses may get an empty 202.
+    const awaiting = message.id !== undefined && message.method !== undefined ? message.id : undefined;
     if (res.statusCode === 202 || res.statusCode === 204) {
       res.resume();
+      if (awaiting !== undefined) throw this.#unanswered(message, `HTTP ${res.statusCode} with no response`);
       return;
     }
     if (res.statusCode !== 200) {
@@ -62,20 +67,29 @@ export class StreamableHttpTransport implements ClientTransport {
     }
     const type = String(res.headers['content-type'] ?? '');
     if (type.includes('text/event-stream')) {
-      const awaiting = message.id !== undefined && message.method ? message.id : undefined;
       // The stream is read in the background; the answer reaches the session through onMessage.
       void this.#readStream(res, awaiting, signal, 0);
       return;
     }
-    const text = await readText(res);
-    if (!text.trim()) return;
+    const text = await readText(res, this.#maxMessageBytes);
+    if (!text.trim()) {
+      if (awaiting !== undefined) throw this.#unanswered(message, 'an empty body');
+      return;
+    }
     let messages: JsonRpcMessage[];
     try {
       messages = parseMessages(text);
     } catch {
-      throw new ConnectionError(`Server at ${this.#url.href} answered with invalid JSON: ${text.slice(0, 100)}`, 'E_PROTOCOL');
+      throw new ConnectionError(`Server at ${this.#url.href} answered with invalid JSON: ${oneLine(text, 100)}`, 'E_PROTOCOL');
+    }
+    if (awaiting !== undefined && !messages.some((m) => m.method === undefined && m.id === awaiting)) {
+      throw this.#unanswered(message, 'a body that answers another request');
     }
     for (const m of messages) this.onMessage(m);
+  }
+
+  #unanswered(message: JsonRpcMessage, what: string): ConnectionError {
+    return new ConnectionError(`${this.#url.href} answered the "${message.method}" request with ${what}: the server does not follow the MCP protocol`, 'E_PROTOCOL');
   }
 
   /**
@@ -121,6 +135,7 @@ export class StreamableHttpTransport implements ClientTransport {
     let lastEventId: string | undefined;
     let retryMs = DEFAULT_RETRY_MS;
     let answered = awaiting === undefined;
+    let failure: Error | undefined;
     const parser = new SseParser((event) => {
       if (event.id !== undefined) lastEventId = event.id;
       if (event.retry !== undefined) retryMs = event.retry;
@@ -135,15 +150,21 @@ export class StreamableHttpTransport implements ClientTransport {
         if (m.id === awaiting && m.method === undefined) answered = true;
         this.onMessage(m);
       }
-    });
+    }, this.#maxMessageBytes);
     this.#open.add(res);
     res.setEncoding('utf8');
     try {
       for await (const chunk of res) parser.push(chunk as string);
-    } catch {
+    } catch (error) {
       // A dropped connection ends the stream like a close; resumption below decides what next.
+      if (error instanceof ConnectionError) failure = error;
     } finally {
       this.#open.delete(res);
+      res.destroy();
+    }
+    if (failure) {
+      this.onClose(failure);
+      return;
     }
     if (answered || signal.aborted) return;
     if (lastEventId === undefined || resumes >= MAX_RESUMES) {

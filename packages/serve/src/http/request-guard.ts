@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+
+import { isLoopbackHost } from '@mcp-cli/core';
 
 /** A refusal: status, reason and extra headers. */
 export interface Refusal {
@@ -18,9 +20,6 @@ export interface GuardOptions {
   tokens: string[];
 }
 
-const LOOPBACK = new BlockList();
-LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
-LOOPBACK.addAddress('::1', 'ipv6'); // BlockList also matches IPv4-mapped forms (::ffff:127.0.0.1)
 
 /** A host name (labels of letters, digits, `-` and `_`) or an IP literal, then an optional port. */
 const HOST_HEADER = /^(?:\[([0-9a-f:.]+)\]|((?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.?))(?::(\d{1,5}))?$/;
@@ -109,10 +108,4 @@ function tokenMatches(header: string | undefined, digests: Buffer[]): boolean {
   return ok;
 }
 
-/** True when a host name or address (any IPv4 or IPv6 spelling, brackets allowed) is loopback. */
-export function isLoopbackHost(host: string): boolean {
-  const bare = host.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
-  if (bare === 'localhost' || bare.endsWith('.localhost')) return true;
-  const family = isIP(bare);
-  return family !== 0 && LOOPBACK.check(bare, family === 6 ? 'ipv6' : 'ipv4');
-}
+export { isLoopbackHost };

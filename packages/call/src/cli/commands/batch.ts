@@ -5,6 +5,7 @@ import { ExitCode, UsageError } from '@mcp-cli/core';
 import { RpcError } from '../../client/json-rpc.ts';
 import { callTool } from '../../client/operations.ts';
 import type { CommandContext } from '../session-runner.ts';
+import { writeOut } from '../terminal-text.ts';
 
 /** Calls in flight at once over the one connection. */
 const WINDOW = 32;
@@ -36,7 +37,7 @@ export async function batchCommand(context: CommandContext, file: string | undef
     scheduled = true;
     setImmediate(() => {
       scheduled = false;
-      process.stdout.write(out);
+      writeOut(out);
       out = '';
     });
   };

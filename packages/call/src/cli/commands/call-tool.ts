@@ -6,6 +6,7 @@ import { closestNames } from '../../closest-names.ts';
 import { errorText, renderResult } from '../../render.ts';
 import { completeToolArgs, parseToolArgs, type Schema } from '../../tool-args.ts';
 import type { CommandContext } from '../session-runner.ts';
+import { writeOut } from '../terminal-text.ts';
 import { formatToolHelp } from '../tool-help.ts';
 
 /** What the command line said about the call. */
@@ -30,9 +31,9 @@ export async function runToolCall(request: ToolCallRequest, context: CommandCont
   const tools = await listToolsIfSupported(context);
   const tool = tools?.find((t) => t.name === request.tool);
   // An unlisted tool is still called when no flags need its schema: servers may hide tools.
-  if (tools && !tool && (request.help || request.tokens.length > 0)) throw unknownTool(request.tool, tools);
+  if (tools && !tool && (request.help || request.tokens.length > 0)) throw unknownTool(request.tool, tools, opts);
   if (request.help) {
-    process.stdout.write(`${formatToolHelp(tool ?? { name: request.tool, inputSchema: {} })}\n`);
+    writeOut(`${formatToolHelp(tool ?? { name: request.tool, inputSchema: {} })}\n`);
     return ExitCode.ok;
   }
   const schema: Schema = tool?.inputSchema ?? {};
@@ -53,20 +54,20 @@ export async function runToolCall(request: ToolCallRequest, context: CommandCont
     });
   } catch (error) {
     if (error instanceof RpcError && (error.code === -32602 || error.code === -32601)) {
-      if (tools && !tool) throw unknownTool(request.tool, tools);
+      if (tools && !tool) throw unknownTool(request.tool, tools, opts);
       throw new UsageError(`Tool "${request.tool}" rejected its arguments: ${error.message}`, 'E_INVALID_ARGUMENT');
     }
     throw error;
   }
   if (tools && !tool && result.isError && /not found|unknown tool/i.test(errorText(result))) {
-    throw unknownTool(request.tool, tools);
+    throw unknownTool(request.tool, tools, opts);
   }
   ui.stop();
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify(result)}\n`);
+    writeOut(`${JSON.stringify(result)}\n`);
   } else {
     const text = await renderResult(result, { outDir: opts.outDir, baseName: request.tool });
-    if (!result.isError && text) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    if (!result.isError && text) writeOut(text.endsWith('\n') ? text : `${text}\n`);
   }
   if (result.isError) {
     ui.error(new ToolError(`mcp-call: tool "${request.tool}" returned an error: ${errorText(result)}`).message);
@@ -85,10 +86,12 @@ async function listToolsIfSupported(context: CommandContext): Promise<ToolInfo[]
   }
 }
 
-function unknownTool(name: string, tools: ToolInfo[]): UsageError {
+function unknownTool(name: string, tools: ToolInfo[], opts: CommandContext['opts']): UsageError {
   const close = closestNames(name, tools.map((t) => t.name));
+  // Some servers register tools only for clients that declare sampling.
+  const sampling = close.length === 0 && !opts.samplingCommand ? '; a server may list some tools only to clients that can sample: try --sampling-command CMD' : '';
   return new UsageError(
-    `Unknown tool "${name}"${close.length ? `; did you mean ${close.join(', ')}?` : ''} (mcp-call tools lists all ${tools.length})`,
+    `Unknown tool "${name}"${close.length ? `; did you mean ${close.join(', ')}?` : ''} (mcp-call tools lists all ${tools.length})${sampling}`,
     'E_UNKNOWN_TOOL',
   );
 }

@@ -6,9 +6,10 @@ import { closestNames } from '../../closest-names.ts';
 import { renderResult } from '../../render.ts';
 import { parseToolArgs, type Schema } from '../../tool-args.ts';
 import type { CommandContext } from '../session-runner.ts';
+import { writeOut } from '../terminal-text.ts';
 import { formatToolList } from '../tool-help.ts';
 
-const out = (text: string): void => void process.stdout.write(text.endsWith('\n') || text === '' ? text : `${text}\n`);
+const out = (text: string): void => writeOut(text.endsWith('\n') || text === '' ? text : `${text}\n`);
 
 /** `tools`: one line per tool, or the full list with schemas as JSON. `--names` is for completion. */
 export async function listToolsCommand(context: CommandContext, namesOnly: boolean): Promise<number> {

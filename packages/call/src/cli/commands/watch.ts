@@ -2,6 +2,7 @@ import { ConnectionError } from '@mcp-cli/core';
 
 import { renderResult } from '../../render.ts';
 import type { CommandContext } from '../session-runner.ts';
+import { writeOut } from '../terminal-text.ts';
 
 /**
  * `watch <uri>`: prints the resource, subscribes, and prints it again on every
@@ -12,12 +13,12 @@ export async function watchCommand(context: CommandContext, uri: string, interru
   const print = async (): Promise<void> => {
     const result = await connection.session.request('resources/read', { uri }, { signal: interrupt });
     if (context.opts.json) {
-      process.stdout.write(`${JSON.stringify(result)}\n`);
+      writeOut(`${JSON.stringify(result)}\n`);
       return;
     }
     const contents = (result.contents ?? []) as never[];
     const text = await renderResult({ content: contents.map((resource) => ({ type: 'resource', resource })) }, { outDir: context.opts.outDir, baseName: 'resource' });
-    process.stdout.write(`${text}\n`);
+    writeOut(`${text}\n`);
   };
   let queue = Promise.resolve();
   const previous = connection.session.onNotification;
