@@ -102,11 +102,17 @@ async function runSamplingCommand(command: string, params: Record<string, unknow
       process.off('exit', stop);
       if (tooLarge) return reject(new RpcError(-32603, `--sampling-command printed more than ${MAX_SAMPLING_OUTPUT} bytes`));
       if (code !== 0) return reject(new RpcError(-32603, `--sampling-command exited with code ${code}`));
+      let reply: unknown;
       try {
-        const reply = JSON.parse(out) as Record<string, unknown>;
-        resolve(typeof reply.model === 'string' ? reply : { role: 'assistant', model: 'sampling-command', ...reply });
+        reply = JSON.parse(out);
       } catch {
-        // A plain-text reply is taken as the assistant's text.
+        // not JSON: plain text
+      }
+      if (typeof reply === 'object' && reply !== null && !Array.isArray(reply)) {
+        const fields = reply as Record<string, unknown>;
+        resolve(typeof fields.model === 'string' ? fields : { role: 'assistant', model: 'sampling-command', ...fields });
+      } else {
+        // A plain-text reply (or a bare JSON number or string) is taken as the assistant's text.
         resolve({ role: 'assistant', model: 'sampling-command', content: { type: 'text', text: out.trim() } });
       }
     });

@@ -59,7 +59,7 @@ export class StreamableHttpTransport implements ClientTransport {
     const awaiting = message.id !== undefined && message.method !== undefined ? message.id : undefined;
     if (res.statusCode === 202 || res.statusCode === 204) {
       res.resume();
-      if (awaiting !== undefined) throw this.#unanswered(message, `HTTP ${res.statusCode} with no response`);
+      if (awaiting !== undefined) throw this.#unanswered(message, `HTTP ${res.statusCode} and no response`);
       return;
     }
     if (res.statusCode !== 200) {

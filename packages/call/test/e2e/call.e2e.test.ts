@@ -108,14 +108,32 @@ describe.each(['http', 'sse'] as const)('mcp-call e2e against mcp-serve over %s'
   });
 
   it('declines elicitation without a TTY, and accepts defaults with --elicit defaults', async () => {
-    expect((await call(['ask'])).stdout).toBe('decline {}\n');
+    const declined = await call(['ask']);
+    expect(declined.stdout).toBe('decline {}\n');
+    // A decline is never silent: it says what was declined and which flag would answer it.
+    expect(declined.stderr).toMatch(/declined the server's question "Who are you\?": no terminal to ask on \(--elicit defaults accepts its defaults/);
     expect((await call(['ask', '--elicit', 'defaults'])).stdout).toBe('accept {"name":"Ada","age":36}\n');
+    const required = await call(['ask-required', '--elicit', 'defaults']);
+    expect(required.stdout).toBe('decline\n');
+    expect(required.stderr).toMatch(/declined the server's question "Your email\?": required "email" has no default \(--elicit prompt asks at a terminal\)/);
+  });
+
+  it('keeps piped stdout byte-exact, control characters included', async () => {
+    expect((await call(['escapes'])).stdout).toBe('title \u001b]0;pwned\u0007 clip \u001b]52;c;ZXZpbA==\u0007 \u009b2J done\n');
+  });
+
+  it('survives a --sampling-command that exits without reading its input, however large', async () => {
+    for (let i = 0; i < 10; i++) {
+      const result = await call(['think-big', '--sampling-command', 'echo 4']);
+      expect(result.stderr).not.toMatch(/EPIPE|unexpected error/);
+      expect(result.stdout).toBe('LLM said: 4\n');
+    }
   });
 
   it('refuses sampling without --sampling-command and uses the command when given', async () => {
     const refused = await call(['think']);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/sampling/i);
+    expect(refused.stderr).toMatch(/Client does not support sampling.*\(pass --sampling-command CMD to answer sampling requests\)/);
     const command = `node -e "process.stdin.resume();process.stdin.on('end',()=>console.log(JSON.stringify({role:'assistant',model:'fake',content:{type:'text',text:'4'}})))"`;
     const answered = await call(['think', '--sampling-command', command]);
     expect(answered.stdout).toBe('LLM said: 4\n');
@@ -146,6 +164,9 @@ describe.each(['http', 'sse'] as const)('mcp-call e2e against mcp-serve over %s'
     expect(help.stdout).toMatch(/--color <one of "red", "green", "blue">/);
     expect(help.stdout).toMatch(/--text <string>\s+any text; required/);
     expect(help.stdout).toMatch(/--loud \(--no-loud for false\)/);
+    // A signature too long for its column puts its notes on the next line.
+    const long = await call(['long-flags', '--help']);
+    expect(long.stdout).toMatch(/--a-very-long-argument-name-indeed <JSON value>\n {20,}what it is; required/);
   });
 
   it('runs a batch over one connection, in order, one JSON line per call', async () => {
@@ -226,6 +247,19 @@ describe('mcp-call connection handling', () => {
     const refused = await runCall(['--url', `${server.url}/mcp`, '--token', 'wrong', 'greet']);
     expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(/^mcp-call: .*HTTP 401.*--token or MCP_TOKEN/);
+    await server.stop();
+  });
+
+  it('warns before a credential travels over plain http to a host that is not loopback', async () => {
+    // 0.0.0.0 reaches this machine on Linux, but as an address it is not loopback.
+    const server = await startServe(['--token', 'sesame', '--allowed-host', '0.0.0.0']);
+    const remote = server.url.replace('127.0.0.1', '0.0.0.0');
+    const warned = await runCall(['--url', remote, '--token', 'sesame', 'greet']);
+    expect(warned.code).toBe(0);
+    expect(warned.stderr).toMatch(/^mcp-call: warning: sending the credential over plain http to 0\.0\.0\.0:\d+; anyone on the network path can read it \(use https\)\n$/);
+    expect(warned.stderr).not.toContain('sesame');
+    expect((await runCall(['--url', server.url, '--token', 'sesame', 'greet'])).stderr).toBe('');
+    expect((await runCall(['--url', remote, '--quiet', 'greet'], { env: { MCP_TOKEN: 'sesame' } })).stderr).toMatch(/warning: sending the credential/);
     await server.stop();
   });
 

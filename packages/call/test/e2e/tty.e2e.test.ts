@@ -66,6 +66,15 @@ describe.skipIf(!existsSync(SCRIPT))('mcp-call on a terminal', () => {
     expect(output).toContain('finished');
   });
 
+  it('escapes control characters from the server on the terminal, unless --raw', async () => {
+    const { code, output } = await onTty(['--url', `${server.url}/mcp`, '--quiet', 'escapes']);
+    expect(code).toBe(0);
+    expect(output).toContain('title \\u001b]0;pwned\\u0007 clip \\u001b]52;c;ZXZpbA==\\u0007 \\u009b2J done');
+    expect(output).not.toContain('\u001b]');
+    const raw = await onTty(['--url', `${server.url}/mcp`, '--quiet', '--raw', 'escapes']);
+    expect(raw.output).toContain('\u001b]0;pwned\u0007');
+  });
+
   it('asks the person at the terminal to answer an elicitation', async () => {
     // Name: Enter keeps the default; age: 41.
     const { code, output } = await onTty(['--url', `${server.url}/mcp`, 'ask'], {}, '\n41\n');

@@ -70,7 +70,10 @@ export async function runToolCall(request: ToolCallRequest, context: CommandCont
     if (!result.isError && text) writeOut(text.endsWith('\n') ? text : `${text}\n`);
   }
   if (result.isError) {
-    ui.error(new ToolError(`mcp-call: tool "${request.tool}" returned an error: ${errorText(result)}`).message);
+    const text = errorText(result);
+    // A tool that needed the client to sample: say which flag would have answered.
+    const hint = !opts.samplingCommand && /\bsampling\b/i.test(text) ? ' (pass --sampling-command CMD to answer sampling requests)' : '';
+    ui.error(new ToolError(`mcp-call: tool "${request.tool}" returned an error: ${text}${hint}`).message);
     return ExitCode.toolError;
   }
   return ExitCode.ok;

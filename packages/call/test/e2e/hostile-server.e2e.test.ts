@@ -1,0 +1,212 @@
+import type { ServerResponse } from 'node:http';
+import { createServer } from 'node:net';
+
+import { runCall } from '@mcp-cli/test-utils';
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { answer, behavesExcept, startHostileServer } from '../fixtures/hostile-server/hostile-server.ts';
+
+const DOCUMENTED_EXIT_CODES = [0, 1, 2, 3, 4, 70, 130];
+const TOOLS_200K = Array.from({ length: 200_000 }, (_, i) => ({ name: `t${i}`, inputSchema: { type: 'object' } }));
+const HTML_404 = '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Error</title>\n</head>\n<body>\n<pre>Cannot POST /mcp</pre>\n</body>\n</html>\n';
+
+const server = await startHostileServer({
+  // Legacy SSE that opens the stream and never names its endpoint.
+  'sse-silent': (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write(': hello\n\n');
+  },
+  // An endless line with no newline, as fast as the client takes it.
+  'sse-endless': (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    const chunk = `data: ${'x'.repeat(64 * 1024)}`;
+    const pump = (): void => {
+      while (!res.destroyed && res.write(chunk));
+      if (!res.destroyed) res.once('drain', pump);
+    };
+    pump();
+  },
+  'sse-foreign': (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write('event: endpoint\ndata: http://evil.example.com/messages?sessionId=1\n\n');
+  },
+  // The endpoint, then a second one that tries to redirect the POSTs (with the token) elsewhere.
+  'sse-redirect': (req, res, body) => {
+    if (req.method === 'POST') {
+      res.writeHead(202).end();
+      const message = JSON.parse(body) as { id?: number; method?: string };
+      if (message.method === 'initialize') streams.send({ jsonrpc: '2.0', id: message.id, result: INIT });
+      else if (message.id !== undefined && message.method) streams.send({ jsonrpc: '2.0', id: message.id, result: message.method === 'tools/list' ? { tools: [] } : { content: [{ type: 'text', text: 'ok' }] } });
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    streams.open(res);
+    res.write('event: endpoint\ndata: /sse-redirect/messages?sessionId=1\n\n');
+    res.write('event: endpoint\ndata: /evil/messages?sessionId=1\n\n');
+  },
+  'accepted-202': behavesExcept((method, _req, res) => (method === 'initialize' ? (res.writeHead(202).end(), true) : false)),
+  'empty-200': behavesExcept((method, _req, res) => (method === 'tools/list' ? (res.writeHead(200, { 'content-type': 'application/json' }).end(), true) : false)),
+  'other-id': behavesExcept((method, _req, res) => (method === 'tools/list' ? (res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: 999, result: { tools: [] } })), true) : false)),
+  'huge': behavesExcept((method, _req, res) => {
+    if (method !== 'tools/list') return false;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    const chunk = Buffer.alloc(1024 * 1024, 'a');
+    let sent = 0;
+    const pump = (): void => {
+      while (!res.destroyed && sent++ < 2048 && res.write(chunk));
+      if (!res.destroyed && sent < 2048) res.once('drain', pump);
+      else res.end();
+    };
+    pump();
+    return true;
+  }),
+  'html': (_req, res) => {
+    res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end(HTML_404);
+  },
+  'many-tools': behavesExcept((method, _req, res, body) => (method === 'tools/list' ? (answer(res, body, { tools: TOOLS_200K }), true) : false)),
+  'endless-list': behavesExcept((method, _req, res, body) => (method === 'tools/list' ? (answer(res, body, { tools: [{ name: 'a', inputSchema: { type: 'object' } }], nextCursor: 'same' }), true) : false)),
+  'escapes': behavesExcept((method, _req, res, body) => {
+    if (method === 'tools/list') return (answer(res, body, { tools: [{ name: 'evil', description: 'desc\u001b]0;pwned\u0007', inputSchema: { type: 'object' } }] }), true);
+    if (method === 'tools/call') return (answer(res, body, { content: [{ type: 'text', text: 'out\u001b]52;c;ZXZpbA==\u0007\r\u001b[2Jend' }], isError: true }), true);
+    return false;
+  }),
+  'error-multiline': behavesExcept((method, _req, res, body) => {
+    if (method !== 'tools/call') return false;
+    const { id } = JSON.parse(body) as { id: number };
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id, error: { code: -32000, message: 'first line\nsecond line\u001b[31m red' } }));
+    return true;
+  }),
+});
+const INIT = { protocolVersion: '2024-11-05', capabilities: { tools: {} }, serverInfo: { name: 'redirect', version: '1' } };
+
+/** The one open SSE stream of the redirect behaviour. */
+const streams = (() => {
+  let stream: ServerResponse | undefined;
+  return {
+    open: (res: ServerResponse) => (stream = res),
+    send: (message: unknown) => stream?.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`),
+  };
+})();
+
+describe('mcp-call against hostile and broken servers', () => {
+  afterAll(async () => {
+    await server.close();
+  });
+
+  const call = (args: string[], env: NodeJS.ProcessEnv = {}) => runCall(args, { env, timeoutMs: 30_000 });
+  const expectOneLine = (stderr: string): void => {
+    const lines = stderr.trim().split('\n');
+    expect(lines, stderr).toHaveLength(1);
+    expect(stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+  };
+
+  it('bounds the SSE connect by --timeout when the endpoint never comes (exit 4)', async () => {
+    const result = await call(['--url', `${server.url}/sse-silent/sse`, '--timeout', '1', 'greet']);
+    expect(result.code).toBe(4);
+    expectOneLine(result.stderr);
+  });
+
+  it('refuses an endless SSE line at the message limit, in bounded memory (exit 3)', async () => {
+    const result = await call(['--url', `${server.url}/sse-endless/sse`, '--max-message-bytes', '5000000', 'greet']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/larger than 5000000 bytes.*--max-message-bytes/);
+    expectOneLine(result.stderr);
+  });
+
+  it('ends with exit 130 on one SIGTERM while an SSE stream never names its endpoint', async () => {
+    const { spawn } = await import('node:child_process');
+    const { CALL_BIN } = await import('@mcp-cli/test-utils');
+    const child = spawn(process.execPath, [CALL_BIN, '--url', `${server.url}/sse-silent/sse`, 'greet'], { stdio: 'ignore' });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    child.kill('SIGTERM');
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(130);
+  });
+
+  it('refuses an SSE endpoint on another origin, so the token goes nowhere else (exit 3)', async () => {
+    const result = await call(['--url', `${server.url}/sse-foreign/sse`, '--token', 'secret', 'greet']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/endpoint on another origin \(http:\/\/evil\.example\.com\)/);
+    expect(result.stderr).not.toContain('secret');
+  });
+
+  it('keeps the first SSE endpoint: a later one cannot redirect the POSTs', async () => {
+    const before = server.hits.length;
+    const result = await call(['--url', `${server.url}/sse-redirect/sse`, 'anything']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(server.hits.slice(before).filter((h) => h.includes('/evil'))).toEqual([]);
+  });
+
+  it('names what the server did wrong when a request gets 202, an empty 200 or another id (exit 3)', async () => {
+    for (const [path, what] of [['accepted-202', /"initialize" request with HTTP 202 and no response/], ['empty-200', /"tools\/list" request with an empty body/], ['other-id', /"tools\/list" request with a body that answers another request/]] as const) {
+      const result = await call(['--url', `${server.url}/${path}/mcp`, 'greet']);
+      expect(result.code, path).toBe(3);
+      expect(result.stderr, result.stderr).toMatch(what);
+      expectOneLine(result.stderr);
+    }
+  });
+
+  it('refuses a response over the message limit (exit 3)', async () => {
+    const result = await call(['--url', `${server.url}/huge/mcp`, '--max-message-bytes', '1000000', 'greet']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/larger than 1000000 bytes/);
+  });
+
+  it('reduces an HTML error page to one line and lists every URL it tried', async () => {
+    const result = await call(['--url', `${server.url}/html/`, 'greet']);
+    expect(result.code).toBe(3);
+    expectOneLine(result.stderr);
+    expect(result.stderr).toMatch(/HTTP 404 Not Found: Error/);
+    expect(result.stderr).toContain(`tried Streamable HTTP: ${server.url}/html/ does not accept Streamable HTTP (HTTP 404 Not Found: Error); SSE: ${server.url}/html/ is not an MCP SSE endpoint`);
+    expect(result.stderr).not.toContain('<');
+  });
+
+  it('lists 200,000 tools, and stops on a list that never ends', async () => {
+    const many = await call(['tools', '--names', '--url', `${server.url}/many-tools/mcp`]);
+    expect(many.code).toBe(0);
+    expect(many.stdout.split('\n').filter(Boolean)).toHaveLength(200_000);
+    const endless = await call(['tools', '--url', `${server.url}/endless-list/mcp`]);
+    expect(endless.code).toBe(3);
+    expect(endless.stderr).toMatch(/repeated the cursor of tools\/list/);
+  });
+
+  it('escapes control characters on stderr, keeps piped stdout byte-exact, and makes errors one line', async () => {
+    const result = await call(['--url', `${server.url}/escapes/mcp`, 'evil']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('out\\u001b]52;c;ZXZpbA==\\u0007 \\u001b[2Jend');
+    expectOneLine(result.stderr);
+    const listed = await call(['tools', '--url', `${server.url}/escapes/mcp`]);
+    expect(listed.stdout).toContain('desc\u001b]0;pwned\u0007'); // piped: exactly what the server sent
+    const rpc = await call(['--url', `${server.url}/error-multiline/mcp`, 'x']);
+    expect(rpc.code).toBe(3);
+    expect(rpc.stderr).toMatch(/first line second line\\u001b\[31m red/);
+    expectOneLine(rpc.stderr);
+  });
+
+  it('retries with --wait without piling up listeners, and does not suggest --wait when it was given', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: p } = probe.address() as { port: number };
+        probe.close(() => resolve(p));
+      });
+    });
+    const result = await call(['--url', `http://127.0.0.1:${port}/mcp`, '--wait', '2', 'greet']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).not.toMatch(/MaxListenersExceeded|Warning/);
+    expect(result.stderr).toMatch(/still unreachable after --wait 2 s/);
+    expect(result.stderr).not.toMatch(/--wait SECONDS/);
+    expectOneLine(result.stderr);
+  });
+
+  it('always exits with a documented code, whatever the server does', async () => {
+    const paths = ['sse-silent/sse', 'sse-foreign/sse', 'accepted-202/mcp', 'empty-200/mcp', 'other-id/mcp', 'html/', 'escapes/mcp', 'error-multiline/mcp', 'endless-list/mcp', 'nothing-here/mcp'];
+    for (const path of paths) {
+      for (const command of [['greet'], ['tools'], ['info'], ['ping']]) {
+        const result = await call([...command, '--url', `${server.url}/${path}`, '--timeout', '1']);
+        expect(DOCUMENTED_EXIT_CODES, `${path} ${command[0]}: ${result.stderr}`).toContain(result.code);
+        expect(result.stderr).not.toMatch(/unexpected error|    at /);
+      }
+    }
+  });
+});
