@@ -18,16 +18,32 @@ type AjvValidate = ((value: unknown) => boolean) & {
 /**
  * Compiles a tool's `input` or `output`: a zod shape or object schema, or a JSON Schema object.
  * JSON Schemas are validated with ajv (draft 2020-12 when `$schema` says so), compiled lazily on
- * first use so that start-up stays fast.
+ * first use so that start-up stays fast. What is listed is always an object schema, as MCP
+ * clients require: `{}` means no arguments, and a schema with only `properties` gets its type.
+ *
+ * @throws Error when the schema describes something other than an object.
  */
 export function compileSchema(input: unknown): CompiledSchema {
   if (input === undefined) return compileZod(z.object({}));
-  if (isZodSchema(input)) return compileZod(input as z.ZodType);
+  if (isZodSchema(input)) return checkObject(compileZod(input as z.ZodType));
   const values = Object.values(input as object);
   if (values.length > 0 && values.every(isZodSchema)) {
     return compileZod(z.object(input as z.ZodRawShape));
   }
-  return compileJsonSchema(input as JsonSchema);
+  if (values.length === 0) return compileZod(z.object({}));
+  const schema = input as JsonSchema;
+  if (schema.type === undefined && schema.$ref === undefined && schema.anyOf === undefined && schema.oneOf === undefined && schema.allOf === undefined) {
+    return compileJsonSchema({ type: 'object', ...schema });
+  }
+  return checkObject(compileJsonSchema(schema));
+}
+
+function checkObject(compiled: CompiledSchema): CompiledSchema {
+  const type = compiled.jsonSchema.type;
+  if (type !== 'object') {
+    throw new Error(`must describe an object (MCP lists arguments and structured results as "type": "object"), but its type is ${JSON.stringify(type ?? 'unset')}: use a zod shape, z.object(…), or { type: 'object', properties: … }`);
+  }
+  return compiled;
 }
 
 function isZodSchema(value: unknown): boolean {

@@ -68,8 +68,8 @@ export function buildRegistry(modules: LoadedModule[]): Registry {
         tools.set(def.name, {
           def,
           file,
-          input: compileSchema(def.input),
-          output: def.output === undefined ? undefined : compileSchema(def.output),
+          input: compileToolSchema(def.input, `tool "${def.name}" input`, file),
+          output: def.output === undefined ? undefined : compileToolSchema(def.output, `tool "${def.name}" output`, file),
         });
         break;
       case 'resource':
@@ -106,5 +106,13 @@ function parseTemplate(def: ResourceTemplateDefinition, file: string): UriTempla
       `${file}: invalid uriTemplate "${def.uriTemplate}": ${(error as Error).message}`,
       'E_MODULE_INVALID',
     );
+  }
+}
+
+function compileToolSchema(schema: unknown, what: string, file: string): CompiledSchema {
+  try {
+    return compileSchema(schema);
+  } catch (error) {
+    throw new ConfigError(`${file}: ${what}: ${(error as Error).message}`, 'E_MODULE_INVALID');
   }
 }

@@ -16,6 +16,36 @@ export const strayRejection = { kind: 'tool', name: 'stray', description: 'leave
 export const add = { kind: 'tool', name: 'add', description: 'adds', input: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'] }, handler: ({ a, b }) => String(a + b) };
 `;
 
+describe('every example through the SDK client', () => {
+  for (const example of ['hello', 'conformance']) {
+    it(`lists the tools, resources and prompts of examples/${example} without a schema error`, async () => {
+      const server = await startServe(['--config', `${REPO_ROOT}examples/${example}/mcp-serve.config.ts`]);
+      const client = await connectSdkClient(server.url, 'http');
+      // The SDK validates each listing against the protocol's schemas (an inputSchema must be an object).
+      const { tools } = await client.listTools();
+      expect(tools.length).toBeGreaterThan(0);
+      for (const tool of tools) expect(tool.inputSchema.type, tool.name).toBe('object');
+      await client.listResources();
+      await client.listPrompts();
+      await client.close();
+      expect(await server.stop()).toBe(0);
+    });
+  }
+
+  it('lists a tool declared with input: {} as an object schema', async () => {
+    const dir = await writeTempFiles({
+      'mcp-serve.config.mjs': `export default { tools: './tools.mjs' };`,
+      'tools.mjs': `export const bare = { kind: 'tool', name: 'bare', description: 'no arguments', input: {}, handler: () => 'ok' };`,
+    });
+    const server = await startServe([], { cwd: dir });
+    const client = await connectSdkClient(server.url, 'http');
+    const { tools } = await client.listTools();
+    expect(tools).toEqual([expect.objectContaining({ name: 'bare', inputSchema: { type: 'object', properties: {} } })]);
+    await client.close();
+    await server.stop();
+  });
+});
+
 describe('mcp-serve e2e: the hello example', () => {
   let server: Awaited<ReturnType<typeof startServe>>;
   beforeAll(async () => {
