@@ -1,6 +1,4 @@
-import { UsageError } from '@mcp-cli/core';
-
-import { closestNames } from './closest-names.ts';
+import { closestNames, UsageError } from '@mcp-cli/core';
 
 /** A JSON Schema as tools/list gives it (only the parts flags need). */
 export interface Schema {

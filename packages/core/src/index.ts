@@ -63,3 +63,4 @@ export { readPackageVersion } from './read-package-version.ts';
 export type { JsonRpcMessage } from './json-rpc.ts';
 export { RpcCode, RpcError } from './json-rpc.ts';
 export { isLoopbackHost } from './loopback.ts';
+export { closestNames } from './closest-names.ts';

@@ -1,9 +1,8 @@
-import { isLoopbackHost, UsageError } from '@mcp-cli/core';
+import { closestNames, isLoopbackHost, UsageError } from '@mcp-cli/core';
 
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../client/sse-parser.ts';
 
 import type { TransportChoice } from '../client/connect.ts';
-import { closestNames } from '../closest-names.ts';
 import type { GlobalOptions } from './global-options.ts';
 
 /** Where and how to connect, after flags, env and config are combined. */

@@ -4,7 +4,7 @@ import { CommanderError } from 'commander';
 
 import { serveConfigSchema } from '../config/config-schema.ts';
 import { formatIssues } from '../config/format-issues.ts';
-import { loadConfig } from '../config/load-config.ts';
+import { configKeysAt, loadConfig } from '../config/load-config.ts';
 import { type ConfigLayer, resolveConfig } from '../config/resolve-config.ts';
 import { BUILTIN_HELLO, BUILTIN_INFO } from '../builtin/hello.ts';
 import { loadRegistry } from '../load-registry.ts';
@@ -16,7 +16,8 @@ import { formatBanner } from './banner.ts';
 import { createCliLogger, noPaint, type Paint } from './cli-logger.ts';
 import { readEnvLayer } from './env-layer.ts';
 import { createProgram, type ServeFlags, toServeFlags } from './program.ts';
-import { watchModules } from './watch-modules.ts';
+import { reloadOnChange } from './reload-on-change.ts';
+import { type ModuleWatch, watchModules } from './watch-modules.ts';
 
 const SHUTDOWN_GRACE_MS = 5_000;
 
@@ -48,6 +49,7 @@ async function serve(flags: ServeFlags, env: NodeJS.ProcessEnv): Promise<number>
     format: flags.logFormat ?? (env.MCP_SERVE_LOG_FORMAT === 'json' ? 'json' : 'text'),
     paint,
   });
+  routeWarnings(logger);
   const cwd = process.cwd();
   checkLayer(flags.layer, 'command-line option');
   const envLayer = readEnvLayer(env);
@@ -77,27 +79,23 @@ async function serve(flags: ServeFlags, env: NodeJS.ProcessEnv): Promise<number>
       `listening on ${config.host} without a token: anyone who can reach this port can call every tool. Set --token or MCP_SERVE_TOKEN.`,
     );
   }
+  // The watch is ready before the ready line: an edit made as soon as it prints is seen.
+  let watch: ModuleWatch | undefined;
+  if (flags.watch) {
+    watch = await watchModules({
+      modules: config.modules,
+      configFile: loaded?.filepath,
+      onChange: reloadOnChange({ handle, config, configFile: loaded?.filepath, overrides: layers.slice(loaded ? 1 : 0), logger, watch: () => watch }),
+      logger,
+    });
+    await watch.ready;
+  }
   if (flags.logFormat === 'json') logger.info('ready', { url: handle.url, mcp: handle.urls.mcp, sse: handle.urls.sse });
   else process.stderr.write(`${paint.green('ready')} ${handle.url}\n`);
 
-  const stopWatching = flags.watch
-    ? watchModules(
-        config.modules,
-        async () => {
-          try {
-            await handle.replaceRegistry(await loadRegistry(config, { fresh: true }));
-            logger.info('modules reloaded');
-          } catch (error) {
-            logger.error(`reload failed, still serving the previous modules: ${(error as Error).message}`);
-          }
-        },
-        logger,
-      )
-    : () => undefined;
-
   const signal = await waitForSignal();
   logger.info(`${signal}: shutting down`);
-  stopWatching();
+  await watch?.close();
   // The exit is bounded even when sessions do not close or a module left a timer running: the
   // process ends on its own once idle, and at the grace period at the latest.
   let closed = false;
@@ -114,7 +112,7 @@ async function serve(flags: ServeFlags, env: NodeJS.ProcessEnv): Promise<number>
 
 function checkLayer(layer: object, source: string): void {
   const parsed = serveConfigSchema.safeParse(JSON.parse(JSON.stringify(layer)), { reportInput: true });
-  if (!parsed.success) throw new UsageError(`Invalid ${source}: ${formatIssues(parsed.error.issues)}`);
+  if (!parsed.success) throw new UsageError(`Invalid ${source}: ${formatIssues(parsed.error.issues, configKeysAt)}`);
 }
 
 function waitForSignal(): Promise<NodeJS.Signals> {
@@ -140,6 +138,18 @@ function installCrashGuards(logger: Logger): void {
   process.on('uncaughtException', (error) => {
     if (isBrokenPipe(error)) return; // a closed stdout or stderr: nothing to report it on
     logger.error('uncaught exception in a module (server keeps running)', { error: describe(error) });
+  });
+}
+
+/**
+ * Process warnings go through the logger, one line each. Node's advice on loading an ES module
+ * from a CommonJS package is dropped: the load error that follows says what to do.
+ */
+function routeWarnings(logger: Logger): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => {
+    if (/To load an ES module/.test(warning.message)) return;
+    logger.warn(`${warning.name}: ${warning.message}`);
   });
 }
 

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { ConfigError } from '@mcp-cli/core';
 import { cosmiconfig, type Loader } from 'cosmiconfig';
 
+import { describeLoadError } from './describe-load-error.ts';
 import { formatIssues } from './format-issues.ts';
 import { importModule } from './import-module.ts';
 import { type ServeConfig, serveConfigSchema } from './config-schema.ts';
@@ -31,10 +32,6 @@ const SEARCH_PLACES = [
   'mcp-serve.config.mts',
 ];
 
-const loadWithImport: Loader = async (filepath) => {
-  const mod = await importModule(filepath);
-  return mod.default ?? mod;
-};
 
 /**
  * Finds and validates the config: `explicitPath` when given, else a search from `cwd`.
@@ -45,8 +42,15 @@ const loadWithImport: Loader = async (filepath) => {
 export async function loadConfig(options: {
   cwd: string;
   explicitPath?: string;
+  /** Read the file again rather than from the import cache (a `--watch` reload). */
+  fresh?: boolean;
 }): Promise<LoadedConfig | undefined> {
+  const loadWithImport: Loader = async (filepath) => {
+    const mod = await importModule(filepath, options.fresh);
+    return mod.default ?? mod;
+  };
   const explorer = cosmiconfig(MODULE_NAME, {
+    cache: !options.fresh,
     searchPlaces: SEARCH_PLACES,
     searchStrategy: 'project',
     loaders: {
@@ -71,8 +75,7 @@ export async function loadConfig(options: {
   }
   const parsed = serveConfigSchema.safeParse(result.config, { reportInput: true });
   if (!parsed.success) {
-    const known = Object.keys(serveConfigSchema.shape);
-    throw new ConfigError(`Invalid config ${result.filepath}: ${formatIssues(parsed.error.issues, known)}`);
+    throw new ConfigError(`Invalid config ${result.filepath}: ${formatIssues(parsed.error.issues, configKeysAt)}`, 'E_CONFIG_INVALID');
   }
   return { filepath: result.filepath, baseDir: dirname(result.filepath), config: parsed.data };
 }
@@ -86,9 +89,24 @@ function describeLoadFailure(error: unknown, explicitPath: string | undefined): 
       { cause: error },
     );
   }
-  const where = explicitPath ?? (err as { filepath?: string }).filepath ?? 'config file';
-  const message = (err.message || String(error)).split('\n')[0];
-  return new ConfigError(`Cannot load config ${where}: ${message}`, 'E_CONFIG_LOAD', {
+  const where = (err as { filepath?: string }).filepath ?? explicitPath ?? 'config file';
+  return new ConfigError(`Cannot load config ${where}: ${describeLoadError(error, where)}`, 'E_CONFIG_LOAD', {
     cause: error,
   });
+}
+
+/** The keys the config schema knows at a dot path ("" is the root, "limits" its limits). */
+export function configKeysAt(path: string): string[] {
+  let schema: unknown = serveConfigSchema;
+  for (const part of path ? path.split('.') : []) {
+    schema = unwrap((schema as { shape?: Record<string, unknown> }).shape?.[part]);
+  }
+  const shape = (unwrap(schema) as { shape?: Record<string, unknown> } | undefined)?.shape;
+  return shape ? Object.keys(shape) : [];
+}
+
+function unwrap(schema: unknown): unknown {
+  // Optional keys wrap their object schema; the shape is inside.
+  const inner = (schema as { unwrap?: () => unknown } | undefined)?.unwrap;
+  return typeof inner === 'function' ? unwrap(inner.call(schema)) : schema;
 }

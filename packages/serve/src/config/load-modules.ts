@@ -6,6 +6,7 @@ import { glob, isDynamicPattern } from 'tinyglobby';
 
 import { importModule } from './import-module.ts';
 import { validateDefinition } from './validate-definition.ts';
+import { describeLoadError } from './describe-load-error.ts';
 
 /** The definitions one module file exported. */
 export interface LoadedModule {
@@ -30,7 +31,7 @@ export async function loadModules(
     try {
       loaded.push({ file, definitions: collectDefinitions(file, await importModule(file, options.fresh)) });
     } catch (error) {
-      const reason = error instanceof ConfigError ? error.message : firstLine(error);
+      const reason = error instanceof ConfigError ? error.message : describeLoadError(error, file);
       problems.push(reason.startsWith(file) ? reason : `${file}: ${reason}`);
     }
   }
@@ -103,9 +104,4 @@ function looksLikeDefinition(value: unknown): value is Record<string, unknown> {
   if (!value || typeof value !== 'object') return false;
   const v = value as Record<string, unknown>;
   return typeof v.kind === 'string' || typeof v.handler === 'function' || typeof v.get === 'function';
-}
-
-function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0] ?? message;
 }

@@ -50,7 +50,7 @@ describe('loadConfig validation', () => {
 
   it('rejects unknown keys and lists the known ones', async () => {
     const dir = await writeTempFiles({ '.mcp-serverc': '{ "prot": 80 }' });
-    await expect(loadConfig({ cwd: dir })).rejects.toThrow(/unknown key "prot" \(known keys: name, version/);
+    await expect(loadConfig({ cwd: dir })).rejects.toThrow(/unknown key "prot"; did you mean "port"\? \(known keys: name, version/);
   });
 
   it('checks nested keys and ranges', async () => {
@@ -64,5 +64,25 @@ describe('loadConfig validation', () => {
   it('reports a syntax error in a config module on one line', async () => {
     const dir = await writeTempFiles({ 'mcp-serve.config.mjs': 'export default {' });
     await expect(loadConfig({ cwd: dir })).rejects.toThrow(/^Cannot load config .*mcp-serve\.config\.mjs: [^\n]+$/);
+  });
+});
+
+describe('loadConfig errors say where and why', () => {
+  it.each([
+    ['.mcp-serverc.yaml', 'name: x\n  port: [1\n', /YAML syntax error at line 2, column 7: bad indentation of a mapping entry$/],
+    ['.mcp-serverc.json', '{\n "name": "x",\n "port": 1,,\n}\n', /JSON syntax error at line 3, column 12: Expected double-quoted property name$/],
+    ['mcp-serve.config.ts', 'const port: number = ;\nexport default { port };\n', /syntax error at line 1, column \d+: Unexpected token/],
+  ])('%s: the parser message with line and column, on one line', async (file, content, expected) => {
+    const dir = await writeTempFiles({ [file]: content, 'package.json': '{"type":"module"}' });
+    const error = await loadConfig({ cwd: dir }).catch((e: Error) => e);
+    expect((error as Error).message).toMatch(expected);
+    expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('suggests the closest known key, at the root and inside limits', async () => {
+    const dir = await writeTempFiles({ '.mcp-serverc.json': '{"prot": 1, "limits": {"maxBodyByte": 3}}', 'package.json': '{}' });
+    const error = (await loadConfig({ cwd: dir }).catch((e: Error) => e)) as Error;
+    expect(error.message).toMatch(/unknown key "maxBodyByte" in "limits"; did you mean "maxBodyBytes"\?/);
+    expect(error.message).toMatch(/unknown key "prot"; did you mean "port"\?/);
   });
 });

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { REPO_ROOT, runServe, startServe, writeTempFiles } from '@mcp-cli/test-utils';
@@ -210,15 +210,24 @@ describe('mcp-serve e2e: failures and lifecycle', () => {
     await server.stop();
   });
 
-  it('fails with one line and exit 2 for a bad config, a bad module, a bad flag and a bad host', async () => {
+  it('fails with one line and exit 2 for a bad config, a bad module, a syntax error, an ES module in a CommonJS package, a bad flag and a bad host', async () => {
     const dir = await writeTempFiles({
       '.mcp-serverc': '{"port": "x"}',
       'bad/.mcp-serverc': '{"tools": "t.mjs"}',
       'bad/t.mjs': 'export const nothing = 1;',
+      'syntax/mcp-serve.config.mjs': 'export default {\n  name: "x"\n  port: 1\n};\n',
+      'module-syntax/mcp-serve.config.mjs': `export default { tools: './t.mjs' };`,
+      'module-syntax/t.mjs': `export const a = {\n  name: 'a'\n  description: 'd' };\n`,
+      'cjs/package.json': '{"name":"x","type":"commonjs"}',
+      'cjs/mcp-serve.config.mjs': `export default { tools: './t.js' };`,
+      'cjs/t.js': `export const t = { name: 't', description: 'd', handler: () => 1 };`,
     });
     const cases = [
       { cwd: dir, args: [], expected: /^mcp-serve: Invalid config .*\.mcp-serverc: key "port": expected number, received string \(found "x"\)\n$/ },
       { cwd: `${dir}/bad`, args: [], expected: /^mcp-serve: Cannot load module .*t\.mjs: exports no tool, resource or prompt/ },
+      { cwd: `${dir}/syntax`, args: [], expected: /^mcp-serve: Cannot load config .*mcp-serve\.config\.mjs: syntax error at line 3, column 3: Unexpected identifier 'port'\n$/ },
+      { cwd: `${dir}/module-syntax`, args: [], expected: /^mcp-serve: Cannot load module .*t\.mjs: syntax error at line 3, column 3: Unexpected identifier 'description'\n$/ },
+      { cwd: `${dir}/cjs`, args: [], expected: /^mcp-serve: Cannot load module .*t\.js: Unexpected token 'export': this file is an ES module \(import\/export\) in a CommonJS package; rename it to \.mjs, or set "type": "module" in .*package\.json\n$/ },
       { cwd: dir, args: ['--port', 'abc'], expected: /^mcp-serve: --port must be an integer from 0 to 65535 \(got "abc"\)/ },
       { cwd: dir, args: ['--bogus'], expected: /^mcp-serve: unknown option '--bogus' \(see mcp-serve --help\)\n$/ },
       { cwd: dir, args: ['--config', HELLO_CONFIG, '--host', '203.0.113.7', '--port', '0'], expected: /^mcp-serve: Cannot bind host "203\.0\.113\.7"/ },
@@ -258,7 +267,40 @@ describe('mcp-serve e2e: failures and lifecycle', () => {
     await changed;
     expect((await client.callTool({ name: 'echo', arguments: {} })).content).toEqual([{ type: 'text', text: 'two' }]);
     expect((await client.listTools()).tools[0]?.description).toBe('v2');
+    await server.waitForStderr(/modules reloaded \(echo\.mjs changed\)/);
+    await client.close();
+    await server.stop();
+  });
+
+  it('keeps watching a module replaced by rename (an atomic save), and re-reads an edited config', async () => {
+    const dir = await writeTempFiles({
+      'mcp-serve.config.mjs': `export default { tools: './tools/*.mjs' };`,
+      'tools/echo.mjs': `export default { kind: 'tool', name: 'echo', description: 'v1', handler: () => 'one' };`,
+      'more/extra.mjs': `export default { kind: 'tool', name: 'extra', description: 'extra', handler: () => 'extra' };`,
+    });
+    const server = await startServe(['--watch'], { cwd: dir });
+    const client = await connectSdkClient(server.url, 'http');
+    const says = async (): Promise<unknown> => (await client.callTool({ name: 'echo', arguments: {} })).content;
+    // Two atomic saves in a row, as editors and sed -i do: write a temporary file, rename it over.
+    for (const word of ['two', 'three']) {
+      await writeFile(`${dir}/tools/.echo.tmp`, `export default { kind: 'tool', name: 'echo', description: '${word}', handler: () => '${word}' };`);
+      await rename(`${dir}/tools/.echo.tmp`, `${dir}/tools/echo.mjs`);
+      await waitUntil(async () => JSON.stringify(await says()).includes(word), `echo to say ${word}`);
+    }
+    // The config gains a module pattern (applied now) and a new name (needs a restart).
+    await writeFile(`${dir}/mcp-serve.config.mjs`, `export default { tools: ['./tools/*.mjs', './more/*.mjs'], name: 'Renamed' };`);
+    await server.waitForStderr(/mcp-serve\.config\.mjs changed name: restart mcp-serve to apply it/);
+    await server.waitForStderr(/modules reloaded \(mcp-serve\.config\.mjs changed\)/);
+    expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(['echo', 'extra']);
     await client.close();
     await server.stop();
   });
 });
+
+async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

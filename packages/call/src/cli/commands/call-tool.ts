@@ -1,8 +1,7 @@
-import { ExitCode, ToolError, UsageError } from '@mcp-cli/core';
+import { closestNames, ExitCode, ToolError, UsageError } from '@mcp-cli/core';
 
 import { RpcError } from '../../client/json-rpc.ts';
 import { callTool, listTools, type ToolInfo } from '../../client/operations.ts';
-import { closestNames } from '../../closest-names.ts';
 import { errorText, renderResult } from '../../render.ts';
 import { completeToolArgs, parseToolArgs, type Schema } from '../../tool-args.ts';
 import type { CommandContext } from '../session-runner.ts';

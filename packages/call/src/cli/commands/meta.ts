@@ -1,8 +1,7 @@
-import { ExitCode, UsageError } from '@mcp-cli/core';
+import { closestNames, ExitCode, UsageError } from '@mcp-cli/core';
 
 import { RpcError } from '../../client/json-rpc.ts';
 import { listAll, listTools } from '../../client/operations.ts';
-import { closestNames } from '../../closest-names.ts';
 import { renderResult } from '../../render.ts';
 import { parseToolArgs, type Schema } from '../../tool-args.ts';
 import type { CommandContext } from '../session-runner.ts';
