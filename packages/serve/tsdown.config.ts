@@ -9,4 +9,7 @@ export default defineConfig({
   dts: { entry: 'src/index.ts', eager: true, resolve: ['@mcp-cli/core'] },
   clean: true,
   fixedExtension: false,
+  // examples/hello is the built-in default: its modules import 'mcp-serve', which is this source.
+  alias: { 'mcp-serve': new URL('./src/index.ts', import.meta.url).pathname },
+  copy: [{ from: '../../examples/hello/resources/greeting.txt', to: 'dist/hello/resources' }],
 });

@@ -6,7 +6,7 @@ import { serveConfigSchema } from '../config/config-schema.ts';
 import { formatIssues } from '../config/format-issues.ts';
 import { configKeysAt, loadConfig } from '../config/load-config.ts';
 import { type ConfigLayer, resolveConfig } from '../config/resolve-config.ts';
-import { BUILTIN_HELLO, BUILTIN_INFO } from '../builtin/hello.ts';
+import { BUILTIN_INFO, builtinHello } from '../builtin/hello.ts';
 import { loadRegistry } from '../load-registry.ts';
 import type { Logger } from '../logger.ts';
 import { buildRegistry } from '../server/registry.ts';
@@ -63,7 +63,7 @@ async function serve(flags: ServeFlags, env: NodeJS.ProcessEnv): Promise<number>
   const config = await resolveConfig(layers);
   const builtin = !loaded;
   if (builtin) Object.assign(config, BUILTIN_INFO);
-  const registry = builtin ? buildRegistry([BUILTIN_HELLO]) : await loadRegistry(config);
+  const registry = builtin ? buildRegistry(builtinHello()) : await loadRegistry(config);
   if (!builtin && config.modules.length === 0) {
     logger.warn(`${loaded.filepath} lists no modules: add "tools", "resources" or "prompts" to it`);
   }

@@ -32,6 +32,29 @@ describe('every example through the SDK client', () => {
     });
   }
 
+  it('serves examples/hello as the built-in default: the same tools, resources, templates and prompts', async () => {
+    const listAll = async (args: string[], cwd?: string) => {
+      const server = await startServe(args, { cwd });
+      const client = await connectSdkClient(server.url, 'http');
+      const listing = {
+        info: client.getServerVersion(),
+        tools: (await client.listTools()).tools,
+        resources: (await client.listResources()).resources,
+        templates: (await client.listResourceTemplates()).resourceTemplates,
+        prompts: (await client.listPrompts()).prompts,
+        greeting: (await client.readResource({ uri: 'hello://greeting' })).contents,
+      };
+      await client.close();
+      await server.stop();
+      return listing;
+    };
+    const empty = await writeTempFiles({ 'package.json': '{}' });
+    const builtin = await listAll([], empty);
+    expect(builtin).toEqual(await listAll(['--config', HELLO_CONFIG]));
+    expect(builtin.templates.map((t) => t.uriTemplate)).toEqual(['hello://greeting/{name}']);
+    expect(builtin.prompts.map((p) => p.name)).toEqual(['greeting']);
+  });
+
   it('lists a tool declared with input: {} as an object schema', async () => {
     const dir = await writeTempFiles({
       'mcp-serve.config.mjs': `export default { tools: './tools.mjs' };`,

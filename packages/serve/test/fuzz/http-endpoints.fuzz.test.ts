@@ -3,7 +3,7 @@ import { Agent, request } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { BUILTIN_HELLO } from '../../src/builtin/hello.ts';
+import { builtinHello } from '../../src/builtin/hello.ts';
 import { resolveConfig } from '../../src/config/resolve-config.ts';
 import { buildRegistry } from '../../src/server/registry.ts';
 import { type ServerHandle, startServer } from '../../src/start-server.ts';
@@ -58,7 +58,7 @@ describe('HTTP endpoint fuzzing', () => {
   let sessionId = '';
   beforeAll(async () => {
     const config = await resolveConfig([{ config: { port: 0, limits: { maxBodyBytes: 4096 } }, baseDir: process.cwd() }]);
-    handle = await startServer({ config, registry: buildRegistry([BUILTIN_HELLO]) });
+    handle = await startServer({ config, registry: buildRegistry(builtinHello()) });
     const init = await fetch(handle.urls.mcp, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
