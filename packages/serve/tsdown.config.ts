@@ -7,6 +7,7 @@ export default defineConfig({
   platform: 'node',
   target: 'node20',
   dts: { entry: 'src/index.ts', eager: true, resolve: ['@mcp-cli/core'] },
+  checks: { pluginTimings: false },
   clean: true,
   fixedExtension: false,
   // examples/hello is the built-in default: its modules import 'mcp-serve', which is this source.

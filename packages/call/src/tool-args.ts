@@ -70,6 +70,7 @@ export function parseToolArgs(
   schema: Schema,
   argv: string[],
   takesValue: (flag: string) => boolean | undefined,
+  kind: 'tool' | 'prompt' = 'tool',
 ): ParsedToolArgs {
   const flags = toolFlags(schema);
   const byName = new Map<string, ToolFlag>();
@@ -100,7 +101,7 @@ export function parseToolArgs(
         const known = flags.map((f) => f.alias ?? f.flag);
         const hint = closestNames(name, [...byName.keys()]);
         throw new UsageError(
-          `Unknown argument ${name} for tool "${toolName}"${hint.length ? ` (did you mean ${hint.join(', ')}?)` : ''}; its arguments: ${known.join(', ') || 'none'} (see mcp-call ${toolName} --help)`,
+          `Unknown argument ${name} for ${kind} "${toolName}"${hint.length ? ` (did you mean ${hint.join(', ')}?)` : ''}; its arguments: ${known.join(', ') || 'none'} (see mcp-call ${kind === 'prompt' ? 'prompt ' : ''}${toolName} --help)`,
           'E_UNKNOWN_ARGUMENT',
         );
       }

@@ -50,7 +50,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
   }
 }
 
-async function dispatch(args: string[], env: NodeJS.ProcessEnv, interrupt: AbortSignal): Promise<number> {
+async function dispatch(given: string[], env: NodeJS.ProcessEnv, interrupt: AbortSignal): Promise<number> {
+  const args = urlFirstToOption(given);
   // A plain tool call is parsed without commander, which loads only for everything else.
   const fast = parseFastPath(args, META_COMMANDS);
   if (fast) return callTool(fast.tool, fast.tokens, fast.opts, false, env, interrupt);
@@ -110,7 +111,7 @@ async function dispatch(args: string[], env: NodeJS.ProcessEnv, interrupt: Abort
     .allowUnknownOption()
     .allowExcessArguments()
     .action(async (name: string, rest: string[], _o, cmd: Command) => {
-      exitCode = await connected(all(cmd), (c) => getPromptCommand(c, name, rest));
+      exitCode = await connected(all(cmd), (c) => getPromptCommand(c, name, rest, toolHelp));
     });
   sub('ping', 'check that the server answers').action(async (_o, cmd: Command) => {
     exitCode = await connected(all(cmd), pingCommand);
@@ -181,17 +182,7 @@ async function callTool(
  * needs the server; before the tool name it stays the global help.
  */
 function extractToolHelp(args: string[]): { args: string[]; toolHelp: boolean } {
-  let toolIndex = -1;
-  for (let i = 0; i < args.length; i++) {
-    const token = args[i]!;
-    if (token === '--') break;
-    if (token.startsWith('-')) {
-      if (GLOBAL_FLAGS[token.split('=')[0]!] && !token.includes('=')) i++;
-      continue;
-    }
-    toolIndex = i;
-    break;
-  }
+  const toolIndex = firstPositional(args);
   if (toolIndex === -1) return { args, toolHelp: false };
   const first = args[toolIndex]!;
   const tail = args.slice(toolIndex + 1);
@@ -199,9 +190,32 @@ function extractToolHelp(args: string[]): { args: string[]; toolHelp: boolean } 
   const end = tail.indexOf('--');
   const helpAt = tail.findIndex((t, i) => inTail(t) && (end === -1 || i < end));
   if (helpAt === -1) return { args, toolHelp: false };
-  if (META_COMMANDS.has(first) && first !== 'call') return { args, toolHelp: false };
+  // `prompt NAME --help` is the prompt's own help; `prompt --help` stays commander's.
+  const promptHelp = first === 'prompt' && tail[0] !== undefined && !tail[0].startsWith('-');
+  if (META_COMMANDS.has(first) && first !== 'call' && !promptHelp) return { args, toolHelp: false };
   const kept = [...args.slice(0, toolIndex + 1), ...tail.filter((_, i) => i !== helpAt)];
   return { args: kept, toolHelp: true };
+}
+
+/** Index of the first argument that is not a global flag or its value, or -1. */
+function firstPositional(args: string[]): number {
+  for (let i = 0; i < args.length; i++) {
+    const token = args[i]!;
+    if (token === '--') return -1;
+    if (token.startsWith('-')) {
+      if (GLOBAL_FLAGS[token.split('=')[0]!] && !token.includes('=')) i++;
+      continue;
+    }
+    return i;
+  }
+  return -1;
+}
+
+/** `mcp-call http://host:8000 greet` means `--url http://host:8000`: a URL first is the server. */
+function urlFirstToOption(args: string[]): string[] {
+  const at = firstPositional(args);
+  if (at === -1 || !isUrl(args[at]) || args.includes('--url') || args.some((a) => a.startsWith('--url=') || a === '-u')) return args;
+  return [`--url=${args[at]}`, ...args.slice(0, at), ...args.slice(at + 1)];
 }
 
 function commanderExit(error: CommanderError): number {

@@ -1,13 +1,16 @@
 import type { ToolInfo } from '../client/operations.ts';
 import { describeKind, toolFlags } from '../tool-args.ts';
 
-/** `mcp-call <tool> --help`: the tool's description and its generated flags with types and defaults. */
-export function formatToolHelp(tool: ToolInfo): string {
+/**
+ * `mcp-call <tool> --help` (and `mcp-call prompt <name> --help`): the description and the
+ * generated flags with types and defaults.
+ */
+export function formatToolHelp(tool: ToolInfo, kind: 'tool' | 'prompt' = 'tool'): string {
   const flags = toolFlags(tool.inputSchema);
-  const lines = [`Usage: mcp-call ${tool.name}${flags.length ? ' [flags]' : ''}`, ''];
+  const lines = [`Usage: mcp-call ${kind === 'prompt' ? 'prompt ' : ''}${tool.name}${flags.length ? ' [flags]' : ''}`, ''];
   if (tool.description) lines.push(tool.description.trim(), '');
   if (flags.length === 0) {
-    lines.push('This tool takes no arguments.');
+    lines.push(`This ${kind} takes no arguments.`);
   } else {
     lines.push('Flags:');
     const rows = flags.map((f) => {
@@ -28,7 +31,7 @@ export function formatToolHelp(tool: ToolInfo): string {
       else lines.push(`${left.padEnd(width)}${right}`);
     }
   }
-  lines.push('', 'Or pass every argument at once: --args \'{json}\', --args @file.json, --args - (stdin).');
+  if (kind === 'tool') lines.push('', 'Or pass every argument at once: --args \'{json}\', --args @file.json, --args - (stdin).');
   return lines.join('\n');
 }
 

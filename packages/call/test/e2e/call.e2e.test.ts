@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { REPO_ROOT, runCall, startServe, type ServeProcess } from '@mcp-cli/test-utils';
+import { REPO_ROOT, runCall, runServe, startServe, type ServeProcess } from '@mcp-cli/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const FIXTURE = `${REPO_ROOT}packages/call/test/fixtures/kitchen-sink/mcp-serve.config.mjs`;
@@ -248,6 +248,30 @@ describe('mcp-call connection handling', () => {
     expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(/^mcp-call: .*HTTP 401.*--token or MCP_TOKEN/);
     await server.stop();
+  });
+
+  it('shows a prompt\'s own help, points prompt errors to it, and takes a URL in first position', async () => {
+    const server = await startServe(['--config', `${REPO_ROOT}examples/hello/mcp-serve.config.ts`]);
+    const help = await runCall(['--url', server.url, 'prompt', 'greeting', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: mcp-call prompt greeting \[flags\]\n\nAsk the model to write a warm greeting\n\nFlags:\n {2}--name <string>\s+Who to greet; required\n {2}--tone <string>\s+formal or casual\n$/);
+    const unknown = await runCall(['--url', server.url, 'prompt', 'greeting', '--nmae', 'Ada']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/Unknown argument --nmae for prompt "greeting" \(did you mean --name\?\).*\(see mcp-call prompt greeting --help\)/);
+    const first = await runCall([server.url, 'greet', '--name', 'Ada']);
+    expect(first.stdout).toBe('Hello Hello, Ada!\n');
+    expect((await runCall([`${server.url}/sse`, 'tools', '--names'])).stdout).toBe('greet\n');
+    await server.stop();
+  });
+
+  it('agrees with mcp-serve on -V for the version, and lists its commands once', async () => {
+    const call = await runCall(['-V']);
+    const serve = await runServe(['-V']);
+    expect(call.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect(serve.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    const help = (await runCall(['--help'])).stdout;
+    expect(help.match(/^ {2}tools\b/gm)).toHaveLength(1);
+    expect(help).toContain('70 internal error');
   });
 
   it('warns before a credential travels over plain http to a host that is not loopback', async () => {

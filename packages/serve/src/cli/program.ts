@@ -21,7 +21,7 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 export function createProgram(version: string): Command {
   return new Command('mcp-serve')
     .description('Serve MCP tools, resources and prompts from modules over HTTP (legacy SSE and Streamable HTTP on one port).')
-    .version(version, '-v, --version')
+    .version(version, '-V, --version')
     .option('-c, --config <path>', 'config file (default: search mcp-serve.config.*, .mcp-serverc, package.json)')
     .option('-H, --host <host>', 'address to bind (env MCP_SERVE_HOST)', undefined)
     .option('-p, --port <port>', 'port to listen on, 0 for a free one (env MCP_SERVE_PORT)')

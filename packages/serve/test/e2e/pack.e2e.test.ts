@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,13 +13,21 @@ const exec = promisify(execFile);
 it('packs mcp-serve and mcp-call into tarballs that run after a plain npm install', { timeout: 240_000 }, async () => {
   const packDir = await mkdtemp(join(tmpdir(), 'mcp-pack-'));
   for (const pkg of ['serve', 'call']) {
-    await exec('npx', ['-y', 'pnpm@10', 'pack', '--pack-destination', packDir], { cwd: `${REPO_ROOT}packages/${pkg}` });
+    // A real pack builds first (prepack); here the test run has built already, and a rebuild
+    // would empty dist/ under the tests running beside this one.
+    const manifest = JSON.parse(await readFile(`${REPO_ROOT}packages/${pkg}/package.json`, 'utf8')) as { scripts: Record<string, string> };
+    expect(manifest.scripts.prepack).toBe(manifest.scripts.build);
+    await exec('npx', ['-y', 'pnpm@10', 'pack', '--ignore-scripts', '--pack-destination', packDir], { cwd: `${REPO_ROOT}packages/${pkg}` });
   }
   const tarballs = (await readdir(packDir)).filter((f) => f.endsWith('.tgz')).map((f) => join(packDir, f));
   expect(tarballs).toHaveLength(2);
-  const { stdout: listing } = await exec('tar', ['-tzf', tarballs.find((t) => t.includes('mcp-serve'))!]);
-  expect(listing).toContain('package/bin/mcp-serve.js');
-  expect(listing).not.toContain('package/src/');
+  for (const [name, bin] of [['mcp-serve', 'mcp-serve.js'], ['mcp-call', 'mcp-call.js']]) {
+    const { stdout: listing } = await exec('tar', ['-tzf', tarballs.find((t) => t.includes(name))!]);
+    for (const file of [`package/bin/${bin}`, 'package/README.md', 'package/LICENSE']) expect(listing, name).toContain(file);
+    expect(listing).not.toContain('package/src/');
+  }
+  const { stdout: serveListing } = await exec('tar', ['-tzf', tarballs.find((t) => t.includes('mcp-serve'))!]);
+  expect(serveListing).toContain('package/dist/hello/resources/greeting.txt');
 
   const app = await mkdtemp(join(tmpdir(), 'mcp-app-'));
   await exec('npm', ['install', '--no-audit', '--no-fund', ...tarballs], { cwd: app });

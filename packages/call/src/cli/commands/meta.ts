@@ -6,7 +6,7 @@ import { renderResult } from '../../render.ts';
 import { parseToolArgs, type Schema } from '../../tool-args.ts';
 import type { CommandContext } from '../session-runner.ts';
 import { writeOut } from '../terminal-text.ts';
-import { formatToolList } from '../tool-help.ts';
+import { formatToolHelp, formatToolList } from '../tool-help.ts';
 
 const out = (text: string): void => writeOut(text.endsWith('\n') || text === '' ? text : `${text}\n`);
 
@@ -79,8 +79,8 @@ export async function listPromptsCommand(context: CommandContext): Promise<numbe
   return ExitCode.ok;
 }
 
-/** `prompt <name> [--arg value]`: the prompt's messages, text shown as is. */
-export async function getPromptCommand(context: CommandContext, name: string, tokens: string[]): Promise<number> {
+/** `prompt <name> [--arg value]`: the prompt's messages, text shown as is; `--help` shows its arguments. */
+export async function getPromptCommand(context: CommandContext, name: string, tokens: string[], help = false): Promise<number> {
   const prompts = await listAll<PromptEntry>(context.connection, 'prompts/list', 'prompts', context.signal);
   const prompt = prompts.find((p) => p.name === name);
   if (!prompt) {
@@ -92,10 +92,14 @@ export async function getPromptCommand(context: CommandContext, name: string, to
     properties: Object.fromEntries((prompt.arguments ?? []).map((a) => [a.name, { type: 'string', description: a.description }])),
     required: (prompt.arguments ?? []).filter((a) => a.required).map((a) => a.name),
   };
-  const { args, unclaimed } = parseToolArgs(name, schema, tokens, () => undefined);
-  if (unclaimed.length > 0) throw new UsageError(`Unexpected argument "${unclaimed[0]}" for prompt "${name}"`, 'E_UNEXPECTED_ARGUMENT');
+  if (help) {
+    out(formatToolHelp({ name, description: prompt.description, inputSchema: schema }, 'prompt'));
+    return ExitCode.ok;
+  }
+  const { args, unclaimed } = parseToolArgs(name, schema, tokens, () => undefined, 'prompt');
+  if (unclaimed.length > 0) throw new UsageError(`Unexpected argument "${unclaimed[0]}" for prompt "${name}": prompt arguments are flags such as --name value (see mcp-call prompt ${name} --help)`, 'E_UNEXPECTED_ARGUMENT');
   const missing = (schema.required ?? []).filter((key) => args[key] === undefined);
-  if (missing.length > 0) throw new UsageError(`Missing required argument ${missing.map((m) => `--${m}`).join(', ')} for prompt "${name}"`, 'E_MISSING_ARGUMENT');
+  if (missing.length > 0) throw new UsageError(`Missing required argument ${missing.map((m) => `--${m}`).join(', ')} for prompt "${name}" (see mcp-call prompt ${name} --help)`, 'E_MISSING_ARGUMENT');
   const result = await context.connection.session.request('prompts/get', { name, arguments: args }, { signal: context.signal });
   if (context.opts.json) {
     out(JSON.stringify(result));
