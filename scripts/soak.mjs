@@ -17,7 +17,7 @@ const SECONDS = Number(values.seconds);
 const SESSIONS = Number(values.sessions);
 const root = new URL('../', import.meta.url).pathname;
 
-const server = spawn(process.execPath, [`${root}packages/serve/bin/mcp-serve.js`, '--config', `${root}examples/hello/mcp-serve.config.ts`, '--port', '0', '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+const server = spawn(process.execPath, [`${root}packages/serve/bin/mcp-serve.js`, '--config', `${root}examples/hello/mcp-serve.config.ts`, '--port', '0', '--quiet', '--max-connections-per-client', '1024'], { stdio: ['ignore', 'ignore', 'pipe'] });
 const url = await new Promise((resolve, reject) => {
   let err = '';
   server.stderr.setEncoding('utf8').on('data', (c) => {

@@ -57,7 +57,7 @@ export async function startProcess(args, pattern, env = {}, pin = true) {
 /** Starts the built mcp-serve with the hello example on a free port. */
 export function startMcpServe(extra = [], { pin = true } = {}) {
   return startProcess(
-    [`${ROOT}scripts/bench/serve-ipc.mjs`, '--config', `${ROOT}examples/hello/mcp-serve.config.ts`, '--port', '0', '--quiet', '--max-sessions', '100000', ...extra],
+    [`${ROOT}scripts/bench/serve-ipc.mjs`, '--config', `${ROOT}examples/hello/mcp-serve.config.ts`, '--port', '0', '--quiet', '--max-sessions', '100000', '--max-sessions-per-client', '100000', '--max-connections', '100000', '--max-connections-per-client', '100000', ...extra],
     /ready (http:\/\/\S+)/,
     {},
     pin,

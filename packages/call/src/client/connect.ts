@@ -3,6 +3,7 @@ import { ConnectionError, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS }
 import { ClientSession, type ServerRequestHandler } from './client-session.ts';
 import { UNREACHABLE_CODES } from './http-request.ts';
 import type { ClientTransport } from './json-rpc.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './sse-parser.ts';
 import { SseTransport } from './sse-transport.ts';
 import { StreamableHttpTransport, TransportRefusedError } from './streamable-http-transport.ts';
 
@@ -21,8 +22,8 @@ export interface ConnectOptions {
   signal: AbortSignal;
   /** Keep retrying an unreachable server for this long (the server may still be starting). */
   waitMs: number;
-  /** Largest response body, SSE line or event accepted from the server. */
-  maxMessageBytes: number;
+  /** Largest response body, SSE line or event accepted from the server (default 64 MiB). */
+  maxMessageBytes?: number;
   capabilities: Record<string, unknown>;
   clientInfo: { name: string; version: string };
   onServerRequest?: ServerRequestHandler;
@@ -96,11 +97,11 @@ async function tryCandidates(candidates: { kind: 'http' | 'sse'; url: URL }[], o
 async function initialize(kind: 'http' | 'sse', url: URL, options: ConnectOptions): Promise<Connection> {
   let transport: ClientTransport;
   if (kind === 'sse') {
-    const sse = new SseTransport(url, options.headers, options.maxMessageBytes);
+    const sse = new SseTransport(url, options.headers, options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
     await sse.open(options.signal);
     transport = sse;
   } else {
-    transport = new StreamableHttpTransport(url, options.headers, options.maxMessageBytes);
+    transport = new StreamableHttpTransport(url, options.headers, options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
   }
   const session = new ClientSession(transport);
   if (options.onServerRequest) session.onServerRequest = options.onServerRequest;

@@ -39,7 +39,7 @@ export function createProgram(version: string): Command {
     .option('--max-batch-size <n>', 'most messages in one JSON-RPC batch (default 100)')
     .option('--body-timeout <ms>', 'time to receive a request body, else 408 (default 10000)')
     .option('--max-connections <n>', 'most open connections in total (default 1024)')
-    .option('--max-connections-per-client <n>', 'most open connections per client address (default 128)')
+    .option('--max-connections-per-client <n>', 'most open connections per client address (default 256)')
     .option('--max-stream-buffer <bytes>', 'unsent bytes a stream may hold before a non-reading client is cut off (default 4194304)')
     .option('--max-sessions <n>', 'most open sessions in total (default 10000)')
     .option('--max-sessions-per-client <n>', 'most open sessions per client address (default 500)')

@@ -61,7 +61,7 @@ export const DEFAULT_LIMITS: ServeLimits = {
   bodyTimeoutMs: 10_000,
   headersTimeoutMs: 10_000,
   maxConnections: 1024,
-  maxConnectionsPerClient: 128,
+  maxConnectionsPerClient: 256,
   maxStreamBufferBytes: 4 * 1024 * 1024,
   maxSessions: 10_000,
   maxSessionsPerClient: 500,

@@ -17,7 +17,7 @@ it('packs mcp-serve and mcp-call into tarballs that run after a plain npm instal
     // would empty dist/ under the tests running beside this one.
     const manifest = JSON.parse(await readFile(`${REPO_ROOT}packages/${pkg}/package.json`, 'utf8')) as { scripts: Record<string, string> };
     expect(manifest.scripts.prepack).toBe(manifest.scripts.build);
-    await exec('npx', ['-y', 'pnpm@10', 'pack', '--ignore-scripts', '--pack-destination', packDir], { cwd: `${REPO_ROOT}packages/${pkg}` });
+    await exec('npx', ['-y', 'pnpm@10', 'pack', '--config.ignore-scripts=true', '--pack-destination', packDir], { cwd: `${REPO_ROOT}packages/${pkg}` });
   }
   const tarballs = (await readdir(packDir)).filter((f) => f.endsWith('.tgz')).map((f) => join(packDir, f));
   expect(tarballs).toHaveLength(2);
