@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 
-import { REPO_ROOT, startServe, type ServeProcess } from '@mcp-cli/test-utils';
+import { freePort, REPO_ROOT, startServe, type ServeProcess } from '@mcp-cli/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Runs the README's mcp-call examples as written, through bash and the installed bin.
@@ -43,5 +44,27 @@ describe('README mcp-call examples', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout.trimEnd()).toBe(expected);
+  });
+});
+
+describe('README CI script', () => {
+  const script = /<!-- readme-ci:start -->\n```sh\n([\s\S]*?)```\n<!-- readme-ci:end -->/.exec(readme)?.[1] ?? '';
+
+  it('calls the server and leaves no server behind', async () => {
+    expect(script).toContain('mcp-serve');
+    const port = await freePort();
+    const result = await bash(script, { ...process.env, PORT: String(port), NO_COLOR: '1' });
+    expect(result.stdout).toBe('Hello Hello, CI!\n');
+    expect(result.code).toBe(0);
+    // The trap stopped the server itself: nothing listens on its port any more.
+    let listening = true;
+    for (let i = 0; i < 50 && listening; i++) {
+      listening = await new Promise<boolean>((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => (socket.destroy(), resolve(true)));
+        socket.on('error', () => resolve(false));
+      });
+      if (listening) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(listening).toBe(false);
   });
 });
