@@ -8,14 +8,13 @@
 //   node scripts/hostile-clients.mjs [--seconds 60] [--clients 20]
 //
 // Needs a build (pnpm build). The server is the built mcp-serve with the hostile test fixture.
-import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect as tcp } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 
-import { callTool, connect, destroyAgents } from '../packages/call/dist/index.js';
+import { destroyAgents } from '../packages/call/dist/index.js';
+import { processStats, runWellBehavedClients, startServer } from './load-clients.mjs';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, clients: { type: 'string', default: '20' } } });
 const SECONDS = Number(values.seconds);
@@ -23,23 +22,9 @@ const CLIENTS = Number(values.clients);
 const root = new URL('../', import.meta.url).pathname;
 const fixture = `${root}packages/serve/test/fixtures/hostile/mcp-serve.config.mjs`;
 
-const server = spawn(process.execPath, [`${root}packages/serve/bin/mcp-serve.js`, '--config', fixture, '--port', '0', '--quiet', '--handshake-timeout', '2000'], { stdio: ['ignore', 'ignore', 'pipe'] });
-let serverLog = '';
-const url = await new Promise((resolve, reject) => {
-  server.stderr.setEncoding('utf8').on('data', (c) => {
-    serverLog += c;
-    const m = /ready (http:\/\/\S+)/.exec(serverLog);
-    if (m) resolve(m[1]);
-  });
-  server.once('exit', () => reject(new Error(serverLog)));
-});
+const { server, url, sessionsOpen: health } = await startServer(['--config', fixture, '--handshake-timeout', '2000']);
 const { port } = new URL(url);
-
-const proc = () => {
-  const status = readFileSync(`/proc/${server.pid}/status`, 'utf8');
-  return { rssMb: Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024, fds: readdirSync(`/proc/${server.pid}/fd`).length };
-};
-const health = async () => (await (await fetch(`${url}/health`)).json()).sessions;
+const proc = () => processStats(server.pid);
 
 /** Sends a raw request from `localAddress` and never reads past the headers. */
 function unread(localAddress, method, path, headers, body = '') {
@@ -139,34 +124,11 @@ async function batchFloods(deadline) {
 }
 
 /** Well-behaved clients: every call answered once, with its own text. */
-async function goodClients(deadline) {
-  const stats = { calls: 0, failed: 0, mismatched: 0, duplicates: 0 };
-  const worker = async (index) => {
-    const transport = index % 2 === 0 ? 'sse' : 'http';
-    const connection = await connect({ url: `${url}/${transport === 'sse' ? 'sse' : 'mcp'}`, transport, headers: {}, signal: AbortSignal.timeout((SECONDS + 60) * 1000), waitMs: 0, capabilities: {}, clientInfo: { name: 'good', version: '1' } });
-    const seen = new Set();
-    const receive = connection.session.transport.onMessage;
-    connection.session.transport.onMessage = (message) => {
-      if (message.id !== undefined && message.method === undefined) {
-        if (seen.has(message.id)) stats.duplicates++;
-        seen.add(message.id);
-      }
-      receive(message);
-    };
-    for (let i = 0; Date.now() < deadline; i++) {
-      const text = `c${index}-${i}`;
-      try {
-        const result = await callTool(connection, 'echo', { text }, { signal: AbortSignal.timeout(30_000) });
-        stats.calls++;
-        if (result.content[0]?.text !== text) stats.mismatched++;
-      } catch {
-        stats.failed++;
-      }
-    }
-    await connection.close();
-  };
-  await Promise.all(Array.from({ length: CLIENTS }, (_, i) => worker(i)));
-  return stats;
+function goodClients(deadline) {
+  return runWellBehavedClients({
+    url, count: CLIENTS, deadline, timeoutMs: (SECONDS + 60) * 1000,
+    tool: 'echo', argsFor: (text) => ({ text }), expected: (text) => text,
+  });
 }
 
 await sleep(500);

@@ -5,68 +5,25 @@
 //   node scripts/soak.mjs [--seconds 60] [--sessions 200]
 //
 // Needs a build (pnpm build). The server is the built mcp-serve with the hello example.
-import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 
-import { callTool, connect, destroyAgents } from '../packages/call/dist/index.js';
+import { destroyAgents } from '../packages/call/dist/index.js';
+import { processStats, runWellBehavedClients, startServer } from './load-clients.mjs';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, sessions: { type: 'string', default: '200' } } });
 const SECONDS = Number(values.seconds);
 const SESSIONS = Number(values.sessions);
 const root = new URL('../', import.meta.url).pathname;
 
-const server = spawn(process.execPath, [`${root}packages/serve/bin/mcp-serve.js`, '--config', `${root}examples/hello/mcp-serve.config.ts`, '--port', '0', '--quiet', '--max-connections-per-client', '1024'], { stdio: ['ignore', 'ignore', 'pipe'] });
-const url = await new Promise((resolve, reject) => {
-  let err = '';
-  server.stderr.setEncoding('utf8').on('data', (c) => {
-    err += c;
-    const m = /ready (http:\/\/\S+)/.exec(err);
-    if (m) resolve(m[1]);
-  });
-  server.once('exit', () => reject(new Error(err)));
-});
-
-const proc = () => {
-  const status = readFileSync(`/proc/${server.pid}/status`, 'utf8');
-  return { rssMb: Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024, fds: readdirSync(`/proc/${server.pid}/fd`).length };
-};
-const sessionsOpen = async () => (await (await fetch(`${url}/health`)).json()).sessions;
+const { server, url, sessionsOpen } = await startServer(['--config', `${root}examples/hello/mcp-serve.config.ts`, '--max-connections-per-client', '1024']);
+const proc = () => processStats(server.pid);
 
 async function round(seconds, sessions) {
-  const deadline = Date.now() + seconds * 1000;
-  const stats = { calls: 0, mismatched: 0, duplicates: 0, failed: 0, latencies: [] };
-  const worker = async (index) => {
-    const transport = index % 2 === 0 ? 'sse' : 'http';
-    const connection = await connect({
-      url: `${url}/${transport === 'sse' ? 'sse' : 'mcp'}`, transport, headers: {}, signal: AbortSignal.timeout((seconds + 60) * 1000),
-      waitMs: 0, capabilities: {}, clientInfo: { name: 'soak', version: '1' },
-    });
-    const seen = new Set();
-    const receive = connection.session.transport.onMessage;
-    connection.session.transport.onMessage = (message) => {
-      if (message.id !== undefined && message.method === undefined) {
-        if (seen.has(message.id)) stats.duplicates++;
-        seen.add(message.id);
-      }
-      receive(message);
-    };
-    for (let i = 0; Date.now() < deadline; i++) {
-      const name = `s${index}-c${i}`;
-      const started = performance.now();
-      try {
-        const result = await callTool(connection, 'greet', { name }, { signal: AbortSignal.timeout(30_000) });
-        stats.latencies.push(performance.now() - started);
-        stats.calls++;
-        if (result.content[0]?.text !== `Hello Hello, ${name}!`) stats.mismatched++;
-      } catch {
-        stats.failed++;
-      }
-    }
-    await connection.close();
-  };
-  await Promise.all(Array.from({ length: sessions }, (_, i) => worker(i)));
+  const stats = await runWellBehavedClients({
+    url, count: sessions, deadline: Date.now() + seconds * 1000, timeoutMs: (seconds + 60) * 1000,
+    tool: 'greet', argsFor: (name) => ({ name }), expected: (name) => `Hello Hello, ${name}!`,
+  });
   destroyAgents(); // close the client's keep-alive sockets, so the server's handle count can drop
   return stats;
 }

@@ -57,6 +57,7 @@ describe.each(['http', 'sse'] as const)('mcp-call e2e against mcp-serve over %s'
     [['types', '--text'], /^mcp-call: --text needs a value \(string\)$/],
     [['types', '--txet', 'x'], /^mcp-call: Unknown argument --txet for tool "types" \(did you mean --text\?\)/],
     [['typse'], /^mcp-call: Unknown tool "typse"; did you mean types\?/],
+    [['xyzzy', '--a', '1'], /^mcp-call: Unknown tool "xyzzy" \(mcp-call tools lists all \d+\); a server may list some tools only to clients that can sample: try --sampling-command CMD$/],
     [['types', '--args', '{bad'], /^mcp-call: Invalid JSON in --args: /],
     [['types', '--args', '@/nonexistent.json'], /^mcp-call: Cannot read --args file \/nonexistent\.json: ENOENT$/],
     [['types', 'stray'], /^mcp-call: Unexpected argument "stray" for tool "types"/],
