@@ -22,7 +22,10 @@ async function runScript(script: string, args: string[]): Promise<{ summary: str
   return { summary, output };
 }
 
-describe('official MCP conformance suite', () => {
+// A user's clone has no ../shared beside it: the suite is skipped there, never in CI.
+const AVAILABLE = existsSync(`${SCRIPTS}/run-server.sh`) || process.env.CI !== undefined;
+
+describe.skipIf(!AVAILABLE)('official MCP conformance suite', () => {
   let server: ServeProcess;
   beforeAll(async () => {
     expect(existsSync(`${SCRIPTS}/run-server.sh`), `conformance scripts not found in ${SCRIPTS}`).toBe(true);
