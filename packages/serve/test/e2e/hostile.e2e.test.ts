@@ -54,7 +54,7 @@ describe('mcp-serve against hostile clients', () => {
     stream.socket.destroy();
   });
 
-  it('closes a POST event stream that is never read, and a GET stream, without touching other sessions', async () => {
+  it('closes a POST event stream and a GET stream that are never read, and keeps the session', async () => {
     const session = await initializeRaw(`${server.url}/mcp`);
     const post = await sendAndStopReading(`${server.url}/mcp`, {
       method: 'POST',
@@ -69,6 +69,16 @@ describe('mcp-serve against hostile clients', () => {
     // The session itself lives on and answers.
     const listed = await session.post({ jsonrpc: '2.0', id: 6, method: 'tools/list' });
     expect(messagesOf(listed.text)[0]!.id).toBe(6);
+    // The session's own GET stream, unread, takes what a JSON-only POST cannot: it is closed too.
+    const get = await sendAndStopReading(`${server.url}/mcp`, { headers: { Accept: 'text/event-stream', 'mcp-session-id': session.sessionId, 'mcp-protocol-version': '2025-06-18' } });
+    expect(get.head).toMatch(/200 OK/);
+    const before = server.stderr().match(/closed a stream whose client does not read/g)?.length ?? 0;
+    const jsonOnly = session.post(call(8, 'flood', { count: 200_000, size: 1024 }), { accept: 'application/json' }, 3000);
+    await waitFor(() => (server.stderr().match(/closed a stream whose client does not read .*stream=get/g)?.length ?? 0) > 0 && (server.stderr().match(/closed a stream whose client does not read/g)?.length ?? 0) > before, 'the GET stream to be closed');
+    get.socket.destroy();
+    // Cancelled, the JSON-only call's response ends with no answer.
+    await session.post({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 8 } });
+    expect((await jsonOnly).status).toBe(202);
   });
 
   it('paces a tool that awaits its logs to a client that reads slowly, with bounded memory', async () => {
