@@ -1,5 +1,6 @@
 export type { Connection, ConnectOptions, TransportChoice } from './client/connect.ts';
-export { candidatesFor, connect } from './client/connect.ts';
+export { candidatesFor, connect, connectStdio } from './client/connect.ts';
+export type { StdioServer } from './client/stdio-transport.ts';
 export type { RequestOptions, ServerRequestHandler } from './client/client-session.ts';
 export { ClientSession } from './client/client-session.ts';
 export type { JsonRpcMessage } from './client/json-rpc.ts';

@@ -1,6 +1,8 @@
 import { closestNames, isLoopbackHost, UsageError } from '@mcp-cli/core';
 
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../client/sse-parser.ts';
+import type { StdioServer } from '../client/stdio-transport.ts';
+import { splitCommand } from './split-command.ts';
 
 import type { TransportChoice } from '../client/connect.ts';
 import type { GlobalOptions } from './global-options.ts';
@@ -16,11 +18,17 @@ export interface ConnectionSettings {
   maxMessageBytes: number;
   /** A credential would travel in clear text to a host that is not this machine. */
   credentialInClear: boolean;
+  /** A server to run as a child process instead of a URL to reach. */
+  stdio: StdioServer | undefined;
 }
 
-/** One server entry of the mcp-call config file. */
+/** One server entry of the mcp-call config file: a URL, or a command to run over stdio. */
 interface ServerEntry {
   url?: string;
+  command?: string;
+  args?: string[];
+  env?: Record<string, string>;
+  cwd?: string;
   transport?: TransportChoice;
   headers?: Record<string, string>;
   token?: string;
@@ -47,8 +55,12 @@ export async function resolveConnectionSettings(
 ): Promise<ConnectionSettings> {
   const explicitUrl = opts.url ?? positionalUrl ?? (env.MCP_URL || undefined);
   const serverName = opts.server ?? (env.MCP_SERVER || undefined);
+  if (opts.stdio !== undefined && (opts.url !== undefined || positionalUrl !== undefined || opts.server !== undefined)) {
+    throw new UsageError('--stdio runs a server, so it cannot be combined with --url, a URL or --server: pick one', 'E_CONFLICTING_TARGETS');
+  }
   let entry: ServerEntry = {};
-  if (!explicitUrl || serverName) entry = await loadServerEntry(serverName);
+  if (opts.stdio === undefined && (!explicitUrl || serverName)) entry = await loadServerEntry(serverName);
+  const stdio = opts.stdio !== undefined ? await splitCommand(opts.stdio, env) : stdioEntry(entry, serverName);
   const url = explicitUrl ?? entry.url ?? DEFAULT_URL;
   if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
     throw new UsageError(`Invalid server URL "${url}": use http://host:port/mcp or http://host:port/sse`, 'E_BAD_URL');
@@ -73,7 +85,8 @@ export async function resolveConnectionSettings(
     timeoutMs: seconds(opts.timeout, '--timeout', false) ?? 60_000,
     waitMs: seconds(opts.wait, '--wait', true) ?? 0,
     maxMessageBytes: opts.maxMessageBytes === undefined ? DEFAULT_MAX_MESSAGE_BYTES : positiveInteger(opts.maxMessageBytes, '--max-message-bytes'),
-    credentialInClear: headers.authorization !== undefined && target.protocol === 'http:' && !isLoopbackHost(target.hostname),
+    credentialInClear: stdio === undefined && headers.authorization !== undefined && target.protocol === 'http:' && !isLoopbackHost(target.hostname),
+    stdio,
   };
 }
 
@@ -84,6 +97,17 @@ function seconds(value: string | undefined, flag: string, allowZero: boolean): n
     throw new UsageError(`${flag} must be a ${allowZero ? 'non-negative' : 'positive'} number of seconds (got "${value}")`, 'E_BAD_NUMBER');
   }
   return Math.round(n * 1000);
+}
+
+/** The stdio server of a config entry that gives a command (with args, env and cwd). */
+function stdioEntry(entry: ServerEntry, name: string | undefined): StdioServer | undefined {
+  if (entry.command === undefined) return undefined;
+  const where = name ? `server "${name}"` : 'the mcp-call config';
+  if (typeof entry.command !== 'string' || !entry.command) throw new UsageError(`${where}: "command" must be a non-empty string`, 'E_CONFIG');
+  if (entry.args !== undefined && (!Array.isArray(entry.args) || !entry.args.every((a) => typeof a === 'string'))) {
+    throw new UsageError(`${where}: "args" must be an array of strings`, 'E_CONFIG');
+  }
+  return { command: entry.command, args: entry.args ?? [], ...(entry.env ? { env: entry.env } : {}), ...(entry.cwd ? { cwd: entry.cwd } : {}) };
 }
 
 function positiveInteger(value: string, flag: string): number {

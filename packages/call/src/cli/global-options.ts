@@ -22,6 +22,7 @@ export interface GlobalOptions {
   verbose?: boolean;
   raw?: boolean;
   maxMessageBytes?: string;
+  stdio?: string;
 }
 
 /** Global flags and whether each takes a value; tool flag parsing hands these back. */
@@ -48,6 +49,7 @@ export const GLOBAL_FLAGS: Record<string, boolean> = {
   '--verbose': false,
   '--raw': false,
   '--max-message-bytes': true,
+  '--stdio': true,
 };
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -57,7 +59,7 @@ const FLAG_KEYS: Record<string, keyof GlobalOptions> = {
   '--url': 'url', '-u': 'url', '--server': 'server', '-s': 'server', '--transport': 'transport', '-t': 'transport',
   '--header': 'header', '-H': 'header', '--token': 'token', '--timeout': 'timeout', '--wait': 'wait', '--json': 'json',
   '--args': 'args', '--tool': 'tool', '--out-dir': 'outDir', '--elicit': 'elicit', '--sampling-command': 'samplingCommand',
-  '--quiet': 'quiet', '-q': 'quiet', '--verbose': 'verbose', '--raw': 'raw', '--max-message-bytes': 'maxMessageBytes',
+  '--quiet': 'quiet', '-q': 'quiet', '--verbose': 'verbose', '--raw': 'raw', '--max-message-bytes': 'maxMessageBytes', '--stdio': 'stdio',
 };
 
 /**
@@ -105,6 +107,7 @@ export function parseFastPath(
 export function addGlobalOptions(command: Command): Command {
   return command
     .option('-u, --url <url>', 'server URL (env MCP_URL; default http://localhost:8000)')
+    .option('--stdio <command>', 'run this command as a stdio server (split like a shell would, run without one)')
     .option('-s, --server <name>', 'a server named in the mcp-call config file')
     .option('-t, --transport <kind>', 'auto, http (Streamable HTTP) or sse (legacy)', 'auto')
     .option('-H, --header <header>', 'extra HTTP header "Name: value" (repeatable)', collect, [])

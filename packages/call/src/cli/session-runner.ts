@@ -1,6 +1,6 @@
 import { readPackageVersion, TimeoutError } from '@mcp-cli/core';
 
-import { connect, type Connection } from '../client/connect.ts';
+import { connect, type Connection, connectStdio } from '../client/connect.ts';
 import { clientCapabilities, createServerRequestHandler, type ElicitMode, type ElicitSchema } from '../client/server-requests.ts';
 import { type ConnectionSettings, resolveConnectionSettings } from './connection-settings.ts';
 import type { GlobalOptions } from './global-options.ts';
@@ -46,28 +46,31 @@ export async function withConnection<T>(
     // Said even with --quiet: the person should know where their secret went.
     writeErr(`mcp-call: warning: sending the credential over plain http to ${new URL(settings.url).host}; anyone on the network path can read it (use https)\n`);
   }
-  ui.status(`connecting to ${settings.url}`);
+  const common = {
+    signal,
+    maxMessageBytes: settings.maxMessageBytes,
+    capabilities: clientCapabilities(requests),
+    clientInfo: { name: 'mcp-call', version: readPackageVersion(import.meta.url) },
+    onServerRequest: createServerRequestHandler(requests),
+    onNotification: (method: string, params: Record<string, unknown>) => {
+      if (method === 'notifications/message') {
+        const data = typeof params.data === 'string' ? params.data : JSON.stringify(params.data);
+        ui.note(`[server ${String(params.level)}${params.logger ? ` ${String(params.logger)}` : ''}] ${data}`);
+      }
+    },
+    debug: (message: string) => ui.debug(message),
+  };
   let connection: Connection | undefined;
   try {
-    connection = await connect({
-      url: settings.url,
-      transport: settings.transport,
-      headers: settings.headers,
-      signal,
-      waitMs: settings.waitMs,
-      maxMessageBytes: settings.maxMessageBytes,
-      capabilities: clientCapabilities(requests),
-      clientInfo: { name: 'mcp-call', version: readPackageVersion(import.meta.url) },
-      onServerRequest: createServerRequestHandler(requests),
-      onNotification: (method, params) => {
-        if (method === 'notifications/message') {
-          const data = typeof params.data === 'string' ? params.data : JSON.stringify(params.data);
-          ui.note(`[server ${String(params.level)}${params.logger ? ` ${String(params.logger)}` : ''}] ${data}`);
-        }
-      },
-      debug: (message) => ui.debug(message),
-    });
-    ui.debug(`connected over ${connection.transport === 'http' ? 'Streamable HTTP' : 'SSE'} to ${connection.url} (protocol ${connection.protocolVersion})`);
+    if (settings.stdio) {
+      ui.status(`starting ${settings.stdio.command}`);
+      // The server's stderr is its log: shown with --verbose, and its last lines in any failure.
+      connection = await connectStdio(settings.stdio, { ...common, onStderr: (line) => ui.debug(`server stderr: ${line}`) });
+    } else {
+      ui.status(`connecting to ${settings.url}`);
+      connection = await connect({ ...common, url: settings.url, transport: settings.transport, headers: settings.headers, waitMs: settings.waitMs });
+    }
+    ui.debug(`connected over ${TRANSPORT_NAMES[connection.transport]} to ${connection.url} (protocol ${connection.protocolVersion})`);
     return await fn({ connection, ui, signal, opts, settings });
   } finally {
     ui.stop();
@@ -75,6 +78,9 @@ export async function withConnection<T>(
     timer.clear();
   }
 }
+
+/** How each transport is named in messages. */
+export const TRANSPORT_NAMES = { http: 'Streamable HTTP', sse: 'SSE (legacy)', stdio: 'stdio' } as const;
 
 /**
  * The command's deadline. Its timer keeps the process alive on purpose: whatever a server does

@@ -5,6 +5,7 @@ import { UNREACHABLE_CODES } from './http-request.ts';
 import type { ClientTransport } from './json-rpc.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './sse-parser.ts';
 import { SseTransport } from './sse-transport.ts';
+import { type StdioServer, StdioTransport } from './stdio-transport.ts';
 import { StreamableHttpTransport, TransportRefusedError } from './streamable-http-transport.ts';
 
 /** How long to wait for the server's GET stream before going on without it. */
@@ -35,7 +36,8 @@ export interface ConnectOptions {
 /** An initialized connection. */
 export interface Connection {
   session: ClientSession;
-  transport: 'http' | 'sse';
+  transport: 'http' | 'sse' | 'stdio';
+  /** The URL, or the command line of a stdio server. */
   url: string;
   protocolVersion: string;
   serverInfo: { name: string; version: string; [key: string]: unknown };
@@ -103,6 +105,21 @@ async function initialize(kind: 'http' | 'sse', url: URL, options: ConnectOption
   } else {
     transport = new StreamableHttpTransport(url, options.headers, options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
   }
+  return handshake(transport, url.href, options);
+}
+
+/**
+ * Starts a stdio server and initializes it.
+ *
+ * @throws ConnectionError naming the command when it cannot start or fails the handshake.
+ */
+export async function connectStdio(server: StdioServer, options: Omit<ConnectOptions, 'url' | 'transport' | 'headers' | 'waitMs'> & { onStderr?: (line: string) => void }): Promise<Connection> {
+  const transport = new StdioTransport(server, { maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, onStderr: options.onStderr });
+  await transport.start(options.signal);
+  return handshake(transport, transport.description, options);
+}
+
+async function handshake(transport: ClientTransport, where: string, options: Pick<ConnectOptions, 'signal' | 'capabilities' | 'clientInfo' | 'onServerRequest' | 'onNotification'>): Promise<Connection> {
   const session = new ClientSession(transport);
   if (options.onServerRequest) session.onServerRequest = options.onServerRequest;
   if (options.onNotification) session.onNotification = options.onNotification;
@@ -121,7 +138,7 @@ async function initialize(kind: 'http' | 'sse', url: URL, options: ConnectOption
   if (!SUPPORTED_PROTOCOL_VERSIONS.includes(protocolVersion)) {
     await session.close();
     throw new ConnectionError(
-      `Server at ${url.href} speaks protocol version ${protocolVersion}, which mcp-call does not support (${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`,
+      `Server at ${where} speaks protocol version ${protocolVersion}, which mcp-call does not support (${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`,
       'E_PROTOCOL_VERSION',
     );
   }
@@ -133,8 +150,8 @@ async function initialize(kind: 'http' | 'sse', url: URL, options: ConnectOption
   const streamReady = Promise.race([transport.listen(options.signal), new Promise((resolve) => setTimeout(resolve, LISTEN_WAIT_MS).unref())]).then(() => undefined);
   return {
     session,
-    transport: kind,
-    url: url.href,
+    transport: transport.kind,
+    url: where,
     protocolVersion,
     serverInfo: (result.serverInfo ?? { name: 'unknown', version: 'unknown' }) as Connection['serverInfo'],
     capabilities: (result.capabilities ?? {}) as Record<string, unknown>,

@@ -4,7 +4,7 @@ import { RpcError } from '../../client/json-rpc.ts';
 import { listAll, listTools } from '../../client/operations.ts';
 import { renderResult } from '../../render.ts';
 import { parseToolArgs, type Schema } from '../../tool-args.ts';
-import type { CommandContext } from '../session-runner.ts';
+import { type CommandContext, TRANSPORT_NAMES } from '../session-runner.ts';
 import { writeOut } from '../terminal-text.ts';
 import { formatToolHelp, formatToolList } from '../tool-help.ts';
 
@@ -144,7 +144,7 @@ export async function infoCommand(context: CommandContext): Promise<number> {
       `name:         ${info.name}`,
       `version:      ${info.version}`,
       `protocol:     ${info.protocolVersion}`,
-      `transport:    ${info.transport === 'http' ? 'Streamable HTTP' : 'SSE (legacy)'} ${info.url}`,
+      `transport:    ${TRANSPORT_NAMES[info.transport]} ${info.url}`,
       `capabilities: ${Object.keys(info.capabilities).join(', ') || 'none'}`,
       ...(info.instructions ? [`instructions: ${info.instructions}`] : []),
     ].join('\n'),
