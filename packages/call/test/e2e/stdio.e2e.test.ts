@@ -1,0 +1,153 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { CALL_BIN, REPO_ROOT, runCall } from '@mcp-cli/test-utils';
+import { describe, expect, it } from 'vitest';
+
+const BIN = `${REPO_ROOT}packages/call/node_modules/.bin`;
+const SDK_SERVER = `node ${REPO_ROOT}packages/call/test/fixtures/stdio/sdk-server.mjs`;
+const env = { PATH: `${BIN}:${process.env.PATH}` };
+const call = (args: string[], input?: string) => runCall(args, { env, input, timeoutMs: 30_000 });
+
+/** Processes whose command line contains `marker` (Linux /proc). */
+async function processesWith(marker: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(marker)) found.push(`${pid}: ${cmdline.replaceAll('\0', ' ')}`);
+  }
+  return found;
+}
+
+/** Processes whose working directory is `dir`. */
+async function processesIn(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
+    if ((await readlink(`/proc/${pid}/cwd`).catch(() => '')) === dir) found.push(pid);
+  }
+  return found;
+}
+
+describe('mcp-call --stdio against servers from the npm registry', () => {
+  it('reads, writes and lists files with server-filesystem, unicode included', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mcp-fs-'));
+    const server = `mcp-server-filesystem ${dir}`;
+    const write = await call(['--stdio', server, 'write_file', '--path', `${dir}/grüße.txt`, '--content', 'héllo wörld ✓']);
+    expect(write.code, write.stderr).toBe(0);
+    expect((await call(['--stdio', server, 'read_text_file', '--path', `${dir}/grüße.txt`])).stdout).toBe('héllo wörld ✓\n');
+    const edits = await call(['--stdio', server, 'edit_file', '--args', JSON.stringify({ path: `${dir}/grüße.txt`, edits: [{ oldText: 'wörld', newText: 'welt' }] })]);
+    expect(edits.code, edits.stderr).toBe(0);
+    expect(await readFile(`${dir}/grüße.txt`, 'utf8')).toBe('héllo welt ✓');
+    expect((await call(['--stdio', server, 'list_directory', '--path', dir])).stdout).toContain('[FILE] grüße.txt');
+    const outside = await call(['--stdio', server, 'read_text_file', '--path', '/etc/hostname']);
+    expect(outside.code).toBe(1);
+    expect(outside.stderr).toMatch(/^mcp-call: tool "read_text_file" returned an error: .*(denied|outside)/i);
+  });
+
+  it('creates and reads a knowledge graph with server-memory: arrays of objects by flags and by --args', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mcp-memory-'));
+    await writeFile(join(dir, '.mcp-callrc'), JSON.stringify({ servers: { memory: { command: 'mcp-server-memory', env: { MEMORY_FILE_PATH: join(dir, 'memory.jsonl') } } } }));
+    const inDir = (args: string[]) => runCall(args, { env, cwd: dir, timeoutMs: 30_000 });
+    const created = await inDir(['--server', 'memory', 'create_entities', '--entities', JSON.stringify([{ name: 'Ada', entityType: 'person', observations: ['wrote the first program', 'Zürich ☕'] }])]);
+    expect(created.code, created.stderr).toBe(0);
+    const related = await inDir(['--server', 'memory', 'create_relations', '--args', JSON.stringify({ relations: [{ from: 'Ada', to: 'Ada', relationType: 'admires' }] })]);
+    expect(related.code, related.stderr).toBe(0);
+    const graph = JSON.parse((await inDir(['--server', 'memory', 'read_graph', '--json'])).stdout) as { structuredContent?: { entities: { observations: string[] }[] }; content: { text: string }[] };
+    expect(JSON.stringify(graph)).toContain('Zürich ☕');
+    expect(JSON.stringify(graph)).toContain('admires');
+  });
+
+  it('runs server-everything in stdio mode: tools, progress, meta commands and batch', async () => {
+    const server = 'mcp-server-everything stdio';
+    expect((await call(['--stdio', server, 'echo', '--message', 'hi ✓'])).stdout).toBe('Echo: hi ✓\n');
+    expect((await call(['--stdio', server, 'get-sum', '--a', '2', '--b', '3'])).stdout).toMatch(/5/);
+    expect((await call(['--stdio', server, 'tools', '--names'])).stdout).toContain('echo\n');
+    expect((await call(['--stdio', server, 'info'])).stdout).toMatch(/transport: {4}stdio mcp-server-everything stdio/);
+    const batch = await call(['--stdio', server, 'batch'], '{"tool":"echo","args":{"message":"one"}}\n{"tool":"echo","args":{"message":"two"}}\n');
+    expect(batch.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { ok: boolean }).ok)).toEqual([true, true]);
+  });
+});
+
+describe('mcp-call --stdio against a server written with the SDK', () => {
+  it('generates flags from the schema, shows tool help, and passes nested arrays and unicode', async () => {
+    const result = await call(['--stdio', SDK_SERVER, 'echo', '--text', 'naïve ✓', '--items', '[{"id":1,"tags":["a","b"]}]']);
+    expect(result.stdout).toBe('{"text":"naïve ✓","items":[{"id":1,"tags":["a","b"]}]}\n');
+    expect((await call(['--stdio', SDK_SERVER, 'echo', '--help'])).stdout).toMatch(/--text <string>\s+required/);
+  });
+
+  it('answers elicitation and sampling, and shows logs and progress', async () => {
+    expect((await call(['--stdio', SDK_SERVER, 'ask', '--elicit', 'defaults'])).stdout).toBe('accept {"name":"Ada"}\n');
+    const sampled = await call(['--stdio', SDK_SERVER, 'think', '--sampling-command', 'echo 4']);
+    expect(sampled.stdout).toBe('LLM said: 4\n');
+    const progress = await call(['--stdio', SDK_SERVER, 'progress']);
+    expect(progress.stdout).toBe('finished\n');
+    expect(progress.stderr).toContain('[server info] step 3');
+  });
+
+  it('exits 1 for isError, 2 for a usage error, 4 on timeout', async () => {
+    expect((await call(['--stdio', SDK_SERVER, 'fail'])).code).toBe(1);
+    const unknown = await call(['--stdio', SDK_SERVER, 'nope', '--x', '1']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/Unknown tool "nope"/);
+    const slow = await call(['--stdio', SDK_SERVER, 'slow', '--timeout', '1']);
+    expect(slow.code).toBe(4);
+  });
+
+  it('shows the server stderr with --verbose only', async () => {
+    expect((await call(['--stdio', SDK_SERVER, 'fail'])).stderr).not.toContain('sdk-stdio ready');
+    expect((await call(['--stdio', SDK_SERVER, '--verbose', 'fail'])).stderr).toContain('server stderr: sdk-stdio ready');
+  });
+});
+
+describe('mcp-call --stdio failures', () => {
+  it('exits 3 naming the command, its exit code and its last stderr lines when the server dies mid-call', async () => {
+    const result = await call(['--stdio', SDK_SERVER, 'die']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/^mcp-call: The server "node .*sdk-server\.mjs" exited with code 7; its last stderr lines: sdk-stdio ready \| fatal: the database went away\n$/);
+  });
+
+  it('exits 3 for a command that cannot start, and for a server that prints non-JSON', async () => {
+    const missing = await call(['--stdio', 'no-such-command-here --flag', 'tools']);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toBe('mcp-call: Cannot start the server "no-such-command-here --flag": command not found\n');
+    const chatty = await call(['--stdio', `node -e "console.log('Server starting...'); setInterval(() => {}, 1000)"`, 'tools']);
+    expect(chatty.code).toBe(3);
+    expect(chatty.stderr).toMatch(/printed something that is not JSON-RPC on stdout: "Server starting\.\.\." \(servers must log to stderr\)/);
+  });
+
+  it('splits the command like a shell but runs none', async () => {
+    const piped = await call(['--stdio', 'mcp-server-memory | tee x', 'tools']);
+    expect(piped.code).toBe(2);
+    expect(piped.stderr).toMatch(/without a shell, so "\|" is not supported/);
+    const quoted = await call(['--stdio', `node -e "process.stdout.write('')" 'two words'`, 'tools', '--timeout', '2']);
+    expect(quoted.code).not.toBe(2);
+  });
+});
+
+describe('mcp-call --stdio cleanup', () => {
+  it('ends the whole process tree, grandchildren included, when it finishes', async () => {
+    const marker = `mcp-marker-${process.pid}-${Date.now()}`;
+    const result = await call(['--stdio', SDK_SERVER, 'spawn-child', '--marker', marker]);
+    expect(result.stdout).toBe('started\n');
+    expect(await processesWith(marker)).toEqual([]);
+    expect(await processesWith('sdk-server.mjs')).toEqual([]);
+  });
+
+  it('leaves nothing behind for an npx command, on success and on Ctrl-C', async () => {
+    // npx resolves the server from the package's node_modules: the chain is npx, sh, node.
+    const dir = await mkdtemp(join(`${REPO_ROOT}packages/call/test/`, '.npx-'));
+    await writeFile(join(dir, '.mcp-callrc'), JSON.stringify({ servers: { memory: { command: 'npx', args: ['--no-install', 'mcp-server-memory'], cwd: dir, env: { MEMORY_FILE_PATH: join(dir, 'm.jsonl') } } } }));
+    const ok = await runCall(['--server', 'memory', 'read_graph'], { env, cwd: dir, timeoutMs: 60_000 });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(await processesIn(dir)).toEqual([]);
+    const child = spawn(process.execPath, [CALL_BIN, '--server', 'memory', 'tools'], { cwd: dir, env: { ...process.env, ...env }, stdio: 'ignore' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    child.kill('SIGINT');
+    expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(130);
+    for (let i = 0; i < 20 && (await processesIn(dir)).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await processesIn(dir)).toEqual([]);
+    await rm(dir, { recursive: true, force: true });
+  });
+});
