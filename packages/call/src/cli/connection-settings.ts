@@ -2,6 +2,8 @@ import { closestNames, isLoopbackHost, UsageError } from '@mcp-cli/core';
 
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../client/sse-parser.ts';
 import type { StdioServer } from '../client/stdio-transport.ts';
+import type { ServerEntry } from './imports/import-formats.ts';
+import { type ImportedServer, type Imports, readImportedServers } from './imports/read-imported-servers.ts';
 import { splitCommand } from './split-command.ts';
 
 import type { TransportChoice } from '../client/connect.ts';
@@ -22,17 +24,6 @@ export interface ConnectionSettings {
   stdio: StdioServer | undefined;
 }
 
-/** One server entry of the mcp-call config file: a URL, or a command to run over stdio. */
-interface ServerEntry {
-  url?: string;
-  command?: string;
-  args?: string[];
-  env?: Record<string, string>;
-  cwd?: string;
-  transport?: TransportChoice;
-  headers?: Record<string, string>;
-  token?: string;
-}
 
 /** The mcp-call config file: a default server, or several named ones. */
 interface CallConfig extends ServerEntry {
@@ -59,7 +50,7 @@ export async function resolveConnectionSettings(
     throw new UsageError('--stdio runs a server, so it cannot be combined with --url, a URL or --server: pick one', 'E_CONFLICTING_TARGETS');
   }
   let entry: ServerEntry = {};
-  if (opts.stdio === undefined && (!explicitUrl || serverName)) entry = await loadServerEntry(serverName);
+  if (opts.stdio === undefined && (!explicitUrl || serverName)) entry = await loadServerEntry(serverName, opts.noImports !== true && opts.imports !== false, env);
   const stdio = opts.stdio !== undefined ? await splitCommand(opts.stdio, env) : stdioEntry(entry, serverName);
   const url = explicitUrl ?? entry.url ?? DEFAULT_URL;
   if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
@@ -120,7 +111,8 @@ function lowerKeys(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
 }
 
-async function loadServerEntry(name: string | undefined): Promise<ServerEntry> {
+/** The servers of mcp-call's own config file, and the file. */
+export async function loadOwnConfig(): Promise<{ config: CallConfig; file: string | undefined }> {
   // cosmiconfig is loaded only when no URL was given, so the common call stays fast.
   const { cosmiconfig } = await import('cosmiconfig');
   const explorer = cosmiconfig('mcp-call', {
@@ -133,19 +125,71 @@ async function loadServerEntry(name: string | undefined): Promise<ServerEntry> {
   } catch (error) {
     throw new UsageError(`Cannot load the mcp-call config: ${(error as Error).message.split('\n')[0]}`, 'E_CONFIG');
   }
-  const config = (found?.config ?? {}) as CallConfig;
-  const servers = config.servers ?? {};
-  const chosen = name ?? config.defaultServer;
-  if (!chosen) return config;
+  return { config: (found?.config ?? {}) as CallConfig, file: found?.filepath };
+}
+
+/**
+ * Finds the server to connect to: mcp-call's own config first, then (unless `--no-imports`) the
+ * configs of other tools. With no name, the own config's default server or top-level entry.
+ *
+ * @throws UsageError for a name found nowhere, with the closest names and the files read.
+ */
+async function loadServerEntry(name: string | undefined, useImports: boolean, env: NodeJS.ProcessEnv): Promise<ServerEntry> {
+  const own = await loadOwnConfig();
+  const servers = own.config.servers ?? {};
+  const chosen = name ?? own.config.defaultServer;
+  if (!chosen) return own.config;
   // Own entries only: a server named "constructor" must not find Object.prototype's.
-  const entry = Object.hasOwn(servers, chosen) ? servers[chosen] : undefined;
-  if (!entry) {
-    const where = found ? found.filepath : 'no mcp-call config file found (.mcp-callrc, mcp-call.config.js, package.json "mcp-call")';
-    const hint = closestNames(chosen, Object.keys(servers));
-    throw new UsageError(
-      `Unknown server "${chosen}" (${where})${hint.length ? `; did you mean ${hint.join(', ')}?` : ''}; servers: ${Object.keys(servers).join(', ') || 'none'}`,
-      'E_UNKNOWN_SERVER',
-    );
+  if (Object.hasOwn(servers, chosen)) {
+    const entry = servers[chosen]!;
+    return { ...entry, headers: { ...own.config.headers, ...entry.headers }, token: entry.token ?? own.config.token };
   }
-  return { ...entry, headers: { ...config.headers, ...entry.headers }, token: entry.token ?? config.token };
+  const imports = useImports ? await readImports(env) : { servers: [], problems: [], filesRead: [] };
+  const imported = imports.servers.find((s) => s.name === chosen);
+  if (imported) return imported.resolve({ env, input: await askInputs(imported, env) });
+  const names = [...new Set([...Object.keys(servers), ...imports.servers.map((s) => s.name)])];
+  const hint = closestNames(chosen, names);
+  const read = [own.file, ...imports.filesRead].filter(Boolean);
+  throw new UsageError(
+    `Unknown server "${chosen}"${hint.length ? `; did you mean ${hint.join(', ')}?` : ''} (read: ${read.join(', ') || 'no config file found'}${useImports ? '' : '; imports are off'}); servers: ${names.join(', ') || 'none'}`,
+    'E_UNKNOWN_SERVER',
+  );
+}
+
+/** The other tools' configs, seen from the working directory. */
+export async function readImports(env: NodeJS.ProcessEnv): Promise<Imports> {
+  const { homedir } = await import('node:os');
+  return readImportedServers({ cwd: process.cwd(), places: { home: env.HOME ?? homedir(), platform: process.platform, env } });
+}
+
+/**
+ * Values for the VS Code inputs an entry uses: from MCP_INPUT_<ID> in the environment, else asked
+ * at a terminal.
+ *
+ * @throws UsageError when an input has no value and there is no terminal to ask at.
+ */
+async function askInputs(server: ImportedServer, env: NodeJS.ProcessEnv): Promise<(id: string) => string> {
+  const values = new Map<string, string>();
+  for (const { id, description } of server.inputs) {
+    const variable = `MCP_INPUT_${id.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`;
+    let value = env[variable];
+    if (value === undefined) {
+      if (!process.stdin.isTTY || !process.stderr.isTTY) {
+        throw new UsageError(`Server "${server.name}" in ${server.file} needs input "${id}" (${description}): set ${variable}, or run at a terminal to be asked`, 'E_INPUT_NEEDED');
+      }
+      value = await askLine(`${description}: `);
+    }
+    values.set(id, value);
+  }
+  return (id) => values.get(id) ?? '';
+}
+
+async function askLine(prompt: string): Promise<string> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await rl.question(prompt);
+  } finally {
+    rl.close();
+  }
 }

@@ -23,6 +23,9 @@ export interface GlobalOptions {
   raw?: boolean;
   maxMessageBytes?: string;
   stdio?: string;
+  /** `--no-imports`: commander stores it as `imports: false`, the fast path as `noImports`. */
+  imports?: boolean;
+  noImports?: boolean;
 }
 
 /** Global flags and whether each takes a value; tool flag parsing hands these back. */
@@ -50,6 +53,7 @@ export const GLOBAL_FLAGS: Record<string, boolean> = {
   '--raw': false,
   '--max-message-bytes': true,
   '--stdio': true,
+  '--no-imports': false,
 };
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -59,7 +63,7 @@ const FLAG_KEYS: Record<string, keyof GlobalOptions> = {
   '--url': 'url', '-u': 'url', '--server': 'server', '-s': 'server', '--transport': 'transport', '-t': 'transport',
   '--header': 'header', '-H': 'header', '--token': 'token', '--timeout': 'timeout', '--wait': 'wait', '--json': 'json',
   '--args': 'args', '--tool': 'tool', '--out-dir': 'outDir', '--elicit': 'elicit', '--sampling-command': 'samplingCommand',
-  '--quiet': 'quiet', '-q': 'quiet', '--verbose': 'verbose', '--raw': 'raw', '--max-message-bytes': 'maxMessageBytes', '--stdio': 'stdio',
+  '--quiet': 'quiet', '-q': 'quiet', '--verbose': 'verbose', '--raw': 'raw', '--max-message-bytes': 'maxMessageBytes', '--stdio': 'stdio', '--no-imports': 'noImports',
 };
 
 /**
@@ -108,6 +112,7 @@ export function addGlobalOptions(command: Command): Command {
   return command
     .option('-u, --url <url>', 'server URL (env MCP_URL; default http://localhost:8000)')
     .option('--stdio <command>', 'run this command as a stdio server (split like a shell would, run without one)')
+    .option('--no-imports', "use only mcp-call's own config, not the MCP configs of Claude, Cursor, VS Code and others")
     .option('-s, --server <name>', 'a server named in the mcp-call config file')
     .option('-t, --transport <kind>', 'auto, http (Streamable HTTP) or sse (legacy)', 'auto')
     .option('-H, --header <header>', 'extra HTTP header "Name: value" (repeatable)', collect, [])

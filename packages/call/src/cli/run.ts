@@ -15,6 +15,7 @@ import {
   pingCommand,
   readResourceCommand,
 } from './commands/meta.ts';
+import { serversCommand } from './commands/servers.ts';
 import { watchCommand } from './commands/watch.ts';
 import { addGlobalOptions, GLOBAL_FLAGS, type GlobalOptions, parseFastPath } from './global-options.ts';
 import { HELP_AFTER } from './help-text.ts';
@@ -22,7 +23,7 @@ import { readArgsOption } from './read-args-option.ts';
 import { withConnection } from './session-runner.ts';
 import { writeErr } from './terminal-text.ts';
 
-const META_COMMANDS = new Set(['tools', 'resources', 'read', 'prompts', 'prompt', 'ping', 'info', 'batch', 'watch', 'completion', 'call', 'help']);
+const META_COMMANDS = new Set(['servers', 'tools', 'resources', 'read', 'prompts', 'prompt', 'ping', 'info', 'batch', 'watch', 'completion', 'call', 'help']);
 const isUrl = (value: string | undefined): value is string => value !== undefined && /^https?:\/\//i.test(value);
 
 /**
@@ -91,6 +92,9 @@ async function dispatch(given: string[], env: NodeJS.ProcessEnv, interrupt: Abor
     addGlobalOptions(program.command(name).description(description)).allowExcessArguments(false);
   const all = (cmd: Command): GlobalOptions => cmd.optsWithGlobals() as GlobalOptions;
 
+  sub('servers', 'list the servers reachable by name: own config, then Claude, Cursor, VS Code, Windsurf, Gemini CLI, Codex').action(async (_o, cmd: Command) => {
+    exitCode = await serversCommand(all(cmd), env);
+  });
   sub('tools', 'list tools (--json for schemas)')
     .option('--names', 'only the names, one per line')
     .action(async (_o, cmd: Command) => {

@@ -1,0 +1,148 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+
+import { expandDeep, type VariableContext } from './expand-variables.ts';
+import { IMPORT_FORMATS, type ImportFormat, type Places, type ServerEntry } from './import-formats.ts';
+
+/** A server found in another tool's config file. */
+export interface ImportedServer {
+  name: string;
+  tool: string;
+  file: string;
+  scope: 'project' | 'user';
+  /** stdio, http, sse or auto (a URL whose transport is detected). */
+  transport: string;
+  /** VS Code `inputs` the entry refers to (`${input:id}`), with their descriptions. */
+  inputs: { id: string; description: string }[];
+  /** The entry with the format's variables expanded (VS Code inputs are asked for here). */
+  resolve(context: Pick<VariableContext, 'env' | 'input'>): ServerEntry;
+}
+
+/** Everything the imports found, in precedence order (project files first, then the user's). */
+export interface Imports {
+  servers: ImportedServer[];
+  /** Files that could not be read as their format, and entries that cannot be used. */
+  problems: string[];
+  filesRead: string[];
+}
+
+/**
+ * Reads the MCP server definitions people already keep for Claude Code, Claude Desktop, Cursor,
+ * VS Code, Windsurf, Gemini CLI and Codex: the project's files (searched from `cwd` upwards)
+ * before the user's. A broken file or entry is reported and skipped; it never hides the others.
+ */
+export async function readImportedServers(options: { cwd: string; places: Places }): Promise<Imports> {
+  const result: Imports = { servers: [], problems: [], filesRead: [] };
+  for (const format of IMPORT_FORMATS) {
+    for (const relative of format.projectFiles) {
+      const found = await findUpwards(options.cwd, relative);
+      if (found) await readFormatFile(format, found.file, found.project, 'project', options.places, result);
+    }
+  }
+  for (const format of IMPORT_FORMATS) {
+    for (const file of format.userFiles(options.places)) await readFormatFile(format, file, options.cwd, 'user', options.places, result);
+  }
+  return result;
+}
+
+async function readFormatFile(format: ImportFormat, file: string, project: string, scope: 'project' | 'user', places: Places, result: Imports): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return; // not there: nothing to import
+  }
+  result.filesRead.push(file);
+  let document: Record<string, unknown>;
+  try {
+    document = await parseDocument(text, format.parser);
+  } catch (error) {
+    result.problems.push(`${file}: ${(error as Error).message}`);
+    return;
+  }
+  const servers = format.serversOf(document, project);
+  const described = new Map<string, string>();
+  for (const spec of Array.isArray(document.inputs) ? (document.inputs as { id?: unknown; description?: unknown }[]) : []) {
+    if (typeof spec?.id === 'string') described.set(spec.id, typeof spec.description === 'string' ? spec.description : spec.id);
+  }
+  for (const [name, raw] of Object.entries(servers)) {
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+      result.problems.push(`${file}: server "${name}" must be an object with "command" or a URL`);
+      continue;
+    }
+    const plain = format.toEntry(raw as Record<string, unknown>, places.env);
+    if (typeof plain === 'string') {
+      result.problems.push(`${file}: server "${name}" ${plain}`);
+      continue;
+    }
+    const workspace = scope === 'project' ? project : places.home;
+    result.servers.push({
+      name,
+      tool: format.tool,
+      file,
+      scope,
+      transport: plain.command !== undefined ? 'stdio' : (plain.transport ?? 'auto'),
+      inputs: format.syntax === 'vscode' ? [...new Set([...JSON.stringify(raw).matchAll(/\$\{input:([^}]+)\}/g)].map((m) => m[1]!))].map((id) => ({ id, description: described.get(id) ?? id })) : [],
+      resolve: ({ env, input }) => {
+        const expanded = expandDeep(raw as Record<string, unknown>, format.syntax, { env, input, home: places.home, workspace });
+        const entry = format.toEntry(expanded, env) as ServerEntry;
+        // Relative working directories are the project's; project servers run in the project.
+        if (entry.command !== undefined) entry.cwd = entry.cwd ? (isAbsolute(entry.cwd) ? entry.cwd : resolve(workspace, entry.cwd)) : scope === 'project' ? project : undefined;
+        return entry;
+      },
+    });
+  }
+}
+
+async function parseDocument(text: string, parser: ImportFormat['parser']): Promise<Record<string, unknown>> {
+  if (parser === 'toml') {
+    const { parse } = await import('smol-toml');
+    try {
+      return parse(text) as Record<string, unknown>;
+    } catch (error) {
+      const { line, column, message } = error as { line?: number; column?: number; message: string };
+      throw new Error(`TOML syntax error${line ? ` at line ${line}, column ${column}` : ''}: ${message.split('\n')[0]}`);
+    }
+  }
+  if (parser === 'jsonc') {
+    const { parse, printParseErrorCode } = await import('jsonc-parser');
+    const errors: import('jsonc-parser').ParseError[] = [];
+    const value = parse(text, errors, { allowTrailingComma: true }) as unknown;
+    if (errors.length > 0) {
+      const { line, column } = position(text, errors[0]!.offset);
+      throw new Error(`JSON syntax error at line ${line}, column ${column}: ${printParseErrorCode(errors[0]!.error)}`);
+    }
+    return expectObject(value);
+  }
+  try {
+    return expectObject(JSON.parse(text));
+  } catch (error) {
+    const at = /position (\d+)/.exec((error as Error).message);
+    const where = at ? (({ line, column }) => ` at line ${line}, column ${column}`)(position(text, Number(at[1]))) : '';
+    throw new Error(`JSON syntax error${where}: ${(error as Error).message.replace(/ in JSON at position \d+.*$/, '')}`);
+  }
+}
+
+function expectObject(value: unknown): Record<string, unknown> {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('expected a JSON object at the top');
+  return value as Record<string, unknown>;
+}
+
+function position(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  return { line: before.split('\n').length, column: offset - before.lastIndexOf('\n') };
+}
+
+/** The nearest `relative` file from `dir` upwards, and the project directory it belongs to. */
+async function findUpwards(dir: string, relative: string): Promise<{ file: string; project: string } | undefined> {
+  for (let current = resolve(dir); ; current = dirname(current)) {
+    const file = join(current, relative);
+    try {
+      await readFile(file);
+      return { file, project: current };
+    } catch {
+      // keep looking upwards
+    }
+    if (dirname(current) === current) return undefined;
+  }
+}
