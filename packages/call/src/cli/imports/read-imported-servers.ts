@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 
+import type { ParseError } from 'jsonc-parser';
+
 import { expandDeep, type VariableContext } from './expand-variables.ts';
 import { IMPORT_FORMATS, type ImportFormat, type Places, type ServerEntry } from './import-formats.ts';
 
@@ -106,7 +108,7 @@ async function parseDocument(text: string, parser: ImportFormat['parser']): Prom
   }
   if (parser === 'jsonc') {
     const { parse, printParseErrorCode } = await import('jsonc-parser');
-    const errors: import('jsonc-parser').ParseError[] = [];
+    const errors: ParseError[] = [];
     const value = parse(text, errors, { allowTrailingComma: true }) as unknown;
     if (errors.length > 0) {
       const { line, column } = position(text, errors[0]!.offset);
