@@ -39,17 +39,26 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // The reader of stdout went away (`mcp-call watch … | head`): stop, clean up, exit quietly.
+  const onStdoutError = (error: NodeJS.ErrnoException): void => {
+    if (error.code === 'EPIPE') interrupt.abort(new McpCliError('stdout was closed', OUTPUT_CLOSED, ExitCode.ok));
+  };
+  process.stdout.on('error', onStdoutError);
   const verbose = argv.includes('--verbose');
   try {
     return await dispatch(argv.slice(2), env, interrupt.signal);
   } catch (error) {
+    if (error instanceof McpCliError && error.code === OUTPUT_CLOSED) return ExitCode.ok;
     return report(error, verbose);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.stdout.off('error', onStdoutError);
     destroyAgents();
   }
 }
+
+const OUTPUT_CLOSED = 'E_OUTPUT_CLOSED';
 
 async function dispatch(given: string[], env: NodeJS.ProcessEnv, interrupt: AbortSignal): Promise<number> {
   const args = urlFirstToOption(given);

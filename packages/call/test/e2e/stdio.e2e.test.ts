@@ -101,6 +101,24 @@ describe('mcp-call --stdio against a server written with the SDK', () => {
   });
 });
 
+describe('mcp-call watch over stdio', () => {
+  it('prints each update, and ends quietly when its reader goes away (| head), leaving no server behind', async () => {
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      // bash runs the pipeline: head exits after three lines, closing mcp-call's stdout.
+      const child = spawn('bash', ['-c', `set -o pipefail; node ${CALL_BIN} --stdio "${SDK_SERVER}" watch test://counter | head -3`], { env: { ...process.env, ...env } });
+      let out = '';
+      let err = '';
+      child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+      child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+      child.on('close', (c) => resolve({ code: c, stdout: out, stderr: err }));
+    });
+    expect(stdout).toBe('count 0\ncount 1\ncount 2\n');
+    expect(stderr).not.toMatch(/EPIPE|at /);
+    expect(code).toBe(0);
+    expect(await processesWith('sdk-server.mjs')).toEqual([]);
+  });
+});
+
 describe('mcp-call --stdio failures', () => {
   it('exits 3 naming the command, its exit code and its last stderr lines when the server dies mid-call', async () => {
     const result = await call(['--stdio', SDK_SERVER, 'die']);
