@@ -3,8 +3,7 @@ import { closestNames, isLoopbackHost, UsageError } from '@mcp-cli/core';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../client/sse-parser.ts';
 import type { StdioServer } from '../client/stdio-transport.ts';
 import type { ServerEntry } from './imports/import-formats.ts';
-import { type ImportedServer, type Imports, readImportedServers } from './imports/read-imported-servers.ts';
-import { splitCommand } from './split-command.ts';
+import type { ImportedServer, Imports } from './imports/read-imported-servers.ts';
 
 import type { TransportChoice } from '../client/connect.ts';
 import type { GlobalOptions } from './global-options.ts';
@@ -51,7 +50,7 @@ export async function resolveConnectionSettings(
   }
   let entry: ServerEntry = {};
   if (opts.stdio === undefined && (!explicitUrl || serverName)) entry = await loadServerEntry(serverName, opts.noImports !== true && opts.imports !== false, env);
-  const stdio = opts.stdio !== undefined ? await splitCommand(opts.stdio, env) : stdioEntry(entry, serverName);
+  const stdio = opts.stdio !== undefined ? await (await import('./split-command.ts')).splitCommand(opts.stdio, env) : stdioEntry(entry, serverName);
   const url = explicitUrl ?? entry.url ?? DEFAULT_URL;
   if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
     throw new UsageError(`Invalid server URL "${url}": use http://host:port/mcp or http://host:port/sse`, 'E_BAD_URL');
@@ -158,7 +157,7 @@ async function loadServerEntry(name: string | undefined, useImports: boolean, en
 
 /** The other tools' configs, seen from the working directory. */
 export async function readImports(env: NodeJS.ProcessEnv): Promise<Imports> {
-  const { homedir } = await import('node:os');
+  const [{ homedir }, { readImportedServers }] = await Promise.all([import('node:os'), import('./imports/read-imported-servers.ts')]);
   return readImportedServers({ cwd: process.cwd(), places: { home: env.HOME ?? homedir(), platform: process.platform, env } });
 }
 

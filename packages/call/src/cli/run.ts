@@ -15,7 +15,6 @@ import {
   pingCommand,
   readResourceCommand,
 } from './commands/meta.ts';
-import { serversCommand } from './commands/servers.ts';
 import { watchCommand } from './commands/watch.ts';
 import { addGlobalOptions, GLOBAL_FLAGS, type GlobalOptions, parseFastPath } from './global-options.ts';
 import { HELP_AFTER } from './help-text.ts';
@@ -102,7 +101,7 @@ async function dispatch(given: string[], env: NodeJS.ProcessEnv, interrupt: Abor
   const all = (cmd: Command): GlobalOptions => cmd.optsWithGlobals() as GlobalOptions;
 
   sub('servers', 'list the servers reachable by name: own config, then Claude, Cursor, VS Code, Windsurf, Gemini CLI, Codex').action(async (_o, cmd: Command) => {
-    exitCode = await serversCommand(all(cmd), env);
+    exitCode = await (await import('./commands/servers.ts')).serversCommand(all(cmd), env);
   });
   sub('tools', 'list tools (--json for schemas)')
     .option('--names', 'only the names, one per line')

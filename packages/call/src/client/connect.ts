@@ -5,7 +5,7 @@ import { UNREACHABLE_CODES } from './http-request.ts';
 import type { ClientTransport } from './json-rpc.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './sse-parser.ts';
 import { SseTransport } from './sse-transport.ts';
-import { type StdioServer, StdioTransport } from './stdio-transport.ts';
+import type { StdioServer } from './stdio-transport.ts';
 import { StreamableHttpTransport, TransportRefusedError } from './streamable-http-transport.ts';
 
 /** How long to wait for the server's GET stream before going on without it. */
@@ -114,6 +114,8 @@ async function initialize(kind: 'http' | 'sse', url: URL, options: ConnectOption
  * @throws ConnectionError naming the command when it cannot start or fails the handshake.
  */
 export async function connectStdio(server: StdioServer, options: Omit<ConnectOptions, 'url' | 'transport' | 'headers' | 'waitMs'> & { onStderr?: (line: string) => void }): Promise<Connection> {
+  // Loaded only for stdio, so an HTTP call parses none of it.
+  const { StdioTransport } = await import('./stdio-transport.ts');
   const transport = new StdioTransport(server, { maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, onStderr: options.onStderr });
   await transport.start(options.signal);
   return handshake(transport, transport.description, options);
