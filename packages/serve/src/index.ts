@@ -36,5 +36,7 @@ export type { Logger } from './logger.ts';
 export { silentLogger } from './logger.ts';
 export type { Registry } from './server/registry.ts';
 export { buildRegistry } from './server/registry.ts';
+export type { ServeStdioOptions, StdioHandle } from './serve-stdio.ts';
+export { serveStdio } from './serve-stdio.ts';
 export type { ServerHandle, StartServerOptions } from './start-server.ts';
 export { startServer } from './start-server.ts';

@@ -12,10 +12,10 @@ import { isBodyError, readJsonBody } from './http/read-json-body.ts';
 import { createRequestGuard, credentialOf, isLoopbackHost, type Refusal } from './http/request-guard.ts';
 import { SessionLimiter } from './http/session-limiter.ts';
 import { type Logger, silentLogger } from './logger.ts';
-import { toRpcError, unsendableError } from './server/to-rpc-error.ts';
 import type { MessageSink } from './server/json-rpc.ts';
-import { McpSession, negotiateVersion, type SessionProtocol } from './server/mcp-session.ts';
-import { createMethodHandlers, SERVER_CAPABILITIES, updateSender } from './server/method-handlers.ts';
+import { createProtocol } from './server/create-protocol.ts';
+import { McpSession } from './server/mcp-session.ts';
+import { updateSender } from './server/method-handlers.ts';
 import type { Registry } from './server/registry.ts';
 import { SubscriptionHub } from './server/subscription-hub.ts';
 import { createSseTransport } from './transports/sse.ts';
@@ -57,18 +57,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
   const logger = options.logger ?? silentLogger;
   let registry = options.registry;
   const subscriptions = new SubscriptionHub(() => registry);
-  const info = { name: config.name, version: config.version };
-  const protocol: SessionProtocol = {
-    methods: createMethodHandlers({ getRegistry: () => registry, callTimeoutMs: config.limits.callTimeoutMs, logger, subscriptions }),
-    initializeResult: (requested) => ({
-      protocolVersion: negotiateVersion(requested),
-      capabilities: SERVER_CAPABILITIES,
-      serverInfo: info,
-      ...(config.instructions === undefined ? {} : { instructions: config.instructions }),
-    }),
-    onError: (error, method) => toRpcError(error, logger, method),
-    onUnsendable: (error, method, name) => unsendableError(error, logger, method, name),
-  };
+  const protocol = createProtocol(config, () => registry, subscriptions, logger);
   const { limits } = config;
   const sessions = new Set<McpSession>();
   const limiter = new SessionLimiter(config.limits.maxSessions, config.limits.maxSessionsPerClient);

@@ -9,6 +9,8 @@ export interface ServeFlags {
   configPath: string | undefined;
   layer: ServeConfig;
   watch: boolean;
+  /** Serve over stdio instead of HTTP. */
+  stdio: boolean;
   quiet: boolean;
   logLevel: CliLogLevel | undefined;
   logFormat: LogFormat | undefined;
@@ -47,6 +49,7 @@ export function createProgram(version: string): Command {
     .option('--call-timeout <ms>', 'per-call timeout of tool handlers (default 300000)')
     .option('--keep-alive <ms>', 'interval of SSE keep-alive comments (default 15000)')
     .option('--session-idle <ms>', 'close sessions idle this long (default 1800000)')
+    .option('--stdio', 'serve one client over stdin/stdout instead of HTTP (for desktop clients); logs stay on stderr')
     .option('-w, --watch', 'reload changed modules without a restart')
     .option('-q, --quiet', 'print only the ready line and errors')
     .addOption(new Option('--log-level <level>', 'lowest level logged').choices(['debug', 'info', 'warn', 'error']))
@@ -106,6 +109,7 @@ export function toServeFlags(opts: Record<string, unknown>): ServeFlags {
     configPath: str('config'),
     layer,
     watch: opts.watch === true,
+    stdio: opts.stdio === true,
     quiet: opts.quiet === true,
     logLevel: str('logLevel') as CliLogLevel | undefined,
     logFormat: str('logFormat') as LogFormat | undefined,

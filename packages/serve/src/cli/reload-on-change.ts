@@ -9,7 +9,7 @@ import type { ModuleWatch } from './watch-modules.ts';
 
 /** What a reload needs: the running server, the config it runs with, and how to re-read it. */
 export interface ReloadContext {
-  handle: ServerHandle;
+  handle: Pick<ServerHandle, 'replaceRegistry'>;
   config: ResolvedServeConfig;
   configFile: string | undefined;
   /** The layers above the config file (environment, flags), which an edit does not change. */

@@ -11,6 +11,8 @@ import { loadRegistry } from '../load-registry.ts';
 import type { Logger } from '../logger.ts';
 import { buildRegistry } from '../server/registry.ts';
 import { isLoopbackHost } from '../http/request-guard.ts';
+import { serveStdio, type StdioHandle } from '../serve-stdio.ts';
+import type { Registry } from '../server/registry.ts';
 import { startServer } from '../start-server.ts';
 import { formatBanner } from './banner.ts';
 import { createCliLogger, noPaint, type Paint } from './cli-logger.ts';
@@ -69,6 +71,7 @@ async function serve(flags: ServeFlags, env: NodeJS.ProcessEnv): Promise<number>
   }
 
   installCrashGuards(logger);
+  if (flags.stdio) return serveOverStdio({ config, registry, logger, flags, loaded, layers, source: builtin ? 'built-in hello example' : loaded.filepath });
   const handle = await startServer({ config, registry, logger });
   const source = builtin ? 'built-in hello example: no config file found' : loaded.filepath;
   if (!flags.quiet && flags.logFormat !== 'json') {
@@ -105,6 +108,44 @@ async function serve(flags: ServeFlags, env: NodeJS.ProcessEnv): Promise<number>
   }, SHUTDOWN_GRACE_MS).unref();
   await handle.close();
   closed = true;
+  // Nothing of the server is left; a module's stray timer must not hold the exit.
+  setTimeout(() => process.exit(), 100).unref();
+  return ExitCode.ok;
+}
+
+/**
+ * `--stdio`: one client on stdin and stdout, everything else on stderr. Ends when the client
+ * closes stdin, or on SIGINT/SIGTERM.
+ */
+async function serveOverStdio(context: {
+  config: Awaited<ReturnType<typeof resolveConfig>>;
+  registry: Awaited<ReturnType<typeof loadRegistry>>;
+  logger: Logger;
+  flags: ServeFlags;
+  loaded: Awaited<ReturnType<typeof loadConfig>>;
+  layers: ConfigLayer[];
+  source: string;
+}): Promise<number> {
+  const { config, registry, logger, flags, loaded, layers } = context;
+  // The watch is ready before the first message is read: an edit made right after is seen.
+  let handle: StdioHandle | undefined;
+  let watch: ModuleWatch | undefined;
+  if (flags.watch) {
+    const target = { replaceRegistry: async (next: Registry) => handle?.replaceRegistry(next) };
+    watch = await watchModules({
+      modules: config.modules,
+      configFile: loaded?.filepath,
+      onChange: reloadOnChange({ handle: target, config, configFile: loaded?.filepath, overrides: layers.slice(loaded ? 1 : 0), logger, watch: () => watch }),
+      logger,
+    });
+    await watch.ready;
+  }
+  handle = await serveStdio({ config, registry, logger });
+  logger.info(`serving ${config.name} ${config.version} over stdio`, { source: context.source, tools: registry.tools.size, resources: registry.resources.size + registry.templates.length, prompts: registry.prompts.size });
+  const ended = await Promise.race([handle.done.then(() => 'stdin closed'), waitForSignal()]);
+  logger.info(`${ended}: shutting down`);
+  await watch?.close();
+  await handle.close();
   // Nothing of the server is left; a module's stray timer must not hold the exit.
   setTimeout(() => process.exit(), 100).unref();
   return ExitCode.ok;

@@ -59,7 +59,15 @@ export async function readJsonBody(
   if (read === 'too slow') {
     return { status: 408, code: RpcCode.invalidRequest, message: `Request body not received within ${limits.timeoutMs} ms (limits.bodyTimeoutMs)`, close: true };
   }
-  const bytes = read.length === 1 ? read[0]! : Buffer.concat(read);
+  return parseJsonRpc(read.length === 1 ? read[0]! : Buffer.concat(read), limits.maxBatch);
+}
+
+/**
+ * Parses one JSON-RPC payload (an HTTP body, or a line of stdio): UTF-8, nesting and size of the
+ * structure (checked before parsing, so the work is linear in the bytes), JSON syntax, batch
+ * size, and that every message is a JSON-RPC 2.0 object whose id can be echoed exactly.
+ */
+export function parseJsonRpc(bytes: Buffer, maxBatch: number): { messages: JsonRpcMessage[]; isBatch: boolean } | BodyError {
   if (!isUtf8(bytes)) return { status: 400, code: RpcCode.parseError, message: 'Parse error: body is not valid UTF-8' };
   // What makes parsing slow is checked first, in one linear pass: short bodies cannot be either.
   const shape = bytes.length > 2 * MAX_DEPTH ? scanShape(bytes) : undefined;
@@ -80,8 +88,8 @@ export async function readJsonBody(
   if (messages.length === 0) {
     return { status: 400, code: RpcCode.invalidRequest, message: 'Invalid Request: empty batch' };
   }
-  if (messages.length > limits.maxBatch) {
-    return { status: 400, code: RpcCode.invalidRequest, message: `Invalid Request: a batch of ${messages.length} messages exceeds the limit of ${limits.maxBatch} (limits.maxBatchSize)` };
+  if (messages.length > maxBatch) {
+    return { status: 400, code: RpcCode.invalidRequest, message: `Invalid Request: a batch of ${messages.length} messages exceeds the limit of ${maxBatch} (limits.maxBatchSize)` };
   }
   for (const message of messages) {
     const problem = checkJsonRpc(message);

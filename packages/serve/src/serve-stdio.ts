@@ -1,0 +1,70 @@
+import type { Readable, Writable } from 'node:stream';
+
+import type { ResolvedServeConfig } from './config/resolve-config.ts';
+import { type Logger, silentLogger } from './logger.ts';
+import { createProtocol } from './server/create-protocol.ts';
+import { McpSession } from './server/mcp-session.ts';
+import { updateSender } from './server/method-handlers.ts';
+import type { Registry } from './server/registry.ts';
+import { SubscriptionHub } from './server/subscription-hub.ts';
+import { serveStdioSession } from './transports/stdio.ts';
+
+/** Options of {@link serveStdio}. */
+export interface ServeStdioOptions {
+  config: ResolvedServeConfig;
+  registry: Registry;
+  logger?: Logger;
+  /** Where requests come from and answers go: the process's stdin and stdout by default. */
+  input?: Readable;
+  output?: Writable;
+}
+
+/** A server running over stdio. */
+export interface StdioHandle {
+  /** Settles when the client closes the input (the session has then been closed). */
+  done: Promise<void>;
+  /** Swaps in a new registry and tells the client that the lists changed. */
+  replaceRegistry(registry: Registry): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves a registry to one client over stdio (newline-delimited JSON-RPC), as desktop clients
+ * start local servers. The same protocol session, methods and limits as over HTTP.
+ *
+ * @example
+ * const handle = await serveStdio({ config, registry });
+ * await handle.done;
+ */
+export async function serveStdio(options: ServeStdioOptions): Promise<StdioHandle> {
+  const { config } = options;
+  const logger = options.logger ?? silentLogger;
+  let registry = options.registry;
+  const subscriptions = new SubscriptionHub(() => registry);
+  const protocol = createProtocol(config, () => registry, subscriptions, logger);
+  const { session, done } = serveStdioSession({
+    input: options.input ?? process.stdin,
+    output: options.output ?? process.stdout,
+    maxMessageBytes: config.limits.maxBodyBytes,
+    maxBatch: config.limits.maxBatchSize,
+    logger,
+    createSession: (id, sink) => {
+      const created = new McpSession(id, protocol, sink);
+      created.oncancel = (requestId, request, reason) => logger.debug(request.method === 'tools/call' ? 'call cancelled' : 'request cancelled', { method: request.method, requestId, reason });
+      created.onclose = () => subscriptions.unsubscribe(updateSender(created));
+      return created;
+    },
+  });
+  return {
+    done,
+    async replaceRegistry(next) {
+      registry = next;
+      session.notify('notifications/tools/list_changed', {});
+      session.notify('notifications/resources/list_changed', {});
+      session.notify('notifications/prompts/list_changed', {});
+    },
+    async close() {
+      session.close();
+    },
+  };
+}
