@@ -128,10 +128,10 @@ async function serveOverStdio(context: {
 }): Promise<number> {
   const { config, registry, logger, flags, loaded, layers } = context;
   // The watch is ready before the first message is read: an edit made right after is seen.
-  let handle: StdioHandle | undefined;
+  const started: { handle?: StdioHandle } = {};
   let watch: ModuleWatch | undefined;
   if (flags.watch) {
-    const target = { replaceRegistry: async (next: Registry) => handle?.replaceRegistry(next) };
+    const target = { replaceRegistry: async (next: Registry) => started.handle?.replaceRegistry(next) };
     watch = await watchModules({
       modules: config.modules,
       configFile: loaded?.filepath,
@@ -140,7 +140,8 @@ async function serveOverStdio(context: {
     });
     await watch.ready;
   }
-  handle = await serveStdio({ config, registry, logger });
+  const handle = await serveStdio({ config, registry, logger });
+  started.handle = handle;
   logger.info(`serving ${config.name} ${config.version} over stdio`, { source: context.source, tools: registry.tools.size, resources: registry.resources.size + registry.templates.length, prompts: registry.prompts.size });
   const ended = await Promise.race([handle.done.then(() => 'stdin closed'), waitForSignal()]);
   logger.info(`${ended}: shutting down`);
