@@ -26,6 +26,8 @@ export interface StartServerOptions {
   config: ResolvedServeConfig;
   registry: Registry;
   logger?: Logger;
+  /** More for /health: the state of upstream servers, and whether the server is degraded. */
+  health?: () => { healthy: boolean; upstreams: Record<string, unknown> };
 }
 
 /** A running server. */
@@ -113,7 +115,9 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     const pathname = queryAt === -1 ? target : target.slice(0, queryAt);
     if (config.corsOrigins.length > 0 && applyCors(req, res, config.corsOrigins)) return;
     if (pathname === config.paths.health && req.method === 'GET') {
-      const body = JSON.stringify({ status: 'ok', sessions: limiter.total, requests });
+      const extra = options.health?.();
+      const status = extra && !extra.healthy ? 'degraded' : 'ok';
+      const body = JSON.stringify({ status, sessions: limiter.total, requests, ...(extra ? { upstreams: extra.upstreams } : {}) });
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(body);
       return;
     }

@@ -11,6 +11,8 @@ export interface ServeFlags {
   watch: boolean;
   /** Serve over stdio instead of HTTP. */
   stdio: boolean;
+  /** `mcp-serve -- CMD ARGS…`: one stdio server to serve, with no config file needed. */
+  upstreamCommand: string[];
   quiet: boolean;
   logLevel: CliLogLevel | undefined;
   logFormat: LogFormat | undefined;
@@ -24,6 +26,7 @@ export function createProgram(version: string): Command {
   return new Command('mcp-serve')
     .description('Serve MCP tools, resources and prompts from modules over HTTP (legacy SSE and Streamable HTTP on one port).')
     .version(version, '-V, --version')
+    .argument('[command...]', 'after --, a stdio MCP server to serve over HTTP: mcp-serve -- npx -y @modelcontextprotocol/server-filesystem /tmp')
     .option('-c, --config <path>', 'config file (default: search mcp-serve.config.*, .mcp-serverc, package.json)')
     .option('-H, --host <host>', 'address to bind (env MCP_SERVE_HOST)', undefined)
     .option('-p, --port <port>', 'port to listen on, 0 for a free one (env MCP_SERVE_PORT)')
@@ -75,7 +78,7 @@ Examples:
  *
  * @throws UsageError for a value that is not valid.
  */
-export function toServeFlags(opts: Record<string, unknown>): ServeFlags {
+export function toServeFlags(opts: Record<string, unknown>, operands: string[] = []): ServeFlags {
   const str = (key: string): string | undefined => opts[key] as string | undefined;
   const int = (key: string, flag: string): number | undefined =>
     str(key) === undefined ? undefined : parsePositiveInt(str(key)!, flag);
@@ -110,6 +113,7 @@ export function toServeFlags(opts: Record<string, unknown>): ServeFlags {
     layer,
     watch: opts.watch === true,
     stdio: opts.stdio === true,
+    upstreamCommand: operands,
     quiet: opts.quiet === true,
     logLevel: str('logLevel') as CliLogLevel | undefined,
     logFormat: str('logFormat') as LogFormat | undefined,

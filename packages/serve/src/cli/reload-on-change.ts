@@ -2,8 +2,9 @@ import { basename } from 'node:path';
 
 import { loadConfig } from '../config/load-config.ts';
 import { type ConfigLayer, type ResolvedServeConfig, resolveConfig } from '../config/resolve-config.ts';
-import { loadRegistry } from '../load-registry.ts';
+import { type LoadedModule, loadModules } from '../config/load-modules.ts';
 import type { Logger } from '../logger.ts';
+import type { Registry } from '../server/registry.ts';
 import type { ServerHandle } from '../start-server.ts';
 import type { ModuleWatch } from './watch-modules.ts';
 
@@ -16,6 +17,8 @@ export interface ReloadContext {
   overrides: ConfigLayer[];
   logger: Logger;
   watch: () => ModuleWatch | undefined;
+  /** The registry of freshly loaded modules (plus what upstream servers serve). */
+  rebuild: (modules: LoadedModule[]) => Registry;
 }
 
 /**
@@ -35,7 +38,7 @@ export function reloadOnChange(context: ReloadContext): (changed: { modules: str
         config = { ...config, modules: next.modules };
         context.watch()?.follow(config.modules);
       }
-      await handle.replaceRegistry(await loadRegistry(config, { fresh: true }));
+      await handle.replaceRegistry(context.rebuild(await loadModules(config.modules, { fresh: true })));
       const what = [...changed.modules.map((file) => basename(file)), ...(changed.config && context.configFile ? [basename(context.configFile)] : [])];
       logger.info(`modules reloaded (${what.join(', ')} changed)`);
     } catch (error) {

@@ -6,14 +6,13 @@ import { serveConfigSchema } from '../config/config-schema.ts';
 import { formatIssues } from '../config/format-issues.ts';
 import { configKeysAt, loadConfig } from '../config/load-config.ts';
 import { type ConfigLayer, resolveConfig } from '../config/resolve-config.ts';
-import { BUILTIN_INFO, builtinHello } from '../builtin/hello.ts';
-import { loadRegistry } from '../load-registry.ts';
+import type { loadRegistry } from '../load-registry.ts';
 import type { Logger } from '../logger.ts';
-import { buildRegistry } from '../server/registry.ts';
 import { isLoopbackHost } from '../http/request-guard.ts';
 import { serveStdio, type StdioHandle } from '../serve-stdio.ts';
 import type { Registry } from '../server/registry.ts';
 import { startServer } from '../start-server.ts';
+import { assembleServing, type Serving } from './assemble-serving.ts';
 import { formatBanner } from './banner.ts';
 import { createCliLogger, noPaint, type Paint } from './cli-logger.ts';
 import { readEnvLayer } from './env-layer.ts';
@@ -37,7 +36,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
       if (error instanceof CommanderError) return handleCommanderError(error, program.helpInformation());
       throw error;
     }
-    flags = toServeFlags(program.opts());
+    flags = toServeFlags(program.opts(), program.args);
     return await serve(flags, env);
   } catch (error) {
     return reportError(error, flags?.debug ?? false);
@@ -63,17 +62,14 @@ async function serve(flags: ServeFlags, env: NodeJS.ProcessEnv): Promise<number>
     { config: flags.layer, baseDir: cwd },
   ];
   const config = await resolveConfig(layers);
-  const builtin = !loaded;
-  if (builtin) Object.assign(config, BUILTIN_INFO);
-  const registry = builtin ? buildRegistry(builtinHello()) : await loadRegistry(config);
-  if (!builtin && config.modules.length === 0) {
-    logger.warn(`${loaded.filepath} lists no modules: add "tools", "resources" or "prompts" to it`);
-  }
-
   installCrashGuards(logger);
-  if (flags.stdio) return serveOverStdio({ config, registry, logger, flags, loaded, layers, source: builtin ? 'built-in hello example' : loaded.filepath });
-  const handle = await startServer({ config, registry, logger });
-  const source = builtin ? 'built-in hello example: no config file found' : loaded.filepath;
+  // Upstream changes reach whichever server runs; set once it does.
+  const running: { replaceRegistry?: (registry: Registry) => Promise<void> } = {};
+  const serving = await assembleServing(config, loaded, flags.upstreamCommand, logger, (next) => void running.replaceRegistry?.(next));
+  const { registry, source, gateway } = serving;
+  if (flags.stdio) return serveOverStdio({ config, registry, logger, flags, loaded, layers, serving, running });
+  const handle = await startServer({ config, registry, logger, ...(gateway ? { health: () => ({ healthy: gateway.healthy(), upstreams: gateway.health() }) } : {}) });
+  running.replaceRegistry = (next) => handle.replaceRegistry(next);
   if (!flags.quiet && flags.logFormat !== 'json') {
     process.stderr.write(`${formatBanner({ handle, config, registry, source, paint })}\n`);
   }
@@ -88,7 +84,7 @@ async function serve(flags: ServeFlags, env: NodeJS.ProcessEnv): Promise<number>
     watch = await watchModules({
       modules: config.modules,
       configFile: loaded?.filepath,
-      onChange: reloadOnChange({ handle, config, configFile: loaded?.filepath, overrides: layers.slice(loaded ? 1 : 0), logger, watch: () => watch }),
+      onChange: reloadOnChange({ handle, config, configFile: loaded?.filepath, overrides: layers.slice(loaded ? 1 : 0), logger, watch: () => watch, rebuild: serving.rebuild }),
       logger,
     });
     await watch.ready;
@@ -107,6 +103,7 @@ async function serve(flags: ServeFlags, env: NodeJS.ProcessEnv): Promise<number>
     process.exit(ExitCode.ok);
   }, SHUTDOWN_GRACE_MS).unref();
   await handle.close();
+  await gateway?.stop();
   closed = true;
   // Nothing of the server is left; a module's stray timer must not hold the exit.
   setTimeout(() => process.exit(), 100).unref();
@@ -124,9 +121,10 @@ async function serveOverStdio(context: {
   flags: ServeFlags;
   loaded: Awaited<ReturnType<typeof loadConfig>>;
   layers: ConfigLayer[];
-  source: string;
+  serving: Serving;
+  running: { replaceRegistry?: (registry: Registry) => Promise<void> };
 }): Promise<number> {
-  const { config, registry, logger, flags, loaded, layers } = context;
+  const { config, registry, logger, flags, loaded, layers, serving } = context;
   // The watch is ready before the first message is read: an edit made right after is seen.
   const started: { handle?: StdioHandle } = {};
   let watch: ModuleWatch | undefined;
@@ -135,18 +133,20 @@ async function serveOverStdio(context: {
     watch = await watchModules({
       modules: config.modules,
       configFile: loaded?.filepath,
-      onChange: reloadOnChange({ handle: target, config, configFile: loaded?.filepath, overrides: layers.slice(loaded ? 1 : 0), logger, watch: () => watch }),
+      onChange: reloadOnChange({ handle: target, config, configFile: loaded?.filepath, overrides: layers.slice(loaded ? 1 : 0), logger, watch: () => watch, rebuild: serving.rebuild }),
       logger,
     });
     await watch.ready;
   }
   const handle = await serveStdio({ config, registry, logger });
   started.handle = handle;
-  logger.info(`serving ${config.name} ${config.version} over stdio`, { source: context.source, tools: registry.tools.size, resources: registry.resources.size + registry.templates.length, prompts: registry.prompts.size });
+  context.running.replaceRegistry = (next) => handle.replaceRegistry(next);
+  logger.info(`serving ${config.name} ${config.version} over stdio`, { source: serving.source, tools: registry.tools.size, resources: registry.resources.size + registry.templates.length, prompts: registry.prompts.size });
   const ended = await Promise.race([handle.done.then(() => 'stdin closed'), waitForSignal()]);
   logger.info(`${ended}: shutting down`);
   await watch?.close();
   await handle.close();
+  await serving.gateway?.stop();
   // Nothing of the server is left; a module's stray timer must not hold the exit.
   setTimeout(() => process.exit(), 100).unref();
   return ExitCode.ok;

@@ -4,6 +4,24 @@ const modulePatterns = z.union([z.string().min(1), z.array(z.string().min(1))]);
 const urlPath = z.string().regex(/^\/[^?#\s]*$/, 'a path that starts with "/"');
 const positiveInt = z.number().int().positive();
 
+/** What every upstream server entry may say about how it is served. */
+const upstreamCommon = {
+  /** Start-up does not fail when this server cannot start; it is retried in the background. */
+  optional: z.boolean().optional(),
+  /** Put before its tool and prompt names (default: the server's name; "" for none). */
+  prefix: z.string().optional(),
+  /** Only these tools and prompts (by their upstream names). */
+  allow: z.array(z.string().min(1)).optional(),
+  /** Not these tools and prompts. */
+  deny: z.array(z.string().min(1)).optional(),
+};
+
+/** An upstream MCP server: a command to run over stdio, or a URL. */
+const upstreamServer = z.union([
+  z.object({ command: z.string().min(1), args: z.array(z.string()).optional(), env: z.record(z.string(), z.string()).optional(), cwd: z.string().optional(), ...upstreamCommon }).strict(),
+  z.object({ url: z.url(), headers: z.record(z.string(), z.string()).optional(), token: z.string().optional(), transport: z.enum(['auto', 'http', 'sse']).optional(), ...upstreamCommon }).strict(),
+]);
+
 /**
  * The schema of an mcp-serve config file: the single source of truth for its keys, types and
  * defaults. Paths of modules are relative to the config file.
@@ -39,6 +57,10 @@ export const serveConfigSchema = z
     allowedOrigins: z.array(z.string().min(1)).optional(),
     /** Origins that browsers may call from (CORS); off when empty. */
     corsOrigins: z.array(z.string().min(1)).optional(),
+    /** Existing MCP servers served next to the modules, namespaced by name (a gateway). */
+    servers: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a name of letters, digits, "_", "-" or "."'), upstreamServer).optional(),
+    /** Joins a server's prefix and a tool or prompt name (default "_"). */
+    separator: z.string().max(8).optional(),
     limits: z
       .object({
         maxBodyBytes: positiveInt.optional(),

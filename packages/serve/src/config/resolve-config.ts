@@ -13,6 +13,9 @@ import {
 
 import type { ServeConfig } from './config-schema.ts';
 
+/** An upstream server after its layer's paths are resolved. */
+export type UpstreamSpec = NonNullable<ServeConfig['servers']>[string];
+
 /** The limits the server enforces, all configurable. */
 export interface ServeLimits {
   maxBodyBytes: number;
@@ -51,6 +54,9 @@ export interface ResolvedServeConfig {
   allowedHosts: string[];
   allowedOrigins: string[];
   corsOrigins: string[];
+  /** Upstream MCP servers served next to the modules (a gateway). */
+  servers: Record<string, UpstreamSpec>;
+  separator: string;
   limits: ServeLimits;
 }
 
@@ -87,8 +93,13 @@ export async function resolveConfig(layers: ConfigLayer[]): Promise<ResolvedServ
   const merged: ServeConfig = {};
   const modules: ResolvedServeConfig['modules'] = [];
   const tokens: string[] = [];
+  const upstreams: Record<string, UpstreamSpec> = {};
   for (const { config, baseDir } of layers) {
-    const { paths, limits, tokenFiles, tools, resources, prompts, ...rest } = config;
+    const { paths, limits, tokenFiles, tools, resources, prompts, servers, ...rest } = config;
+    // A relative working directory of an upstream is relative to the file that names it.
+    for (const [name, spec] of Object.entries(servers ?? {})) {
+      upstreams[name] = 'command' in spec && spec.cwd !== undefined ? { ...spec, cwd: resolve(baseDir, spec.cwd) } : spec;
+    }
     Object.assign(merged, stripUndefined(rest));
     merged.paths = { ...merged.paths, ...stripUndefined(paths ?? {}) };
     merged.limits = { ...merged.limits, ...stripUndefined(limits ?? {}) };
@@ -119,6 +130,8 @@ export async function resolveConfig(layers: ConfigLayer[]): Promise<ResolvedServ
     allowedHosts: merged.allowedHosts ?? [],
     allowedOrigins: merged.allowedOrigins ?? [],
     corsOrigins: merged.corsOrigins ?? [],
+    servers: upstreams,
+    separator: merged.separator ?? '_',
     limits: { ...DEFAULT_LIMITS, ...merged.limits },
   };
 }

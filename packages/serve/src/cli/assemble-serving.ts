@@ -1,0 +1,67 @@
+import { basename } from 'node:path';
+
+import { BUILTIN_INFO, builtinHello } from '../builtin/hello.ts';
+import type { LoadedConfig } from '../config/load-config.ts';
+import { type LoadedModule, loadModules } from '../config/load-modules.ts';
+import type { ResolvedServeConfig } from '../config/resolve-config.ts';
+import { type Gateway, startGateway } from '../gateway/start-gateway.ts';
+import type { Logger } from '../logger.ts';
+import { buildRegistry, type Registry } from '../server/registry.ts';
+
+/** What a server serves: its registry, and how to rebuild it when modules or upstreams change. */
+export interface Serving {
+  registry: Registry;
+  /** Rebuilds from new modules (after a --watch reload) and what the upstreams serve now. */
+  rebuild(modules?: LoadedModule[]): Registry;
+  gateway: Gateway | undefined;
+  /** Where the definitions come from, for the banner. */
+  source: string;
+  builtin: boolean;
+}
+
+/**
+ * Loads the config's modules and starts its upstream servers (and the one of
+ * `mcp-serve -- CMD …`, served without a prefix). With neither, the built-in hello example.
+ * `onUpstreamChange` gets the new registry when an upstream restarts or changes its lists.
+ *
+ * @throws ConfigError for a module that fails, an upstream that cannot start, or names that collide.
+ */
+export async function assembleServing(
+  config: ResolvedServeConfig,
+  loaded: LoadedConfig | undefined,
+  upstreamCommand: string[],
+  logger: Logger,
+  onUpstreamChange: (registry: Registry) => void,
+): Promise<Serving> {
+  const [command, ...args] = upstreamCommand;
+  if (command) config.servers = { ...config.servers, [basename(command).replace(/[^A-Za-z0-9_.-]/g, '_') || 'server']: { command, args, prefix: '' } };
+  const builtin = !loaded && !command && Object.keys(config.servers).length === 0;
+  if (builtin) Object.assign(config, BUILTIN_INFO);
+  let modules = builtin ? builtinHello() : await loadModules(config.modules);
+  if (loaded && config.modules.length === 0 && Object.keys(config.servers).length === 0) {
+    logger.warn(`${loaded.filepath} lists no modules: add "tools", "resources", "prompts" or "servers" to it`);
+  }
+  let gateway: Gateway | undefined;
+  const rebuild = (next?: LoadedModule[]): Registry => {
+    if (next) modules = next;
+    return buildRegistry([...modules, ...(gateway?.modules() ?? [])]);
+  };
+  if (Object.keys(config.servers).length > 0) {
+    gateway = await startGateway(config, logger, () => {
+      try {
+        onUpstreamChange(rebuild());
+      } catch (error) {
+        logger.error(`an upstream change could not be applied, still serving the previous lists: ${(error as Error).message}`);
+      }
+    });
+  }
+  let registry: Registry;
+  try {
+    registry = rebuild();
+  } catch (error) {
+    await gateway?.stop();
+    throw error;
+  }
+  const source = builtin ? 'built-in hello example: no config file found' : (loaded?.filepath ?? `${command} (stdio)`);
+  return { registry, rebuild, gateway, source, builtin };
+}

@@ -1,0 +1,132 @@
+import type { CallToolResult, Definition, HandlerContext, LogLevel, PromptReturn, ResourceContents } from '@mcp-cli/core';
+
+import type { Upstream } from './upstream.ts';
+
+/** How an upstream's names are shown: `prefix + separator + name`, filtered by allow and deny. */
+export interface Naming {
+  prefix: string;
+  separator: string;
+  allow: string[] | undefined;
+  deny: string[] | undefined;
+}
+
+/** The calls in flight to one upstream: its own requests and logs go to the latest one's client. */
+export class ActiveCalls {
+  readonly #contexts: HandlerContext[] = [];
+
+  async run<T>(ctx: HandlerContext, work: () => Promise<T>): Promise<T> {
+    this.#contexts.push(ctx);
+    try {
+      return await work();
+    } finally {
+      this.#contexts.splice(this.#contexts.indexOf(ctx), 1);
+    }
+  }
+
+  get latest(): HandlerContext | undefined {
+    return this.#contexts.at(-1);
+  }
+}
+
+const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/**
+ * Turns what an upstream lists into definitions mcp-serve serves next to its modules. Every
+ * handler forwards to the upstream: arguments, progress, cancellation (the call's signal), and the
+ * upstream's own requests and logs back to the client that made the call.
+ */
+export function upstreamDefinitions(upstream: Upstream, naming: Naming, active: ActiveCalls, watchers: Map<string, Set<() => void>>): Definition[] {
+  const shown = (name: string): string => (naming.prefix ? `${naming.prefix}${naming.separator}${name}` : name);
+  const kept = (name: string): boolean => (naming.allow === undefined || naming.allow.includes(name)) && !(naming.deny ?? []).includes(name);
+  const forward = (ctx: HandlerContext, method: string, params: Record<string, unknown>, withProgress = false) =>
+    active.run(ctx, () =>
+      upstream.request(method, params, {
+        signal: ctx.signal,
+        ...(withProgress ? { onProgress: ({ progress, total, message }: { progress: number; total?: number; message?: string }) => void ctx.progress(progress, total, message) } : {}),
+      }),
+    );
+  const definitions: Definition[] = [];
+  for (const tool of upstream.listing.tools) {
+    const name = str(tool.name);
+    if (!name || !kept(name)) continue;
+    definitions.push({
+      kind: 'tool',
+      name: shown(name),
+      description: str(tool.description) ?? `${name} (from ${upstream.name})`,
+      ...(str(tool.title) ? { title: str(tool.title)! } : {}),
+      input: (tool.inputSchema as Record<string, unknown> | undefined) ?? { type: 'object' },
+      ...(tool.annotations ? { annotations: tool.annotations as Record<string, unknown> } : {}),
+      handler: async (args: unknown, ctx: HandlerContext) => (await forward(ctx, 'tools/call', { name, arguments: args ?? {} }, true)) as unknown as CallToolResult,
+    } as Definition);
+  }
+  for (const prompt of upstream.listing.prompts) {
+    const name = str(prompt.name);
+    if (!name || !kept(name)) continue;
+    const args = (Array.isArray(prompt.arguments) ? prompt.arguments : []) as { name: string; description?: string; required?: boolean }[];
+    definitions.push({
+      kind: 'prompt',
+      name: shown(name),
+      description: str(prompt.description) ?? `${name} (from ${upstream.name})`,
+      arguments: args,
+      get: async (values, ctx) => (await forward(ctx, 'prompts/get', { name, arguments: values })) as unknown as PromptReturn,
+      complete: Object.fromEntries(
+        args.map((arg) => [
+          arg.name,
+          async (value: string, context: { arguments: Record<string, string> }) => {
+            const result = await upstream.request('completion/complete', { ref: { type: 'ref/prompt', name }, argument: { name: arg.name, value }, context: { arguments: context.arguments } }, { signal: AbortSignal.timeout(10_000) });
+            return ((result.completion as { values?: string[] } | undefined)?.values ?? []).filter((v) => typeof v === 'string');
+          },
+        ]),
+      ),
+    });
+  }
+  const read = async (uri: string, ctx: HandlerContext): Promise<ResourceContents[]> => ((await forward(ctx, 'resources/read', { uri })).contents ?? []) as ResourceContents[];
+  const subscribe = (uri: string) => (notify: () => void) => {
+    // One upstream subscription per URI, however many clients watch it.
+    let set = watchers.get(uri);
+    if (!set) {
+      set = new Set();
+      watchers.set(uri, set);
+      void upstream.request('resources/subscribe', { uri }, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+    }
+    set.add(notify);
+    return () => {
+      set!.delete(notify);
+      if (set!.size > 0) return;
+      watchers.delete(uri);
+      void upstream.request('resources/unsubscribe', { uri }, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+    };
+  };
+  for (const resource of upstream.listing.resources) {
+    const uri = str(resource.uri);
+    if (!uri) continue;
+    definitions.push({
+      kind: 'resource',
+      uri,
+      name: str(resource.name) ?? uri,
+      ...(str(resource.description) ? { description: str(resource.description)! } : {}),
+      ...(str(resource.mimeType) ? { mimeType: str(resource.mimeType)! } : {}),
+      read: (url: URL, ctx: HandlerContext) => read(url.href, ctx),
+      subscribe: subscribe(uri),
+    } as Definition);
+  }
+  for (const template of upstream.listing.templates) {
+    const uriTemplate = str(template.uriTemplate);
+    if (!uriTemplate) continue;
+    definitions.push({
+      kind: 'resourceTemplate',
+      uriTemplate,
+      name: str(template.name) ?? uriTemplate,
+      ...(str(template.description) ? { description: str(template.description)! } : {}),
+      ...(str(template.mimeType) ? { mimeType: str(template.mimeType)! } : {}),
+      read: (url: URL, _vars: Record<string, string>, ctx: HandlerContext) => read(url.href, ctx),
+    } as Definition);
+  }
+  return definitions;
+}
+
+/** Sends an upstream's log message to the client whose call is in flight, if any. */
+export function forwardLog(active: ActiveCalls, params: Record<string, unknown>): void {
+  const level = (typeof params.level === 'string' ? params.level : 'info') as LogLevel;
+  void active.latest?.log(level, params.data, typeof params.logger === 'string' ? params.logger : undefined);
+}

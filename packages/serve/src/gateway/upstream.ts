@@ -1,0 +1,179 @@
+import { RpcError } from '@mcp-cli/core';
+import type { Connection } from 'mcp-call';
+
+import type { UpstreamSpec } from '../config/resolve-config.ts';
+import type { Logger } from '../logger.ts';
+
+/** Where an upstream is in its life: /health reports it. */
+export type UpstreamState = 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped';
+
+/** What an upstream lists, as its server sent it. */
+export interface UpstreamListing {
+  tools: Record<string, unknown>[];
+  prompts: Record<string, unknown>[];
+  resources: Record<string, unknown>[];
+  templates: Record<string, unknown>[];
+}
+
+/** Handles the upstream's own requests (sampling, elicitation, roots) and notifications. */
+export interface UpstreamPeer {
+  onRequest(method: string, params: Record<string, unknown>): Promise<Record<string, unknown>>;
+  onNotification(method: string, params: Record<string, unknown>): void;
+}
+
+const MAX_BACKOFF_MS = 30_000;
+const EMPTY: UpstreamListing = { tools: [], prompts: [], resources: [], templates: [] };
+
+/**
+ * One upstream MCP server, connected with mcp-call's client library (stdio or HTTP), kept
+ * running: when it dies it is restarted with backoff (0.5 s doubling to 30 s), and `onChange` is
+ * called whenever what it lists changes (after a restart, or on its `list_changed`).
+ */
+export class Upstream {
+  readonly name: string;
+  readonly spec: UpstreamSpec;
+  state: UpstreamState = 'starting';
+  listing: UpstreamListing = EMPTY;
+  /** The last failure, for /health and logs. */
+  lastError: string | undefined;
+  #connection: Connection | undefined;
+  #restarts = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+  readonly #logger: Logger;
+  readonly #peer: UpstreamPeer;
+  readonly #onChange: () => void;
+
+  constructor(name: string, spec: UpstreamSpec, peer: UpstreamPeer, onChange: () => void, logger: Logger) {
+    this.name = name;
+    this.spec = spec;
+    this.#peer = peer;
+    this.#onChange = onChange;
+    this.#logger = logger;
+  }
+
+  /**
+   * Connects and lists what the server offers.
+   *
+   * @throws Error naming the server (its command, exit code and last stderr lines for stdio).
+   */
+  async start(): Promise<void> {
+    const { connect, connectStdio, listAll } = await import('mcp-call');
+    const signal = AbortSignal.timeout(30_000);
+    const common = {
+      signal,
+      capabilities: { sampling: {}, elicitation: { form: {} }, roots: { listChanged: true } },
+      clientInfo: { name: 'mcp-serve-gateway', version: '1' },
+      onServerRequest: (method: string, params: Record<string, unknown>) => this.#peer.onRequest(method, params),
+      onNotification: (method: string, params: Record<string, unknown>) => this.#notification(method, params),
+    };
+    const spec = this.spec;
+    const connection =
+      'command' in spec
+        ? await connectStdio({ command: spec.command, args: spec.args ?? [], ...(spec.env ? { env: spec.env } : {}), ...(spec.cwd ? { cwd: spec.cwd } : {}) }, { ...common, onStderr: (line) => this.#logger.debug(`upstream ${this.name} stderr: ${line}`) })
+        : await connect({ ...common, url: spec.url, transport: spec.transport ?? 'auto', headers: { ...(spec.headers ?? {}), ...(spec.token ? { authorization: `Bearer ${spec.token}` } : {}) }, waitMs: 0 });
+    this.#connection = connection;
+    const onClose = connection.session.transport.onClose;
+    connection.session.transport.onClose = (error) => {
+      onClose(error);
+      this.#lost(error);
+    };
+    const caps = connection.capabilities;
+    const list = async <T>(method: string, key: string, capability: string): Promise<T[]> =>
+      caps[capability] ? listAll<T>(connection, method, key, signal).catch(() => []) : [];
+    this.listing = {
+      tools: await list('tools/list', 'tools', 'tools'),
+      prompts: await list('prompts/list', 'prompts', 'prompts'),
+      resources: await list('resources/list', 'resources', 'resources'),
+      templates: await list('resources/templates/list', 'resourceTemplates', 'resources'),
+    };
+    this.state = 'ready';
+    this.lastError = undefined;
+    this.#restarts = 0;
+  }
+
+  /** Sends a request to the upstream; its errors keep their JSON-RPC codes. */
+  async request(method: string, params: Record<string, unknown>, options: { signal: AbortSignal; onProgress?: (p: { progress: number; total?: number; message?: string }) => void }): Promise<Record<string, unknown>> {
+    const connection = this.#connection;
+    if (!connection || this.state !== 'ready') throw new RpcError(-32603, `Upstream server "${this.name}" is ${this.state}${this.lastError ? `: ${this.lastError}` : ''}`);
+    try {
+      return await connection.session.request(method, params, options);
+    } catch (error) {
+      const e = error as { name?: string; code?: unknown; message?: string; data?: unknown };
+      // Errors from the client library are its own classes: rebuilt here, so the code survives.
+      if (e.name === 'RpcError' && typeof e.code === 'number') throw new RpcError(e.code, e.message ?? 'error', e.data);
+      throw new RpcError(-32603, `Upstream server "${this.name}" failed: ${e.message ?? String(error)}`);
+    }
+  }
+
+  /** Sends a notification to the upstream (roots changed, cancellations are sent by the session). */
+  notify(method: string, params: Record<string, unknown>): void {
+    this.#connection?.session.notifyInBackground(method, params);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.state = 'stopped';
+    clearTimeout(this.#timer);
+    await this.#connection?.close().catch(() => undefined);
+  }
+
+  #notification(method: string, params: Record<string, unknown>): void {
+    if (method === 'notifications/tools/list_changed' || method === 'notifications/prompts/list_changed' || method === 'notifications/resources/list_changed') {
+      void this.#relist();
+      return;
+    }
+    this.#peer.onNotification(method, params);
+  }
+
+  async #relist(): Promise<void> {
+    const connection = this.#connection;
+    if (!connection) return;
+    const { listAll } = await import('mcp-call');
+    const signal = AbortSignal.timeout(30_000);
+    const caps = connection.capabilities;
+    const list = async <T>(m: string, key: string, capability: string): Promise<T[]> => (caps[capability] ? listAll<T>(connection, m, key, signal).catch(() => []) : []);
+    this.listing = {
+      tools: await list('tools/list', 'tools', 'tools'),
+      prompts: await list('prompts/list', 'prompts', 'prompts'),
+      resources: await list('resources/list', 'resources', 'resources'),
+      templates: await list('resources/templates/list', 'resourceTemplates', 'resources'),
+    };
+    this.#onChange();
+  }
+
+  #lost(error: Error): void {
+    if (this.#stopped || this.state === 'restarting') return;
+    this.lastError = error.message;
+    this.state = 'restarting';
+    this.listing = EMPTY;
+    this.#connection = undefined;
+    this.#logger.warn(`upstream ${this.name} was lost; restarting`, { error: error.message });
+    this.#onChange();
+    this.#scheduleRestart();
+  }
+
+  /** Tries again after a backoff; reused by a start that failed for an optional server. */
+  scheduleRestart(): void {
+    this.state = 'restarting';
+    this.#scheduleRestart();
+  }
+
+  #scheduleRestart(): void {
+    const delay = Math.min(500 * 2 ** this.#restarts++, MAX_BACKOFF_MS);
+    this.#timer = setTimeout(() => {
+      this.start().then(
+        () => {
+          this.#logger.info(`upstream ${this.name} is back`);
+          this.#onChange();
+        },
+        (error: Error) => {
+          this.lastError = error.message;
+          this.#logger.warn(`upstream ${this.name} did not restart`, { error: error.message, nextTryMs: Math.min(500 * 2 ** this.#restarts, MAX_BACKOFF_MS) });
+          if (!this.#stopped) this.#scheduleRestart();
+        },
+      );
+    }, delay);
+    this.#timer.unref();
+  }
+}
