@@ -1,5 +1,5 @@
 import { RpcError } from '@mcp-cli/core';
-import type { Connection } from 'mcp-call';
+import type { Connection, listAll as ListAll } from 'mcp-call';
 
 import type { UpstreamSpec } from '../config/resolve-config.ts';
 import type { Logger } from '../logger.ts';
@@ -22,6 +22,20 @@ export interface UpstreamPeer {
 }
 
 const MAX_BACKOFF_MS = 30_000;
+
+/** Everything a server lists, each list only when its capability is declared. */
+async function listEverything(connection: Connection, listAll: typeof ListAll): Promise<UpstreamListing> {
+  const signal = AbortSignal.timeout(30_000);
+  const caps = connection.capabilities;
+  const list = async (method: string, key: string, capability: string): Promise<Record<string, unknown>[]> =>
+    caps[capability] ? listAll<Record<string, unknown>>(connection, method, key, signal).catch(() => []) : [];
+  return {
+    tools: await list('tools/list', 'tools', 'tools'),
+    prompts: await list('prompts/list', 'prompts', 'prompts'),
+    resources: await list('resources/list', 'resources', 'resources'),
+    templates: await list('resources/templates/list', 'resourceTemplates', 'resources'),
+  };
+}
 const EMPTY: UpstreamListing = { tools: [], prompts: [], resources: [], templates: [] };
 
 /**
@@ -78,15 +92,7 @@ export class Upstream {
       onClose(error);
       this.#lost(error);
     };
-    const caps = connection.capabilities;
-    const list = async <T>(method: string, key: string, capability: string): Promise<T[]> =>
-      caps[capability] ? listAll<T>(connection, method, key, signal).catch(() => []) : [];
-    this.listing = {
-      tools: await list('tools/list', 'tools', 'tools'),
-      prompts: await list('prompts/list', 'prompts', 'prompts'),
-      resources: await list('resources/list', 'resources', 'resources'),
-      templates: await list('resources/templates/list', 'resourceTemplates', 'resources'),
-    };
+    this.listing = await listEverything(connection, listAll);
     this.state = 'ready';
     this.lastError = undefined;
     this.#restarts = 0;
@@ -130,15 +136,7 @@ export class Upstream {
     const connection = this.#connection;
     if (!connection) return;
     const { listAll } = await import('mcp-call');
-    const signal = AbortSignal.timeout(30_000);
-    const caps = connection.capabilities;
-    const list = async <T>(m: string, key: string, capability: string): Promise<T[]> => (caps[capability] ? listAll<T>(connection, m, key, signal).catch(() => []) : []);
-    this.listing = {
-      tools: await list('tools/list', 'tools', 'tools'),
-      prompts: await list('prompts/list', 'prompts', 'prompts'),
-      resources: await list('resources/list', 'resources', 'resources'),
-      templates: await list('resources/templates/list', 'resourceTemplates', 'resources'),
-    };
+    this.listing = await listEverything(connection, listAll);
     this.#onChange();
   }
 

@@ -92,7 +92,7 @@ function checkUnique(map: Map<string, { file: string }>, key: string, what: stri
   const existing = map.get(key);
   if (existing) {
     throw new ConfigError(
-      `Duplicate ${what} "${key}" in ${file} (already defined in ${existing.file}): rename one of them`,
+      `Duplicate ${what} "${key}" in ${file} (already defined in ${existing.file}): ${file.startsWith('upstream server') ? 'give one of the servers a "prefix", or leave the name out with "deny"' : 'rename one of them'}`,
       'E_DUPLICATE_NAME',
     );
   }

@@ -1,0 +1,148 @@
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { CreateMessageRequestSchema, ElicitRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { rawRequest, REPO_ROOT, runCall, runServe, startServe, writeTempFiles } from '@mcp-cli/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { connectSdkClient, TRANSPORTS } from './sdk-client.ts';
+
+// The servers from the npm registry are installed for mcp-call's tests; their bins are there.
+const env = { PATH: `${REPO_ROOT}packages/call/node_modules/.bin:${process.env.PATH}` };
+const SDK_SERVER = `${REPO_ROOT}packages/call/test/fixtures/stdio/sdk-server.mjs`;
+
+async function health(url: string): Promise<{ status: string; upstreams: Record<string, { state: string; error?: string }> }> {
+  return JSON.parse((await rawRequest(`${url}/health`)).text) as never;
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function processesWith(marker: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
+    if ((await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).includes(marker)) found.push(pid);
+  }
+  return found;
+}
+
+describe('mcp-serve -- CMD: one stdio server on the network (server-everything)', () => {
+  let server: Awaited<ReturnType<typeof startServe>>;
+  beforeAll(async () => {
+    server = await startServe(['--', 'mcp-server-everything', 'stdio'], { env });
+  });
+  afterAll(async () => {
+    expect(await server.stop()).toBe(0);
+  });
+
+  for (const transport of TRANSPORTS) {
+    it(`forwards calls, progress, elicitation and sampling over ${transport}`, async () => {
+      const client = await connectSdkClient(server.url, transport, { elicitation: {}, sampling: {} });
+      client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'accept', content: { name: 'Ada', check: true, color: 'red', email: 'ada@example.com' } }));
+      client.setRequestHandler(CreateMessageRequestSchema, async () => ({ role: 'assistant', model: 'test', content: { type: 'text', text: 'forty-two' } }));
+      const tools = (await client.listTools()).tools.map((t) => t.name);
+      expect(tools).toContain('echo');
+      expect(tools).toContain('trigger-sampling-request'); // listed because the gateway declares sampling upstream
+      expect(await client.callTool({ name: 'echo', arguments: { message: 'via gateway ✓' } })).toEqual({ content: [{ type: 'text', text: 'Echo: via gateway ✓' }] });
+      const progress: number[] = [];
+      await client.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 0.3, steps: 3 } }, undefined, { onprogress: (p) => void progress.push(p.progress) });
+      expect(progress.length).toBeGreaterThanOrEqual(2);
+      const elicited = await client.callTool({ name: 'trigger-elicitation-request', arguments: {} });
+      expect(JSON.stringify(elicited)).toContain('Ada');
+      const sampled = await client.callTool({ name: 'trigger-sampling-request', arguments: { prompt: 'What is six times seven?' } });
+      expect(JSON.stringify(sampled)).toContain('forty-two');
+      expect((await client.readResource({ uri: 'demo://resource/static/document/features.md' })).contents.length).toBe(1);
+      await client.close();
+    });
+  }
+
+  it('is reached by mcp-call, and /health reports the upstream', async () => {
+    expect((await runCall(['--url', server.url, 'echo', '--message', 'hi'])).stdout).toBe('Echo: hi\n');
+    expect(await health(server.url)).toMatchObject({ status: 'ok', upstreams: { 'mcp-server-everything': { state: 'ready' } } });
+  });
+});
+
+describe('mcp-serve gateway from a config file', () => {
+  it('serves several upstreams next to a module, namespaced, with allow and deny lists', async () => {
+    const files = await mkdtemp(join(tmpdir(), 'gw-fs-'));
+    await writeFile(join(files, 'note.txt'), 'hello from the filesystem server ✓');
+    const dir = await writeTempFiles({
+      'mcp-serve.config.mjs': `export default {
+        tools: './tools.mjs',
+        servers: {
+          fs: { command: 'mcp-server-filesystem', args: [${JSON.stringify(files)}], allow: ['read_text_file', 'list_directory'] },
+          memory: { command: 'mcp-server-memory', env: { MEMORY_FILE_PATH: ${JSON.stringify(join(files, 'memory.jsonl'))} }, deny: ['delete_entities'] },
+        },
+      };`,
+      'tools.mjs': `export const local = { kind: 'tool', name: 'local', description: 'a module tool', handler: () => 'from a module' };`,
+    });
+    const server = await startServe([], { cwd: dir, env });
+    const client = await connectSdkClient(server.url, 'http');
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    expect(names).toContain('local');
+    expect(names.filter((n) => n.startsWith('fs_')).sort()).toEqual(['fs_list_directory', 'fs_read_text_file']);
+    expect(names).toContain('memory_read_graph');
+    expect(names).not.toContain('memory_delete_entities');
+    expect((await client.callTool({ name: 'fs_read_text_file', arguments: { path: join(files, 'note.txt') } })).content).toEqual([{ type: 'text', text: 'hello from the filesystem server ✓' }]);
+    expect((await client.callTool({ name: 'local', arguments: {} })).content).toEqual([{ type: 'text', text: 'from a module' }]);
+    const created = await runCall(['--url', server.url, 'memory_create_entities', '--entities', '[{"name":"Ada","entityType":"person","observations":["ünïcode"]}]']);
+    expect(created.code, created.stderr).toBe(0);
+    await client.close();
+    expect(await server.stop()).toBe(0);
+  });
+
+  it('fails at start-up, in one line, for names that collide and for an upstream that cannot start', async () => {
+    const dir = await writeTempFiles({
+      'collide/mcp-serve.config.mjs': `export default { servers: { a: { command: 'mcp-server-memory', prefix: '' }, b: { command: 'mcp-server-memory', prefix: '' } } };`,
+      'broken/mcp-serve.config.mjs': `export default { servers: { broken: { command: 'node', args: ['-e', 'console.error("bad token for the API"); process.exit(4)'] } } };`,
+    });
+    const collide = await runServe(['--port', '0'], { cwd: `${dir}/collide`, env });
+    expect(collide.code).toBe(2);
+    expect(collide.stderr.trim().split('\n').at(-1)).toMatch(/^mcp-serve: Duplicate tool name "\w+" in upstream server "b" \(already defined in upstream server "a"\): give one of the servers a "prefix"/);
+    const broken = await runServe(['--port', '0'], { cwd: `${dir}/broken`, env });
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(/^mcp-serve: Cannot start upstream server "broken": The server "node -e .*" exited with code 4; its last stderr lines: bad token for the API \(mark it "optional": true to start without it\)\n$/m);
+  });
+
+  it('starts without an optional upstream that fails, and reports it on /health', async () => {
+    const dir = await writeTempFiles({ 'mcp-serve.config.mjs': `export default { servers: { flaky: { command: 'no-such-server-command', optional: true }, memory: { command: 'mcp-server-memory' } } };` });
+    const server = await startServe([], { cwd: dir, env });
+    const state = await health(server.url);
+    expect(state.status).toBe('ok');
+    expect(state.upstreams.memory!.state).toBe('ready');
+    expect(state.upstreams.flaky).toMatchObject({ state: 'restarting', error: expect.stringMatching(/command not found/) });
+    expect(await server.stop()).toBe(0);
+  });
+
+  it('restarts an upstream that dies mid-call: the call fails, the tools come back with list_changed', async () => {
+    const dir = await writeTempFiles({ 'mcp-serve.config.mjs': `export default { servers: { sdk: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(SDK_SERVER)}] } } };` });
+    const server = await startServe(['--log-level', 'debug'], { cwd: dir, env });
+    const client = await connectSdkClient(server.url, 'http');
+    const changes: number[] = [];
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changes.push(Date.now()));
+    const died = await client.callTool({ name: 'sdk_die', arguments: {} }).then((r) => JSON.stringify(r), (e: Error) => e.message);
+    expect(died).toMatch(/sdk|exited|closed/i);
+    await server.waitForStderr(/upstream sdk was lost; restarting/);
+    await waitFor(async () => (await health(server.url)).upstreams.sdk!.state === 'ready', 'the upstream to restart');
+    await waitFor(async () => changes.length >= 2, 'list_changed on loss and on return');
+    expect((await client.callTool({ name: 'sdk_echo', arguments: { text: 'back' } })).content).toEqual([{ type: 'text', text: '{"text":"back"}' }]);
+    await client.close();
+    expect(await server.stop()).toBe(0);
+  });
+
+  it('ends every upstream process on shutdown, grandchildren included', async () => {
+    const marker = `gw-marker-${process.pid}-${Date.now()}`;
+    const dir = await writeTempFiles({ 'mcp-serve.config.mjs': `export default { servers: { sdk: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(SDK_SERVER)}] } } };` });
+    const server = await startServe([], { cwd: dir, env });
+    expect((await runCall(['--url', server.url, 'sdk_spawn-child', '--marker', marker])).stdout).toBe('started\n');
+    expect((await processesWith(marker)).length).toBe(1);
+    expect(await server.stop()).toBe(0);
+    await waitFor(async () => (await processesWith(marker)).length === 0 && (await processesWith(SDK_SERVER)).length === 0, 'no process left', 5000);
+  });
+});
