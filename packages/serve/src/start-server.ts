@@ -28,6 +28,8 @@ export interface StartServerOptions {
   logger?: Logger;
   /** More for /health: the state of upstream servers, and whether the server is degraded. */
   health?: () => { healthy: boolean; upstreams: Record<string, unknown> };
+  /** Called when a client session ends (a gateway ends that session's own upstreams). */
+  onSessionClose?: (sessionId: string) => void;
 }
 
 /** A running server. */
@@ -88,6 +90,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       });
     session.onclose = () => {
       clearTimeout(handshake);
+      if (id !== undefined) options.onSessionClose?.(id);
       sessions.delete(session);
       subscriptions.unsubscribe(updateSender(session));
       release();

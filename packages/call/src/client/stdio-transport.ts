@@ -93,6 +93,12 @@ export class StdioTransport implements ClientTransport {
     });
     this.#child = child;
     this.#exited = new Promise((resolve) => child.once('close', () => resolve()));
+    // Whatever ends this process, the server's group does not outlive it.
+    const killOnExit = (): void => this.#signal(child, 'SIGKILL');
+    process.once('exit', killOnExit);
+    void this.#exited.then(() => {
+      if (!this.#groupAlive()) process.off('exit', killOnExit);
+    });
     await new Promise<void>((resolve, reject) => {
       const onAbort = (): void => reject(signal.reason as Error);
       signal.addEventListener('abort', onAbort, { once: true });

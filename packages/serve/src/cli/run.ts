@@ -68,7 +68,12 @@ async function serve(flags: ServeFlags, env: NodeJS.ProcessEnv): Promise<number>
   const serving = await assembleServing(config, loaded, flags.upstreamCommand, logger, (next) => void running.replaceRegistry?.(next));
   const { registry, source, gateway } = serving;
   if (flags.stdio) return serveOverStdio({ config, registry, logger, flags, loaded, layers, serving, running });
-  const handle = await startServer({ config, registry, logger, ...(gateway ? { health: () => ({ healthy: gateway.healthy(), upstreams: gateway.health() }) } : {}) });
+  const handle = await startServer({
+    config,
+    registry,
+    logger,
+    ...(gateway ? { health: () => ({ healthy: gateway.healthy(), upstreams: gateway.health() }), onSessionClose: (id: string) => gateway.sessionClosed(id) } : {}),
+  });
   running.replaceRegistry = (next) => handle.replaceRegistry(next);
   if (!flags.quiet && flags.logFormat !== 'json') {
     process.stderr.write(`${formatBanner({ handle, config, registry, source, paint })}\n`);

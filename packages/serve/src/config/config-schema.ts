@@ -18,7 +18,17 @@ const upstreamCommon = {
 
 /** An upstream MCP server: a command to run over stdio, or a URL. */
 const upstreamServer = z.union([
-  z.object({ command: z.string().min(1), args: z.array(z.string()).optional(), env: z.record(z.string(), z.string()).optional(), cwd: z.string().optional(), ...upstreamCommon }).strict(),
+  z
+    .object({
+      command: z.string().min(1),
+      args: z.array(z.string()).optional(),
+      env: z.record(z.string(), z.string()).optional(),
+      cwd: z.string().optional(),
+      /** One process per client session, for servers that keep state per client (default: one shared). */
+      perSession: z.boolean().optional(),
+      ...upstreamCommon,
+    })
+    .strict(),
   z.object({ url: z.url(), headers: z.record(z.string(), z.string()).optional(), token: z.string().optional(), transport: z.enum(['auto', 'http', 'sse']).optional(), ...upstreamCommon }).strict(),
 ]);
 

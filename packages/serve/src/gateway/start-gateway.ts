@@ -1,9 +1,10 @@
+import type { HandlerContext } from '@mcp-cli/core';
 import { ConfigError, RpcCode, RpcError } from '@mcp-cli/core';
 
 import type { LoadedModule } from '../config/load-modules.ts';
-import type { ResolvedServeConfig } from '../config/resolve-config.ts';
+import type { ResolvedServeConfig, UpstreamSpec } from '../config/resolve-config.ts';
 import type { Logger } from '../logger.ts';
-import { Upstream, type UpstreamState } from './upstream.ts';
+import { Upstream, type UpstreamPeer, type UpstreamState } from './upstream.ts';
 import { ActiveCalls, forwardLog, upstreamDefinitions } from './upstream-definitions.ts';
 
 /** The upstream servers of a gateway, running. */
@@ -11,10 +12,38 @@ export interface Gateway {
   /** What the upstreams serve now, as modules for the registry. */
   modules(): LoadedModule[];
   /** Each upstream's state, for /health. */
-  health(): Record<string, { state: UpstreamState; error?: string }>;
+  health(): Record<string, { state: UpstreamState; error?: string; sessions?: number }>;
   /** True when every upstream that is not optional is ready. */
   healthy(): boolean;
+  /** A client session ended: its own upstream processes (perSession) end with it. */
+  sessionClosed(sessionId: string): void;
   stop(): Promise<void>;
+}
+
+interface Entry {
+  upstream: Upstream;
+  active: ActiveCalls;
+  watchers: Map<string, Set<() => void>>;
+  naming: { prefix: string; separator: string; allow: string[] | undefined; deny: string[] | undefined };
+  /** perSession: each client session's own upstream, started on its first call. */
+  sessions: Map<string, Promise<{ upstream: Upstream; active: ActiveCalls }>>;
+}
+
+/** Routes an upstream's own requests and notifications to the client of the call it serves. */
+function peerFor(active: ActiveCalls, watchers: Map<string, Set<() => void>>): UpstreamPeer {
+  return {
+    // The upstream asks something of the client (sampling, elicitation, roots): the client of the
+    // call it is serving answers.
+    onRequest: async (method, params) => {
+      const ctx = active.latest;
+      if (!ctx) throw new RpcError(RpcCode.internalError, `No client call is in progress to answer ${method}`);
+      return ctx.request(method, params);
+    },
+    onNotification: (method, params) => {
+      if (method === 'notifications/message') forwardLog(active, params);
+      else if (method === 'notifications/resources/updated') for (const notify of watchers.get(String(params.uri)) ?? []) notify();
+    },
+  };
 }
 
 /**
@@ -25,30 +54,12 @@ export interface Gateway {
  * command: the command, its exit code and its last stderr lines).
  */
 export async function startGateway(config: Pick<ResolvedServeConfig, 'servers' | 'separator'>, logger: Logger, onChange: () => void): Promise<Gateway> {
-  const entries = Object.entries(config.servers).map(([name, spec]) => {
+  const entries: Entry[] = Object.entries(config.servers).map(([name, spec]) => {
     const active = new ActiveCalls();
     const watchers = new Map<string, Set<() => void>>();
-    const upstream = new Upstream(
-      name,
-      spec,
-      {
-        // The upstream asks something of the client (sampling, elicitation, roots): the client of
-        // the call it is serving answers.
-        onRequest: async (method, params) => {
-          const ctx = active.latest;
-          if (!ctx) throw new RpcError(RpcCode.internalError, `No client call is in progress to answer ${method}`);
-          return ctx.request(method, params);
-        },
-        onNotification: (method, params) => {
-          if (method === 'notifications/message') forwardLog(active, params);
-          else if (method === 'notifications/resources/updated') for (const notify of watchers.get(String(params.uri)) ?? []) notify();
-        },
-      },
-      onChange,
-      logger,
-    );
+    const upstream = new Upstream(name, spec, peerFor(active, watchers), onChange, logger);
     const naming = { prefix: spec.prefix ?? name, separator: config.separator, allow: spec.allow, deny: spec.deny };
-    return { upstream, active, watchers, naming };
+    return { upstream, active, watchers, naming, sessions: new Map() };
   });
   const results = await Promise.allSettled(entries.map(({ upstream }) => upstream.start()));
   const failures: string[] = [];
@@ -69,15 +80,49 @@ export async function startGateway(config: Pick<ResolvedServeConfig, 'servers' |
     throw new ConfigError(`Cannot start upstream server ${failures.join('; ')} (mark it "optional": true to start without it)`, 'E_UPSTREAM');
   }
   for (const { upstream } of entries) logger.info(`upstream ${upstream.name} ready`, { tools: upstream.listing.tools.length, prompts: upstream.listing.prompts.length, resources: upstream.listing.resources.length });
+
+  const route = (entry: Entry) => async (ctx: HandlerContext) => {
+    if (!isPerSession(entry.upstream.spec) || ctx.sessionId === undefined) return { upstream: entry.upstream, active: entry.active };
+    const id = ctx.sessionId;
+    let own = entry.sessions.get(id);
+    if (!own) {
+      const active = new ActiveCalls();
+      const upstream = new Upstream(entry.upstream.name, entry.upstream.spec, peerFor(active, entry.watchers), () => entry.sessions.delete(id), logger, false);
+      own = upstream.start().then(() => ({ upstream, active }));
+      own.catch(() => entry.sessions.delete(id));
+      entry.sessions.set(id, own);
+    }
+    return own;
+  };
+  const stopping = new Set<Promise<void>>();
   return {
     modules: () =>
       entries
         .filter(({ upstream }) => upstream.state === 'ready')
-        .map(({ upstream, naming, active, watchers }) => ({ file: `upstream server "${upstream.name}"`, definitions: upstreamDefinitions(upstream, naming, active, watchers) })),
-    health: () => Object.fromEntries(entries.map(({ upstream }) => [upstream.name, { state: upstream.state, ...(upstream.lastError ? { error: upstream.lastError } : {}) }])),
+        .map((entry) => ({ file: `upstream server "${entry.upstream.name}"`, definitions: upstreamDefinitions(entry.upstream, entry.naming, route(entry), entry.watchers) })),
+    health: () =>
+      Object.fromEntries(
+        entries.map(({ upstream, sessions }) => [upstream.name, { state: upstream.state, ...(upstream.lastError ? { error: upstream.lastError } : {}), ...(isPerSession(upstream.spec) ? { sessions: sessions.size } : {}) }]),
+      ),
     healthy: () => entries.every(({ upstream }) => upstream.spec.optional === true || upstream.state === 'ready'),
+    sessionClosed: (sessionId) => {
+      for (const { sessions } of entries) {
+        const own = sessions.get(sessionId);
+        if (!own) continue;
+        sessions.delete(sessionId);
+        // Kept until done, so a shutdown right after still waits for it.
+        const stop = own.then(({ upstream }) => upstream.stop(), () => undefined);
+        stopping.add(stop);
+        void stop.finally(() => stopping.delete(stop));
+      }
+    },
     stop: async () => {
-      await Promise.all(entries.map(({ upstream }) => upstream.stop()));
+      const owns = entries.flatMap(({ sessions }) => [...sessions.values()]);
+      await Promise.all([...entries.map(({ upstream }) => upstream.stop()), ...owns.map((own) => own.then(({ upstream }) => upstream.stop(), () => undefined)), ...stopping]);
     },
   };
+}
+
+function isPerSession(spec: UpstreamSpec): boolean {
+  return 'command' in spec && spec.perSession === true;
 }

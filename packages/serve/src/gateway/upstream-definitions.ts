@@ -35,16 +35,24 @@ const str = (value: unknown): string | undefined => (typeof value === 'string' ?
  * handler forwards to the upstream: arguments, progress, cancellation (the call's signal), and the
  * upstream's own requests and logs back to the client that made the call.
  */
-export function upstreamDefinitions(upstream: Upstream, naming: Naming, active: ActiveCalls, watchers: Map<string, Set<() => void>>): Definition[] {
+export function upstreamDefinitions(
+  upstream: Upstream,
+  naming: Naming,
+  route: (ctx: HandlerContext) => Promise<{ upstream: Upstream; active: ActiveCalls }>,
+  watchers: Map<string, Set<() => void>>,
+): Definition[] {
   const shown = (name: string): string => (naming.prefix ? `${naming.prefix}${naming.separator}${name}` : name);
   const kept = (name: string): boolean => (naming.allow === undefined || naming.allow.includes(name)) && !(naming.deny ?? []).includes(name);
-  const forward = (ctx: HandlerContext, method: string, params: Record<string, unknown>, withProgress = false) =>
-    active.run(ctx, () =>
-      upstream.request(method, params, {
+  const forward = async (ctx: HandlerContext, method: string, params: Record<string, unknown>, withProgress = false) => {
+    // The shared upstream, or this client session's own process (perSession).
+    const target = await route(ctx);
+    return target.active.run(ctx, () =>
+      target.upstream.request(method, params, {
         signal: ctx.signal,
         ...(withProgress ? { onProgress: ({ progress, total, message }: { progress: number; total?: number; message?: string }) => void ctx.progress(progress, total, message) } : {}),
       }),
     );
+  };
   const definitions: Definition[] = [];
   for (const tool of upstream.listing.tools) {
     const name = str(tool.name);

@@ -58,12 +58,16 @@ export class Upstream {
   readonly #peer: UpstreamPeer;
   readonly #onChange: () => void;
 
-  constructor(name: string, spec: UpstreamSpec, peer: UpstreamPeer, onChange: () => void, logger: Logger) {
+  /** Restarted when lost (a shared upstream), or only reported (one client session's own). */
+  readonly #restart: boolean;
+
+  constructor(name: string, spec: UpstreamSpec, peer: UpstreamPeer, onChange: () => void, logger: Logger, restart = true) {
     this.name = name;
     this.spec = spec;
     this.#peer = peer;
     this.#onChange = onChange;
     this.#logger = logger;
+    this.#restart = restart;
   }
 
   /**
@@ -146,6 +150,11 @@ export class Upstream {
     this.state = 'restarting';
     this.listing = EMPTY;
     this.#connection = undefined;
+    if (!this.#restart) {
+      this.state = 'stopped';
+      this.#onChange();
+      return;
+    }
     this.#logger.warn(`upstream ${this.name} was lost; restarting`, { error: error.message });
     this.#onChange();
     this.#scheduleRestart();

@@ -12,7 +12,7 @@ import { connectSdkClient, TRANSPORTS } from './sdk-client.ts';
 const env = { PATH: `${REPO_ROOT}packages/call/node_modules/.bin:${process.env.PATH}` };
 const SDK_SERVER = `${REPO_ROOT}packages/call/test/fixtures/stdio/sdk-server.mjs`;
 
-async function health(url: string): Promise<{ status: string; upstreams: Record<string, { state: string; error?: string }> }> {
+async function health(url: string): Promise<{ status: string; upstreams: Record<string, { state: string; error?: string; sessions?: number }> }> {
   return JSON.parse((await rawRequest(`${url}/health`)).text) as never;
 }
 
@@ -28,6 +28,16 @@ async function processesWith(marker: string): Promise<string[]> {
   const found: string[] = [];
   for (const pid of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
     if ((await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).includes(marker)) found.push(pid);
+  }
+  return found;
+}
+
+/** The direct children of a process (Linux /proc). */
+async function childrenOf(pid: number): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    if (Number(stat.split(') ')[1]?.split(' ')[1]) === pid) found.push(entry);
   }
   return found;
 }
@@ -136,13 +146,35 @@ describe('mcp-serve gateway from a config file', () => {
     expect(await server.stop()).toBe(0);
   });
 
+  it('gives each client session its own process with perSession, ended with the session', async () => {
+    const dir = await writeTempFiles({ 'mcp-serve.config.mjs': `export default { servers: { sdk: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(SDK_SERVER)}], perSession: true, prefix: '' } } };` });
+    const server = await startServe([], { cwd: dir, env });
+    const pidOf = async (client: Awaited<ReturnType<typeof connectSdkClient>>) => Number(((await client.callTool({ name: 'pid', arguments: {} })).content as { text: string }[])[0]!.text);
+    // Closing an SSE client ends its session at once (an HTTP client's waits for DELETE or the idle sweep).
+    const first = await connectSdkClient(server.url, 'sse');
+    const second = await connectSdkClient(server.url, 'http');
+    const a = await pidOf(first);
+    expect(await pidOf(first)).toBe(a);
+    const b = await pidOf(second);
+    expect(b).not.toBe(a);
+    expect((await health(server.url)).upstreams.sdk).toMatchObject({ state: 'ready', sessions: 2 });
+    await first.close();
+    await waitFor(async () => (await health(server.url)).upstreams.sdk!.sessions === 1, 'the first session\'s process to end');
+    await waitFor(async () => !(await readFile(`/proc/${a}/cmdline`, 'utf8').then(() => true, () => false)), 'process a to exit');
+    await second.close();
+    expect(await server.stop()).toBe(0);
+  });
+
   it('ends every upstream process on shutdown, grandchildren included', async () => {
     const marker = `gw-marker-${process.pid}-${Date.now()}`;
     const dir = await writeTempFiles({ 'mcp-serve.config.mjs': `export default { servers: { sdk: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(SDK_SERVER)}] } } };` });
     const server = await startServe([], { cwd: dir, env });
     expect((await runCall(['--url', server.url, 'sdk_spawn-child', '--marker', marker])).stdout).toBe('started\n');
     expect((await processesWith(marker)).length).toBe(1);
+    const upstreams = await childrenOf(server.child.pid!);
+    expect(upstreams.length).toBe(1);
     expect(await server.stop()).toBe(0);
-    await waitFor(async () => (await processesWith(marker)).length === 0 && (await processesWith(SDK_SERVER)).length === 0, 'no process left', 5000);
+    const alive = async (pid: string) => readFile(`/proc/${pid}/stat`, 'utf8').then(() => true, () => false);
+    await waitFor(async () => (await processesWith(marker)).length === 0 && !(await alive(upstreams[0]!)), 'no process left', 5000);
   });
 });
