@@ -4,7 +4,7 @@ import type { ResolvedServeConfig } from './config/resolve-config.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import { createProtocol } from './server/create-protocol.ts';
 import { McpSession } from './server/mcp-session.ts';
-import { updateSender } from './server/method-handlers.ts';
+import { announceListChanges, updateSender } from './server/method-handlers.ts';
 import type { Registry } from './server/registry.ts';
 import { SubscriptionHub } from './server/subscription-hub.ts';
 import { serveStdioSession } from './transports/stdio.ts';
@@ -59,9 +59,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<StdioHandl
     done,
     async replaceRegistry(next) {
       registry = next;
-      session.notify('notifications/tools/list_changed', {});
-      session.notify('notifications/resources/list_changed', {});
-      session.notify('notifications/prompts/list_changed', {});
+      announceListChanges(session);
     },
     async close() {
       session.close();

@@ -15,7 +15,7 @@ import { type Logger, silentLogger } from './logger.ts';
 import type { MessageSink } from './server/json-rpc.ts';
 import { createProtocol } from './server/create-protocol.ts';
 import { McpSession } from './server/mcp-session.ts';
-import { updateSender } from './server/method-handlers.ts';
+import { announceListChanges, updateSender } from './server/method-handlers.ts';
 import type { Registry } from './server/registry.ts';
 import { SubscriptionHub } from './server/subscription-hub.ts';
 import { createSseTransport } from './transports/sse.ts';
@@ -202,11 +202,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     port,
     async replaceRegistry(next) {
       registry = next;
-      for (const session of sessions) {
-        session.notify('notifications/tools/list_changed', {});
-        session.notify('notifications/resources/list_changed', {});
-        session.notify('notifications/prompts/list_changed', {});
-      }
+      for (const session of sessions) announceListChanges(session);
     },
     stats() {
       return { sessions: limiter.total, sseSessions: sse.size, httpSessions: http.size, subscriptions: subscriptions.size };

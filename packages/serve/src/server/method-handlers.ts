@@ -138,6 +138,13 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
   return methods;
 }
 
+/** Tells a session that the tool, resource and prompt lists changed (after a reload). */
+export function announceListChanges(session: McpSession): void {
+  session.notify('notifications/tools/list_changed', {});
+  session.notify('notifications/resources/list_changed', {});
+  session.notify('notifications/prompts/list_changed', {});
+}
+
 // One sender per session, so subscribe and unsubscribe see the same function.
 const senders = new WeakMap<McpSession, (uri: string) => void>();
 
