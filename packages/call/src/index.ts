@@ -1,9 +1,9 @@
 export type { Connection, ConnectOptions, TransportChoice } from './client/connect.ts';
-export { candidatesFor, connect, connectStdio } from './client/connect.ts';
+export { candidatesFor, connect, connectStdio, handshake } from './client/connect.ts';
 export type { StdioServer } from './client/stdio-transport.ts';
 export type { RequestOptions, ServerRequestHandler } from './client/client-session.ts';
 export { ClientSession } from './client/client-session.ts';
-export type { JsonRpcMessage } from './client/json-rpc.ts';
+export type { ClientTransport, JsonRpcMessage } from './client/json-rpc.ts';
 export { destroyAgents } from './client/http-request.ts';
 export { RpcError } from './client/json-rpc.ts';
 export type { ToolInfo } from './client/operations.ts';

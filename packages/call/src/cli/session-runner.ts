@@ -80,7 +80,7 @@ export async function withConnection<T>(
 }
 
 /** How each transport is named in messages. */
-export const TRANSPORT_NAMES = { http: 'Streamable HTTP', sse: 'SSE (legacy)', stdio: 'stdio' } as const;
+export const TRANSPORT_NAMES = { http: 'Streamable HTTP', sse: 'SSE (legacy)', stdio: 'stdio', memory: 'in-process' } as const;
 
 /**
  * The command's deadline. Its timer keeps the process alive on purpose: whatever a server does

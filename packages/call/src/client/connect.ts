@@ -36,7 +36,7 @@ export interface ConnectOptions {
 /** An initialized connection. */
 export interface Connection {
   session: ClientSession;
-  transport: 'http' | 'sse' | 'stdio';
+  transport: 'http' | 'sse' | 'stdio' | 'memory';
   /** The URL, or the command line of a stdio server. */
   url: string;
   protocolVersion: string;
@@ -121,7 +121,12 @@ export async function connectStdio(server: StdioServer, options: Omit<ConnectOpt
   return handshake(transport, transport.description, options);
 }
 
-async function handshake(transport: ClientTransport, where: string, options: Pick<ConnectOptions, 'signal' | 'capabilities' | 'clientInfo' | 'onServerRequest' | 'onNotification'>): Promise<Connection> {
+/**
+ * Initializes a session over a transport the caller made (an in-process link, say).
+ *
+ * @throws ConnectionError when the handshake fails or the version is not supported.
+ */
+export async function handshake(transport: ClientTransport, where: string, options: Pick<ConnectOptions, 'signal' | 'capabilities' | 'clientInfo' | 'onServerRequest' | 'onNotification'>): Promise<Connection> {
   const session = new ClientSession(transport);
   if (options.onServerRequest) session.onServerRequest = options.onServerRequest;
   if (options.onNotification) session.onNotification = options.onNotification;

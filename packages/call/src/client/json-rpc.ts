@@ -5,7 +5,7 @@ export { RpcError } from '@mcp-cli/core';
 
 /** What every client transport offers the session above it. */
 export interface ClientTransport {
-  readonly kind: 'http' | 'sse' | 'stdio';
+  readonly kind: 'http' | 'sse' | 'stdio' | 'memory';
   /** Sends one message; replies and server messages arrive through `onMessage`. */
   send(message: JsonRpcMessage, signal: AbortSignal): Promise<void>;
   /** Set by the session: every message from the server. */

@@ -5,6 +5,7 @@ import type { LoadedConfig } from '../config/load-config.ts';
 import { type LoadedModule, loadModules } from '../config/load-modules.ts';
 import type { ResolvedServeConfig } from '../config/resolve-config.ts';
 import { type Gateway, startGateway } from '../gateway/start-gateway.ts';
+import type { InProcessSpec } from '../gateway/upstream.ts';
 import type { Logger } from '../logger.ts';
 import { buildRegistry, type Registry } from '../server/registry.ts';
 
@@ -46,14 +47,19 @@ export async function assembleServing(
     if (next) modules = next;
     return buildRegistry([...modules, ...(gateway?.modules() ?? [])]);
   };
-  if (Object.keys(config.servers).length > 0) {
+  // Modules that export an SDK server are served through the gateway, in this process, as they are.
+  const inProcess: Record<string, InProcessSpec> = {};
+  for (const module of modules) {
+    if (module.sdkServer) inProcess[basename(module.file).replace(/\.[^.]+$/, '')] = { ...module.sdkServer, prefix: '' };
+  }
+  if (Object.keys(config.servers).length > 0 || Object.keys(inProcess).length > 0) {
     gateway = await startGateway(config, logger, () => {
       try {
         onUpstreamChange(rebuild());
       } catch (error) {
         logger.error(`an upstream change could not be applied, still serving the previous lists: ${(error as Error).message}`);
       }
-    });
+    }, inProcess);
   }
   let registry: Registry;
   try {

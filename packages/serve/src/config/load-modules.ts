@@ -4,6 +4,7 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import { ConfigError, type Definition } from '@mcp-cli/core';
 import { glob, isDynamicPattern } from 'tinyglobby';
 
+import { isSdkServer, type SdkServerLike } from '../gateway/in-process-link.ts';
 import { importModule } from './import-module.ts';
 import { validateDefinition } from './validate-definition.ts';
 import { describeLoadError } from './describe-load-error.ts';
@@ -12,6 +13,11 @@ import { describeLoadError } from './describe-load-error.ts';
 export interface LoadedModule {
   file: string;
   definitions: Definition[];
+  /**
+   * An official SDK server the module exports: served as it is, next to the other modules. A
+   * factory (a default-exported function that returns one) gives each client session its own.
+   */
+  sdkServer?: { create: () => SdkServerLike | Promise<SdkServerLike>; perSession: boolean };
 }
 
 /**
@@ -29,7 +35,9 @@ export async function loadModules(
   const loaded: LoadedModule[] = [];
   for (const file of files) {
     try {
-      loaded.push({ file, definitions: collectDefinitions(file, await importModule(file, options.fresh)) });
+      const exports = await importModule(file, options.fresh);
+      const sdkServer = findSdkServer(exports);
+      loaded.push(sdkServer ? { file, definitions: [], sdkServer } : { file, definitions: collectDefinitions(file, exports) });
     } catch (error) {
       const reason = error instanceof ConfigError ? error.message : describeLoadError(error, file);
       problems.push(reason.startsWith(file) ? reason : `${file}: ${reason}`);
@@ -70,6 +78,25 @@ async function expandPatterns(modules: { pattern: string; baseDir: string }[]): 
     for (const match of matches.sort()) files.add(match);
   }
   return [...files];
+}
+
+/** An SDK server exported by a module: an instance, or a default-exported factory of one. */
+function findSdkServer(exports: Record<string, unknown>): LoadedModule['sdkServer'] {
+  for (const value of Object.values(exports)) {
+    if (isSdkServer(value)) return { create: () => value, perSession: false };
+  }
+  const factory = exports.default;
+  if (typeof factory === 'function' && !/^class\b/.test(Function.prototype.toString.call(factory))) {
+    return {
+      create: async () => {
+        const made: unknown = await (factory as () => unknown)();
+        if (!isSdkServer(made)) throw new ConfigError('the default export is a function that did not return an SDK McpServer', 'E_MODULE_INVALID');
+        return made;
+      },
+      perSession: true,
+    };
+  }
+  return undefined;
 }
 
 function collectDefinitions(file: string, exports: Record<string, unknown>): Definition[] {

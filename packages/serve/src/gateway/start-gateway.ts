@@ -2,9 +2,9 @@ import type { HandlerContext } from '@mcp-cli/core';
 import { ConfigError, RpcCode, RpcError } from '@mcp-cli/core';
 
 import type { LoadedModule } from '../config/load-modules.ts';
-import type { ResolvedServeConfig, UpstreamSpec } from '../config/resolve-config.ts';
+import type { ResolvedServeConfig } from '../config/resolve-config.ts';
 import type { Logger } from '../logger.ts';
-import { Upstream, type UpstreamPeer, type UpstreamState } from './upstream.ts';
+import { type AnyUpstreamSpec, type InProcessSpec, Upstream, type UpstreamPeer, type UpstreamState } from './upstream.ts';
 import { ActiveCalls, forwardLog, upstreamDefinitions } from './upstream-definitions.ts';
 
 /** The upstream servers of a gateway, running. */
@@ -53,8 +53,14 @@ function peerFor(active: ActiveCalls, watchers: Map<string, Set<() => void>>): U
  * @throws ConfigError when a server that is not `optional` cannot start, with its reason (for a
  * command: the command, its exit code and its last stderr lines).
  */
-export async function startGateway(config: Pick<ResolvedServeConfig, 'servers' | 'separator'>, logger: Logger, onChange: () => void): Promise<Gateway> {
-  const entries: Entry[] = Object.entries(config.servers).map(([name, spec]) => {
+export async function startGateway(
+  config: Pick<ResolvedServeConfig, 'servers' | 'separator'>,
+  logger: Logger,
+  onChange: () => void,
+  inProcess: Record<string, InProcessSpec> = {},
+): Promise<Gateway> {
+  const specs: [string, AnyUpstreamSpec][] = [...Object.entries(config.servers), ...Object.entries(inProcess)];
+  const entries: Entry[] = specs.map(([name, spec]) => {
     const active = new ActiveCalls();
     const watchers = new Map<string, Set<() => void>>();
     const upstream = new Upstream(name, spec, peerFor(active, watchers), onChange, logger);
@@ -123,6 +129,6 @@ export async function startGateway(config: Pick<ResolvedServeConfig, 'servers' |
   };
 }
 
-function isPerSession(spec: UpstreamSpec): boolean {
-  return 'command' in spec && spec.perSession === true;
+function isPerSession(spec: AnyUpstreamSpec): boolean {
+  return ('command' in spec || 'create' in spec) && spec.perSession === true;
 }

@@ -1,7 +1,21 @@
 import { RpcError } from '@mcp-cli/core';
-import type { Connection, listAll as ListAll } from 'mcp-call';
+import type { Connection, handshake as Handshake, listAll as ListAll } from 'mcp-call';
 
 import type { UpstreamSpec } from '../config/resolve-config.ts';
+import { linkInProcess, type SdkServerLike } from './in-process-link.ts';
+
+/** An SDK server exported by a module, served in this process. */
+export interface InProcessSpec {
+  create: () => SdkServerLike | Promise<SdkServerLike>;
+  perSession: boolean;
+  prefix: '';
+  optional?: undefined;
+  allow?: undefined;
+  deny?: undefined;
+}
+
+/** What an upstream is: a configured server, or a module's SDK server. */
+export type AnyUpstreamSpec = UpstreamSpec | InProcessSpec;
 import type { Logger } from '../logger.ts';
 
 /** Where an upstream is in its life: /health reports it. */
@@ -45,7 +59,7 @@ const EMPTY: UpstreamListing = { tools: [], prompts: [], resources: [], template
  */
 export class Upstream {
   readonly name: string;
-  readonly spec: UpstreamSpec;
+  readonly spec: AnyUpstreamSpec;
   state: UpstreamState = 'starting';
   listing: UpstreamListing = EMPTY;
   /** The last failure, for /health and logs. */
@@ -61,7 +75,7 @@ export class Upstream {
   /** Restarted when lost (a shared upstream), or only reported (one client session's own). */
   readonly #restart: boolean;
 
-  constructor(name: string, spec: UpstreamSpec, peer: UpstreamPeer, onChange: () => void, logger: Logger, restart = true) {
+  constructor(name: string, spec: AnyUpstreamSpec, peer: UpstreamPeer, onChange: () => void, logger: Logger, restart = true) {
     this.name = name;
     this.spec = spec;
     this.#peer = peer;
@@ -76,7 +90,7 @@ export class Upstream {
    * @throws Error naming the server (its command, exit code and last stderr lines for stdio).
    */
   async start(): Promise<void> {
-    const { connect, connectStdio, listAll } = await import('mcp-call');
+    const { connect, connectStdio, handshake, listAll } = await import('mcp-call');
     const signal = AbortSignal.timeout(30_000);
     const common = {
       signal,
@@ -87,7 +101,9 @@ export class Upstream {
     };
     const spec = this.spec;
     const connection =
-      'command' in spec
+      'create' in spec
+        ? await this.#connectInProcess(spec, handshake, common)
+        : 'command' in spec
         ? await connectStdio({ command: spec.command, args: spec.args ?? [], ...(spec.env ? { env: spec.env } : {}), ...(spec.cwd ? { cwd: spec.cwd } : {}) }, { ...common, onStderr: (line) => this.#logger.debug(`upstream ${this.name} stderr: ${line}`) })
         : await connect({ ...common, url: spec.url, transport: spec.transport ?? 'auto', headers: { ...(spec.headers ?? {}), ...(spec.token ? { authorization: `Bearer ${spec.token}` } : {}) }, waitMs: 0 });
     this.#connection = connection;
@@ -100,6 +116,13 @@ export class Upstream {
     this.state = 'ready';
     this.lastError = undefined;
     this.#restarts = 0;
+  }
+
+  async #connectInProcess(spec: InProcessSpec, handshake: typeof Handshake, options: Parameters<typeof Handshake>[2]): Promise<Connection> {
+    const server = await spec.create();
+    const link = linkInProcess(this.name);
+    await server.connect(link.server);
+    return handshake(link.client, `module ${this.name}`, options);
   }
 
   /** Sends a request to the upstream; its errors keep their JSON-RPC codes. */
