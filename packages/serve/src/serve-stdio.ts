@@ -17,6 +17,8 @@ export interface ServeStdioOptions {
   /** Where requests come from and answers go: the process's stdin and stdout by default. */
   input?: Readable;
   output?: Writable;
+  /** A client's notification (a gateway passes roots changes upstream). */
+  onClientNotification?: (method: string, params: Record<string, unknown>) => void;
 }
 
 /** A server running over stdio. */
@@ -50,6 +52,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<StdioHandl
     logger,
     createSession: (id, sink) => {
       const created = new McpSession(id, protocol, sink);
+      created.onnotification = options.onClientNotification;
       created.oncancel = (requestId, request, reason) => logger.debug(request.method === 'tools/call' ? 'call cancelled' : 'request cancelled', { method: request.method, requestId, reason });
       created.onclose = () => subscriptions.unsubscribe(updateSender(created));
       return created;

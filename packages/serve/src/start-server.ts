@@ -30,6 +30,8 @@ export interface StartServerOptions {
   health?: () => { healthy: boolean; upstreams: Record<string, unknown> };
   /** Called when a client session ends (a gateway ends that session's own upstreams). */
   onSessionClose?: (sessionId: string) => void;
+  /** A client's notification (a gateway passes `notifications/roots/list_changed` upstream). */
+  onClientNotification?: (method: string, params: Record<string, unknown>) => void;
 }
 
 /** A running server. */
@@ -80,6 +82,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
             logger.debug('closed a session that did not finish its handshake', { sessionId: id, client, timeoutMs: limits.handshakeTimeoutMs });
             session.close();
           }, limits.handshakeTimeoutMs).unref();
+    session.onnotification = options.onClientNotification;
     session.oncancel = (requestId, request, reason) =>
       logger.debug(request.method === 'tools/call' ? 'call cancelled' : 'request cancelled', {
         ...(request.name === undefined ? {} : { tool: request.name }),

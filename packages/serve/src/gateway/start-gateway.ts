@@ -17,6 +17,8 @@ export interface Gateway {
   healthy(): boolean;
   /** A client session ended: its own upstream processes (perSession) end with it. */
   sessionClosed(sessionId: string): void;
+  /** A client's notification: a change of its roots is passed to every upstream. */
+  clientNotification(method: string, params: Record<string, unknown>): void;
   stop(): Promise<void>;
 }
 
@@ -111,6 +113,13 @@ export async function startGateway(
         entries.map(({ upstream, sessions }) => [upstream.name, { state: upstream.state, ...(upstream.lastError ? { error: upstream.lastError } : {}), ...(isPerSession(upstream.spec) ? { sessions: sessions.size } : {}) }]),
       ),
     healthy: () => entries.every(({ upstream }) => upstream.spec.optional === true || upstream.state === 'ready'),
+    clientNotification: (method, params) => {
+      if (method !== 'notifications/roots/list_changed') return;
+      for (const { upstream, sessions } of entries) {
+        upstream.notify(method, params);
+        for (const own of sessions.values()) void own.then(({ upstream: mine }) => mine.notify(method, params), () => undefined);
+      }
+    },
     sessionClosed: (sessionId) => {
       for (const { sessions } of entries) {
         const own = sessions.get(sessionId);

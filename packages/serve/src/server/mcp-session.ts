@@ -82,6 +82,8 @@ export class McpSession {
   readonly #sink: MessageSink;
   /** Called when the client cancels a request (for logs). */
   oncancel: ((requestId: string | number, request: { method: string; name: string | undefined }, reason: string) => void) | undefined;
+  /** Notifications from the client other than cancellations (a gateway passes roots changes on). */
+  onnotification: ((method: string, params: Record<string, unknown>) => void) | undefined;
   /** Called when a request ends without an answer (cancelled), so its transport can let go. */
   ondrop: ((requestId: string | number) => void) | undefined;
   /** Runs once when the session closes (subscriptions, registries). */
@@ -259,7 +261,7 @@ export class McpSession {
       if (typeof requestId !== 'string' && typeof requestId !== 'number') return;
       this.cancel(requestId, typeof params.reason === 'string' ? params.reason : 'cancelled by the client');
     }
-    // notifications/initialized, roots/list_changed and others need no action.
+    this.onnotification?.(method, params);
   }
 
   #settleOutgoing(message: JsonRpcMessage): void {

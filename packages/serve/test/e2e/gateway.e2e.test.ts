@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { CreateMessageRequestSchema, ElicitRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { rawRequest, REPO_ROOT, runCall, runServe, startServe, writeTempFiles } from '@mcp-cli/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -142,6 +142,18 @@ describe('mcp-serve gateway from a config file', () => {
     await waitFor(async () => (await health(server.url)).upstreams.sdk!.state === 'ready', 'the upstream to restart');
     await waitFor(async () => changes.length >= 2, 'list_changed on loss and on return');
     expect((await client.callTool({ name: 'sdk_echo', arguments: { text: 'back' } })).content).toEqual([{ type: 'text', text: '{"text":"back"}' }]);
+    await client.close();
+    expect(await server.stop()).toBe(0);
+  });
+
+  it('passes roots both ways: the upstream asks the client, and hears when they change', async () => {
+    const dir = await writeTempFiles({ 'mcp-serve.config.mjs': `export default { servers: { sdk: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(SDK_SERVER)}], prefix: '' } } };` });
+    const server = await startServe([], { cwd: dir, env });
+    const client = await connectSdkClient(server.url, 'sse', { roots: { listChanged: true } });
+    client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [{ uri: 'file:///srv/project', name: 'project' }] }));
+    expect((await client.callTool({ name: 'roots', arguments: {} })).content).toEqual([{ type: 'text', text: '[{"uri":"file:///srv/project","name":"project"}]' }]);
+    await client.sendRootsListChanged();
+    await waitFor(async () => JSON.stringify((await client.callTool({ name: 'root-changes', arguments: {} })).content) === '[{"type":"text","text":"1"}]', 'the upstream to hear of the change');
     await client.close();
     expect(await server.stop()).toBe(0);
   });
