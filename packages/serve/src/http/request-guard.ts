@@ -39,7 +39,7 @@ export function createRequestGuard(options: GuardOptions): (req: IncomingMessage
     if (hostname === undefined) {
       return { status: 400, message: `Bad Request: malformed Host header "${host.slice(0, 100)}" (expected a name or an address, and an optional port)` };
     }
-    if (options.loopback && !isLoopbackHost(hostname) && !allowedHosts.has(host) && !allowedHosts.has(hostname)) {
+    if (options.loopback && !isLoopbackName(hostname) && !allowedHosts.has(host) && !allowedHosts.has(hostname)) {
       return {
         status: 421,
         message: `Host "${host || '(none)'}" is not allowed on this loopback server: add it with --allowed-host (MCP_SERVE_ALLOWED_HOSTS, config allowedHosts)`,
@@ -73,6 +73,18 @@ function originAllowed(origin: string, host: string, allowed: Set<string>): bool
   }
   // Same origin as the Host the request was sent to, or a page served from loopback.
   return url.host === host || isLoopbackHost(url.hostname);
+}
+
+const loopbackNames = new Map<string, boolean>();
+
+/** isLoopbackHost, remembered per name: a request's Host is checked on every request. */
+function isLoopbackName(hostname: string): boolean {
+  let known = loopbackNames.get(hostname);
+  if (known === undefined) {
+    known = isLoopbackHost(hostname);
+    if (loopbackNames.size < 1000) loopbackNames.set(hostname, known); // bounded: Host comes from clients
+  }
+  return known;
 }
 
 /**
