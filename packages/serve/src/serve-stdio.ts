@@ -3,8 +3,8 @@ import type { Readable, Writable } from 'node:stream';
 import type { ResolvedServeConfig } from './config/resolve-config.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import { createProtocol } from './server/create-protocol.ts';
-import { McpSession } from './server/mcp-session.ts';
-import { announceListChanges, updateSender } from './server/method-handlers.ts';
+import { announceListChanges } from './server/method-handlers.ts';
+import { openSession } from './server/open-session.ts';
 import type { Registry } from './server/registry.ts';
 import { SubscriptionHub } from './server/subscription-hub.ts';
 import { serveStdioSession } from './transports/stdio.ts';
@@ -50,13 +50,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<StdioHandl
     maxMessageBytes: config.limits.maxBodyBytes,
     maxBatch: config.limits.maxBatchSize,
     logger,
-    createSession: (id, sink) => {
-      const created = new McpSession(id, protocol, sink);
-      created.onnotification = options.onClientNotification;
-      created.oncancel = (requestId, request, reason) => logger.debug(request.method === 'tools/call' ? 'call cancelled' : 'request cancelled', { method: request.method, requestId, reason });
-      created.onclose = () => subscriptions.unsubscribe(updateSender(created));
-      return created;
-    },
+    createSession: (id, sink) => openSession(id, sink, { protocol, subscriptions, logger, onClientNotification: options.onClientNotification }),
   });
   return {
     done,

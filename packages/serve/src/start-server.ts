@@ -2,20 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { ConfigError, RpcCode } from '@mcp-cli/core';
+import { ConfigError, isLoopbackHost, RpcCode } from '@mcp-cli/core';
 
 import type { ResolvedServeConfig } from './config/resolve-config.ts';
 import { applyCors } from './http/cors.ts';
 import { sendRpcError } from './http/http-errors.ts';
 import { limitConnections } from './http/connection-limiter.ts';
 import { isBodyError, readJsonBody } from './http/read-json-body.ts';
-import { createRequestGuard, credentialOf, isLoopbackHost, type Refusal } from './http/request-guard.ts';
+import { createRequestGuard, credentialOf, type Refusal } from './http/request-guard.ts';
 import { SessionLimiter } from './http/session-limiter.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import type { MessageSink } from './server/json-rpc.ts';
 import { createProtocol } from './server/create-protocol.ts';
-import { McpSession } from './server/mcp-session.ts';
-import { announceListChanges, updateSender } from './server/method-handlers.ts';
+import type { McpSession } from './server/mcp-session.ts';
+import { announceListChanges } from './server/method-handlers.ts';
+import { openSession } from './server/open-session.ts';
 import type { Registry } from './server/registry.ts';
 import { SubscriptionHub } from './server/subscription-hub.ts';
 import { createSseTransport } from './transports/sse.ts';
@@ -70,11 +71,22 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
   const createSession = (id: string | undefined, sink: MessageSink, client: string): McpSession | Refusal => {
     const release = limiter.acquire(client);
     if (typeof release !== 'function') return release;
-    const session = new McpSession(id, protocol, sink);
+    const session = openSession(id, sink, {
+      protocol,
+      subscriptions,
+      logger,
+      onClientNotification: options.onClientNotification,
+      onClose: () => {
+        clearTimeout(handshake);
+        if (id !== undefined) options.onSessionClose?.(id);
+        sessions.delete(session);
+        release();
+      },
+    });
     sessions.add(session);
     // A session that never gets past initialize (or an SSE stream that never posts) must not
     // hold a slot for the whole idle time.
-    const handshake =
+    const handshake: NodeJS.Timeout | undefined =
       id === undefined
         ? undefined
         : setTimeout(() => {
@@ -82,22 +94,6 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
             logger.debug('closed a session that did not finish its handshake', { sessionId: id, client, timeoutMs: limits.handshakeTimeoutMs });
             session.close();
           }, limits.handshakeTimeoutMs).unref();
-    session.onnotification = options.onClientNotification;
-    session.oncancel = (requestId, request, reason) =>
-      logger.debug(request.method === 'tools/call' ? 'call cancelled' : 'request cancelled', {
-        ...(request.name === undefined ? {} : { tool: request.name }),
-        method: request.method,
-        sessionId: id,
-        requestId,
-        reason,
-      });
-    session.onclose = () => {
-      clearTimeout(handshake);
-      if (id !== undefined) options.onSessionClose?.(id);
-      sessions.delete(session);
-      subscriptions.unsubscribe(updateSender(session));
-      release();
-    };
     return session;
   };
   const maxStreamBufferBytes = limits.maxStreamBufferBytes;

@@ -1,14 +1,12 @@
-import { ExitCode, McpCliError, readPackageVersion, UsageError } from '@mcp-cli/core';
+import { ExitCode, isLoopbackHost, McpCliError, readPackageVersion, UsageError } from '@mcp-cli/core';
 
 import { CommanderError } from 'commander';
 
 import { serveConfigSchema } from '../config/config-schema.ts';
 import { formatIssues } from '../config/format-issues.ts';
 import { configKeysAt, loadConfig } from '../config/load-config.ts';
-import { type ConfigLayer, resolveConfig } from '../config/resolve-config.ts';
-import type { loadRegistry } from '../load-registry.ts';
+import { type ConfigLayer, type ResolvedServeConfig, resolveConfig } from '../config/resolve-config.ts';
 import type { Logger } from '../logger.ts';
-import { isLoopbackHost } from '../http/request-guard.ts';
 import { serveStdio, type StdioHandle } from '../serve-stdio.ts';
 import type { Registry } from '../server/registry.ts';
 import { startServer } from '../start-server.ts';
@@ -120,8 +118,8 @@ async function serve(flags: ServeFlags, env: NodeJS.ProcessEnv): Promise<number>
  * closes stdin, or on SIGINT/SIGTERM.
  */
 async function serveOverStdio(context: {
-  config: Awaited<ReturnType<typeof resolveConfig>>;
-  registry: Awaited<ReturnType<typeof loadRegistry>>;
+  config: ResolvedServeConfig;
+  registry: Registry;
   logger: Logger;
   flags: ServeFlags;
   loaded: Awaited<ReturnType<typeof loadConfig>>;

@@ -30,6 +30,13 @@ export class ActiveCalls {
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
+/** The name, description and MIME type of a listed resource or template, as far as given. */
+function described(listed: Record<string, unknown>, fallbackName: string): { name: string; description?: string; mimeType?: string } {
+  const description = str(listed.description);
+  const mimeType = str(listed.mimeType);
+  return { name: str(listed.name) ?? fallbackName, ...(description ? { description } : {}), ...(mimeType ? { mimeType } : {}) };
+}
+
 /**
  * Turns what an upstream lists into definitions mcp-serve serves next to its modules. Every
  * handler forwards to the upstream: arguments, progress, cancellation (the call's signal), and the
@@ -111,9 +118,7 @@ export function upstreamDefinitions(
     definitions.push({
       kind: 'resource',
       uri,
-      name: str(resource.name) ?? uri,
-      ...(str(resource.description) ? { description: str(resource.description)! } : {}),
-      ...(str(resource.mimeType) ? { mimeType: str(resource.mimeType)! } : {}),
+      ...described(resource, uri),
       read: (url: URL, ctx: HandlerContext) => read(url.href, ctx),
       subscribe: subscribe(uri),
     } as Definition);
@@ -124,9 +129,7 @@ export function upstreamDefinitions(
     definitions.push({
       kind: 'resourceTemplate',
       uriTemplate,
-      name: str(template.name) ?? uriTemplate,
-      ...(str(template.description) ? { description: str(template.description)! } : {}),
-      ...(str(template.mimeType) ? { mimeType: str(template.mimeType)! } : {}),
+      ...described(template, uriTemplate),
       read: (url: URL, _vars: Record<string, string>, ctx: HandlerContext) => read(url.href, ctx),
     } as Definition);
   }

@@ -120,4 +120,3 @@ function tokenMatches(header: string | undefined, digests: Buffer[]): boolean {
   return ok;
 }
 
-export { isLoopbackHost };

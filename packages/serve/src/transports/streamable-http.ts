@@ -214,7 +214,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
     });
   }
 
-  function findSession(req: IncomingMessage, res: ServerResponse): HttpSession | undefined {
+  function findSession(req: IncomingMessage, res: ServerResponse, credential = credentialOf(req)): HttpSession | undefined {
     const header = req.headers['mcp-session-id'];
     const id = Array.isArray(header) ? header[0] : header;
     if (!id) {
@@ -223,7 +223,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
     }
     const entry = sessions.get(id);
     // A session made with another credential does not exist for this one.
-    if (!entry || entry.credential !== credentialOf(req)) {
+    if (!entry || entry.credential !== credential) {
       sendRpcError(res, 404, RpcCode.serverError, `Session "${id.slice(0, 100)}" not found or ended: initialize a new session`);
       return undefined;
     }
@@ -283,7 +283,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
         }
         entry = newSession(randomUUID(), client, credential);
       } else {
-        entry = findSession(req, res);
+        entry = findSession(req, res, credential);
         if (entry && isBatch && !supportsBatches(entry.session.protocolVersion)) return refuseBatch(res, entry.session.protocolVersion);
       }
       if (!entry) return;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
-import { isLoopbackHost, parseHostHeader } from '../../src/http/request-guard.ts';
+import { isLoopbackHost } from '@mcp-cli/core';
+
+import { parseHostHeader } from '../../src/http/request-guard.ts';
 
 describe('isLoopbackHost', () => {
   it('knows loopback in every spelling', () => {

@@ -1,0 +1,39 @@
+import type { Logger } from '../logger.ts';
+import type { MessageSink } from './json-rpc.ts';
+import { McpSession, type SessionProtocol } from './mcp-session.ts';
+import { updateSender } from './method-handlers.ts';
+import type { SubscriptionHub } from './subscription-hub.ts';
+
+/** What every server does with a new session, whatever carries it. */
+export interface OpenSessionOptions {
+  protocol: SessionProtocol;
+  subscriptions: SubscriptionHub;
+  logger: Logger;
+  /** A client's notification (a gateway passes roots changes upstream). */
+  onClientNotification?: (method: string, params: Record<string, unknown>) => void;
+  /** More to do when the session closes (limits, timers). */
+  onClose?: () => void;
+}
+
+/**
+ * Creates a protocol session that logs cancellations, passes client notifications on, and drops
+ * its resource subscriptions when it closes.
+ */
+export function openSession(id: string | undefined, sink: MessageSink, options: OpenSessionOptions): McpSession {
+  const { logger, subscriptions } = options;
+  const session = new McpSession(id, options.protocol, sink);
+  session.onnotification = options.onClientNotification;
+  session.oncancel = (requestId, request, reason) =>
+    logger.debug(request.method === 'tools/call' ? 'call cancelled' : 'request cancelled', {
+      ...(request.name === undefined ? {} : { tool: request.name }),
+      method: request.method,
+      sessionId: id,
+      requestId,
+      reason,
+    });
+  session.onclose = () => {
+    subscriptions.unsubscribe(updateSender(session));
+    options.onClose?.();
+  };
+  return session;
+}
