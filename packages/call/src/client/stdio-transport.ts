@@ -58,6 +58,7 @@ export class StdioTransport implements ClientTransport {
   readonly #server: StdioServer;
   readonly #options: StdioTransportOptions;
   #child: ChildProcess | undefined;
+  #corked = false;
   #exited: Promise<void> = Promise.resolve();
   #closing = false;
   #stdout: string[] = [];
@@ -133,6 +134,15 @@ export class StdioTransport implements ClientTransport {
   async send(message: JsonRpcMessage): Promise<void> {
     const stdin = this.#child?.stdin;
     if (!stdin || stdin.destroyed || this.#closing) throw new ConnectionError(`The server "${this.description}" is not running${this.#lastStderr()}`, 'E_SERVER_EXITED');
+    // Messages sent in one turn of the event loop leave in one write (a gateway under load).
+    if (!this.#corked) {
+      this.#corked = true;
+      stdin.cork();
+      setImmediate(() => {
+        this.#corked = false;
+        stdin.uncork();
+      });
+    }
     if (!stdin.write(`${JSON.stringify(message)}\n`)) await new Promise((resolve) => stdin.once('drain', resolve));
   }
 
