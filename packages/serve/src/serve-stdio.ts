@@ -3,6 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { ResolvedServeConfig } from './config/resolve-config.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import { createProtocol } from './server/create-protocol.ts';
+import type { TaskProvider } from './server/task-provider.ts';
 import { announceListChanges } from './server/method-handlers.ts';
 import { openSession } from './server/open-session.ts';
 import type { Registry } from './server/registry.ts';
@@ -19,6 +20,8 @@ export interface ServeStdioOptions {
   output?: Writable;
   /** A client's notification (a gateway passes roots changes upstream). */
   onClientNotification?: (method: string, params: Record<string, unknown>) => void;
+  /** Runs tools as tasks (a gateway's upstreams). */
+  tasks?: TaskProvider;
 }
 
 /** A server running over stdio. */
@@ -43,7 +46,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<StdioHandl
   const logger = options.logger ?? silentLogger;
   let registry = options.registry;
   const subscriptions = new SubscriptionHub(() => registry);
-  const protocol = createProtocol(config, () => registry, subscriptions, logger);
+  const protocol = createProtocol(config, () => registry, subscriptions, logger, options.tasks);
   const { session, done } = serveStdioSession({
     input: options.input ?? process.stdin,
     output: options.output ?? process.stdout,

@@ -14,6 +14,7 @@ import { SessionLimiter } from './http/session-limiter.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import type { MessageSink } from './server/json-rpc.ts';
 import { createProtocol } from './server/create-protocol.ts';
+import type { TaskProvider } from './server/task-provider.ts';
 import type { McpSession } from './server/mcp-session.ts';
 import { announceListChanges } from './server/method-handlers.ts';
 import { openSession } from './server/open-session.ts';
@@ -33,6 +34,8 @@ export interface StartServerOptions {
   onSessionClose?: (sessionId: string) => void;
   /** A client's notification (a gateway passes `notifications/roots/list_changed` upstream). */
   onClientNotification?: (method: string, params: Record<string, unknown>) => void;
+  /** Runs tools as tasks (a gateway's upstreams). */
+  tasks?: TaskProvider;
 }
 
 /** A running server. */
@@ -64,7 +67,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
   const logger = options.logger ?? silentLogger;
   let registry = options.registry;
   const subscriptions = new SubscriptionHub(() => registry);
-  const protocol = createProtocol(config, () => registry, subscriptions, logger);
+  const protocol = createProtocol(config, () => registry, subscriptions, logger, options.tasks);
   const { limits } = config;
   const sessions = new Set<McpSession>();
   const limiter = new SessionLimiter(config.limits.maxSessions, config.limits.maxSessionsPerClient);

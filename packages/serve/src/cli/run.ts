@@ -70,7 +70,7 @@ async function serve(flags: ServeFlags, env: NodeJS.ProcessEnv): Promise<number>
     config,
     registry,
     logger,
-    ...(gateway ? { health: () => ({ healthy: gateway.healthy(), upstreams: gateway.health() }), onSessionClose: (id: string) => gateway.sessionClosed(id), onClientNotification: (method: string, params: Record<string, unknown>) => gateway.clientNotification(method, params) } : {}),
+    ...(gateway ? { tasks: gateway.tasks, health: () => ({ healthy: gateway.healthy(), upstreams: gateway.health() }), onSessionClose: (id: string) => gateway.sessionClosed(id), onClientNotification: (method: string, params: Record<string, unknown>) => gateway.clientNotification(method, params) } : {}),
   });
   running.replaceRegistry = (next) => handle.replaceRegistry(next);
   if (!flags.quiet && flags.logFormat !== 'json') {
@@ -142,7 +142,7 @@ async function serveOverStdio(context: {
     await watch.ready;
   }
   const gateway = serving.gateway;
-  const handle = await serveStdio({ config, registry, logger, ...(gateway ? { onClientNotification: (method: string, params: Record<string, unknown>) => gateway.clientNotification(method, params) } : {}) });
+  const handle = await serveStdio({ config, registry, logger, ...(gateway ? { tasks: gateway.tasks, onClientNotification: (method: string, params: Record<string, unknown>) => gateway.clientNotification(method, params) } : {}) });
   started.handle = handle;
   context.running.replaceRegistry = (next) => handle.replaceRegistry(next);
   logger.info(`serving ${config.name} ${config.version} over stdio`, { source: serving.source, tools: registry.tools.size, resources: registry.resources.size + registry.templates.length, prompts: registry.prompts.size });

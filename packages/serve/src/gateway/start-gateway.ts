@@ -5,6 +5,7 @@ import type { LoadedModule } from '../config/load-modules.ts';
 import type { ResolvedServeConfig } from '../config/resolve-config.ts';
 import type { Logger } from '../logger.ts';
 import { type AnyUpstreamSpec, type InProcessSpec, Upstream, type UpstreamPeer, type UpstreamState } from './upstream.ts';
+import { TaskBroker } from './task-broker.ts';
 import { ActiveCalls, forwardLog, upstreamDefinitions } from './upstream-definitions.ts';
 
 /** The upstream servers of a gateway, running. */
@@ -19,6 +20,8 @@ export interface Gateway {
   sessionClosed(sessionId: string): void;
   /** A client's notification: a change of its roots is passed to every upstream. */
   clientNotification(method: string, params: Record<string, unknown>): void;
+  /** Task-augmented calls to upstream tools, and the `tasks/*` methods. */
+  tasks: TaskBroker;
   stop(): Promise<void>;
 }
 
@@ -32,18 +35,19 @@ interface Entry {
 }
 
 /** Routes an upstream's own requests and notifications to the client of the call it serves. */
-function peerFor(active: ActiveCalls, watchers: Map<string, Set<() => void>>): UpstreamPeer {
+function peerFor(active: ActiveCalls, watchers: Map<string, Set<() => void>>, tasks: TaskBroker, upstream: () => Upstream): UpstreamPeer {
   return {
     // The upstream asks something of the client (sampling, elicitation, roots): the client of the
     // call it is serving answers.
     onRequest: async (method, params) => {
       const ctx = active.latest;
       if (!ctx) throw new RpcError(RpcCode.internalError, `No client call is in progress to answer ${method}`);
-      return ctx.request(method, params);
+      return ctx.request(method, tasks.relabel(upstream(), params));
     },
     onNotification: (method, params) => {
       if (method === 'notifications/message') forwardLog(active, params);
       else if (method === 'notifications/resources/updated') for (const notify of watchers.get(String(params.uri)) ?? []) notify();
+      else if (method === 'notifications/tasks/status') tasks.statusFromUpstream(upstream(), params);
     },
   };
 }
@@ -56,16 +60,17 @@ function peerFor(active: ActiveCalls, watchers: Map<string, Set<() => void>>): U
  * command: the command, its exit code and its last stderr lines).
  */
 export async function startGateway(
-  config: Pick<ResolvedServeConfig, 'servers' | 'separator'>,
+  config: Pick<ResolvedServeConfig, 'servers' | 'separator' | 'stateless'>,
   logger: Logger,
   onChange: () => void,
   inProcess: Record<string, InProcessSpec> = {},
 ): Promise<Gateway> {
   const specs: [string, AnyUpstreamSpec][] = [...Object.entries(config.servers), ...Object.entries(inProcess)];
+  const tasks = new TaskBroker(() => entries.some(({ upstream }) => upstream.state === 'ready' && takesTasks(upstream)), !config.stateless);
   const entries: Entry[] = specs.map(([name, spec]) => {
     const active = new ActiveCalls();
     const watchers = new Map<string, Set<() => void>>();
-    const upstream = new Upstream(name, spec, peerFor(active, watchers), onChange, logger);
+    const upstream: Upstream = new Upstream(name, spec, peerFor(active, watchers, tasks, () => upstream), onChange, logger);
     const naming = { prefix: spec.prefix ?? name, separator: config.separator, allow: spec.allow, deny: spec.deny };
     return { upstream, active, watchers, naming, sessions: new Map() };
   });
@@ -95,7 +100,7 @@ export async function startGateway(
     let own = entry.sessions.get(id);
     if (!own) {
       const active = new ActiveCalls();
-      const upstream = new Upstream(entry.upstream.name, entry.upstream.spec, peerFor(active, entry.watchers), () => entry.sessions.delete(id), logger, false);
+      const upstream: Upstream = new Upstream(entry.upstream.name, entry.upstream.spec, peerFor(active, entry.watchers, tasks, () => upstream), () => entry.sessions.delete(id), logger, false);
       own = upstream.start().then(() => ({ upstream, active }));
       own.catch(() => entry.sessions.delete(id));
       entry.sessions.set(id, own);
@@ -120,7 +125,9 @@ export async function startGateway(
         for (const own of sessions.values()) void own.then(({ upstream: mine }) => mine.notify(method, params), () => undefined);
       }
     },
+    tasks,
     sessionClosed: (sessionId) => {
+      tasks.forget(sessionId);
       for (const { sessions } of entries) {
         const own = sessions.get(sessionId);
         if (!own) continue;
@@ -136,6 +143,12 @@ export async function startGateway(
       await Promise.all([...entries.map(({ upstream }) => upstream.stop()), ...owns.map((own) => own.then(({ upstream }) => upstream.stop(), () => undefined)), ...stopping]);
     },
   };
+}
+
+/** True when an upstream declared task-augmented `tools/call`. */
+function takesTasks(upstream: Upstream): boolean {
+  const tasks = upstream.capabilities.tasks as { requests?: { tools?: { call?: unknown } } } | undefined;
+  return tasks?.requests?.tools?.call !== undefined;
 }
 
 function isPerSession(spec: AnyUpstreamSpec): boolean {

@@ -1,5 +1,6 @@
 import type { CallToolResult, Definition, HandlerContext, LogLevel, PromptReturn, ResourceContents } from '@mcp-cli/core';
 
+import type { TaskSupport } from '../server/task-provider.ts';
 import type { Upstream } from './upstream.ts';
 
 /** How an upstream's names are shown: `prefix + separator + name`, filtered by allow and deny. */
@@ -28,6 +29,27 @@ export class ActiveCalls {
   }
 }
 
+/** Where a call goes: an upstream and the calls in flight to it. */
+export interface Target {
+  upstream: Upstream;
+  active: ActiveCalls;
+}
+
+/** Marks an upstream tool that takes task-augmented calls; the task broker starts them through it. */
+export const TASK_TOOL = Symbol('mcp-serve.taskTool');
+
+/** How an upstream tool is started as a task. */
+export interface TaskTool {
+  taskSupport: TaskSupport;
+  start(args: unknown, task: unknown, ctx: HandlerContext): Promise<{ result: Record<string, unknown>; target: Target }>;
+}
+
+/** The tool's `execution.taskSupport`, when it takes tasks at all. */
+function taskSupportOf(tool: Record<string, unknown>): TaskSupport | undefined {
+  const support = (tool.execution as { taskSupport?: unknown } | undefined)?.taskSupport;
+  return support === 'optional' || support === 'required' ? support : undefined;
+}
+
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 /** The name, description and MIME type of a listed resource or template, as far as given. */
@@ -45,20 +67,28 @@ function described(listed: Record<string, unknown>, fallbackName: string): { nam
 export function upstreamDefinitions(
   upstream: Upstream,
   naming: Naming,
-  route: (ctx: HandlerContext) => Promise<{ upstream: Upstream; active: ActiveCalls }>,
+  route: (ctx: HandlerContext) => Promise<Target>,
   watchers: Map<string, Set<() => void>>,
 ): Definition[] {
   const shown = (name: string): string => (naming.prefix ? `${naming.prefix}${naming.separator}${name}` : name);
   const kept = (name: string): boolean => (naming.allow === undefined || naming.allow.includes(name)) && !(naming.deny ?? []).includes(name);
-  const forward = async (ctx: HandlerContext, method: string, params: Record<string, unknown>, withProgress = false) => {
-    // The shared upstream, or this client session's own process (perSession).
-    const target = await route(ctx);
-    return target.active.run(ctx, () =>
+  const call = (target: Target, ctx: HandlerContext, method: string, params: Record<string, unknown>, withProgress = false) =>
+    target.active.run(ctx, () =>
       target.upstream.request(method, params, {
         signal: ctx.signal,
         ...(withProgress ? { onProgress: ({ progress, total, message }: { progress: number; total?: number; message?: string }) => void ctx.progress(progress, total, message) } : {}),
       }),
     );
+  // The shared upstream, or this client session's own process (perSession).
+  const forward = async (ctx: HandlerContext, method: string, params: Record<string, unknown>, withProgress = false) => call(await route(ctx), ctx, method, params, withProgress);
+  const taskTool = (tool: Record<string, unknown>): { [TASK_TOOL]?: TaskTool } => {
+    const taskSupport = taskSupportOf(tool);
+    if (!taskSupport) return {};
+    const start: TaskTool['start'] = async (args, task, ctx) => {
+      const target = await route(ctx);
+      return { target, result: await call(target, ctx, 'tools/call', { name: tool.name, arguments: args ?? {}, task: task ?? {} }) };
+    };
+    return { [TASK_TOOL]: { taskSupport, start } };
   };
   const definitions: Definition[] = [];
   for (const tool of upstream.listing.tools) {
@@ -72,6 +102,7 @@ export function upstreamDefinitions(
       input: (tool.inputSchema as Record<string, unknown> | undefined) ?? { type: 'object' },
       ...(tool.annotations ? { annotations: tool.annotations as Record<string, unknown> } : {}),
       handler: async (args: unknown, ctx: HandlerContext) => (await forward(ctx, 'tools/call', { name, arguments: args ?? {} }, true)) as unknown as CallToolResult,
+      ...taskTool(tool),
     } as Definition);
   }
   for (const prompt of upstream.listing.prompts) {

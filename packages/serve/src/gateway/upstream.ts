@@ -125,6 +125,11 @@ export class Upstream {
     return handshake(link.client, `module ${this.name}`, options);
   }
 
+  /** What the upstream declared it can do, while connected. */
+  get capabilities(): Record<string, unknown> {
+    return this.#connection?.capabilities ?? {};
+  }
+
   /** Sends a request to the upstream; its errors keep their JSON-RPC codes. */
   async request(method: string, params: Record<string, unknown>, options: { signal: AbortSignal; onProgress?: (p: { progress: number; total?: number; message?: string }) => void }): Promise<Record<string, unknown>> {
     const connection = this.#connection;

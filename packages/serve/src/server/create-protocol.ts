@@ -4,22 +4,26 @@ import { negotiateVersion, type SessionProtocol } from './mcp-session.ts';
 import { createMethodHandlers, SERVER_CAPABILITIES } from './method-handlers.ts';
 import type { Registry } from './registry.ts';
 import type { SubscriptionHub } from './subscription-hub.ts';
+import type { TaskProvider } from './task-provider.ts';
 import { toRpcError, unsendableError } from './to-rpc-error.ts';
 
 /**
  * What every session of one server shares, whatever carries it (HTTP, SSE or stdio): the method
  * table over the current registry, the initialize answer and the error mapping.
  */
-export function createProtocol(config: ResolvedServeConfig, getRegistry: () => Registry, subscriptions: SubscriptionHub, logger: Logger): SessionProtocol {
+export function createProtocol(config: ResolvedServeConfig, getRegistry: () => Registry, subscriptions: SubscriptionHub, logger: Logger, tasks?: TaskProvider): SessionProtocol {
   const info = { name: config.name, version: config.version };
   return {
-    methods: createMethodHandlers({ getRegistry, callTimeoutMs: config.limits.callTimeoutMs, logger, subscriptions }),
-    initializeResult: (requested) => ({
-      protocolVersion: negotiateVersion(requested),
-      capabilities: SERVER_CAPABILITIES,
-      serverInfo: info,
-      ...(config.instructions === undefined ? {} : { instructions: config.instructions }),
-    }),
+    methods: createMethodHandlers({ getRegistry, callTimeoutMs: config.limits.callTimeoutMs, logger, subscriptions, tasks }),
+    initializeResult: (requested) => {
+      const taskCapability = tasks?.capability();
+      return {
+        protocolVersion: negotiateVersion(requested),
+        capabilities: taskCapability ? { ...SERVER_CAPABILITIES, tasks: taskCapability } : SERVER_CAPABILITIES,
+        serverInfo: info,
+        ...(config.instructions === undefined ? {} : { instructions: config.instructions }),
+      };
+    },
     onError: (error, method) => toRpcError(error, logger, method),
     onUnsendable: (error, method, name) => unsendableError(error, logger, method, name),
   };

@@ -9,6 +9,7 @@ import { readResource } from './read-resource.ts';
 import type { Registry } from './registry.ts';
 import { runTool } from './run-tool.ts';
 import type { SubscriptionHub } from './subscription-hub.ts';
+import type { TaskProvider } from './task-provider.ts';
 
 /** What the method handlers read: the current registry and server-wide settings. */
 export interface MethodContext {
@@ -16,6 +17,8 @@ export interface MethodContext {
   callTimeoutMs: number;
   logger: Logger;
   subscriptions: SubscriptionHub;
+  /** Who runs tools as tasks (the gateway's upstreams), if anyone. */
+  tasks?: TaskProvider | undefined;
 }
 
 /** The capabilities every session announces. */
@@ -32,8 +35,8 @@ export const SERVER_CAPABILITIES = {
  * hand (cheaper than a schema per request); a bad one is answered with -32602 naming the field.
  */
 export function createMethodHandlers(context: MethodContext): Map<string, MethodHandler> {
-  const { getRegistry, logger } = context;
-  const methods = new Map<string, MethodHandler>();
+  const { getRegistry, logger, tasks } = context;
+  const methods = new Map<string, MethodHandler>(tasks?.methods);
 
   methods.set('logging/setLevel', (params, ctx) => {
     const level = params.level;
@@ -49,14 +52,18 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
     let listing = toolListings.get(registry);
     if (!listing) {
       listing = {
-        tools: [...registry.tools.values()].map(({ def, input, output }) => ({
-          name: def.name,
-          ...(def.title === undefined ? {} : { title: def.title }),
-          description: def.description,
-          inputSchema: input.jsonSchema,
-          ...(output ? { outputSchema: output.jsonSchema } : {}),
-          ...(def.annotations ? { annotations: def.annotations } : {}),
-        })),
+        tools: [...registry.tools.values()].map(({ def, input, output }) => {
+          const taskSupport = tasks?.taskSupport(def);
+          return {
+            name: def.name,
+            ...(def.title === undefined ? {} : { title: def.title }),
+            description: def.description,
+            inputSchema: input.jsonSchema,
+            ...(output ? { outputSchema: output.jsonSchema } : {}),
+            ...(def.annotations ? { annotations: def.annotations } : {}),
+            ...(taskSupport ? { execution: { taskSupport } } : {}),
+          };
+        }),
       };
       toolListings.set(registry, listing);
     }
@@ -72,6 +79,13 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
       const names = [...getRegistry().tools.keys()].join(', ') || 'none';
       throw new RpcError(RpcCode.invalidParams, `Unknown tool "${name}" (tools: ${names})`);
     }
+    // Task-augmented calls (MCP 2025-11-25), where a task provider is; -32601 is what the spec names for a mismatch.
+    const taskSupport = tasks?.taskSupport(tool.def);
+    if (params.task !== undefined && tasks?.capability()) {
+      if (!taskSupport) throw new RpcError(RpcCode.methodNotFound, `Tool "${name}" does not run as a task: call it without "task"`);
+      return tasks.callAsTask(tool.def, params, ctx);
+    }
+    if (taskSupport === 'required') throw new RpcError(RpcCode.methodNotFound, `Tool "${name}" runs only as a task: call it with "task": {} in its params`);
     return runTool(tool, args as Record<string, unknown> | undefined, ctx, context.callTimeoutMs, logger);
   });
 

@@ -2,7 +2,17 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolResultSchema,
+  CancelTaskResultSchema,
+  CreateMessageRequestSchema,
+  CreateTaskResultSchema,
+  ElicitRequestSchema,
+  GetTaskResultSchema,
+  ListRootsRequestSchema,
+  ListTasksResultSchema,
+  ToolListChangedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { rawRequest, REPO_ROOT, runCall, runServe, startServe, writeTempFiles } from '@mcp-cli/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -69,6 +79,43 @@ describe('mcp-serve -- CMD: one stdio server on the network (server-everything)'
       expect(JSON.stringify(sampled)).toContain('forty-two');
       expect((await client.readResource({ uri: 'demo://resource/static/document/features.md' })).contents.length).toBe(1);
       await client.close();
+    });
+  }
+
+  for (const transport of TRANSPORTS) {
+    it(`forwards tasks over ${transport}: a task-required tool, tasks/get, list, result and cancel, each client seeing only its own`, async () => {
+      const client = await connectSdkClient(server.url, transport);
+      const other = await connectSdkClient(server.url, transport);
+      expect(client.getServerCapabilities()?.tasks).toEqual({ list: {}, cancel: {}, requests: { tools: { call: {} } } });
+      const listed = (await client.listTools()).tools.find((t) => t.name === 'simulate-research-query');
+      expect(listed?.execution).toEqual({ taskSupport: 'required' });
+      // Without a task the gateway answers as the spec says, naming the fix.
+      await expect(client.request({ method: 'tools/call', params: { name: 'simulate-research-query', arguments: { topic: 'python' } } }, CallToolResultSchema)).rejects.toThrow(/-32601.*runs only as a task/);
+
+      const call = { method: 'tools/call' as const, params: { name: 'simulate-research-query', arguments: { topic: 'python' }, task: { ttl: 60_000 } } };
+      const created = await client.request(call, CreateTaskResultSchema);
+      const taskId = created.task.taskId;
+      expect(taskId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(created.task.status).toBe('working');
+      expect((await client.request({ method: 'tasks/get', params: { taskId } }, GetTaskResultSchema)).taskId).toBe(taskId);
+      expect((await client.request({ method: 'tasks/list', params: {} }, ListTasksResultSchema)).tasks.map((t) => t.taskId)).toEqual([taskId]);
+      // Another client sees none of it.
+      expect((await other.request({ method: 'tasks/list', params: {} }, ListTasksResultSchema)).tasks).toEqual([]);
+      await expect(other.request({ method: 'tasks/get', params: { taskId } }, GetTaskResultSchema)).rejects.toThrow(/-32602.*Unknown task/);
+      await expect(other.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema)).rejects.toThrow(/-32602.*Unknown task/);
+
+      // tasks/result waits for the end, and names the task by the gateway's id.
+      const result = await client.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema, { timeout: 30_000 });
+      expect(JSON.stringify(result.content)).toContain('Research Report: python');
+      expect(result._meta?.['io.modelcontextprotocol/related-task']).toEqual({ taskId });
+      expect((await client.request({ method: 'tasks/get', params: { taskId } }, GetTaskResultSchema)).status).toBe('completed');
+
+      const second = (await client.request(call, CreateTaskResultSchema)).task.taskId;
+      const cancelled = await client.request({ method: 'tasks/cancel', params: { taskId: second } }, CancelTaskResultSchema);
+      expect(cancelled).toMatchObject({ taskId: second, status: 'cancelled' });
+      // A finished task cannot be cancelled: the upstream's -32602 comes through.
+      await expect(client.request({ method: 'tasks/cancel', params: { taskId } }, CancelTaskResultSchema)).rejects.toThrow(/-32602/);
+      await Promise.all([client.close(), other.close()]);
     });
   }
 
