@@ -86,6 +86,8 @@ describe('mcp-serve -- CMD: one stdio server on the network (server-everything)'
     it(`forwards tasks over ${transport}: a task-required tool, tasks/get, list, result and cancel, each client seeing only its own`, async () => {
       const client = await connectSdkClient(server.url, transport);
       const other = await connectSdkClient(server.url, transport);
+      const statuses: { taskId: string; status: string }[] = [];
+      client.fallbackNotificationHandler = async (n) => void (n.method === 'notifications/tasks/status' && statuses.push(n.params as never));
       expect(client.getServerCapabilities()?.tasks).toEqual({ list: {}, cancel: {}, requests: { tools: { call: {} } } });
       const listed = (await client.listTools()).tools.find((t) => t.name === 'simulate-research-query');
       expect(listed?.execution).toEqual({ taskSupport: 'required' });
@@ -109,6 +111,9 @@ describe('mcp-serve -- CMD: one stdio server on the network (server-everything)'
       expect(JSON.stringify(result.content)).toContain('Research Report: python');
       expect(result._meta?.['io.modelcontextprotocol/related-task']).toEqual({ taskId });
       expect((await client.request({ method: 'tasks/get', params: { taskId } }, GetTaskResultSchema)).status).toBe('completed');
+      // The upstream's status notifications reach the client that owns the task, under its id.
+      await waitFor(async () => statuses.some((s) => s.status === 'completed'), 'the completed status notification', 5000);
+      expect(new Set(statuses.map((s) => s.taskId))).toEqual(new Set([taskId]));
 
       const second = (await client.request(call, CreateTaskResultSchema)).task.taskId;
       const cancelled = await client.request({ method: 'tasks/cancel', params: { taskId: second } }, CancelTaskResultSchema);
