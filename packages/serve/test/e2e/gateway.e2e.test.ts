@@ -13,7 +13,7 @@ import {
   ListTasksResultSchema,
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import { rawRequest, REPO_ROOT, runCall, runServe, startServe, writeTempFiles } from '@mcp-cli/test-utils';
+import { rawRequest, REPO_ROOT, runCall, runNode, runServe, startServe, writeTempFiles } from '@mcp-cli/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { connectSdkClient, TRANSPORTS } from './sdk-client.ts';
@@ -21,6 +21,13 @@ import { connectSdkClient, TRANSPORTS } from './sdk-client.ts';
 // The servers from the npm registry are installed for mcp-call's tests; their bins are there.
 const env = { PATH: `${REPO_ROOT}packages/call/node_modules/.bin:${process.env.PATH}` };
 const SDK_SERVER = `${REPO_ROOT}packages/call/test/fixtures/stdio/sdk-server.mjs`;
+
+// The Inspector's CLI: 1.0.3 is the last release that runs on Node 20 (2.x needs Node 22.19).
+const INSPECTOR_CLI = `${REPO_ROOT}packages/serve/node_modules/@modelcontextprotocol/inspector/cli/build/cli.js`;
+
+function inspector(args: string[]): ReturnType<typeof runNode> {
+  return runNode(INSPECTOR_CLI, ['--cli', ...args], { env, timeoutMs: 30_000 });
+}
 
 async function health(url: string): Promise<{ status: string; upstreams: Record<string, { state: string; error?: string; sessions?: number }> }> {
   return JSON.parse((await rawRequest(`${url}/health`)).text) as never;
@@ -124,6 +131,21 @@ describe('mcp-serve -- CMD: one stdio server on the network (server-everything)'
     });
   }
 
+  for (const transport of TRANSPORTS) {
+    it(`is reached by the Inspector CLI over ${transport}`, async () => {
+      const endpoint = `${server.url}/${transport === 'sse' ? 'sse' : 'mcp'}`;
+      const listed = await inspector([endpoint, '--transport', transport, '--method', 'tools/list']);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect((JSON.parse(listed.stdout) as { tools: { name: string }[] }).tools.map((t) => t.name)).toContain('get-sum');
+      const summed = await inspector([endpoint, '--transport', transport, '--method', 'tools/call', '--tool-name', 'get-sum', '--tool-arg', 'a=19', 'b=23']);
+      expect(summed.code, summed.stderr).toBe(0);
+      expect(JSON.stringify(JSON.parse(summed.stdout))).toContain('42');
+      const read = await inspector([endpoint, '--transport', transport, '--method', 'resources/read', '--uri', 'demo://resource/static/document/features.md']);
+      expect(read.code, read.stderr).toBe(0);
+      expect((JSON.parse(read.stdout) as { contents: unknown[] }).contents).toHaveLength(1);
+    });
+  }
+
   it('is reached by mcp-call, and /health reports the upstream', async () => {
     expect((await runCall(['--url', server.url, 'echo', '--message', 'hi'])).stdout).toBe('Echo: hi\n');
     expect(await health(server.url)).toMatchObject({ status: 'ok', upstreams: { 'mcp-server-everything': { state: 'ready' } } });
@@ -155,6 +177,13 @@ describe('mcp-serve gateway from a config file', () => {
     expect((await client.callTool({ name: 'local', arguments: {} })).content).toEqual([{ type: 'text', text: 'from a module' }]);
     const created = await runCall(['--url', server.url, 'memory_create_entities', '--entities', '[{"name":"Ada","entityType":"person","observations":["ünïcode"]}]']);
     expect(created.code, created.stderr).toBe(0);
+    // The Inspector CLI reaches both upstreams through the gateway, over /sse.
+    const graph = await inspector([`${server.url}/sse`, '--transport', 'sse', '--method', 'tools/call', '--tool-name', 'memory_read_graph']);
+    expect(graph.code, graph.stderr).toBe(0);
+    expect(graph.stdout).toContain('ünïcode');
+    const listing = await inspector([`${server.url}/sse`, '--transport', 'sse', '--method', 'tools/call', '--tool-name', 'fs_list_directory', '--tool-arg', `path=${files}`]);
+    expect(listing.code, listing.stderr).toBe(0);
+    expect(listing.stdout).toContain('note.txt');
     await client.close();
     expect(await server.stop()).toBe(0);
   });
