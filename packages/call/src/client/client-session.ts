@@ -10,6 +10,11 @@ export interface RequestOptions {
   signal: AbortSignal;
   /** Asks the server for progress notifications and receives them. */
   onProgress?: (params: { progress: number; total?: number; message?: string }) => void;
+  /**
+   * Gets the function that cancels this request (the server is told, the promise rejects): a way
+   * to cancel with no AbortSignal per request, for a gateway forwarding many calls.
+   */
+  onCancel?: (cancel: (reason: Error) => void) => void;
 }
 
 interface Pending {
@@ -58,11 +63,21 @@ export class ClientSession {
     if (options.signal.aborted) return Promise.reject(options.signal.reason as Error);
     this.#watch(options.signal);
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject, onProgress: options.onProgress, signal: options.signal });
+      const pending: Pending = { resolve, reject, onProgress: options.onProgress, signal: options.signal };
+      this.#pending.set(id, pending);
+      options.onCancel?.((reason) => this.#cancel(id, pending, reason));
       this.#transport.send(message, options.signal).catch((error: Error) => {
         if (this.#pending.delete(id)) reject(error);
       });
     });
+  }
+
+  /** Stops waiting for a request and tells the server to stop working on it; its answer, if any, is then ignored. */
+  #cancel(id: number, pending: Pending, reason: Error): void {
+    if (this.#pending.get(id) !== pending) return;
+    this.#pending.delete(id);
+    this.notifyInBackground('notifications/cancelled', { requestId: id, reason: reason.message });
+    pending.reject(reason);
   }
 
   #watch(signal: AbortSignal): void {
@@ -71,14 +86,8 @@ export class ClientSession {
     signal.addEventListener(
       'abort',
       () => {
-        const reason = signal.reason instanceof Error ? signal.reason.message : 'aborted';
-        for (const [id, pending] of this.#pending) {
-          if (pending.signal !== signal) continue;
-          this.#pending.delete(id);
-          // Tell the server to stop working on it; the answer, if any, is then ignored.
-          this.notifyInBackground('notifications/cancelled', { requestId: id, reason });
-          pending.reject(signal.reason as Error);
-        }
+        const reason = signal.reason instanceof Error ? signal.reason : new Error('aborted');
+        for (const [id, pending] of this.#pending) if (pending.signal === signal) this.#cancel(id as number, pending, reason);
       },
       { once: true },
     );

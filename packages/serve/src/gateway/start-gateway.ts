@@ -6,7 +6,7 @@ import type { ResolvedServeConfig } from '../config/resolve-config.ts';
 import type { Logger } from '../logger.ts';
 import { type AnyUpstreamSpec, type InProcessSpec, Upstream, type UpstreamPeer, type UpstreamState } from './upstream.ts';
 import { TaskBroker } from './task-broker.ts';
-import { ActiveCalls, forwardLog, upstreamDefinitions } from './upstream-definitions.ts';
+import { ActiveCalls, forwardLog, type Target, upstreamDefinitions } from './upstream-definitions.ts';
 
 /** The upstream servers of a gateway, running. */
 export interface Gateway {
@@ -94,7 +94,7 @@ export async function startGateway(
   }
   for (const { upstream } of entries) logger.info(`upstream ${upstream.name} ready`, { tools: upstream.listing.tools.length, prompts: upstream.listing.prompts.length, resources: upstream.listing.resources.length });
 
-  const route = (entry: Entry) => async (ctx: HandlerContext) => {
+  const route = (entry: Entry) => (ctx: HandlerContext): Target | Promise<Target> => {
     if (!isPerSession(entry.upstream.spec) || ctx.sessionId === undefined) return { upstream: entry.upstream, active: entry.active };
     const id = ctx.sessionId;
     let own = entry.sessions.get(id);

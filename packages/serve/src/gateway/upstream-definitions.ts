@@ -1,5 +1,7 @@
 import type { CallToolResult, Definition, HandlerContext, LogLevel, PromptReturn, ResourceContents } from '@mcp-cli/core';
+import type { RequestOptions } from 'mcp-call';
 
+import { type InternalHandlerContext, REQUEST } from '../server/handler-context.ts';
 import type { TaskSupport } from '../server/task-provider.ts';
 import type { Upstream } from './upstream.ts';
 
@@ -35,6 +37,21 @@ export interface Target {
   active: ActiveCalls;
 }
 
+/** A signal that never aborts, for sends whose cancellation goes through `onCancel`. */
+const NEVER_ABORTED = new AbortController().signal;
+
+/**
+ * How a forwarded call is cancelled when its client cancels, leaves or times out. Over HTTP the
+ * call's own signal also ends the upstream POST. Stdio and in-process upstreams are told through
+ * `onCancel`, with no AbortSignal made per call: making one was most of what a forwarded call
+ * cost beyond the two processes' own work (scripts/bench/gateway-load.mjs).
+ */
+function cancellation(upstream: Upstream, ctx: InternalHandlerContext): Pick<RequestOptions, 'signal' | 'onCancel'> {
+  const request = ctx[REQUEST];
+  if (!request || (upstream.transport !== 'stdio' && upstream.transport !== 'memory')) return { signal: ctx.signal };
+  return { signal: NEVER_ABORTED, onCancel: (cancel) => request.onAbort((reason) => cancel(reason instanceof Error ? reason : new Error(String(reason)))) };
+}
+
 /** Marks an upstream tool that takes task-augmented calls; the task broker starts them through it. */
 export const TASK_TOOL = Symbol('mcp-serve.taskTool');
 
@@ -67,20 +84,26 @@ function described(listed: Record<string, unknown>, fallbackName: string): { nam
 export function upstreamDefinitions(
   upstream: Upstream,
   naming: Naming,
-  route: (ctx: HandlerContext) => Promise<Target>,
+  route: (ctx: HandlerContext) => Target | Promise<Target>,
   watchers: Map<string, Set<() => void>>,
 ): Definition[] {
   const shown = (name: string): string => (naming.prefix ? `${naming.prefix}${naming.separator}${name}` : name);
   const kept = (name: string): boolean => (naming.allow === undefined || naming.allow.includes(name)) && !(naming.deny ?? []).includes(name);
-  const call = (target: Target, ctx: HandlerContext, method: string, params: Record<string, unknown>, withProgress = false) =>
-    target.active.run(ctx, () =>
+  const call = (target: Target, ctx: InternalHandlerContext, method: string, params: Record<string, unknown>, withProgress = false) => {
+    // Progress is asked of the upstream only when the client asked for it.
+    const progress = withProgress && ctx[REQUEST]?.progressToken !== undefined;
+    return target.active.run(ctx, () =>
       target.upstream.request(method, params, {
-        signal: ctx.signal,
-        ...(withProgress ? { onProgress: ({ progress, total, message }: { progress: number; total?: number; message?: string }) => void ctx.progress(progress, total, message) } : {}),
+        ...cancellation(target.upstream, ctx),
+        ...(progress ? { onProgress: ({ progress, total, message }: { progress: number; total?: number; message?: string }) => void ctx.progress(progress, total, message) } : {}),
       }),
     );
-  // The shared upstream, or this client session's own process (perSession).
-  const forward = async (ctx: HandlerContext, method: string, params: Record<string, unknown>, withProgress = false) => call(await route(ctx), ctx, method, params, withProgress);
+  };
+  // The shared upstream, or this client session's own process (perSession, started on first use).
+  const forward = (ctx: HandlerContext, method: string, params: Record<string, unknown>, withProgress = false) => {
+    const target = route(ctx);
+    return target instanceof Promise ? target.then((t) => call(t, ctx, method, params, withProgress)) : call(target, ctx, method, params, withProgress);
+  };
   const taskTool = (tool: Record<string, unknown>): { [TASK_TOOL]?: TaskTool } => {
     const taskSupport = taskSupportOf(tool);
     if (!taskSupport) return {};

@@ -1,5 +1,5 @@
 import { RpcError } from '@mcp-cli/core';
-import type { Connection, handshake as Handshake, listAll as ListAll } from 'mcp-call';
+import type { Connection, handshake as Handshake, listAll as ListAll, RequestOptions } from 'mcp-call';
 
 import type { UpstreamSpec } from '../config/resolve-config.ts';
 import { linkInProcess, type SdkServerLike } from './in-process-link.ts';
@@ -125,13 +125,18 @@ export class Upstream {
     return handshake(link.client, `module ${this.name}`, options);
   }
 
+  /** How the upstream is reached, while connected. */
+  get transport(): Connection['transport'] | undefined {
+    return this.#connection?.transport;
+  }
+
   /** What the upstream declared it can do, while connected. */
   get capabilities(): Record<string, unknown> {
     return this.#connection?.capabilities ?? {};
   }
 
   /** Sends a request to the upstream; its errors keep their JSON-RPC codes. */
-  async request(method: string, params: Record<string, unknown>, options: { signal: AbortSignal; onProgress?: (p: { progress: number; total?: number; message?: string }) => void }): Promise<Record<string, unknown>> {
+  async request(method: string, params: Record<string, unknown>, options: RequestOptions): Promise<Record<string, unknown>> {
     const connection = this.#connection;
     if (!connection || this.state !== 'ready') throw new RpcError(-32603, `Upstream server "${this.name}" is ${this.state}${this.lastError ? `: ${this.lastError}` : ''}`);
     try {

@@ -9,6 +9,8 @@ export interface RequestContext {
   signal: AbortSignal;
   /** Aborts this request's signal (the per-call timeout uses it). */
   abort(reason: unknown): void;
+  /** Calls `listener` when this request is aborted, with no AbortSignal made (a gateway's hot path). */
+  onAbort(listener: (reason: unknown) => void): void;
   progressToken: string | number | undefined;
   /** Sends a notification on the stream of this request; resolves once the stream can take more. */
   notify(method: string, params: Record<string, unknown>): Promise<void> | void;
@@ -35,6 +37,7 @@ class Inflight {
   #controller: AbortController | undefined;
   #reason: unknown;
   #aborted = false;
+  #listeners: ((reason: unknown) => void)[] | undefined;
 
   constructor(method: string, name: unknown) {
     this.method = method;
@@ -47,11 +50,19 @@ class Inflight {
     return this.#controller.signal;
   }
 
+  /** A listener that needs no signal: making an AbortController costs more than a forwarded call's other work. */
+  onAbort(listener: (reason: unknown) => void): void {
+    if (this.#aborted) listener(this.#reason);
+    else (this.#listeners ??= []).push(listener);
+  }
+
   abort(reason: unknown): void {
     if (this.#aborted) return;
     this.#aborted = true;
     this.#reason = reason;
     this.#controller?.abort(reason);
+    for (const listener of this.#listeners ?? []) listener(reason);
+    this.#listeners = undefined;
   }
 }
 
@@ -226,6 +237,7 @@ export class McpSession {
         return inflight.signal;
       },
       abort: (reason) => inflight.abort(reason),
+      onAbort: (listener) => inflight.onAbort(listener),
       progressToken: meta?.progressToken,
       notify: (m, p) => this.notify(m, p, id),
       request: (m, p, signal) => this.request(m, p, id, signal),

@@ -258,6 +258,24 @@ describe('mcp-serve gateway from a config file', () => {
     expect(await server.stop()).toBe(0);
   });
 
+  it('passes a client\'s cancellation, and the call timeout, to a stdio upstream', async () => {
+    const dir = await writeTempFiles({ 'mcp-serve.config.mjs': `export default { servers: { sdk: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(SDK_SERVER)}], prefix: '' } } };` });
+    const server = await startServe(['--call-timeout', '1000'], { cwd: dir, env });
+    const cancellations = async (client: Awaited<ReturnType<typeof connectSdkClient>>) => (await client.callTool({ name: 'cancellations', arguments: {} })).content;
+    for (const transport of TRANSPORTS) {
+      const client = await connectSdkClient(server.url, transport);
+      const before = Number((await cancellations(client) as { text: string }[])[0]!.text);
+      await expect(client.callTool({ name: 'slow', arguments: {} }, undefined, { signal: AbortSignal.timeout(300) })).rejects.toThrow();
+      await waitFor(async () => JSON.stringify(await cancellations(client)).includes(String(before + 1)), `the upstream to hear the cancellation over ${transport}`, 5000);
+      // --call-timeout 1000: the gateway gives up after a second, and tells the upstream.
+      const timedOut = await client.callTool({ name: 'slow', arguments: {} });
+      expect(timedOut).toMatchObject({ isError: true, content: [{ type: 'text', text: expect.stringMatching(/timed out/) }] });
+      await waitFor(async () => JSON.stringify(await cancellations(client)).includes(String(before + 2)), `the upstream to hear of the timeout over ${transport}`, 5000);
+      await client.close();
+    }
+    expect(await server.stop()).toBe(0);
+  });
+
   it('ends every upstream process on shutdown, grandchildren included', async () => {
     const marker = `gw-marker-${process.pid}-${Date.now()}`;
     const dir = await writeTempFiles({ 'mcp-serve.config.mjs': `export default { servers: { sdk: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(SDK_SERVER)}] } } };` });
