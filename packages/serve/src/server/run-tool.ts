@@ -60,7 +60,8 @@ function checkOutput(tool: RegisteredTool, result: CallToolResult): CallToolResu
   if (result.structuredContent === undefined) {
     return errorResult(`Tool "${tool.def.name}" declares an output schema but returned no structured content`);
   }
-  const checked = tool.output.parse(result.structuredContent);
+  // A copy: validating fills in defaults, and the handler's own object (perhaps shared) stays as it was.
+  const checked = tool.output.parse(structuredClone(result.structuredContent));
   if (!checked.ok) {
     return errorResult(`Tool "${tool.def.name}" returned output that fails its schema: ${checked.message}`);
   }
