@@ -3,7 +3,16 @@ import { writeFile } from 'node:fs/promises';
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { CreateMessageRequestSchema, ElicitRequestSchema, LoggingMessageNotificationSchema, ResourceUpdatedNotificationSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolResultSchema,
+  CreateMessageRequestSchema,
+  CreateTaskResultSchema,
+  ElicitRequestSchema,
+  GetTaskResultSchema,
+  LoggingMessageNotificationSchema,
+  ResourceUpdatedNotificationSchema,
+  ToolListChangedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { CALL_BIN, REPO_ROOT, runCall, SERVE_BIN, writeTempFiles } from '@mcp-cli/test-utils';
 import { describe, expect, it } from 'vitest';
 
@@ -61,6 +70,21 @@ describe('mcp-serve --stdio with the SDK stdio client', () => {
     await writeFile(`${dir}/tools/echo.mjs`, `export default { kind: 'tool', name: 'echo', description: 'v2', handler: () => 'two' };`);
     await changed;
     expect((await client.callTool({ name: 'echo', arguments: {} })).content).toEqual([{ type: 'text', text: 'two' }]);
+    await client.close();
+  });
+});
+
+describe('mcp-serve --stdio as a gateway', () => {
+  it('serves an upstream\'s tasks over stdio: a task-required tool, tasks/get and tasks/result', async () => {
+    const everything = `${REPO_ROOT}packages/call/node_modules/@modelcontextprotocol/server-everything/dist/index.js`;
+    const dir = await writeTempFiles({ 'mcp-serve.config.mjs': `export default { servers: { ev: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(everything)}, 'stdio'] } } };` });
+    const { client } = await sdkClient(['--config', `${dir}/mcp-serve.config.mjs`]);
+    expect(client.getServerCapabilities()?.tasks).toMatchObject({ requests: { tools: { call: {} } } });
+    const created = await client.request({ method: 'tools/call', params: { name: 'ev_simulate-research-query', arguments: { topic: 'stdio' }, task: {} } }, CreateTaskResultSchema);
+    const { taskId } = created.task;
+    expect((await client.request({ method: 'tasks/get', params: { taskId } }, GetTaskResultSchema)).taskId).toBe(taskId);
+    const result = await client.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema, { timeout: 30_000 });
+    expect(JSON.stringify(result.content)).toContain('Research Report: stdio');
     await client.close();
   });
 });
