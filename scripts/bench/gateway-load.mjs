@@ -45,11 +45,17 @@ async function startGateway(name, port) {
       : [process.execPath, `${CACHE}/node_modules/.bin/supergateway`, '--stdio', `${process.execPath} ${UPSTREAM}`, '--port', String(port), '--logLevel', 'none', ...(name.endsWith('HTTP') ? ['--outputTransport', 'streamableHttp', '--streamableHttpPath', '/mcp', '--stateful'] : ['--outputTransport', 'sse', '--ssePath', '/sse', '--messagePath', '/message'])];
   const command = [...taskset, ...args];
   const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr = (stderr + chunk).slice(-2000)));
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    const up = await fetch(`${url}/${name === 'mcp-serve' ? 'health' : 'healthz'}`).then(() => true, () => false);
-    if (up) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  let up = false;
+  for (let i = 0; i < 100 && !up; i++) {
+    up = await fetch(`${url}/${name === 'mcp-serve' ? 'health' : 'healthz'}`).then(() => true, () => false);
+    if (!up) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  if (!up) {
+    child.kill('SIGKILL');
+    throw new Error(`${name} did not start on port ${port}: ${stderr.trim() || `exit code ${child.exitCode}`}`);
   }
   await new Promise((resolve) => setTimeout(resolve, 300)); // the upstream starts
   return { url, child: { pid: child.pid }, cpu: () => treeCpuMs(child.pid), stop: () => new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGTERM'))) };
