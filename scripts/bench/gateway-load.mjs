@@ -1,6 +1,7 @@
 // The same stdio upstream (stdio-server.mjs) served on the network by mcp-serve (`mcp-serve --
-// node stdio-server.mjs`) and by supergateway 4.0.0 (installed pinned into
-// node_modules/.cache/bench-clients on first use), both driven by the same load generator.
+// node stdio-server.mjs`), by supergateway 4.0.0 (installed pinned into
+// node_modules/.cache/bench-clients on first use) and, over SSE, by a bare pass-through with no
+// checks (gateway-floor.mjs, the floor under any Node gateway), all driven by the same load generator.
 // Server CPU counts the gateway process and its upstream; a direct stdio call to the upstream
 // (mcp-call's client in-process) gives the gateway's overhead per call.
 //
@@ -15,6 +16,8 @@ import { measureLoad } from './server-load.mjs';
 
 const CACHE = `${ROOT}node_modules/.cache/bench-clients`;
 const UPSTREAM = `${ROOT}scripts/bench/stdio-server.mjs`;
+/** The bare pass-through: what any Node gateway costs at least. */
+const FLOOR = 'bare pass-through, no checks (floor)';
 
 function installSupergateway() {
   if (existsSync(`${CACHE}/node_modules/supergateway`)) return;
@@ -42,6 +45,8 @@ async function startGateway(name, port) {
   const args =
     name === 'mcp-serve'
       ? [process.execPath, `${ROOT}packages/serve/bin/mcp-serve.js`, '--port', String(port), '--quiet', '--max-connections-per-client', '100000', '--', process.execPath, UPSTREAM]
+      : name === FLOOR
+      ? [process.execPath, `${ROOT}scripts/bench/gateway-floor.mjs`, String(port), process.execPath, UPSTREAM]
       : [process.execPath, `${CACHE}/node_modules/.bin/supergateway`, '--stdio', `${process.execPath} ${UPSTREAM}`, '--port', String(port), '--logLevel', 'none', ...(name.endsWith('HTTP') ? ['--outputTransport', 'streamableHttp', '--streamableHttpPath', '/mcp', '--stateful'] : ['--outputTransport', 'sse', '--ssePath', '/sse', '--messagePath', '/message'])];
   const command = [...taskset, ...args];
   const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -59,6 +64,20 @@ async function startGateway(name, port) {
   }
   await new Promise((resolve) => setTimeout(resolve, 300)); // the upstream starts
   return { url, child: { pid: child.pid }, cpu: () => treeCpuMs(child.pid), stop: () => new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGTERM'))) };
+}
+
+/**
+ * Starts a gateway on a random port below Linux's ephemeral range (32768 and up), where the load
+ * generator's own closed connections linger; tries another port if that one is taken.
+ */
+async function startOnFreePort(name) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startGateway(name, 10_000 + Math.floor(Math.random() * 20_000));
+    } catch (error) {
+      if (attempt === 3 || !/EADDRINUSE/.test(error.message)) throw error;
+    }
+  }
 }
 
 /** CPU per call of the upstream alone, called directly over stdio (the floor under any gateway). */
@@ -89,13 +108,13 @@ export async function measureGateways({ seconds = 3, rounds = 3 } = {}) {
     ['supergateway Streamable HTTP', 'http'],
     ['mcp-serve', 'sse'],
     ['supergateway SSE', 'sse'],
+    [FLOOR, 'sse'],
   ];
   const results = new Map();
   for (let round = 0; round < rounds; round++) {
     for (const [name, transport] of gateways) {
       for (const load of [{ name: '1×1', clients: 1, inFlight: 1 }, { name: '8×4', clients: 8, inFlight: 4 }]) {
-        const port = 20000 + Math.floor(Math.random() * 20000);
-        const gateway = await startGateway(name, port);
+        const gateway = await startOnFreePort(name);
         // The CPU of the gateway and its upstream together, over the measured calls only.
         const result = await measureLoad({ url: gateway.url, child: gateway.child, cpu: gateway.cpu }, transport, load, seconds);
         await gateway.stop();
