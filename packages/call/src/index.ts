@@ -8,6 +8,7 @@ export { destroyAgents } from './client/http-request.ts';
 export { RpcError } from './client/json-rpc.ts';
 export type { ToolInfo } from './client/operations.ts';
 export { callTool, listAll, listTools } from './client/operations.ts';
+export { callToolAsTask, cancelTask, type TaskCallOptions, type TaskInfo } from './client/tool-task.ts';
 export type { ElicitMode, ServerRequestOptions } from './client/server-requests.ts';
 export { clientCapabilities, createServerRequestHandler, schemaDefaults } from './client/server-requests.ts';
 export type { RenderOptions } from './render.ts';

@@ -18,6 +18,8 @@ export interface GlobalOptions {
   outDir?: string;
   elicit?: ElicitMode;
   samplingCommand?: string;
+  /** Call the tool as a task (tools that require one always are). */
+  task?: boolean;
   quiet?: boolean;
   verbose?: boolean;
   raw?: boolean;
@@ -47,6 +49,7 @@ export const GLOBAL_FLAGS: Record<string, boolean> = {
   '--out-dir': true,
   '--elicit': true,
   '--sampling-command': true,
+  '--task': false,
   '--quiet': false,
   '-q': false,
   '--verbose': false,
@@ -62,7 +65,7 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 const FLAG_KEYS: Record<string, keyof GlobalOptions> = {
   '--url': 'url', '-u': 'url', '--server': 'server', '-s': 'server', '--transport': 'transport', '-t': 'transport',
   '--header': 'header', '-H': 'header', '--token': 'token', '--timeout': 'timeout', '--wait': 'wait', '--json': 'json',
-  '--args': 'args', '--tool': 'tool', '--out-dir': 'outDir', '--elicit': 'elicit', '--sampling-command': 'samplingCommand',
+  '--args': 'args', '--tool': 'tool', '--out-dir': 'outDir', '--elicit': 'elicit', '--sampling-command': 'samplingCommand', '--task': 'task',
   '--quiet': 'quiet', '-q': 'quiet', '--verbose': 'verbose', '--raw': 'raw', '--max-message-bytes': 'maxMessageBytes', '--stdio': 'stdio', '--no-imports': 'noImports',
 };
 
@@ -125,6 +128,7 @@ export function addGlobalOptions(command: Command): Command {
     .option('--out-dir <dir>', 'write images, audio and binary resources here')
     .option('--elicit <mode>', 'answer elicitation: decline, defaults, or prompt (default: prompt on a TTY, else decline)')
     .option('--sampling-command <cmd>', 'answer sampling requests with this command (request JSON on stdin)')
+    .option('--task', 'call the tool as a task, showing its status (tools that require a task always are)')
     .option('-q, --quiet', 'no spinner, no server logs on stderr')
     .option('--verbose', 'diagnostics and error details on stderr')
     .option('--max-message-bytes <n>', 'largest response or event accepted from the server (default 67108864)')

@@ -9,6 +9,9 @@ export function formatToolHelp(tool: ToolInfo, kind: 'tool' | 'prompt' = 'tool')
   const flags = toolFlags(tool.inputSchema);
   const lines = [`Usage: mcp-call ${kind === 'prompt' ? 'prompt ' : ''}${tool.name}${flags.length ? ' [flags]' : ''}`, ''];
   if (tool.description) lines.push(tool.description.trim(), '');
+  const task = taskSupport(tool);
+  if (task === 'required') lines.push('Runs as a task: mcp-call shows its status while it runs and prints its result at the end.', '');
+  if (task === 'optional') lines.push('Can run as a task: pass --task to see its status while it runs.', '');
   if (flags.length === 0) {
     lines.push(`This ${kind} takes no arguments.`);
   } else {
@@ -38,5 +41,16 @@ export function formatToolHelp(tool: ToolInfo, kind: 'tool' | 'prompt' = 'tool')
 /** One line per tool: name and the first line of its description, aligned. */
 export function formatToolList(tools: ToolInfo[]): string {
   const width = Math.max(0, ...tools.map((t) => t.name.length)) + 2;
-  return tools.map((t) => `${t.name.padEnd(width)}${(t.description ?? '').split('\n')[0]}`.trimEnd()).join('\n');
+  return tools
+    .map((t) => {
+      const task = taskSupport(t);
+      return `${t.name.padEnd(width)}${task ? `[task ${task}] ` : ''}${(t.description ?? '').split('\n')[0]}`.trimEnd();
+    })
+    .join('\n');
+}
+
+/** How a tool takes tasks, when it does. */
+export function taskSupport(tool: ToolInfo): 'optional' | 'required' | undefined {
+  const support = tool.execution?.taskSupport;
+  return support === 'optional' || support === 'required' ? support : undefined;
 }

@@ -12,6 +12,8 @@ export interface ToolInfo {
   inputSchema: Schema;
   outputSchema?: Schema;
   annotations?: Record<string, unknown>;
+  /** Whether the tool runs as a task (MCP 2025-11-25): `forbidden` (the default), `optional` or `required`. */
+  execution?: { taskSupport?: string };
 }
 
 /**

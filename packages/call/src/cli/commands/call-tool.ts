@@ -2,11 +2,12 @@ import { closestNames, ExitCode, ToolError, UsageError } from '@mcp-cli/core';
 
 import { RpcError } from '../../client/json-rpc.ts';
 import { callTool, listTools, type ToolInfo } from '../../client/operations.ts';
+import { callToolAsTask } from '../../client/tool-task.ts';
 import { errorText, renderResult } from '../../render.ts';
 import { completeToolArgs, parseToolArgs, type Schema } from '../../tool-args.ts';
 import type { CommandContext } from '../session-runner.ts';
 import { writeOut } from '../terminal-text.ts';
-import { formatToolHelp } from '../tool-help.ts';
+import { formatToolHelp, taskSupport } from '../tool-help.ts';
 
 /** What the command line said about the call. */
 export interface ToolCallRequest {
@@ -43,14 +44,22 @@ export async function runToolCall(request: ToolCallRequest, context: CommandCont
   }
   const merged = { ...request.baseArgs, ...flagArgs };
   const args = tool ? completeToolArgs(request.tool, schema, merged) : merged;
+  const support = tool ? taskSupport(tool) : undefined;
+  if (opts.task && tool && !support) throw new UsageError(`Tool "${request.tool}" does not run as a task: call it without --task`, 'E_NOT_A_TASK');
   ui.status(`calling ${request.tool}`);
   let result;
   try {
-    result = await callTool(connection, request.tool, args, {
-      signal,
-      onProgress: ({ progress, total, message }) =>
-        ui.status(`calling ${request.tool} ${total ? `${progress}/${total}` : String(progress)}${message ? ` ${message}` : ''}`),
-    });
+    result =
+      support === 'required' || (opts.task && support === 'optional')
+        ? await callToolAsTask(connection, request.tool, args, {
+            signal,
+            onStatus: (task) => ui.status(`${request.tool}: task ${task.status}${task.statusMessage ? `: ${task.statusMessage}` : ''}`),
+          })
+        : await callTool(connection, request.tool, args, {
+            signal,
+            onProgress: ({ progress, total, message }) =>
+              ui.status(`calling ${request.tool} ${total ? `${progress}/${total}` : String(progress)}${message ? ` ${message}` : ''}`),
+          });
   } catch (error) {
     if (error instanceof RpcError && (error.code === -32602 || error.code === -32601)) {
       if (tools && !tool) throw unknownTool(request.tool, tools, opts);

@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { CALL_BIN, REPO_ROOT, runCall, startServe, writeTempFiles } from '@mcp-cli/test-utils';
+import { describe, expect, it } from 'vitest';
+
+// Tools that run as tasks (MCP 2025-11-25): server-everything's task-required research tool, and
+// a small SDK server whose `count` takes a task optionally and records a cancelled one.
+const EVERYTHING = createRequire(import.meta.url).resolve('@modelcontextprotocol/server-everything/dist/index.js');
+const TASK_SERVER = `${REPO_ROOT}packages/call/test/fixtures/stdio/task-server.mjs`;
+const everything = ['--stdio', `${process.execPath} ${EVERYTHING} stdio`];
+
+/** Runs mcp-call, sends it Ctrl-C once `ms` have passed, and resolves with its exit code and stderr. */
+function interruptAfter(args: string[], ms: number): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [CALL_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  setTimeout(() => child.kill('SIGINT'), ms);
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stderr })));
+}
+
+async function cancelledTask(marker: string): Promise<string> {
+  for (let i = 0; i < 50; i++) {
+    const id = await readFile(marker, 'utf8').catch(() => '');
+    if (id) return id;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return '';
+}
+
+describe('mcp-call and tools that run as tasks', () => {
+  it('calls a task-required tool as a task, and prints its result at the end', async () => {
+    const result = await runCall([...everything, 'simulate-research-query', '--topic', 'python'], { timeoutMs: 30_000 });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('# Research Report: python');
+  });
+
+  it('shows task support in the tool list and in a tool\'s --help', async () => {
+    const listed = await runCall([...everything, 'tools']);
+    expect(listed.stdout).toMatch(/^simulate-research-query +\[task required\] Simulates/m);
+    const help = await runCall(['--stdio', `${process.execPath} ${TASK_SERVER}`, 'count', '--help']);
+    expect(help.stdout).toContain('Can run as a task: pass --task');
+  });
+
+  it('calls a tool that only supports tasks as one with --task, and refuses --task for a tool that has none', async () => {
+    const counted = await runCall(['--stdio', `${process.execPath} ${TASK_SERVER}`, 'count', '--to', '3', '--task']);
+    expect(counted.code, counted.stderr).toBe(0);
+    expect(counted.stdout).toBe('counted to 3\n');
+    const refused = await runCall([...everything, 'echo', '--message', 'hi', '--task']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim()).toBe('mcp-call: Tool "echo" does not run as a task: call it without --task');
+  });
+
+  it('cancels the task on the server when interrupted (Ctrl-C)', async () => {
+    const marker = join(await mkdtemp(join(tmpdir(), 'task-cancel-')), 'cancelled');
+    const ended = await interruptAfter(['--stdio', `env CANCEL_MARKER=${marker} ${process.execPath} ${TASK_SERVER}`, 'count', '--to', '100', '--task'], 1000);
+    expect(ended.code).toBe(130);
+    expect(await cancelledTask(marker)).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('runs a task through the mcp-serve gateway, and cancels it there on Ctrl-C', async () => {
+    const marker = join(await mkdtemp(join(tmpdir(), 'task-gw-')), 'cancelled');
+    const dir = await writeTempFiles({
+      'mcp-serve.config.mjs': `export default { servers: { t: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(TASK_SERVER)}], env: { CANCEL_MARKER: ${JSON.stringify(marker)} } } } };`,
+    });
+    const server = await startServe([], { cwd: dir });
+    try {
+      const counted = await runCall(['--url', server.url, 't_count', '--to', '2', '--task']);
+      expect(counted.code, counted.stderr).toBe(0);
+      expect(counted.stdout).toBe('counted to 2\n');
+      const ended = await interruptAfter(['--url', server.url, 't_count', '--to', '100', '--task'], 1000);
+      expect(ended.code).toBe(130);
+      expect(await cancelledTask(marker)).toMatch(/^[0-9a-f]{32}$/);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+});
