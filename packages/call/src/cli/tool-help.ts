@@ -8,6 +8,7 @@ import { describeKind, toolFlags } from '../tool-args.ts';
 export function formatToolHelp(tool: ToolInfo, kind: 'tool' | 'prompt' = 'tool'): string {
   const flags = toolFlags(tool.inputSchema);
   const lines = [`Usage: mcp-call ${kind === 'prompt' ? 'prompt ' : ''}${tool.name}${flags.length ? ' [flags]' : ''}`, ''];
+  if (tool.title) lines.push(tool.title, '');
   if (tool.description) lines.push(tool.description.trim(), '');
   const task = taskSupport(tool);
   if (task === 'required') lines.push('Runs as a task: mcp-call shows its status while it runs and prints its result at the end.', '');
@@ -44,9 +45,14 @@ export function formatToolList(tools: ToolInfo[]): string {
   return tools
     .map((t) => {
       const task = taskSupport(t);
-      return `${t.name.padEnd(width)}${task ? `[task ${task}] ` : ''}${(t.description ?? '').split('\n')[0]}`.trimEnd();
+      return `${t.name.padEnd(width)}${task ? `[task ${task}] ` : ''}${titled(t.title, (t.description ?? '').split('\n')[0])}`.trimEnd();
     })
     .join('\n');
+}
+
+/** A listing's text: the human-readable title (when the server gives one) before the description. */
+export function titled(title: string | undefined, description: string | undefined): string {
+  return [title, description].filter(Boolean).join(' — ');
 }
 
 /** How a tool takes tasks, when it does. */

@@ -60,9 +60,17 @@ describe.each([
   it('lists its tools and reports its identity', async () => {
     const tools = await runCall(['--url', url, 'tools']);
     expect(tools.stdout).toMatch(/^echo\s/m);
-    const info = JSON.parse((await runCall(['--url', url, 'info', '--json'])).stdout) as { transport: string; capabilities: object };
+    const info = JSON.parse((await runCall(['--url', url, 'info', '--json'])).stdout) as { transport: string; capabilities: object; title: string };
     expect(info.transport).toBe(mode === 'sse' ? 'sse' : 'http');
     expect(info.capabilities).toHaveProperty('tools');
+    expect(info.title).toBe('Everything Reference Server');
+  });
+
+  it('shows the titles the server gives: tools, prompts and the server itself', async () => {
+    expect((await runCall(['--url', url, 'tools'])).stdout).toMatch(/^echo +Echo Tool — Echoes back the input string$/m);
+    expect((await runCall(['--url', url, 'prompts'])).stdout).toMatch(/^args-prompt --city \[--state\] +Arguments Prompt — A prompt with two arguments/m);
+    expect((await runCall(['--url', url, 'info'])).stdout).toMatch(/^title: +Everything Reference Server$/m);
+    expect((await runCall(['--url', url, 'echo', '--help'])).stdout).toMatch(/^Echo Tool$/m);
   });
 
   it('summarises the tiny image', async () => {

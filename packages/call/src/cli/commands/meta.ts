@@ -6,7 +6,7 @@ import { renderResult } from '../../render.ts';
 import { parseToolArgs, type Schema } from '../../tool-args.ts';
 import { type CommandContext, TRANSPORT_NAMES } from '../session-runner.ts';
 import { writeOut } from '../terminal-text.ts';
-import { formatToolHelp, formatToolList } from '../tool-help.ts';
+import { formatToolHelp, formatToolList, titled } from '../tool-help.ts';
 
 const out = (text: string): void => writeOut(text.endsWith('\n') || text === '' ? text : `${text}\n`);
 
@@ -23,6 +23,7 @@ interface ResourceEntry {
   uri?: string;
   uriTemplate?: string;
   name: string;
+  title?: string;
   description?: string;
   mimeType?: string;
 }
@@ -38,7 +39,7 @@ export async function listResourcesCommand(context: CommandContext): Promise<num
     out(JSON.stringify({ resources, resourceTemplates: templates }, null, 2));
     return ExitCode.ok;
   }
-  const rows = [...resources, ...templates].map((r) => [r.uri ?? r.uriTemplate ?? '', [r.name, r.mimeType ? `(${r.mimeType})` : '', r.description ? `- ${r.description}` : ''].filter(Boolean).join(' ')] as const);
+  const rows = [...resources, ...templates].map((r) => [r.uri ?? r.uriTemplate ?? '', [r.title ? `${r.title} (${r.name})` : r.name, r.mimeType ? `(${r.mimeType})` : '', r.description ? `- ${r.description}` : ''].filter(Boolean).join(' ')] as const);
   const width = Math.max(0, ...rows.map(([uri]) => uri.length)) + 2;
   out(rows.length ? rows.map(([uri, rest]) => `${uri.padEnd(width)}${rest}`).join('\n') : '(no resources)');
   return ExitCode.ok;
@@ -59,6 +60,7 @@ export async function readResourceCommand(context: CommandContext, uri: string):
 
 interface PromptEntry {
   name: string;
+  title?: string;
   description?: string;
   arguments?: { name: string; description?: string; required?: boolean }[];
 }
@@ -72,7 +74,7 @@ export async function listPromptsCommand(context: CommandContext): Promise<numbe
   }
   const rows = prompts.map((p) => {
     const args = (p.arguments ?? []).map((a) => (a.required ? `--${a.name}` : `[--${a.name}]`)).join(' ');
-    return [`${p.name}${args ? ` ${args}` : ''}`, p.description ?? ''] as const;
+    return [`${p.name}${args ? ` ${args}` : ''}`, titled(p.title, p.description)] as const;
   });
   const width = Math.max(0, ...rows.map(([left]) => left.length)) + 2;
   out(rows.length ? rows.map(([left, right]) => `${left.padEnd(width)}${right}`.trimEnd()).join('\n') : '(no prompts)');
@@ -93,7 +95,7 @@ export async function getPromptCommand(context: CommandContext, name: string, to
     required: (prompt.arguments ?? []).filter((a) => a.required).map((a) => a.name),
   };
   if (help) {
-    out(formatToolHelp({ name, description: prompt.description, inputSchema: schema }, 'prompt'));
+    out(formatToolHelp({ name, ...(prompt.title ? { title: prompt.title } : {}), description: prompt.description, inputSchema: schema }, 'prompt'));
     return ExitCode.ok;
   }
   const { args, unclaimed } = parseToolArgs(name, schema, tokens, () => undefined, 'prompt');
@@ -126,9 +128,13 @@ export async function pingCommand(context: CommandContext): Promise<number> {
 /** `info`: server name, version, protocol version, transport and capabilities. */
 export async function infoCommand(context: CommandContext): Promise<number> {
   const { connection } = context;
+  const { title, websiteUrl, icons } = connection.serverInfo as { title?: unknown; websiteUrl?: unknown; icons?: unknown };
   const info = {
     name: connection.serverInfo.name,
+    ...(typeof title === 'string' ? { title } : {}),
     version: connection.serverInfo.version,
+    ...(typeof websiteUrl === 'string' ? { websiteUrl } : {}),
+    ...(Array.isArray(icons) ? { icons } : {}),
     protocolVersion: connection.protocolVersion,
     transport: connection.transport,
     url: connection.url,
@@ -142,7 +148,9 @@ export async function infoCommand(context: CommandContext): Promise<number> {
   out(
     [
       `name:         ${info.name}`,
+      ...(info.title ? [`title:        ${info.title}`] : []),
       `version:      ${info.version}`,
+      ...(info.websiteUrl ? [`website:      ${info.websiteUrl}`] : []),
       `protocol:     ${info.protocolVersion}`,
       `transport:    ${TRANSPORT_NAMES[info.transport]} ${info.url}`,
       `capabilities: ${Object.keys(info.capabilities).join(', ') || 'none'}`,
