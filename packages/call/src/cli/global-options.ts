@@ -20,6 +20,10 @@ export interface GlobalOptions {
   samplingCommand?: string;
   /** Call the tool as a task (tools that require one always are). */
   task?: boolean;
+  /** Directories offered to the server as the client's roots. */
+  root: string[];
+  /** The least severe server log messages sent (`logging/setLevel`). */
+  logLevel?: string;
   quiet?: boolean;
   verbose?: boolean;
   raw?: boolean;
@@ -50,6 +54,8 @@ export const GLOBAL_FLAGS: Record<string, boolean> = {
   '--elicit': true,
   '--sampling-command': true,
   '--task': false,
+  '--root': true,
+  '--log-level': true,
   '--quiet': false,
   '-q': false,
   '--verbose': false,
@@ -65,7 +71,7 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 const FLAG_KEYS: Record<string, keyof GlobalOptions> = {
   '--url': 'url', '-u': 'url', '--server': 'server', '-s': 'server', '--transport': 'transport', '-t': 'transport',
   '--header': 'header', '-H': 'header', '--token': 'token', '--timeout': 'timeout', '--wait': 'wait', '--json': 'json',
-  '--args': 'args', '--tool': 'tool', '--out-dir': 'outDir', '--elicit': 'elicit', '--sampling-command': 'samplingCommand', '--task': 'task',
+  '--args': 'args', '--tool': 'tool', '--out-dir': 'outDir', '--elicit': 'elicit', '--sampling-command': 'samplingCommand', '--task': 'task', '--root': 'root', '--log-level': 'logLevel',
   '--quiet': 'quiet', '-q': 'quiet', '--verbose': 'verbose', '--raw': 'raw', '--max-message-bytes': 'maxMessageBytes', '--stdio': 'stdio', '--no-imports': 'noImports',
 };
 
@@ -78,7 +84,7 @@ export function parseFastPath(
   args: string[],
   metaCommands: ReadonlySet<string>,
 ): { tool: string | undefined; tokens: string[]; opts: GlobalOptions } | undefined {
-  const opts: GlobalOptions = { transport: 'auto', header: [], timeout: '60' };
+  const opts: GlobalOptions = { transport: 'auto', header: [], root: [], timeout: '60' };
   const positional: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const token = args[i]!;
@@ -101,7 +107,7 @@ export function parseFastPath(
     }
     const value = eq === -1 ? args[++i] : token.slice(eq + 1);
     if (value === undefined) return undefined;
-    if (key === 'header') opts.header.push(value);
+    if (key === 'header' || key === 'root') opts[key].push(value);
     else (opts as unknown as Record<string, unknown>)[key] = value;
   }
   const [tool, ...tokens] = positional;
@@ -129,6 +135,8 @@ export function addGlobalOptions(command: Command): Command {
     .option('--elicit <mode>', 'answer elicitation: decline, defaults, or prompt (default: prompt on a TTY, else decline)')
     .option('--sampling-command <cmd>', 'answer sampling requests with this command (request JSON on stdin)')
     .option('--task', 'call the tool as a task, showing its status (tools that require a task always are)')
+    .option('--root <dir>', "offer this directory to the server as a root (repeatable)", collect, [])
+    .option('--log-level <level>', 'the least severe server log messages to receive: debug, info, notice, warning, error, critical, alert or emergency')
     .option('-q, --quiet', 'no spinner, no server logs on stderr')
     .option('--verbose', 'diagnostics and error details on stderr')
     .option('--max-message-bytes <n>', 'largest response or event accepted from the server (default 67108864)')

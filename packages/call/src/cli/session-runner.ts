@@ -1,4 +1,4 @@
-import { readPackageVersion, TimeoutError } from '@mcp-cli/core';
+import { LOG_LEVELS, type LogLevel, readPackageVersion, TimeoutError, UsageError } from '@mcp-cli/core';
 
 import { connect, type Connection, connectStdio } from '../client/connect.ts';
 import { clientCapabilities, createServerRequestHandler, type ElicitMode, type ElicitSchema } from '../client/server-requests.ts';
@@ -28,6 +28,9 @@ export async function withConnection<T>(
   positionalUrl?: string,
 ): Promise<T> {
   const settings = await resolveConnectionSettings(opts, env, positionalUrl);
+  // Checked before anything starts (the spinner, the deadline), so a usage error ends at once.
+  const logLevel = checkLogLevel(opts.logLevel);
+  const roots = await resolveRoots(opts.root ?? []);
   keepRawOutput(opts.raw === true);
   const ui = await createUi({ quiet: opts.quiet === true, verbose: opts.verbose === true, env });
   const timer = deadline(settings.timeoutMs);
@@ -36,6 +39,7 @@ export async function withConnection<T>(
   const requests = {
     elicit,
     samplingCommand: opts.samplingCommand,
+    roots,
     onDecline: (note: string) => writeErr(`mcp-call: ${note}\n`),
     askUser: async (message: string, schema: ElicitSchema) => {
       ui.stop();
@@ -71,6 +75,7 @@ export async function withConnection<T>(
       connection = await connect({ ...common, url: settings.url, transport: settings.transport, headers: settings.headers, waitMs: settings.waitMs });
     }
     ui.debug(`connected over ${TRANSPORT_NAMES[connection.transport]} to ${connection.url} (protocol ${connection.protocolVersion})`);
+    if (logLevel) await setLogLevel(connection, logLevel, ui, signal);
     return await fn({ connection, ui, signal, opts, settings });
   } finally {
     ui.stop();
@@ -94,4 +99,34 @@ function deadline(ms: number): { signal: AbortSignal; clear(): void } {
     ms,
   );
   return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
+
+/** `--log-level`, checked: one of the levels MCP names. */
+function checkLogLevel(level: string | undefined): LogLevel | undefined {
+  if (level === undefined) return undefined;
+  if (!LOG_LEVELS.includes(level as LogLevel)) throw new UsageError(`Invalid --log-level "${level}": use one of ${LOG_LEVELS.join(', ')}`, 'E_INVALID_OPTION');
+  return level as LogLevel;
+}
+
+/** Asks the server to send only log messages at `level` or more severe. */
+async function setLogLevel(connection: Connection, level: LogLevel, ui: Ui, signal: AbortSignal): Promise<void> {
+  if (!connection.capabilities.logging) {
+    ui.note(`the server declares no logging, so --log-level ${level} changes nothing`);
+    return;
+  }
+  await connection.session.request('logging/setLevel', { level }, { signal });
+}
+
+/** The `--root` directories as MCP roots: absolute `file://` URIs of directories that exist. */
+async function resolveRoots(dirs: string[]): Promise<{ uri: string; name: string }[]> {
+  if (dirs.length === 0) return [];
+  const [{ stat }, { basename, resolve }, { pathToFileURL }] = await Promise.all([import('node:fs/promises'), import('node:path'), import('node:url')]);
+  return Promise.all(
+    dirs.map(async (dir) => {
+      const path = resolve(dir);
+      const found = await stat(path).catch(() => undefined);
+      if (!found?.isDirectory()) throw new UsageError(`--root ${dir}: ${found ? 'not a directory' : 'no such directory'}`, 'E_INVALID_OPTION');
+      return { uri: pathToFileURL(path).href, name: basename(path) || path };
+    }),
+  );
 }

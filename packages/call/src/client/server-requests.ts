@@ -12,6 +12,8 @@ export interface ServerRequestOptions {
   samplingCommand?: string;
   /** Told what was declined or refused, and which flag would answer it. */
   onDecline?: (note: string) => void;
+  /** The client's roots (`--root DIR`): declared, and listed when the server asks. */
+  roots?: { uri: string; name: string }[];
 }
 
 /** Most bytes read from --sampling-command's output. */
@@ -29,10 +31,11 @@ export function clientCapabilities(options: ServerRequestOptions): Record<string
   return {
     elicitation: { form: { applyDefaults: true }, applyDefaults: true },
     ...(options.samplingCommand ? { sampling: {} } : {}),
+    ...(options.roots && options.roots.length > 0 ? { roots: {} } : {}),
   };
 }
 
-/** Answers server requests: elicitation by mode, sampling through the command, roots as empty. */
+/** Answers server requests: elicitation by mode, sampling through the command, roots from --root. */
 export function createServerRequestHandler(options: ServerRequestOptions) {
   return async (method: string, params: Record<string, unknown>): Promise<Record<string, unknown>> => {
     switch (method) {
@@ -45,7 +48,7 @@ export function createServerRequestHandler(options: ServerRequestOptions) {
         }
         return runSamplingCommand(options.samplingCommand, params);
       case 'roots/list':
-        return { roots: [] };
+        return { roots: options.roots ?? [] };
       default:
         throw new RpcError(-32601, `Method not found: ${method}`);
     }

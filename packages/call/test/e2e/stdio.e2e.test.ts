@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 import { CALL_BIN, REPO_ROOT, runCall } from '@mcp-cli/test-utils';
 import { describe, expect, it } from 'vitest';
@@ -84,6 +85,30 @@ describe('mcp-call --stdio against a server written with the SDK', () => {
     const progress = await call(['--stdio', SDK_SERVER, 'progress']);
     expect(progress.stdout).toBe('finished\n');
     expect(progress.stderr).toContain('[server info] step 3');
+  });
+
+  it('offers --root directories as the client\'s roots, and refuses one that is not a directory', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'root-ü-'));
+    const listed = await call(['--stdio', SDK_SERVER, '--root', dir, '--root', REPO_ROOT, 'roots']);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual([
+      { uri: pathToFileURL(dir).href, name: basename(dir) },
+      { uri: pathToFileURL(REPO_ROOT).href.replace(/\/$/, ''), name: basename(REPO_ROOT) },
+    ]);
+    // Without --root the client declares no roots, and the server's request is answered with none.
+    expect((await call(['--stdio', SDK_SERVER, 'roots'])).stdout).toBe('[]\n');
+    const missing = await call(['--stdio', SDK_SERVER, '--root', join(dir, 'nope'), 'roots']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim()).toBe(`mcp-call: --root ${join(dir, 'nope')}: no such directory`);
+  });
+
+  it('asks the server for fewer log messages with --log-level, and refuses a level MCP does not name', async () => {
+    const quiet = await call(['--stdio', SDK_SERVER, '--log-level', 'error', 'progress']);
+    expect(quiet.stdout).toBe('finished\n');
+    expect(quiet.stderr).not.toContain('[server info]');
+    const loud = await call(['--stdio', SDK_SERVER, '--log-level', 'loud', 'progress']);
+    expect(loud.code).toBe(2);
+    expect(loud.stderr.trim()).toBe('mcp-call: Invalid --log-level "loud": use one of debug, info, notice, warning, error, critical, alert, emergency');
   });
 
   it('exits 1 for isError, 2 for a usage error, 4 on timeout', async () => {
