@@ -7,6 +7,7 @@ import { batchCommand } from './commands/batch.ts';
 import { runToolCall } from './commands/call-tool.ts';
 import { completionScript } from './commands/completion.ts';
 import {
+  completeCommand,
   getPromptCommand,
   infoCommand,
   listPromptsCommand,
@@ -22,7 +23,7 @@ import { readArgsOption } from './read-args-option.ts';
 import { withConnection } from './session-runner.ts';
 import { writeErr } from './terminal-text.ts';
 
-const META_COMMANDS = new Set(['servers', 'tools', 'resources', 'read', 'prompts', 'prompt', 'ping', 'info', 'batch', 'watch', 'completion', 'call', 'help']);
+const META_COMMANDS = new Set(['servers', 'tools', 'resources', 'read', 'prompts', 'prompt', 'complete', 'ping', 'info', 'batch', 'watch', 'completion', 'call', 'help']);
 const isUrl = (value: string | undefined): value is string => value !== undefined && /^https?:\/\//i.test(value);
 
 /**
@@ -124,6 +125,15 @@ async function dispatch(given: string[], env: NodeJS.ProcessEnv, interrupt: Abor
     .allowExcessArguments()
     .action(async (name: string, rest: string[], _o, cmd: Command) => {
       exitCode = await connected(all(cmd), (c) => getPromptCommand(c, name, rest, toolHelp));
+    });
+  sub('complete', "the server's suggestions for a prompt argument or a resource template variable")
+    .argument('<kind>', 'prompt or resource')
+    .argument('<name>', 'the prompt name, or the resource URI template')
+    .argument('<argument>', 'the argument (or template variable) to complete')
+    .argument('[value]', 'what is typed so far', '')
+    .option('--context <name=value>', 'an argument already chosen (repeatable)', (v: string, p: string[]) => [...p, v], [])
+    .action(async (kind: string, name: string, argument: string, value: string, _o, cmd: Command) => {
+      exitCode = await connected(all(cmd), (c) => completeCommand(c, kind, name, argument, value, (cmd.opts().context as string[]) ?? []));
     });
   sub('ping', 'check that the server answers').action(async (_o, cmd: Command) => {
     exitCode = await connected(all(cmd), pingCommand);

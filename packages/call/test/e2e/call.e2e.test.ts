@@ -223,6 +223,24 @@ describe('mcp-call connection handling', () => {
     await server.stop();
   });
 
+  it('completes a prompt argument with the server\'s suggestions, and says what is wrong with a bad target', async () => {
+    const server = await startServe([]);
+    try {
+      const tone = await runCall(['--url', server.url, 'complete', 'prompt', 'greeting', 'tone', 'f']);
+      expect(tone.code, tone.stderr).toBe(0);
+      expect(tone.stdout).toBe('formal\n');
+      expect(JSON.parse((await runCall(['--url', server.url, 'complete', 'prompt', 'greeting', 'tone', '--json'])).stdout)).toMatchObject({ values: expect.arrayContaining(['formal']) });
+      const unknown = await runCall(['--url', server.url, 'complete', 'prompt', 'nope', 'tone']);
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toMatch(/^mcp-call: The server cannot complete prompt "nope" argument "tone": .*\n$/);
+      const wrongKind = await runCall(['--url', server.url, 'complete', 'tool', 'greet', 'name']);
+      expect(wrongKind.code).toBe(2);
+      expect(wrongKind.stderr).toBe('mcp-call: Unknown completion target "tool": use "prompt NAME" or "resource URI_TEMPLATE"\n');
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('finds /mcp or /sse from a base URL, and falls back to SSE on a legacy-only server', async () => {
     const server = await startServe([]);
     const base = await runCall(['--url', server.url, 'info', '--json']);

@@ -1,4 +1,4 @@
-import type { ArgumentCompleter } from '@mcp-cli/core';
+import { type ArgumentCompleter, RpcCode, RpcError } from '@mcp-cli/core';
 
 import type { Registry } from './registry.ts';
 
@@ -20,7 +20,8 @@ interface CompleteParams {
 
 /**
  * Answers `completion/complete` for a prompt argument or a template variable with the module's
- * completer; an unknown reference or argument completes to nothing.
+ * completer. An argument with no completer completes to nothing; an unknown prompt or template
+ * is an error (-32602), as the spec asks, so a client can tell a typo from no suggestions.
  */
 export async function complete(
   registry: Registry,
@@ -40,9 +41,15 @@ function findCompleter(registry: Registry, params: CompleteParams): ArgumentComp
   const argument = params.argument.name;
   let completers: Record<string, ArgumentCompleter> | undefined;
   if (params.ref.type === 'ref/prompt' && typeof params.ref.name === 'string') {
-    completers = registry.prompts.get(params.ref.name)?.def.complete;
+    const prompt = registry.prompts.get(params.ref.name);
+    if (!prompt) throw new RpcError(RpcCode.invalidParams, `Unknown prompt "${params.ref.name}"`);
+    completers = prompt.def.complete;
   } else if (params.ref.type === 'ref/resource' && typeof params.ref.uri === 'string') {
-    completers = registry.templates.find((t) => t.def.uriTemplate === params.ref.uri)?.def.complete;
+    const template = registry.templates.find((t) => t.def.uriTemplate === params.ref.uri);
+    if (!template) throw new RpcError(RpcCode.invalidParams, `Unknown resource template "${params.ref.uri}"`);
+    completers = template.def.complete;
+  } else {
+    throw new RpcError(RpcCode.invalidParams, 'Invalid params: "ref" must be {type: "ref/prompt", name} or {type: "ref/resource", uri}');
   }
   // Own properties only: a name like "constructor" or "__proto__" must not reach Object.prototype.
   const completer = completers && Object.hasOwn(completers, argument) ? completers[argument] : undefined;

@@ -116,6 +116,43 @@ export async function getPromptCommand(context: CommandContext, name: string, to
   return ExitCode.ok;
 }
 
+/**
+ * `complete prompt|resource NAME ARGUMENT [VALUE]`: the values the server suggests for a prompt's
+ * argument or a resource template's variable, one per line. `--context name=value` (repeatable)
+ * passes the arguments already chosen.
+ */
+export async function completeCommand(context: CommandContext, kind: string, target: string, argument: string, value: string, chosen: string[]): Promise<number> {
+  if (kind !== 'prompt' && kind !== 'resource') throw new UsageError(`Unknown completion target "${kind}": use "prompt NAME" or "resource URI_TEMPLATE"`, 'E_USAGE');
+  const ref = kind === 'prompt' ? { type: 'ref/prompt', name: target } : { type: 'ref/resource', uri: target };
+  const known: Record<string, string> = {};
+  for (const pair of chosen) {
+    const eq = pair.indexOf('=');
+    if (eq < 1) throw new UsageError(`Invalid --context "${pair}": use name=value`, 'E_USAGE');
+    known[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  let result;
+  try {
+    result = await context.connection.session.request(
+      'completion/complete',
+      { ref, argument: { name: argument, value }, ...(chosen.length > 0 ? { context: { arguments: known } } : {}) },
+      { signal: context.signal },
+    );
+  } catch (error) {
+    if (error instanceof RpcError && error.code === -32601) throw new UsageError(`The server offers no completions (it has no completion/complete)`, 'E_UNSUPPORTED');
+    if (error instanceof RpcError && error.code === -32602) throw new UsageError(`The server cannot complete ${kind} "${target}" argument "${argument}": ${error.message}`, 'E_INVALID_ARGUMENT');
+    throw error;
+  }
+  const completion = (result.completion ?? {}) as { values?: unknown; total?: unknown; hasMore?: unknown };
+  if (context.opts.json) {
+    out(JSON.stringify(completion));
+    return ExitCode.ok;
+  }
+  const values = Array.isArray(completion.values) ? completion.values.filter((v): v is string => typeof v === 'string') : [];
+  out(values.join('\n'));
+  if (completion.hasMore === true) context.ui.note(`more values exist${typeof completion.total === 'number' ? ` (${completion.total} in all)` : ''}: type more of the value to narrow them`);
+  return ExitCode.ok;
+}
+
 /** `ping`: the round trip time. */
 export async function pingCommand(context: CommandContext): Promise<number> {
   const started = process.hrtime.bigint();
