@@ -7,8 +7,14 @@ import { writeErr } from './terminal-text.ts';
  * Asks the person at the terminal for each field of an elicitation, showing types, defaults and
  * choices. An empty answer takes the default; answering "!" declines the whole request.
  */
-export async function askUser(message: string, schema: ElicitSchema): Promise<Record<string, unknown> | undefined> {
+export async function askUser(message: string, schema: ElicitSchema, signal?: AbortSignal): Promise<Record<string, unknown> | undefined> {
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: false });
+  // The server withdrew its question: stop asking (closing the interface ends the line iterator).
+  const withdraw = (): void => {
+    writeErr('\n(the server withdrew its question)\n');
+    rl.close();
+  };
+  signal?.addEventListener('abort', withdraw, { once: true });
   // Lines are read from an iterator, which keeps lines typed ahead of their prompt.
   const lines = rl[Symbol.asyncIterator]();
   const ask = async (prompt: string): Promise<string | undefined> => {
@@ -46,6 +52,7 @@ export async function askUser(message: string, schema: ElicitSchema): Promise<Re
     }
     return content;
   } finally {
+    signal?.removeEventListener('abort', withdraw);
     rl.close();
   }
 }

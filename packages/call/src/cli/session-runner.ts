@@ -41,9 +41,9 @@ export async function withConnection<T>(
     samplingCommand: opts.samplingCommand,
     roots,
     onDecline: (note: string) => writeErr(`mcp-call: ${note}\n`),
-    askUser: async (message: string, schema: ElicitSchema) => {
+    askUser: async (message: string, schema: ElicitSchema, cancelled: AbortSignal) => {
       ui.stop();
-      return (await import('./ask-user.ts')).askUser(message, schema);
+      return (await import('./ask-user.ts')).askUser(message, schema, cancelled);
     },
   };
   if (settings.credentialInClear) {

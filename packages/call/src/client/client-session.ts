@@ -2,8 +2,14 @@ import { ConnectionError } from '@mcp-cli/core';
 
 import { type ClientTransport, type JsonRpcMessage, RpcError } from './json-rpc.ts';
 
-/** Handles a request the server sends to the client (elicitation, sampling, ping, roots). */
-export type ServerRequestHandler = (method: string, params: Record<string, unknown>) => Promise<Record<string, unknown>>;
+/**
+ * Handles a request the server sends to the client (elicitation, sampling, ping, roots). The
+ * signal fires when the server cancels its request (`notifications/cancelled`).
+ */
+export type ServerRequestHandler = (method: string, params: Record<string, unknown>, signal: AbortSignal) => Promise<Record<string, unknown>>;
+
+/** Requests from the server answered at once: a server that sends more is refused, not queued. */
+const MAX_SERVER_REQUESTS = 64;
 
 /** Options of one request. */
 export interface RequestOptions {
@@ -36,6 +42,8 @@ export class ClientSession {
   #closedWith: Error | undefined;
   /** Signals already watched: one listener per signal, however many requests share it. */
   readonly #watched = new WeakSet<AbortSignal>();
+  /** The server's requests being answered, so the server can cancel them. */
+  readonly #incoming = new Map<string | number, AbortController>();
   /** Notices still being sent (cancellations, initialized); close() waits so the server hears. */
   readonly #background = new Set<Promise<void>>();
   onNotification: (method: string, params: Record<string, unknown>) => void = () => undefined;
@@ -113,6 +121,8 @@ export class ClientSession {
     if (message.id === undefined) {
       if (message.method === 'notifications/progress') {
         this.#pending.get(params.progressToken as number)?.onProgress?.(params as { progress: number });
+      } else if (message.method === 'notifications/cancelled') {
+        this.#incoming.get(params.requestId as string | number)?.abort(new Error(`the server cancelled its request${typeof params.reason === 'string' ? `: ${params.reason}` : ''}`));
       }
       this.onNotification(message.method, params);
       return;
@@ -122,13 +132,20 @@ export class ClientSession {
 
   async #answer(id: string | number, method: string, params: Record<string, unknown>): Promise<void> {
     let reply: JsonRpcMessage;
+    const cancel = new AbortController();
     try {
-      const result = method === 'ping' ? {} : await this.onServerRequest(method, params);
+      if (this.#incoming.size >= MAX_SERVER_REQUESTS || this.#incoming.has(id)) throw new RpcError(-32603, `mcp-call answers at most ${MAX_SERVER_REQUESTS} server requests at once, each id once`);
+      this.#incoming.set(id, cancel);
+      const result = method === 'ping' ? {} : await this.onServerRequest(method, params, cancel.signal);
       reply = { jsonrpc: '2.0', id, result };
     } catch (error) {
       const code = error instanceof RpcError ? error.code : -32603;
       reply = { jsonrpc: '2.0', id, error: { code, message: (error as Error).message } };
+    } finally {
+      if (this.#incoming.get(id) === cancel) this.#incoming.delete(id);
     }
+    // A request the server cancelled gets no answer, as the protocol asks.
+    if (cancel.signal.aborted) return;
     await this.#transport.send(reply, AbortSignal.timeout(10_000)).catch(() => undefined);
   }
 

@@ -7,7 +7,7 @@ export type ElicitMode = 'decline' | 'defaults' | 'prompt';
 export interface ServerRequestOptions {
   elicit: ElicitMode;
   /** Asks the person at the terminal (for `prompt`); returns the content or undefined to decline. */
-  askUser?: (message: string, schema: ElicitSchema) => Promise<Record<string, unknown> | undefined>;
+  askUser?: (message: string, schema: ElicitSchema, signal: AbortSignal) => Promise<Record<string, unknown> | undefined>;
   /** A shell command that reads a sampling request as JSON on stdin and prints the reply. */
   samplingCommand?: string;
   /** Told what was declined or refused, and which flag would answer it. */
@@ -37,16 +37,16 @@ export function clientCapabilities(options: ServerRequestOptions): Record<string
 
 /** Answers server requests: elicitation by mode, sampling through the command, roots from --root. */
 export function createServerRequestHandler(options: ServerRequestOptions) {
-  return async (method: string, params: Record<string, unknown>): Promise<Record<string, unknown>> => {
+  return async (method: string, params: Record<string, unknown>, signal: AbortSignal = new AbortController().signal): Promise<Record<string, unknown>> => {
     switch (method) {
       case 'elicitation/create':
-        return elicit(params, options);
+        return elicit(params, options, signal);
       case 'sampling/createMessage':
         if (!options.samplingCommand) {
           options.onDecline?.('refused the server\'s request to sample a model: pass --sampling-command CMD to answer it');
           throw new RpcError(-32601, 'mcp-call does not sample without --sampling-command CMD');
         }
-        return runSamplingCommand(options.samplingCommand, params);
+        return runSamplingCommand(options.samplingCommand, params, signal);
       case 'roots/list':
         return { roots: options.roots ?? [] };
       default:
@@ -55,7 +55,7 @@ export function createServerRequestHandler(options: ServerRequestOptions) {
   };
 }
 
-async function elicit(params: Record<string, unknown>, options: ServerRequestOptions): Promise<Record<string, unknown>> {
+async function elicit(params: Record<string, unknown>, options: ServerRequestOptions, signal: AbortSignal): Promise<Record<string, unknown>> {
   const schema = params.requestedSchema as ElicitSchema | undefined;
   const question = `the server's question "${String(params.message ?? '').slice(0, 200)}"`;
   const decline = (why: string): Record<string, unknown> => {
@@ -71,7 +71,7 @@ async function elicit(params: Record<string, unknown>, options: ServerRequestOpt
     if (missing.length > 0) return decline(`required ${missing.map((m) => `"${m}"`).join(', ')} ${missing.length > 1 ? 'have' : 'has'} no default (--elicit prompt asks at a terminal)`);
     return { action: 'accept', content };
   }
-  const content = await options.askUser?.(String(params.message ?? ''), schema);
+  const content = await options.askUser?.(String(params.message ?? ''), schema, signal);
   return content ? { action: 'accept', content } : { action: 'decline' };
 }
 
@@ -84,12 +84,24 @@ export function schemaDefaults(schema: ElicitSchema): Record<string, unknown> {
   return content;
 }
 
-async function runSamplingCommand(command: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
+async function runSamplingCommand(command: string, params: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>> {
   const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
-    const child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'inherit'] });
-    const stop = (): void => void child.kill();
+    // Its own process group, so what the shell starts is ended with it.
+    const group = process.platform !== 'win32';
+    const child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'inherit'], detached: group });
+    const stop = (): void => {
+      try {
+        if (group && child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+        else child.kill();
+      } catch {
+        // already gone
+      }
+    };
     process.once('exit', stop); // never left running after mcp-call
+    // The server withdrew its request: the command is ended, its answer no longer wanted.
+    const onCancel = (): void => stop();
+    signal.addEventListener('abort', onCancel, { once: true });
     let out = '';
     let tooLarge = false;
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -103,6 +115,8 @@ async function runSamplingCommand(command: string, params: Record<string, unknow
     child.on('error', (error) => reject(new RpcError(-32603, `--sampling-command failed to start: ${error.message}`)));
     child.on('close', (code) => {
       process.off('exit', stop);
+      signal.removeEventListener('abort', onCancel);
+      if (signal.aborted) return reject(new RpcError(-32603, 'the server cancelled its sampling request'));
       if (tooLarge) return reject(new RpcError(-32603, `--sampling-command printed more than ${MAX_SAMPLING_OUTPUT} bytes`));
       if (code !== 0) return reject(new RpcError(-32603, `--sampling-command exited with code ${code}`));
       let reply: unknown;

@@ -111,6 +111,17 @@ describe('mcp-call --stdio against a server written with the SDK', () => {
     expect(loud.stderr.trim()).toBe('mcp-call: Invalid --log-level "loud": use one of debug, info, notice, warning, error, critical, alert, emergency');
   });
 
+  it('ends the sampling command when the server cancels its request', async () => {
+    const marker = `sampling-marker-${process.pid}-${Date.now()}`;
+    const pending = call(['--stdio', SDK_SERVER, 'think-briefly', '--sampling-command', `sleep 30; echo ${marker}`]);
+    // The server gives up after 300 ms and answers 1.5 s later: in between, the command is gone.
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect((await processesWith(marker)).filter((p) => !p.includes('mcp-call.js'))).toEqual([]);
+    const result = await pending;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe('gave up\n');
+  });
+
   it('exits 1 for isError, 2 for a usage error, 4 on timeout', async () => {
     expect((await call(['--stdio', SDK_SERVER, 'fail'])).code).toBe(1);
     const unknown = await call(['--stdio', SDK_SERVER, 'nope', '--x', '1']);
@@ -174,7 +185,7 @@ describe('mcp-call --stdio cleanup', () => {
     const marker = `mcp-marker-${process.pid}-${Date.now()}`;
     const result = await call(['--stdio', SDK_SERVER, 'spawn-child', '--marker', marker]);
     expect(result.stdout).toBe('started\n');
-    expect(await processesWith(marker)).toEqual([]);
+    expect((await processesWith(marker)).filter((p) => !p.includes('mcp-call.js'))).toEqual([]);
     expect(await processesWith('sdk-server.mjs')).toEqual([]);
   });
 

@@ -40,7 +40,7 @@ describe('mcp-call and tools that run as tasks', () => {
 
   it('shows task support in the tool list and in a tool\'s --help', async () => {
     const listed = await runCall([...everything, 'tools']);
-    expect(listed.stdout).toMatch(/^simulate-research-query +\[task required\] Simulates/m);
+    expect(listed.stdout).toMatch(/^simulate-research-query +\[task required\] Simulate Research Query — Simulates/m);
     const help = await runCall(['--stdio', `${process.execPath} ${TASK_SERVER}`, 'count', '--help']);
     expect(help.stdout).toContain('Can run as a task: pass --task');
   });
