@@ -1,4 +1,4 @@
-import { LOG_LEVELS, type LogLevel, readPackageVersion, TimeoutError, UsageError } from '@mcp-cli/core';
+import { ConnectionError, LOG_LEVELS, type LogLevel, readPackageVersion, TimeoutError, UsageError } from '@mcp-cli/core';
 
 import { connect, type Connection, connectStdio } from '../client/connect.ts';
 import { clientCapabilities, createServerRequestHandler, type ElicitMode, type ElicitSchema } from '../client/server-requests.ts';
@@ -64,19 +64,34 @@ export async function withConnection<T>(
     },
     debug: (message: string) => ui.debug(message),
   };
-  let connection: Connection | undefined;
-  try {
+  const open = async (): Promise<Connection> => {
+    let opened: Connection;
     if (settings.stdio) {
       ui.status(`starting ${settings.stdio.command}`);
       // The server's stderr is its log: shown with --verbose, and its last lines in any failure.
-      connection = await connectStdio(settings.stdio, { ...common, onStderr: (line) => ui.debug(`server stderr: ${line}`) });
+      opened = await connectStdio(settings.stdio, { ...common, onStderr: (line) => ui.debug(`server stderr: ${line}`) });
     } else {
       ui.status(`connecting to ${settings.url}`);
-      connection = await connect({ ...common, url: settings.url, transport: settings.transport, headers: settings.headers, waitMs: settings.waitMs });
+      opened = await connect({ ...common, url: settings.url, transport: settings.transport, headers: settings.headers, waitMs: settings.waitMs });
     }
-    ui.debug(`connected over ${TRANSPORT_NAMES[connection.transport]} to ${connection.url} (protocol ${connection.protocolVersion})`);
-    if (logLevel) await setLogLevel(connection, logLevel, ui, signal);
-    return await fn({ connection, ui, signal, opts, settings });
+    ui.debug(`connected over ${TRANSPORT_NAMES[opened.transport]} to ${opened.url} (protocol ${opened.protocolVersion})`);
+    if (logLevel) await setLogLevel(opened, logLevel, ui, signal);
+    return opened;
+  };
+  let connection: Connection | undefined;
+  try {
+    connection = await open();
+    try {
+      return await fn({ connection, ui, signal, opts, settings });
+    } catch (error) {
+      // A server that restarted has forgotten the session (404): it did not run the request, so
+      // it is sent once more, in a new session.
+      if (!(error instanceof ConnectionError && error.code === 'E_SESSION_ENDED')) throw error;
+      ui.note('the server ended the session (HTTP 404): starting a new one and trying again');
+      await connection.close().catch(() => undefined);
+      connection = await open();
+      return await fn({ connection, ui, signal, opts, settings });
+    }
   } finally {
     ui.stop();
     await connection?.close().catch(() => undefined);

@@ -241,6 +241,44 @@ describe('mcp-call connection handling', () => {
     }
   });
 
+  it('starts a new session and sends the call again once, when the server has forgotten the session (404)', async () => {
+    const server = await startServe([]);
+    // In front of mcp-serve, a proxy that answers the first call in a session with 404, as a
+    // server that restarted since the session began would.
+    const { createServer, request } = await import('node:http');
+    let refused = 0;
+    const proxy = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        if (refused === 0 && req.headers['mcp-session-id'] && body.includes('"tools/call"')) {
+          refused++;
+          res.writeHead(404).end('session not found');
+          return;
+        }
+        const forward = request(`${server.url}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+          res.writeHead(answer.statusCode!, answer.headers);
+          answer.pipe(res);
+        });
+        forward.end(body);
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = proxy.address() as { port: number };
+      const result = await runCall(['--url', `http://127.0.0.1:${port}/mcp`, 'greet', '--name', 'again']);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toBe('Hello Hello, again!\n');
+      expect(result.stderr).toContain('the server ended the session (HTTP 404): starting a new one and trying again');
+      expect(refused).toBe(1);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+      await server.stop();
+    }
+  });
+
   it('finds /mcp or /sse from a base URL, and falls back to SSE on a legacy-only server', async () => {
     const server = await startServe([]);
     const base = await runCall(['--url', server.url, 'info', '--json']);
