@@ -3,6 +3,7 @@ import type { Command, CommanderError } from 'commander';
 
 import { destroyAgents } from '../client/http-request.ts';
 import { RpcError } from '../client/json-rpc.ts';
+import { listTools } from '../client/operations.ts';
 import { batchCommand } from './commands/batch.ts';
 import { runToolCall } from './commands/call-tool.ts';
 import { completionScript } from './commands/completion.ts';
@@ -14,9 +15,11 @@ import {
   listResourcesCommand,
   listToolsCommand,
   pingCommand,
+  printTools,
   readResourceCommand,
 } from './commands/meta.ts';
 import { watchCommand } from './commands/watch.ts';
+import { resolveConnectionSettings } from './connection-settings.ts';
 import { addGlobalOptions, GLOBAL_FLAGS, type GlobalOptions, parseFastPath } from './global-options.ts';
 import { HELP_AFTER } from './help-text.ts';
 import { readArgsOption } from './read-args-option.ts';
@@ -106,8 +109,20 @@ async function dispatch(given: string[], env: NodeJS.ProcessEnv, interrupt: Abor
   });
   sub('tools', 'list tools (--json for schemas)')
     .option('--names', 'only the names, one per line')
+    .option('--flags <tool>', "only that tool's flags, one per line")
+    .option('--cached', 'answer from a tools list at most 5 minutes old, kept per server (for shell completion)')
     .action(async (_o, cmd: Command) => {
-      exitCode = await connected(all(cmd), (c) => listToolsCommand(c, cmd.opts().names === true));
+      const { names, flags, cached } = cmd.opts<{ names?: boolean; flags?: string; cached?: boolean }>();
+      const opts = all(cmd);
+      const view = { names: names === true, ...(flags === undefined ? {} : { flags }) };
+      if (!cached) {
+        exitCode = await connected(opts, (c) => listToolsCommand(c, view));
+        return;
+      }
+      const { cachedTools } = await import('./tools-cache.ts');
+      const settings = await resolveConnectionSettings(opts, env, undefined);
+      const fetchTools = () => withConnection(opts, env, interrupt, (c) => listTools(c.connection, c.signal));
+      printTools(await cachedTools(settings, env, fetchTools), view, opts.json === true);
     });
   sub('resources', 'list resources and templates').action(async (_o, cmd: Command) => {
     exitCode = await connected(all(cmd), listResourcesCommand);
@@ -154,7 +169,7 @@ async function dispatch(given: string[], env: NodeJS.ProcessEnv, interrupt: Abor
   sub('completion', 'print a shell completion script')
     .argument('<shell>', 'bash, zsh or fish')
     .action((shell: string) => {
-      process.stdout.write(completionScript(shell));
+      process.stdout.write(completionScript(shell, [...META_COMMANDS].filter((c) => c !== 'help'), Object.keys(GLOBAL_FLAGS).filter((f) => f.startsWith('--'))));
     });
   sub('call', 'call a tool, even one named like a meta command')
     .argument('<tool>')

@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { REPO_ROOT, runCall, runServe, startServe, type ServeProcess } from '@mcp-cli/test-utils';
+import { CALL_BIN, REPO_ROOT, runCall, runServe, startServe, type ServeProcess } from '@mcp-cli/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const FIXTURE = `${REPO_ROOT}packages/call/test/fixtures/kitchen-sink/mcp-serve.config.mjs`;
@@ -365,6 +365,24 @@ describe('mcp-call connection handling', () => {
     const result = await runCall(['--tool', 'greet', '--args', '{"name":"positional"}', `${server.url}/mcp`]);
     expect(result.stdout).toBe('Hello Hello, positional!\n');
     await server.stop();
+  });
+
+  it('completes tool names and each tool\'s flags in bash, from a tools list cached per server', async () => {
+    const server = await startServe([]);
+    const { chmod, writeFile } = await import('node:fs/promises');
+    const { spawnSync } = await import('node:child_process');
+    const bin = await mkdtemp(join(tmpdir(), 'completion-bin-'));
+    await writeFile(join(bin, 'mcp-call'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(CALL_BIN)} "$@"\n`);
+    await chmod(join(bin, 'mcp-call'), 0o755);
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, MCP_URL: server.url, XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), 'completion-cache-')) };
+    const complete = (words: string[]) =>
+      spawnSync('bash', ['-c', `eval "$(mcp-call completion bash)"; COMP_WORDS=(${words.join(' ')}); COMP_CWORD=${words.length - 1}; _mcp_call; echo "\${COMPREPLY[*]}"`], { env, encoding: 'utf8' }).stdout.trim();
+    expect(complete(['mcp-call', 'gr'])).toBe('greet');
+    expect(complete(['mcp-call', 'greet', '--na'])).toBe('--name');
+    expect(complete(['mcp-call', 'comp']).split(' ')).toEqual(['complete', 'completion']);
+    await server.stop();
+    // The list is cached for a few minutes: completion still answers with the server gone.
+    expect(complete(['mcp-call', 'greet', '--na'])).toBe('--name');
   });
 
   it('prints help with exit codes and a completion script', async () => {

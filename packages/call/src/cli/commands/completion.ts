@@ -1,24 +1,30 @@
 import { UsageError } from '@mcp-cli/core';
 
-const META = 'tools resources read prompts prompt ping info batch watch completion call';
-const GLOBALS = '--url --server --transport --header --token --timeout --wait --json --args --tool --out-dir --elicit --sampling-command --quiet --verbose --help --version';
-
 /**
- * `completion bash|zsh|fish`: a script that completes meta commands, global flags, and tool
- * names (asked of the server with `mcp-call tools --names`, so MCP_URL or the config applies).
+ * `completion bash|zsh|fish`: a script that completes meta commands, global flags, tool names and
+ * each tool's own flags. Tools are asked of the server (`mcp-call tools --cached`, so MCP_URL or
+ * the config applies, and a list at most 5 minutes old answers without connecting).
  *
  * @throws UsageError for another shell.
  */
-export function completionScript(shell: string): string {
+export function completionScript(shell: string, metaCommands: string[], globalFlags: string[]): string {
+  const META = metaCommands.join(' ');
+  const GLOBALS = [...globalFlags, '--help', '--version'].join(' ');
+  const ASK = '--cached --quiet --timeout 3 2>/dev/null';
   switch (shell) {
     case 'bash':
       return `# mcp-call bash completion: eval "$(mcp-call completion bash)"
 _mcp_call() {
   local cur=\${COMP_WORDS[COMP_CWORD]}
+  local meta=" ${META} "
   if [[ $cur == -* ]]; then
-    COMPREPLY=($(compgen -W "${GLOBALS}" -- "$cur"))
+    local flags=""
+    if [[ $COMP_CWORD -ge 2 && $meta != *" \${COMP_WORDS[1]} "* ]]; then
+      flags=$(mcp-call tools --flags "\${COMP_WORDS[1]}" ${ASK})
+    fi
+    COMPREPLY=($(compgen -W "$flags ${GLOBALS}" -- "$cur"))
   elif [[ $COMP_CWORD -eq 1 ]]; then
-    local tools=$(mcp-call tools --names --quiet --timeout 3 2>/dev/null)
+    local tools=$(mcp-call tools --names ${ASK})
     COMPREPLY=($(compgen -W "${META} $tools" -- "$cur"))
   fi
 }
@@ -28,13 +34,15 @@ complete -F _mcp_call mcp-call
       return `#compdef mcp-call
 # mcp-call zsh completion: eval "$(mcp-call completion zsh)"
 _mcp_call() {
+  local -a candidates
   if [[ $CURRENT -eq 2 && $PREFIX != -* ]]; then
-    local -a words
-    words=(${META} \${(f)"$(mcp-call tools --names --quiet --timeout 3 2>/dev/null)"})
-    compadd -a words
+    candidates=(${META} \${(f)"$(mcp-call tools --names ${ASK})"})
+  elif [[ $PREFIX == -* && $CURRENT -gt 2 && " ${META} " != *" \${words[2]} "* ]]; then
+    candidates=(${GLOBALS} \${(f)"$(mcp-call tools --flags "\${words[2]}" ${ASK})"})
   else
-    compadd -- ${GLOBALS}
+    candidates=(${GLOBALS})
   fi
+  compadd -a candidates
 }
 compdef _mcp_call mcp-call
 `;
@@ -42,7 +50,8 @@ compdef _mcp_call mcp-call
       return `# mcp-call fish completion: mcp-call completion fish | source
 complete -c mcp-call -f
 complete -c mcp-call -n '__fish_is_first_arg' -a '${META}'
-complete -c mcp-call -n '__fish_is_first_arg' -a '(mcp-call tools --names --quiet --timeout 3 2>/dev/null)'
+complete -c mcp-call -n '__fish_is_first_arg' -a '(mcp-call tools --names ${ASK})'
+complete -c mcp-call -n 'not __fish_is_first_arg' -a '(mcp-call tools --flags (commandline -opc)[2] ${ASK})'
 ${GLOBALS.split(' ').map((f) => `complete -c mcp-call -l ${f.slice(2)}`).join('\n')}
 `;
     default:

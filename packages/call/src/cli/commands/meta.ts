@@ -1,22 +1,35 @@
 import { closestNames, ExitCode, UsageError } from '@mcp-cli/core';
 
 import { RpcError } from '../../client/json-rpc.ts';
-import { listAll, listTools } from '../../client/operations.ts';
+import { listAll, listTools, type ToolInfo } from '../../client/operations.ts';
 import { renderResult } from '../../render.ts';
-import { parseToolArgs, type Schema } from '../../tool-args.ts';
+import { parseToolArgs, type Schema, toolFlags } from '../../tool-args.ts';
 import { type CommandContext, TRANSPORT_NAMES } from '../session-runner.ts';
 import { writeOut } from '../terminal-text.ts';
 import { formatToolHelp, formatToolList, titled } from '../tool-help.ts';
 
 const out = (text: string): void => writeOut(text.endsWith('\n') || text === '' ? text : `${text}\n`);
 
-/** `tools`: one line per tool, or the full list with schemas as JSON. `--names` is for completion. */
-export async function listToolsCommand(context: CommandContext, namesOnly: boolean): Promise<number> {
-  const tools = await listTools(context.connection, context.signal);
-  if (context.opts.json) out(JSON.stringify(tools, null, 2));
-  else if (namesOnly) out(tools.map((t) => t.name).join('\n'));
-  else out(tools.length ? formatToolList(tools) : '(no tools)');
+/** What `tools` prints: every tool, only the names, or one tool's flags (the last two for shell completion). */
+export interface ToolsView {
+  names?: boolean;
+  flags?: string;
+}
+
+/** `tools`: one line per tool, or the full list with schemas as JSON. */
+export async function listToolsCommand(context: CommandContext, view: ToolsView): Promise<number> {
+  printTools(await listTools(context.connection, context.signal), view, context.opts.json === true);
   return ExitCode.ok;
+}
+
+/** Prints a tools list as `tools` shows it; `--flags TOOL` prints nothing for an unknown tool. */
+export function printTools(tools: ToolInfo[], view: ToolsView, json: boolean): void {
+  if (view.flags !== undefined) {
+    const tool = tools.find((t) => t.name === view.flags);
+    out((tool ? toolFlags(tool.inputSchema).flatMap((f) => (f.kind === 'boolean' ? [f.flag, `--no-${f.flag.slice(2)}`] : [f.flag])) : []).join('\n'));
+  } else if (json) out(JSON.stringify(tools, null, 2));
+  else if (view.names) out(tools.map((t) => t.name).join('\n'));
+  else out(tools.length ? formatToolList(tools) : '(no tools)');
 }
 
 interface ResourceEntry {
