@@ -45,6 +45,12 @@ export async function withConnection<T>(
       ui.stop();
       return (await import('./ask-user.ts')).askUser(message, schema, cancelled);
     },
+    openUrl: async (message: string, url: string, cancelled: AbortSignal) => {
+      ui.stop();
+      const agreed = await (await import('./open-url.ts')).offerToOpen(message, url, env, cancelled);
+      if (agreed) ui.status('waiting for the server (finish in your browser)');
+      return agreed;
+    },
   };
   if (settings.credentialInClear) {
     // Said even with --quiet: the person should know where their secret went.
@@ -60,6 +66,8 @@ export async function withConnection<T>(
       if (method === 'notifications/message') {
         const data = typeof params.data === 'string' ? params.data : JSON.stringify(params.data);
         ui.note(`[server ${String(params.level)}${params.logger ? ` ${String(params.logger)}` : ''}] ${data}`);
+      } else if (method === 'notifications/elicitation/complete') {
+        ui.note('the server says the step in the browser is done');
       }
     },
     debug: (message: string) => ui.debug(message),

@@ -8,6 +8,8 @@ export interface ServerRequestOptions {
   elicit: ElicitMode;
   /** Asks the person at the terminal (for `prompt`); returns the content or undefined to decline. */
   askUser?: (message: string, schema: ElicitSchema, signal: AbortSignal) => Promise<Record<string, unknown> | undefined>;
+  /** Offers the person at the terminal to open a URL (for `prompt`); true when they agreed. */
+  openUrl?: (message: string, url: string, signal: AbortSignal) => Promise<boolean>;
   /** A shell command that reads a sampling request as JSON on stdin and prints the reply. */
   samplingCommand?: string;
   /** Told what was declined or refused, and which flag would answer it. */
@@ -29,7 +31,7 @@ export interface ElicitSchema {
 /** The capabilities mcp-call declares for the given options. */
 export function clientCapabilities(options: ServerRequestOptions): Record<string, unknown> {
   return {
-    elicitation: { form: { applyDefaults: true }, applyDefaults: true },
+    elicitation: { form: { applyDefaults: true }, url: {}, applyDefaults: true },
     ...(options.samplingCommand ? { sampling: {} } : {}),
     ...(options.roots && options.roots.length > 0 ? { roots: {} } : {}),
   };
@@ -62,7 +64,7 @@ async function elicit(params: Record<string, unknown>, options: ServerRequestOpt
     options.onDecline?.(`declined ${question}: ${why}`);
     return { action: 'decline' };
   };
-  if (params.mode === 'url') return decline('it asks to open a URL, which mcp-call does not do');
+  if (params.mode === 'url') return elicitUrl(params, options, signal, decline);
   if (!schema) return decline('it has no requested schema');
   if (options.elicit === 'decline') return decline('no terminal to ask on (--elicit defaults accepts its defaults; --elicit prompt asks at a terminal)');
   if (options.elicit === 'defaults') {
@@ -73,6 +75,22 @@ async function elicit(params: Record<string, unknown>, options: ServerRequestOpt
   }
   const content = await options.askUser?.(String(params.message ?? ''), schema, signal);
   return content ? { action: 'accept', content } : { action: 'decline' };
+}
+
+/**
+ * A URL-mode elicitation: only an http(s) URL, and only with the consent of the person at the
+ * terminal, is opened; without a terminal it is declined, with the URL in the note.
+ */
+async function elicitUrl(params: Record<string, unknown>, options: ServerRequestOptions, signal: AbortSignal, decline: (why: string) => Record<string, unknown>): Promise<Record<string, unknown>> {
+  let url: URL | undefined;
+  try {
+    url = new URL(String(params.url ?? ''));
+  } catch {
+    // not a URL
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) return decline(`its URL is not an http(s) URL: ${String(params.url ?? '').slice(0, 200)}`);
+  if (options.elicit !== 'prompt' || !options.openUrl) return decline(`it asks you to open ${url.href}, and there is no terminal to ask on (--elicit prompt asks at one)`);
+  return { action: (await options.openUrl(String(params.message ?? ''), url.href, signal)) ? 'accept' : 'decline' };
 }
 
 /** The defaults a requested schema declares, keyed by property. */

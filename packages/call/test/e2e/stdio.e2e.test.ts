@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -109,6 +109,29 @@ describe('mcp-call --stdio against a server written with the SDK', () => {
     const loud = await call(['--stdio', SDK_SERVER, '--log-level', 'loud', 'progress']);
     expect(loud.code).toBe(2);
     expect(loud.stderr.trim()).toBe('mcp-call: Invalid --log-level "loud": use one of debug, info, notice, warning, error, critical, alert, emergency');
+  });
+
+  it('offers to open a URL-mode elicitation in the browser, opens it only with consent, and declines without a terminal', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'browser-'));
+    const opened = join(dir, 'opened');
+    const browser = join(dir, 'browser.sh');
+    await writeFile(browser, `#!/bin/sh\necho "$1" > ${opened}\n`);
+    await chmod(browser, 0o755);
+    const url = 'https://example.com/authorize?state=abc';
+    const yes = await runCall(['--stdio', SDK_SERVER, '--elicit', 'prompt', 'visit'], { env: { ...env, BROWSER: browser }, input: 'y\n', timeoutMs: 30_000 });
+    expect(yes.stdout, yes.stderr).toBe('accept\n');
+    expect(yes.stderr).toContain(`The server asks you to open a page: Sign in to the example\n  ${url}\nOpen it in your browser? [Y/n]`);
+    expect(yes.stderr).toContain('the server says the step in the browser is done');
+    for (let i = 0; i < 50 && !(await readFile(opened, 'utf8').catch(() => '')); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await readFile(opened, 'utf8')).trim()).toBe(url);
+    await rm(opened);
+    const no = await runCall(['--stdio', SDK_SERVER, '--elicit', 'prompt', 'visit'], { env: { ...env, BROWSER: browser }, input: 'n\n', timeoutMs: 30_000 });
+    expect(no.stdout).toBe('decline\n');
+    const unattended = await call(['--stdio', SDK_SERVER, 'visit']);
+    expect(unattended.stdout).toBe('decline\n');
+    expect(unattended.stderr).toContain(`it asks you to open ${url}, and there is no terminal to ask on`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await readFile(opened, 'utf8').catch(() => 'not opened')).toBe('not opened');
   });
 
   it('ends the sampling command when the server cancels its request', async () => {

@@ -1,0 +1,40 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+import { writeErr } from './terminal-text.ts';
+
+/**
+ * A URL-mode elicitation at a terminal: shows the server's message and the URL, asks whether to
+ * open it, and opens it in the browser when the person agrees (`$BROWSER` if set, else the
+ * platform's opener). Resolves true when the person agreed. The URL is always printed, so it
+ * can be opened by hand when no browser starts.
+ */
+export async function offerToOpen(message: string, url: string, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<boolean> {
+  writeErr(`\nThe server asks you to open a page: ${message}\n  ${url}\nOpen it in your browser? [Y/n] `);
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  const withdraw = (): void => {
+    writeErr('\n(the server withdrew its request)\n');
+    rl.close();
+  };
+  signal.addEventListener('abort', withdraw, { once: true });
+  try {
+    const next = await rl[Symbol.asyncIterator]().next();
+    if (next.done || !/^\s*(y|yes)?\s*$/i.test(String(next.value))) return false;
+  } finally {
+    signal.removeEventListener('abort', withdraw);
+    rl.close();
+  }
+  const [command, ...args] = opener(env);
+  const browser = spawn(command!, [...args, url], { stdio: 'ignore', detached: true });
+  browser.once('error', () => writeErr(`mcp-call: could not start ${command}: open the URL above yourself\n`));
+  browser.unref();
+  return true;
+}
+
+/** The command that opens a URL: `$BROWSER`, as is the convention, else the platform's own. */
+function opener(env: NodeJS.ProcessEnv): string[] {
+  if (env.BROWSER) return [env.BROWSER];
+  if (process.platform === 'darwin') return ['open'];
+  if (process.platform === 'win32') return ['explorer.exe'];
+  return ['xdg-open'];
+}
