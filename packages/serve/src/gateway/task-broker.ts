@@ -69,7 +69,7 @@ export class TaskBroker implements TaskProvider {
     const owner = ownerOf(ctx);
     this.#prune();
     if ([...this.#tasks.values()].filter((t) => t.owner === owner).length >= MAX_TASKS_PER_CLIENT || this.#tasks.size >= MAX_TASKS) {
-      throw new RpcError(RpcCode.invalidRequest, `Too many tasks in progress (at most ${MAX_TASKS_PER_CLIENT} per client): collect or cancel some first`);
+      throw new RpcError(RpcCode.invalidRequest, `Too many tasks (at most ${MAX_TASKS_PER_CLIENT} per client, each kept until its ttl ends): try again when older ones have expired`);
     }
     const { result, target } = await tool.start(params.arguments ?? {}, params.task, createHandlerContext(ctx));
     const task = result.task as Record<string, unknown> | undefined;

@@ -276,6 +276,23 @@ describe('mcp-serve gateway from a config file', () => {
     expect(await server.stop()).toBe(0);
   });
 
+  it('holds at most 100 tasks per client, refusing the next one, and lists them in pages', async () => {
+    const taskServer = `${REPO_ROOT}packages/call/test/fixtures/stdio/task-server.mjs`;
+    const dir = await writeTempFiles({ 'mcp-serve.config.mjs': `export default { servers: { t: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(taskServer)}], prefix: '' } } };` });
+    const server = await startServe([], { cwd: dir, env });
+    const client = await connectSdkClient(server.url, 'http');
+    const start = () => client.request({ method: 'tools/call', params: { name: 'count', arguments: { to: 100 }, task: {} } }, CreateTaskResultSchema);
+    const ids: string[] = [];
+    for (let i = 0; i < 100; i++) ids.push((await start()).task.taskId);
+    await expect(start()).rejects.toThrow(/-32600.*Too many tasks \(at most 100 per client, each kept until its ttl ends\)/);
+    // Another client has its own allowance.
+    const other = await connectSdkClient(server.url, 'http');
+    expect((await other.request({ method: 'tools/call', params: { name: 'count', arguments: { to: 1 }, task: {} } }, CreateTaskResultSchema)).task.status).toBe('working');
+    expect((await client.request({ method: 'tasks/list', params: {} }, ListTasksResultSchema)).nextCursor).toBeDefined(); // 100 tasks: two pages of 50
+    await Promise.all([client.close(), other.close()]);
+    expect(await server.stop()).toBe(0);
+  });
+
   it('ends every upstream process on shutdown, grandchildren included', async () => {
     const marker = `gw-marker-${process.pid}-${Date.now()}`;
     const dir = await writeTempFiles({ 'mcp-serve.config.mjs': `export default { servers: { sdk: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(SDK_SERVER)}] } } };` });
