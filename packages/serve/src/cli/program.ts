@@ -52,6 +52,7 @@ export function createProgram(version: string): Command {
     .option('--call-timeout <ms>', 'per-call timeout of tool handlers (default 300000)')
     .option('--keep-alive <ms>', 'interval of SSE keep-alive comments (default 15000)')
     .option('--session-idle <ms>', 'close sessions idle this long (default 1800000)')
+    .option('--page-size <n>', 'most entries in one page of tools/list, resources/list, prompts/list (default 1000)')
     .option('--stdio', 'serve one client over stdin/stdout instead of HTTP (for desktop clients); logs stay on stderr')
     .option('-w, --watch', 'reload changed modules without a restart')
     .option('-q, --quiet', 'print only the ready line and errors')
@@ -106,6 +107,7 @@ export function toServeFlags(opts: Record<string, unknown>, operands: string[] =
       callTimeoutMs: int('callTimeout', '--call-timeout'),
       sseKeepAliveMs: int('keepAlive', '--keep-alive'),
       sessionIdleMs: int('sessionIdle', '--session-idle'),
+      pageSize: int('pageSize', '--page-size'),
     },
   };
   return {

@@ -86,6 +86,7 @@ export const serveConfigSchema = z
         callTimeoutMs: positiveInt.optional(),
         sseKeepAliveMs: positiveInt.optional(),
         sessionIdleMs: positiveInt.optional(),
+        pageSize: positiveInt.optional(),
       })
       .strict()
       .optional(),

@@ -36,6 +36,8 @@ export interface ServeLimits {
   callTimeoutMs: number;
   sseKeepAliveMs: number;
   sessionIdleMs: number;
+  /** Most entries in one page of a list method (`tools/list`, `resources/list`, …). */
+  pageSize: number;
 }
 
 /** The config after every layer and default is applied. */
@@ -75,6 +77,7 @@ export const DEFAULT_LIMITS: ServeLimits = {
   callTimeoutMs: 5 * 60_000,
   sseKeepAliveMs: 15_000,
   sessionIdleMs: 30 * 60_000,
+  pageSize: 1000,
 };
 
 /** One layer of settings and the directory its relative paths resolve from. */

@@ -14,7 +14,7 @@ import { toRpcError, unsendableError } from './to-rpc-error.ts';
 export function createProtocol(config: ResolvedServeConfig, getRegistry: () => Registry, subscriptions: SubscriptionHub, logger: Logger, tasks?: TaskProvider): SessionProtocol {
   const info = { name: config.name, version: config.version };
   return {
-    methods: createMethodHandlers({ getRegistry, callTimeoutMs: config.limits.callTimeoutMs, logger, subscriptions, tasks }),
+    methods: createMethodHandlers({ getRegistry, callTimeoutMs: config.limits.callTimeoutMs, pageSize: config.limits.pageSize, logger, subscriptions, tasks }),
     initializeResult: (requested) => {
       const taskCapability = tasks?.capability();
       return {

@@ -15,6 +15,8 @@ import type { TaskProvider } from './task-provider.ts';
 export interface MethodContext {
   getRegistry(): Registry;
   callTimeoutMs: number;
+  /** Most entries in one page of a list method. */
+  pageSize: number;
   logger: Logger;
   subscriptions: SubscriptionHub;
   /** Who runs tools as tasks (the gateway's upstreams), if anyone. */
@@ -35,7 +37,8 @@ export const SERVER_CAPABILITIES = {
  * hand (cheaper than a schema per request); a bad one is answered with -32602 naming the field.
  */
 export function createMethodHandlers(context: MethodContext): Map<string, MethodHandler> {
-  const { getRegistry, logger, tasks } = context;
+  const { getRegistry, logger, tasks, pageSize } = context;
+  const page = <T>(items: readonly T[], params: Record<string, unknown>) => paginate(items, params.cursor, pageSize);
   const methods = new Map<string, MethodHandler>(tasks?.methods);
 
   methods.set('logging/setLevel', (params, ctx) => {
@@ -47,7 +50,7 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
 
   // The listing only changes with the registry (--watch swaps it whole), so it is built once per registry.
   const toolListings = new WeakMap<Registry, { tools: Record<string, unknown>[] }>();
-  methods.set('tools/list', () => {
+  methods.set('tools/list', (params) => {
     const registry = getRegistry();
     let listing = toolListings.get(registry);
     if (!listing) {
@@ -67,7 +70,8 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
       };
       toolListings.set(registry, listing);
     }
-    return listing;
+    const { items, nextCursor } = page(listing.tools, params);
+    return { tools: items, ...(nextCursor ? { nextCursor } : {}) };
   });
 
   methods.set('tools/call', (params, ctx) => {
@@ -89,16 +93,18 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
     return runTool(tool, args as Record<string, unknown> | undefined, ctx, context.callTimeoutMs, logger);
   });
 
-  methods.set('resources/list', async () => {
+  methods.set('resources/list', async (params) => {
     const registry = getRegistry();
     const listed: Record<string, unknown>[] = [...registry.resources.values()].map(({ def }) => describe(def, { uri: def.uri }));
     for (const { def } of registry.templates) if (def.list) listed.push(...(await def.list()));
-    return { resources: listed };
+    const { items, nextCursor } = page(listed, params);
+    return { resources: items, ...(nextCursor ? { nextCursor } : {}) };
   });
 
-  methods.set('resources/templates/list', () => ({
-    resourceTemplates: getRegistry().templates.map(({ def }) => describe(def, { uriTemplate: def.uriTemplate })),
-  }));
+  methods.set('resources/templates/list', (params) => {
+    const { items, nextCursor } = page(getRegistry().templates, params);
+    return { resourceTemplates: items.map(({ def }) => describe(def, { uriTemplate: def.uriTemplate })), ...(nextCursor ? { nextCursor } : {}) };
+  });
 
   methods.set('resources/read', async (params, ctx) => ({
     contents: await readResource(getRegistry(), requireString(params, 'uri'), ctx),
@@ -117,14 +123,18 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
     return {};
   });
 
-  methods.set('prompts/list', () => ({
-    prompts: [...getRegistry().prompts.values()].map(({ def }) => ({
-      name: def.name,
-      ...(def.title === undefined ? {} : { title: def.title }),
-      description: def.description,
-      arguments: def.arguments ?? [],
-    })),
-  }));
+  methods.set('prompts/list', (params) => {
+    const { items, nextCursor } = page([...getRegistry().prompts.values()], params);
+    return {
+      prompts: items.map(({ def }) => ({
+        name: def.name,
+        ...(def.title === undefined ? {} : { title: def.title }),
+        description: def.description,
+        arguments: def.arguments ?? [],
+      })),
+      ...(nextCursor ? { nextCursor } : {}),
+    };
+  });
 
   methods.set('prompts/get', async (params, ctx) => {
     const name = requireString(params, 'name');
@@ -190,4 +200,19 @@ function requireString(params: Record<string, unknown>, key: string): string {
 
 function invalid(message: string): never {
   throw new RpcError(RpcCode.invalidParams, `Invalid params: ${message}`);
+}
+
+/**
+ * One page of a list and the cursor of the next. The cursor is opaque to clients (an offset,
+ * encoded); one that was not handed out gets -32602.
+ */
+export function paginate<T>(items: readonly T[], cursor: unknown, pageSize: number): { items: T[]; nextCursor?: string } {
+  let start = 0;
+  if (cursor !== undefined) {
+    const offset = typeof cursor === 'string' ? /^o(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString('latin1'))?.[1] : undefined;
+    if (offset === undefined || Number(offset) > items.length) throw new RpcError(RpcCode.invalidParams, 'Invalid cursor: pass the nextCursor of the previous page, or none for the first');
+    start = Number(offset);
+  }
+  const end = start + pageSize;
+  return { items: items.slice(start, end), ...(end < items.length ? { nextCursor: Buffer.from(`o${end}`, 'latin1').toString('base64url') } : {}) };
 }

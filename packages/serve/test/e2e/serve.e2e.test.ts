@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import { rename, writeFile } from 'node:fs/promises';
 
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { REPO_ROOT, runServe, startServe, writeTempFiles } from '@mcp-cli/test-utils';
+import { REPO_ROOT, runCall, runServe, startServe, writeTempFiles } from '@mcp-cli/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { connectSdkClient, TRANSPORTS } from './sdk-client.ts';
@@ -327,3 +327,35 @@ async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs 
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+describe('mcp-serve paginates its lists', () => {
+  it('hands out pages of --page-size with opaque cursors, and refuses a cursor it did not give', async () => {
+    const server = await startServe(['--config', `${REPO_ROOT}packages/call/test/fixtures/kitchen-sink/mcp-serve.config.mjs`, '--page-size', '2']);
+    try {
+      const client = await connectSdkClient(server.url, 'http');
+      const names: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await client.listTools(cursor ? { cursor } : {});
+        expect(page.tools.length).toBeLessThanOrEqual(2);
+        names.push(...page.tools.map((t) => t.name));
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor);
+      expect(pages).toBe(Math.ceil(names.length / 2));
+      expect(new Set(names).size).toBe(names.length);
+      expect(names).toContain('types');
+      // mcp-call follows the cursors: every tool is listed.
+      const listed = await runCall(['--url', server.url, 'tools', '--names']);
+      expect(listed.stdout.trim().split('\n').sort()).toEqual([...names].sort());
+      for (const bad of ['nope', 'bzk5OTk5OTk5OQ', 42]) {
+        await expect(client.listTools({ cursor: bad as string })).rejects.toThrow(/-32602.*Invalid cursor/);
+        await expect(client.listPrompts({ cursor: bad as string })).rejects.toThrow(/-32602.*Invalid cursor/);
+      }
+      await client.close();
+    } finally {
+      await server.stop();
+    }
+  });
+});
