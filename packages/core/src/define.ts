@@ -22,6 +22,31 @@ export type ToolArgs<I> = I extends z.ZodRawShape
  */
 export type ToolReturn = string | ContentPart | ContentPart[] | CallToolResult | object;
 
+/** An icon a client may show next to a tool, resource, prompt or the server (MCP 2025-11-25). */
+export interface Icon {
+  /** An https: or data: URL. */
+  src: string;
+  mimeType?: string;
+  /** Such as "48x48", or "any" for a scalable icon. */
+  sizes?: string[];
+  theme?: 'light' | 'dark';
+}
+
+/** What clients show of a definition; mcp-serve passes it on as given. */
+export interface Presentation {
+  icons?: Icon[];
+  /** Free-form metadata for clients (the protocol's `_meta`). */
+  _meta?: Record<string, unknown>;
+}
+
+/** Hints about a resource (the MCP spec's Annotations). */
+export interface ResourceAnnotations {
+  audience?: ('user' | 'assistant')[];
+  priority?: number;
+  /** ISO 8601, as in "2025-01-12T15:00:58Z". */
+  lastModified?: string;
+}
+
 /** Hints about a tool's behaviour (see the MCP spec's ToolAnnotations). */
 export interface ToolAnnotations {
   title?: string;
@@ -32,7 +57,7 @@ export interface ToolAnnotations {
 }
 
 /** A tool, as a module exports it. */
-export interface ToolDefinition<I extends ToolInput = ToolInput> {
+export interface ToolDefinition<I extends ToolInput = ToolInput> extends Presentation {
   kind: 'tool';
   name: string;
   title?: string;
@@ -54,13 +79,16 @@ export type ArgumentCompleter = (
 export type ResourceReturn = string | Uint8Array | ResourceContents | ResourceContents[];
 
 /** A resource at a fixed URI. Give `text`, `file` (relative to the module) or `read`. */
-export interface ResourceDefinition {
+export interface ResourceDefinition extends Presentation {
   kind: 'resource';
   uri: string;
   name: string;
   title?: string;
   description?: string;
   mimeType?: string;
+  annotations?: ResourceAnnotations;
+  /** The size in bytes, when known before reading. */
+  size?: number;
   text?: string;
   file?: string;
   read?: (uri: URL, ctx: HandlerContext) => MaybePromise<ResourceReturn>;
@@ -72,13 +100,14 @@ export interface ResourceDefinition {
 }
 
 /** A family of resources described by an RFC 6570 URI template such as `users://{id}`. */
-export interface ResourceTemplateDefinition {
+export interface ResourceTemplateDefinition extends Presentation {
   kind: 'resourceTemplate';
   uriTemplate: string;
   name: string;
   title?: string;
   description?: string;
   mimeType?: string;
+  annotations?: ResourceAnnotations;
   read: (
     uri: URL,
     variables: Record<string, string>,
@@ -107,7 +136,7 @@ export interface PromptMessage {
 export type PromptReturn = string | PromptMessage[] | { description?: string; messages: PromptMessage[] };
 
 /** A prompt template. */
-export interface PromptDefinition {
+export interface PromptDefinition extends Presentation {
   kind: 'prompt';
   name: string;
   title?: string;

@@ -41,6 +41,10 @@ export const serveConfigSchema = z
     name: z.string().min(1).optional(),
     version: z.string().min(1).optional(),
     instructions: z.string().optional(),
+    /** Shown by clients as the server's name. */
+    title: z.string().min(1).optional(),
+    websiteUrl: z.string().url().optional(),
+    icons: z.array(z.object({ src: z.string().min(1), mimeType: z.string().optional(), sizes: z.array(z.string()).optional(), theme: z.enum(['light', 'dark']).optional() }).strict()).optional(),
     host: z.string().min(1).optional(),
     port: z.number().int().min(0).max(65535).optional(),
     paths: z

@@ -45,6 +45,10 @@ export interface ResolvedServeConfig {
   name: string;
   version: string;
   instructions: string | undefined;
+  /** The server's title, website and icons, for clients to show. */
+  title: string | undefined;
+  websiteUrl: string | undefined;
+  icons: ServeConfig['icons'];
   host: string;
   port: number;
   paths: { sse: string; messages: string; mcp: string; health: string };
@@ -118,6 +122,9 @@ export async function resolveConfig(layers: ConfigLayer[]): Promise<ResolvedServ
     name: merged.name ?? 'mcp-serve',
     version: merged.version ?? '1.0.0',
     instructions: merged.instructions,
+    title: merged.title,
+    websiteUrl: merged.websiteUrl,
+    icons: merged.icons,
     host: merged.host ?? DEFAULT_HOST,
     port: merged.port ?? DEFAULT_PORT,
     paths: {

@@ -69,11 +69,28 @@ function taskSupportOf(tool: Record<string, unknown>): TaskSupport | undefined {
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
-/** The name, description and MIME type of a listed resource or template, as far as given. */
-function described(listed: Record<string, unknown>, fallbackName: string): { name: string; description?: string; mimeType?: string } {
+/** What a listed resource or template says of itself, as far as given: served on as the upstream gave it. */
+function described(listed: Record<string, unknown>, fallbackName: string): Record<string, unknown> & { name: string } {
   const description = str(listed.description);
   const mimeType = str(listed.mimeType);
-  return { name: str(listed.name) ?? fallbackName, ...(description ? { description } : {}), ...(mimeType ? { mimeType } : {}) };
+  const title = str(listed.title);
+  return {
+    name: str(listed.name) ?? fallbackName,
+    ...(title ? { title } : {}),
+    ...(description ? { description } : {}),
+    ...(mimeType ? { mimeType } : {}),
+    ...(typeof listed.annotations === 'object' && listed.annotations !== null ? { annotations: listed.annotations } : {}),
+    ...(typeof listed.size === 'number' ? { size: listed.size } : {}),
+    ...presentation(listed),
+  };
+}
+
+/** An upstream definition's icons and `_meta`, when it gives them. */
+function presentation(listed: Record<string, unknown>): Record<string, unknown> {
+  return {
+    ...(Array.isArray(listed.icons) ? { icons: listed.icons } : {}),
+    ...(typeof listed._meta === 'object' && listed._meta !== null ? { _meta: listed._meta } : {}),
+  };
 }
 
 /**
@@ -124,6 +141,7 @@ export function upstreamDefinitions(
       ...(str(tool.title) ? { title: str(tool.title)! } : {}),
       input: (tool.inputSchema as Record<string, unknown> | undefined) ?? { type: 'object' },
       ...(tool.annotations ? { annotations: tool.annotations as Record<string, unknown> } : {}),
+      ...presentation(tool),
       handler: async (args: unknown, ctx: HandlerContext) => (await forward(ctx, 'tools/call', { name, arguments: args ?? {} }, true)) as unknown as CallToolResult,
       ...taskTool(tool),
     } as Definition);
@@ -135,8 +153,10 @@ export function upstreamDefinitions(
     definitions.push({
       kind: 'prompt',
       name: shown(name),
+      ...(str(prompt.title) ? { title: str(prompt.title)! } : {}),
       description: str(prompt.description) ?? `${name} (from ${upstream.name})`,
       arguments: args,
+      ...presentation(prompt),
       get: async (values, ctx) => (await forward(ctx, 'prompts/get', { name, arguments: values })) as unknown as PromptReturn,
       complete: Object.fromEntries(
         args.map((arg) => [

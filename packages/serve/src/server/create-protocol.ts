@@ -12,7 +12,13 @@ import { toRpcError, unsendableError } from './to-rpc-error.ts';
  * table over the current registry, the initialize answer and the error mapping.
  */
 export function createProtocol(config: ResolvedServeConfig, getRegistry: () => Registry, subscriptions: SubscriptionHub, logger: Logger, tasks?: TaskProvider): SessionProtocol {
-  const info = { name: config.name, version: config.version };
+  const info = {
+    name: config.name,
+    version: config.version,
+    ...(config.title === undefined ? {} : { title: config.title }),
+    ...(config.websiteUrl === undefined ? {} : { websiteUrl: config.websiteUrl }),
+    ...(config.icons === undefined ? {} : { icons: config.icons }),
+  };
   return {
     methods: createMethodHandlers({ getRegistry, callTimeoutMs: config.limits.callTimeoutMs, pageSize: config.limits.pageSize, logger, subscriptions, tasks }),
     initializeResult: (requested) => {

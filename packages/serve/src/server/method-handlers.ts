@@ -1,4 +1,4 @@
-import { LOG_LEVELS, type LogLevel, RpcCode, RpcError } from '@mcp-cli/core';
+import { LOG_LEVELS, type LogLevel, type Presentation, type ResourceDefinition, type ResourceTemplateDefinition, RpcCode, RpcError } from '@mcp-cli/core';
 
 import type { Logger } from '../logger.ts';
 import { complete } from './complete.ts';
@@ -65,6 +65,7 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
             ...(output ? { outputSchema: output.jsonSchema } : {}),
             ...(def.annotations ? { annotations: def.annotations } : {}),
             ...(taskSupport ? { execution: { taskSupport } } : {}),
+            ...presentation(def),
           };
         }),
       };
@@ -131,6 +132,7 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
         ...(def.title === undefined ? {} : { title: def.title }),
         description: def.description,
         arguments: def.arguments ?? [],
+        ...presentation(def),
       })),
       ...(nextCursor ? { nextCursor } : {}),
     };
@@ -182,14 +184,22 @@ export function updateSender(session: McpSession): (uri: string) => void {
   return send;
 }
 
-function describe(def: { name: string; title?: string; description?: string; mimeType?: string }, key: Record<string, string>): Record<string, unknown> {
+function describe(def: (ResourceDefinition | ResourceTemplateDefinition) & Partial<Pick<ResourceDefinition, 'size'>>, key: Record<string, string>): Record<string, unknown> {
   return {
     ...key,
     name: def.name,
     ...(def.title === undefined ? {} : { title: def.title }),
     ...(def.description === undefined ? {} : { description: def.description }),
     ...(def.mimeType === undefined ? {} : { mimeType: def.mimeType }),
+    ...(def.annotations === undefined ? {} : { annotations: def.annotations }),
+    ...(def.size === undefined ? {} : { size: def.size }),
+    ...presentation(def),
   };
+}
+
+/** Icons and `_meta`, when a definition gives them. */
+function presentation(def: Presentation): Presentation {
+  return { ...(def.icons === undefined ? {} : { icons: def.icons }), ...(def._meta === undefined ? {} : { _meta: def._meta }) };
 }
 
 function requireString(params: Record<string, unknown>, key: string): string {

@@ -359,3 +359,42 @@ describe('mcp-serve paginates its lists', () => {
     }
   });
 });
+
+describe('mcp-serve shows what clients display', () => {
+  it('serves titles, icons, _meta, resource annotations and size, and the server\'s title, website and icons', async () => {
+    const icon = { src: 'data:image/svg+xml;base64,PHN2Zy8+', mimeType: 'image/svg+xml', sizes: ['any'] };
+    const dir = await writeTempFiles({
+      'mcp-serve.config.mjs': `export default { tools: './defs.mjs', title: 'Shown Server', websiteUrl: 'https://example.com/docs', icons: [${JSON.stringify(icon)}] };`,
+      'defs.mjs': `
+        const icons = [${JSON.stringify(icon)}];
+        export const t = { kind: 'tool', name: 't', title: 'The Tool', description: 'd', icons, _meta: { team: 'x' }, handler: () => 'ok' };
+        export const r = { kind: 'resource', uri: 'test://r', name: 'r', title: 'The Resource', text: 'hi', size: 2, annotations: { audience: ['user'], priority: 0.5 }, icons };
+        export const rt = { kind: 'resourceTemplate', uriTemplate: 'test://r/{id}', name: 'rt', annotations: { priority: 1 }, icons, read: () => 'x' };
+        export const p = { kind: 'prompt', name: 'p', title: 'The Prompt', description: 'd', icons, _meta: { k: 1 }, get: () => 'hi' };
+      `,
+    });
+    const server = await startServe(['--config', `${dir}/mcp-serve.config.mjs`]);
+    try {
+      const client = await connectSdkClient(server.url, 'http');
+      expect(client.getServerVersion()).toMatchObject({ title: 'Shown Server', websiteUrl: 'https://example.com/docs', icons: [icon] });
+      expect((await client.listTools()).tools[0]).toMatchObject({ name: 't', title: 'The Tool', icons: [icon], _meta: { team: 'x' } });
+      expect((await client.listResources()).resources[0]).toMatchObject({ uri: 'test://r', title: 'The Resource', size: 2, annotations: { audience: ['user'], priority: 0.5 }, icons: [icon] });
+      expect((await client.listResourceTemplates()).resourceTemplates[0]).toMatchObject({ uriTemplate: 'test://r/{id}', annotations: { priority: 1 }, icons: [icon] });
+      expect((await client.listPrompts()).prompts[0]).toMatchObject({ name: 'p', title: 'The Prompt', icons: [icon], _meta: { k: 1 } });
+      await client.close();
+      // Through the gateway they come out as the upstream gave them.
+      const gateway = await startServe(['--', process.execPath, `${REPO_ROOT}packages/serve/bin/mcp-serve.js`, '--stdio', '--config', `${dir}/mcp-serve.config.mjs`]);
+      try {
+        const viaGateway = await connectSdkClient(gateway.url, 'sse');
+        expect((await viaGateway.listTools()).tools[0]).toMatchObject({ name: 't', title: 'The Tool', icons: [icon], _meta: { team: 'x' } });
+        expect((await viaGateway.listResources()).resources[0]).toMatchObject({ title: 'The Resource', size: 2, annotations: { priority: 0.5 }, icons: [icon] });
+        expect((await viaGateway.listPrompts()).prompts[0]).toMatchObject({ title: 'The Prompt', icons: [icon] });
+        await viaGateway.close();
+      } finally {
+        await gateway.stop();
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+});
