@@ -57,6 +57,11 @@ export function toolFlags(schema: Schema): ToolFlag[] {
   });
 }
 
+/** The flag that sets a boolean to false: `--no-` before the flag's name (`--no-loud`). */
+export function negatedFlag(flag: ToolFlag): string {
+  return `--no-${flag.flag.slice(2)}`;
+}
+
 /**
  * Parses tool flags against the schema. Values are converted and checked by type; enums list
  * their choices; arrays take a repeated flag or JSON; objects take JSON. Tokens that are not the

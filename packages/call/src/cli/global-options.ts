@@ -65,7 +65,8 @@ export const GLOBAL_FLAGS: Record<string, boolean> = {
   '--no-imports': false,
 };
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+/** Commander's way to take an option more than once. */
+export const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /** The option key of each global flag, as commander names it. */
 const FLAG_KEYS: Record<string, keyof GlobalOptions> = {

@@ -20,7 +20,7 @@ import {
 } from './commands/meta.ts';
 import { watchCommand } from './commands/watch.ts';
 import { resolveConnectionSettings } from './connection-settings.ts';
-import { addGlobalOptions, GLOBAL_FLAGS, type GlobalOptions, parseFastPath } from './global-options.ts';
+import { addGlobalOptions, collect, GLOBAL_FLAGS, type GlobalOptions, parseFastPath } from './global-options.ts';
 import { HELP_AFTER } from './help-text.ts';
 import { readArgsOption } from './read-args-option.ts';
 import { withConnection } from './session-runner.ts';
@@ -146,7 +146,7 @@ async function dispatch(given: string[], env: NodeJS.ProcessEnv, interrupt: Abor
     .argument('<name>', 'the prompt name, or the resource URI template')
     .argument('<argument>', 'the argument (or template variable) to complete')
     .argument('[value]', 'what is typed so far', '')
-    .option('--context <name=value>', 'an argument already chosen (repeatable)', (v: string, p: string[]) => [...p, v], [])
+    .option('--context <name=value>', 'an argument already chosen (repeatable)', collect, [])
     .action(async (kind: string, name: string, argument: string, value: string, _o, cmd: Command) => {
       exitCode = await connected(all(cmd), (c) => completeCommand(c, kind, name, argument, value, (cmd.opts().context as string[]) ?? []));
     });

@@ -1,4 +1,5 @@
 import { RpcError } from './json-rpc.ts';
+import { signalGroup } from './process-group.ts';
 
 /** How elicitation requests are answered. */
 export type ElicitMode = 'decline' | 'defaults' | 'prompt';
@@ -106,20 +107,11 @@ async function runSamplingCommand(command: string, params: Record<string, unknow
   const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     // Its own process group, so what the shell starts is ended with it.
-    const group = process.platform !== 'win32';
-    const child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'inherit'], detached: group });
-    const stop = (): void => {
-      try {
-        if (group && child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
-        else child.kill();
-      } catch {
-        // already gone
-      }
-    };
+    const child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'inherit'], detached: process.platform !== 'win32' });
+    const stop = (): void => signalGroup(child, 'SIGTERM');
     process.once('exit', stop); // never left running after mcp-call
     // The server withdrew its request: the command is ended, its answer no longer wanted.
-    const onCancel = (): void => stop();
-    signal.addEventListener('abort', onCancel, { once: true });
+    signal.addEventListener('abort', stop, { once: true });
     let out = '';
     let tooLarge = false;
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -133,7 +125,7 @@ async function runSamplingCommand(command: string, params: Record<string, unknow
     child.on('error', (error) => reject(new RpcError(-32603, `--sampling-command failed to start: ${error.message}`)));
     child.on('close', (code) => {
       process.off('exit', stop);
-      signal.removeEventListener('abort', onCancel);
+      signal.removeEventListener('abort', stop);
       if (signal.aborted) return reject(new RpcError(-32603, 'the server cancelled its sampling request'));
       if (tooLarge) return reject(new RpcError(-32603, `--sampling-command printed more than ${MAX_SAMPLING_OUTPUT} bytes`));
       if (code !== 0) return reject(new RpcError(-32603, `--sampling-command exited with code ${code}`));

@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { ConnectionError } from '@mcp-cli/core';
 
 import type { ClientTransport, JsonRpcMessage } from './json-rpc.ts';
+import { signalGroup } from './process-group.ts';
 
 /** A server started as a child process that speaks JSON-RPC on its stdin and stdout. */
 export interface StdioServer {
@@ -95,7 +96,7 @@ export class StdioTransport implements ClientTransport {
     this.#child = child;
     this.#exited = new Promise((resolve) => child.once('close', () => resolve()));
     // Whatever ends this process, the server's group does not outlive it.
-    const killOnExit = (): void => this.#signal(child, 'SIGKILL');
+    const killOnExit = (): void => signalGroup(child, 'SIGKILL');
     process.once('exit', killOnExit);
     void this.#exited.then(() => {
       if (!this.#groupAlive()) process.off('exit', killOnExit);
@@ -153,19 +154,10 @@ export class StdioTransport implements ClientTransport {
     this.#closing = true;
     child.stdin?.end();
     if (await this.#exitsWithin(GRACE_MS)) return;
-    this.#signal(child, 'SIGTERM');
+    signalGroup(child, 'SIGTERM');
     if (await this.#exitsWithin(GRACE_MS)) return;
-    this.#signal(child, 'SIGKILL');
+    signalGroup(child, 'SIGKILL');
     await this.#exitsWithin(GRACE_MS);
-  }
-
-  #signal(child: ChildProcess, signal: NodeJS.Signals): void {
-    try {
-      if (process.platform === 'win32' || child.pid === undefined) child.kill(signal);
-      else process.kill(-child.pid, signal); // the whole group: npx and what it started
-    } catch {
-      // already gone
-    }
   }
 
   async #exitsWithin(ms: number): Promise<boolean> {

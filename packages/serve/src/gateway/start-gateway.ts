@@ -31,7 +31,7 @@ interface Entry {
   watchers: Map<string, Set<() => void>>;
   naming: { prefix: string; separator: string; allow: string[] | undefined; deny: string[] | undefined };
   /** perSession: each client session's own upstream, started on its first call. */
-  sessions: Map<string, Promise<{ upstream: Upstream; active: ActiveCalls }>>;
+  sessions: Map<string, Promise<Target>>;
 }
 
 /** Routes an upstream's own requests and notifications to the client of the call it serves. */

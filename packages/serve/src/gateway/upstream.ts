@@ -2,6 +2,7 @@ import { RpcError } from '@mcp-cli/core';
 import type { Connection, handshake as Handshake, listAll as ListAll, RequestOptions } from 'mcp-call';
 
 import type { UpstreamSpec } from '../config/resolve-config.ts';
+import type { Logger } from '../logger.ts';
 import { linkInProcess, type SdkServerLike } from './in-process-link.ts';
 
 /** An SDK server exported by a module, served in this process. */
@@ -16,7 +17,6 @@ export interface InProcessSpec {
 
 /** What an upstream is: a configured server, or a module's SDK server. */
 export type AnyUpstreamSpec = UpstreamSpec | InProcessSpec;
-import type { Logger } from '../logger.ts';
 
 /** Where an upstream is in its life: /health reports it. */
 export type UpstreamState = 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped';

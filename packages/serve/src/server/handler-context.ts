@@ -2,16 +2,16 @@ import { type HandlerContext, LOG_LEVELS, type LogLevel, RpcCode, RpcError } fro
 
 import type { RequestContext } from './mcp-session.ts';
 
-/**
- * Builds the context a module's handler gets. Notifications and requests it sends carry the id of
- * the request being served, so on Streamable HTTP they ride that request's stream.
- */
 /** mcp-serve's own handlers (the gateway's) reach the request behind their context through this. */
 export const REQUEST = Symbol('mcp-serve.request');
 
 /** A handler context as mcp-serve's own handlers see it. */
 export type InternalHandlerContext = HandlerContext & { [REQUEST]?: RequestContext };
 
+/**
+ * Builds the context a module's handler gets. Notifications and requests it sends carry the id of
+ * the request being served, so on Streamable HTTP they ride that request's stream.
+ */
 export function createHandlerContext(ctx: RequestContext): InternalHandlerContext {
   const { session } = ctx;
   const requireCapability = (name: string, method: string): void => {

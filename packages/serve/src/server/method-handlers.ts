@@ -38,7 +38,11 @@ export const SERVER_CAPABILITIES = {
  */
 export function createMethodHandlers(context: MethodContext): Map<string, MethodHandler> {
   const { getRegistry, logger, tasks, pageSize } = context;
-  const page = <T>(items: readonly T[], params: Record<string, unknown>) => paginate(items, params.cursor, pageSize);
+  // One page of a list method's answer: `{ [key]: entries, nextCursor? }`.
+  const page = <T>(key: string, items: readonly T[], params: Record<string, unknown>, shown: (item: T) => unknown = (item) => item) => {
+    const { items: entries, nextCursor } = paginate(items, params.cursor, pageSize);
+    return { [key]: entries.map(shown), ...(nextCursor ? { nextCursor } : {}) };
+  };
   const methods = new Map<string, MethodHandler>(tasks?.methods);
 
   methods.set('logging/setLevel', (params, ctx) => {
@@ -71,8 +75,7 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
       };
       toolListings.set(registry, listing);
     }
-    const { items, nextCursor } = page(listing.tools, params);
-    return { tools: items, ...(nextCursor ? { nextCursor } : {}) };
+    return page('tools', listing.tools, params);
   });
 
   methods.set('tools/call', (params, ctx) => {
@@ -98,14 +101,10 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
     const registry = getRegistry();
     const listed: Record<string, unknown>[] = [...registry.resources.values()].map(({ def }) => describe(def, { uri: def.uri }));
     for (const { def } of registry.templates) if (def.list) listed.push(...(await def.list()));
-    const { items, nextCursor } = page(listed, params);
-    return { resources: items, ...(nextCursor ? { nextCursor } : {}) };
+    return page('resources', listed, params);
   });
 
-  methods.set('resources/templates/list', (params) => {
-    const { items, nextCursor } = page(getRegistry().templates, params);
-    return { resourceTemplates: items.map(({ def }) => describe(def, { uriTemplate: def.uriTemplate })), ...(nextCursor ? { nextCursor } : {}) };
-  });
+  methods.set('resources/templates/list', (params) => page('resourceTemplates', getRegistry().templates, params, ({ def }) => describe(def, { uriTemplate: def.uriTemplate })));
 
   methods.set('resources/read', async (params, ctx) => ({
     contents: await readResource(getRegistry(), requireString(params, 'uri'), ctx),
@@ -124,19 +123,15 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
     return {};
   });
 
-  methods.set('prompts/list', (params) => {
-    const { items, nextCursor } = page([...getRegistry().prompts.values()], params);
-    return {
-      prompts: items.map(({ def }) => ({
-        name: def.name,
-        ...(def.title === undefined ? {} : { title: def.title }),
-        description: def.description,
-        arguments: def.arguments ?? [],
-        ...presentation(def),
-      })),
-      ...(nextCursor ? { nextCursor } : {}),
-    };
-  });
+  methods.set('prompts/list', (params) =>
+    page('prompts', [...getRegistry().prompts.values()], params, ({ def }) => ({
+      name: def.name,
+      ...(def.title === undefined ? {} : { title: def.title }),
+      description: def.description,
+      arguments: def.arguments ?? [],
+      ...presentation(def),
+    })),
+  );
 
   methods.set('prompts/get', async (params, ctx) => {
     const name = requireString(params, 'name');

@@ -3,7 +3,7 @@ import { closestNames, ExitCode, UsageError } from '@mcp-cli/core';
 import { RpcError } from '../../client/json-rpc.ts';
 import { listAll, listTools, type ToolInfo } from '../../client/operations.ts';
 import { renderResult } from '../../render.ts';
-import { parseToolArgs, type Schema, toolFlags } from '../../tool-args.ts';
+import { negatedFlag, parseToolArgs, type Schema, toolFlags } from '../../tool-args.ts';
 import { type CommandContext, TRANSPORT_NAMES } from '../session-runner.ts';
 import { writeOut } from '../terminal-text.ts';
 import { formatToolHelp, formatToolList, titled } from '../tool-help.ts';
@@ -26,7 +26,7 @@ export async function listToolsCommand(context: CommandContext, view: ToolsView)
 export function printTools(tools: ToolInfo[], view: ToolsView, json: boolean): void {
   if (view.flags !== undefined) {
     const tool = tools.find((t) => t.name === view.flags);
-    out((tool ? toolFlags(tool.inputSchema).flatMap((f) => (f.kind === 'boolean' ? [f.flag, `--no-${f.flag.slice(2)}`] : [f.flag])) : []).join('\n'));
+    out((tool ? toolFlags(tool.inputSchema).flatMap((f) => (f.kind === 'boolean' ? [f.flag, negatedFlag(f)] : [f.flag])) : []).join('\n'));
   } else if (json) out(JSON.stringify(tools, null, 2));
   else if (view.names) out(tools.map((t) => t.name).join('\n'));
   else out(tools.length ? formatToolList(tools) : '(no tools)');
