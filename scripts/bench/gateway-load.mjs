@@ -5,7 +5,7 @@
 // Server CPU counts the gateway process and its upstream; a direct stdio call to the upstream
 // (mcp-call's client in-process) gives the gateway's overhead per call.
 //
-//   node scripts/bench/gateway-load.mjs [--seconds 3] [--rounds 3]
+//   node scripts/bench/gateway-load.mjs [--seconds 3] [--rounds 3] [--only 'mcp-serve sse']
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -100,7 +100,7 @@ async function directCpuPerCall(seconds) {
   return perCall;
 }
 
-export async function measureGateways({ seconds = 3, rounds = 3 } = {}) {
+export async function measureGateways({ seconds = 3, rounds = 3, only } = {}) {
   installSupergateway();
   const rows = [];
   const gateways = [
@@ -109,7 +109,7 @@ export async function measureGateways({ seconds = 3, rounds = 3 } = {}) {
     ['mcp-serve', 'sse'],
     ['supergateway SSE', 'sse'],
     [FLOOR, 'sse'],
-  ];
+  ].filter(([name, transport]) => !only || `${name} ${transport}`.toLowerCase().includes(only.toLowerCase()));
   const results = new Map();
   for (let round = 0; round < rounds; round++) {
     for (const [name, transport] of gateways) {
@@ -133,8 +133,8 @@ export async function measureGateways({ seconds = 3, rounds = 3 } = {}) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}` && !pinSelf()) {
-  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, rounds: { type: 'string', default: '3' } } });
-  const { rows, directCpuPerCallMs } = await measureGateways({ seconds: Number(values.seconds), rounds: Number(values.rounds) });
+  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, rounds: { type: 'string', default: '3' }, only: { type: 'string' } } });
+  const { rows, directCpuPerCallMs } = await measureGateways({ seconds: Number(values.seconds), rounds: Number(values.rounds), only: values.only });
   console.log('| gateway, transport, load | CPU per call (gateway + upstream) | calls/s | p50 | p99 |');
   console.log('| --- | --- | --- | --- | --- |');
   for (const r of rows) console.log(`| ${r.name}, ${r.transport === 'sse' ? 'SSE' : 'Streamable HTTP'}, ${r.load} | ${r.cpuPerCallMs.toFixed(3)} ms | ${r.callsPerSecond.toFixed(0)} | ${r.p50.toFixed(2)} ms | ${r.p99.toFixed(2)} ms${r.errors ? ` (${r.errors} errors)` : ''} |`);

@@ -17,13 +17,18 @@ export interface Naming {
 export class ActiveCalls {
   readonly #contexts: HandlerContext[] = [];
 
-  async run<T>(ctx: HandlerContext, work: () => Promise<T>): Promise<T> {
+  run<T>(ctx: HandlerContext, work: () => Promise<T>): Promise<T> {
     this.#contexts.push(ctx);
+    const done = (): void => void this.#contexts.splice(this.#contexts.indexOf(ctx), 1);
+    let running: Promise<T>;
     try {
-      return await work();
-    } finally {
-      this.#contexts.splice(this.#contexts.indexOf(ctx), 1);
+      running = work();
+    } catch (error) {
+      done();
+      throw error;
     }
+    running.then(done, done);
+    return running;
   }
 
   get latest(): HandlerContext | undefined {
@@ -41,15 +46,15 @@ export interface Target {
 const NEVER_ABORTED = new AbortController().signal;
 
 /**
- * How a forwarded call is cancelled when its client cancels, leaves or times out. Over HTTP the
- * call's own signal also ends the upstream POST. Stdio and in-process upstreams are told through
+ * A forwarded call's options: progress, if asked for, and how the call is cancelled when its
+ * client cancels, leaves or times out. Over HTTP the call's own signal also ends the upstream POST. Stdio and in-process upstreams are told through
  * `onCancel`, with no AbortSignal made per call: making one was most of what a forwarded call
  * cost beyond the two processes' own work (scripts/bench/gateway-load.mjs).
  */
-function cancellation(upstream: Upstream, ctx: InternalHandlerContext): Pick<RequestOptions, 'signal' | 'onCancel'> {
+function requestOptions(upstream: Upstream, ctx: InternalHandlerContext, onProgress: RequestOptions['onProgress']): RequestOptions {
   const request = ctx[REQUEST];
-  if (!request || (upstream.transport !== 'stdio' && upstream.transport !== 'memory')) return { signal: ctx.signal };
-  return { signal: NEVER_ABORTED, onCancel: (cancel) => request.onAbort((reason) => cancel(reason instanceof Error ? reason : new Error(String(reason)))) };
+  if (!request || (upstream.transport !== 'stdio' && upstream.transport !== 'memory')) return { signal: ctx.signal, onProgress };
+  return { signal: NEVER_ABORTED, onProgress, onCancel: (cancel) => request.onAbort((reason) => cancel(reason instanceof Error ? reason : new Error(String(reason)))) };
 }
 
 /** Marks an upstream tool that takes task-augmented calls; the task broker starts them through it. */
@@ -108,13 +113,9 @@ export function upstreamDefinitions(
   const kept = (name: string): boolean => (naming.allow === undefined || naming.allow.includes(name)) && !(naming.deny ?? []).includes(name);
   const call = (target: Target, ctx: InternalHandlerContext, method: string, params: Record<string, unknown>, withProgress = false) => {
     // Progress is asked of the upstream only when the client asked for it.
-    const progress = withProgress && ctx[REQUEST]?.progressToken !== undefined;
-    return target.active.run(ctx, () =>
-      target.upstream.request(method, params, {
-        ...cancellation(target.upstream, ctx),
-        ...(progress ? { onProgress: ({ progress, total, message }: { progress: number; total?: number; message?: string }) => void ctx.progress(progress, total, message) } : {}),
-      }),
-    );
+    const onProgress: RequestOptions['onProgress'] =
+      withProgress && ctx[REQUEST]?.progressToken !== undefined ? ({ progress, total, message }) => void ctx.progress(progress, total, message) : undefined;
+    return target.active.run(ctx, () => target.upstream.request(method, params, requestOptions(target.upstream, ctx, onProgress)));
   };
   // The shared upstream, or this client session's own process (perSession, started on first use).
   const forward = (ctx: HandlerContext, method: string, params: Record<string, unknown>, withProgress = false) => {

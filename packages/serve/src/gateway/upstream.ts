@@ -136,17 +136,15 @@ export class Upstream {
   }
 
   /** Sends a request to the upstream; its errors keep their JSON-RPC codes. */
-  async request(method: string, params: Record<string, unknown>, options: RequestOptions): Promise<Record<string, unknown>> {
+  request(method: string, params: Record<string, unknown>, options: RequestOptions): Promise<Record<string, unknown>> {
     const connection = this.#connection;
-    if (!connection || this.state !== 'ready') throw new RpcError(-32603, `Upstream server "${this.name}" is ${this.state}${this.lastError ? `: ${this.lastError}` : ''}`);
-    try {
-      return await connection.session.request(method, params, options);
-    } catch (error) {
+    if (!connection || this.state !== 'ready') return Promise.reject(new RpcError(-32603, `Upstream server "${this.name}" is ${this.state}${this.lastError ? `: ${this.lastError}` : ''}`));
+    return connection.session.request(method, params, options).catch((error: unknown) => {
       const e = error as { name?: string; code?: unknown; message?: string; data?: unknown };
       // Errors from the client library are its own classes: rebuilt here, so the code survives.
       if (e.name === 'RpcError' && typeof e.code === 'number') throw new RpcError(e.code, e.message ?? 'error', e.data);
       throw new RpcError(-32603, `Upstream server "${this.name}" failed: ${e.message ?? String(error)}`);
-    }
+    });
   }
 
   /** Sends a notification to the upstream (roots changed, cancellations are sent by the session). */

@@ -19,12 +19,11 @@ export function createHandlerContext(ctx: RequestContext): InternalHandlerContex
       throw new RpcError(RpcCode.invalidRequest, `Client does not support ${name} (required for ${method})`);
     }
   };
-  return {
+  const context: InternalHandlerContext = {
     // A getter, so the AbortController exists only for handlers that look at the signal.
     get signal() {
       return ctx.signal;
     },
-    [REQUEST]: ctx,
     sessionId: session.id,
     requestId: ctx.requestId,
     async log(level, data, logger) {
@@ -51,6 +50,9 @@ export function createHandlerContext(ctx: RequestContext): InternalHandlerContex
       return ctx.request(method, params ?? {}, ctx.signal);
     },
   };
+  // Set after the literal: a computed key inside it would build every context the slow way.
+  context[REQUEST] = ctx;
+  return context;
 }
 
 /** True when a message at `level` passes the level the client set (all pass when none is set). */

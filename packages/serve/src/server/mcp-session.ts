@@ -30,18 +30,27 @@ export interface SessionProtocol {
   onUnsendable(error: unknown, method: string, name: string | undefined): RpcError;
 }
 
-/** A request being served; its AbortController is made only when someone needs the signal. */
-class Inflight {
+/**
+ * A request being served, and the context its handler gets: one object per request, with no
+ * closures made, and an AbortController only when someone needs the signal.
+ */
+class Inflight implements RequestContext {
+  readonly session: McpSession;
+  readonly requestId: string | number;
   readonly method: string;
   readonly name: string | undefined;
+  readonly progressToken: string | number | undefined;
   #controller: AbortController | undefined;
   #reason: unknown;
   #aborted = false;
   #listeners: ((reason: unknown) => void)[] | undefined;
 
-  constructor(method: string, name: unknown) {
+  constructor(session: McpSession, requestId: string | number, method: string, params: Record<string, unknown>) {
+    this.session = session;
+    this.requestId = requestId;
     this.method = method;
-    this.name = typeof name === 'string' ? name : undefined;
+    this.name = typeof params.name === 'string' ? params.name : undefined;
+    this.progressToken = (params._meta as { progressToken?: string | number } | undefined)?.progressToken;
   }
 
   get signal(): AbortSignal {
@@ -63,6 +72,14 @@ class Inflight {
     this.#controller?.abort(reason);
     for (const listener of this.#listeners ?? []) listener(reason);
     this.#listeners = undefined;
+  }
+
+  notify(method: string, params: Record<string, unknown>): Promise<void> | void {
+    return this.session.notify(method, params, this.requestId);
+  }
+
+  request(method: string, params: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>> {
+    return this.session.request(method, params, this.requestId, signal);
   }
 }
 
@@ -226,25 +243,12 @@ export class McpSession {
       this.#reply(id, errorReply(id, new RpcError(RpcCode.methodNotFound, `Method not found: ${method}`)), id);
       return;
     }
-    const inflight = new Inflight(method, params.name);
+    const inflight = new Inflight(this, id, method, params);
     this.#inflight ??= new Map();
     this.#inflight.set(id, inflight);
-    const meta = params._meta as { progressToken?: string | number } | undefined;
-    const ctx: RequestContext = {
-      session: this,
-      requestId: id,
-      get signal() {
-        return inflight.signal;
-      },
-      abort: (reason) => inflight.abort(reason),
-      onAbort: (listener) => inflight.onAbort(listener),
-      progressToken: meta?.progressToken,
-      notify: (m, p) => this.notify(m, p, id),
-      request: (m, p, signal) => this.request(m, p, id, signal),
-    };
     let reply: JsonRpcMessage;
     try {
-      const result = (await handler(params, ctx)) as Record<string, unknown>;
+      const result = (await handler(params, inflight)) as Record<string, unknown>;
       reply = { jsonrpc: '2.0', id, result };
     } catch (error) {
       reply = errorReply(id, this.#protocol.onError(error, method));

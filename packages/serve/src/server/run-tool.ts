@@ -12,13 +12,13 @@ import { errorResult, toToolResult } from './tool-result.ts';
  * into a result: invalid arguments, a throw, a rejection or a timeout give `isError: true` with a
  * message that names what went wrong. The handler's signal fires on cancel, disconnect or timeout.
  */
-export async function runTool(
+export function runTool(
   tool: RegisteredTool,
   rawArgs: Record<string, unknown> | undefined,
   ctx: RequestContext,
   callTimeoutMs: number,
   logger: Logger,
-): Promise<CallToolResult> {
+): CallToolResult | Promise<CallToolResult> {
   const name = tool.def.name;
   const parsed = tool.input.parse(rawArgs ?? {});
   if (!parsed.ok) return errorResult(`Invalid arguments for tool "${name}": ${parsed.message}`);
@@ -33,22 +33,28 @@ export async function runTool(
   }
   // A synchronous handler has finished: no timer, no race.
   if (!isPromiseLike(returned)) return checkOutput(tool, toToolResult(returned));
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<CallToolResult>((resolve) => {
-    timer = setTimeout(() => {
+  // One promise settled by whichever comes first, the handler or the timer (cheaper than a race).
+  return new Promise<CallToolResult>((resolve) => {
+    const timer = setTimeout(() => {
       ctx.abort(new Error('timeout'));
       logger.warn('call timed out', { tool: name, sessionId: ctx.session.id, timeoutMs: callTimeoutMs });
       resolve(errorResult(`Tool "${name}" timed out after ${callTimeoutMs} ms`));
     }, callTimeoutMs);
+    (returned as PromiseLike<unknown>).then(
+      (value) => {
+        clearTimeout(timer);
+        try {
+          resolve(checkOutput(tool, toToolResult(value)));
+        } catch (error) {
+          resolve(errorResult(publicMessage(error, logger, `tool "${name}" failed`)));
+        }
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        resolve(errorResult(publicMessage(error, logger, `tool "${name}" failed`)));
+      },
+    );
   });
-  try {
-    const result = await Promise.race([Promise.resolve(returned).then(toToolResult), timedOut]);
-    return checkOutput(tool, result);
-  } catch (error) {
-    return errorResult(publicMessage(error, logger, `tool "${name}" failed`));
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
