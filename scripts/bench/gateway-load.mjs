@@ -5,7 +5,7 @@
 // Server CPU counts the gateway process and its upstream; a direct stdio call to the upstream
 // (mcp-call's client in-process) gives the gateway's overhead per call.
 //
-//   node scripts/bench/gateway-load.mjs [--seconds 3] [--rounds 3] [--only 'mcp-serve sse']
+//   node scripts/bench/gateway-load.mjs [--seconds 3] [--rounds 3] [--only 'mcp-serve sse'] [--warm-up 0.5]
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -100,7 +100,7 @@ async function directCpuPerCall(seconds) {
   return perCall;
 }
 
-export async function measureGateways({ seconds = 3, rounds = 3, only } = {}) {
+export async function measureGateways({ seconds = 3, rounds = 3, only, warmUp = 0.5 } = {}) {
   installSupergateway();
   const rows = [];
   const gateways = [
@@ -116,7 +116,7 @@ export async function measureGateways({ seconds = 3, rounds = 3, only } = {}) {
       for (const load of [{ name: '1×1', clients: 1, inFlight: 1 }, { name: '8×4', clients: 8, inFlight: 4 }]) {
         const gateway = await startOnFreePort(name);
         // The CPU of the gateway and its upstream together, over the measured calls only.
-        const result = await measureLoad({ url: gateway.url, child: gateway.child, cpu: gateway.cpu }, transport, load, seconds);
+        const result = await measureLoad({ url: gateway.url, child: gateway.child, cpu: gateway.cpu }, transport, load, seconds, warmUp);
         await gateway.stop();
         const key = `${name}|${transport}|${load.name}`;
         const list = results.get(key) ?? [];
@@ -133,8 +133,8 @@ export async function measureGateways({ seconds = 3, rounds = 3, only } = {}) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}` && !pinSelf()) {
-  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, rounds: { type: 'string', default: '3' }, only: { type: 'string' } } });
-  const { rows, directCpuPerCallMs } = await measureGateways({ seconds: Number(values.seconds), rounds: Number(values.rounds), only: values.only });
+  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, rounds: { type: 'string', default: '3' }, only: { type: 'string' }, 'warm-up': { type: 'string', default: '0.5' } } });
+  const { rows, directCpuPerCallMs } = await measureGateways({ seconds: Number(values.seconds), rounds: Number(values.rounds), only: values.only, warmUp: Number(values['warm-up']) });
   console.log('| gateway, transport, load | CPU per call (gateway + upstream) | calls/s | p50 | p99 |');
   console.log('| --- | --- | --- | --- | --- |');
   for (const r of rows) console.log(`| ${r.name}, ${r.transport === 'sse' ? 'SSE' : 'Streamable HTTP'}, ${r.load} | ${r.cpuPerCallMs.toFixed(3)} ms | ${r.callsPerSecond.toFixed(0)} | ${r.p50.toFixed(2)} ms | ${r.p99.toFixed(2)} ms${r.errors ? ` (${r.errors} errors)` : ''} |`);

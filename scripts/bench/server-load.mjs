@@ -27,10 +27,13 @@ async function openClient(url, transport) {
   });
 }
 
-/** Runs one load for `seconds` after a warm-up; returns server CPU per call and latencies. */
-export async function measureLoad(server, transport, load, seconds) {
+/**
+ * Runs one load for `seconds` after `warmUpSeconds` of the same load; returns server CPU per call
+ * and latencies.
+ */
+export async function measureLoad(server, transport, load, seconds, warmUpSeconds = 0.5) {
   const clients = await Promise.all(Array.from({ length: load.clients }, () => openClient(server.url, transport)));
-  let stopAt = Date.now() + 500;
+  let stopAt = Date.now() + warmUpSeconds * 1000;
   let calls = 0;
   let errors = 0;
   let latencies = [];

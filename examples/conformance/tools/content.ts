@@ -52,13 +52,18 @@ export const error = defineTool({
 
 export const jsonSchema2020 = defineTool({
   name: 'json_schema_2020_12_tool',
-  description: 'Takes a draft 2020-12 JSON Schema with $defs',
+  description: 'Takes a draft 2020-12 JSON Schema with $defs, $anchor, allOf/anyOf and if/then/else',
   input: {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     type: 'object',
-    $defs: { address: { type: 'object', properties: { street: { type: 'string' }, city: { type: 'string' } } } },
+    $defs: { address: { $anchor: 'address', type: 'object', properties: { street: { type: 'string' }, city: { type: 'string' } } } },
     properties: { name: { type: 'string' }, address: { $ref: '#/$defs/address' } },
     additionalProperties: false,
+    // Composition and conditional keywords, which must reach the client verbatim (SEP-2106).
+    allOf: [{ anyOf: [{ required: ['name'] }, { required: ['address'] }, { maxProperties: 0 }] }],
+    if: { properties: { name: { const: 'with address' } }, required: ['name'] },
+    then: { required: ['address'] },
+    else: true,
   },
   handler: (args) => `Received: ${JSON.stringify(args)}`,
 });

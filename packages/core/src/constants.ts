@@ -21,6 +21,21 @@ export const SUPPORTED_PROTOCOL_VERSIONS: readonly string[] = [
   '2024-10-07',
 ];
 
+/**
+ * Protocol versions without sessions (2026-07-28 and later): every request carries its version,
+ * the client's capabilities and identity in `_meta`, and no `initialize` comes first.
+ */
+export const MODERN_PROTOCOL_VERSIONS: readonly string[] = ['2026-07-28'];
+
+/** The `_meta` keys of a 2026-07-28 request and result. */
+export const META = {
+  protocolVersion: 'io.modelcontextprotocol/protocolVersion',
+  clientCapabilities: 'io.modelcontextprotocol/clientCapabilities',
+  clientInfo: 'io.modelcontextprotocol/clientInfo',
+  logLevel: 'io.modelcontextprotocol/logLevel',
+  serverInfo: 'io.modelcontextprotocol/serverInfo',
+} as const;
+
 /** True when a protocol version has JSON-RPC batches (they were removed in 2025-06-18). */
 export function supportsBatches(version: string): boolean {
   return version <= '2025-03-26';

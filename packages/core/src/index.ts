@@ -6,6 +6,8 @@ export {
   DEFAULT_PORT,
   DEFAULT_SSE_PATH,
   LATEST_PROTOCOL_VERSION,
+  META,
+  MODERN_PROTOCOL_VERSIONS,
   SUPPORTED_PROTOCOL_VERSIONS,
   supportsBatches,
 } from './constants.ts';

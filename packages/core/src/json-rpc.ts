@@ -18,6 +18,12 @@ export const RpcCode = {
   /** Generic server error; MCP also uses it for "connection closed". */
   serverError: -32000,
   resourceNotFound: -32002,
+  /** 2026-07-28: an HTTP header does not match the body, or a required one is missing. */
+  headerMismatch: -32020,
+  /** 2026-07-28: the request needs a client capability its `_meta` did not declare. */
+  missingRequiredClientCapability: -32021,
+  /** 2026-07-28: the server does not speak the requested protocol version. */
+  unsupportedProtocolVersion: -32022,
 } as const;
 
 /** A JSON-RPC error object, sent or received. */

@@ -1,3 +1,5 @@
+import { MODERN_PROTOCOL_VERSIONS, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-cli/core';
+
 import type { ResolvedServeConfig } from '../config/resolve-config.ts';
 import type { Logger } from '../logger.ts';
 import { negotiateVersion, type SessionProtocol } from './mcp-session.ts';
@@ -6,6 +8,12 @@ import type { Registry } from './registry.ts';
 import type { SubscriptionHub } from './subscription-hub.ts';
 import type { TaskProvider } from './task-provider.ts';
 import { toRpcError, unsendableError } from './to-rpc-error.ts';
+
+/**
+ * What a 2026-07-28 client is told the server does: no list-changed or subscribe, since those
+ * come through `subscriptions/listen`, which is not served yet.
+ */
+const MODERN_CAPABILITIES = { tools: {}, resources: {}, prompts: {}, logging: {}, completions: {} } as const;
 
 /**
  * What every session of one server shares, whatever carries it (HTTP, SSE or stdio): the method
@@ -30,6 +38,13 @@ export function createProtocol(config: ResolvedServeConfig, getRegistry: () => R
         ...(config.instructions === undefined ? {} : { instructions: config.instructions }),
       };
     },
+    discoverResult: () => ({
+      supportedVersions: [...MODERN_PROTOCOL_VERSIONS, ...SUPPORTED_PROTOCOL_VERSIONS],
+      capabilities: MODERN_CAPABILITIES,
+      ...(config.instructions === undefined ? {} : { instructions: config.instructions }),
+    }),
+    serverInfo: info,
+    cacheScope: config.tokens.length > 0 ? 'private' : 'public',
     onError: (error, method) => toRpcError(error, logger, method),
     onUnsendable: (error, method, name) => unsendableError(error, logger, method, name),
   };

@@ -15,6 +15,13 @@ export type InternalHandlerContext = HandlerContext & { [REQUEST]?: RequestConte
 export function createHandlerContext(ctx: RequestContext): InternalHandlerContext {
   const { session } = ctx;
   const requireCapability = (name: string, method: string): void => {
+    if (session.modern) {
+      // 2026-07-28 asks the client through an input-required result, which is not built yet.
+      if (!session.clientCapabilities[name]) {
+        throw new RpcError(RpcCode.missingRequiredClientCapability, `The client did not declare the ${name} capability (required for ${method})`, { requiredCapabilities: { [name]: {} } });
+      }
+      throw new RpcError(RpcCode.internalError, `${method} is not available over protocol ${session.protocolVersion} yet: connect with protocol 2025-11-25 for tools that ask the client`);
+    }
     if (!session.clientCapabilities[name]) {
       throw new RpcError(RpcCode.invalidRequest, `Client does not support ${name} (required for ${method})`);
     }
@@ -27,7 +34,7 @@ export function createHandlerContext(ctx: RequestContext): InternalHandlerContex
     sessionId: session.id,
     requestId: ctx.requestId,
     async log(level, data, logger) {
-      if (!shouldLog(level, session.logLevel)) return;
+      if (!shouldLog(level, session.logLevel, session.modern)) return;
       // Awaiting the stream paces a handler that logs in a loop to what its client reads.
       await ctx.notify('notifications/message', logger === undefined ? { level, data } : { level, data, logger });
     },
@@ -55,8 +62,11 @@ export function createHandlerContext(ctx: RequestContext): InternalHandlerContex
   return context;
 }
 
-/** True when a message at `level` passes the level the client set (all pass when none is set). */
-export function shouldLog(level: LogLevel, minimum: LogLevel | undefined): boolean {
-  if (minimum === undefined) return true;
+/**
+ * True when a message at `level` passes the level the client set. With none set, all pass in a
+ * session, and none for a 2026-07-28 request (the spec sends logs only when `_meta` asks).
+ */
+export function shouldLog(level: LogLevel, minimum: LogLevel | undefined, modern = false): boolean {
+  if (minimum === undefined) return !modern;
   return LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(minimum);
 }

@@ -1,4 +1,4 @@
-import { type JsonRpcMessage, LATEST_PROTOCOL_VERSION, type LogLevel, RpcCode, RpcError, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-cli/core';
+import { type JsonRpcMessage, LATEST_PROTOCOL_VERSION, type LogLevel, META, RpcCode, RpcError, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-cli/core';
 
 import type { MessageSink } from './json-rpc.ts';
 
@@ -25,6 +25,12 @@ export type MethodHandler = (params: Record<string, unknown>, ctx: RequestContex
 export interface SessionProtocol {
   methods: ReadonlyMap<string, MethodHandler>;
   initializeResult(requestedVersion: unknown): Record<string, unknown>;
+  /** The answer to `server/discover` (2026-07-28): versions, capabilities, identity. */
+  discoverResult(): Record<string, unknown>;
+  /** Who the server is, for the `_meta` of every 2026-07-28 result. */
+  serverInfo: Record<string, unknown>;
+  /** Whether shared caches may keep a result: `private` when the server needs credentials. */
+  cacheScope: 'public' | 'private';
   onError(error: unknown, method: string): RpcError;
   /** The error sent instead of a result that cannot be serialised (a BigInt, a cycle). */
   onUnsendable(error: unknown, method: string, name: string | undefined): RpcError;
@@ -103,6 +109,11 @@ export class McpSession {
   initialized = false;
   /** True once the client sent anything but `initialize`: the handshake is over. */
   established = false;
+  /**
+   * A 2026-07-28 request's own session: it lives for one request, its version, capabilities and
+   * log level come from the request's `_meta`, and its result says `resultType` and `serverInfo`.
+   */
+  modern = false;
   #inflight: Map<string | number, Inflight> | undefined;
   #outgoing: Map<number, Outgoing> | undefined;
   #nextOutgoingId = 0;
@@ -131,6 +142,21 @@ export class McpSession {
   /** True while a request with this id is being served: a second one with the same id is refused. */
   isInflight(id: string | number): boolean {
     return this.#inflight?.has(id) === true;
+  }
+
+  /** Makes this the session of one 2026-07-28 request, with the client as its `_meta` describes it. */
+  serveModern(meta: { protocolVersion: string; clientCapabilities: Record<string, unknown>; logLevel: LogLevel | undefined }): void {
+    this.modern = true;
+    this.initialized = true;
+    this.established = true;
+    this.protocolVersion = meta.protocolVersion;
+    this.clientCapabilities = meta.clientCapabilities;
+    this.logLevel = meta.logLevel;
+  }
+
+  /** True when a 2026-07-28 request for `method` is served here (not `initialize`, `ping` or the other removed ones). */
+  servesModern(method: string): boolean {
+    return method === 'server/discover' || (this.#protocol.methods.has(method) && !REMOVED_IN_MODERN.has(method));
   }
 
   /** Takes one message from the client. Requests are answered through the sink. */
@@ -238,6 +264,10 @@ export class McpSession {
       this.#reply(id, { jsonrpc: '2.0', id, result: {} }, id);
       return;
     }
+    if (method === 'server/discover') {
+      this.#reply(id, { jsonrpc: '2.0', id, result: this.#decorate(method, this.#protocol.discoverResult()) }, id);
+      return;
+    }
     const handler = this.#protocol.methods.get(method);
     if (!handler) {
       this.#reply(id, errorReply(id, new RpcError(RpcCode.methodNotFound, `Method not found: ${method}`)), id);
@@ -249,7 +279,7 @@ export class McpSession {
     let reply: JsonRpcMessage;
     try {
       const result = (await handler(params, inflight)) as Record<string, unknown>;
-      reply = { jsonrpc: '2.0', id, result };
+      reply = { jsonrpc: '2.0', id, result: this.modern ? this.#decorate(method, result) : result };
     } catch (error) {
       reply = errorReply(id, this.#protocol.onError(error, method));
     }
@@ -257,6 +287,14 @@ export class McpSession {
     this.#inflight.delete(id);
     if (this.closed) return;
     this.#reply(id, reply, id, method, inflight.name);
+  }
+
+  /** What a 2026-07-28 result carries besides its own fields: its type, the server, caching hints. */
+  #decorate(method: string, result: Record<string, unknown>): Record<string, unknown> {
+    const meta = { ...(result._meta as Record<string, unknown> | undefined), [META.serverInfo]: this.#protocol.serverInfo };
+    // Lists and reads change without notice to a 2026 client (it has no listen stream here): not cached.
+    const cache = CACHEABLE.has(method) ? { ttlMs: 0, cacheScope: this.#protocol.cacheScope } : {};
+    return { ...result, resultType: 'complete', ...cache, _meta: meta };
   }
 
   /** Sends an answer; one that cannot be serialised is replaced by an error, so every request gets one. */
@@ -289,6 +327,12 @@ export class McpSession {
     else outgoing.resolve(message.result ?? {});
   }
 }
+
+/** Methods of earlier versions that 2026-07-28 removed (`initialize` and `ping` are not in the table). */
+const REMOVED_IN_MODERN = new Set(['logging/setLevel', 'resources/subscribe', 'resources/unsubscribe', 'tasks/list', 'tasks/result']);
+
+/** Methods whose 2026-07-28 results carry caching hints (`ttlMs`, `cacheScope`). */
+const CACHEABLE = new Set(['server/discover', 'tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read']);
 
 function errorReply(id: string | number, rpc: RpcError): JsonRpcMessage {
   const error = rpc.data === undefined ? { code: rpc.code, message: rpc.message } : { code: rpc.code, message: rpc.message, data: rpc.data };

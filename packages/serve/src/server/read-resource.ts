@@ -23,5 +23,6 @@ export async function readResource(registry: Registry, uri: string, ctx: Request
     if (!variables) continue;
     return toResourceContents(uri, await def.read(new URL(uri), variables, createHandlerContext(ctx)), def.mimeType);
   }
-  throw new RpcError(RpcCode.resourceNotFound, `Resource not found: ${uri}`, { uri });
+  // 2026-07-28 answers an unknown URI as invalid params; earlier versions with their own -32002.
+  throw new RpcError(ctx.session.modern ? RpcCode.invalidParams : RpcCode.resourceNotFound, `Resource not found: ${uri}`, { uri });
 }

@@ -1,4 +1,4 @@
-import type { CallToolResult, HandlerContext } from '@mcp-cli/core';
+import { type CallToolResult, type HandlerContext, RpcCode, RpcError } from '@mcp-cli/core';
 
 import type { Logger } from '../logger.ts';
 import { createHandlerContext } from './handler-context.ts';
@@ -29,12 +29,13 @@ export function runTool(
     // The handler's own type is narrowed by its input schema; here the args are validated data.
     returned = (tool.def.handler as (args: unknown, ctx: HandlerContext) => unknown)(parsed.value, handlerContext);
   } catch (error) {
+    if (isProtocolError(error)) throw error;
     return errorResult(publicMessage(error, logger, `tool "${name}" failed`));
   }
   // A synchronous handler has finished: no timer, no race.
   if (!isPromiseLike(returned)) return checkOutput(tool, toToolResult(returned));
   // One promise settled by whichever comes first, the handler or the timer (cheaper than a race).
-  return new Promise<CallToolResult>((resolve) => {
+  return new Promise<CallToolResult>((resolve, reject) => {
     const timer = setTimeout(() => {
       ctx.abort(new Error('timeout'));
       logger.warn('call timed out', { tool: name, sessionId: ctx.session.id, timeoutMs: callTimeoutMs });
@@ -51,10 +52,16 @@ export function runTool(
       },
       (error: unknown) => {
         clearTimeout(timer);
-        resolve(errorResult(publicMessage(error, logger, `tool "${name}" failed`)));
+        if (isProtocolError(error)) reject(error);
+        else resolve(errorResult(publicMessage(error, logger, `tool "${name}" failed`)));
       },
     );
   });
+}
+
+/** An error the client must get as a JSON-RPC error, not as a failed tool: a capability it did not declare. */
+function isProtocolError(error: unknown): boolean {
+  return error instanceof RpcError && error.code === RpcCode.missingRequiredClientCapability;
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

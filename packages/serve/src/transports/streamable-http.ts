@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type JsonRpcMessage, RpcCode, SUPPORTED_PROTOCOL_VERSIONS, supportsBatches } from '@mcp-cli/core';
 
 import { sendRpcError } from '../http/http-errors.ts';
+import { isModernRequest, isRefusal, readRequestMeta, unsupportedVersion } from '../http/request-metadata.ts';
 import { credentialOf, type Refusal } from '../http/request-guard.ts';
 import type { Logger } from '../logger.ts';
 import type { MessageSink } from '../server/json-rpc.ts';
@@ -144,7 +145,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
       if (isResponse && channel.acceptsJson && holding) {
         channel.buffered.push(json);
         channel.bufferedBytes += json.length;
-        if (channel.pending.size === 0) sendJson(channel, channel.buffered, headersOf(entry));
+        if (channel.pending.size === 0) sendJson(channel, channel.buffered, headersOf(entry), entry.session.modern ? modernStatus(message) : 200);
         else if (channel.bufferedBytes > cap) overflow(entry, channel);
         return;
       }
@@ -250,6 +251,36 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
     return true;
   }
 
+  /**
+   * A 2026-07-28 request: checked against its `_meta` and mirrored headers, then served by a
+   * session that lives for this request alone, as the stateless protocol asks. Errors a 2026
+   * client must tell apart by status get 400 (metadata, capabilities) or 404 (unknown method).
+   */
+  function handleModernPost(req: IncomingMessage, res: ServerResponse, message: JsonRpcMessage, isBatch: boolean, acceptsJson: boolean, acceptsSse: boolean): void {
+    const id = message.id ?? null;
+    if (isBatch) return sendRpcError(res, 400, RpcCode.invalidRequest, 'Invalid Request: protocol 2026-07-28 takes one message per POST, not a batch');
+    if (message.method === undefined) return sendRpcError(res, 400, RpcCode.invalidRequest, 'Invalid Request: protocol 2026-07-28 clients send no responses', {}, id);
+    if (message.id === undefined) {
+      // No client notification means anything over 2026-07-28 HTTP: closing a stream cancels.
+      res.writeHead(202).end();
+      return;
+    }
+    const meta = readRequestMeta(req, message);
+    if (isRefusal(meta)) return sendRpcError(res, meta.status, meta.code, meta.message, {}, id, meta.data);
+    const entry = newSession(undefined, req.socket.remoteAddress ?? 'unknown', credentialOf(req));
+    if (!('session' in entry)) return sendRpcError(res, entry.status, RpcCode.serverError, entry.message, entry.headers, id);
+    if (!entry.session.servesModern(message.method)) {
+      entry.session.close();
+      const removed = message.method === 'initialize' ? ': protocol 2026-07-28 has no initialize; or send initialize without 2026-07-28 metadata for a session' : '';
+      return sendRpcError(res, 404, RpcCode.methodNotFound, `Method not found: ${message.method.slice(0, 100)}${removed}`, {}, id);
+    }
+    entry.session.serveModern(meta);
+    const channel: Channel = { res, streamId: 'p1', mode: 'pending', pending: new Set([message.id]), buffered: [], bufferedBytes: 0, acceptsJson, acceptsSse, isBatch: false, closed: false };
+    entry.byRequest.set(message.id, channel);
+    track(entry, channel, true);
+    entry.session.receive(message);
+  }
+
   return {
     handlePost(req, res, messages, isBatch) {
       const accept = String(req.headers.accept ?? '*/*');
@@ -259,7 +290,8 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
         sendRpcError(res, 406, RpcCode.serverError, 'Not Acceptable: accept application/json and text/event-stream');
         return;
       }
-      const headerVersion = checkVersion(req, res);
+      if (isModernRequest(req, messages)) return handleModernPost(req, res, messages[0]!, isBatch, acceptsJson, acceptsSse);
+      const headerVersion = checkVersion(req, res, messages.length === 1 ? (messages[0]!.id ?? null) : null);
       if (headerVersion === false) return;
       const initialize = messages.find((m) => m.method === 'initialize');
       if (initialize && messages.length > 1) {
@@ -410,10 +442,10 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
 }
 
 /** Ends a response with the JSON of one answer, or of a batch's answers as an array. */
-function sendJson(channel: Channel, jsons: string[], headers: Record<string, string>): void {
+function sendJson(channel: Channel, jsons: string[], headers: Record<string, string>, status = 200): void {
   const body = channel.isBatch ? `[${jsons.join(',')}]` : (jsons[0] ?? '');
   channel.closed = true;
-  channel.res.writeHead(200, { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }).end(body);
+  channel.res.writeHead(status, { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }).end(body);
 }
 
 /** An id of this POST already in flight in the session, or repeated within the batch. */
@@ -427,6 +459,14 @@ function findDuplicate(messages: JsonRpcMessage[], session: McpSession): string 
   return undefined;
 }
 
+/** The HTTP status of a 2026-07-28 answer: errors a client tells apart by status get their own. */
+function modernStatus(reply: JsonRpcMessage): number {
+  const code = reply.error?.code;
+  if (code === RpcCode.methodNotFound) return 404;
+  if (code === RpcCode.missingRequiredClientCapability || code === RpcCode.headerMismatch || code === RpcCode.unsupportedProtocolVersion) return 400;
+  return 200;
+}
+
 function refuseBatch(res: ServerResponse, version: string): void {
   sendRpcError(res, 400, RpcCode.invalidRequest, `Invalid Request: JSON-RPC batches are not part of protocol version ${version} (only 2025-03-26 and earlier); send one message per request`);
 }
@@ -436,11 +476,12 @@ function runKey(credential: string, id: unknown): string {
 }
 
 /** The version the header names (undefined when absent), or false once a refusal was sent. */
-function checkVersion(req: IncomingMessage, res: ServerResponse): string | undefined | false {
+function checkVersion(req: IncomingMessage, res: ServerResponse, id: string | number | null = null): string | undefined | false {
   const version = req.headers['mcp-protocol-version'];
   if (version === undefined) return undefined;
   if (SUPPORTED_PROTOCOL_VERSIONS.includes(String(version))) return String(version);
-  sendRpcError(res, 400, RpcCode.serverError, `Bad Request: unsupported protocol version "${String(version).slice(0, 40)}" (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`);
+  const refusal = unsupportedVersion(String(version));
+  sendRpcError(res, refusal.status, refusal.code, refusal.message, {}, id, refusal.data);
   return false;
 }
 

@@ -1,0 +1,129 @@
+import { REPO_ROOT, startServe, type ServeProcess } from '@mcp-cli/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { connectSdkClient } from './sdk-client.ts';
+
+const VERSION = '2026-07-28';
+const META = {
+  'io.modelcontextprotocol/protocolVersion': VERSION,
+  'io.modelcontextprotocol/clientInfo': { name: 'e2e', version: '1.0.0' },
+  'io.modelcontextprotocol/clientCapabilities': {},
+};
+
+interface Reply {
+  status: number;
+  contentType: string;
+  /** Every JSON-RPC message of the body: one for JSON, each event's data for an event stream. */
+  messages: { id?: unknown; method?: string; params?: Record<string, unknown>; result?: Record<string, unknown>; error?: { code: number; message: string; data?: Record<string, unknown> } }[];
+}
+
+// Protocol 2026-07-28 on /mcp, through the built mcp-serve with raw requests: no initialize, the
+// client described in every request's _meta, the headers that mirror the body, and its errors.
+describe('protocol 2026-07-28 on /mcp', () => {
+  let server: ServeProcess;
+  beforeAll(async () => {
+    server = await startServe(['--config', `${REPO_ROOT}examples/conformance/mcp-serve.config.ts`]);
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  const post = async (method: string, params: Record<string, unknown>, headers: Record<string, string> = {}, id: number | string = 1): Promise<Reply> => {
+    const name = typeof params.name === 'string' ? params.name : typeof params.uri === 'string' ? params.uri : undefined;
+    const response = await fetch(`${server.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': VERSION,
+        'mcp-method': method,
+        ...(name === undefined ? {} : { 'mcp-name': name }),
+        ...headers,
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
+    });
+    const contentType = response.headers.get('content-type') ?? '';
+    const text = await response.text();
+    const messages = contentType.includes('text/event-stream')
+      ? text.split('\n').filter((line) => line.startsWith('data: ')).map((line) => JSON.parse(line.slice(6)))
+      : [JSON.parse(text)];
+    return { status: response.status, contentType, messages };
+  };
+
+  it('answers server/discover with its versions, capabilities and identity, and no session', async () => {
+    const reply = await post('server/discover', { _meta: META });
+    expect(reply.status).toBe(200);
+    const result = reply.messages[0]!.result!;
+    expect(result.resultType).toBe('complete');
+    expect(result.supportedVersions).toEqual(expect.arrayContaining([VERSION, '2025-11-25']));
+    expect(result.capabilities).toMatchObject({ tools: {}, prompts: {}, resources: {} });
+    expect((result._meta as Record<string, { name: string }>)['io.modelcontextprotocol/serverInfo']!.name).toBe('mcp-serve-conformance');
+    expect(result).toMatchObject({ ttlMs: 0, cacheScope: 'public' });
+  });
+
+  it('calls a tool and lists with caching hints, each request on its own', async () => {
+    const call = await post('tools/call', { name: 'test_simple_text', arguments: {}, _meta: META });
+    expect(call.status).toBe(200);
+    expect(call.messages[0]!.result).toMatchObject({ resultType: 'complete', content: [{ type: 'text', text: 'This is a simple text response for testing.' }] });
+    const list = await post('tools/list', { _meta: META }, {}, 'list-1');
+    expect(list.messages[0]).toMatchObject({ id: 'list-1', result: { resultType: 'complete', ttlMs: 0, cacheScope: 'public' } });
+    expect((list.messages[0]!.result!.tools as unknown[]).length).toBeGreaterThan(5);
+  });
+
+  it('refuses missing metadata with -32602, and a header that does not mirror the body with -32020, both HTTP 400', async () => {
+    const missing = await post('tools/list', {}, {}, 7);
+    expect(missing.status).toBe(400);
+    expect(missing.messages[0]).toMatchObject({ id: 7, error: { code: -32602 } });
+    expect(missing.messages[0]!.error!.message).toContain('_meta');
+    const wrongName = await post('tools/call', { name: 'test_simple_text', arguments: {}, _meta: META }, { 'mcp-name': 'test_error_handling' }, 8);
+    expect(wrongName.status).toBe(400);
+    expect(wrongName.messages[0]).toMatchObject({ id: 8, error: { code: -32020 } });
+    const encoded = await post('tools/call', { name: 'test_simple_text', arguments: {}, _meta: META }, { 'mcp-name': `=?base64?${Buffer.from('test_simple_text').toString('base64')}?=` });
+    expect(encoded.status).toBe(200);
+    const wrongMethod = await post('tools/list', { _meta: META }, { 'mcp-method': 'prompts/list' });
+    expect(wrongMethod.messages[0]!.error!.code).toBe(-32020);
+  });
+
+  it('names its versions when a request asks for one it does not speak', async () => {
+    const reply = await post('tools/list', { _meta: { ...META, 'io.modelcontextprotocol/protocolVersion': '2099-01-01' } }, { 'mcp-protocol-version': '2099-01-01' }, 9);
+    expect(reply.status).toBe(400);
+    expect(reply.messages[0]).toMatchObject({ id: 9, error: { code: -32022, data: { requested: '2099-01-01' } } });
+    expect(reply.messages[0]!.error!.data!.supported).toEqual(expect.arrayContaining([VERSION, '2025-11-25']));
+  });
+
+  it('answers the methods 2026-07-28 removed, and unknown ones, with 404 and -32601', async () => {
+    for (const method of ['initialize', 'ping', 'logging/setLevel', 'resources/subscribe', 'no/such/method']) {
+      const reply = await post(method, { _meta: META });
+      expect(reply.status, method).toBe(404);
+      expect(reply.messages[0]!.error!.code, method).toBe(-32601);
+    }
+  });
+
+  it('sends log messages only to a request whose _meta sets a log level', async () => {
+    const silent = await post('tools/call', { name: 'test_logging_tool', arguments: {}, _meta: META });
+    expect(silent.messages.filter((m) => m.method === 'notifications/message')).toEqual([]);
+    const chatty = await post('tools/call', { name: 'test_logging_tool', arguments: {}, _meta: { ...META, 'io.modelcontextprotocol/logLevel': 'warning' } });
+    expect(chatty.contentType).toContain('text/event-stream');
+    expect(chatty.messages.filter((m) => m.method === 'notifications/message').map((m) => m.params!.data)).toEqual(['second log message', 'third log message']);
+    expect(chatty.messages.at(-1)!.result!.resultType).toBe('complete');
+  });
+
+  it('refuses a tool that needs a capability the request did not declare with -32021, HTTP 400', async () => {
+    const reply = await post('tools/call', { name: 'test_missing_capability', arguments: {}, _meta: META }, {}, 11);
+    expect(reply.status).toBe(400);
+    expect(reply.messages[0]).toMatchObject({ id: 11, error: { code: -32021, data: { requiredCapabilities: { sampling: {} } } } });
+  });
+
+  it('answers an unknown resource with -32602 naming the URI', async () => {
+    const reply = await post('resources/read', { uri: 'test://no-such-resource', _meta: META });
+    expect(reply.messages[0]!.error).toMatchObject({ code: -32602, data: { uri: 'test://no-such-resource' } });
+  });
+
+  it('still serves 2025-11-25 sessions on the same endpoint, with -32002 for an unknown resource', async () => {
+    const client = await connectSdkClient(server.url, 'http');
+    const tools = await client.listTools();
+    expect(tools.tools.length).toBeGreaterThan(5);
+    await expect(client.readResource({ uri: 'test://no-such-resource' })).rejects.toMatchObject({ code: -32002 });
+    await client.close();
+  });
+});
