@@ -81,12 +81,22 @@ describe.each(TRANSPORTS)('handler context and content over %s', (transport) => 
     expect(tool?.inputSchema).toEqual({
       $schema: 'https://json-schema.org/draft/2020-12/schema',
       type: 'object',
-      $defs: { address: { type: 'object', properties: { street: { type: 'string' }, city: { type: 'string' } } } },
+      $defs: { address: { $anchor: 'address', type: 'object', properties: { street: { type: 'string' }, city: { type: 'string' } } } },
       properties: { name: { type: 'string' }, address: { $ref: '#/$defs/address' } },
       additionalProperties: false,
+      allOf: [{ anyOf: [{ required: ['name'] }, { required: ['address'] }, { maxProperties: 0 }] }],
+      if: { properties: { name: { const: 'with address' } }, required: ['name'] },
+      then: { required: ['address'] },
+      else: true,
     });
-    const rejected = await client.callTool({ name: 'json_schema_2020_12_tool', arguments: { extra: 1 } });
+    const rejected = await client.callTool({ name: 'json_schema_2020_12_tool', arguments: { name: 'x', extra: 1 } });
     expect(rejected).toMatchObject({ isError: true, content: [{ text: 'Invalid arguments for tool "json_schema_2020_12_tool": unknown argument "extra"' }] });
+    // The conditional keywords are enforced, not only listed.
+    const conditional = await client.callTool({ name: 'json_schema_2020_12_tool', arguments: { name: 'with address' } });
+    expect(conditional).toMatchObject({ isError: true });
+    expect((conditional.content as { text: string }[])[0]!.text).toContain('address');
+    const accepted = await client.callTool({ name: 'json_schema_2020_12_tool', arguments: { name: 'with address', address: { city: 'Oslo' } } });
+    expect(accepted.isError).toBeFalsy();
     await client.close();
   });
 
