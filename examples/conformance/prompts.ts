@@ -40,3 +40,12 @@ export const withImage = definePrompt({
     { role: 'user', content: { type: 'text', text: 'Please analyze the image above.' } },
   ],
 });
+
+export const inputRequired = definePrompt({
+  name: 'test_input_required_result_prompt',
+  description: 'Asks the user for context (key "user_context") before it is built',
+  get: async (_args, ctx) => {
+    const answer = await ctx.elicit('What context should the prompt use?', { type: 'object', properties: { context: { type: 'string' } }, required: ['context'] }, { key: 'user_context' });
+    return `Use this context: ${String(answer.content?.context ?? 'none')}`;
+  },
+});

@@ -47,6 +47,21 @@ export interface CreateMessageResult {
   stopReason?: string;
 }
 
+/** A root the client shares: a directory or file the server may work in. */
+export interface Root {
+  uri: string;
+  name?: string;
+}
+
+/** How a question to the client is named. */
+export interface AskOptions {
+  /**
+   * Its key in a 2026-07-28 input-required result (default: `elicitation-1`, `sampling-1`,
+   * `roots-1`, counted per kind in the order the handler asks). Ignored in earlier versions.
+   */
+  key?: string;
+}
+
 /**
  * What a handler gets besides its arguments: everything is tied to the request being served, so
  * log messages and progress ride that request's stream.
@@ -62,10 +77,18 @@ export interface HandlerContext {
   log(level: LogLevel, data: unknown, logger?: string): Promise<void>;
   /** Sends `notifications/progress` when the client asked for progress (a `progressToken`). */
   progress(progress: number, total?: number, message?: string): Promise<void>;
-  /** Asks the client's user for input (`elicitation/create`). */
-  elicit(message: string, requestedSchema: Record<string, unknown>): Promise<ElicitResult>;
-  /** Asks the client for an LLM completion (`sampling/createMessage`). */
-  sample(params: CreateMessageParams): Promise<CreateMessageResult>;
+  /** What the client declared it can do (`sampling`, `elicitation`, `roots`, …). */
+  readonly clientCapabilities: Readonly<Record<string, unknown>>;
+  /**
+   * Asks the client's user for input (`elicitation/create`). Over 2026-07-28 the question goes
+   * out in an input-required result and the handler runs again with the answer, so everything a
+   * handler does before asking must be safe to repeat.
+   */
+  elicit(message: string, requestedSchema: Record<string, unknown>, options?: AskOptions): Promise<ElicitResult>;
+  /** Asks the client for an LLM completion (`sampling/createMessage`); over 2026-07-28 as `elicit` does. */
+  sample(params: CreateMessageParams, options?: AskOptions): Promise<CreateMessageResult>;
+  /** Asks the client for its roots (`roots/list`); over 2026-07-28 as `elicit` does. */
+  roots(options?: AskOptions): Promise<Root[]>;
   /** Sends any other request to the client and awaits its result. */
   request(method: string, params?: Record<string, unknown>): Promise<Record<string, unknown>>;
 }

@@ -24,11 +24,13 @@ export type {
 } from './content.ts';
 export { CONTENT_TYPES, isContentPart } from './content.ts';
 export type {
+  AskOptions,
   CreateMessageParams,
   CreateMessageResult,
   ElicitResult,
   HandlerContext,
   LogLevel,
+  Root,
   SamplingMessage,
 } from './context.ts';
 export { LOG_LEVELS } from './context.ts';

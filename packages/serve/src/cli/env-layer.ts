@@ -23,6 +23,7 @@ export function readEnvLayer(env: NodeJS.ProcessEnv): ServeConfig {
     allowedOrigins: list('MCP_SERVE_ALLOWED_ORIGINS'),
     corsOrigins: list('MCP_SERVE_CORS_ORIGINS'),
     publicBasePath: env.MCP_SERVE_PUBLIC_BASE_PATH,
+    stateSecret: env.MCP_SERVE_STATE_SECRET || undefined,
   };
   if (env.MCP_SERVE_STATELESS) {
     if (!/^(1|true|0|false)$/i.test(env.MCP_SERVE_STATELESS)) {

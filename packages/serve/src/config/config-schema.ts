@@ -60,6 +60,11 @@ export const serveConfigSchema = z
     publicBasePath: z.union([urlPath, z.literal('')]).optional(),
     /** Streamable HTTP without sessions: every POST stands alone (for load balancers). */
     stateless: z.boolean().optional(),
+    /**
+     * Signs the requestState of 2026-07-28 input-required results. Processes that serve one
+     * endpoint share it; unset, each process makes its own at start.
+     */
+    stateSecret: z.string().min(16, 'stateSecret must be at least 16 characters').optional(),
     tools: modulePatterns.optional(),
     resources: modulePatterns.optional(),
     prompts: modulePatterns.optional(),

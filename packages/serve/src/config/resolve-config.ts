@@ -54,6 +54,8 @@ export interface ResolvedServeConfig {
   paths: { sse: string; messages: string; mcp: string; health: string };
   publicBasePath: string;
   stateless: boolean;
+  /** Signs 2026-07-28 request states; undefined: a random one per process. */
+  stateSecret: string | undefined;
   /** Module paths or globs, each with the directory it is relative to. */
   modules: { pattern: string; baseDir: string }[];
   tokens: string[];
@@ -135,6 +137,7 @@ export async function resolveConfig(layers: ConfigLayer[]): Promise<ResolvedServ
     },
     publicBasePath: (merged.publicBasePath ?? '').replace(/\/+$/, ''),
     stateless: merged.stateless ?? false,
+    stateSecret: merged.stateSecret,
     modules,
     tokens: [...new Set(tokens)],
     allowedHosts: merged.allowedHosts ?? [],

@@ -3,6 +3,7 @@ import { MODERN_PROTOCOL_VERSIONS, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-cli/
 import type { ResolvedServeConfig } from '../config/resolve-config.ts';
 import type { Logger } from '../logger.ts';
 import { negotiateVersion, type SessionProtocol } from './mcp-session.ts';
+import { stateSecret } from './input-round.ts';
 import { createMethodHandlers, SERVER_CAPABILITIES } from './method-handlers.ts';
 import type { Registry } from './registry.ts';
 import type { SubscriptionHub } from './subscription-hub.ts';
@@ -45,6 +46,7 @@ export function createProtocol(config: ResolvedServeConfig, getRegistry: () => R
     }),
     serverInfo: info,
     cacheScope: config.tokens.length > 0 ? 'private' : 'public',
+    stateSecret: stateSecret(config.stateSecret),
     onError: (error, method) => toRpcError(error, logger, method),
     onUnsendable: (error, method, name) => unsendableError(error, logger, method, name),
   };

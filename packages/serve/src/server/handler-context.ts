@@ -15,16 +15,11 @@ export type InternalHandlerContext = HandlerContext & { [REQUEST]?: RequestConte
 export function createHandlerContext(ctx: RequestContext): InternalHandlerContext {
   const { session } = ctx;
   const requireCapability = (name: string, method: string): void => {
+    if (session.clientCapabilities[name]) return;
     if (session.modern) {
-      // 2026-07-28 asks the client through an input-required result, which is not built yet.
-      if (!session.clientCapabilities[name]) {
-        throw new RpcError(RpcCode.missingRequiredClientCapability, `The client did not declare the ${name} capability (required for ${method})`, { requiredCapabilities: { [name]: {} } });
-      }
-      throw new RpcError(RpcCode.internalError, `${method} is not available over protocol ${session.protocolVersion} yet: connect with protocol 2025-11-25 for tools that ask the client`);
+      throw new RpcError(RpcCode.missingRequiredClientCapability, `The client did not declare the ${name} capability (required for ${method})`, { requiredCapabilities: { [name]: {} } });
     }
-    if (!session.clientCapabilities[name]) {
-      throw new RpcError(RpcCode.invalidRequest, `Client does not support ${name} (required for ${method})`);
-    }
+    throw new RpcError(RpcCode.invalidRequest, `Client does not support ${name} (required for ${method})`);
   };
   const context: InternalHandlerContext = {
     // A getter, so the AbortController exists only for handlers that look at the signal.
@@ -45,13 +40,21 @@ export function createHandlerContext(ctx: RequestContext): InternalHandlerContex
       if (message !== undefined) params.message = message;
       await ctx.notify('notifications/progress', params);
     },
-    async elicit(message, requestedSchema) {
-      requireCapability('elicitation', 'elicitation/create');
-      return (await ctx.request('elicitation/create', { message, requestedSchema }, ctx.signal)) as unknown as Awaited<ReturnType<HandlerContext['elicit']>>;
+    get clientCapabilities() {
+      return session.clientCapabilities;
     },
-    async sample(params) {
+    async elicit(message, requestedSchema, options) {
+      requireCapability('elicitation', 'elicitation/create');
+      return (await ctx.request('elicitation/create', { message, requestedSchema }, ctx.signal, options?.key)) as unknown as Awaited<ReturnType<HandlerContext['elicit']>>;
+    },
+    async sample(params, options) {
       requireCapability('sampling', 'sampling/createMessage');
-      return (await ctx.request('sampling/createMessage', params as unknown as Record<string, unknown>, ctx.signal)) as unknown as Awaited<ReturnType<HandlerContext['sample']>>;
+      return (await ctx.request('sampling/createMessage', params as unknown as Record<string, unknown>, ctx.signal, options?.key)) as unknown as Awaited<ReturnType<HandlerContext['sample']>>;
+    },
+    async roots(options) {
+      requireCapability('roots', 'roots/list');
+      const { roots } = await ctx.request('roots/list', {}, ctx.signal, options?.key);
+      return (Array.isArray(roots) ? roots : []) as Awaited<ReturnType<HandlerContext['roots']>>;
     },
     async request(method, params) {
       return ctx.request(method, params ?? {}, ctx.signal);

@@ -1,5 +1,6 @@
 import { type JsonRpcMessage, LATEST_PROTOCOL_VERSION, type LogLevel, META, RpcCode, RpcError, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-cli/core';
 
+import { InputRound } from './input-round.ts';
 import type { MessageSink } from './json-rpc.ts';
 
 /** What a method handler gets besides the params. */
@@ -14,8 +15,11 @@ export interface RequestContext {
   progressToken: string | number | undefined;
   /** Sends a notification on the stream of this request; resolves once the stream can take more. */
   notify(method: string, params: Record<string, unknown>): Promise<void> | void;
-  /** Sends a request to the client on the stream of this request and awaits its result. */
-  request(method: string, params: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>>;
+  /**
+   * Asks the client and awaits its answer: a request on this request's stream in a session, or
+   * (2026-07-28) a question of the input-required result, named `key`.
+   */
+  request(method: string, params: Record<string, unknown>, signal: AbortSignal, key?: string): Promise<Record<string, unknown>>;
 }
 
 /** Serves one method; throws RpcError for protocol errors. */
@@ -31,6 +35,8 @@ export interface SessionProtocol {
   serverInfo: Record<string, unknown>;
   /** Whether shared caches may keep a result: `private` when the server needs credentials. */
   cacheScope: 'public' | 'private';
+  /** Signs the `requestState` of input-required results. */
+  stateSecret: Buffer;
   onError(error: unknown, method: string): RpcError;
   /** The error sent instead of a result that cannot be serialised (a BigInt, a cycle). */
   onUnsendable(error: unknown, method: string, name: string | undefined): RpcError;
@@ -50,6 +56,8 @@ class Inflight implements RequestContext {
   #reason: unknown;
   #aborted = false;
   #listeners: ((reason: unknown) => void)[] | undefined;
+  /** The questions and answers of a 2026-07-28 request that may ask its client for input. */
+  round: InputRound | undefined;
 
   constructor(session: McpSession, requestId: string | number, method: string, params: Record<string, unknown>) {
     this.session = session;
@@ -84,7 +92,9 @@ class Inflight implements RequestContext {
     return this.session.notify(method, params, this.requestId);
   }
 
-  request(method: string, params: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>> {
+  request(method: string, params: Record<string, unknown>, signal: AbortSignal, key?: string): Promise<Record<string, unknown>> {
+    if (this.round) return this.round.ask(method, params, key);
+    if (this.session.modern) return Promise.reject(new RpcError(RpcCode.internalError, `${this.method} cannot ask the client for input over protocol ${this.session.protocolVersion}`));
     return this.session.request(method, params, this.requestId, signal);
   }
 }
@@ -117,6 +127,7 @@ export class McpSession {
   #inflight: Map<string | number, Inflight> | undefined;
   #outgoing: Map<number, Outgoing> | undefined;
   #nextOutgoingId = 0;
+  #principal = '';
   readonly #protocol: SessionProtocol;
   readonly #sink: MessageSink;
   /** Called when the client cancels a request (for logs). */
@@ -144,9 +155,13 @@ export class McpSession {
     return this.#inflight?.has(id) === true;
   }
 
-  /** Makes this the session of one 2026-07-28 request, with the client as its `_meta` describes it. */
-  serveModern(meta: { protocolVersion: string; clientCapabilities: Record<string, unknown>; logLevel: LogLevel | undefined }): void {
+  /**
+   * Makes this the session of one 2026-07-28 request, with the client as its `_meta` describes it;
+   * `principal` (a credential digest) binds the request states it hands out to that client.
+   */
+  serveModern(meta: { protocolVersion: string; clientCapabilities: Record<string, unknown>; logLevel: LogLevel | undefined }, principal: string): void {
     this.modern = true;
+    this.#principal = principal;
     this.initialized = true;
     this.established = true;
     this.protocolVersion = meta.protocolVersion;
@@ -278,7 +293,16 @@ export class McpSession {
     this.#inflight.set(id, inflight);
     let reply: JsonRpcMessage;
     try {
-      const result = (await handler(params, inflight)) as Record<string, unknown>;
+      let result: Record<string, unknown>;
+      if (this.modern && ASKING_METHODS.has(method)) {
+        const round = new InputRound(method, params, this.#principal, this.#protocol.stateSecret);
+        inflight.round = round;
+        result = (await Promise.race([handler(params, inflight), round.blocked])) as Record<string, unknown>;
+        // The handler waits on questions the client will answer in a retry: it is abandoned.
+        if (result.resultType === 'input_required') inflight.abort(new Error('input required'));
+      } else {
+        result = (await handler(params, inflight)) as Record<string, unknown>;
+      }
       reply = { jsonrpc: '2.0', id, result: this.modern ? this.#decorate(method, result) : result };
     } catch (error) {
       reply = errorReply(id, this.#protocol.onError(error, method));
@@ -293,8 +317,9 @@ export class McpSession {
   #decorate(method: string, result: Record<string, unknown>): Record<string, unknown> {
     const meta = { ...(result._meta as Record<string, unknown> | undefined), [META.serverInfo]: this.#protocol.serverInfo };
     // Lists and reads change without notice to a 2026 client (it has no listen stream here): not cached.
-    const cache = CACHEABLE.has(method) ? { ttlMs: 0, cacheScope: this.#protocol.cacheScope } : {};
-    return { ...result, resultType: 'complete', ...cache, _meta: meta };
+    const type = result.resultType === 'input_required' ? 'input_required' : 'complete';
+    const cache = CACHEABLE.has(method) && type === 'complete' ? { ttlMs: 0, cacheScope: this.#protocol.cacheScope } : {};
+    return { ...result, resultType: type, ...cache, _meta: meta };
   }
 
   /** Sends an answer; one that cannot be serialised is replaced by an error, so every request gets one. */
@@ -330,6 +355,9 @@ export class McpSession {
 
 /** Methods of earlier versions that 2026-07-28 removed (`initialize` and `ping` are not in the table). */
 const REMOVED_IN_MODERN = new Set(['logging/setLevel', 'resources/subscribe', 'resources/unsubscribe', 'tasks/list', 'tasks/result']);
+
+/** Methods that may answer a 2026-07-28 request with an input-required result (SEP-2322). */
+const ASKING_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
 
 /** Methods whose 2026-07-28 results carry caching hints (`ttlMs`, `cacheScope`). */
 const CACHEABLE = new Set(['server/discover', 'tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read']);

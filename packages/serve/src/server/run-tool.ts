@@ -41,6 +41,8 @@ export function runTool(
       logger.warn('call timed out', { tool: name, sessionId: ctx.session.id, timeoutMs: callTimeoutMs });
       resolve(errorResult(`Tool "${name}" timed out after ${callTimeoutMs} ms`));
     }, callTimeoutMs);
+    // A call cancelled, or abandoned for input the client gives in a retry, holds no timer.
+    ctx.onAbort(() => clearTimeout(timer));
     (returned as PromiseLike<unknown>).then(
       (value) => {
         clearTimeout(timer);

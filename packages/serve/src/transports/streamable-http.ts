@@ -267,14 +267,15 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
     }
     const meta = readRequestMeta(req, message);
     if (isRefusal(meta)) return sendRpcError(res, meta.status, meta.code, meta.message, {}, id, meta.data);
-    const entry = newSession(undefined, req.socket.remoteAddress ?? 'unknown', credentialOf(req));
+    const credential = credentialOf(req);
+    const entry = newSession(undefined, req.socket.remoteAddress ?? 'unknown', credential);
     if (!('session' in entry)) return sendRpcError(res, entry.status, RpcCode.serverError, entry.message, entry.headers, id);
     if (!entry.session.servesModern(message.method)) {
       entry.session.close();
       const removed = message.method === 'initialize' ? ': protocol 2026-07-28 has no initialize; or send initialize without 2026-07-28 metadata for a session' : '';
       return sendRpcError(res, 404, RpcCode.methodNotFound, `Method not found: ${message.method.slice(0, 100)}${removed}`, {}, id);
     }
-    entry.session.serveModern(meta);
+    entry.session.serveModern(meta, credential);
     const channel: Channel = { res, streamId: 'p1', mode: 'pending', pending: new Set([message.id]), buffered: [], bufferedBytes: 0, acceptsJson, acceptsSse, isBatch: false, closed: false };
     entry.byRequest.set(message.id, channel);
     track(entry, channel, true);

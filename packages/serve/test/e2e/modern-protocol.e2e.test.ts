@@ -108,6 +108,45 @@ describe('protocol 2026-07-28 on /mcp', () => {
     expect(chatty.messages.at(-1)!.result!.resultType).toBe('complete');
   });
 
+  it('asks the client through input-required results, round after round, and completes with the answers', async () => {
+    const caps = { ...META, 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } };
+    const params = { name: 'test_input_required_result_multi_round', arguments: {} };
+    const first = (await post('tools/call', { ...params, _meta: caps })).messages[0]!.result!;
+    expect(first).toMatchObject({ resultType: 'input_required', inputRequests: { step1: { method: 'elicitation/create' } } });
+    expect(typeof first.requestState).toBe('string');
+    const second = (await post('tools/call', { ...params, _meta: caps, inputResponses: { step1: { action: 'accept', content: { name: 'Ada' } } }, requestState: first.requestState })).messages[0]!.result!;
+    expect(second).toMatchObject({ resultType: 'input_required', inputRequests: { step2: { method: 'elicitation/create' } } });
+    expect(Object.keys(second.inputRequests as object)).toEqual(['step2']);
+    const last = (await post('tools/call', { ...params, _meta: caps, inputResponses: { step2: { action: 'accept', content: { color: 'green' } } }, requestState: second.requestState })).messages[0]!.result!;
+    expect(last).toMatchObject({ resultType: 'complete', content: [{ type: 'text', text: 'Ada likes green' }] });
+  });
+
+  it('refuses a request state that was changed, or presented for another request or by another client', async () => {
+    const caps = { ...META, 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } };
+    const params = { name: 'test_input_required_result_elicitation', arguments: {} };
+    const state = String((await post('tools/call', { ...params, _meta: caps })).messages[0]!.result!.requestState);
+    const answer = { user_name: { action: 'accept', content: { name: 'Ada' } } };
+    const tampered = `${state.slice(0, 10)}${state[10] === 'A' ? 'B' : 'A'}${state.slice(11)}`;
+    const changed = await post('tools/call', { ...params, _meta: caps, inputResponses: answer, requestState: tampered });
+    expect(changed.messages[0]!.error).toMatchObject({ code: -32602 });
+    expect(changed.messages[0]!.error!.message).toContain('integrity');
+    const otherRequest = await post('tools/call', { name: 'test_input_required_result_tampered_state', arguments: {}, _meta: caps, inputResponses: answer, requestState: state });
+    expect(otherRequest.messages[0]!.error!.message).toContain('another request');
+    const otherClient = await post('tools/call', { ...params, _meta: caps, inputResponses: answer, requestState: state }, { authorization: 'Bearer someone-else' });
+    expect(otherClient.messages[0]!.error!.message).toContain('another client');
+    const honest = await post('tools/call', { ...params, _meta: caps, inputResponses: answer, requestState: state });
+    expect(honest.messages[0]!.result).toMatchObject({ resultType: 'complete', content: [{ text: 'Hello, Ada!' }] });
+  });
+
+  it('asks several questions in one round, and only those the client declared', async () => {
+    const all = { ...META, 'io.modelcontextprotocol/clientCapabilities': { elicitation: {}, sampling: {}, roots: {} } };
+    const several = (await post('tools/call', { name: 'test_input_required_result_multiple_inputs', arguments: {}, _meta: all })).messages[0]!.result!;
+    expect(Object.keys(several.inputRequests as object).sort()).toEqual(['client_roots', 'greeting', 'user_name']);
+    const onlySampling = { ...META, 'io.modelcontextprotocol/clientCapabilities': { sampling: {} } };
+    const asked = (await post('tools/call', { name: 'test_input_required_result_capabilities', arguments: {}, _meta: onlySampling })).messages[0]!.result!;
+    expect(Object.values(asked.inputRequests as Record<string, { method: string }>).map((r) => r.method)).toEqual(['sampling/createMessage']);
+  });
+
   it('refuses a tool that needs a capability the request did not declare with -32021, HTTP 400', async () => {
     const reply = await post('tools/call', { name: 'test_missing_capability', arguments: {}, _meta: META }, {}, 11);
     expect(reply.status).toBe(400);
@@ -125,5 +164,27 @@ describe('protocol 2026-07-28 on /mcp', () => {
     expect(tools.tools.length).toBeGreaterThan(5);
     await expect(client.readResource({ uri: 'test://no-such-resource' })).rejects.toMatchObject({ code: -32002 });
     await client.close();
+  });
+
+  it('lets another process take the retry when both share MCP_SERVE_STATE_SECRET, and not otherwise', async () => {
+    const config = ['--config', `${REPO_ROOT}examples/conformance/mcp-serve.config.ts`];
+    const env = { MCP_SERVE_STATE_SECRET: 'a shared secret for the e2e test' };
+    const [a, b, stranger] = await Promise.all([startServe(config, { env }), startServe(config, { env }), startServe(config)]);
+    try {
+      const caps = { ...META, 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } };
+      const params = { name: 'test_input_required_result_elicitation', arguments: {}, _meta: caps };
+      const call = (url: string, body: Record<string, unknown>) =>
+        fetch(`${url}/mcp`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json', 'mcp-protocol-version': VERSION, 'mcp-method': 'tools/call', 'mcp-name': 'test_input_required_result_elicitation' },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: body }),
+        }).then((r) => r.json() as Promise<{ result?: Record<string, unknown>; error?: { message: string } }>);
+      const { result } = await call(a.url, params);
+      const retry = { ...params, inputResponses: { user_name: { action: 'accept', content: { name: 'Grace' } } }, requestState: result!.requestState };
+      expect((await call(b.url, retry)).result).toMatchObject({ resultType: 'complete', content: [{ text: 'Hello, Grace!' }] });
+      expect((await call(stranger.url, retry)).error!.message).toContain('integrity');
+    } finally {
+      await Promise.all([a.stop(), b.stop(), stranger.stop()]);
+    }
   });
 });
