@@ -114,3 +114,17 @@ export const inputCapabilities = defineTool({
     return `Asked for ${asks.length} inputs`;
   },
 });
+
+export const headerParams = defineTool({
+  name: 'test_header_params',
+  description: 'Takes a region mirrored into the Mcp-Param-Region header (x-mcp-header) and a query',
+  input: {
+    type: 'object',
+    properties: {
+      region: { type: 'string', description: 'Where to run', 'x-mcp-header': 'Region' },
+      query: { type: 'string', description: 'What to run' },
+    },
+    required: ['region'],
+  },
+  handler: ({ region, query }) => `Ran ${String(query ?? 'nothing')} in ${String(region)}`,
+});

@@ -89,6 +89,47 @@ function headerMismatch(req: IncomingMessage, message: JsonRpcMessage, protocolV
   return undefined;
 }
 
+/** The `Mcp-Param-*` headers of a request, by lower-case name without the prefix. */
+export function paramHeadersOf(req: IncomingMessage): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (!name.startsWith('mcp-param-') || value === undefined) continue;
+    found.set(name.slice('mcp-param-'.length), (Array.isArray(value) ? value[0]! : value).trim());
+  }
+  return found;
+}
+
+/**
+ * What the `Mcp-Param-*` headers of a `tools/call` get wrong against its arguments, if anything:
+ * every argument the input schema marks with `x-mcp-header` (through `properties` only) must come
+ * with its header, and the header, decoded, must equal the value (integers compared as numbers).
+ */
+export function paramHeaderMismatch(schema: Record<string, unknown>, args: Record<string, unknown>, headers: ReadonlyMap<string, string>): string | undefined {
+  for (const { name, path } of headerParams(schema)) {
+    const value = path.reduce<unknown>((at, key) => (at !== null && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined), args);
+    const header = headers.get(name.toLowerCase());
+    if (value === undefined || value === null) continue;
+    if (header === undefined) return `the Mcp-Param-${name} header is missing (it mirrors arguments.${path.join('.')})`;
+    const decoded = decodeHeaderValue(header);
+    if (decoded === undefined) return `the Mcp-Param-${name} header is not valid base64 inside =?base64?…?=`;
+    const same = typeof value === 'number' ? decoded.trim() !== '' && Number(decoded) === value : decoded === String(value);
+    if (!same) return `Mcp-Param-${name} header value "${decoded.slice(0, 100)}" does not match arguments.${path.join('.')}`;
+  }
+  return undefined;
+}
+
+/** The `x-mcp-header` annotations of a schema reachable from its root through `properties` alone. */
+function headerParams(schema: Record<string, unknown>, path: string[] = []): { name: string; path: string[] }[] {
+  const properties = schema.properties;
+  if (!isObject(properties) || path.length > 16) return [];
+  return Object.entries(properties).flatMap(([key, property]) => {
+    if (!isObject(property)) return [];
+    const name = property['x-mcp-header'];
+    const here = typeof name === 'string' && name ? [{ name, path: [...path, key] }] : [];
+    return [...here, ...headerParams(property, [...path, key])];
+  });
+}
+
 /**
  * A header value as the spec defines it: surrounding whitespace dropped, and `=?base64?…?=`
  * decoded as UTF-8; undefined when the base64 is malformed.

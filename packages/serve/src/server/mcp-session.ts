@@ -124,6 +124,8 @@ export class McpSession {
    * log level come from the request's `_meta`, and its result says `resultType` and `serverInfo`.
    */
   modern = false;
+  /** A 2026-07-28 request's `Mcp-Param-*` headers, checked against the arguments they mirror. */
+  paramHeaders: ReadonlyMap<string, string> | undefined;
   #inflight: Map<string | number, Inflight> | undefined;
   #outgoing: Map<number, Outgoing> | undefined;
   #nextOutgoingId = 0;
@@ -159,9 +161,10 @@ export class McpSession {
    * Makes this the session of one 2026-07-28 request, with the client as its `_meta` describes it;
    * `principal` (a credential digest) binds the request states it hands out to that client.
    */
-  serveModern(meta: { protocolVersion: string; clientCapabilities: Record<string, unknown>; logLevel: LogLevel | undefined }, principal: string): void {
+  serveModern(meta: { protocolVersion: string; clientCapabilities: Record<string, unknown>; logLevel: LogLevel | undefined }, principal: string, paramHeaders: ReadonlyMap<string, string>): void {
     this.modern = true;
     this.#principal = principal;
+    this.paramHeaders = paramHeaders;
     this.initialized = true;
     this.established = true;
     this.protocolVersion = meta.protocolVersion;

@@ -1,5 +1,6 @@
 import { LOG_LEVELS, type LogLevel, type Presentation, type ResourceDefinition, type ResourceTemplateDefinition, RpcCode, RpcError } from '@mcp-cli/core';
 
+import { paramHeaderMismatch } from '../http/request-metadata.ts';
 import type { Logger } from '../logger.ts';
 import { complete } from './complete.ts';
 import { createHandlerContext } from './handler-context.ts';
@@ -94,6 +95,9 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
       return tasks.callAsTask(tool.def, params, ctx);
     }
     if (taskSupport === 'required') throw new RpcError(RpcCode.methodNotFound, `Tool "${name}" runs only as a task: call it with "task": {} in its params`);
+    const headers = ctx.session.paramHeaders;
+    const mismatch = headers && paramHeaderMismatch(tool.input.jsonSchema, (args as Record<string, unknown> | undefined) ?? {}, headers);
+    if (mismatch) throw new RpcError(RpcCode.headerMismatch, `Header mismatch: ${mismatch}`);
     return runTool(tool, args as Record<string, unknown> | undefined, ctx, context.callTimeoutMs, logger);
   });
 

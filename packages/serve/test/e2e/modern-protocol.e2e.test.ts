@@ -84,6 +84,21 @@ describe('protocol 2026-07-28 on /mcp', () => {
     expect(wrongMethod.messages[0]!.error!.code).toBe(-32020);
   });
 
+  it('checks the Mcp-Param headers a tool declares with x-mcp-header against its arguments', async () => {
+    const params = { name: 'test_header_params', arguments: { region: 'us-west1', query: 'select 1' }, _meta: META };
+    expect((await post('tools/call', params, { 'mcp-param-region': 'us-west1' })).messages[0]!.result).toMatchObject({ content: [{ text: 'Ran select 1 in us-west1' }] });
+    const encoded = `=?base64?${Buffer.from('us-west1').toString('base64')}?=`;
+    expect((await post('tools/call', params, { 'mcp-param-region': encoded })).status).toBe(200);
+    const missing = await post('tools/call', params);
+    expect(missing.status).toBe(400);
+    expect(missing.messages[0]!.error).toMatchObject({ code: -32020 });
+    expect(missing.messages[0]!.error!.message).toContain('Mcp-Param-Region');
+    const different = await post('tools/call', params, { 'mcp-param-region': 'eu-north1' });
+    expect(different.messages[0]!.error!.code).toBe(-32020);
+    const badBase64 = await post('tools/call', params, { 'mcp-param-region': '=?base64?SGVs!!!bG8=?=' });
+    expect(badBase64.messages[0]!.error!.code).toBe(-32020);
+  });
+
   it('names its versions when a request asks for one it does not speak', async () => {
     const reply = await post('tools/list', { _meta: { ...META, 'io.modelcontextprotocol/protocolVersion': '2099-01-01' } }, { 'mcp-protocol-version': '2099-01-01' }, 9);
     expect(reply.status).toBe(400);
