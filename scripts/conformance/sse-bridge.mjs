@@ -67,7 +67,8 @@ app.post('/mcp', async (req, res) => {
     const id = req.headers['mcp-session-id'];
     if (id && sessions.has(id)) return await sessions.get(id).handleRequest(req, res, req.body);
     if (!id && req.body?.method === 'initialize') return await openSession(req, res);
-    res.status(400).json({ jsonrpc: '2.0', error: { code: -32000, message: 'sse-bridge: unknown or missing Mcp-Session-Id' }, id: null });
+    // An ended session is 404, as a Streamable HTTP server answers it; no id at all is 400.
+    res.status(id ? 404 : 400).json({ jsonrpc: '2.0', error: { code: -32000, message: 'sse-bridge: unknown or missing Mcp-Session-Id' }, id: null });
   } catch (error) {
     if (!res.headersSent) res.status(502).json({ jsonrpc: '2.0', error: { code: -32603, message: `sse-bridge: ${error.message}` }, id: null });
   }
@@ -75,7 +76,7 @@ app.post('/mcp', async (req, res) => {
 for (const method of ['get', 'delete']) {
   app[method]('/mcp', async (req, res) => {
     const session = sessions.get(req.headers['mcp-session-id']);
-    if (!session) return void res.status(400).send('sse-bridge: unknown or missing Mcp-Session-Id');
+    if (!session) return void res.status(req.headers['mcp-session-id'] ? 404 : 400).send('sse-bridge: unknown or missing Mcp-Session-Id');
     await session.handleRequest(req, res).catch((error) => res.headersSent || res.status(500).send(String(error)));
   });
 }

@@ -65,6 +65,12 @@ export interface ToolDefinition<I extends ToolInput = ToolInput> extends Present
   input?: I;
   output?: z.ZodRawShape | JsonSchema;
   annotations?: ToolAnnotations;
+  /**
+   * Runs as a task for 2026-07-28 clients that declare the tasks extension: the call answers with
+   * a task when the handler is still running at the end of its first turn, and the client polls
+   * `tasks/get`. `required`: clients without the extension are refused (-32021).
+   */
+  task?: 'optional' | 'required';
   // Method syntax keeps the parameter bivariant, so a typed tool is still a `Definition`.
   handler(args: ToolArgs<I>, ctx: HandlerContext): MaybePromise<ToolReturn>;
 }

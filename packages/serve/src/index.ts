@@ -1,5 +1,6 @@
 export type {
   ArgumentCompleter,
+  AskOptions,
   CallToolResult,
   ContentPart,
   HandlerContext,
@@ -22,6 +23,8 @@ export {
   defineTool,
   ExitCode,
   McpCliError,
+  RpcCode,
+  RpcError,
 } from '@mcp-cli/core';
 export type { ServeConfig } from './config/config-schema.ts';
 export { defineConfig, serveConfigSchema } from './config/config-schema.ts';

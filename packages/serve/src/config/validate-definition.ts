@@ -27,6 +27,7 @@ export function validateDefinition(value: Record<string, unknown>, where: string
       if (value.input !== undefined && (typeof value.input !== 'object' || value.input === null)) {
         fail('"input" must be a zod shape or a JSON Schema object');
       }
+      if (value.task !== undefined && value.task !== 'optional' && value.task !== 'required') fail('"task" must be "optional" or "required"');
       break;
     case 'resource':
       requireString('uri');

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.ts';
 import { negotiateVersion, type SessionProtocol } from './mcp-session.ts';
 import { stateSecret } from './input-round.ts';
 import { createMethodHandlers, SERVER_CAPABILITIES } from './method-handlers.ts';
+import { TASKS_EXTENSION } from './module-tasks.ts';
 import type { Registry } from './registry.ts';
 import type { SubscriptionHub } from './subscription-hub.ts';
 import type { TaskProvider } from './task-provider.ts';
@@ -14,7 +15,7 @@ import { toRpcError, unsendableError } from './to-rpc-error.ts';
  * What a 2026-07-28 client is told the server does: no list-changed or subscribe, since those
  * come through `subscriptions/listen`, which is not served yet.
  */
-const MODERN_CAPABILITIES = { tools: {}, resources: {}, prompts: {}, logging: {}, completions: {} } as const;
+const MODERN_CAPABILITIES = { tools: {}, resources: {}, prompts: {}, logging: {}, completions: {}, extensions: { [TASKS_EXTENSION]: {} } } as const;
 
 /**
  * What every session of one server shares, whatever carries it (HTTP, SSE or stdio): the method

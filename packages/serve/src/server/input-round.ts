@@ -14,6 +14,11 @@ const MAX_STATE_BYTES = 512 * 1024;
 /** Most questions one round may ask. */
 const MAX_ASKS = 32;
 
+/** Where a handler's questions to the client go: an input-required result, or a task. */
+export interface Asker {
+  ask(method: string, params: Record<string, unknown>, key: string | undefined): Promise<Record<string, unknown>>;
+}
+
 /** What a signed `requestState` holds. */
 interface StatePayload {
   v: 1;
@@ -40,7 +45,7 @@ export function stateSecret(configured: string | undefined): Buffer {
  * once; the others are collected, and the request is answered with an input-required result
  * that lists them. No state stays on the server, so any process can take the retry.
  */
-export class InputRound {
+export class InputRound implements Asker {
   readonly #answers: Record<string, Record<string, unknown>>;
   readonly #pending = new Map<string, { method: string; params: Record<string, unknown> }>();
   readonly #counts = new Map<string, number>();
@@ -62,6 +67,11 @@ export class InputRound {
     const taken = state ? Object.fromEntries(Object.entries(responses).filter(([key]) => state.asked.includes(key))) : responses;
     this.#answers = { ...state?.answers, ...taken };
     this.blocked = new Promise((resolve) => (this.#blocked = resolve));
+  }
+
+  /** True while the handler waits on questions this round will ask. */
+  get waiting(): boolean {
+    return this.#pending.size > 0;
   }
 
   /**

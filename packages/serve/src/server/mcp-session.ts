@@ -1,6 +1,6 @@
 import { type JsonRpcMessage, LATEST_PROTOCOL_VERSION, type LogLevel, META, RpcCode, RpcError, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-cli/core';
 
-import { InputRound } from './input-round.ts';
+import { type Asker, InputRound } from './input-round.ts';
 import type { MessageSink } from './json-rpc.ts';
 
 /** What a method handler gets besides the params. */
@@ -20,6 +20,10 @@ export interface RequestContext {
    * (2026-07-28) a question of the input-required result, named `key`.
    */
   request(method: string, params: Record<string, unknown>, signal: AbortSignal, key?: string): Promise<Record<string, unknown>>;
+  /** From now on the handler's questions go to `asker` (a call that became a task). */
+  askThrough(asker: Asker): void;
+  /** A 2026-07-28 request's input-required round, when its method may ask the client. */
+  readonly inputRound?: InputRound | undefined;
 }
 
 /** Serves one method; throws RpcError for protocol errors. */
@@ -56,8 +60,10 @@ class Inflight implements RequestContext {
   #reason: unknown;
   #aborted = false;
   #listeners: ((reason: unknown) => void)[] | undefined;
-  /** The questions and answers of a 2026-07-28 request that may ask its client for input. */
-  round: InputRound | undefined;
+  /** A 2026-07-28 request's input-required round, when its method may ask the client. */
+  inputRound: InputRound | undefined;
+  /** Where a 2026-07-28 request's questions go: its input-required round, or its task. */
+  #asker: Asker | undefined;
 
   constructor(session: McpSession, requestId: string | number, method: string, params: Record<string, unknown>) {
     this.session = session;
@@ -93,9 +99,13 @@ class Inflight implements RequestContext {
   }
 
   request(method: string, params: Record<string, unknown>, signal: AbortSignal, key?: string): Promise<Record<string, unknown>> {
-    if (this.round) return this.round.ask(method, params, key);
+    if (this.#asker) return this.#asker.ask(method, params, key);
     if (this.session.modern) return Promise.reject(new RpcError(RpcCode.internalError, `${this.method} cannot ask the client for input over protocol ${this.session.protocolVersion}`));
     return this.session.request(method, params, this.requestId, signal);
+  }
+
+  askThrough(asker: Asker): void {
+    this.#asker = asker;
   }
 }
 
@@ -175,6 +185,11 @@ export class McpSession {
   /** True when a 2026-07-28 request for `method` is served here (not `initialize`, `ping` or the other removed ones). */
   servesModern(method: string): boolean {
     return method === 'server/discover' || (this.#protocol.methods.has(method) && !REMOVED_IN_MODERN.has(method));
+  }
+
+  /** Who made this session's requests (a credential digest): tasks and request states are bound to it. */
+  get principal(): string {
+    return this.#principal;
   }
 
   /** Takes one message from the client. Requests are answered through the sink. */
@@ -299,7 +314,8 @@ export class McpSession {
       let result: Record<string, unknown>;
       if (this.modern && ASKING_METHODS.has(method)) {
         const round = new InputRound(method, params, this.#principal, this.#protocol.stateSecret);
-        inflight.round = round;
+        inflight.askThrough(round);
+        inflight.inputRound = round;
         result = (await Promise.race([handler(params, inflight), round.blocked])) as Record<string, unknown>;
         // The handler waits on questions the client will answer in a retry: it is abandoned.
         if (result.resultType === 'input_required') inflight.abort(new Error('input required'));
@@ -320,7 +336,7 @@ export class McpSession {
   #decorate(method: string, result: Record<string, unknown>): Record<string, unknown> {
     const meta = { ...(result._meta as Record<string, unknown> | undefined), [META.serverInfo]: this.#protocol.serverInfo };
     // Lists and reads change without notice to a 2026 client (it has no listen stream here): not cached.
-    const type = result.resultType === 'input_required' ? 'input_required' : 'complete';
+    const type = result.resultType === 'input_required' || result.resultType === 'task' ? result.resultType : 'complete';
     const cache = CACHEABLE.has(method) && type === 'complete' ? { ttlMs: 0, cacheScope: this.#protocol.cacheScope } : {};
     return { ...result, resultType: type, ...cache, _meta: meta };
   }

@@ -8,6 +8,7 @@ import type { McpSession, MethodHandler } from './mcp-session.ts';
 import { toPromptResult } from './prompt-messages.ts';
 import { readResource } from './read-resource.ts';
 import type { Registry } from './registry.ts';
+import { ModuleTasks, TASKS_EXTENSION } from './module-tasks.ts';
 import { runTool } from './run-tool.ts';
 import type { SubscriptionHub } from './subscription-hub.ts';
 import type { TaskProvider } from './task-provider.ts';
@@ -45,6 +46,16 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
     return { [key]: entries.map(shown), ...(nextCursor ? { nextCursor } : {}) };
   };
   const methods = new Map<string, MethodHandler>(tasks?.methods);
+  // 2026-07-28 requests use module tasks; sessions the gateway's (2025-11-25), where there is one.
+  const moduleTasks = new ModuleTasks(logger);
+  for (const [name, modern] of moduleTasks.methods) {
+    const legacy = methods.get(name);
+    methods.set(name, (params, ctx) => {
+      if (ctx.session.modern) return modern(params, ctx);
+      if (!legacy) throw new RpcError(RpcCode.methodNotFound, `Method not found: ${name}`);
+      return legacy(params, ctx);
+    });
+  }
 
   methods.set('logging/setLevel', (params, ctx) => {
     const level = params.level;
@@ -98,6 +109,12 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
     const headers = ctx.session.paramHeaders;
     const mismatch = headers && paramHeaderMismatch(tool.input.jsonSchema, (args as Record<string, unknown> | undefined) ?? {}, headers);
     if (mismatch) throw new RpcError(RpcCode.headerMismatch, `Header mismatch: ${mismatch}`);
+    if (ctx.session.modern && tool.def.task) {
+      if (ModuleTasks.declared(ctx)) return moduleTasks.run(tool, args as Record<string, unknown> | undefined, ctx, ctx.inputRound);
+      if (tool.def.task === 'required') {
+        throw new RpcError(RpcCode.missingRequiredClientCapability, `Tool "${name}" runs only as a task: declare the ${TASKS_EXTENSION} extension in clientCapabilities.extensions`, { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } });
+      }
+    }
     return runTool(tool, args as Record<string, unknown> | undefined, ctx, context.callTimeoutMs, logger);
   });
 

@@ -1,4 +1,4 @@
-import { type CallToolResult, type HandlerContext, RpcCode, RpcError } from '@mcp-cli/core';
+import { type CallToolResult, type HandlerContext, RpcError } from '@mcp-cli/core';
 
 import type { Logger } from '../logger.ts';
 import { createHandlerContext } from './handler-context.ts';
@@ -10,13 +10,15 @@ import { errorResult, toToolResult } from './tool-result.ts';
 /**
  * Validates the arguments, runs the handler under the per-call timeout and turns every outcome
  * into a result: invalid arguments, a throw, a rejection or a timeout give `isError: true` with a
- * message that names what went wrong. The handler's signal fires on cancel, disconnect or timeout.
+ * message that names what went wrong; an RpcError thrown on purpose is a JSON-RPC error instead.
+ * The handler's signal fires on cancel, disconnect or timeout.
  */
 export function runTool(
   tool: RegisteredTool,
   rawArgs: Record<string, unknown> | undefined,
   ctx: RequestContext,
-  callTimeoutMs: number,
+  /** Undefined for a task, which its own TTL and cancellation bound instead. */
+  callTimeoutMs: number | undefined,
   logger: Logger,
 ): CallToolResult | Promise<CallToolResult> {
   const name = tool.def.name;
@@ -36,11 +38,14 @@ export function runTool(
   if (!isPromiseLike(returned)) return checkOutput(tool, toToolResult(returned));
   // One promise settled by whichever comes first, the handler or the timer (cheaper than a race).
   return new Promise<CallToolResult>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      ctx.abort(new Error('timeout'));
-      logger.warn('call timed out', { tool: name, sessionId: ctx.session.id, timeoutMs: callTimeoutMs });
-      resolve(errorResult(`Tool "${name}" timed out after ${callTimeoutMs} ms`));
-    }, callTimeoutMs);
+    const timer =
+      callTimeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            ctx.abort(new Error('timeout'));
+            logger.warn('call timed out', { tool: name, sessionId: ctx.session.id, timeoutMs: callTimeoutMs });
+            resolve(errorResult(`Tool "${name}" timed out after ${callTimeoutMs} ms`));
+          }, callTimeoutMs);
     // A call cancelled, or abandoned for input the client gives in a retry, holds no timer.
     ctx.onAbort(() => clearTimeout(timer));
     (returned as PromiseLike<unknown>).then(
@@ -61,9 +66,14 @@ export function runTool(
   });
 }
 
-/** An error the client must get as a JSON-RPC error, not as a failed tool: a capability it did not declare. */
+/**
+ * An error the client gets as a JSON-RPC error, not as a failed tool: an RpcError, which a module
+ * throws on purpose (a capability the client did not declare is one). Matched by shape, since a
+ * module may hold another copy of the class.
+ */
 function isProtocolError(error: unknown): boolean {
-  return error instanceof RpcError && error.code === RpcCode.missingRequiredClientCapability;
+  const e = error as { name?: unknown; code?: unknown } | null;
+  return error instanceof RpcError || (typeof e === 'object' && e !== null && e.name === 'RpcError' && typeof e.code === 'number');
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

@@ -11,6 +11,9 @@ import type { Logger } from '../logger.ts';
  */
 export function toRpcError(error: unknown, logger: Logger, method: string): RpcError {
   if (error instanceof RpcError) return error;
+  // A module's own copy of the class: same shape, another constructor.
+  const e = error as { name?: unknown; code?: unknown; message?: unknown; data?: unknown } | null;
+  if (typeof e === 'object' && e !== null && e.name === 'RpcError' && typeof e.code === 'number') return new RpcError(e.code, String(e.message), e.data);
   if (error instanceof Error && !isSystemError(error)) return new RpcError(RpcCode.internalError, error.message);
   return new RpcError(RpcCode.internalError, `Internal error (id ${logWithId(logger, `${method} failed`, error)})`);
 }

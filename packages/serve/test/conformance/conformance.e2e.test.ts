@@ -10,17 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const exec = promisify(execFile);
 const RUNNER = `${REPO_ROOT}scripts/conformance/run.mjs`;
 const TIMEOUT = 600_000;
-const TASKS_SCENARIOS_NOT_SERVED = [
-  'tasks-capability-negotiation',
-  'tasks-dispatch-and-envelope',
-  'tasks-lifecycle',
-  'tasks-mrtr-composition',
-  'tasks-mrtr-input',
-  'tasks-request-headers',
-  'tasks-request-state-removal',
-  'tasks-required-task-error',
-  'tasks-wire-fields',
-];
 
 async function runConformance(args: string[]): Promise<{ summary: string; failing: string[]; output: string }> {
   const { stdout, stderr } = await exec(process.execPath, [RUNNER, ...args], { maxBuffer: 64 * 1024 * 1024, timeout: TIMEOUT }).catch(
@@ -47,14 +36,17 @@ describe('official MCP conformance suite', () => {
     expect(summary, output.slice(-4000)).toBe('32 passed, 0 failed');
   });
 
-  it('newest suite (0.2.0-alpha.12): every 2025-11-25 scenario passes, and all of 2026-07-28 but the tasks extension', { timeout: TIMEOUT }, async () => {
+  it('newest suite (0.2.0-alpha.12): all 65 scenarios over /mcp, with 2026-07-28 and the tasks and skills extensions', { timeout: TIMEOUT }, async () => {
     const url = server.url.replace('127.0.0.1', 'localhost');
-    const legacy = await runConformance(['--version', '0.2.0-alpha.12', 'server', `${url}/mcp`, '--requirements', '2025-11-25']);
-    expect(legacy.summary, legacy.output.slice(-4000)).toBe('33 passed, 0 failed');
     const all = await runConformance(['--version', '0.2.0-alpha.12', 'server', `${url}/mcp`, '--suite', 'all']);
-    // The tasks extension of 2026-07-28 (SEP-2663) is not served yet; anything else failing is a regression.
-    expect(all.failing, all.output.slice(-4000)).toEqual(TASKS_SCENARIOS_NOT_SERVED);
-    expect(all.summary).toBe(`56 passed, ${TASKS_SCENARIOS_NOT_SERVED.length} failed`);
+    expect(all.failing, all.output.slice(-4000)).toEqual([]);
+    expect(all.summary).toBe('65 passed, 0 failed');
+  });
+
+  it('newest suite (0.2.0-alpha.12): every 2025-11-25 scenario over legacy SSE through the bridge', { timeout: TIMEOUT }, async () => {
+    const url = server.url.replace('127.0.0.1', 'localhost');
+    const legacy = await runConformance(['--version', '0.2.0-alpha.12', 'server-sse', `${url}/sse`, '--requirements', '2025-11-25']);
+    expect(legacy.summary, legacy.output.slice(-4000)).toBe('33 passed, 0 failed');
   });
 
   it('server suite (active and pending) passes over legacy SSE through the bridge', { timeout: TIMEOUT }, async () => {

@@ -162,6 +162,48 @@ describe('protocol 2026-07-28 on /mcp', () => {
     expect(Object.values(asked.inputRequests as Record<string, { method: string }>).map((r) => r.method)).toEqual(['sampling/createMessage']);
   });
 
+  it('runs a task tool as a task for a client that declares the extension, polled to its result, and hidden from other clients', async () => {
+    const tasksMeta = { ...META, 'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } } };
+    const created = (await post('tools/call', { name: 'slow_compute', arguments: { seconds: 0.2 }, _meta: tasksMeta })).messages[0]!.result!;
+    expect(created).toMatchObject({ resultType: 'task', status: 'working', ttlMs: 3_600_000, pollIntervalMs: 500 });
+    const taskId = String(created.taskId);
+    const get = (meta: Record<string, unknown> = tasksMeta, headers: Record<string, string> = {}) => post('tasks/get', { taskId, _meta: meta }, { 'mcp-name': taskId, ...headers });
+    expect((await get()).messages[0]!.result).toMatchObject({ resultType: 'complete', taskId, status: 'working' });
+    // Another credential, or a client without the extension, cannot read it.
+    expect((await get(tasksMeta, { authorization: 'Bearer another-client' })).messages[0]!.error).toMatchObject({ code: -32602 });
+    const undeclared = await get(META);
+    expect(undeclared.status).toBe(400);
+    expect(undeclared.messages[0]!.error).toMatchObject({ code: -32021, data: { requiredCapabilities: { extensions: { 'io.modelcontextprotocol/tasks': {} } } } });
+    let detailed: Record<string, unknown> = {};
+    for (let i = 0; i < 50 && detailed.status !== 'completed'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      detailed = (await get()).messages[0]!.result!;
+    }
+    expect(detailed).toMatchObject({ status: 'completed', result: { content: [{ type: 'text', text: 'Computed after 0.2 s' }] } });
+    // Without the extension the same tool answers at once; a tool that requires a task is refused.
+    expect((await post('tools/call', { name: 'slow_compute', arguments: { seconds: 0.05 }, _meta: META })).messages[0]!.result).toMatchObject({ resultType: 'complete' });
+    const required = await post('tools/call', { name: 'failing_job', arguments: {}, _meta: META });
+    expect(required.status).toBe(400);
+    expect(required.messages[0]!.error!.code).toBe(-32021);
+  });
+
+  it('asks the questions of a task through tasks/get and takes the answers with tasks/update; cancels with tasks/cancel', async () => {
+    const tasksMeta = { ...META, 'io.modelcontextprotocol/clientCapabilities': { elicitation: {}, extensions: { 'io.modelcontextprotocol/tasks': {} } } };
+    const taskId = String((await post('tools/call', { name: 'confirm_delete', arguments: {}, _meta: tasksMeta })).messages[0]!.result!.taskId);
+    const get = async () => (await post('tasks/get', { taskId, _meta: tasksMeta }, { 'mcp-name': taskId })).messages[0]!.result!;
+    let task = await get();
+    for (let i = 0; i < 50 && task.status !== 'input_required'; i++) task = await get();
+    expect(task).toMatchObject({ status: 'input_required', inputRequests: { confirm: { method: 'elicitation/create' } } });
+    const ack = await post('tasks/update', { taskId, inputResponses: { confirm: { action: 'accept', content: { confirm: true } } }, _meta: tasksMeta }, { 'mcp-name': taskId });
+    expect(ack.messages[0]!.result).toMatchObject({ resultType: 'complete' });
+    for (let i = 0; i < 50 && task.status !== 'completed'; i++) task = await get();
+    expect(task).toMatchObject({ status: 'completed', result: { content: [{ text: 'Deletion confirmed' }] } });
+
+    const slowId = String((await post('tools/call', { name: 'slow_compute', arguments: { seconds: 30 }, _meta: tasksMeta })).messages[0]!.result!.taskId);
+    expect((await post('tasks/cancel', { taskId: slowId, _meta: tasksMeta }, { 'mcp-name': slowId })).messages[0]!.result).toMatchObject({ resultType: 'complete' });
+    expect((await post('tasks/get', { taskId: slowId, _meta: tasksMeta }, { 'mcp-name': slowId })).messages[0]!.result).toMatchObject({ status: 'cancelled' });
+  });
+
   it('refuses a tool that needs a capability the request did not declare with -32021, HTTP 400', async () => {
     const reply = await post('tools/call', { name: 'test_missing_capability', arguments: {}, _meta: META }, {}, 11);
     expect(reply.status).toBe(400);
