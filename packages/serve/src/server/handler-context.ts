@@ -19,7 +19,8 @@ export function createHandlerContext(ctx: RequestContext): InternalHandlerContex
     if (session.modern) {
       throw new RpcError(RpcCode.missingRequiredClientCapability, `The client did not declare the ${name} capability (required for ${method})`, { requiredCapabilities: { [name]: {} } });
     }
-    throw new RpcError(RpcCode.invalidRequest, `Client does not support ${name} (required for ${method})`);
+    // In a session the tool fails (isError), as it always has; only 2026-07-28 names a protocol error for it.
+    throw new Error(`Client does not support ${name} (required for ${method})`);
   };
   const context: InternalHandlerContext = {
     // A getter, so the AbortController exists only for handlers that look at the signal.
