@@ -6,4 +6,5 @@ export default defineConfig({
   tools: './tools/*.ts',
   resources: './resources.ts',
   prompts: './prompts.ts',
+  skills: './skills',
 });

@@ -8,6 +8,7 @@ import { type Gateway, startGateway } from '../gateway/start-gateway.ts';
 import type { InProcessSpec } from '../gateway/upstream.ts';
 import type { Logger } from '../logger.ts';
 import { buildRegistry, type Registry } from '../server/registry.ts';
+import { loadSkills } from '../server/skills.ts';
 
 /** What a server serves: its registry, and how to rebuild it when modules or upstreams change. */
 export interface Serving {
@@ -39,13 +40,14 @@ export async function assembleServing(
   const builtin = !loaded && !command && Object.keys(config.servers).length === 0;
   if (builtin) Object.assign(config, BUILTIN_INFO);
   let modules = builtin ? builtinHello() : await loadModules(config.modules);
-  if (loaded && config.modules.length === 0 && Object.keys(config.servers).length === 0) {
-    logger.warn(`${loaded.filepath} lists no modules: add "tools", "resources", "prompts" or "servers" to it`);
+  if (loaded && config.modules.length === 0 && Object.keys(config.servers).length === 0 && config.skills === undefined) {
+    logger.warn(`${loaded.filepath} lists no modules: add "tools", "resources", "prompts", "skills" or "servers" to it`);
   }
   let gateway: Gateway | undefined;
+  const skills = config.skills === undefined ? undefined : await loadSkills(config.skills);
   const rebuild = (next?: LoadedModule[]): Registry => {
     if (next) modules = next;
-    return buildRegistry([...modules, ...(gateway?.modules() ?? [])]);
+    return { ...buildRegistry([...modules, ...(gateway?.modules() ?? [])]), skills };
   };
   // Modules that export an SDK server are served through the gateway, in this process, as they are.
   const inProcess: Record<string, InProcessSpec> = {};

@@ -66,6 +66,8 @@ export const serveConfigSchema = z
      */
     stateSecret: z.string().min(16, 'stateSecret must be at least 16 characters').optional(),
     tools: modulePatterns.optional(),
+    /** A folder of skills (the skills extension): each subfolder with a SKILL.md is one. */
+    skills: z.string().min(1).optional(),
     resources: modulePatterns.optional(),
     prompts: modulePatterns.optional(),
     /** Bearer tokens accepted on the MCP endpoints. */

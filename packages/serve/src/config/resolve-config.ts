@@ -56,6 +56,8 @@ export interface ResolvedServeConfig {
   stateless: boolean;
   /** Signs 2026-07-28 request states; undefined: a random one per process. */
   stateSecret: string | undefined;
+  /** The folder of skills, absolute, when the config names one. */
+  skills: string | undefined;
   /** Module paths or globs, each with the directory it is relative to. */
   modules: { pattern: string; baseDir: string }[];
   tokens: string[];
@@ -104,7 +106,8 @@ export async function resolveConfig(layers: ConfigLayer[]): Promise<ResolvedServ
   const tokens: string[] = [];
   const upstreams: Record<string, UpstreamSpec> = {};
   for (const { config, baseDir } of layers) {
-    const { paths, limits, tokenFiles, tools, resources, prompts, servers, ...rest } = config;
+    const { paths, limits, tokenFiles, tools, resources, prompts, servers, skills, ...rest } = config;
+    if (skills !== undefined) merged.skills = resolve(baseDir, skills);
     // A relative working directory of an upstream is relative to the file that names it.
     for (const [name, spec] of Object.entries(servers ?? {})) {
       upstreams[name] = 'command' in spec && spec.cwd !== undefined ? { ...spec, cwd: resolve(baseDir, spec.cwd) } : spec;
@@ -138,6 +141,7 @@ export async function resolveConfig(layers: ConfigLayer[]): Promise<ResolvedServ
     publicBasePath: (merged.publicBasePath ?? '').replace(/\/+$/, ''),
     stateless: merged.stateless ?? false,
     stateSecret: merged.stateSecret,
+    skills: merged.skills,
     modules,
     tokens: [...new Set(tokens)],
     allowedHosts: merged.allowedHosts ?? [],

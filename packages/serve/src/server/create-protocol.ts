@@ -6,6 +6,7 @@ import { negotiateVersion, type SessionProtocol } from './mcp-session.ts';
 import { stateSecret } from './input-round.ts';
 import { createMethodHandlers, SERVER_CAPABILITIES } from './method-handlers.ts';
 import { TASKS_EXTENSION } from './module-tasks.ts';
+import { SKILLS_EXTENSION } from './skills.ts';
 import type { Registry } from './registry.ts';
 import type { SubscriptionHub } from './subscription-hub.ts';
 import type { TaskProvider } from './task-provider.ts';
@@ -42,7 +43,7 @@ export function createProtocol(config: ResolvedServeConfig, getRegistry: () => R
     },
     discoverResult: () => ({
       supportedVersions: [...MODERN_PROTOCOL_VERSIONS, ...SUPPORTED_PROTOCOL_VERSIONS],
-      capabilities: MODERN_CAPABILITIES,
+      capabilities: getRegistry().skills ? { ...MODERN_CAPABILITIES, extensions: { ...MODERN_CAPABILITIES.extensions, [SKILLS_EXTENSION]: { directoryRead: true } } } : MODERN_CAPABILITIES,
       ...(config.instructions === undefined ? {} : { instructions: config.instructions }),
     }),
     serverInfo: info,

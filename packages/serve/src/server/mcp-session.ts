@@ -379,7 +379,7 @@ const REMOVED_IN_MODERN = new Set(['logging/setLevel', 'resources/subscribe', 'r
 const ASKING_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
 
 /** Methods whose 2026-07-28 results carry caching hints (`ttlMs`, `cacheScope`). */
-const CACHEABLE = new Set(['server/discover', 'tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read']);
+const CACHEABLE = new Set(['server/discover', 'tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read', 'skills/list', 'skills/get']);
 
 function errorReply(id: string | number, rpc: RpcError): JsonRpcMessage {
   const error = rpc.data === undefined ? { code: rpc.code, message: rpc.message } : { code: rpc.code, message: rpc.message, data: rpc.data };

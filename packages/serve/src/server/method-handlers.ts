@@ -10,6 +10,7 @@ import { readResource } from './read-resource.ts';
 import type { Registry } from './registry.ts';
 import { ModuleTasks, TASKS_EXTENSION } from './module-tasks.ts';
 import { runTool } from './run-tool.ts';
+import { type SkillCatalog, skillEntry } from './skills.ts';
 import type { SubscriptionHub } from './subscription-hub.ts';
 import type { TaskProvider } from './task-provider.ts';
 
@@ -122,7 +123,28 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
     const registry = getRegistry();
     const listed: Record<string, unknown>[] = [...registry.resources.values()].map(({ def }) => describe(def, { uri: def.uri }));
     for (const { def } of registry.templates) if (def.list) listed.push(...(await def.list()));
+    // Each skill's SKILL.md is listed; its other files are read by URI from the skill's manifest.
+    for (const skill of registry.skills?.skills ?? []) listed.push({ uri: skill.uri, name: skill.name, description: skill.frontmatter.description, mimeType: 'text/markdown' });
     return page('resources', listed, params);
+  });
+
+  const skillsOf = (): SkillCatalog => {
+    const skills = getRegistry().skills;
+    if (!skills) throw new RpcError(RpcCode.methodNotFound, 'Method not found: this server serves no skills (set "skills" in its config)');
+    return skills;
+  };
+  methods.set('skills/list', (params) => page('skills', skillsOf().skills, params, skillEntry));
+  methods.set('skills/get', (params) => {
+    const uri = requireString(params, 'uri');
+    const skill = skillsOf().skills.find((s) => s.uri === uri);
+    if (!skill) throw new RpcError(RpcCode.invalidParams, `Unknown skill "${uri.slice(0, 200)}"`, { uri });
+    return { skill: skillEntry(skill) };
+  });
+  methods.set('resources/directory/read', (params) => {
+    const uri = requireString(params, 'uri');
+    const children = skillsOf().directories.get(uri);
+    if (!children) throw new RpcError(RpcCode.invalidParams, `Not a directory: ${uri.slice(0, 200)}`, { uri });
+    return page('resources', children, params);
   });
 
   methods.set('resources/templates/list', (params) => page('resourceTemplates', getRegistry().templates, params, ({ def }) => describe(def, { uriTemplate: def.uriTemplate })));

@@ -4,6 +4,7 @@ import { createHandlerContext } from './handler-context.ts';
 import type { RequestContext } from './mcp-session.ts';
 import type { Registry } from './registry.ts';
 import { readResourceFile, toResourceContents } from './resource-contents.ts';
+import { skillFileContents } from './skills.ts';
 
 /**
  * Reads a resource: a fixed URI first, then the first template that matches.
@@ -23,6 +24,8 @@ export async function readResource(registry: Registry, uri: string, ctx: Request
     if (!variables) continue;
     return toResourceContents(uri, await def.read(new URL(uri), variables, createHandlerContext(ctx)), def.mimeType);
   }
+  const skillFile = registry.skills?.files.get(uri);
+  if (skillFile) return [skillFileContents(skillFile) as unknown as ResourceContents];
   // 2026-07-28 answers an unknown URI as invalid params; earlier versions with their own -32002.
   throw new RpcError(ctx.session.modern ? RpcCode.invalidParams : RpcCode.resourceNotFound, `Resource not found: ${uri}`, { uri });
 }

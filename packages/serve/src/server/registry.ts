@@ -1,3 +1,4 @@
+import type { SkillCatalog } from './skills.ts';
 import {
   ConfigError,
   type Definition,
@@ -44,6 +45,8 @@ export interface Registry {
   resources: ReadonlyMap<string, RegisteredResource>;
   templates: readonly RegisteredTemplate[];
   prompts: ReadonlyMap<string, RegisteredPrompt>;
+  /** The skills served (the skills extension), when the config names a folder of them. */
+  skills?: SkillCatalog | undefined;
 }
 
 /**
