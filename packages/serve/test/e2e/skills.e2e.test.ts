@@ -22,7 +22,7 @@ describe('skills served from a folder', () => {
   });
 
   const post = async (method: string, params: Record<string, unknown> = {}) => {
-    const name = typeof params.uri === 'string' ? { 'mcp-name': params.uri } : {};
+    const name: Record<string, string> = typeof params.uri === 'string' ? { 'mcp-name': params.uri } : {};
     const response = await fetch(`${server.url}/mcp`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json', 'mcp-protocol-version': '2026-07-28', 'mcp-method': method, ...name },
