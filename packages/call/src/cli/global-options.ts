@@ -24,6 +24,8 @@ export interface GlobalOptions {
   root: string[];
   /** The least severe server log messages sent (`logging/setLevel`). */
   logLevel?: string;
+  /** The protocol version to speak: 2026-07-28 (no session), or one with sessions. */
+  protocolVersion?: string;
   quiet?: boolean;
   verbose?: boolean;
   raw?: boolean;
@@ -56,6 +58,7 @@ export const GLOBAL_FLAGS: Record<string, boolean> = {
   '--task': false,
   '--root': true,
   '--log-level': true,
+  '--protocol-version': true,
   '--quiet': false,
   '-q': false,
   '--verbose': false,
@@ -72,7 +75,7 @@ export const collect = (value: string, previous: string[]): string[] => [...prev
 const FLAG_KEYS: Record<string, keyof GlobalOptions> = {
   '--url': 'url', '-u': 'url', '--server': 'server', '-s': 'server', '--transport': 'transport', '-t': 'transport',
   '--header': 'header', '-H': 'header', '--token': 'token', '--timeout': 'timeout', '--wait': 'wait', '--json': 'json',
-  '--args': 'args', '--tool': 'tool', '--out-dir': 'outDir', '--elicit': 'elicit', '--sampling-command': 'samplingCommand', '--task': 'task', '--root': 'root', '--log-level': 'logLevel',
+  '--args': 'args', '--tool': 'tool', '--out-dir': 'outDir', '--elicit': 'elicit', '--sampling-command': 'samplingCommand', '--task': 'task', '--root': 'root', '--log-level': 'logLevel', '--protocol-version': 'protocolVersion',
   '--quiet': 'quiet', '-q': 'quiet', '--verbose': 'verbose', '--raw': 'raw', '--max-message-bytes': 'maxMessageBytes', '--stdio': 'stdio', '--no-imports': 'noImports',
 };
 
@@ -138,6 +141,7 @@ export function addGlobalOptions(command: Command): Command {
     .option('--task', 'call the tool as a task, showing its status (tools that require a task always are)')
     .option('--root <dir>', "offer this directory to the server as a root (repeatable)", collect, [])
     .option('--log-level <level>', 'the least severe server log messages to receive: debug, info, notice, warning, error, critical, alert or emergency')
+    .option('--protocol-version <version>', 'speak this MCP version: 2026-07-28 (no session, server/discover), or 2025-11-25 and earlier (the default is 2025-11-25)')
     .option('-q, --quiet', 'no spinner, no server logs on stderr')
     .option('--verbose', 'diagnostics and error details on stderr')
     .option('--max-message-bytes <n>', 'largest response or event accepted from the server (default 67108864)')

@@ -1,6 +1,7 @@
-import { ConnectionError, LOG_LEVELS, type LogLevel, readPackageVersion, TimeoutError, UsageError } from '@mcp-cli/core';
+import { ConnectionError, LOG_LEVELS, type LogLevel, readPackageVersion, SUPPORTED_PROTOCOL_VERSIONS, TimeoutError, UsageError } from '@mcp-cli/core';
 
 import { connect, type Connection, connectStdio } from '../client/connect.ts';
+import { MODERN_VERSION } from '../client/request-metadata.ts';
 import { clientCapabilities, createServerRequestHandler, type ElicitMode, type ElicitSchema } from '../client/server-requests.ts';
 import { type ConnectionSettings, resolveConnectionSettings } from './connection-settings.ts';
 import type { GlobalOptions } from './global-options.ts';
@@ -30,6 +31,7 @@ export async function withConnection<T>(
   const settings = await resolveConnectionSettings(opts, env, positionalUrl);
   // Checked before anything starts (the spinner, the deadline), so a usage error ends at once.
   const logLevel = checkLogLevel(opts.logLevel);
+  const protocolVersion = checkProtocolVersion(opts.protocolVersion);
   const roots = await resolveRoots(opts.root ?? []);
   keepRawOutput(opts.raw === true);
   const ui = await createUi({ quiet: opts.quiet === true, verbose: opts.verbose === true, env });
@@ -71,6 +73,7 @@ export async function withConnection<T>(
       }
     },
     debug: (message: string) => ui.debug(message),
+    protocolVersion,
   };
   const open = async (): Promise<Connection> => {
     let opened: Connection;
@@ -131,8 +134,18 @@ function checkLogLevel(level: string | undefined): LogLevel | undefined {
   return level as LogLevel;
 }
 
+/** `--protocol-version`, checked: 2026-07-28 or a version with sessions. */
+function checkProtocolVersion(version: string | undefined): string | undefined {
+  if (version === undefined) return undefined;
+  const known = [MODERN_VERSION, ...SUPPORTED_PROTOCOL_VERSIONS];
+  if (!known.includes(version)) throw new UsageError(`Invalid --protocol-version "${version}": use one of ${known.join(', ')}`, 'E_INVALID_OPTION');
+  return version;
+}
+
 /** Asks the server to send only log messages at `level` or more severe. */
 async function setLogLevel(connection: Connection, level: LogLevel, ui: Ui, signal: AbortSignal): Promise<void> {
+  // 2026-07-28 has no setLevel: each request asks for its own level in `_meta`.
+  if (connection.session.modern) return connection.session.setModernLogLevel(level);
   if (!connection.capabilities.logging) {
     ui.note(`the server declares no logging, so --log-level ${level} changes nothing`);
     return;

@@ -1,6 +1,8 @@
 import { ConnectionError } from '@mcp-cli/core';
 
+import { abortableSleep } from './abortable-sleep.ts';
 import { type ClientTransport, type JsonRpcMessage, RpcError } from './json-rpc.ts';
+import { type ClientDescription, invalidHeaderAnnotation, requestMeta } from './request-metadata.ts';
 
 /**
  * Handles a request the server sends to the client (elicitation, sampling, ping, roots). The
@@ -10,6 +12,13 @@ export type ServerRequestHandler = (method: string, params: Record<string, unkno
 
 /** Requests from the server answered at once: a server that sends more is refused, not queued. */
 const MAX_SERVER_REQUESTS = 64;
+/** Input-required rounds one 2026-07-28 request may take before mcp-call gives up on the server. */
+const MAX_INPUT_ROUNDS = 16;
+/** Bounds of a task's polling interval, whatever the server suggests. */
+const MIN_POLL_MS = 100;
+const MAX_POLL_MS = 5000;
+/** The header mismatch error of 2026-07-28: a tool's Mcp-Param headers did not match its schema. */
+const HEADER_MISMATCH = -32020;
 
 /** Options of one request. */
 export interface RequestOptions {
@@ -21,6 +30,8 @@ export interface RequestOptions {
    * to cancel with no AbortSignal per request, for a gateway forwarding many calls.
    */
   onCancel?: (cancel: (reason: Error) => void) => void;
+  /** 2026-07-28: told each status of a task the server made of this request. */
+  onTaskStatus?: (task: Record<string, unknown>) => void;
 }
 
 interface Pending {
@@ -51,6 +62,11 @@ export class ClientSession {
     throw new RpcError(-32601, `Method not found: ${method}`);
   };
 
+  /** Protocol 2026-07-28: how each request describes the client, and the tools' input schemas. */
+  #modern: ClientDescription | undefined;
+  /** Input schemas of the tools listed so far (2026-07-28: their `x-mcp-header` parameters). */
+  readonly toolSchemas = new Map<string, Record<string, unknown>>();
+
   constructor(transport: ClientTransport) {
     this.#transport = transport;
     transport.onMessage = (message) => this.#receive(message);
@@ -61,12 +77,130 @@ export class ClientSession {
     return this.#transport;
   }
 
+  /**
+   * Speaks protocol 2026-07-28 from now on: every request carries `_meta`, input-required
+   * results are answered through `onServerRequest` and the request sent again, and a request the
+   * server turns into a task is followed to its end.
+   */
+  useModernProtocol(client: ClientDescription): void {
+    this.#modern = client;
+  }
+
+  get modern(): boolean {
+    return this.#modern !== undefined;
+  }
+
+  /** Sets the log level 2026-07-28 requests ask for (their `_meta` carries it). */
+  setModernLogLevel(level: string): void {
+    if (this.#modern) this.#modern = { ...this.#modern, logLevel: level };
+  }
+
   /** Sends a request and resolves with its result; an error answer rejects with RpcError. */
   request(method: string, params: Record<string, unknown> | undefined, options: RequestOptions): Promise<Record<string, unknown>> {
+    if (this.#modern) return this.#modernRequest(method, params ?? {}, options);
+    return this.#send(method, params, options);
+  }
+
+  async #modernRequest(method: string, params: Record<string, unknown>, options: RequestOptions): Promise<Record<string, unknown>> {
+    const meta = { ...(params._meta as Record<string, unknown> | undefined), ...requestMeta(this.#modern!) };
+    let current: Record<string, unknown> = { ...params, _meta: meta };
+    let relisted = false;
+    for (let round = 0; round < MAX_INPUT_ROUNDS; round++) {
+      let result: Record<string, unknown>;
+      try {
+        result = await this.#send(method, current, options);
+      } catch (error) {
+        // A tool whose Mcp-Param headers were missing (its schema not listed yet, or changed): list, then once more.
+        if (!(error instanceof RpcError && error.code === HEADER_MISMATCH && method === 'tools/call' && !relisted)) throw error;
+        relisted = true;
+        await this.#listToolSchemas(options.signal);
+        continue;
+      }
+      if (method === 'tools/list') this.#keepToolSchemas(result);
+      if (result.resultType === 'task') return this.#followTask(result, meta, options);
+      if (result.resultType !== 'input_required') return result;
+      const answers = await this.#answerInputs(result.inputRequests, options.signal);
+      // The retry is a new request (new id) with the same params, the answers and the state echoed.
+      current = { ...params, _meta: meta, inputResponses: answers, ...(result.requestState === undefined ? {} : { requestState: result.requestState }) };
+    }
+    throw new ConnectionError(`The server asked for input more than ${MAX_INPUT_ROUNDS} times for one ${method} request`, 'E_PROTOCOL');
+  }
+
+  /** Answers the questions of an input-required result or a task, each through `onServerRequest`. */
+  async #answerInputs(inputRequests: unknown, signal: AbortSignal): Promise<Record<string, unknown>> {
+    const entries = typeof inputRequests === 'object' && inputRequests !== null ? Object.entries(inputRequests as Record<string, { method?: unknown; params?: unknown }>) : [];
+    if (entries.length > MAX_SERVER_REQUESTS) throw new ConnectionError(`The server asked ${entries.length} questions at once; mcp-call answers at most ${MAX_SERVER_REQUESTS}`, 'E_PROTOCOL');
+    const answers = await Promise.all(
+      entries.map(async ([key, request]) => {
+        if (typeof request?.method !== 'string') throw new ConnectionError(`The server's input request "${key}" names no method`, 'E_PROTOCOL');
+        return [key, await this.onServerRequest(request.method, (request.params ?? {}) as Record<string, unknown>, signal)] as const;
+      }),
+    );
+    return Object.fromEntries(answers);
+  }
+
+  /** Polls a task the server made of a request until it ends; its questions are answered with tasks/update. */
+  async #followTask(created: Record<string, unknown>, meta: Record<string, unknown>, options: RequestOptions): Promise<Record<string, unknown>> {
+    const taskId = created.taskId;
+    if (typeof taskId !== 'string') throw new ConnectionError('The server answered with a task that has no taskId', 'E_PROTOCOL');
+    const pollMs = Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, typeof created.pollIntervalMs === 'number' ? created.pollIntervalMs : 1000));
+    options.onTaskStatus?.(created);
+    const answered = new Set<string>();
+    try {
+      for (;;) {
+        await abortableSleep(pollMs, options.signal);
+        const task = await this.#send('tasks/get', { taskId, _meta: meta }, options);
+        options.onTaskStatus?.(task);
+        if (task.status === 'completed') return (task.result ?? {}) as Record<string, unknown>;
+        if (task.status === 'failed') {
+          const error = (task.error ?? {}) as { code?: unknown; message?: unknown; data?: unknown };
+          throw new RpcError(typeof error.code === 'number' ? error.code : -32603, typeof error.message === 'string' ? error.message : 'the task failed', error.data);
+        }
+        if (task.status === 'cancelled') throw new ConnectionError(`The server cancelled task ${taskId}`, 'E_TASK_CANCELLED');
+        if (task.status !== 'input_required') continue;
+        // Each question is answered once, however many polls show it before the server takes the answer.
+        const open = Object.fromEntries(Object.entries((task.inputRequests ?? {}) as Record<string, unknown>).filter(([key]) => !answered.has(key)));
+        if (Object.keys(open).length === 0) continue;
+        const answers = await this.#answerInputs(open, options.signal);
+        for (const key of Object.keys(answers)) answered.add(key);
+        await this.#send('tasks/update', { taskId, inputResponses: answers, _meta: meta }, options);
+      }
+    } catch (error) {
+      // Ctrl-C or the deadline: the task is cancelled on the server too.
+      if (options.signal.aborted) this.#background.add(this.#send('tasks/cancel', { taskId, _meta: meta }, { signal: AbortSignal.timeout(2000) }).then(() => undefined, () => undefined));
+      throw error;
+    }
+  }
+
+  async #listToolSchemas(signal: AbortSignal): Promise<void> {
+    let cursor: string | undefined;
+    for (let page = 0; page < 100; page++) {
+      const result = await this.#send('tools/list', { ...(cursor ? { cursor } : {}), _meta: requestMeta(this.#modern!) }, { signal });
+      this.#keepToolSchemas(result);
+      cursor = typeof result.nextCursor === 'string' && result.nextCursor ? result.nextCursor : undefined;
+      if (!cursor) return;
+    }
+  }
+
+  /**
+   * Remembers listed tools' schemas (their Mcp-Param headers) and drops, from the result itself,
+   * tools whose `x-mcp-header` annotations are invalid: the spec has clients refuse them.
+   */
+  #keepToolSchemas(result: Record<string, unknown>): void {
+    if (!Array.isArray(result.tools)) return;
+    result.tools = (result.tools as Record<string, unknown>[]).filter((tool) => {
+      const schema = (tool.inputSchema ?? {}) as Record<string, unknown>;
+      if (typeof tool.name !== 'string' || invalidHeaderAnnotation(schema) !== undefined) return false;
+      this.toolSchemas.set(tool.name, schema);
+      return true;
+    });
+  }
+
+  #send(method: string, params: Record<string, unknown> | undefined, options: RequestOptions): Promise<Record<string, unknown>> {
     if (this.#closedWith) return Promise.reject(this.#closedWith);
     const id = ++this.#nextId;
     const message: JsonRpcMessage = { jsonrpc: '2.0', id, method };
-    if (options.onProgress) message.params = { ...params, _meta: { progressToken: id } };
+    if (options.onProgress) message.params = { ...params, _meta: { ...(params?._meta as Record<string, unknown> | undefined), progressToken: id } };
     else if (params !== undefined) message.params = params;
     if (options.signal.aborted) return Promise.reject(options.signal.reason as Error);
     this.#watch(options.signal);

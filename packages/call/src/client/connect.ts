@@ -1,8 +1,10 @@
 import { ConnectionError, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-cli/core';
 
+import { abortableSleep } from './abortable-sleep.ts';
 import { ClientSession, type ServerRequestHandler } from './client-session.ts';
 import { UNREACHABLE_CODES } from './http-request.ts';
 import type { ClientTransport } from './json-rpc.ts';
+import { MODERN_VERSION, mirroredHeaders } from './request-metadata.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './sse-parser.ts';
 import { SseTransport } from './sse-transport.ts';
 import type { StdioServer } from './stdio-transport.ts';
@@ -31,6 +33,8 @@ export interface ConnectOptions {
   onNotification?: (method: string, params: Record<string, unknown>) => void;
   /** Diagnostics for --verbose. */
   debug?: (message: string) => void;
+  /** The protocol version to speak (default: the newest with sessions, 2025-11-25). */
+  protocolVersion?: string | undefined;
 }
 
 /** An initialized connection. */
@@ -71,7 +75,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
         throw new ConnectionError(`${reason} (still unreachable after --wait ${options.waitMs / 1000} s)`, (error as ConnectionError).code, { cause: error });
       }
       options.debug?.(`not reachable yet (${(error as Error).message}); retrying in ${delay} ms`);
-      await sleep(delay, options.signal);
+      await abortableSleep(delay, options.signal);
       delay = Math.min(delay * 2, 1000);
     }
   }
@@ -98,6 +102,11 @@ async function tryCandidates(candidates: { kind: 'http' | 'sse'; url: URL }[], o
 
 async function initialize(kind: 'http' | 'sse', url: URL, options: ConnectOptions): Promise<Connection> {
   let transport: ClientTransport;
+  if (options.protocolVersion === MODERN_VERSION) {
+    if (kind === 'sse') throw new ConnectionError(`${url.href} is a legacy SSE endpoint, which speaks protocol 2024-11-05 only: drop --protocol-version ${MODERN_VERSION}`, 'E_PROTOCOL_VERSION');
+    const http = new StreamableHttpTransport(url, options.headers, options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+    return discover(http, url.href, options);
+  }
   if (kind === 'sse') {
     const sse = new SseTransport(url, options.headers, options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
     await sse.open(options.signal);
@@ -118,7 +127,51 @@ export async function connectStdio(server: StdioServer, options: Omit<ConnectOpt
   const { StdioTransport } = await import('./stdio-transport.ts');
   const transport = new StdioTransport(server, { maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, onStderr: options.onStderr });
   await transport.start(options.signal);
+  if (options.protocolVersion === MODERN_VERSION) return discover(transport, transport.description, options);
   return handshake(transport, transport.description, options);
+}
+
+/**
+ * Starts speaking protocol 2026-07-28: no initialize and no session; `server/discover` tells the
+ * server's versions, capabilities and identity, and every request describes the client itself.
+ *
+ * @throws ConnectionError when the server does not speak 2026-07-28.
+ */
+async function discover(transport: ClientTransport, where: string, options: Pick<ConnectOptions, 'signal' | 'capabilities' | 'clientInfo' | 'onServerRequest' | 'onNotification'>): Promise<Connection> {
+  const session = new ClientSession(transport);
+  if (options.onServerRequest) session.onServerRequest = options.onServerRequest;
+  if (options.onNotification) session.onNotification = options.onNotification;
+  session.useModernProtocol({ capabilities: options.capabilities, clientInfo: options.clientInfo });
+  if (transport instanceof StreamableHttpTransport) {
+    transport.headersFor = (message) => mirroredHeaders(message, message.method === 'tools/call' ? session.toolSchemas.get(String(message.params?.name)) : undefined);
+  }
+  transport.setProtocolVersion(MODERN_VERSION);
+  let result: Record<string, unknown>;
+  try {
+    result = await session.request('server/discover', {}, { signal: options.signal });
+  } catch (error) {
+    await transport.close().catch(() => undefined);
+    if (options.signal.aborted) throw error;
+    const why = error instanceof Error ? error.message : String(error);
+    throw new ConnectionError(`${where} does not speak protocol ${MODERN_VERSION} (${why}): drop --protocol-version to use an earlier one`, 'E_PROTOCOL_VERSION', { cause: error });
+  }
+  const versions = Array.isArray(result.supportedVersions) ? result.supportedVersions : [];
+  if (!versions.includes(MODERN_VERSION)) {
+    await session.close();
+    throw new ConnectionError(`${where} speaks ${versions.join(', ') || 'no listed version'}, not ${MODERN_VERSION}: drop --protocol-version`, 'E_PROTOCOL_VERSION');
+  }
+  const meta = (result._meta ?? {}) as Record<string, unknown>;
+  return {
+    session,
+    transport: transport.kind,
+    url: where,
+    protocolVersion: MODERN_VERSION,
+    serverInfo: (meta['io.modelcontextprotocol/serverInfo'] ?? { name: 'unknown', version: 'unknown' }) as Connection['serverInfo'],
+    capabilities: (result.capabilities ?? {}) as Record<string, unknown>,
+    instructions: result.instructions as string | undefined,
+    streamReady: Promise.resolve(),
+    close: () => session.close(),
+  };
 }
 
 /**
@@ -126,7 +179,7 @@ export async function connectStdio(server: StdioServer, options: Omit<ConnectOpt
  *
  * @throws ConnectionError when the handshake fails or the version is not supported.
  */
-export async function handshake(transport: ClientTransport, where: string, options: Pick<ConnectOptions, 'signal' | 'capabilities' | 'clientInfo' | 'onServerRequest' | 'onNotification'>): Promise<Connection> {
+export async function handshake(transport: ClientTransport, where: string, options: Pick<ConnectOptions, 'signal' | 'capabilities' | 'clientInfo' | 'onServerRequest' | 'onNotification' | 'protocolVersion'>): Promise<Connection> {
   const session = new ClientSession(transport);
   if (options.onServerRequest) session.onServerRequest = options.onServerRequest;
   if (options.onNotification) session.onNotification = options.onNotification;
@@ -134,7 +187,7 @@ export async function handshake(transport: ClientTransport, where: string, optio
   try {
     result = await session.request(
       'initialize',
-      { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: options.capabilities, clientInfo: options.clientInfo },
+      { protocolVersion: options.protocolVersion ?? LATEST_PROTOCOL_VERSION, capabilities: options.capabilities, clientInfo: options.clientInfo },
       { signal: options.signal },
     );
   } catch (error) {
@@ -184,19 +237,4 @@ function isRetryable(error: unknown): boolean {
   if (!(error instanceof ConnectionError)) return false;
   if (UNREACHABLE_CODES.has(error.code)) return true;
   return /HTTP 50[234]/.test(error.message);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    };
-    // The listener goes when the sleep ends: retries must not pile listeners on one signal.
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -34,6 +34,11 @@ export class StreamableHttpTransport implements ClientTransport {
   readonly #headers: Record<string, string>;
   readonly #maxMessageBytes: number;
   readonly #open = new Set<IncomingMessage>();
+  /**
+   * Protocol 2026-07-28: no session, and each POST carries the headers that mirror its body.
+   * An error status whose body is a JSON-RPC error for the request is that request's answer.
+   */
+  headersFor: ((message: JsonRpcMessage) => OutgoingHttpHeaders) | undefined;
 
   constructor(url: URL, headers: Record<string, string>, maxMessageBytes: number) {
     this.#url = url;
@@ -49,7 +54,7 @@ export class StreamableHttpTransport implements ClientTransport {
     const res = await sendHttpRequest({
       method: 'POST',
       url: this.#url,
-      headers: this.#requestHeaders({ 'content-type': 'application/json', accept: 'application/json, text/event-stream' }),
+      headers: this.#requestHeaders({ 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...this.headersFor?.(message) }),
       body: JSON.stringify(message),
       signal,
     });
@@ -63,6 +68,11 @@ export class StreamableHttpTransport implements ClientTransport {
       return;
     }
     if (res.statusCode !== 200) {
+      if (this.headersFor && awaiting !== undefined && String(res.headers['content-type'] ?? '').includes('application/json')) {
+        const answer = await this.#errorAnswer(res, awaiting);
+        if (answer) return void this.onMessage(answer);
+        throw new TransportRefusedError(`${this.#url.href} answered HTTP ${res.statusCode} without a protocol 2026-07-28 error`, res.statusCode ?? 0);
+      }
       throw await this.#statusError(res, message.method === 'initialize');
     }
     const type = String(res.headers['content-type'] ?? '');
@@ -86,6 +96,17 @@ export class StreamableHttpTransport implements ClientTransport {
       throw this.#unanswered(message, 'a body that answers another request');
     }
     for (const m of messages) this.onMessage(m);
+  }
+
+  /** The JSON-RPC error an error status carries for the awaited request, if it carries one. */
+  async #errorAnswer(res: IncomingMessage, awaiting: string | number): Promise<JsonRpcMessage | undefined> {
+    const text = await readText(res, 64 * 1024).catch(() => '');
+    try {
+      const body = JSON.parse(text) as JsonRpcMessage;
+      return body.id === awaiting && typeof body.error?.code === 'number' ? body : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   #unanswered(message: JsonRpcMessage, what: string): ConnectionError {
