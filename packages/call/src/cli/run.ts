@@ -27,6 +27,8 @@ import { withConnection } from './session-runner.ts';
 import { writeErr } from './terminal-text.ts';
 
 const META_COMMANDS = new Set(['servers', 'tools', 'resources', 'read', 'prompts', 'prompt', 'complete', 'ping', 'info', 'batch', 'watch', 'completion', 'call', 'help']);
+/** Meta commands whose last argument can only be the server's URL, never one of their own. */
+const LISTING_COMMANDS = new Set(['tools', 'resources', 'prompts', 'ping', 'info']);
 const isUrl = (value: string | undefined): value is string => value !== undefined && /^https?:\/\//i.test(value);
 
 /**
@@ -64,7 +66,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
 const OUTPUT_CLOSED = 'E_OUTPUT_CLOSED';
 
 async function dispatch(given: string[], env: NodeJS.ProcessEnv, interrupt: AbortSignal): Promise<number> {
-  const args = urlFirstToOption(given);
+  const args = urlLastToOption(urlFirstToOption(given));
   // A plain tool call is parsed without commander, which loads only for everything else.
   const fast = parseFastPath(args, META_COMMANDS);
   if (fast) return callTool(fast.tool, fast.tokens, fast.opts, false, env, interrupt);
@@ -253,6 +255,17 @@ function urlFirstToOption(args: string[]): string[] {
   const at = firstPositional(args);
   if (at === -1 || !isUrl(args[at]) || args.includes('--url') || args.some((a) => a.startsWith('--url=') || a === '-u')) return args;
   return [`--url=${args[at]}`, ...args.slice(0, at), ...args.slice(at + 1)];
+}
+
+/**
+ * `mcp-call tools http://host:8000` means `--url http://host:8000` too (the conformance runner
+ * appends the URL): for the commands that take no URL-like argument of their own.
+ */
+function urlLastToOption(args: string[]): string[] {
+  const command = args[firstPositional(args)];
+  const last = args.at(-1);
+  if (!LISTING_COMMANDS.has(command ?? '') || args.length < 2 || !isUrl(last) || args.some((a) => a === '--url' || a.startsWith('--url=') || a === '-u')) return args;
+  return [`--url=${last}`, ...args.slice(0, -1)];
 }
 
 function commanderExit(error: CommanderError): number {

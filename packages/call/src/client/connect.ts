@@ -3,13 +3,15 @@ import { ConnectionError, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS }
 import { abortableSleep } from './abortable-sleep.ts';
 import { ClientSession, type ServerRequestHandler } from './client-session.ts';
 import { UNREACHABLE_CODES } from './http-request.ts';
-import type { ClientTransport } from './json-rpc.ts';
+import { type ClientTransport, RpcError } from './json-rpc.ts';
 import { MODERN_VERSION, mirroredHeaders } from './request-metadata.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './sse-parser.ts';
 import { SseTransport } from './sse-transport.ts';
 import type { StdioServer } from './stdio-transport.ts';
 import { StreamableHttpTransport, TransportRefusedError } from './streamable-http-transport.ts';
 
+/** The error of a protocol version the server does not speak (2026-07-28). */
+const UNSUPPORTED_VERSION = -32022;
 /** How long to wait for the server's GET stream before going on without it. */
 const LISTEN_WAIT_MS = 250;
 
@@ -148,11 +150,19 @@ async function discover(transport: ClientTransport, where: string, options: Pick
   transport.setProtocolVersion(MODERN_VERSION);
   let result: Record<string, unknown>;
   try {
-    result = await session.request('server/discover', {}, { signal: options.signal });
+    result = await session.request('server/discover', {}, { signal: options.signal }).catch((error: unknown) => {
+      // -32022 that still lists 2026-07-28 among the supported versions: asked once more, as the spec has clients do.
+      const supported = (error as RpcError).data as { supported?: unknown } | undefined;
+      if (error instanceof RpcError && error.code === UNSUPPORTED_VERSION && Array.isArray(supported?.supported) && supported.supported.includes(MODERN_VERSION)) {
+        return session.request('server/discover', {}, { signal: options.signal });
+      }
+      throw error;
+    });
   } catch (error) {
     await transport.close().catch(() => undefined);
-    if (options.signal.aborted) throw error;
-    const why = error instanceof Error ? error.message : String(error);
+    // Unreachable, refused credentials, aborted: said as they are; only a refusal of the protocol is rephrased.
+    if (options.signal.aborted || !(error instanceof TransportRefusedError || error instanceof RpcError)) throw error;
+    const why = error.message;
     throw new ConnectionError(`${where} does not speak protocol ${MODERN_VERSION} (${why}): drop --protocol-version to use an earlier one`, 'E_PROTOCOL_VERSION', { cause: error });
   }
   const versions = Array.isArray(result.supportedVersions) ? result.supportedVersions : [];
