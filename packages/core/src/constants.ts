@@ -36,6 +36,9 @@ export const META = {
   serverInfo: 'io.modelcontextprotocol/serverInfo',
 } as const;
 
+/** The tasks extension of 2026-07-28 (SEP-2663), as capabilities name it. */
+export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
+
 /** True when a protocol version has JSON-RPC batches (they were removed in 2025-06-18). */
 export function supportsBatches(version: string): boolean {
   return version <= '2025-03-26';

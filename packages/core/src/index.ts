@@ -9,6 +9,7 @@ export {
   META,
   MODERN_PROTOCOL_VERSIONS,
   SUPPORTED_PROTOCOL_VERSIONS,
+  TASKS_EXTENSION,
   supportsBatches,
 } from './constants.ts';
 export type {
@@ -70,4 +71,6 @@ export { readPackageVersion } from './read-package-version.ts';
 export type { JsonRpcMessage } from './json-rpc.ts';
 export { RpcCode, RpcError } from './json-rpc.ts';
 export { isLoopbackHost } from './loopback.ts';
+export type { HeaderParam } from './mirrored-headers.ts';
+export { argumentAt, headerParams, MCP_NAME_PARAM } from './mirrored-headers.ts';
 export { closestNames } from './closest-names.ts';

@@ -1,21 +1,11 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 
+import { argumentAt, headerParams, MCP_NAME_PARAM, MODERN_PROTOCOL_VERSIONS, TASKS_EXTENSION } from '@mcp-cli/core';
+
 import type { JsonRpcMessage } from './json-rpc.ts';
 
 /** The protocol version without sessions, the one `--protocol-version 2026-07-28` speaks. */
-export const MODERN_VERSION = '2026-07-28';
-/** The tasks extension, declared so a server may answer a call with a task. */
-export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
-
-/** Methods whose target the `Mcp-Name` header mirrors, and the param it mirrors. */
-const NAMED_BY: Record<string, string> = {
-  'tools/call': 'name',
-  'prompts/get': 'name',
-  'resources/read': 'uri',
-  'tasks/get': 'taskId',
-  'tasks/update': 'taskId',
-  'tasks/cancel': 'taskId',
-};
+export const MODERN_VERSION = MODERN_PROTOCOL_VERSIONS[0]!;
 
 /** How a 2026-07-28 request describes its client in `_meta`. */
 export interface ClientDescription {
@@ -42,13 +32,13 @@ export function mirroredHeaders(message: JsonRpcMessage, toolSchema: Record<stri
   const headers: OutgoingHttpHeaders = { 'mcp-protocol-version': MODERN_VERSION };
   if (message.method === undefined) return headers;
   headers['mcp-method'] = message.method;
-  const field = NAMED_BY[message.method];
+  const field = MCP_NAME_PARAM[message.method];
   const target = field === undefined ? undefined : message.params?.[field];
   if (typeof target === 'string') headers['mcp-name'] = encodeHeaderValue(target);
   if (message.method === 'tools/call' && toolSchema) {
     const args = (message.params?.arguments ?? {}) as Record<string, unknown>;
     for (const { name, path } of headerParams(toolSchema)) {
-      const value = path.reduce<unknown>((at, key) => (at !== null && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined), args);
+      const value = argumentAt(args, path);
       if (value === undefined || value === null) continue;
       headers[`mcp-param-${name.toLowerCase()}`] = encodeHeaderValue(String(value));
     }
@@ -90,17 +80,4 @@ export function invalidHeaderAnnotation(schema: Record<string, unknown>): string
   };
   visit(schema);
   return misplaced;
-}
-
-/** The `x-mcp-header` annotations reachable from the schema root through `properties` alone. */
-function headerParams(schema: Record<string, unknown>, path: string[] = []): { name: string; path: string[]; property: Record<string, unknown> }[] {
-  const properties = schema.properties;
-  if (typeof properties !== 'object' || properties === null || path.length > 16) return [];
-  return Object.entries(properties as Record<string, unknown>).flatMap(([key, value]) => {
-    if (typeof value !== 'object' || value === null) return [];
-    const property = value as Record<string, unknown>;
-    const name = property['x-mcp-header'];
-    const here = typeof name === 'string' ? [{ name, path: [...path, key], property }] : [];
-    return [...here, ...headerParams(property, [...path, key])];
-  });
 }

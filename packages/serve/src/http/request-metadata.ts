@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 
-import { type JsonRpcMessage, LOG_LEVELS, type LogLevel, META, MODERN_PROTOCOL_VERSIONS, RpcCode, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-cli/core';
+import { argumentAt, headerParams, type JsonRpcMessage, LOG_LEVELS, type LogLevel, MCP_NAME_PARAM, META, MODERN_PROTOCOL_VERSIONS, RpcCode, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-cli/core';
 
 /** A 2026-07-28 request's description of its client, from its `_meta`. */
 export interface RequestMeta {
@@ -20,15 +20,6 @@ export interface MetaRefusal {
 /** Every version /mcp answers, newest first: what `server/discover` and -32022 list. */
 export const ALL_PROTOCOL_VERSIONS: readonly string[] = [...MODERN_PROTOCOL_VERSIONS, ...SUPPORTED_PROTOCOL_VERSIONS];
 
-/** Methods whose target the `Mcp-Name` header mirrors, and the param it mirrors. */
-const NAMED_BY: Record<string, 'name' | 'uri' | 'taskId'> = {
-  'tools/call': 'name',
-  'prompts/get': 'name',
-  'resources/read': 'uri',
-  'tasks/get': 'taskId',
-  'tasks/update': 'taskId',
-  'tasks/cancel': 'taskId',
-};
 
 /**
  * True when a POST is a 2026-07-28 request: its `MCP-Protocol-Version` header names a modern
@@ -85,7 +76,7 @@ function headerMismatch(req: IncomingMessage, message: JsonRpcMessage, protocolV
   const method = headerValue(req, 'mcp-method');
   if (method === undefined) return 'the Mcp-Method header is missing';
   if (method !== message.method) return `Mcp-Method header "${method.slice(0, 100)}" does not match body method "${message.method}"`;
-  const field = NAMED_BY[message.method!];
+  const field = MCP_NAME_PARAM[message.method!];
   if (!field) return undefined;
   const target = message.params?.[field];
   const name = headerValue(req, 'mcp-name');
@@ -113,7 +104,7 @@ export function paramHeadersOf(req: IncomingMessage): Map<string, string> {
  */
 export function paramHeaderMismatch(schema: Record<string, unknown>, args: Record<string, unknown>, headers: ReadonlyMap<string, string>): string | undefined {
   for (const { name, path } of headerParams(schema)) {
-    const value = path.reduce<unknown>((at, key) => (at !== null && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined), args);
+    const value = argumentAt(args, path);
     const header = headers.get(name.toLowerCase());
     if (value === undefined || value === null) continue;
     if (header === undefined) return `the Mcp-Param-${name} header is missing (it mirrors arguments.${path.join('.')})`;
@@ -123,18 +114,6 @@ export function paramHeaderMismatch(schema: Record<string, unknown>, args: Recor
     if (!same) return `Mcp-Param-${name} header value "${decoded.slice(0, 100)}" does not match arguments.${path.join('.')}`;
   }
   return undefined;
-}
-
-/** The `x-mcp-header` annotations of a schema reachable from its root through `properties` alone. */
-function headerParams(schema: Record<string, unknown>, path: string[] = []): { name: string; path: string[] }[] {
-  const properties = schema.properties;
-  if (!isObject(properties) || path.length > 16) return [];
-  return Object.entries(properties).flatMap(([key, property]) => {
-    if (!isObject(property)) return [];
-    const name = property['x-mcp-header'];
-    const here = typeof name === 'string' && name ? [{ name, path: [...path, key] }] : [];
-    return [...here, ...headerParams(property, [...path, key])];
-  });
 }
 
 /**

@@ -1,11 +1,10 @@
-import { MODERN_PROTOCOL_VERSIONS, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-cli/core';
+import { MODERN_PROTOCOL_VERSIONS, SUPPORTED_PROTOCOL_VERSIONS, TASKS_EXTENSION } from '@mcp-cli/core';
 
 import type { ResolvedServeConfig } from '../config/resolve-config.ts';
 import type { Logger } from '../logger.ts';
 import { negotiateVersion, type SessionProtocol } from './mcp-session.ts';
 import { stateSecret } from './input-round.ts';
 import { createMethodHandlers, SERVER_CAPABILITIES } from './method-handlers.ts';
-import { TASKS_EXTENSION } from './module-tasks.ts';
 import { SKILLS_EXTENSION } from './skills.ts';
 import type { Registry } from './registry.ts';
 import type { SubscriptionHub } from './subscription-hub.ts';

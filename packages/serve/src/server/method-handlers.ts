@@ -1,4 +1,4 @@
-import { LOG_LEVELS, type LogLevel, type Presentation, type ResourceDefinition, type ResourceTemplateDefinition, RpcCode, RpcError } from '@mcp-cli/core';
+import { LOG_LEVELS, type LogLevel, type Presentation, type ResourceDefinition, type ResourceTemplateDefinition, RpcCode, RpcError, TASKS_EXTENSION } from '@mcp-cli/core';
 
 import { paramHeaderMismatch } from '../http/request-metadata.ts';
 import type { Logger } from '../logger.ts';
@@ -8,7 +8,7 @@ import type { McpSession, MethodHandler } from './mcp-session.ts';
 import { toPromptResult } from './prompt-messages.ts';
 import { readResource } from './read-resource.ts';
 import type { Registry } from './registry.ts';
-import { ModuleTasks, TASKS_EXTENSION } from './module-tasks.ts';
+import { ModuleTasks } from './module-tasks.ts';
 import { runTool } from './run-tool.ts';
 import { type SkillCatalog, skillEntry } from './skills.ts';
 import type { SubscriptionHub } from './subscription-hub.ts';

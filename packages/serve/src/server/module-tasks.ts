@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { RpcCode, RpcError } from '@mcp-cli/core';
+import { RpcCode, RpcError, TASKS_EXTENSION } from '@mcp-cli/core';
 
 import type { Logger } from '../logger.ts';
 import type { Asker, InputRound } from './input-round.ts';
@@ -9,8 +9,6 @@ import type { RegisteredTool } from './registry.ts';
 import { runTool } from './run-tool.ts';
 import { toRpcError } from './to-rpc-error.ts';
 
-/** The tasks extension of 2026-07-28 (SEP-2663), as clients and servers name it in capabilities. */
-export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
 /** Tasks one client may hold at once, and all clients together: bounded memory for clients that never collect. */
 export const MAX_TASKS_PER_CLIENT = 100;
 export const MAX_TASKS = 10_000;
