@@ -9,7 +9,8 @@ import { callTool, connect, destroyAgents } from '../../packages/call/dist/index
 import { cpuMs, median, percentile, pinSelf, startMcpServe, startSdkServer } from './lib.mjs';
 
 const SERVERS = { 'mcp-serve': startMcpServe, 'SDK server': startSdkServer };
-const TRANSPORTS = ['sse', 'http'];
+/** `http-2026`: Streamable HTTP with protocol 2026-07-28 (no session), which the SDK 1.x server does not speak. */
+const TRANSPORTS = { 'mcp-serve': ['sse', 'http', 'http-2026'], 'SDK server': ['sse', 'http'] };
 const LOADS = [
   { name: '1×1', clients: 1, inFlight: 1 },
   { name: '16×8', clients: 16, inFlight: 8 },
@@ -18,7 +19,8 @@ const LOADS = [
 async function openClient(url, transport) {
   return connect({
     url: `${url}/${transport === 'sse' ? 'sse' : 'mcp'}`,
-    transport,
+    transport: transport === 'sse' ? 'sse' : 'http',
+    protocolVersion: transport === 'http-2026' ? '2026-07-28' : undefined,
     headers: {},
     signal: AbortSignal.timeout(600_000),
     waitMs: 0,
@@ -74,7 +76,7 @@ export async function runLoadBenchmark({ seconds = 3, rounds = 3 } = {}) {
   for (let round = 0; round < rounds; round++) {
     for (const [serverName, start] of Object.entries(SERVERS)) {
       const server = await start();
-      for (const transport of TRANSPORTS) {
+      for (const transport of TRANSPORTS[serverName]) {
         for (const load of LOADS) {
           const key = `${serverName}|${transport}|${load.name}`;
           const list = results.get(key) ?? [];

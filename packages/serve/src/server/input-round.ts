@@ -49,8 +49,9 @@ export class InputRound implements Asker {
   readonly #answers: Record<string, Record<string, unknown>>;
   readonly #pending = new Map<string, { method: string; params: Record<string, unknown> }>();
   readonly #counts = new Map<string, number>();
-  readonly #request: string;
-  readonly #principal: string;
+  readonly #method: string;
+  readonly #params: Record<string, unknown>;
+  readonly #principalCredential: string;
   readonly #secret: Buffer;
   #blocked: ((result: Record<string, unknown>) => void) | undefined;
   /** Settles with the input-required result once the handler waits on questions not answered yet. */
@@ -59,9 +60,10 @@ export class InputRound implements Asker {
   /** @throws RpcError (-32602) when `requestState` fails its check or `inputResponses` is malformed. */
   constructor(method: string, params: Record<string, unknown>, principal: string, secret: Buffer) {
     this.#secret = secret;
-    this.#principal = digest(principal);
-    const { inputResponses, requestState, _meta: _ignored, ...rest } = params;
-    this.#request = digest(`${method}\u0000${JSON.stringify(rest)}`);
+    this.#method = method;
+    this.#params = params;
+    this.#principalCredential = principal;
+    const { inputResponses, requestState } = params;
     const state = requestState === undefined ? undefined : this.#verify(requestState);
     const responses = readResponses(inputResponses);
     const taken = state ? Object.fromEntries(Object.entries(responses).filter(([key]) => state.asked.includes(key))) : responses;
@@ -90,6 +92,16 @@ export class InputRound implements Asker {
     if (this.#pending.size === 0) setImmediate(() => this.#block());
     this.#pending.set(name, { method, params });
     return new Promise(() => undefined);
+  }
+
+  /** The request a state belongs to: made only when a state is made or checked, not on every call. */
+  get #request(): string {
+    const { inputResponses: _answers, requestState: _state, _meta: _meta, ...rest } = this.#params;
+    return digest(`${this.#method}\u0000${JSON.stringify(rest)}`);
+  }
+
+  get #principal(): string {
+    return digest(this.#principalCredential);
   }
 
   #block(): void {

@@ -272,8 +272,11 @@ export class McpSession {
       this.oncancel?.(requestId, inflight, 'session closed');
       inflight.abort(new Error('session closed'));
     }
-    const error = new RpcError(RpcCode.serverError, 'Connection closed');
-    for (const outgoing of this.#outgoing?.values() ?? []) outgoing.reject(error);
+    // Made only when someone waits: an Error's stack costs more than the rest of a short session.
+    if (this.#outgoing && this.#outgoing.size > 0) {
+      const error = new RpcError(RpcCode.serverError, 'Connection closed');
+      for (const outgoing of this.#outgoing.values()) outgoing.reject(error);
+    }
     this.#inflight = undefined;
     this.#outgoing = undefined;
     this.onclose?.();
