@@ -128,3 +128,21 @@ export const headerParams = defineTool({
   },
   handler: ({ region, query }) => `Ran ${String(query ?? 'nothing')} in ${String(region)}`,
 });
+
+export const triggerToolChange = defineTool({
+  name: 'test_trigger_tool_change',
+  description: 'Tells clients that follow list changes that the tools list changed',
+  handler: (_args, ctx) => {
+    ctx.listChanged('tools');
+    return 'Announced a tools list change';
+  },
+});
+
+export const triggerPromptChange = defineTool({
+  name: 'test_trigger_prompt_change',
+  description: 'Tells clients that follow list changes that the prompts list changed',
+  handler: (_args, ctx) => {
+    ctx.listChanged('prompts');
+    return 'Announced a prompts list change';
+  },
+});

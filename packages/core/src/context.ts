@@ -89,6 +89,11 @@ export interface HandlerContext {
   sample(params: CreateMessageParams, options?: AskOptions): Promise<CreateMessageResult>;
   /** Asks the client for its roots (`roots/list`); over 2026-07-28 as `elicit` does. */
   roots(options?: AskOptions): Promise<Root[]>;
+  /**
+   * Tells every client that follows list changes that the server's tools, prompts or resources
+   * changed (for lists a module builds itself; a `--watch` reload announces its own).
+   */
+  listChanged(list: 'tools' | 'prompts' | 'resources'): void;
   /** Sends any other request to the client and awaits its result. */
   request(method: string, params?: Record<string, unknown>): Promise<Record<string, unknown>>;
 }

@@ -47,6 +47,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<StdioHandl
   let registry = options.registry;
   const subscriptions = new SubscriptionHub(() => registry);
   const protocol = createProtocol(config, () => registry, subscriptions, logger, options.tasks);
+  protocol.announceListChanged = (list) => announceListChanges(session, [list]);
   const { session, done } = serveStdioSession({
     input: options.input ?? process.stdin,
     output: options.output ?? process.stdout,

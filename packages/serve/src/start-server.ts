@@ -70,6 +70,9 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
   const protocol = createProtocol(config, () => registry, subscriptions, logger, options.tasks);
   const { limits } = config;
   const sessions = new Set<McpSession>();
+  protocol.announceListChanged = (list) => {
+    for (const session of sessions) announceListChanges(session, [list]);
+  };
   const limiter = new SessionLimiter(config.limits.maxSessions, config.limits.maxSessionsPerClient);
   const createSession = (id: string | undefined, sink: MessageSink, client: string): McpSession | Refusal => {
     const release = limiter.acquire(client);

@@ -11,11 +11,15 @@ import type { SubscriptionHub } from './subscription-hub.ts';
 import type { TaskProvider } from './task-provider.ts';
 import { toRpcError, unsendableError } from './to-rpc-error.ts';
 
-/**
- * What a 2026-07-28 client is told the server does: no list-changed or subscribe, since those
- * come through `subscriptions/listen`, which is not served yet.
- */
-const MODERN_CAPABILITIES = { tools: {}, resources: {}, prompts: {}, logging: {}, completions: {}, extensions: { [TASKS_EXTENSION]: {} } } as const;
+/** What a 2026-07-28 client is told the server does: list changes and resource updates come through `subscriptions/listen`. */
+const MODERN_CAPABILITIES = {
+  tools: { listChanged: true },
+  resources: { subscribe: true, listChanged: true },
+  prompts: { listChanged: true },
+  logging: {},
+  completions: {},
+  extensions: { [TASKS_EXTENSION]: {} },
+} as const;
 
 /**
  * What every session of one server shares, whatever carries it (HTTP, SSE or stdio): the method

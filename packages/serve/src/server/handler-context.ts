@@ -60,6 +60,9 @@ export function createHandlerContext(ctx: RequestContext): InternalHandlerContex
     async request(method, params) {
       return ctx.request(method, params ?? {}, ctx.signal);
     },
+    listChanged(list) {
+      session.announceListChanged(list);
+    },
   };
   // Set after the literal: a computed key inside it would build every context the slow way.
   context[REQUEST] = ctx;

@@ -41,6 +41,8 @@ export interface SessionProtocol {
   cacheScope: 'public' | 'private';
   /** Signs the `requestState` of input-required results. */
   stateSecret: Buffer;
+  /** Tells every session that follows list changes that a list changed (set by the server that owns the sessions). */
+  announceListChanged?: (list: 'tools' | 'prompts' | 'resources') => void;
   onError(error: unknown, method: string): RpcError;
   /** The error sent instead of a result that cannot be serialised (a BigInt, a cycle). */
   onUnsendable(error: unknown, method: string, name: string | undefined): RpcError;
@@ -134,6 +136,8 @@ export class McpSession {
    * log level come from the request's `_meta`, and its result says `resultType` and `serverInfo`.
    */
   modern = false;
+  /** A 2026-07-28 `subscriptions/listen` this session serves: its id and the notifications agreed. */
+  listening: { id: string | number; notifications: Record<string, unknown> } | undefined;
   /** A 2026-07-28 request's `Mcp-Param-*` headers, checked against the arguments they mirror. */
   paramHeaders: ReadonlyMap<string, string> | undefined;
   #inflight: Map<string | number, Inflight> | undefined;
@@ -185,6 +189,11 @@ export class McpSession {
   /** True when a 2026-07-28 request for `method` is served here (not `initialize`, `ping` or the other removed ones). */
   servesModern(method: string): boolean {
     return method === 'server/discover' || (this.#protocol.methods.has(method) && !REMOVED_IN_MODERN.has(method));
+  }
+
+  /** Tells the server's clients that one of its lists changed. */
+  announceListChanged(list: 'tools' | 'prompts' | 'resources'): void {
+    this.#protocol.announceListChanged?.(list);
   }
 
   /** Who made this session's requests (a credential digest): tasks and request states are bound to it. */

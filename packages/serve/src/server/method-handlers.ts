@@ -1,4 +1,4 @@
-import { LOG_LEVELS, type LogLevel, type Presentation, type ResourceDefinition, type ResourceTemplateDefinition, RpcCode, RpcError, TASKS_EXTENSION } from '@mcp-cli/core';
+import { LOG_LEVELS, type LogLevel, META, type Presentation, type ResourceDefinition, type ResourceTemplateDefinition, RpcCode, RpcError, TASKS_EXTENSION } from '@mcp-cli/core';
 
 import { paramHeaderMismatch } from '../http/request-metadata.ts';
 import type { Logger } from '../logger.ts';
@@ -25,6 +25,9 @@ export interface MethodContext {
   /** Who runs tools as tasks (the gateway's upstreams), if anyone. */
   tasks?: TaskProvider | undefined;
 }
+
+/** Most resources one subscriptions/listen may watch. */
+const MAX_LISTENED_RESOURCES = 256;
 
 /** The capabilities every session announces. */
 export const SERVER_CAPABILITIES = {
@@ -161,6 +164,21 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
     return {};
   });
 
+  // 2026-07-28: one long-lived request carries the change notifications a client asks for.
+  methods.set('subscriptions/listen', (params, ctx) => {
+    if (!ctx.session.modern) throw new RpcError(RpcCode.methodNotFound, 'Method not found: subscriptions/listen is protocol 2026-07-28; a session follows changes on its GET stream and with resources/subscribe');
+    const asked = (typeof params.notifications === 'object' && params.notifications !== null ? params.notifications : {}) as Record<string, unknown>;
+    const notifications: Record<string, unknown> = {};
+    for (const key of ['toolsListChanged', 'promptsListChanged', 'resourcesListChanged']) if (asked[key] === true) notifications[key] = true;
+    ctx.session.listening = { id: ctx.requestId, notifications };
+    const uris = Array.isArray(asked.resourceSubscriptions) ? asked.resourceSubscriptions.filter((u): u is string => typeof u === 'string').slice(0, MAX_LISTENED_RESOURCES) : [];
+    const watched = uris.filter((uri) => context.subscriptions.subscribe(uri, updateSender(ctx.session)));
+    if (watched.length > 0) notifications.resourceSubscriptions = watched;
+    void ctx.notify('notifications/subscriptions/acknowledged', { _meta: { [META.subscriptionId]: ctx.requestId }, notifications });
+    // Open until the client closes the stream; the session's close ends its subscriptions.
+    return new Promise((resolve) => ctx.onAbort(() => resolve({})));
+  });
+
   methods.set('resources/unsubscribe', (params, ctx) => {
     context.subscriptions.unsubscribe(updateSender(ctx.session), requireString(params, 'uri'));
     return {};
@@ -203,10 +221,18 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
 }
 
 /** Tells a session that the tool, resource and prompt lists changed (after a reload). */
-export function announceListChanges(session: McpSession): void {
-  session.notify('notifications/tools/list_changed', {});
-  session.notify('notifications/resources/list_changed', {});
-  session.notify('notifications/prompts/list_changed', {});
+export function announceListChanges(session: McpSession, lists: readonly ('tools' | 'prompts' | 'resources')[] = ['tools', 'resources', 'prompts']): void {
+  if (!session.modern) {
+    for (const list of lists) session.notify(`notifications/${list}/list_changed`, {});
+    return;
+  }
+  // A 2026-07-28 client hears of changes only on a subscriptions/listen stream, and only those it asked for.
+  const listening = session.listening;
+  if (!listening) return;
+  for (const list of lists) {
+    if (listening.notifications[`${list}ListChanged`] !== true) continue;
+    session.notify(`notifications/${list}/list_changed`, { _meta: { [META.subscriptionId]: listening.id } }, listening.id);
+  }
 }
 
 // One sender per session, so subscribe and unsubscribe see the same function.
@@ -216,7 +242,11 @@ const senders = new WeakMap<McpSession, (uri: string) => void>();
 export function updateSender(session: McpSession): (uri: string) => void {
   let send = senders.get(session);
   if (!send) {
-    send = (uri) => session.notify('notifications/resources/updated', { uri });
+    send = (uri) => {
+      const listening = session.listening;
+      if (!listening) return void session.notify('notifications/resources/updated', { uri });
+      void session.notify('notifications/resources/updated', { uri, _meta: { [META.subscriptionId]: listening.id } }, listening.id);
+    };
     senders.set(session, send);
   }
   return send;

@@ -83,6 +83,8 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
   const { maxStreamBufferBytes: cap, logger } = options;
   // Stateless requests running in this process, so a cancellation on another POST can reach them.
   const statelessRuns = new Map<string, McpSession>();
+  // 2026-07-28 requests being answered (a subscriptions/listen stays open): kept alive and ended on shutdown.
+  const modernOpen = new Set<HttpSession>();
 
   function newSession(id: string | undefined, client: string, credential: string): HttpSession | Refusal {
     const entry = {} as HttpSession;
@@ -276,6 +278,8 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
       return sendRpcError(res, 404, RpcCode.methodNotFound, `Method not found: ${message.method.slice(0, 100)}${removed}`, {}, id);
     }
     entry.session.serveModern(meta, credential, paramHeadersOf(req));
+    modernOpen.add(entry);
+    res.once('close', () => modernOpen.delete(entry));
     const channel: Channel = { res, streamId: 'p1', mode: 'pending', pending: new Set([message.id]), buffered: [], bufferedBytes: 0, acceptsJson, acceptsSse, isBatch: false, closed: false };
     entry.byRequest.set(message.id, channel);
     track(entry, channel, true);
@@ -418,7 +422,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
 
     keepAlive() {
       // A stream that still holds unsent bytes needs no keep-alive.
-      for (const entry of sessions.values()) for (const channel of entry.live) if (channel.res.writableLength === 0) channel.res.write(KEEP_ALIVE);
+      for (const entry of [...sessions.values(), ...modernOpen]) for (const channel of entry.live) if (channel.res.writableLength === 0) channel.res.write(KEEP_ALIVE);
     },
 
     sweepIdle(idleMs) {
@@ -433,7 +437,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
     },
 
     closeAll() {
-      for (const entry of [...sessions.values()]) entry.session.close();
+      for (const entry of [...sessions.values(), ...modernOpen]) entry.session.close();
     },
 
     get size() {

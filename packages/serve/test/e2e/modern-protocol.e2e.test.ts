@@ -204,6 +204,38 @@ describe('protocol 2026-07-28 on /mcp', () => {
     expect((await post('tasks/get', { taskId: slowId, _meta: tasksMeta }, { 'mcp-name': slowId })).messages[0]!.result).toMatchObject({ status: 'cancelled' });
   });
 
+  it('delivers the list changes a subscriptions/listen asked for, tagged with its id, and no others', async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${server.url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': VERSION, 'mcp-method': 'subscriptions/listen' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 'listen-1', method: 'subscriptions/listen', params: { _meta: META, notifications: { toolsListChanged: true, resourceSubscriptions: ['test://watched-resource', 'test://nowhere'] } } }),
+      signal: controller.signal,
+    });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const reader = response.body!.getReader();
+    const seen: { method: string; params: Record<string, unknown> }[] = [];
+    let buffered = '';
+    const readUntil = async (count: number) => {
+      while (seen.length < count) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffered += new TextDecoder().decode(value);
+        const lines = buffered.split('\n');
+        buffered = lines.pop()!;
+        for (const line of lines) if (line.startsWith('data: ')) seen.push(JSON.parse(line.slice(6)));
+      }
+    };
+    await readUntil(1);
+    expect(seen[0]).toMatchObject({ method: 'notifications/subscriptions/acknowledged', params: { _meta: { 'io.modelcontextprotocol/subscriptionId': 'listen-1' }, notifications: { toolsListChanged: true, resourceSubscriptions: ['test://watched-resource'] } } });
+    // A prompts change was not asked for; the tools change was.
+    await post('tools/call', { name: 'test_trigger_prompt_change', arguments: {}, _meta: META });
+    await post('tools/call', { name: 'test_trigger_tool_change', arguments: {}, _meta: META });
+    await readUntil(2);
+    expect(seen[1]).toEqual({ jsonrpc: '2.0', method: 'notifications/tools/list_changed', params: { _meta: { 'io.modelcontextprotocol/subscriptionId': 'listen-1' } } });
+    controller.abort();
+  });
+
   it('refuses a tool that needs a capability the request did not declare with -32021, HTTP 400', async () => {
     const reply = await post('tools/call', { name: 'test_missing_capability', arguments: {}, _meta: META }, {}, 11);
     expect(reply.status).toBe(400);
