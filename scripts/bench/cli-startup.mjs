@@ -13,6 +13,7 @@ export async function measureCliStartup(runs = 40) {
   const commands = {
     'node -e 0': ['-e', '0'],
     'mcp-call greet (Streamable HTTP)': [call, '--url', `${server.url}/mcp`, 'greet', '--name', 'x'],
+    'mcp-call greet (2026-07-28)': [call, '--url', `${server.url}/mcp`, '--protocol-version', '2026-07-28', 'greet', '--name', 'x'],
     'mcp-call greet (SSE)': [call, '--url', `${server.url}/sse`, 'greet', '--name', 'x'],
     'SDK client script (Streamable HTTP)': [`${ROOT}scripts/bench/sdk-client-call.mjs`, `${server.url}/mcp`],
   };
