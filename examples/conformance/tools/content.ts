@@ -50,6 +50,12 @@ export const error = defineTool({
   },
 });
 
+export const resourceLink = defineTool({
+  name: 'test_resource_link',
+  description: 'Returns a link to a resource (given as text to clients before 2025-06-18)',
+  handler: () => ({ type: 'resource_link', uri: 'test://static-text', name: 'readme', description: 'The static text resource' }),
+});
+
 export const jsonSchema2020 = defineTool({
   name: 'json_schema_2020_12_tool',
   description: 'Takes a draft 2020-12 JSON Schema with $defs, $anchor, allOf/anyOf and if/then/else',

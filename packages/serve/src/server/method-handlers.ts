@@ -1,4 +1,4 @@
-import { LOG_LEVELS, type LogLevel, META, type Presentation, type ResourceDefinition, type ResourceTemplateDefinition, RpcCode, RpcError, TASKS_EXTENSION } from '@mcp-cli/core';
+import { type CallToolResult, LOG_LEVELS, type LogLevel, META, type Presentation, type ResourceDefinition, type ResourceTemplateDefinition, RpcCode, RpcError, TASKS_EXTENSION } from '@mcp-cli/core';
 
 import { paramHeaderMismatch } from '../http/request-metadata.ts';
 import type { Logger } from '../logger.ts';
@@ -8,6 +8,7 @@ import type { McpSession, MethodHandler } from './mcp-session.ts';
 import { toPromptResult } from './prompt-messages.ts';
 import { readResource } from './read-resource.ts';
 import type { Registry } from './registry.ts';
+import { contentFor, contentListFor } from './content-compat.ts';
 import { ModuleTasks } from './module-tasks.ts';
 import { runTool } from './run-tool.ts';
 import { type SkillCatalog, skillEntry } from './skills.ts';
@@ -119,7 +120,14 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
         throw new RpcError(RpcCode.missingRequiredClientCapability, `Tool "${name}" runs only as a task: declare the ${TASKS_EXTENSION} extension in clientCapabilities.extensions`, { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } });
       }
     }
-    return runTool(tool, args as Record<string, unknown> | undefined, ctx, context.callTimeoutMs, logger);
+    const ran = runTool(tool, args as Record<string, unknown> | undefined, ctx, context.callTimeoutMs, logger);
+    // Content types the client's version lacks are given in types it has.
+    const version = ctx.session.protocolVersion;
+    const compatible = (result: CallToolResult): CallToolResult => {
+      const content = contentListFor(result.content, version);
+      return content === result.content ? result : { ...result, content };
+    };
+    return ran instanceof Promise ? ran.then(compatible) : compatible(ran);
   });
 
   methods.set('resources/list', async (params) => {
@@ -206,7 +214,9 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
     if (missing.length > 0) {
       invalid(`missing required argument ${missing.map((a) => `"${a.name}"`).join(', ')} for prompt "${name}"`);
     }
-    return toPromptResult(await prompt.def.get(args, createHandlerContext(ctx)));
+    const result = toPromptResult(await prompt.def.get(args, createHandlerContext(ctx)));
+    const version = ctx.session.protocolVersion;
+    return { ...result, messages: result.messages.map((message, index) => ({ ...message, content: contentFor(message.content, version, index) })) };
   });
 
   methods.set('completion/complete', async (params) => {
