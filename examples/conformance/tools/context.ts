@@ -124,3 +124,13 @@ export const elicitationEnums = defineTool({
     return `Elicitation completed: action=${answer.action}, content=${JSON.stringify(answer.content ?? {})}`;
   },
 });
+
+export const urlElicitation = defineTool({
+  name: 'test_url_elicitation',
+  description: 'Asks the user to visit a sign-in page (URL-mode elicitation), then says the step is done',
+  handler: async (_args, ctx) => {
+    const answer = await ctx.elicitUrl('Sign in to continue', 'https://example.com/login');
+    if (answer.action === 'accept' && answer.elicitationId) await ctx.elicitationComplete(answer.elicitationId);
+    return `URL step ${answer.action}`;
+  },
+});

@@ -85,6 +85,15 @@ export interface HandlerContext {
    * handler does before asking must be safe to repeat.
    */
   elicit(message: string, requestedSchema: Record<string, unknown>, options?: AskOptions): Promise<ElicitResult>;
+  /**
+   * Asks the user to visit a URL (URL-mode elicitation: sign-in, payment, anything the client must
+   * not see). Needs a client that declares `elicitation.url`. In a 2025-11-25 session the answer
+   * carries the `elicitationId` to pass to `elicitationComplete` once the step is done; over
+   * 2026-07-28 the client simply sends the request again when the user is done.
+   */
+  elicitUrl(message: string, url: string, options?: AskOptions): Promise<ElicitResult & { elicitationId?: string }>;
+  /** Tells the client that the URL step of `elicitationId` is done (2025-11-25 sessions; a no-op over 2026-07-28). */
+  elicitationComplete(elicitationId: string): Promise<void>;
   /** Asks the client for an LLM completion (`sampling/createMessage`); over 2026-07-28 as `elicit` does. */
   sample(params: CreateMessageParams, options?: AskOptions): Promise<CreateMessageResult>;
   /** Asks the client for its roots (`roots/list`); over 2026-07-28 as `elicit` does. */

@@ -33,6 +33,9 @@ describe('mcp-call speaking protocol 2026-07-28', () => {
     expect(rounds.stderr).toContain('declined the server\'s question "Step 2: What is your favorite color?"');
     expect((await call(['test_input_required_result_sampling', '--sampling-command', ANSWER_PARIS])).stdout).toBe('Sampled: Paris\n');
     expect((await call(['test_input_required_result_list_roots', '--root', '/tmp'])).stdout).toBe('Roots: file:///tmp\n');
+    const url = await call(['test_url_elicitation', '--elicit', 'decline']);
+    expect(url.stdout).toBe('URL step decline\n');
+    expect(url.stderr).toContain('https://example.com/login');
     const noRoots = await call(['test_input_required_result_list_roots']);
     expect(noRoots.code).toBe(3);
     expect(noRoots.stderr).toContain('-32021');

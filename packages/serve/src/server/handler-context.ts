@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import { type HandlerContext, LOG_LEVELS, type LogLevel, RpcCode, RpcError } from '@mcp-cli/core';
 
 import type { RequestContext } from './mcp-session.ts';
@@ -47,6 +49,24 @@ export function createHandlerContext(ctx: RequestContext): InternalHandlerContex
     async elicit(message, requestedSchema, options) {
       requireCapability('elicitation', 'elicitation/create');
       return (await ctx.request('elicitation/create', { message, requestedSchema }, ctx.signal, options?.key)) as unknown as Awaited<ReturnType<HandlerContext['elicit']>>;
+    },
+    async elicitUrl(message, url, options) {
+      requireCapability('elicitation', 'elicitation/create');
+      if (!/^https?:\/\//i.test(url)) throw new Error(`elicitUrl needs an http(s) URL, not "${url.slice(0, 100)}"`);
+      const elicitation = session.clientCapabilities.elicitation as { url?: unknown } | undefined;
+      if (elicitation?.url === undefined) {
+        if (session.modern) throw new RpcError(RpcCode.missingRequiredClientCapability, 'The client did not declare URL-mode elicitation (elicitation.url)', { requiredCapabilities: { elicitation: { url: {} } } });
+        throw new Error('Client does not support URL-mode elicitation (elicitation.url, required for elicitation/create with a URL)');
+      }
+      // 2025-11-25 ties the completion notice to an id; 2026-07-28 learns of it from the retry.
+      const elicitationId = session.modern ? undefined : randomUUID();
+      const params = { mode: 'url', message, url, ...(elicitationId ? { elicitationId } : {}) };
+      const answer = (await ctx.request('elicitation/create', params, ctx.signal, options?.key)) as unknown as Awaited<ReturnType<HandlerContext['elicit']>>;
+      return elicitationId ? { ...answer, elicitationId } : answer;
+    },
+    async elicitationComplete(elicitationId) {
+      if (session.modern) return;
+      await ctx.notify('notifications/elicitation/complete', { elicitationId });
     },
     async sample(params, options) {
       requireCapability('sampling', 'sampling/createMessage');

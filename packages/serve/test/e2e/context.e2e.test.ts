@@ -33,6 +33,28 @@ describe.each(TRANSPORTS)('handler context and content over %s', (transport) => 
     await client.close();
   });
 
+  it('asks the user to visit a URL and says when the step is done (URL-mode elicitation)', async () => {
+    const client = await connectSdkClient(server.url, transport, { elicitation: { url: {} } });
+    const asked: Record<string, unknown>[] = [];
+    const completed: unknown[] = [];
+    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      asked.push(request.params);
+      return { action: 'accept' };
+    });
+    client.fallbackNotificationHandler = async (notification) => {
+      if (notification.method === 'notifications/elicitation/complete') completed.push(notification.params?.elicitationId);
+    };
+    const result = await client.callTool({ name: 'test_url_elicitation', arguments: {} });
+    expect(result.content).toEqual([{ type: 'text', text: 'URL step accept' }]);
+    expect(asked[0]).toMatchObject({ mode: 'url', message: 'Sign in to continue', url: 'https://example.com/login' });
+    expect(completed).toEqual([asked[0]!.elicitationId]);
+    // A client that takes only form elicitation is not asked; the tool reports why.
+    const formOnly = await connectSdkClient(server.url, transport, { elicitation: {} });
+    const refused = await formOnly.callTool({ name: 'test_url_elicitation', arguments: {} });
+    expect(refused).toMatchObject({ isError: true, content: [{ text: expect.stringContaining('URL-mode elicitation') }] });
+    await Promise.all([client.close(), formOnly.close()]);
+  });
+
   it('reports progress against the request progress token', async () => {
     const client = await connectSdkClient(server.url, transport);
     const progress: number[] = [];
