@@ -1,4 +1,5 @@
 import { definePrompt } from 'mcp-serve';
+import { z } from 'zod';
 
 import { PNG } from './fixtures.ts';
 
@@ -48,4 +49,14 @@ export const inputRequired = definePrompt({
     const answer = await ctx.elicit('What context should the prompt use?', { type: 'object', properties: { context: { type: 'string' } }, required: ['context'] }, { key: 'user_context' });
     return `Use this context: ${String(answer.content?.context ?? 'none')}`;
   },
+});
+
+export const checkedArguments = definePrompt({
+  name: 'test_prompt_with_checked_arguments',
+  description: 'A prompt whose arguments are checked with zod',
+  input: {
+    topic: z.string().min(3).describe('What to write about'),
+    words: z.coerce.number().int().max(500).default(100).describe('Length of the text'),
+  },
+  get: ({ topic, words }) => `Write ${words} words about ${topic}.`,
 });

@@ -142,13 +142,20 @@ export interface PromptMessage {
 export type PromptReturn = string | PromptMessage[] | { description?: string; messages: PromptMessage[] };
 
 /** A prompt template. */
-export interface PromptDefinition extends Presentation {
+export interface PromptDefinition<I extends ToolInput = ToolInput> extends Presentation {
   kind: 'prompt';
   name: string;
   title?: string;
   description: string;
+  /** The arguments as listed; derived from `input` when that is given and this is not. */
   arguments?: PromptArgument[];
-  get: (args: Record<string, string>, ctx: HandlerContext) => MaybePromise<PromptReturn>;
+  /**
+   * A zod shape or JSON Schema the arguments are checked against (values arrive as strings:
+   * `z.coerce.number()` takes a number); a call that fails it gets -32602 naming the argument.
+   */
+  input?: I;
+  // Method syntax keeps the parameter bivariant, so a typed prompt is still a `Definition`.
+  get(args: I extends z.ZodRawShape ? z.infer<z.ZodObject<I>> : Record<string, string>, ctx: HandlerContext): MaybePromise<PromptReturn>;
   /** Completers for the prompt's arguments (`completion/complete`). */
   complete?: Record<string, ArgumentCompleter>;
 }
@@ -189,7 +196,7 @@ export function defineResourceTemplate(
   return { kind: 'resourceTemplate', ...template };
 }
 
-/** Declares a prompt. */
-export function definePrompt(prompt: Omit<PromptDefinition, 'kind'>): PromptDefinition {
-  return { kind: 'prompt', ...prompt };
+/** Declares a prompt. With a zod shape as `input`, its arguments are checked and typed. */
+export function definePrompt<I extends ToolInput = ToolInput>(prompt: Omit<PromptDefinition<I>, 'kind'>): PromptDefinition<I> {
+  return { kind: 'prompt', ...prompt } as PromptDefinition<I>;
 }

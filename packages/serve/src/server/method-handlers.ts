@@ -193,11 +193,11 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
   });
 
   methods.set('prompts/list', (params) =>
-    page('prompts', [...getRegistry().prompts.values()], params, ({ def }) => ({
+    page('prompts', [...getRegistry().prompts.values()], params, ({ def, arguments: listed }) => ({
       name: def.name,
       ...(def.title === undefined ? {} : { title: def.title }),
       description: def.description,
-      arguments: def.arguments ?? [],
+      arguments: listed,
       ...presentation(def),
     })),
   );
@@ -210,11 +210,18 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
     if (typeof args !== 'object' || args === null || Array.isArray(args) || !Object.values(args).every((v) => typeof v === 'string')) {
       invalid('"arguments" must be an object of strings');
     }
-    const missing = (prompt.def.arguments ?? []).filter((a) => a.required && !Object.hasOwn(args, a.name));
+    const missing = prompt.arguments.filter((a) => a.required && !Object.hasOwn(args, a.name));
     if (missing.length > 0) {
       invalid(`missing required argument ${missing.map((a) => `"${a.name}"`).join(', ')} for prompt "${name}"`);
     }
-    const result = toPromptResult(await prompt.def.get(args, createHandlerContext(ctx)));
+    let values: Record<string, unknown> = args;
+    if (prompt.input) {
+      // A copy: checking fills in defaults, and the client's params stay as they were.
+      const checked = prompt.input.parse({ ...args });
+      if (!checked.ok) invalid(`invalid arguments for prompt "${name}": ${checked.message}`);
+      else values = checked.value;
+    }
+    const result = toPromptResult(await prompt.def.get(values as Record<string, string>, createHandlerContext(ctx)));
     const version = ctx.session.protocolVersion;
     return { ...result, messages: result.messages.map((message, index) => ({ ...message, content: contentFor(message.content, version, index) })) };
   });

@@ -1,4 +1,3 @@
-import type { SkillCatalog } from './skills.ts';
 import {
   ConfigError,
   type Definition,
@@ -10,6 +9,7 @@ import {
 
 import type { LoadedModule } from '../config/load-modules.ts';
 import { type CompiledSchema, compileSchema } from './compile-schema.ts';
+import type { SkillCatalog } from './skills.ts';
 import { compileUriTemplate, type UriTemplateMatcher } from './uri-template.ts';
 
 /** A tool with its schemas compiled. */
@@ -37,6 +37,10 @@ export interface RegisteredTemplate {
 export interface RegisteredPrompt {
   def: PromptDefinition;
   file: string;
+  /** The compiled `input`, when the prompt checks its arguments. */
+  input: CompiledSchema | undefined;
+  /** The arguments as listed: the prompt's own, or derived from its `input`. */
+  arguments: { name: string; description?: string; required?: boolean }[];
 }
 
 /** Everything a server serves, indexed by name or URI. Immutable: `--watch` swaps whole registries. */
@@ -85,10 +89,28 @@ export function buildRegistry(modules: LoadedModule[]): Registry {
         break;
       case 'prompt':
         checkUnique(prompts, def.name, 'prompt name', file);
-        prompts.set(def.name, { def, file });
+        prompts.set(def.name, registerPrompt(def, file));
         break;
     }
   }
+}
+
+function registerPrompt(def: PromptDefinition, file: string): RegisteredPrompt {
+  if (def.input === undefined) return { def, file, input: undefined, arguments: def.arguments ?? [] };
+  let input: CompiledSchema;
+  try {
+    input = compileSchema(def.input);
+  } catch (error) {
+    throw new ConfigError(`${file}: prompt "${def.name}" has an invalid input: ${(error as Error).message}`, 'E_MODULE_INVALID');
+  }
+  const properties = (input.jsonSchema.properties ?? {}) as Record<string, { description?: unknown }>;
+  const required = new Set(Array.isArray(input.jsonSchema.required) ? (input.jsonSchema.required as string[]) : []);
+  const derived = Object.entries(properties).map(([name, property]) => ({
+    name,
+    ...(typeof property.description === 'string' ? { description: property.description } : {}),
+    required: required.has(name),
+  }));
+  return { def, file, input, arguments: def.arguments ?? derived };
 }
 
 function checkUnique(map: Map<string, { file: string }>, key: string, what: string, file: string): void {

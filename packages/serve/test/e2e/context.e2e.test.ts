@@ -55,6 +55,21 @@ describe.each(TRANSPORTS)('handler context and content over %s', (transport) => 
     await Promise.all([client.close(), formOnly.close()]);
   });
 
+  it('checks prompt arguments against a zod input, and lists them from it', async () => {
+    const client = await connectSdkClient(server.url, transport);
+    const listed = (await client.listPrompts()).prompts.find((p) => p.name === 'test_prompt_with_checked_arguments');
+    expect(listed?.arguments).toEqual([
+      { name: 'topic', description: 'What to write about', required: true },
+      { name: 'words', description: 'Length of the text', required: false },
+    ]);
+    const got = await client.getPrompt({ name: 'test_prompt_with_checked_arguments', arguments: { topic: 'tides', words: '50' } });
+    expect(got.messages[0]!.content).toEqual({ type: 'text', text: 'Write 50 words about tides.' });
+    const defaulted = await client.getPrompt({ name: 'test_prompt_with_checked_arguments', arguments: { topic: 'tides' } });
+    expect(defaulted.messages[0]!.content).toEqual({ type: 'text', text: 'Write 100 words about tides.' });
+    await expect(client.getPrompt({ name: 'test_prompt_with_checked_arguments', arguments: { topic: 'tides', words: 'many' } })).rejects.toMatchObject({ code: -32602, message: expect.stringContaining('words') });
+    await client.close();
+  });
+
   it('reports progress against the request progress token', async () => {
     const client = await connectSdkClient(server.url, transport);
     const progress: number[] = [];
