@@ -8,6 +8,8 @@ export const staticText = defineResource({
   description: 'A static text resource',
   mimeType: 'text/plain',
   text: 'This is the content of the static text resource.',
+  // It never changes: 2026-07-28 clients and shared caches may keep it for a minute.
+  cache: { ttlMs: 60_000, scope: 'public' },
 });
 
 export const staticBinary = defineResource({

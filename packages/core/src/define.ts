@@ -84,6 +84,15 @@ export type ArgumentCompleter = (
 /** What a resource read may return: text, bytes, or whole contents. */
 export type ResourceReturn = string | Uint8Array | ResourceContents | ResourceContents[];
 
+/**
+ * How long a 2026-07-28 client (or a shared cache, for `public`) may keep what a read returned
+ * (SEP-2549). Without it a read is not to be cached (`ttlMs: 0`).
+ */
+export interface CacheHints {
+  ttlMs: number;
+  scope?: 'public' | 'private';
+}
+
 /** A resource at a fixed URI. Give `text`, `file` (relative to the module) or `read`. */
 export interface ResourceDefinition extends Presentation {
   kind: 'resource';
@@ -95,6 +104,8 @@ export interface ResourceDefinition extends Presentation {
   annotations?: ResourceAnnotations;
   /** The size in bytes, when known before reading. */
   size?: number;
+  /** Caching hints for its reads (2026-07-28). */
+  cache?: CacheHints;
   text?: string;
   file?: string;
   read?: (uri: URL, ctx: HandlerContext) => MaybePromise<ResourceReturn>;
@@ -114,6 +125,8 @@ export interface ResourceTemplateDefinition extends Presentation {
   description?: string;
   mimeType?: string;
   annotations?: ResourceAnnotations;
+  /** Caching hints for its reads (2026-07-28). */
+  cache?: CacheHints;
   read: (
     uri: URL,
     variables: Record<string, string>,

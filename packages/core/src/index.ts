@@ -37,6 +37,7 @@ export type {
 export { LOG_LEVELS } from './context.ts';
 export type {
   ArgumentCompleter,
+  CacheHints,
   Definition,
   Icon,
   JsonSchema,

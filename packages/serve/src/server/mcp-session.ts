@@ -349,8 +349,9 @@ export class McpSession {
     const meta = { ...(result._meta as Record<string, unknown> | undefined), [META.serverInfo]: this.#protocol.serverInfo };
     // Lists and reads change without notice to a 2026 client (it has no listen stream here): not cached.
     const type = result.resultType === 'input_required' || result.resultType === 'task' ? result.resultType : 'complete';
+    // A result may carry its own hints (a resource's `cache`); the defaults fill what it lacks.
     const cache = CACHEABLE.has(method) && type === 'complete' ? { ttlMs: 0, cacheScope: this.#protocol.cacheScope } : {};
-    return { ...result, resultType: type, ...cache, _meta: meta };
+    return { ...cache, ...result, resultType: type, _meta: meta };
   }
 
   /** Sends an answer; one that cannot be serialised is replaced by an error, so every request gets one. */

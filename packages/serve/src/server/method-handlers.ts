@@ -160,9 +160,11 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
 
   methods.set('resources/templates/list', (params) => page('resourceTemplates', getRegistry().templates, params, ({ def }) => describe(def, { uriTemplate: def.uriTemplate })));
 
-  methods.set('resources/read', async (params, ctx) => ({
-    contents: await readResource(getRegistry(), requireString(params, 'uri'), ctx),
-  }));
+  methods.set('resources/read', async (params, ctx) => {
+    const { contents, cache } = await readResource(getRegistry(), requireString(params, 'uri'), ctx);
+    // A definition's caching hints reach 2026-07-28 clients; the others never see them.
+    return cache && ctx.session.modern ? { contents, ttlMs: Math.max(0, Math.floor(cache.ttlMs)), ...(cache.scope ? { cacheScope: cache.scope } : {}) } : { contents };
+  });
 
   methods.set('resources/subscribe', (params, ctx) => {
     const uri = requireString(params, 'uri');

@@ -242,6 +242,11 @@ describe('protocol 2026-07-28 on /mcp', () => {
     expect(reply.messages[0]).toMatchObject({ id: 11, error: { code: -32021, data: { requiredCapabilities: { sampling: {} } } } });
   });
 
+  it('gives a resource read the caching hints its definition sets, and ttlMs 0 otherwise', async () => {
+    expect((await post('resources/read', { uri: 'test://static-text', _meta: META })).messages[0]!.result).toMatchObject({ ttlMs: 60_000, cacheScope: 'public' });
+    expect((await post('resources/read', { uri: 'test://static-binary', _meta: META })).messages[0]!.result).toMatchObject({ ttlMs: 0, cacheScope: 'public' });
+  });
+
   it('answers an unknown resource with -32602 naming the URI', async () => {
     const reply = await post('resources/read', { uri: 'test://no-such-resource', _meta: META });
     expect(reply.messages[0]!.error).toMatchObject({ code: -32602, data: { uri: 'test://no-such-resource' } });
