@@ -6,24 +6,20 @@
 // (mcp-call's client in-process) gives the gateway's overhead per call.
 //
 //   node scripts/bench/gateway-load.mjs [--seconds 3] [--rounds 3] [--only 'mcp-serve sse'] [--warm-up 0.5]
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 import { callTool, connectStdio } from '../../packages/call/dist/index.js';
-import { cpuMs, median, PINNED, pinSelf, ROOT } from './lib.mjs';
+import { BENCH_CLIENTS, cpuMs, installBenchPackages, median, PINNED, pinSelf, ROOT } from './lib.mjs';
 import { measureLoad } from './server-load.mjs';
 
-const CACHE = `${ROOT}node_modules/.cache/bench-clients`;
 const UPSTREAM = `${ROOT}scripts/bench/stdio-server.mjs`;
 /** The bare pass-through: what any Node gateway costs at least. */
 const FLOOR = 'bare pass-through, no checks (floor)';
 
 function installSupergateway() {
-  if (existsSync(`${CACHE}/node_modules/supergateway`)) return;
-  mkdirSync(CACHE, { recursive: true });
-  if (!existsSync(`${CACHE}/package.json`)) writeFileSync(`${CACHE}/package.json`, '{"name":"bench-clients","private":true}');
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', 'supergateway@4.0.0'], { cwd: CACHE, stdio: 'inherit' });
+  installBenchPackages('supergateway', ['supergateway@4.0.0']);
 }
 
 /** A process and its descendants' CPU time, in ms. */
@@ -47,7 +43,7 @@ async function startGateway(name, port) {
       ? [process.execPath, `${ROOT}packages/serve/bin/mcp-serve.js`, '--port', String(port), '--quiet', '--max-connections-per-client', '100000', '--', process.execPath, UPSTREAM]
       : name === FLOOR
       ? [process.execPath, `${ROOT}scripts/bench/gateway-floor.mjs`, String(port), process.execPath, UPSTREAM]
-      : [process.execPath, `${CACHE}/node_modules/.bin/supergateway`, '--stdio', `${process.execPath} ${UPSTREAM}`, '--port', String(port), '--logLevel', 'none', ...(name.endsWith('HTTP') ? ['--outputTransport', 'streamableHttp', '--streamableHttpPath', '/mcp', '--stateful'] : ['--outputTransport', 'sse', '--ssePath', '/sse', '--messagePath', '/message'])];
+      : [process.execPath, `${BENCH_CLIENTS}/node_modules/.bin/supergateway`, '--stdio', `${process.execPath} ${UPSTREAM}`, '--port', String(port), '--logLevel', 'none', ...(name.endsWith('HTTP') ? ['--outputTransport', 'streamableHttp', '--streamableHttpPath', '/mcp', '--stateful'] : ['--outputTransport', 'sse', '--ssePath', '/sse', '--messagePath', '/message'])];
   const command = [...taskset, ...args];
   const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

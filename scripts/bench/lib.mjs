@@ -1,6 +1,6 @@
 // Shared pieces of the benchmarks: starting servers, percentiles, CPU time of a process.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
@@ -67,6 +67,23 @@ export function startMcpServe(extra = [], { pin = true } = {}) {
 /** Starts the minimal server written directly on the SDK's transports. */
 export function startSdkServer() {
   return startProcess([`${ROOT}scripts/bench/sdk-server.mjs`], /listening (http:\/\/\S+)/);
+}
+
+/** Where benchmark-only packages (supergateway, the SDK 2.x) are installed, pinned, on first use. */
+export const BENCH_CLIENTS = `${ROOT}node_modules/.cache/bench-clients`;
+
+/** Installs pinned packages into BENCH_CLIENTS unless `probe` (a path inside it) is there already. */
+export function installBenchPackages(probe, specs) {
+  if (existsSync(`${BENCH_CLIENTS}/node_modules/${probe}`)) return;
+  mkdirSync(BENCH_CLIENTS, { recursive: true });
+  if (!existsSync(`${BENCH_CLIENTS}/package.json`)) writeFileSync(`${BENCH_CLIENTS}/package.json`, '{"name":"bench-clients","private":true}');
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...specs], { cwd: BENCH_CLIENTS, stdio: 'inherit' });
+}
+
+/** Starts the same greet tool on the SDK 2.x packages (2026-07-28, with a stateless 2025 fallback). */
+export function startSdk2Server() {
+  installBenchPackages('@modelcontextprotocol/node/package.json', ['@modelcontextprotocol/server@2.4.0', '@modelcontextprotocol/node@2.1.2', 'zod@4']);
+  return startProcess([`${ROOT}scripts/bench/sdk2-server.mjs`, '0'], /ready (http:\/\/\S+)/, { BENCH_CLIENTS });
 }
 
 /** CPU time (user + system) of a process so far, in milliseconds, from /proc. */

@@ -19,14 +19,22 @@ if (!pinSelf()) {
   out('| server CPU per call, calls/s, latency | SDK server | mcp-serve | ratio |');
   out('| --- | --- | --- | --- |');
   const load = await runLoadBenchmark({ seconds: quick ? 1 : 3, rounds: quick ? 1 : 3 });
-  for (const transport of ['sse', 'http']) {
-    for (const name of ['1×1', '16×8']) {
-      const sdk = load.find((r) => r.server === 'SDK server' && r.transport === transport && r.load === name);
-      const ours = load.find((r) => r.server === 'mcp-serve' && r.transport === transport && r.load === name);
-      const fmt = (r) => `${r.cpuPerCallMs.toFixed(3)} ms CPU, ${r.callsPerSecond.toFixed(0)}/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms${r.errors ? `, ${r.errors} errors` : ''}`;
-      out(`| ${transport === 'sse' ? 'SSE' : 'Streamable HTTP'} ${name} | ${fmt(sdk)} | ${fmt(ours)} | ${(ours.cpuPerCallMs / sdk.cpuPerCallMs).toFixed(2)}× CPU |`);
+  const fmt = (r) => `${r.cpuPerCallMs.toFixed(3)} ms CPU, ${r.callsPerSecond.toFixed(0)}/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms${r.errors ? `, ${r.errors} errors` : ''}`;
+  const compare = (baseline, transports) => {
+    for (const transport of transports) {
+      for (const name of ['1×1', '16×8']) {
+        const theirs = load.find((r) => r.server === baseline && r.transport === transport && r.load === name);
+        const ours = load.find((r) => r.server === 'mcp-serve' && r.transport === transport && r.load === name);
+        const label = transport === 'sse' ? 'SSE' : transport === 'http' ? 'Streamable HTTP' : 'Streamable HTTP, 2026-07-28';
+        out(`| ${label} ${name} | ${fmt(theirs)} | ${fmt(ours)} | ${(ours.cpuPerCallMs / theirs.cpuPerCallMs).toFixed(2)}× CPU |`);
+      }
     }
-  }
+  };
+  compare('SDK server', ['sse', 'http']);
+  out();
+  out('| server CPU per call, calls/s, latency | SDK 2.x (server 2.4.0, node 2.1.2) | mcp-serve | ratio |');
+  out('| --- | --- | --- | --- |');
+  compare('SDK 2.x', ['http', 'http-2026']);
   out();
   out('| idle sessions | SDK server heap (RSS) per session | mcp-serve heap (RSS) per session | mcp-serve heap after all closed | call answered with all open |');
   out('| --- | --- | --- | --- | --- |');

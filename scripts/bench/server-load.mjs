@@ -6,11 +6,14 @@
 import { parseArgs } from 'node:util';
 
 import { callTool, connect, destroyAgents } from '../../packages/call/dist/index.js';
-import { cpuMs, median, percentile, pinSelf, startMcpServe, startSdkServer } from './lib.mjs';
+import { cpuMs, median, percentile, pinSelf, startMcpServe, startSdk2Server, startSdkServer } from './lib.mjs';
 
-const SERVERS = { 'mcp-serve': startMcpServe, 'SDK server': startSdkServer };
-/** `http-2026`: Streamable HTTP with protocol 2026-07-28 (no session), which the SDK 1.x server does not speak. */
-const TRANSPORTS = { 'mcp-serve': ['sse', 'http', 'http-2026'], 'SDK server': ['sse', 'http'] };
+const SERVERS = { 'mcp-serve': startMcpServe, 'SDK server': startSdkServer, 'SDK 2.x': startSdk2Server };
+/**
+ * `http-2026`: Streamable HTTP with protocol 2026-07-28 (no session), which the SDK 1.x server
+ * does not speak; the SDK 2.x serves 2025 clients statelessly and has no legacy SSE.
+ */
+const TRANSPORTS = { 'mcp-serve': ['sse', 'http', 'http-2026'], 'SDK server': ['sse', 'http'], 'SDK 2.x': ['http', 'http-2026'] };
 const LOADS = [
   { name: '1×1', clients: 1, inFlight: 1 },
   { name: '16×8', clients: 16, inFlight: 8 },
