@@ -18,6 +18,7 @@ import {
   printTools,
   readResourceCommand,
 } from './commands/meta.ts';
+import { getSkillCommand, listSkillsCommand } from './commands/skills.ts';
 import { watchCommand } from './commands/watch.ts';
 import { resolveConnectionSettings } from './connection-settings.ts';
 import { addGlobalOptions, collect, GLOBAL_FLAGS, type GlobalOptions, parseFastPath } from './global-options.ts';
@@ -26,9 +27,9 @@ import { readArgsOption } from './read-args-option.ts';
 import { withConnection } from './session-runner.ts';
 import { writeErr } from './terminal-text.ts';
 
-const META_COMMANDS = new Set(['servers', 'tools', 'resources', 'read', 'prompts', 'prompt', 'complete', 'ping', 'info', 'batch', 'watch', 'completion', 'call', 'help']);
+const META_COMMANDS = new Set(['servers', 'tools', 'resources', 'read', 'prompts', 'prompt', 'complete', 'skills', 'skill', 'ping', 'info', 'batch', 'watch', 'completion', 'call', 'help']);
 /** Meta commands whose last argument can only be the server's URL, never one of their own. */
-const LISTING_COMMANDS = new Set(['tools', 'resources', 'prompts', 'ping', 'info']);
+const LISTING_COMMANDS = new Set(['tools', 'resources', 'prompts', 'skills', 'ping', 'info']);
 const isUrl = (value: string | undefined): value is string => value !== undefined && /^https?:\/\//i.test(value);
 
 /**
@@ -151,6 +152,14 @@ async function dispatch(given: string[], env: NodeJS.ProcessEnv, interrupt: Abor
     .option('--context <name=value>', 'an argument already chosen (repeatable)', collect, [])
     .action(async (kind: string, name: string, argument: string, value: string, _o, cmd: Command) => {
       exitCode = await connected(all(cmd), (c) => completeCommand(c, kind, name, argument, value, (cmd.opts().context as string[]) ?? []));
+    });
+  sub('skills', "list the server's skills (the skills extension)").action(async (_o, cmd: Command) => {
+    exitCode = await connected(all(cmd), listSkillsCommand);
+  });
+  sub('skill', "print a skill's SKILL.md once its digest, size and frontmatter match the listing")
+    .argument('<name>')
+    .action(async (name: string, _o, cmd: Command) => {
+      exitCode = await connected(all(cmd), (c) => getSkillCommand(c, name));
     });
   sub('ping', 'check that the server answers').action(async (_o, cmd: Command) => {
     exitCode = await connected(all(cmd), pingCommand);
