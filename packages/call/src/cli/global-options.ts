@@ -20,6 +20,8 @@ export interface GlobalOptions {
   samplingCommand?: string;
   /** Call the tool as a task (tools that require one always are). */
   task?: boolean;
+  /** 2026-07-28: print the id of a task the server makes of the call, and exit 0. */
+  detach?: boolean;
   /** Directories offered to the server as the client's roots. */
   root: string[];
   /** The least severe server log messages sent (`logging/setLevel`). */
@@ -56,6 +58,7 @@ export const GLOBAL_FLAGS: Record<string, boolean> = {
   '--elicit': true,
   '--sampling-command': true,
   '--task': false,
+  '--detach': false,
   '--root': true,
   '--log-level': true,
   '--protocol-version': true,
@@ -75,7 +78,7 @@ export const collect = (value: string, previous: string[]): string[] => [...prev
 const FLAG_KEYS: Record<string, keyof GlobalOptions> = {
   '--url': 'url', '-u': 'url', '--server': 'server', '-s': 'server', '--transport': 'transport', '-t': 'transport',
   '--header': 'header', '-H': 'header', '--token': 'token', '--timeout': 'timeout', '--wait': 'wait', '--json': 'json',
-  '--args': 'args', '--tool': 'tool', '--out-dir': 'outDir', '--elicit': 'elicit', '--sampling-command': 'samplingCommand', '--task': 'task', '--root': 'root', '--log-level': 'logLevel', '--protocol-version': 'protocolVersion',
+  '--args': 'args', '--tool': 'tool', '--out-dir': 'outDir', '--elicit': 'elicit', '--sampling-command': 'samplingCommand', '--task': 'task', '--detach': 'detach', '--root': 'root', '--log-level': 'logLevel', '--protocol-version': 'protocolVersion',
   '--quiet': 'quiet', '-q': 'quiet', '--verbose': 'verbose', '--raw': 'raw', '--max-message-bytes': 'maxMessageBytes', '--stdio': 'stdio', '--no-imports': 'noImports',
 };
 
@@ -139,6 +142,7 @@ export function addGlobalOptions(command: Command): Command {
     .option('--elicit <mode>', 'answer elicitation: decline, defaults, or prompt (default: prompt on a TTY, else decline)')
     .option('--sampling-command <cmd>', 'answer sampling requests with this command (request JSON on stdin)')
     .option('--task', 'call the tool as a task, showing its status (tools that require a task always are)')
+    .option('--detach', 'with --protocol-version 2026-07-28: when the server makes the call a task, print its id and exit 0 (follow it with mcp-call task result ID)')
     .option('--root <dir>', "offer this directory to the server as a root (repeatable)", collect, [])
     .option('--log-level <level>', 'the least severe server log messages to receive: debug, info, notice, warning, error, critical, alert or emergency')
     .option('--protocol-version <version>', 'speak this MCP version: 2026-07-28 (no session, server/discover), or 2025-11-25 and earlier (the default is 2025-11-25)')

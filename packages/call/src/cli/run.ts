@@ -19,6 +19,7 @@ import {
   readResourceCommand,
 } from './commands/meta.ts';
 import { getSkillCommand, listSkillsCommand } from './commands/skills.ts';
+import { taskCommand } from './commands/task.ts';
 import { watchCommand } from './commands/watch.ts';
 import { resolveConnectionSettings } from './connection-settings.ts';
 import { addGlobalOptions, collect, GLOBAL_FLAGS, type GlobalOptions, parseFastPath } from './global-options.ts';
@@ -27,7 +28,7 @@ import { readArgsOption } from './read-args-option.ts';
 import { withConnection } from './session-runner.ts';
 import { writeErr } from './terminal-text.ts';
 
-const META_COMMANDS = new Set(['servers', 'tools', 'resources', 'read', 'prompts', 'prompt', 'complete', 'skills', 'skill', 'ping', 'info', 'batch', 'watch', 'completion', 'call', 'help']);
+const META_COMMANDS = new Set(['servers', 'tools', 'resources', 'read', 'prompts', 'prompt', 'complete', 'skills', 'skill', 'task', 'ping', 'info', 'batch', 'watch', 'completion', 'call', 'help']);
 /** Meta commands whose last argument can only be the server's URL, never one of their own. */
 const LISTING_COMMANDS = new Set(['tools', 'resources', 'prompts', 'skills', 'ping', 'info']);
 const isUrl = (value: string | undefined): value is string => value !== undefined && /^https?:\/\//i.test(value);
@@ -160,6 +161,12 @@ async function dispatch(given: string[], env: NodeJS.ProcessEnv, interrupt: Abor
     .argument('<name>')
     .action(async (name: string, _o, cmd: Command) => {
       exitCode = await connected(all(cmd), (c) => getSkillCommand(c, name));
+    });
+  sub('task', 'a 2026-07-28 task by id: get (its state), result (wait and print), cancel')
+    .argument('<action>')
+    .argument('<task-id>')
+    .action(async (action: string, taskId: string, _o, cmd: Command) => {
+      exitCode = await connected(all(cmd), (c) => taskCommand(c, action, taskId));
     });
   sub('ping', 'check that the server answers').action(async (_o, cmd: Command) => {
     exitCode = await connected(all(cmd), pingCommand);

@@ -32,6 +32,8 @@ export interface RequestOptions {
   onCancel?: (cancel: (reason: Error) => void) => void;
   /** 2026-07-28: told each status of a task the server made of this request. */
   onTaskStatus?: (task: Record<string, unknown>) => void;
+  /** 2026-07-28: a request the server turns into a task resolves with the task itself, not followed. */
+  detach?: boolean;
 }
 
 interface Pending {
@@ -117,13 +119,19 @@ export class ClientSession {
         continue;
       }
       if (method === 'tools/list') this.#keepToolSchemas(result);
-      if (result.resultType === 'task') return this.#followTask(result, meta, options);
+      if (result.resultType === 'task') return options.detach ? result : this.#followTask(result, meta, options);
       if (result.resultType !== 'input_required') return result;
       const answers = await this.#answerInputs(result.inputRequests, options.signal);
       // The retry is a new request (new id) with the same params, the answers and the state echoed.
       current = { ...params, _meta: meta, inputResponses: answers, ...(result.requestState === undefined ? {} : { requestState: result.requestState }) };
     }
     throw new ConnectionError(`The server asked for input more than ${MAX_INPUT_ROUNDS} times for one ${method} request`, 'E_PROTOCOL');
+  }
+
+  /** Follows a task by its id to its end (2026-07-28): its result, or its error thrown. */
+  followTask(taskId: string, options: RequestOptions): Promise<Record<string, unknown>> {
+    if (!this.#modern) return Promise.reject(new ConnectionError('Tasks by id need protocol 2026-07-28 (--protocol-version 2026-07-28)', 'E_PROTOCOL_VERSION'));
+    return this.#followTask({ taskId, pollIntervalMs: 500 }, requestMeta(this.#modern), options);
   }
 
   /** Answers the questions of an input-required result or a task, each through `onServerRequest`. */

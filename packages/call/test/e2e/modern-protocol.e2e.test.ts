@@ -50,6 +50,21 @@ describe('mcp-call speaking protocol 2026-07-28', () => {
     expect(failing.stderr).toContain('The job failed, as it always does');
   });
 
+  it('detaches from a task with --detach, then reads, waits for and cancels tasks by id', async () => {
+    const detached = await call(['slow_compute', '--seconds', '0.3', '--detach']);
+    expect(detached.code).toBe(0);
+    const taskId = detached.stdout.trim();
+    expect(taskId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(JSON.parse((await call(['task', 'get', taskId])).stdout)).toMatchObject({ taskId, resultType: 'complete' });
+    expect((await call(['task', 'result', taskId])).stdout).toBe('Computed after 0.3 s\n');
+    const long = (await call(['slow_compute', '--seconds', '30', '--detach'])).stdout.trim();
+    expect((await call(['task', 'cancel', long])).code).toBe(0);
+    expect(JSON.parse((await call(['task', 'get', long])).stdout).status).toBe('cancelled');
+    const listed = await call(['task', 'list', long]);
+    expect(listed.code).toBe(2);
+    expect(listed.stderr).toContain('tasks/list is not part of the 2026-07-28 tasks extension');
+  });
+
   it('asks for log messages per request with --log-level', async () => {
     const result = await call(['test_logging_tool', '--log-level', 'error']);
     expect(result.stdout).toBe('Logged three messages\n');

@@ -57,6 +57,8 @@ export async function runToolCall(request: ToolCallRequest, context: CommandCont
           })
         : await callTool(connection, request.tool, args, {
             signal,
+            detach: opts.detach === true,
+            onTaskStatus: (task) => ui.status(`${request.tool}: task ${String(task.status)}`),
             onProgress: ({ progress, total, message }) =>
               ui.status(`calling ${request.tool} ${total ? `${progress}/${total}` : String(progress)}${message ? ` ${message}` : ''}`),
           });
@@ -71,6 +73,13 @@ export async function runToolCall(request: ToolCallRequest, context: CommandCont
     throw unknownTool(request.tool, tools, opts);
   }
   ui.stop();
+  if ((result as { resultType?: unknown }).resultType === 'task') {
+    // --detach: the task runs on; its id is what a script needs to follow it.
+    const task = result as unknown as { taskId: string; status?: string };
+    writeOut(opts.json ? `${JSON.stringify(result)}\n` : `${task.taskId}\n`);
+    ui.note(`task ${task.taskId} is ${task.status ?? 'working'}: mcp-call task result ${task.taskId} waits for its result`);
+    return ExitCode.ok;
+  }
   if (opts.json) {
     writeOut(`${JSON.stringify(result)}\n`);
   } else {
