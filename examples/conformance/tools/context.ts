@@ -134,3 +134,17 @@ export const urlElicitation = defineTool({
     return `URL step ${answer.action}`;
   },
 });
+
+export const samplingWithTools = defineTool({
+  name: 'test_sampling_with_tools',
+  description: 'Asks the client for a completion that may call a weather tool (needs sampling.tools)',
+  handler: async (_args, ctx) => {
+    const answer = await ctx.sample({
+      messages: [{ role: 'user', content: { type: 'text', text: 'What is the weather in Oslo?' } }],
+      maxTokens: 100,
+      tools: [{ name: 'get_weather', description: 'The weather in a city', inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }],
+      toolChoice: { mode: 'auto' },
+    });
+    return `Model ${answer.model} answered`;
+  },
+});

@@ -37,6 +37,10 @@ export interface CreateMessageParams {
   modelPreferences?: Record<string, unknown>;
   includeContext?: 'none' | 'thisServer' | 'allServers';
   metadata?: Record<string, unknown>;
+  /** Tools the model may use (2025-11-25); needs a client that declares `sampling.tools`. */
+  tools?: { name: string; title?: string; description?: string; inputSchema: Record<string, unknown> }[];
+  /** How the model uses `tools`: `auto` (default), `required` or `none`. */
+  toolChoice?: { mode?: 'auto' | 'required' | 'none' };
 }
 
 /** The client's reply to `sampling/createMessage`. */

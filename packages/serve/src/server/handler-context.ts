@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { type HandlerContext, LOG_LEVELS, type LogLevel, RpcCode, RpcError } from '@mcp-cli/core';
+import { type CreateMessageParams, type HandlerContext, LOG_LEVELS, type LogLevel, RpcCode, RpcError } from '@mcp-cli/core';
 
 import type { RequestContext } from './mcp-session.ts';
 
@@ -70,6 +70,7 @@ export function createHandlerContext(ctx: RequestContext): InternalHandlerContex
     },
     async sample(params, options) {
       requireCapability('sampling', 'sampling/createMessage');
+      if (params.tools !== undefined || params.toolChoice !== undefined) checkSamplingTools(params, session);
       return (await ctx.request('sampling/createMessage', params as unknown as Record<string, unknown>, ctx.signal, options?.key)) as unknown as Awaited<ReturnType<HandlerContext['sample']>>;
     },
     async roots(options) {
@@ -87,6 +88,22 @@ export function createHandlerContext(ctx: RequestContext): InternalHandlerContex
   // Set after the literal: a computed key inside it would build every context the slow way.
   context[REQUEST] = ctx;
   return context;
+}
+
+/**
+ * Sampling with tools (2025-11-25): each tool needs a name and an input schema, and the client must
+ * declare `sampling.tools`, else the client would have to refuse the whole request.
+ */
+function checkSamplingTools(params: CreateMessageParams, session: RequestContext['session']): void {
+  for (const tool of params.tools ?? []) {
+    if (typeof tool?.name !== 'string' || typeof tool.inputSchema !== 'object' || tool.inputSchema === null) {
+      throw new Error('ctx.sample: each of "tools" needs a "name" and an "inputSchema" object');
+    }
+  }
+  const sampling = session.clientCapabilities.sampling as { tools?: unknown } | undefined;
+  if (sampling?.tools !== undefined) return;
+  if (session.modern) throw new RpcError(RpcCode.missingRequiredClientCapability, 'The client did not declare tool use in sampling (sampling.tools)', { requiredCapabilities: { sampling: { tools: {} } } });
+  throw new Error('Client does not support tool use in sampling (sampling.tools, required for sampling/createMessage with tools)');
 }
 
 /**

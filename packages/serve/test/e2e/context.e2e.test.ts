@@ -70,6 +70,22 @@ describe.each(TRANSPORTS)('handler context and content over %s', (transport) => 
     await client.close();
   });
 
+  it('sends tools with a sampling request only to a client that declares sampling.tools', async () => {
+    const withTools = await connectSdkClient(server.url, transport, { sampling: { tools: {} } });
+    const asked: Record<string, unknown>[] = [];
+    withTools.setRequestHandler(CreateMessageRequestSchema, async (request) => {
+      asked.push(request.params);
+      return { role: 'assistant', model: 'fake', content: { type: 'text', text: 'Sunny' } };
+    });
+    expect((await withTools.callTool({ name: 'test_sampling_with_tools', arguments: {} })).content).toEqual([{ type: 'text', text: 'Model fake answered' }]);
+    expect(asked[0]).toMatchObject({ tools: [{ name: 'get_weather' }], toolChoice: { mode: 'auto' } });
+    const plain = await connectSdkClient(server.url, transport, { sampling: {} });
+    plain.setRequestHandler(CreateMessageRequestSchema, async () => ({ role: 'assistant', model: 'fake', content: { type: 'text', text: 'x' } }));
+    const refused = await plain.callTool({ name: 'test_sampling_with_tools', arguments: {} });
+    expect(refused).toMatchObject({ isError: true, content: [{ text: expect.stringContaining('sampling.tools') }] });
+    await Promise.all([withTools.close(), plain.close()]);
+  });
+
   it('reports progress against the request progress token', async () => {
     const client = await connectSdkClient(server.url, transport);
     const progress: number[] = [];
