@@ -181,10 +181,11 @@ describe.each(['http', 'sse'] as const)('mcp-call e2e against mcp-serve over %s'
     expect(result.code).toBe(1);
   });
 
-  it('watches a resource and prints each update', async () => {
+  const protocols = [{ protocol: 'a session', flags: [] as string[] }, ...(transport === 'http' ? [{ protocol: '2026-07-28', flags: ['--protocol-version', '2026-07-28'] }] : [])];
+  it.each(protocols)('watches a resource and prints each update, over $protocol', async ({ flags: version }) => {
     const { spawn } = await import('node:child_process');
     const { CALL_BIN } = await import('@mcp-cli/test-utils');
-    const child = spawn(process.execPath, [CALL_BIN, '--url', url, 'watch', 'test://counter'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CALL_BIN, '--url', url, ...version, 'watch', 'test://counter'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     await new Promise<void>((resolve) => {
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
