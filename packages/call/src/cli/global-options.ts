@@ -145,7 +145,7 @@ export function addGlobalOptions(command: Command): Command {
     .option('--detach', 'with --protocol-version 2026-07-28: when the server makes the call a task, print its id and exit 0 (follow it with mcp-call task result ID)')
     .option('--root <dir>', "offer this directory to the server as a root (repeatable)", collect, [])
     .option('--log-level <level>', 'the least severe server log messages to receive: debug, info, notice, warning, error, critical, alert or emergency')
-    .option('--protocol-version <version>', 'speak this MCP version: 2026-07-28 (no session, server/discover), or 2025-11-25 and earlier (the default is 2025-11-25)')
+    .option('--protocol-version <version>', 'speak this MCP version: 2026-07-28 (no session, server/discover), 2025-11-25 and earlier (the default is 2025-11-25), or auto (2026-07-28 when the server speaks it)')
     .option('-q, --quiet', 'no spinner, no server logs on stderr')
     .option('--verbose', 'diagnostics and error details on stderr')
     .option('--max-message-bytes <n>', 'largest response or event accepted from the server (default 67108864)')

@@ -1,6 +1,6 @@
 import { ConnectionError, LOG_LEVELS, type LogLevel, readPackageVersion, SUPPORTED_PROTOCOL_VERSIONS, TimeoutError, UsageError } from '@mcp-cli/core';
 
-import { connect, type Connection, connectStdio } from '../client/connect.ts';
+import { AUTO_VERSION, connect, type Connection, connectStdio } from '../client/connect.ts';
 import { MODERN_VERSION } from '../client/request-metadata.ts';
 import { clientCapabilities, createServerRequestHandler, type ElicitMode, type ElicitSchema } from '../client/server-requests.ts';
 import { type ConnectionSettings, resolveConnectionSettings } from './connection-settings.ts';
@@ -134,10 +134,10 @@ function checkLogLevel(level: string | undefined): LogLevel | undefined {
   return level as LogLevel;
 }
 
-/** `--protocol-version`, checked: 2026-07-28 or a version with sessions. */
+/** `--protocol-version`, checked: auto, 2026-07-28 or a version with sessions. */
 function checkProtocolVersion(version: string | undefined): string | undefined {
   if (version === undefined) return undefined;
-  const known = [MODERN_VERSION, ...SUPPORTED_PROTOCOL_VERSIONS];
+  const known = [AUTO_VERSION, MODERN_VERSION, ...SUPPORTED_PROTOCOL_VERSIONS];
   if (!known.includes(version)) throw new UsageError(`Invalid --protocol-version "${version}": use one of ${known.join(', ')}`, 'E_INVALID_OPTION');
   return version;
 }

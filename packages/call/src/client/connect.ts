@@ -10,6 +10,8 @@ import { SseTransport } from './sse-transport.ts';
 import type { StdioServer } from './stdio-transport.ts';
 import { StreamableHttpTransport, TransportRefusedError } from './streamable-http-transport.ts';
 
+/** `--protocol-version auto`: 2026-07-28 when the server speaks it, else a session. */
+export const AUTO_VERSION = 'auto';
 /** The error of a protocol version the server does not speak (2026-07-28). */
 const UNSUPPORTED_VERSION = -32022;
 /** How long to wait for the server's GET stream before going on without it. */
@@ -109,6 +111,16 @@ async function initialize(kind: 'http' | 'sse', url: URL, options: ConnectOption
     const http = new StreamableHttpTransport(url, options.headers, options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
     return discover(http, url.href, options);
   }
+  if (options.protocolVersion === AUTO_VERSION && kind === 'http') {
+    // Dual-era: 2026-07-28 first; a server that answers it with no 2026 error is an earlier one.
+    try {
+      return await discover(new StreamableHttpTransport(url, options.headers, options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES), url.href, options);
+    } catch (error) {
+      if (!(error instanceof ConnectionError && error.code === 'E_PROTOCOL_VERSION')) throw error;
+      options.debug?.(`${url.href} does not speak ${MODERN_VERSION}; initializing a session instead`);
+    }
+  }
+  const legacy = { ...options, protocolVersion: options.protocolVersion === AUTO_VERSION ? undefined : options.protocolVersion };
   if (kind === 'sse') {
     const sse = new SseTransport(url, options.headers, options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
     await sse.open(options.signal);
@@ -116,7 +128,7 @@ async function initialize(kind: 'http' | 'sse', url: URL, options: ConnectOption
   } else {
     transport = new StreamableHttpTransport(url, options.headers, options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
   }
-  return handshake(transport, url.href, options);
+  return handshake(transport, url.href, legacy);
 }
 
 /**
@@ -130,7 +142,8 @@ export async function connectStdio(server: StdioServer, options: Omit<ConnectOpt
   const transport = new StdioTransport(server, { maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, onStderr: options.onStderr });
   await transport.start(options.signal);
   if (options.protocolVersion === MODERN_VERSION) return discover(transport, transport.description, options);
-  return handshake(transport, transport.description, options);
+  // `auto` over stdio is a session: a server that ignores an unknown first request would hang the probe.
+  return handshake(transport, transport.description, { ...options, protocolVersion: options.protocolVersion === AUTO_VERSION ? undefined : options.protocolVersion });
 }
 
 /**

@@ -78,6 +78,10 @@ describe('mcp-call speaking protocol 2026-07-28', () => {
     const legacy = await runCall(['--stdio', `node ${SDK_SERVER}`, '--protocol-version', '2026-07-28', 'info']);
     expect(legacy.code).toBe(3);
     expect(legacy.stderr).toMatch(/does not speak protocol 2026-07-28 .*drop --protocol-version/);
+    // auto: 2026-07-28 where the server speaks it; a session over legacy SSE and over stdio.
+    expect((await runCall(['--url', `${server.url}/mcp`, '--protocol-version', 'auto', 'info'])).stdout).toContain('protocol:     2026-07-28');
+    expect((await runCall(['--url', `${server.url}/sse`, '--protocol-version', 'auto', 'info'])).stdout).toContain('protocol:     2025-11-25');
+    expect((await runCall(['--stdio', `node ${SDK_SERVER}`, '--protocol-version', 'auto', 'info'])).stdout).toContain('protocol:     2025-11-25');
     const bad = await call(['--protocol-version', '2026-13-01', 'info']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('Invalid --protocol-version "2026-13-01"');

@@ -61,6 +61,16 @@ describe('official MCP conformance suite', () => {
     expect(summary, output.slice(-4000)).toBe('3 passed, 0 failed');
   });
 
+  it('newest suite (0.2.0-alpha.12): client scenarios pass with --protocol-version auto, on 2026-07-28 mocks and on session ones', { timeout: TIMEOUT }, async () => {
+    const command = `node ${CALL_BIN} --protocol-version auto --tool add_numbers --args '{"a":5,"b":10}'`;
+    const { summary, output } = await runConformance(['--version', '0.2.0-alpha.12', 'client', command, 'initialize', 'tools_call', 'request-metadata', 'http-standard-headers']);
+    expect(summary, output.slice(-4000)).toBe('4 passed, 0 failed');
+    const invalidTools = await runConformance(['--version', '0.2.0-alpha.12', 'client', `node ${CALL_BIN} --protocol-version 2026-07-28 valid_tool --region us-west1`, 'http-invalid-tool-headers']);
+    expect(invalidTools.summary, invalidTools.output.slice(-4000)).toBe('1 passed, 0 failed');
+    const noDeref = await runConformance(['--version', '0.2.0-alpha.12', 'client', `node ${CALL_BIN} --protocol-version 2026-07-28 tools`, 'json-schema-ref-no-deref']);
+    expect(noDeref.summary, noDeref.output.slice(-4000)).toBe('1 passed, 0 failed');
+  });
+
   it('client scenario elicitation-sep1034-client-defaults passes with --elicit defaults', { timeout: TIMEOUT }, async () => {
     const command = `node ${CALL_BIN} --tool test_client_elicitation_defaults --elicit defaults`;
     const { summary, output } = await runConformance(['client', command, 'elicitation-sep1034-client-defaults']);
