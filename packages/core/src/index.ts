@@ -71,6 +71,7 @@ export {
 export { readPackageVersion } from './read-package-version.ts';
 export type { JsonRpcMessage } from './json-rpc.ts';
 export { RpcCode, RpcError } from './json-rpc.ts';
+export { frontmatterText } from './frontmatter.ts';
 export { isLoopbackHost } from './loopback.ts';
 export type { HeaderParam } from './mirrored-headers.ts';
 export { argumentAt, headerParams, MCP_NAME_PARAM } from './mirrored-headers.ts';

@@ -153,9 +153,7 @@ export async function connectStdio(server: StdioServer, options: Omit<ConnectOpt
  * @throws ConnectionError when the server does not speak 2026-07-28.
  */
 async function discover(transport: ClientTransport, where: string, options: Pick<ConnectOptions, 'signal' | 'capabilities' | 'clientInfo' | 'onServerRequest' | 'onNotification'>): Promise<Connection> {
-  const session = new ClientSession(transport);
-  if (options.onServerRequest) session.onServerRequest = options.onServerRequest;
-  if (options.onNotification) session.onNotification = options.onNotification;
+  const session = openSession(transport, options);
   session.useModernProtocol({ capabilities: options.capabilities, clientInfo: options.clientInfo });
   if (transport instanceof StreamableHttpTransport) {
     transport.headersFor = (message) => mirroredHeaders(message, message.method === 'tools/call' ? session.toolSchemas.get(String(message.params?.name)) : undefined);
@@ -203,9 +201,7 @@ async function discover(transport: ClientTransport, where: string, options: Pick
  * @throws ConnectionError when the handshake fails or the version is not supported.
  */
 export async function handshake(transport: ClientTransport, where: string, options: Pick<ConnectOptions, 'signal' | 'capabilities' | 'clientInfo' | 'onServerRequest' | 'onNotification' | 'protocolVersion'>): Promise<Connection> {
-  const session = new ClientSession(transport);
-  if (options.onServerRequest) session.onServerRequest = options.onServerRequest;
-  if (options.onNotification) session.onNotification = options.onNotification;
+  const session = openSession(transport, options);
   let result: Record<string, unknown>;
   try {
     result = await session.request(
@@ -242,6 +238,14 @@ export async function handshake(transport: ClientTransport, where: string, optio
     streamReady,
     close: () => session.close(),
   };
+}
+
+/** A session over `transport` that answers the server's requests and hears its notifications as asked. */
+function openSession(transport: ClientTransport, options: Pick<ConnectOptions, 'onServerRequest' | 'onNotification'>): ClientSession {
+  const session = new ClientSession(transport);
+  if (options.onServerRequest) session.onServerRequest = options.onServerRequest;
+  if (options.onNotification) session.onNotification = options.onNotification;
+  return session;
 }
 
 /** The endpoints to try, in order, for a URL and a transport choice. */

@@ -22,8 +22,7 @@ export function contentFor(part: ContentPart, version: string, index: number): C
   return part;
 }
 
-/** Every part of a list, as a client of `version` can take it; the same array when nothing changes. */
-export function contentListFor(parts: ContentPart[], version: string): ContentPart[] {
-  if (version >= RESOURCE_LINK_SINCE) return parts;
-  return parts.map((part, index) => contentFor(part, version, index));
+/** True when a client of `version` has every content type: nothing needs converting for it. */
+export function hasAllContentTypes(version: string): boolean {
+  return version >= RESOURCE_LINK_SINCE;
 }

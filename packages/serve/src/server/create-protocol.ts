@@ -1,6 +1,7 @@
-import { MODERN_PROTOCOL_VERSIONS, SUPPORTED_PROTOCOL_VERSIONS, TASKS_EXTENSION } from '@mcp-cli/core';
+import { TASKS_EXTENSION } from '@mcp-cli/core';
 
 import type { ResolvedServeConfig } from '../config/resolve-config.ts';
+import { ALL_PROTOCOL_VERSIONS } from '../http/request-metadata.ts';
 import type { Logger } from '../logger.ts';
 import { negotiateVersion, type SessionProtocol } from './mcp-session.ts';
 import { stateSecret } from './input-round.ts';
@@ -45,7 +46,7 @@ export function createProtocol(config: ResolvedServeConfig, getRegistry: () => R
       };
     },
     discoverResult: () => ({
-      supportedVersions: [...MODERN_PROTOCOL_VERSIONS, ...SUPPORTED_PROTOCOL_VERSIONS],
+      supportedVersions: ALL_PROTOCOL_VERSIONS,
       capabilities: getRegistry().skills ? { ...MODERN_CAPABILITIES, extensions: { ...MODERN_CAPABILITIES.extensions, [SKILLS_EXTENSION]: { directoryRead: true } } } : MODERN_CAPABILITIES,
       ...(config.instructions === undefined ? {} : { instructions: config.instructions }),
     }),

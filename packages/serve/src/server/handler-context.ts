@@ -16,13 +16,21 @@ export type InternalHandlerContext = HandlerContext & { [REQUEST]?: RequestConte
  */
 export function createHandlerContext(ctx: RequestContext): InternalHandlerContext {
   const { session } = ctx;
-  const requireCapability = (name: string, method: string): void => {
-    if (session.clientCapabilities[name]) return;
+  /**
+   * Refuses what needs a capability the client did not declare: `path` names it (`['sampling',
+   * 'tools']` is `sampling.tools`). In a session the tool fails (isError), as it always has;
+   * 2026-07-28 names a protocol error for it, -32021 with the capability asked for.
+   */
+  const requireCapability = (path: readonly string[], what: string): void => {
+    let declared: unknown = session.clientCapabilities;
+    for (const key of path) declared = (declared as Record<string, unknown> | undefined)?.[key];
+    if (declared) return;
+    const name = path.join('.');
     if (session.modern) {
-      throw new RpcError(RpcCode.missingRequiredClientCapability, `The client did not declare the ${name} capability (required for ${method})`, { requiredCapabilities: { [name]: {} } });
+      const required = path.reduceRight<Record<string, unknown>>((inner, key) => ({ [key]: inner }), {});
+      throw new RpcError(RpcCode.missingRequiredClientCapability, `The client did not declare the ${name} capability (required for ${what})`, { requiredCapabilities: required });
     }
-    // In a session the tool fails (isError), as it always has; only 2026-07-28 names a protocol error for it.
-    throw new Error(`Client does not support ${name} (required for ${method})`);
+    throw new Error(`Client does not support ${name} (required for ${what})`);
   };
   const context: InternalHandlerContext = {
     // A getter, so the AbortController exists only for handlers that look at the signal.
@@ -47,17 +55,13 @@ export function createHandlerContext(ctx: RequestContext): InternalHandlerContex
       return session.clientCapabilities;
     },
     async elicit(message, requestedSchema, options) {
-      requireCapability('elicitation', 'elicitation/create');
+      requireCapability(['elicitation'], 'elicitation/create');
       return (await ctx.request('elicitation/create', { message, requestedSchema }, ctx.signal, options?.key)) as unknown as Awaited<ReturnType<HandlerContext['elicit']>>;
     },
     async elicitUrl(message, url, options) {
-      requireCapability('elicitation', 'elicitation/create');
+      requireCapability(['elicitation'], 'elicitation/create');
       if (!/^https?:\/\//i.test(url)) throw new Error(`elicitUrl needs an http(s) URL, not "${url.slice(0, 100)}"`);
-      const elicitation = session.clientCapabilities.elicitation as { url?: unknown } | undefined;
-      if (elicitation?.url === undefined) {
-        if (session.modern) throw new RpcError(RpcCode.missingRequiredClientCapability, 'The client did not declare URL-mode elicitation (elicitation.url)', { requiredCapabilities: { elicitation: { url: {} } } });
-        throw new Error('Client does not support URL-mode elicitation (elicitation.url, required for elicitation/create with a URL)');
-      }
+      requireCapability(['elicitation', 'url'], 'URL-mode elicitation/create');
       // 2025-11-25 ties the completion notice to an id; 2026-07-28 learns of it from the retry.
       const elicitationId = session.modern ? undefined : randomUUID();
       const params = { mode: 'url', message, url, ...(elicitationId ? { elicitationId } : {}) };
@@ -69,12 +73,15 @@ export function createHandlerContext(ctx: RequestContext): InternalHandlerContex
       await ctx.notify('notifications/elicitation/complete', { elicitationId });
     },
     async sample(params, options) {
-      requireCapability('sampling', 'sampling/createMessage');
-      if (params.tools !== undefined || params.toolChoice !== undefined) checkSamplingTools(params, session);
+      requireCapability(['sampling'], 'sampling/createMessage');
+      if (params.tools !== undefined || params.toolChoice !== undefined) {
+        checkSamplingTools(params);
+        requireCapability(['sampling', 'tools'], 'sampling/createMessage with tools');
+      }
       return (await ctx.request('sampling/createMessage', params as unknown as Record<string, unknown>, ctx.signal, options?.key)) as unknown as Awaited<ReturnType<HandlerContext['sample']>>;
     },
     async roots(options) {
-      requireCapability('roots', 'roots/list');
+      requireCapability(['roots'], 'roots/list');
       const { roots } = await ctx.request('roots/list', {}, ctx.signal, options?.key);
       return (Array.isArray(roots) ? roots : []) as Awaited<ReturnType<HandlerContext['roots']>>;
     },
@@ -90,20 +97,13 @@ export function createHandlerContext(ctx: RequestContext): InternalHandlerContex
   return context;
 }
 
-/**
- * Sampling with tools (2025-11-25): each tool needs a name and an input schema, and the client must
- * declare `sampling.tools`, else the client would have to refuse the whole request.
- */
-function checkSamplingTools(params: CreateMessageParams, session: RequestContext['session']): void {
+/** Sampling with tools (2025-11-25): each tool needs a name and an input schema. */
+function checkSamplingTools(params: CreateMessageParams): void {
   for (const tool of params.tools ?? []) {
     if (typeof tool?.name !== 'string' || typeof tool.inputSchema !== 'object' || tool.inputSchema === null) {
       throw new Error('ctx.sample: each of "tools" needs a "name" and an "inputSchema" object');
     }
   }
-  const sampling = session.clientCapabilities.sampling as { tools?: unknown } | undefined;
-  if (sampling?.tools !== undefined) return;
-  if (session.modern) throw new RpcError(RpcCode.missingRequiredClientCapability, 'The client did not declare tool use in sampling (sampling.tools)', { requiredCapabilities: { sampling: { tools: {} } } });
-  throw new Error('Client does not support tool use in sampling (sampling.tools, required for sampling/createMessage with tools)');
 }
 
 /**

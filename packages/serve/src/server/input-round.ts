@@ -3,7 +3,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { RpcCode, RpcError } from '@mcp-cli/core';
 
 /** What the client may be asked for in an input-required result (2026-07-28). */
-const ASKABLE: Record<string, string> = { 'elicitation/create': 'elicitation', 'sampling/createMessage': 'sampling', 'roots/list': 'roots' };
+const ASKABLE = new Set(['elicitation/create', 'sampling/createMessage', 'roots/list']);
 
 /** How long a `requestState` is honoured after it was handed out. */
 const STATE_TTL_MS = 15 * 60_000;
@@ -17,6 +17,21 @@ const MAX_ASKS = 32;
 /** Where a handler's questions to the client go: an input-required result, or a task. */
 export interface Asker {
   ask(method: string, params: Record<string, unknown>, key: string | undefined): Promise<Record<string, unknown>>;
+}
+
+/**
+ * Names a handler's questions: the key it gave, else `<kind>-<n>` counted per kind in the order it
+ * asks (`elicitation-1`, `sampling-1`, `roots-1`), so a handler that runs again asks the same names.
+ */
+export class QuestionKeys {
+  readonly #counts = new Map<string, number>();
+
+  next(method: string, key: string | undefined): string {
+    const kind = method.split('/')[0]!;
+    const count = (this.#counts.get(kind) ?? 0) + 1;
+    this.#counts.set(kind, count);
+    return key ?? `${kind}-${count}`;
+  }
 }
 
 /** What a signed `requestState` holds. */
@@ -48,7 +63,7 @@ export function stateSecret(configured: string | undefined): Buffer {
 export class InputRound implements Asker {
   readonly #answers: Record<string, Record<string, unknown>>;
   readonly #pending = new Map<string, { method: string; params: Record<string, unknown> }>();
-  readonly #counts = new Map<string, number>();
+  readonly #keys = new QuestionKeys();
   readonly #method: string;
   readonly #params: Record<string, unknown>;
   readonly #principalCredential: string;
@@ -81,11 +96,8 @@ export class InputRound implements Asker {
    * is answered with the question instead, and the handler's signal aborts).
    */
   ask(method: string, params: Record<string, unknown>, key: string | undefined): Promise<Record<string, unknown>> {
-    const kind = ASKABLE[method];
-    if (!kind) return Promise.reject(new RpcError(RpcCode.internalError, `A 2026-07-28 request cannot ask the client for ${method}; only elicitation/create, sampling/createMessage and roots/list`));
-    const count = (this.#counts.get(kind) ?? 0) + 1;
-    this.#counts.set(kind, count);
-    const name = key ?? `${kind}-${count}`;
+    if (!ASKABLE.has(method)) return Promise.reject(new RpcError(RpcCode.internalError, `A 2026-07-28 request cannot ask the client for ${method}; only elicitation/create, sampling/createMessage and roots/list`));
+    const name = this.#keys.next(method, key);
     const answer = this.#answers[name];
     if (answer !== undefined) return Promise.resolve(answer);
     if (this.#pending.size >= MAX_ASKS) return Promise.reject(new RpcError(RpcCode.internalError, `A request may ask its client at most ${MAX_ASKS} questions at once`));

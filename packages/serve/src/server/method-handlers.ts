@@ -8,7 +8,7 @@ import type { McpSession, MethodHandler } from './mcp-session.ts';
 import { toPromptResult } from './prompt-messages.ts';
 import { readResource } from './read-resource.ts';
 import type { Registry } from './registry.ts';
-import { contentFor, contentListFor } from './content-compat.ts';
+import { contentFor, hasAllContentTypes } from './content-compat.ts';
 import { ModuleTasks } from './module-tasks.ts';
 import { runTool } from './run-tool.ts';
 import { type SkillCatalog, skillEntry } from './skills.ts';
@@ -121,12 +121,10 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
       }
     }
     const ran = runTool(tool, args as Record<string, unknown> | undefined, ctx, context.callTimeoutMs, logger);
-    // Content types the client's version lacks are given in types it has.
     const version = ctx.session.protocolVersion;
-    const compatible = (result: CallToolResult): CallToolResult => {
-      const content = contentListFor(result.content, version);
-      return content === result.content ? result : { ...result, content };
-    };
+    // Only an older client needs its content converted: the usual call takes no extra step.
+    if (hasAllContentTypes(version)) return ran;
+    const compatible = (result: CallToolResult): CallToolResult => ({ ...result, content: result.content.map((part, index) => contentFor(part, version, index)) });
     return ran instanceof Promise ? ran.then(compatible) : compatible(ran);
   });
 
@@ -225,6 +223,7 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
     }
     const result = toPromptResult(await prompt.def.get(values as Record<string, string>, createHandlerContext(ctx)));
     const version = ctx.session.protocolVersion;
+    if (hasAllContentTypes(version)) return result;
     return { ...result, messages: result.messages.map((message, index) => ({ ...message, content: contentFor(message.content, version, index) })) };
   });
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { RpcCode, RpcError, TASKS_EXTENSION } from '@mcp-cli/core';
 
 import type { Logger } from '../logger.ts';
-import type { Asker, InputRound } from './input-round.ts';
+import { type Asker, type InputRound, QuestionKeys } from './input-round.ts';
 import type { MethodHandler, RequestContext } from './mcp-session.ts';
 import type { RegisteredTool } from './registry.ts';
 import { runTool } from './run-tool.ts';
@@ -36,7 +36,7 @@ class ModuleTask implements Asker {
   result: Record<string, unknown> | undefined;
   error: { code: number; message: string; data?: unknown } | undefined;
   readonly #questions = new Map<string, Question>();
-  readonly #asked = new Map<string, number>();
+  readonly #keys = new QuestionKeys();
 
   readonly owner: string;
   readonly #cancelWork: () => void;
@@ -52,10 +52,7 @@ class ModuleTask implements Asker {
 
   ask(method: string, params: Record<string, unknown>, key: string | undefined): Promise<Record<string, unknown>> {
     if (this.terminal) return new Promise(() => undefined);
-    const kind = method.split('/')[0]!;
-    const count = (this.#asked.get(kind) ?? 0) + 1;
-    this.#asked.set(kind, count);
-    const name = key ?? `${kind}-${count}`;
+    const name = this.#keys.next(method, key);
     if (this.#questions.size >= MAX_OPEN_QUESTIONS) return Promise.reject(new RpcError(RpcCode.internalError, `A task may ask its client at most ${MAX_OPEN_QUESTIONS} questions at once`));
     return new Promise((answer) => {
       this.#questions.set(name, { method, params, answer });

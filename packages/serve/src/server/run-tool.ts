@@ -1,10 +1,10 @@
-import { type CallToolResult, type HandlerContext, RpcError } from '@mcp-cli/core';
+import type { CallToolResult, HandlerContext } from '@mcp-cli/core';
 
 import type { Logger } from '../logger.ts';
 import { createHandlerContext } from './handler-context.ts';
 import type { RequestContext } from './mcp-session.ts';
 import type { RegisteredTool } from './registry.ts';
-import { publicMessage } from './to-rpc-error.ts';
+import { isRpcError, publicMessage } from './to-rpc-error.ts';
 import { errorResult, toToolResult } from './tool-result.ts';
 
 /**
@@ -31,7 +31,7 @@ export function runTool(
     // The handler's own type is narrowed by its input schema; here the args are validated data.
     returned = (tool.def.handler as (args: unknown, ctx: HandlerContext) => unknown)(parsed.value, handlerContext);
   } catch (error) {
-    if (isProtocolError(error)) throw error;
+    if (isRpcError(error)) throw error;
     return errorResult(publicMessage(error, logger, `tool "${name}" failed`));
   }
   // A synchronous handler has finished: no timer, no race.
@@ -59,21 +59,11 @@ export function runTool(
       },
       (error: unknown) => {
         clearTimeout(timer);
-        if (isProtocolError(error)) reject(error);
+        if (isRpcError(error)) reject(error);
         else resolve(errorResult(publicMessage(error, logger, `tool "${name}" failed`)));
       },
     );
   });
-}
-
-/**
- * An error the client gets as a JSON-RPC error, not as a failed tool: an RpcError, which a module
- * throws on purpose (a capability the client did not declare is one). Matched by shape, since a
- * module may hold another copy of the class.
- */
-function isProtocolError(error: unknown): boolean {
-  const e = error as { name?: unknown; code?: unknown } | null;
-  return error instanceof RpcError || (typeof e === 'object' && e !== null && e.name === 'RpcError' && typeof e.code === 'number');
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

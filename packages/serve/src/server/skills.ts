@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 
-import { ConfigError } from '@mcp-cli/core';
+import { ConfigError, frontmatterText } from '@mcp-cli/core';
 import { parse as parseYaml } from 'yaml';
 
 /** The skills extension (SEP-2640), as capabilities name it. */
@@ -121,11 +121,11 @@ function byName(a: { name: string }, b: { name: string }): number {
 }
 
 function readFrontmatter(manifest: string, fail: (why: string) => never): Record<string, unknown> {
-  const match = /^\uFEFF?---\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/.exec(manifest);
-  if (!match) return fail('SKILL.md must begin with YAML frontmatter between --- lines');
+  const yaml = frontmatterText(manifest);
+  if (yaml === undefined) return fail('SKILL.md must begin with YAML frontmatter between --- lines');
   let frontmatter: unknown;
   try {
-    frontmatter = parseYaml(match[1]!);
+    frontmatter = parseYaml(yaml);
   } catch (error) {
     return fail(`SKILL.md frontmatter is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
   }

@@ -11,11 +11,18 @@ import type { Logger } from '../logger.ts';
  */
 export function toRpcError(error: unknown, logger: Logger, method: string): RpcError {
   if (error instanceof RpcError) return error;
-  // A module's own copy of the class: same shape, another constructor.
-  const e = error as { name?: unknown; code?: unknown; message?: unknown; data?: unknown } | null;
-  if (typeof e === 'object' && e !== null && e.name === 'RpcError' && typeof e.code === 'number') return new RpcError(e.code, String(e.message), e.data);
+  if (isRpcError(error)) return new RpcError(error.code, String(error.message), error.data);
   if (error instanceof Error && !isSystemError(error)) return new RpcError(RpcCode.internalError, error.message);
   return new RpcError(RpcCode.internalError, `Internal error (id ${logWithId(logger, `${method} failed`, error)})`);
+}
+
+/**
+ * An RpcError, which a module throws on purpose for a JSON-RPC error: matched by shape too, since a
+ * module may hold its own copy of the class.
+ */
+export function isRpcError(error: unknown): error is { name: 'RpcError'; code: number; message: unknown; data?: unknown } {
+  const e = error as { name?: unknown; code?: unknown } | null;
+  return error instanceof RpcError || (typeof e === 'object' && e !== null && e.name === 'RpcError' && typeof e.code === 'number');
 }
 
 /** The error sent instead of a result that JSON cannot carry (a BigInt, a cycle). */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-import { ConnectionError, ExitCode, UsageError } from '@mcp-cli/core';
+import { ConnectionError, ExitCode, frontmatterText, UsageError } from '@mcp-cli/core';
 
 import { listAll } from '../../client/operations.ts';
 import type { CommandContext } from '../session-runner.ts';
@@ -75,12 +75,12 @@ function refused(name: string, why: string): ConnectionError {
 }
 
 async function readFrontmatter(text: string): Promise<Record<string, unknown> | undefined> {
-  const match = /^\uFEFF?---\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/.exec(text);
-  if (!match) return undefined;
+  const yaml = frontmatterText(text);
+  if (yaml === undefined) return undefined;
   // Loaded only here: no other command reads YAML.
   const { parse } = await import('yaml');
   try {
-    const value = parse(match[1]!) as unknown;
+    const value = parse(yaml) as unknown;
     return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
