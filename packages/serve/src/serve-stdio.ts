@@ -3,6 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { ResolvedServeConfig } from './config/resolve-config.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import { createProtocol } from './server/create-protocol.ts';
+import { MemoryStore } from './store/memory-store.ts';
 import type { TaskProvider } from './server/task-provider.ts';
 import { announceListChanges } from './server/method-handlers.ts';
 import { openSession } from './server/open-session.ts';
@@ -46,7 +47,9 @@ export async function serveStdio(options: ServeStdioOptions): Promise<StdioHandl
   const logger = options.logger ?? silentLogger;
   let registry = options.registry;
   const subscriptions = new SubscriptionHub(() => registry);
-  const protocol = createProtocol(config, () => registry, subscriptions, logger, options.tasks);
+  // One client, one process: its tasks need no shared store.
+  const store = new MemoryStore();
+  const protocol = createProtocol(config, { getRegistry: () => registry, subscriptions, logger, tasks: options.tasks, store });
   protocol.announceListChanged = (list) => announceListChanges(session, [list]);
   const { session, done } = serveStdioSession({
     input: options.input ?? process.stdin,
@@ -64,6 +67,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<StdioHandl
     },
     async close() {
       session.close();
+      await store.close();
     },
   };
 }

@@ -20,6 +20,7 @@ import { announceListChanges } from './server/method-handlers.ts';
 import { openSession } from './server/open-session.ts';
 import type { Registry } from './server/registry.ts';
 import { SubscriptionHub } from './server/subscription-hub.ts';
+import { openStore } from './store/open-store.ts';
 import { createSseTransport } from './transports/sse.ts';
 import { createStreamableHttpTransport } from './transports/streamable-http.ts';
 
@@ -67,7 +68,8 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
   const logger = options.logger ?? silentLogger;
   let registry = options.registry;
   const subscriptions = new SubscriptionHub(() => registry);
-  const protocol = createProtocol(config, () => registry, subscriptions, logger, options.tasks);
+  const store = await openStore(config.store, logger);
+  const protocol = createProtocol(config, { getRegistry: () => registry, subscriptions, logger, tasks: options.tasks, store });
   const { limits } = config;
   const sessions = new Set<McpSession>();
   protocol.announceListChanged = (list) => {
@@ -185,7 +187,10 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
   httpServer.keepAliveTimeout = 65_000;
   limitConnections(httpServer, limits, logger);
 
-  await listen(httpServer, config.host, config.port);
+  await listen(httpServer, config.host, config.port).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   const port = (httpServer.address() as AddressInfo).port;
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${hostForUrl}:${port}`;
@@ -220,6 +225,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       http.closeAll();
       httpServer.closeAllConnections();
       await closed;
+      await store.close();
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { ResolvedServeConfig } from '../config/resolve-config.ts';
 import type { Registry } from '../server/registry.ts';
+import { redactedUrl } from '../store/redacted-url.ts';
 import type { ServerHandle } from '../start-server.ts';
 import type { Paint } from './cli-logger.ts';
 
@@ -22,6 +23,8 @@ export function formatBanner(options: {
     `  resources        ${list([...registry.resources.keys(), ...registry.templates.map((t) => t.def.uriTemplate)])}`,
     `  prompts          ${list([...registry.prompts.keys()])}`,
   ];
+  // Where tasks live, when several processes share them (never the store's password).
+  if (config.store !== 'memory') lines.push(`  store            ${redactedUrl(new URL(config.store))}`);
   if (config.tokens.length > 0) lines.push(`  auth             bearer token required (${config.tokens.length} accepted)`);
   return lines.join('\n');
 }

@@ -24,6 +24,7 @@ export function readEnvLayer(env: NodeJS.ProcessEnv): ServeConfig {
     corsOrigins: list('MCP_SERVE_CORS_ORIGINS'),
     publicBasePath: env.MCP_SERVE_PUBLIC_BASE_PATH,
     stateSecret: env.MCP_SERVE_STATE_SECRET || undefined,
+    store: env.MCP_SERVE_STORE || undefined,
   };
   if (env.MCP_SERVE_STATELESS) {
     if (!/^(1|true|0|false)$/i.test(env.MCP_SERVE_STATELESS)) {

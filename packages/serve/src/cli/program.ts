@@ -35,6 +35,7 @@ export function createProgram(version: string): Command {
     .option('--mcp-path <path>', 'path of the Streamable HTTP endpoint (default /mcp)')
     .option('--public-base-path <path>', 'prefix a reverse proxy mounts the server under (env MCP_SERVE_PUBLIC_BASE_PATH)')
     .option('--stateless', 'Streamable HTTP without sessions, for several processes behind a load balancer')
+    .option('--store <url>', 'keep tasks in Redis (redis://host:port) shared by several processes; default memory (env MCP_SERVE_STORE)')
     .option('--token <token>', 'require this bearer token (repeatable; env MCP_SERVE_TOKEN)', collect)
     .option('--token-file <file>', 'require the bearer token in this file (repeatable)', collect)
     .option('--allowed-host <host>', 'accept this Host header on a loopback bind (repeatable)', collect)
@@ -89,6 +90,7 @@ export function toServeFlags(opts: Record<string, unknown>, operands: string[] =
     paths: { sse: str('ssePath'), messages: str('messagesPath'), mcp: str('mcpPath') },
     publicBasePath: str('publicBasePath'),
     stateless: opts.stateless === true ? true : undefined,
+    store: str('store'),
     tokens: opts.token as string[] | undefined,
     tokenFiles: opts.tokenFile as string[] | undefined,
     allowedHosts: opts.allowedHost as string[] | undefined,

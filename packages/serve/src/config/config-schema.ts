@@ -65,6 +65,11 @@ export const serveConfigSchema = z
      * endpoint share it; unset, each process makes its own at start.
      */
     stateSecret: z.string().min(16, 'stateSecret must be at least 16 characters').optional(),
+    /**
+     * Where tasks (and what else one request needs from an earlier one) are kept: `memory`, or a
+     * Redis URL shared by every process serving one endpoint.
+     */
+    store: z.string().regex(/^(memory|rediss?:\/\/.*)$/, 'store must be memory or a Redis URL (redis://host:port)').optional(),
     tools: modulePatterns.optional(),
     /** A folder of skills (the skills extension): each subfolder with a SKILL.md is one. */
     skills: z.string().min(1).optional(),

@@ -56,6 +56,8 @@ export interface ResolvedServeConfig {
   stateless: boolean;
   /** Signs 2026-07-28 request states; undefined: a random one per process. */
   stateSecret: string | undefined;
+  /** `memory`, or the Redis URL where tasks are kept for every process of one endpoint. */
+  store: string;
   /** The folder of skills, absolute, when the config names one. */
   skills: string | undefined;
   /** Module paths or globs, each with the directory it is relative to. */
@@ -141,6 +143,7 @@ export async function resolveConfig(layers: ConfigLayer[]): Promise<ResolvedServ
     publicBasePath: (merged.publicBasePath ?? '').replace(/\/+$/, ''),
     stateless: merged.stateless ?? false,
     stateSecret: merged.stateSecret,
+    store: merged.store ?? 'memory',
     skills: merged.skills,
     modules,
     tokens: [...new Set(tokens)],

@@ -8,6 +8,7 @@ import { stateSecret } from './input-round.ts';
 import { createMethodHandlers, SERVER_CAPABILITIES } from './method-handlers.ts';
 import { SKILLS_EXTENSION } from './skills.ts';
 import type { Registry } from './registry.ts';
+import type { StateStore } from '../store/state-store.ts';
 import type { SubscriptionHub } from './subscription-hub.ts';
 import type { TaskProvider } from './task-provider.ts';
 import { toRpcError, unsendableError } from './to-rpc-error.ts';
@@ -22,11 +23,23 @@ const MODERN_CAPABILITIES = {
   extensions: { [TASKS_EXTENSION]: {} },
 } as const;
 
+/** What a protocol is made of besides its config. */
+export interface ProtocolParts {
+  getRegistry: () => Registry;
+  subscriptions: SubscriptionHub;
+  logger: Logger;
+  /** Where module tasks live: in memory, or shared by several processes. */
+  store: StateStore;
+  /** Who runs tools as 2025-11-25 tasks (a gateway's upstreams). */
+  tasks?: TaskProvider | undefined;
+}
+
 /**
  * What every session of one server shares, whatever carries it (HTTP, SSE or stdio): the method
  * table over the current registry, the initialize answer and the error mapping.
  */
-export function createProtocol(config: ResolvedServeConfig, getRegistry: () => Registry, subscriptions: SubscriptionHub, logger: Logger, tasks?: TaskProvider): SessionProtocol {
+export function createProtocol(config: ResolvedServeConfig, parts: ProtocolParts): SessionProtocol {
+  const { getRegistry, subscriptions, logger, tasks, store } = parts;
   const info = {
     name: config.name,
     version: config.version,
@@ -35,7 +48,7 @@ export function createProtocol(config: ResolvedServeConfig, getRegistry: () => R
     ...(config.icons === undefined ? {} : { icons: config.icons }),
   };
   return {
-    methods: createMethodHandlers({ getRegistry, callTimeoutMs: config.limits.callTimeoutMs, pageSize: config.limits.pageSize, logger, subscriptions, tasks }),
+    methods: createMethodHandlers({ getRegistry, callTimeoutMs: config.limits.callTimeoutMs, pageSize: config.limits.pageSize, logger, subscriptions, tasks, store }),
     initializeResult: (requested) => {
       const taskCapability = tasks?.capability();
       return {
@@ -52,7 +65,8 @@ export function createProtocol(config: ResolvedServeConfig, getRegistry: () => R
     }),
     serverInfo: info,
     cacheScope: config.tokens.length > 0 ? 'private' : 'public',
-    stateSecret: stateSecret(config.stateSecret),
+    // A configured secret wins; else the one every process of a shared store agreed on.
+    stateSecret: stateSecret(config.stateSecret ?? store.sharedSecret),
     onError: (error, method) => toRpcError(error, logger, method),
     onUnsendable: (error, method, name) => unsendableError(error, logger, method, name),
   };

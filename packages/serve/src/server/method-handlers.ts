@@ -2,6 +2,7 @@ import { type CallToolResult, LOG_LEVELS, type LogLevel, META, type Presentation
 
 import { paramHeaderMismatch } from '../http/request-metadata.ts';
 import type { Logger } from '../logger.ts';
+import type { StateStore } from '../store/state-store.ts';
 import { complete } from './complete.ts';
 import { createHandlerContext } from './handler-context.ts';
 import type { McpSession, MethodHandler } from './mcp-session.ts';
@@ -25,6 +26,8 @@ export interface MethodContext {
   subscriptions: SubscriptionHub;
   /** Who runs tools as tasks (the gateway's upstreams), if anyone. */
   tasks?: TaskProvider | undefined;
+  /** Where module tasks live. */
+  store: StateStore;
 }
 
 /** Most resources one subscriptions/listen may watch. */
@@ -52,7 +55,7 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
   };
   const methods = new Map<string, MethodHandler>(tasks?.methods);
   // 2026-07-28 requests use module tasks; sessions the gateway's (2025-11-25), where there is one.
-  const moduleTasks = new ModuleTasks(logger);
+  const moduleTasks = new ModuleTasks(context.store, logger);
   for (const [name, modern] of moduleTasks.methods) {
     const legacy = methods.get(name);
     methods.set(name, (params, ctx) => {
