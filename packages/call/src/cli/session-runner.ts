@@ -40,6 +40,7 @@ export async function withConnection<T>(
   const elicit: ElicitMode = opts.elicit ?? (process.stdin.isTTY && process.stderr.isTTY ? 'prompt' : 'decline');
   const requests = {
     elicit,
+    elicitChosen: opts.elicit !== undefined,
     samplingCommand: opts.samplingCommand,
     roots,
     onDecline: (note: string) => writeErr(`mcp-call: ${note}\n`),

@@ -7,6 +7,8 @@ export type ElicitMode = 'decline' | 'defaults' | 'prompt';
 /** Options of {@link createServerRequestHandler}. */
 export interface ServerRequestOptions {
   elicit: ElicitMode;
+  /** True when the user chose the mode with --elicit (else it follows from having a terminal). */
+  elicitChosen?: boolean;
   /** Asks the person at the terminal (for `prompt`); returns the content or undefined to decline. */
   askUser?: (message: string, schema: ElicitSchema, signal: AbortSignal) => Promise<Record<string, unknown> | undefined>;
   /** Offers the person at the terminal to open a URL (for `prompt`); true when they agreed. */
@@ -67,7 +69,7 @@ async function elicit(params: Record<string, unknown>, options: ServerRequestOpt
   };
   if (params.mode === 'url') return elicitUrl(params, options, signal, decline);
   if (!schema) return decline('it has no requested schema');
-  if (options.elicit === 'decline') return decline('no terminal to ask on (--elicit defaults accepts its defaults; --elicit prompt asks at a terminal)');
+  if (options.elicit === 'decline') return decline(options.elicitChosen ? 'as --elicit decline asks' : 'no terminal to ask on (--elicit defaults accepts its defaults; --elicit prompt asks at a terminal)');
   if (options.elicit === 'defaults') {
     const content = schemaDefaults(schema);
     const missing = (schema.required ?? []).filter((key) => content[key] === undefined);
@@ -90,7 +92,7 @@ async function elicitUrl(params: Record<string, unknown>, options: ServerRequest
     // not a URL
   }
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) return decline(`its URL is not an http(s) URL: ${String(params.url ?? '').slice(0, 200)}`);
-  if (options.elicit !== 'prompt' || !options.openUrl) return decline(`it asks you to open ${url.href}, and there is no terminal to ask on (--elicit prompt asks at one)`);
+  if (options.elicit !== 'prompt' || !options.openUrl) return decline(`it asks you to open ${url.href}, ${options.elicitChosen ? `and --elicit ${options.elicit} does not open URLs` : 'and there is no terminal to ask on (--elicit prompt asks at one)'}`);
   return { action: (await options.openUrl(String(params.message ?? ''), url.href, signal)) ? 'accept' : 'decline' };
 }
 

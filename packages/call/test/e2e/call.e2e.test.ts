@@ -114,6 +114,7 @@ describe.each(['http', 'sse'] as const)('mcp-call e2e against mcp-serve over %s'
     // A decline is never silent: it says what was declined and which flag would answer it.
     expect(declined.stderr).toMatch(/declined the server's question "Who are you\?": no terminal to ask on \(--elicit defaults accepts its defaults/);
     expect((await call(['ask', '--elicit', 'defaults'])).stdout).toBe('accept {"name":"Ada","age":36}\n');
+    expect((await call(['ask', '--elicit', 'decline'])).stderr).toContain('declined the server\'s question "Who are you?": as --elicit decline asks');
     const required = await call(['ask-required', '--elicit', 'defaults']);
     expect(required.stdout).toBe('decline\n');
     expect(required.stderr).toMatch(/declined the server's question "Your email\?": required "email" has no default \(--elicit prompt asks at a terminal\)/);

@@ -23,7 +23,7 @@ export class MemoryStore implements StateStore {
   async getTask(taskId: string): Promise<TaskRecord | undefined> {
     this.#prune();
     const record = this.#tasks.get(taskId);
-    return record && { ...record };
+    return record && record.expiresAt > Date.now() ? { ...record } : undefined;
   }
 
   async updateTask(record: TaskRecord): Promise<boolean> {

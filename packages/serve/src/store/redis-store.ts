@@ -77,17 +77,26 @@ export class RedisStore implements StateStore {
     const options = { lazyConnect: true, connectTimeout: CONNECT_TIMEOUT_MS, commandTimeout: COMMAND_TIMEOUT_MS, maxRetriesPerRequest: 1 };
     const redis = new Redis(url.href, options);
     const subscriber = new Redis(url.href, { ...options, commandTimeout: undefined });
-    // ioredis reconnects by itself; the error events it emits meanwhile are logged, not thrown.
-    for (const connection of [redis, subscriber]) connection.on('error', (error: Error) => logger.warn('redis store', { error: error.message }));
+    // ioredis reconnects by itself; once connected, the error events it emits meanwhile are logged.
+    let connected = false;
+    let lastError = '';
+    for (const connection of [redis, subscriber]) {
+      connection.on('error', (error: Error) => {
+        if (connected) logger.warn('redis store', { error: error.message });
+        else lastError = error.message;
+      });
+    }
     try {
       await Promise.all([redis.connect(), subscriber.connect()]);
+      connected = true;
       const store = new RedisStore(redis, subscriber, url, prefix, logger);
       await store.#start();
       return store;
     } catch (error) {
       redis.disconnect();
       subscriber.disconnect();
-      throw new ConfigError(`Cannot use the store at ${redactedUrl(url)}: ${(error as Error).message}. Start Redis there, or fix --store`);
+      const why = (lastError || (error as Error).message).replace(/\.+$/, '');
+      throw new ConfigError(`Cannot use the store at ${redactedUrl(url)}: ${why}. Start Redis there, or fix --store`);
     }
   }
 
