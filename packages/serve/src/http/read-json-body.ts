@@ -70,7 +70,7 @@ export async function readJsonBody(
 export function parseJsonRpc(bytes: Buffer, maxBatch: number): { messages: JsonRpcMessage[]; isBatch: boolean } | BodyError {
   if (!isUtf8(bytes)) return { status: 400, code: RpcCode.parseError, message: 'Parse error: body is not valid UTF-8' };
   // What makes parsing slow is checked first, in one linear pass: short bodies cannot be either.
-  const shape = bytes.length > 2 * MAX_DEPTH ? scanShape(bytes) : undefined;
+  const shape = mayBeTooComplex(bytes) ? scanShape(bytes) : undefined;
   if (shape === 'too deep') {
     return { status: 400, code: RpcCode.invalidRequest, message: `Invalid Request: JSON nested deeper than ${MAX_DEPTH} levels` };
   }
@@ -161,6 +161,20 @@ const COMMA = 0x2c;
  * One pass over the bytes, outside strings: nesting of `[` and `{` deeper than MAX_DEPTH, or more
  * than MAX_ELEMENTS structural tokens, either of which would cost more to parse than its bytes.
  */
+/**
+ * False when a body cannot break either limit: fewer bytes than elements allowed, and fewer
+ * brackets than levels allowed (counted with native searches, cheaper than the scan).
+ */
+function mayBeTooComplex(bytes: Buffer): boolean {
+  if (bytes.length <= 2 * MAX_DEPTH) return false;
+  if (bytes.length > MAX_ELEMENTS) return true;
+  let brackets = 0;
+  for (const open of [OPEN_BRACE, OPEN_BRACKET]) {
+    for (let at = bytes.indexOf(open); at !== -1; at = bytes.indexOf(open, at + 1)) if (++brackets > MAX_DEPTH) return true;
+  }
+  return false;
+}
+
 function scanShape(bytes: Buffer): 'too deep' | 'too many elements' | undefined {
   let depth = 0;
   let elements = 0;

@@ -68,12 +68,11 @@ export class InputRound implements Asker {
   readonly #params: Record<string, unknown>;
   readonly #principalCredential: string;
   readonly #secret: Buffer;
-  #blocked: ((result: Record<string, unknown>) => void) | undefined;
-  /** Settles with the input-required result once the handler waits on questions not answered yet. */
-  readonly blocked: Promise<Record<string, unknown>>;
+  /** Takes the input-required result once the handler waits on questions not answered yet. */
+  readonly #blocked: (result: Record<string, unknown>) => void;
 
   /** @throws RpcError (-32602) when `requestState` fails its check or `inputResponses` is malformed. */
-  constructor(method: string, params: Record<string, unknown>, principal: string, secret: Buffer) {
+  constructor(method: string, params: Record<string, unknown>, principal: string, secret: Buffer, blocked: (result: Record<string, unknown>) => void) {
     this.#secret = secret;
     this.#method = method;
     this.#params = params;
@@ -83,7 +82,7 @@ export class InputRound implements Asker {
     const responses = readResponses(inputResponses);
     const taken = state ? Object.fromEntries(Object.entries(responses).filter(([key]) => state.asked.includes(key))) : responses;
     this.#answers = { ...state?.answers, ...taken };
-    this.blocked = new Promise((resolve) => (this.#blocked = resolve));
+    this.#blocked = blocked;
   }
 
   /** True while the handler waits on questions this round will ask. */
@@ -120,10 +119,10 @@ export class InputRound implements Asker {
     const payload: StatePayload = { v: 1, request: this.#request, principal: this.#principal, expires: Date.now() + STATE_TTL_MS, answers: this.#answers, asked: [...this.#pending.keys()] };
     const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
     if (body.length > MAX_STATE_BYTES) {
-      this.#blocked?.({ resultType: 'complete', isError: true, content: [{ type: 'text', text: `The answers to this request's questions exceed ${MAX_STATE_BYTES} bytes` }] });
+      this.#blocked({ resultType: 'complete', isError: true, content: [{ type: 'text', text: `The answers to this request's questions exceed ${MAX_STATE_BYTES} bytes` }] });
       return;
     }
-    this.#blocked?.({ resultType: 'input_required', inputRequests: Object.fromEntries(this.#pending), requestState: `${body}.${this.#sign(body)}` });
+    this.#blocked({ resultType: 'input_required', inputRequests: Object.fromEntries(this.#pending), requestState: `${body}.${this.#sign(body)}` });
   }
 
   #sign(body: string): string {

@@ -1,6 +1,7 @@
 import { type JsonRpcMessage, LATEST_PROTOCOL_VERSION, type LogLevel, META, RpcCode, RpcError, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-cli/core';
 
 import { type Asker, InputRound } from './input-round.ts';
+import { isPromiseLike } from './is-promise-like.ts';
 import type { MessageSink } from './json-rpc.ts';
 
 /** What a method handler gets besides the params. */
@@ -62,10 +63,12 @@ class Inflight implements RequestContext {
   #reason: unknown;
   #aborted = false;
   #listeners: ((reason: unknown) => void)[] | undefined;
-  /** A 2026-07-28 request's input-required round, when its method may ask the client. */
+  /** A 2026-07-28 request's input-required round, once its handler has asked (or it carried answers). */
   inputRound: InputRound | undefined;
   /** Where a 2026-07-28 request's questions go: its input-required round, or its task. */
   #asker: Asker | undefined;
+  /** Makes the round when the handler first asks: most calls never do, and make none. */
+  #roundOnAsk: (() => InputRound) | undefined;
 
   constructor(session: McpSession, requestId: string | number, method: string, params: Record<string, unknown>) {
     this.session = session;
@@ -101,6 +104,7 @@ class Inflight implements RequestContext {
   }
 
   request(method: string, params: Record<string, unknown>, signal: AbortSignal, key?: string): Promise<Record<string, unknown>> {
+    if (!this.#asker && this.#roundOnAsk) this.useRound(this.#roundOnAsk());
     if (this.#asker) return this.#asker.ask(method, params, key);
     if (this.session.modern) return Promise.reject(new RpcError(RpcCode.internalError, `${this.method} cannot ask the client for input over protocol ${this.session.protocolVersion}`));
     return this.session.request(method, params, this.requestId, signal);
@@ -108,6 +112,18 @@ class Inflight implements RequestContext {
 
   askThrough(asker: Asker): void {
     this.#asker = asker;
+    this.#roundOnAsk = undefined;
+  }
+
+  /** The handler's questions go to this input-required round. */
+  useRound(round: InputRound): void {
+    this.askThrough(round);
+    this.inputRound = round;
+  }
+
+  /** The handler's questions go to a round made by `make` when it first asks. */
+  roundOnAsk(make: () => InputRound): void {
+    this.#roundOnAsk = make;
   }
 }
 
@@ -325,10 +341,7 @@ export class McpSession {
     try {
       let result: Record<string, unknown>;
       if (this.modern && ASKING_METHODS.has(method)) {
-        const round = new InputRound(method, params, this.#principal, this.#protocol.stateSecret);
-        inflight.askThrough(round);
-        inflight.inputRound = round;
-        result = (await Promise.race([handler(params, inflight), round.blocked])) as Record<string, unknown>;
+        result = (await this.#serveAsking(method, params, inflight, handler)) as Record<string, unknown>;
         // The handler waits on questions the client will answer in a retry: it is abandoned.
         if (result.resultType === 'input_required') inflight.abort(new Error('input required'));
       } else {
@@ -342,6 +355,25 @@ export class McpSession {
     this.#inflight.delete(id);
     if (this.closed) return;
     this.#reply(id, reply, id, method, inflight.name);
+  }
+
+  /**
+   * Runs a 2026-07-28 handler that may ask the client: it settles with the handler's result, or
+   * with an input-required result once the handler waits on questions the client has not answered.
+   */
+  #serveAsking(method: string, params: Record<string, unknown>, inflight: Inflight, handler: MethodHandler): unknown {
+    let blocked: ((result: Record<string, unknown>) => void) | undefined;
+    const newRound = (): InputRound => new InputRound(method, params, this.#principal, this.#protocol.stateSecret, (result) => blocked?.(result));
+    // Answers from earlier rounds are checked before the handler runs (a bad state is -32602).
+    if (params.inputResponses !== undefined || params.requestState !== undefined) inflight.useRound(newRound());
+    else inflight.roundOnAsk(newRound);
+    const returned = handler(params, inflight);
+    // A synchronous handler cannot be waiting on a question: its result is the answer.
+    if (!isPromiseLike(returned)) return returned;
+    return new Promise((resolve, reject) => {
+      blocked = resolve;
+      returned.then(resolve, reject);
+    });
   }
 
   /** What a 2026-07-28 result carries besides its own fields: its type, the server, caching hints. */

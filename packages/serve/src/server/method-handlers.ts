@@ -118,7 +118,7 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
     const mismatch = headers && paramHeaderMismatch(tool.input.jsonSchema, (args as Record<string, unknown> | undefined) ?? {}, headers);
     if (mismatch) throw new RpcError(RpcCode.headerMismatch, `Header mismatch: ${mismatch}`);
     if (ctx.session.modern && tool.def.task) {
-      if (ModuleTasks.declared(ctx)) return moduleTasks.run(tool, args as Record<string, unknown> | undefined, ctx, ctx.inputRound);
+      if (ModuleTasks.declared(ctx)) return moduleTasks.run(tool, args as Record<string, unknown> | undefined, ctx);
       if (tool.def.task === 'required') {
         throw new RpcError(RpcCode.missingRequiredClientCapability, `Tool "${name}" runs only as a task: declare the ${TASKS_EXTENSION} extension in clientCapabilities.extensions`, { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } });
       }
@@ -258,6 +258,11 @@ export function announceListChanges(session: McpSession, lists: readonly ('tools
 
 // One sender per session, so subscribe and unsubscribe see the same function.
 const senders = new WeakMap<McpSession, (uri: string) => void>();
+
+/** The session's update sender if it ever subscribed: most sessions never do, and make none. */
+export function existingUpdateSender(session: McpSession): ((uri: string) => void) | undefined {
+  return senders.get(session);
+}
 
 /** The function that tells one session a resource changed. */
 export function updateSender(session: McpSession): (uri: string) => void {

@@ -4,7 +4,7 @@ import { RpcCode, RpcError, TASKS_EXTENSION } from '@mcp-cli/core';
 
 import type { Logger } from '../logger.ts';
 import { isTerminal, type StateStore, type TaskRecord, type TaskSignal, type TaskStatus } from '../store/state-store.ts';
-import { type Asker, type InputRound, QuestionKeys } from './input-round.ts';
+import { type Asker, QuestionKeys } from './input-round.ts';
 import type { MethodHandler, RequestContext } from './mcp-session.ts';
 import type { RegisteredTool } from './registry.ts';
 import { runTool } from './run-tool.ts';
@@ -198,7 +198,7 @@ export class ModuleTasks {
    * Runs a task tool: resolves with its result when the handler finishes within its first turn,
    * else with a CreateTaskResult, the handler running on as the task.
    */
-  run(tool: RegisteredTool, args: Record<string, unknown> | undefined, ctx: RequestContext, round: InputRound | undefined): Promise<Record<string, unknown>> {
+  run(tool: RegisteredTool, args: Record<string, unknown> | undefined, ctx: RequestContext): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {
       let settled = false;
       let task: RunningTask | undefined;
@@ -220,7 +220,7 @@ export class ModuleTasks {
       }
       setImmediate(() => {
         // Done already, or waiting on questions that an input-required result asks: no task.
-        if (settled || round?.waiting) return;
+        if (settled || ctx.inputRound?.waiting) return;
         const running = new RunningTask(ctx.session.principal, this.#store, this.#logger, () => ctx.abort(new Error('task cancelled')), () => this.#running.delete(running.record.taskId));
         task = running;
         this.#running.set(running.record.taskId, running);

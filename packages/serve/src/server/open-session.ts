@@ -1,7 +1,7 @@
 import type { Logger } from '../logger.ts';
 import type { MessageSink } from './json-rpc.ts';
 import { McpSession, type SessionProtocol } from './mcp-session.ts';
-import { updateSender } from './method-handlers.ts';
+import { existingUpdateSender } from './method-handlers.ts';
 import type { SubscriptionHub } from './subscription-hub.ts';
 
 /** What every server does with a new session, whatever carries it. */
@@ -32,7 +32,8 @@ export function openSession(id: string | undefined, sink: MessageSink, options: 
       reason,
     });
   session.onclose = () => {
-    subscriptions.unsubscribe(updateSender(session));
+    const send = existingUpdateSender(session);
+    if (send) subscriptions.unsubscribe(send);
     options.onClose?.();
   };
   return session;

@@ -6,6 +6,7 @@ import type { RequestContext } from './mcp-session.ts';
 import type { RegisteredTool } from './registry.ts';
 import { isRpcError, publicMessage } from './to-rpc-error.ts';
 import { errorResult, toToolResult } from './tool-result.ts';
+import { isPromiseLike } from './is-promise-like.ts';
 
 /**
  * Validates the arguments, runs the handler under the per-call timeout and turns every outcome
@@ -64,10 +65,6 @@ export function runTool(
       },
     );
   });
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 function checkOutput(tool: RegisteredTool, result: CallToolResult): CallToolResult {

@@ -205,9 +205,10 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
     return (entry.log ??= new EventLog(cap));
   }
 
-  function track(entry: HttpSession, channel: Channel, stateless: boolean): void {
+  function track(entry: HttpSession, channel: Channel, stateless: boolean, onClose?: () => void): void {
     entry.open++;
     channel.res.once('close', () => {
+      onClose?.();
       channel.closed = true;
       entry.live.delete(channel);
       entry.open--;
@@ -279,10 +280,9 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
     }
     entry.session.serveModern(meta, credential, paramHeadersOf(req));
     modernOpen.add(entry);
-    res.once('close', () => modernOpen.delete(entry));
     const channel: Channel = { res, streamId: 'p1', mode: 'pending', pending: new Set([message.id]), buffered: [], bufferedBytes: 0, acceptsJson, acceptsSse, isBatch: false, closed: false };
     entry.byRequest.set(message.id, channel);
-    track(entry, channel, true);
+    track(entry, channel, true, () => modernOpen.delete(entry));
     entry.session.receive(message);
   }
 
