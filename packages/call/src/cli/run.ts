@@ -29,8 +29,8 @@ import { withConnection } from './session-runner.ts';
 import { writeErr } from './terminal-text.ts';
 
 const META_COMMANDS = new Set(['servers', 'tools', 'resources', 'read', 'prompts', 'prompt', 'complete', 'skills', 'skill', 'task', 'ping', 'info', 'batch', 'watch', 'completion', 'call', 'help']);
-/** Meta commands whose last argument can only be the server's URL, never one of their own. */
-const LISTING_COMMANDS = new Set(['tools', 'resources', 'prompts', 'skills', 'ping', 'info']);
+/** Meta commands whose last argument can only be the server's URL, never one of their own (a skill name, a task id, a batch file). */
+const URL_LAST_COMMANDS = new Set(['tools', 'resources', 'prompts', 'skills', 'skill', 'task', 'batch', 'ping', 'info']);
 const isUrl = (value: string | undefined): value is string => value !== undefined && /^https?:\/\//i.test(value);
 
 /**
@@ -114,11 +114,12 @@ async function dispatch(given: string[], env: NodeJS.ProcessEnv, interrupt: Abor
   sub('tools', 'list tools (--json for schemas)')
     .option('--names', 'only the names, one per line')
     .option('--flags <tool>', "only that tool's flags, one per line")
+    .option('--schema <tool>', "only that tool's input schema, as JSON, exactly as the server sent it")
     .option('--cached', 'answer from a tools list at most 5 minutes old, kept per server (for shell completion)')
     .action(async (_o, cmd: Command) => {
-      const { names, flags, cached } = cmd.opts<{ names?: boolean; flags?: string; cached?: boolean }>();
+      const { names, flags, schema, cached } = cmd.opts<{ names?: boolean; flags?: string; schema?: string; cached?: boolean }>();
       const opts = all(cmd);
-      const view = { names: names === true, ...(flags === undefined ? {} : { flags }) };
+      const view = { names: names === true, ...(flags === undefined ? {} : { flags }), ...(schema === undefined ? {} : { schema }) };
       if (!cached) {
         exitCode = await connected(opts, (c) => listToolsCommand(c, view));
         return;
@@ -274,13 +275,13 @@ function urlFirstToOption(args: string[]): string[] {
 }
 
 /**
- * `mcp-call tools http://host:8000` means `--url http://host:8000` too (the conformance runner
- * appends the URL): for the commands that take no URL-like argument of their own.
+ * `mcp-call tools http://host:8000` (or `skill NAME http://…`) means `--url http://host:8000` too
+ * (the conformance runner appends the URL): for the commands that take no URL-like argument of their own.
  */
 function urlLastToOption(args: string[]): string[] {
   const command = args[firstPositional(args)];
   const last = args.at(-1);
-  if (!LISTING_COMMANDS.has(command ?? '') || args.length < 2 || !isUrl(last) || args.some((a) => a === '--url' || a.startsWith('--url=') || a === '-u')) return args;
+  if (!URL_LAST_COMMANDS.has(command ?? '') || args.length < 2 || !isUrl(last) || args.some((a) => a === '--url' || a.startsWith('--url=') || a === '-u')) return args;
   return [`--url=${last}`, ...args.slice(0, -1)];
 }
 

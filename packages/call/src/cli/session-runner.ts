@@ -88,6 +88,8 @@ export async function withConnection<T>(
     }
     ui.debug(`connected over ${TRANSPORT_NAMES[opened.transport]} to ${opened.url} (protocol ${opened.protocolVersion})`);
     if (logLevel) await setLogLevel(opened, logLevel, ui, signal);
+    // A 2026-07-28 server logs only to requests that ask: ask for what a session shows by default.
+    else if (opened.session.modern) opened.session.setModernLogLevel(DEFAULT_MODERN_LOG_LEVEL);
     return opened;
   };
   let connection: Connection | undefined;
@@ -136,8 +138,12 @@ function checkLogLevel(level: string | undefined): LogLevel | undefined {
 }
 
 /** `--protocol-version`, checked: auto, 2026-07-28 or a version with sessions. */
-function checkProtocolVersion(version: string | undefined): string | undefined {
-  if (version === undefined) return undefined;
+/** The log level 2026-07-28 requests ask for without --log-level. */
+const DEFAULT_MODERN_LOG_LEVEL = 'info';
+
+function checkProtocolVersion(version: string | undefined): string {
+  // The default: 2026-07-28 where the server speaks it, else a session, as the spec has clients try.
+  if (version === undefined) return AUTO_VERSION;
   const known = [AUTO_VERSION, MODERN_VERSION, ...SUPPORTED_PROTOCOL_VERSIONS];
   if (!known.includes(version)) throw new UsageError(`Invalid --protocol-version "${version}": use one of ${known.join(', ')}`, 'E_INVALID_OPTION');
   return version;

@@ -1,4 +1,4 @@
-import { ConnectionError } from '@mcp-cli/core';
+import { ConnectionError, META } from '@mcp-cli/core';
 
 import { abortableSleep } from './abortable-sleep.ts';
 import { type ClientTransport, type JsonRpcMessage, RpcError } from './json-rpc.ts';
@@ -120,7 +120,7 @@ export class ClientSession {
       }
       if (method === 'tools/list') this.#keepToolSchemas(result);
       if (result.resultType === 'task') return options.detach ? result : this.#followTask(result, meta, options);
-      if (result.resultType !== 'input_required') return result;
+      if (result.resultType !== 'input_required') return method === 'server/discover' ? result : asCompleted(result);
       const answers = await this.#answerInputs(result.inputRequests, options.signal);
       // The retry is a new request (new id) with the same params, the answers and the state echoed.
       current = { ...params, _meta: meta, inputResponses: answers, ...(result.requestState === undefined ? {} : { requestState: result.requestState }) };
@@ -307,4 +307,16 @@ export class ClientSession {
     this.#closedWith ??= new ConnectionError('connection closed', 'E_CLOSED');
     await this.#transport.close();
   }
+}
+
+/**
+ * A 2026-07-28 result as an earlier server would give it: without `resultType: "complete"` and
+ * the server's identity in `_meta` (known from `server/discover`), so output and scripts do not
+ * depend on the protocol version.
+ */
+function asCompleted(result: Record<string, unknown>): Record<string, unknown> {
+  const { resultType: _type, _meta, ...rest } = result;
+  if (typeof _meta !== 'object' || _meta === null) return rest;
+  const { [META.serverInfo]: _server, ...meta } = _meta as Record<string, unknown>;
+  return Object.keys(meta).length > 0 ? { ...rest, _meta: meta } : rest;
 }

@@ -1,4 +1,4 @@
-import { ConnectionError, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-cli/core';
+import { ConnectionError, LATEST_PROTOCOL_VERSION, META, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-cli/core';
 
 import { abortableSleep } from './abortable-sleep.ts';
 import { ClientSession, type ServerRequestHandler } from './client-session.ts';
@@ -187,7 +187,7 @@ async function discover(transport: ClientTransport, where: string, options: Pick
     transport: transport.kind,
     url: where,
     protocolVersion: MODERN_VERSION,
-    serverInfo: (meta['io.modelcontextprotocol/serverInfo'] ?? { name: 'unknown', version: 'unknown' }) as Connection['serverInfo'],
+    serverInfo: (meta[META.serverInfo] ?? { name: 'unknown', version: 'unknown' }) as Connection['serverInfo'],
     capabilities: (result.capabilities ?? {}) as Record<string, unknown>,
     instructions: result.instructions as string | undefined,
     streamReady: Promise.resolve(),

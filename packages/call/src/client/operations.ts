@@ -1,6 +1,7 @@
 import { type CallToolResult, ConnectionError } from '@mcp-cli/core';
 
 import type { RequestOptions } from './client-session.ts';
+import { RpcError } from './json-rpc.ts';
 import type { Connection } from './connect.ts';
 import type { Schema } from '../tool-args.ts';
 
@@ -42,6 +43,16 @@ export async function listAll<T>(connection: Connection, method: string, key: st
 /** Lists the server's tools. */
 export function listTools(connection: Connection, signal: AbortSignal): Promise<ToolInfo[]> {
   return listAll<ToolInfo>(connection, 'tools/list', 'tools', signal);
+}
+
+/** The server's tools, or undefined for a server without tools/list (it can still be called). */
+export async function listToolsIfSupported(connection: Connection, signal: AbortSignal): Promise<ToolInfo[] | undefined> {
+  try {
+    return await listTools(connection, signal);
+  } catch (error) {
+    if (error instanceof RpcError && error.code === -32601) return undefined;
+    throw error;
+  }
 }
 
 /** Calls a tool and returns its result as the server sent it. */

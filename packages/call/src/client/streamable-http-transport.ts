@@ -73,7 +73,8 @@ export class StreamableHttpTransport implements ClientTransport {
         if (answer) return void this.onMessage(answer);
         throw new TransportRefusedError(`${this.#url.href} answered HTTP ${res.statusCode} without a protocol 2026-07-28 error`, res.statusCode ?? 0);
       }
-      throw await this.#statusError(res, message.method === 'initialize');
+      // The first request (initialize, or server/discover for 2026-07-28) probes the endpoint.
+      throw await this.#statusError(res, message.method === 'initialize' || message.method === 'server/discover');
     }
     const type = String(res.headers['content-type'] ?? '');
     if (type.includes('text/event-stream')) {

@@ -133,9 +133,17 @@ describe.each(['http', 'sse'] as const)('mcp-call e2e against mcp-serve over %s'
   });
 
   it('refuses sampling without --sampling-command and uses the command when given', async () => {
-    const refused = await call(['think']);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/Client does not support sampling.*\(pass --sampling-command CMD to answer sampling requests\)/);
+    // 2026-07-28 (the default against mcp-serve's /mcp): the server refuses with -32021, a usage
+    // error naming the flag. Legacy SSE is a 2024-11-05 session.
+    if (transport === 'http') {
+      const refused = await call(['think']);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toBe('mcp-call: Tool "think" needs the client to support sampling (-32021: The client did not declare the sampling capability (required for sampling/createMessage)): pass --sampling-command CMD\n');
+    }
+    // A session: the tool's own error, with the same hint.
+    const session = await call(['--protocol-version', transport === 'http' ? '2025-11-25' : '2024-11-05', 'think']);
+    expect(session.code).toBe(1);
+    expect(session.stderr).toMatch(/Client does not support sampling.*\(pass --sampling-command CMD to answer sampling requests\)/);
     const command = `node -e "process.stdin.resume();process.stdin.on('end',()=>console.log(JSON.stringify({role:'assistant',model:'fake',content:{type:'text',text:'4'}})))"`;
     const answered = await call(['think', '--sampling-command', command]);
     expect(answered.stdout).toBe('LLM said: 4\n');
@@ -269,7 +277,8 @@ describe('mcp-call connection handling', () => {
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = proxy.address() as { port: number };
-      const result = await runCall(['--url', `http://127.0.0.1:${port}/mcp`, 'greet', '--name', 'again']);
+      // Sessions are 2025 (2026-07-28 has none, so nothing to forget).
+      const result = await runCall(['--url', `http://127.0.0.1:${port}/mcp`, '--protocol-version', '2025-11-25', 'greet', '--name', 'again']);
       expect(result.code, result.stderr).toBe(0);
       expect(result.stdout).toBe('Hello Hello, again!\n');
       expect(result.stderr).toContain('the server ended the session (HTTP 404): starting a new one and trying again');

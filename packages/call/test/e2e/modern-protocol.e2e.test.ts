@@ -37,8 +37,9 @@ describe('mcp-call speaking protocol 2026-07-28', () => {
     expect(url.stdout).toBe('URL step decline\n');
     expect(url.stderr).toContain('https://example.com/login');
     const noRoots = await call(['test_input_required_result_list_roots']);
-    expect(noRoots.code).toBe(3);
-    expect(noRoots.stderr).toContain('-32021');
+    expect(noRoots.code).toBe(2);
+    expect(noRoots.stderr).toContain('needs the client to support roots (-32021: ');
+    expect(noRoots.stderr).toContain('pass --root DIR');
   });
 
   it('follows a call the server turns into a task to its result, and a failed tool to exit 1', async () => {
@@ -55,7 +56,7 @@ describe('mcp-call speaking protocol 2026-07-28', () => {
     expect(detached.code).toBe(0);
     const taskId = detached.stdout.trim();
     expect(taskId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(JSON.parse((await call(['task', 'get', taskId])).stdout)).toMatchObject({ taskId, resultType: 'complete' });
+    expect(JSON.parse((await call(['task', 'get', taskId])).stdout)).toMatchObject({ taskId });
     expect((await call(['task', 'result', taskId])).stdout).toBe('Computed after 0.3 s\n');
     const long = (await call(['slow_compute', '--seconds', '30', '--detach'])).stdout.trim();
     expect((await call(['task', 'cancel', long])).code).toBe(0);

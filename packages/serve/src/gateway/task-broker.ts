@@ -83,6 +83,23 @@ export class TaskBroker implements TaskProvider {
     return { ...result, task: { ...task, taskId: forwarded.id } };
   }
 
+  async runToEnd(def: Definition, params: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>> {
+    const tool = (def as Definition & { [TASK_TOOL]?: TaskTool })[TASK_TOOL];
+    if (!tool) throw new RpcError(RpcCode.methodNotFound, `Tool "${def.name}" does not run as a task`);
+    const handlerContext = createHandlerContext(ctx);
+    const { result, target } = await tool.start(params.arguments ?? {}, {}, handlerContext);
+    const taskId = (result.task as { taskId?: unknown } | undefined)?.taskId;
+    if (typeof taskId !== 'string') throw new RpcError(RpcCode.internalError, `Upstream server "${target.upstream.name}" answered a task-augmented call without a task`);
+    const { upstream, active } = target;
+    // The request's end (cancelled, disconnected) ends the upstream task too.
+    ctx.onAbort(() => void upstream.request('tasks/cancel', { taskId }, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined));
+    // tasks/result waits for the end; what the upstream asks meanwhile comes to this client.
+    const answer = await active.run(handlerContext, () => upstream.request('tasks/result', { taskId }, { signal: ctx.signal }));
+    const { [RELATED_TASK]: _related, ...meta } = (answer._meta as Record<string, unknown> | undefined) ?? {};
+    const { _meta: _dropped, ...rest } = answer;
+    return Object.keys(meta).length > 0 ? { ...rest, _meta: meta } : rest;
+  }
+
   /** An upstream's `notifications/tasks/status`: passed to the client that owns the task. */
   statusFromUpstream(upstream: Upstream, params: Record<string, unknown>): void {
     const task = this.#byUpstream.get(upstream)?.get(String(params.taskId));

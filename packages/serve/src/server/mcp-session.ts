@@ -293,9 +293,11 @@ export class McpSession {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    // A 2026-07-28 request's session ends with its response: closed early, the client cancelled it.
+    const reason = this.modern ? 'the client closed the request' : 'session closed';
     for (const [requestId, inflight] of this.#inflight ?? []) {
-      this.oncancel?.(requestId, inflight, 'session closed');
-      inflight.abort(new Error('session closed'));
+      this.oncancel?.(requestId, inflight, reason);
+      inflight.abort(new Error(reason));
     }
     // Made only when someone waits: an Error's stack costs more than the rest of a short session.
     if (this.#outgoing && this.#outgoing.size > 0) {

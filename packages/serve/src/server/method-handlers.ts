@@ -5,10 +5,10 @@ import type { Logger } from '../logger.ts';
 import type { StateStore } from '../store/state-store.ts';
 import { complete } from './complete.ts';
 import { createHandlerContext } from './handler-context.ts';
-import type { McpSession, MethodHandler } from './mcp-session.ts';
+import type { McpSession, MethodHandler, RequestContext } from './mcp-session.ts';
 import { toPromptResult } from './prompt-messages.ts';
 import { readResource } from './read-resource.ts';
-import type { Registry } from './registry.ts';
+import type { RegisteredTool, Registry } from './registry.ts';
 import { contentFor, hasAllContentTypes } from './content-compat.ts';
 import { ModuleTasks } from './module-tasks.ts';
 import { runTool } from './run-tool.ts';
@@ -98,6 +98,15 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
     return page('tools', listing.tools, params);
   });
 
+  // A task tool for a 2026-07-28 client: a task when it declares the extension; else a plain call, or -32021 when only a task will do.
+  const runModernTask = (tool: RegisteredTool, support: 'optional' | 'required', ctx: RequestContext, work: () => unknown): unknown => {
+    if (ModuleTasks.declared(ctx)) return moduleTasks.run(work, ctx);
+    if (support === 'required') {
+      throw new RpcError(RpcCode.missingRequiredClientCapability, `Tool "${tool.def.name}" runs only as a task: declare the ${TASKS_EXTENSION} extension in clientCapabilities.extensions`, { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } });
+    }
+    return work();
+  };
+
   methods.set('tools/call', (params, ctx) => {
     const name = requireString(params, 'name');
     const args = params.arguments;
@@ -107,22 +116,20 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
       const names = [...getRegistry().tools.keys()].join(', ') || 'none';
       throw new RpcError(RpcCode.invalidParams, `Unknown tool "${name}" (tools: ${names})`);
     }
-    // Task-augmented calls (MCP 2025-11-25), where a task provider is; -32601 is what the spec names for a mismatch.
     const taskSupport = tasks?.taskSupport(tool.def);
-    if (params.task !== undefined && tasks?.capability()) {
+    if (ctx.session.modern) {
+      const headers = ctx.session.paramHeaders;
+      const mismatch = headers && paramHeaderMismatch(tool.input.jsonSchema, (args as Record<string, unknown> | undefined) ?? {}, headers);
+      if (mismatch) throw new RpcError(RpcCode.headerMismatch, `Header mismatch: ${mismatch}`);
+      // 2026-07-28 has no task-augmented calls: the server decides, for module and upstream task tools alike.
+      if (taskSupport && tasks) return runModernTask(tool, taskSupport, ctx, () => tasks.runToEnd(tool.def, params, ctx));
+      if (tool.def.task) return runModernTask(tool, tool.def.task, ctx, () => runTool(tool, args as Record<string, unknown> | undefined, ctx, undefined, logger));
+    } else if (params.task !== undefined && tasks?.capability()) {
+      // Task-augmented calls (MCP 2025-11-25), where a task provider is; -32601 is what the spec names for a mismatch.
       if (!taskSupport) throw new RpcError(RpcCode.methodNotFound, `Tool "${name}" does not run as a task: call it without "task"`);
       return tasks.callAsTask(tool.def, params, ctx);
     }
     if (taskSupport === 'required') throw new RpcError(RpcCode.methodNotFound, `Tool "${name}" runs only as a task: call it with "task": {} in its params`);
-    const headers = ctx.session.paramHeaders;
-    const mismatch = headers && paramHeaderMismatch(tool.input.jsonSchema, (args as Record<string, unknown> | undefined) ?? {}, headers);
-    if (mismatch) throw new RpcError(RpcCode.headerMismatch, `Header mismatch: ${mismatch}`);
-    if (ctx.session.modern && tool.def.task) {
-      if (ModuleTasks.declared(ctx)) return moduleTasks.run(tool, args as Record<string, unknown> | undefined, ctx);
-      if (tool.def.task === 'required') {
-        throw new RpcError(RpcCode.missingRequiredClientCapability, `Tool "${name}" runs only as a task: declare the ${TASKS_EXTENSION} extension in clientCapabilities.extensions`, { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } });
-      }
-    }
     const ran = runTool(tool, args as Record<string, unknown> | undefined, ctx, context.callTimeoutMs, logger);
     const version = ctx.session.protocolVersion;
     // Only an older client needs its content converted: the usual call takes no extra step.

@@ -6,8 +6,6 @@ import type { Logger } from '../logger.ts';
 import { isTerminal, type StateStore, type TaskRecord, type TaskSignal, type TaskStatus } from '../store/state-store.ts';
 import { type Asker, QuestionKeys } from './input-round.ts';
 import type { MethodHandler, RequestContext } from './mcp-session.ts';
-import type { RegisteredTool } from './registry.ts';
-import { runTool } from './run-tool.ts';
 import { toRpcError } from './to-rpc-error.ts';
 
 /** Tasks one client may hold at once, and all clients together: bounded memory for clients that never collect. */
@@ -195,10 +193,10 @@ export class ModuleTasks {
   }
 
   /**
-   * Runs a task tool: resolves with its result when the handler finishes within its first turn,
-   * else with a CreateTaskResult, the handler running on as the task.
+   * Runs a task tool (`work` calls its handler, or an upstream's task): resolves with its result
+   * when it finishes within its first turn, else with a CreateTaskResult, the work running on as the task.
    */
-  run(tool: RegisteredTool, args: Record<string, unknown> | undefined, ctx: RequestContext): Promise<Record<string, unknown>> {
+  run(work: () => unknown, ctx: RequestContext): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {
       let settled = false;
       let task: RunningTask | undefined;
@@ -213,7 +211,7 @@ export class ModuleTasks {
         else reject(error);
       };
       try {
-        Promise.resolve(runTool(tool, args, ctx, undefined, this.#logger)).then(finished as (r: unknown) => void, failed);
+        Promise.resolve(work()).then(finished as (r: unknown) => void, failed);
       } catch (error) {
         failed(error);
         return;

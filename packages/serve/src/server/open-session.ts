@@ -27,7 +27,7 @@ export function openSession(id: string | undefined, sink: MessageSink, options: 
     logger.debug(request.method === 'tools/call' ? 'call cancelled' : 'request cancelled', {
       ...(request.name === undefined ? {} : { tool: request.name }),
       method: request.method,
-      sessionId: id,
+      ...(id === undefined ? {} : { sessionId: id }),
       requestId,
       reason,
     });

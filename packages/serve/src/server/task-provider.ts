@@ -14,6 +14,11 @@ export interface TaskProvider {
   capability(): Record<string, unknown> | undefined;
   /** Whether a tool takes task-augmented calls. */
   taskSupport(def: Definition): TaskSupport | undefined;
+  /**
+   * Runs a task tool for a 2026-07-28 client: starts it as a 2025-11-25 task where it runs, and
+   * resolves with its result once it ends (cancelled there when the request is aborted).
+   */
+  runToEnd(def: Definition, params: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>>;
   /** Starts a task-augmented `tools/call`; resolves with its CreateTaskResult. */
   callAsTask(def: Definition, params: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>>;
   /** `tasks/get`, `tasks/result`, `tasks/list` and `tasks/cancel`. */

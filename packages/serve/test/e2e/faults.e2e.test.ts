@@ -59,16 +59,22 @@ describe('mcp-serve faults', () => {
 
   it('mcp-call: Ctrl-C sends notifications/cancelled, ends the session and exits 130', async () => {
     await waitFor(async () => (await openSessions(server)) === 0, 'earlier sessions to end');
-    const child = spawn(process.execPath, [CALL_BIN, '--url', `${server.url}/mcp`, 'slow', '--ms', '10000'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    await waitFor(async () => stderr.includes('[server info] slow started'), 'the call to start');
-    child.kill('SIGINT');
-    const code = await new Promise((resolve) => child.on('exit', resolve));
-    expect(code).toBe(130);
-    expect(stderr).toBe('[server info] slow started\nmcp-call: interrupted\n');
+    const interrupt = async (version: string): Promise<void> => {
+      const child = spawn(process.execPath, [CALL_BIN, '--url', `${server.url}/mcp`, '--protocol-version', version, 'slow', '--ms', '10000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+      await waitFor(async () => stderr.includes('[server info] slow started'), 'the call to start');
+      child.kill('SIGINT');
+      const code = await new Promise((resolve) => child.on('exit', resolve));
+      expect(code).toBe(130);
+      expect(stderr).toBe('[server info] slow started\nmcp-call: interrupted\n');
+    };
+    await interrupt('2025-11-25');
     await server.waitForStderr(/call cancelled tool=slow .*reason=interrupted/);
     await waitFor(async () => (await openSessions(server)) === 0, 'the session to end');
+    // 2026-07-28 has no session and no notifications/cancelled: closing the request cancels it.
+    await interrupt('2026-07-28');
+    await server.waitForStderr(/call cancelled tool=slow method=tools\/call requestId=\S+ reason="?the client closed the request/);
   });
 });
 

@@ -3,7 +3,9 @@ import { createReadStream } from 'node:fs';
 import { ExitCode, UsageError } from '@mcp-cli/core';
 
 import { RpcError } from '../../client/json-rpc.ts';
-import { callTool } from '../../client/operations.ts';
+import { callTool, listToolsIfSupported, type ToolInfo } from '../../client/operations.ts';
+import { callToolAsTask } from '../../client/tool-task.ts';
+import { taskSupport } from '../tool-help.ts';
 import type { CommandContext } from '../session-runner.ts';
 import { writeOut } from '../terminal-text.ts';
 
@@ -16,6 +18,9 @@ const WINDOW = 32;
  * Calls are pipelined over one connection. Exit 0 when every call succeeded, 1 otherwise.
  */
 export async function batchCommand(context: CommandContext, file: string | undefined): Promise<number> {
+  // Listed once: each call then sends the Mcp-Param headers its schema asks for (2026-07-28),
+  // and a tool that runs only as a task is called as one.
+  const tools = new Map((await listToolsIfSupported(context.connection, context.signal))?.map((tool) => [tool.name, tool]));
   const input = !file || file === '-' ? process.stdin : createReadStream(file);
   input.on('error', () => undefined);
   // readline is loaded here, not at start-up: only batch mode needs it.
@@ -48,7 +53,7 @@ export async function batchCommand(context: CommandContext, file: string | undef
       if (!raw.trim()) continue;
       const slot = results.length;
       results.push(undefined);
-      const task = runLine(context, raw, lineNumber).then((line) => {
+      const task = runLine(context, tools, raw, lineNumber).then((line) => {
         if (!line.ok) failures++;
         results[slot] = JSON.stringify(line);
         flush();
@@ -68,7 +73,7 @@ export async function batchCommand(context: CommandContext, file: string | undef
   return failures > 0 ? ExitCode.toolError : ExitCode.ok;
 }
 
-async function runLine(context: CommandContext, raw: string, line: number): Promise<Record<string, unknown>> {
+async function runLine(context: CommandContext, tools: ReadonlyMap<string, ToolInfo>, raw: string, line: number): Promise<Record<string, unknown>> {
   let request: { tool?: unknown; args?: unknown };
   try {
     request = JSON.parse(raw) as typeof request;
@@ -83,7 +88,11 @@ async function runLine(context: CommandContext, raw: string, line: number): Prom
     return { line, tool: request.tool, ok: false, error: '"args" must be a JSON object' };
   }
   try {
-    const result = await callTool(context.connection, request.tool, args as Record<string, unknown>, { signal: context.signal });
+    const tool = tools.get(request.tool);
+    const result =
+      tool && taskSupport(tool) === 'required' && !context.connection.session.modern
+        ? await callToolAsTask(context.connection, request.tool, args as Record<string, unknown>, { signal: context.signal })
+        : await callTool(context.connection, request.tool, args as Record<string, unknown>, { signal: context.signal });
     return { line, tool: request.tool, ok: !result.isError, result };
   } catch (error) {
     if (error instanceof RpcError) return { line, tool: request.tool, ok: false, error: error.message, code: error.code };

@@ -1,7 +1,7 @@
-import { closestNames, ExitCode, ToolError, UsageError } from '@mcp-cli/core';
+import { closestNames, ExitCode, RpcCode, ToolError, UsageError } from '@mcp-cli/core';
 
 import { RpcError } from '../../client/json-rpc.ts';
-import { callTool, listTools, type ToolInfo } from '../../client/operations.ts';
+import { callTool, listToolsIfSupported, type ToolInfo } from '../../client/operations.ts';
 import { callToolAsTask } from '../../client/tool-task.ts';
 import { errorText, renderResult } from '../../render.ts';
 import { completeToolArgs, parseToolArgs, type Schema } from '../../tool-args.ts';
@@ -28,7 +28,7 @@ export interface ToolCallRequest {
 export async function runToolCall(request: ToolCallRequest, context: CommandContext): Promise<number> {
   const { connection, ui, signal, opts } = context;
   ui.status(`listing tools`);
-  const tools = await listToolsIfSupported(context);
+  const tools = await listToolsIfSupported(connection, signal);
   const tool = tools?.find((t) => t.name === request.tool);
   // An unlisted tool is still called when no flags need its schema: servers may hide tools.
   if (tools && !tool && (request.help || request.tokens.length > 0)) throw unknownTool(request.tool, tools, opts);
@@ -50,7 +50,8 @@ export async function runToolCall(request: ToolCallRequest, context: CommandCont
   let result;
   try {
     result =
-      support === 'required' || (opts.task && support === 'optional')
+      // Over 2026-07-28 the server makes a task of the call itself, and callTool follows it.
+      !connection.session.modern && (support === 'required' || (opts.task && support === 'optional'))
         ? await callToolAsTask(connection, request.tool, args, {
             signal,
             onStatus: (task) => ui.status(`${request.tool}: task ${task.status}${task.statusMessage ? `: ${task.statusMessage}` : ''}`),
@@ -63,6 +64,7 @@ export async function runToolCall(request: ToolCallRequest, context: CommandCont
               ui.status(`calling ${request.tool} ${total ? `${progress}/${total}` : String(progress)}${message ? ` ${message}` : ''}`),
           });
   } catch (error) {
+    if (error instanceof RpcError && error.code === RpcCode.missingRequiredClientCapability) throw missingCapability(request.tool, error);
     if (error instanceof RpcError && (error.code === -32602 || error.code === -32601)) {
       if (tools && !tool) throw unknownTool(request.tool, tools, opts);
       throw new UsageError(`Tool "${request.tool}" rejected its arguments: ${error.message}`, 'E_INVALID_ARGUMENT');
@@ -96,17 +98,26 @@ export async function runToolCall(request: ToolCallRequest, context: CommandCont
   return ExitCode.ok;
 }
 
-async function listToolsIfSupported(context: CommandContext): Promise<ToolInfo[] | undefined> {
-  try {
-    return await listTools(context.connection, context.signal);
-  } catch (error) {
-    // A server without tools/list can still be called; its own validation then applies.
-    if (error instanceof RpcError && error.code === -32601) return undefined;
-    throw error;
-  }
+/** The flag that makes mcp-call declare each client capability a server may require. */
+const CAPABILITY_FLAGS: Record<string, string> = {
+  sampling: '--sampling-command CMD',
+  roots: '--root DIR',
+  elicitation: '--elicit prompt',
+};
+
+/**
+ * A 2026-07-28 server refused the call for a capability mcp-call did not declare (-32021): a
+ * usage error that names the flag which declares it.
+ */
+function missingCapability(tool: string, error: RpcError): UsageError {
+  const required = (error.data as { requiredCapabilities?: unknown } | undefined)?.requiredCapabilities;
+  const names = typeof required === 'object' && required !== null ? Object.keys(required) : [];
+  const flags = names.map((name) => CAPABILITY_FLAGS[name]).filter((flag): flag is string => flag !== undefined);
+  const what = names.length > 0 ? names.join(', ') : 'a client capability';
+  return new UsageError(`Tool "${tool}" needs the client to support ${what} (-32021: ${error.message})${flags.length > 0 ? `: pass ${flags.join(' and ')}` : ''}`, 'E_MISSING_CAPABILITY');
 }
 
-function unknownTool(name: string, tools: ToolInfo[], opts: CommandContext['opts']): UsageError {
+export function unknownTool(name: string, tools: ToolInfo[], opts: Pick<CommandContext['opts'], 'samplingCommand'>): UsageError {
   const close = closestNames(name, tools.map((t) => t.name));
   // Some servers register tools only for clients that declare sampling.
   const sampling = close.length === 0 && !opts.samplingCommand ? '; a server may list some tools only to clients that can sample: try --sampling-command CMD' : '';

@@ -6,19 +6,29 @@ import { renderResult } from '../../render.ts';
 import { negatedFlag, parseToolArgs, type Schema, toolFlags } from '../../tool-args.ts';
 import { type CommandContext, TRANSPORT_NAMES } from '../session-runner.ts';
 import { writeOut } from '../terminal-text.ts';
+import { unknownTool } from './call-tool.ts';
 import { formatToolHelp, formatToolList, titled } from '../tool-help.ts';
 
 const out = (text: string): void => writeOut(text.endsWith('\n') || text === '' ? text : `${text}\n`);
 
-/** What `tools` prints: every tool, only the names, or one tool's flags (the last two for shell completion). */
+/** What `tools` prints: every tool, only the names, one tool's flags (the last two for shell completion), or one tool's input schema. */
 export interface ToolsView {
   names?: boolean;
   flags?: string;
+  schema?: string;
 }
 
 /** `tools`: one line per tool, or the full list with schemas as JSON. */
 export async function listToolsCommand(context: CommandContext, view: ToolsView): Promise<number> {
-  printTools(await listTools(context.connection, context.signal), view, context.opts.json === true);
+  const tools = await listTools(context.connection, context.signal);
+  if (view.schema !== undefined) {
+    const tool = tools.find((t) => t.name === view.schema);
+    if (!tool) throw unknownTool(view.schema, tools, context.opts);
+    // Verbatim, as the server sent it: `$ref`, `$defs` and every keyword untouched.
+    out(JSON.stringify(tool.inputSchema, null, 2));
+    return ExitCode.ok;
+  }
+  printTools(tools, view, context.opts.json === true);
   return ExitCode.ok;
 }
 
@@ -169,7 +179,9 @@ export async function completeCommand(context: CommandContext, kind: string, tar
 /** `ping`: the round trip time. */
 export async function pingCommand(context: CommandContext): Promise<number> {
   const started = process.hrtime.bigint();
-  await context.connection.session.request('ping', undefined, { signal: context.signal });
+  // 2026-07-28 has no ping: server/discover is the cheapest request every such server answers.
+  const { session } = context.connection;
+  await session.request(session.modern ? 'server/discover' : 'ping', session.modern ? {} : undefined, { signal: context.signal });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   out(context.opts.json ? JSON.stringify({ ok: true, ms }) : `pong ${ms.toFixed(1)} ms`);
   return ExitCode.ok;
