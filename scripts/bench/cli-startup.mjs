@@ -12,8 +12,9 @@ export async function measureCliStartup(runs = 40) {
   const call = `${ROOT}packages/call/bin/mcp-call.js`;
   const commands = {
     'node -e 0': ['-e', '0'],
-    'mcp-call greet (Streamable HTTP)': [call, '--url', `${server.url}/mcp`, 'greet', '--name', 'x'],
-    'mcp-call greet (2026-07-28)': [call, '--url', `${server.url}/mcp`, '--protocol-version', '2026-07-28', 'greet', '--name', 'x'],
+    // The default tries 2026-07-28 first (server/discover), which mcp-serve speaks.
+    'mcp-call greet (HTTP, default)': [call, '--url', `${server.url}/mcp`, 'greet', '--name', 'x'],
+    'mcp-call greet (2025-11-25 session)': [call, '--url', `${server.url}/mcp`, '--protocol-version', '2025-11-25', 'greet', '--name', 'x'],
     'mcp-call greet (SSE)': [call, '--url', `${server.url}/sse`, 'greet', '--name', 'x'],
     'SDK client script (Streamable HTTP)': [`${ROOT}scripts/bench/sdk-client-call.mjs`, `${server.url}/mcp`],
   };

@@ -1,6 +1,5 @@
-import { createInterface } from 'node:readline';
-
 import type { ElicitSchema } from '../client/server-requests.ts';
+import { nextLine } from './stdin-lines.ts';
 import { writeErr } from './terminal-text.ts';
 
 /**
@@ -8,19 +7,12 @@ import { writeErr } from './terminal-text.ts';
  * choices. An empty answer takes the default; answering "!" declines the whole request.
  */
 export async function askUser(message: string, schema: ElicitSchema, signal?: AbortSignal): Promise<Record<string, unknown> | undefined> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: false });
-  // The server withdrew its question: stop asking (closing the interface ends the line iterator).
-  const withdraw = (): void => {
-    writeErr('\n(the server withdrew its question)\n');
-    rl.close();
-  };
+  // The server withdrew its question: stop asking.
+  const withdraw = (): void => writeErr('\n(the server withdrew its question)\n');
   signal?.addEventListener('abort', withdraw, { once: true });
-  // Lines are read from an iterator, which keeps lines typed ahead of their prompt.
-  const lines = rl[Symbol.asyncIterator]();
-  const ask = async (prompt: string): Promise<string | undefined> => {
+  const ask = (prompt: string): Promise<string | undefined> => {
     writeErr(prompt);
-    const next = await lines.next();
-    return next.done ? undefined : String(next.value);
+    return nextLine(signal);
   };
   try {
     writeErr(`\nThe server asks: ${message}\n(Enter keeps the default, "!" declines)\n`);
@@ -53,7 +45,6 @@ export async function askUser(message: string, schema: ElicitSchema, signal?: Ab
     return content;
   } finally {
     signal?.removeEventListener('abort', withdraw);
-    rl.close();
   }
 }
 

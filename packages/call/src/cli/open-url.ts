@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 
+import { nextLine } from './stdin-lines.ts';
 import { writeErr } from './terminal-text.ts';
 
 /**
@@ -11,18 +11,13 @@ import { writeErr } from './terminal-text.ts';
  */
 export async function offerToOpen(message: string, url: string, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<boolean> {
   writeErr(`\nThe server asks you to open a page: ${message}\n  ${url}\nOpen it in your browser? [Y/n] `);
-  const rl = createInterface({ input: process.stdin, terminal: false });
-  const withdraw = (): void => {
-    writeErr('\n(the server withdrew its request)\n');
-    rl.close();
-  };
+  const withdraw = (): void => writeErr('\n(the server withdrew its request)\n');
   signal.addEventListener('abort', withdraw, { once: true });
   try {
-    const next = await rl[Symbol.asyncIterator]().next();
-    if (next.done || !/^\s*(y|yes)?\s*$/i.test(String(next.value))) return false;
+    const answer = await nextLine(signal);
+    if (answer === undefined || !/^\s*(y|yes)?\s*$/i.test(answer)) return false;
   } finally {
     signal.removeEventListener('abort', withdraw);
-    rl.close();
   }
   const [command, ...args] = opener(env);
   const browser = spawn(command!, [...args, url], { stdio: 'ignore', detached: true });

@@ -223,9 +223,10 @@ async function callTool(
     if (tool !== undefined) rest = [tool, ...rest];
     tool = opts.tool;
   }
-  // The conformance runner (and scripts) may append the server URL as the last argument.
+  // The conformance runner (and scripts) may append the server URL as the last argument; a URL
+  // right after a tool's flag (`--page https://…`, or `-- --url https://…`) is that flag's value.
   const last = rest.at(-1);
-  const positionalUrl = isUrl(last) ? last : undefined;
+  const positionalUrl = isUrl(last) && !isFlagExpectingValue(rest.at(-2)) ? last : undefined;
   if (positionalUrl) rest = rest.slice(0, -1);
   if (!tool || tool.startsWith('-')) throw new UsageError(`unknown option '${tool ?? ''}' (see mcp-call --help)`);
   const baseArgs = await readArgsOption(opts.args);
@@ -254,6 +255,12 @@ function extractToolHelp(args: string[]): { args: string[]; toolHelp: boolean } 
 }
 
 /** Index of the first argument that is not a global flag or its value, or -1. */
+/** True for `--name` (not `--name=value`, not `--`, not a global switch such as --json): the next token is its value. */
+function isFlagExpectingValue(token: string | undefined): boolean {
+  if (token === undefined || !token.startsWith('--') || token === '--' || token.includes('=')) return false;
+  return GLOBAL_FLAGS[token] !== false;
+}
+
 function firstPositional(args: string[]): number {
   for (let i = 0; i < args.length; i++) {
     const token = args[i]!;

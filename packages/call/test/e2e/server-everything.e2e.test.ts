@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 
@@ -92,5 +95,55 @@ describe.each([
     const result = await runCall(['--url', url, 'batch'], { input });
     const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as { result: { content: { text: string }[] } });
     expect(lines.map((l) => l.result.content[0]!.text)).toEqual(['Echo: a', 'Echo: b']);
+  });
+});
+
+// Every tool server-everything lists, called from mcp-call over stdio as a user would type it:
+// flags from each schema, the task-required tool as a task, elicitations answered by options.
+describe('every tool of @modelcontextprotocol/server-everything from mcp-call', () => {
+  const stdio = ['--stdio', `node ${EVERYTHING} stdio`];
+  // No tool may reach the network: gzip-file-as-resource gets a data: URI instead of its default URL.
+  const CALLS: Record<string, { args: string[]; stdout: RegExp }> = {
+    echo: { args: ['--message', 'https://example.com/not-the-server'], stdout: /^Echo: https:\/\/example\.com\/not-the-server$/m },
+    'get-annotated-message': { args: ['--message-type', 'success', '--include-image'], stdout: /Operation completed successfully[\s\S]*\[image, image\/png/ },
+    'get-env': { args: [], stdout: /"PATH"/ },
+    'get-resource-links': { args: ['--count', '2'], stdout: /\[resource link\] .*<demo:\/\/resource\/dynamic\/text\/2>/ },
+    'get-resource-reference': { args: ['--resource-type', 'Blob', '--resource-id', '2'], stdout: /demo:\/\/resource\/dynamic\/blob\/2/ },
+    'get-structured-content': { args: ['--location', 'Chicago'], stdout: /"temperature"/ },
+    'get-sum': { args: ['--a', '2', '--b', '40'], stdout: /42/ },
+    'get-tiny-image': { args: [], stdout: /\[image, image\/png, \d+ bytes\]/ },
+    'gzip-file-as-resource': { args: ['--data', 'data:text/plain;base64,aGVsbG8gd29ybGQ=', '--output-type', 'resource'], stdout: /\[resource demo:\/\/resource\/session\/README\.md\.gz, application\/gzip, \d+ bytes\]/ },
+    'toggle-simulated-logging': { args: [], stdout: /Started simulated, random-leveled logging/ },
+    'toggle-subscriber-updates': { args: [], stdout: /Started simulated resource updated notifications/ },
+    'trigger-long-running-operation': { args: ['--duration', '0.2', '--steps', '2'], stdout: /completed/i },
+    'trigger-elicitation-request': { args: ['--elicit', 'decline'], stdout: /declined/ },
+    // Its `url` flag clashes with mcp-call's own --url: after `--` it is the tool's.
+    'trigger-url-elicitation': { args: ['--elicit', 'decline', '--', '--url', 'https://example.com/login'], stdout: /declined to open the URL/ },
+    'simulate-research-query': { args: ['--topic', 'python'], stdout: /^# Research Report: python$/m },
+  };
+
+  it('calls each listed tool and gets its result', { timeout: 120_000 }, async () => {
+    const listed = (await runCall([...stdio, 'tools', '--names'])).stdout.trim().split('\n');
+    expect(listed.sort()).toEqual(Object.keys(CALLS).sort());
+    const results = await Promise.all(Object.entries(CALLS).map(async ([tool, { args }]) => [tool, await runCall([...stdio, tool, ...args], { timeoutMs: 60_000 })] as const));
+    for (const [tool, result] of results) {
+      expect(result.code, `${tool}: ${result.stderr}`).toBe(0);
+      expect(result.stdout, tool).toMatch(CALLS[tool]!.stdout);
+    }
+  });
+
+  it('takes the browser step of a -32042 error, then calls again; without a terminal it names the URL', { timeout: 60_000 }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'browser-'));
+    const browser = join(dir, 'browser.sh');
+    await writeFile(browser, `#!/bin/sh\necho "$1" >> ${join(dir, 'opened')}\n`);
+    await chmod(browser, 0o755);
+    const args = [...stdio, 'trigger-url-elicitation', '--', '--url', 'https://example.com/login', '--error-path'];
+    const taken = await runCall([...args.slice(0, 2), '--elicit', 'prompt', ...args.slice(2)], { env: { ...process.env, BROWSER: browser }, input: 'y\ny\n', timeoutMs: 30_000 });
+    expect(taken.code, taken.stderr).toBe(0);
+    expect(taken.stdout).toMatch(/User completed the URL elicitation flow/);
+    expect(await readFile(join(dir, 'opened'), 'utf8')).toContain('https://example.com/login');
+    const unattended = await runCall(args);
+    expect(unattended.code).toBe(3);
+    expect(unattended.stderr).toMatch(/The server needs a step in the browser first \(-32042\): open https:\/\/\S+, then run the command again\n$/);
   });
 });

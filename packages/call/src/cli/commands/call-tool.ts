@@ -1,4 +1,4 @@
-import { closestNames, ExitCode, RpcCode, ToolError, UsageError } from '@mcp-cli/core';
+import { closestNames, ConnectionError, ExitCode, RpcCode, ToolError, UsageError } from '@mcp-cli/core';
 
 import { RpcError } from '../../client/json-rpc.ts';
 import { callTool, listToolsIfSupported, type ToolInfo } from '../../client/operations.ts';
@@ -47,22 +47,28 @@ export async function runToolCall(request: ToolCallRequest, context: CommandCont
   const support = tool ? taskSupport(tool) : undefined;
   if (opts.task && tool && !support) throw new UsageError(`Tool "${request.tool}" does not run as a task: call it without --task`, 'E_NOT_A_TASK');
   ui.status(`calling ${request.tool}`);
+  // Over 2026-07-28 the server makes a task of the call itself, and callTool follows it.
+  const invoke = () =>
+    !connection.session.modern && (support === 'required' || (opts.task && support === 'optional'))
+      ? callToolAsTask(connection, request.tool, args, {
+          signal,
+          onStatus: (task) => ui.status(`${request.tool}: task ${task.status}${task.statusMessage ? `: ${task.statusMessage}` : ''}`),
+        })
+      : callTool(connection, request.tool, args, {
+          signal,
+          detach: opts.detach === true,
+          onTaskStatus: (task) => ui.status(`${request.tool}: task ${String(task.status)}`),
+          onProgress: ({ progress, total, message }) =>
+            ui.status(`calling ${request.tool} ${total ? `${progress}/${total}` : String(progress)}${message ? ` ${message}` : ''}`),
+        });
   let result;
   try {
-    result =
-      // Over 2026-07-28 the server makes a task of the call itself, and callTool follows it.
-      !connection.session.modern && (support === 'required' || (opts.task && support === 'optional'))
-        ? await callToolAsTask(connection, request.tool, args, {
-            signal,
-            onStatus: (task) => ui.status(`${request.tool}: task ${task.status}${task.statusMessage ? `: ${task.statusMessage}` : ''}`),
-          })
-        : await callTool(connection, request.tool, args, {
-            signal,
-            detach: opts.detach === true,
-            onTaskStatus: (task) => ui.status(`${request.tool}: task ${String(task.status)}`),
-            onProgress: ({ progress, total, message }) =>
-              ui.status(`calling ${request.tool} ${total ? `${progress}/${total}` : String(progress)}${message ? ` ${message}` : ''}`),
-          });
+    result = await invoke().catch(async (error: unknown) => {
+      // -32042: the server wants a step in the browser first; once it is taken, the call goes again, once.
+      if (!(error instanceof RpcError && error.code === URL_ELICITATION_REQUIRED)) throw error;
+      await takeBrowserSteps(context, error);
+      return invoke();
+    });
   } catch (error) {
     if (error instanceof RpcError && error.code === RpcCode.missingRequiredClientCapability) throw missingCapability(request.tool, error);
     if (error instanceof RpcError && (error.code === -32602 || error.code === -32601)) {
@@ -96,6 +102,26 @@ export async function runToolCall(request: ToolCallRequest, context: CommandCont
     return ExitCode.toolError;
   }
   return ExitCode.ok;
+}
+
+/** The error of a call that needs the user to open a URL first (URLElicitationRequiredError). */
+const URL_ELICITATION_REQUIRED = -32042;
+
+/**
+ * Shows each URL of a -32042 error as a URL-mode elicitation (offered to open on a terminal);
+ * throws, naming the URLs, when one was not taken.
+ */
+async function takeBrowserSteps(context: CommandContext, error: RpcError): Promise<void> {
+  const listed = (error.data as { elicitations?: unknown } | undefined)?.elicitations;
+  const steps = (Array.isArray(listed) ? listed : []).filter((step): step is Record<string, unknown> => typeof step === 'object' && step !== null).slice(0, 8);
+  if (steps.length === 0) throw error;
+  context.ui.stop();
+  for (const step of steps) {
+    const answer = await context.connection.session.onServerRequest('elicitation/create', { ...step, mode: 'url' }, context.signal);
+    if (answer.action !== 'accept') {
+      throw new ConnectionError(`The server needs a step in the browser first (-32042): open ${steps.map((s) => String(s.url)).join(', ')}, then run the command again`, 'E_URL_ELICITATION');
+    }
+  }
 }
 
 /** The flag that makes mcp-call declare each client capability a server may require. */
