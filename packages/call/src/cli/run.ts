@@ -163,10 +163,10 @@ async function dispatch(given: string[], env: NodeJS.ProcessEnv, interrupt: Abor
     .action(async (name: string, _o, cmd: Command) => {
       exitCode = await connected(all(cmd), (c) => getSkillCommand(c, name));
     });
-  sub('task', 'a 2026-07-28 task by id: get (its state), result (wait and print), cancel')
-    .argument('<action>')
-    .argument('<task-id>')
-    .action(async (action: string, taskId: string, _o, cmd: Command) => {
+  sub('task', 'a task by id: get (its state), result (wait and print), cancel; or list (2025-11-25 servers)')
+    .argument('<action>', 'get, result, cancel or list')
+    .argument('[task-id]')
+    .action(async (action: string, taskId: string | undefined, _o, cmd: Command) => {
       exitCode = await connected(all(cmd), (c) => taskCommand(c, action, taskId));
     });
   sub('ping', 'check that the server answers').action(async (_o, cmd: Command) => {

@@ -17,6 +17,8 @@ export interface TaskCallOptions {
   signal: AbortSignal;
   /** Each status the task reports while it runs. */
   onStatus?: (task: TaskInfo) => void;
+  /** Start the task and resolve with it (as 2026-07-28 shows a task, `resultType: "task"`), not with its result. */
+  detach?: boolean;
 }
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
@@ -41,6 +43,7 @@ export async function callToolAsTask(connection: Connection, name: string, args:
   const task = created.task as TaskInfo | undefined;
   if (typeof task?.taskId !== 'string') throw new ConnectionError(`The server answered a task-augmented call of "${name}" without a task`, 'E_PROTOCOL');
   options.onStatus?.(task);
+  if (options.detach) return { resultType: 'task', ...task } as unknown as CallToolResult;
   const finished = new AbortController();
   const polling = pollStatus(connection, task, AbortSignal.any([options.signal, finished.signal]), options.onStatus);
   try {

@@ -54,6 +54,22 @@ describe('mcp-call and tools that run as tasks', () => {
     expect(refused.stderr.trim()).toBe('mcp-call: Tool "echo" does not run as a task: call it without --task');
   });
 
+  it('detaches from a 2025-11-25 task, and lists, reads and stops tasks by id on the server', async () => {
+    const server = ['--stdio', `${process.execPath} ${TASK_SERVER}`];
+    const detached = await runCall([...server, 'count', '--to', '3', '--task', '--detach']);
+    expect(detached.code, detached.stderr).toBe(0);
+    expect(detached.stdout).toMatch(/^\S+\n$/);
+    expect(detached.stderr).toContain(`mcp-call task result ${detached.stdout.trim()} waits for its result`);
+    // Each stdio run is a new server process: its task list starts empty, and an unknown id is the server's error.
+    expect((await runCall([...server, 'task', 'list'])).stdout).toBe('(no tasks)\n');
+    const unknown = await runCall([...server, 'task', 'get', 'no-such-task']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/no-such-task|not found/i);
+    const missing = await runCall([...server, 'task', 'get']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('mcp-call task get needs a task id');
+  });
+
   it('cancels the task on the server when interrupted (Ctrl-C)', async () => {
     const marker = join(await mkdtemp(join(tmpdir(), 'task-cancel-')), 'cancelled');
     const ended = await interruptAfter(['--stdio', `env CANCEL_MARKER=${marker} ${process.execPath} ${TASK_SERVER}`, 'count', '--to', '100', '--task'], 1000);

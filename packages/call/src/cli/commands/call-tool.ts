@@ -52,6 +52,7 @@ export async function runToolCall(request: ToolCallRequest, context: CommandCont
     !connection.session.modern && (support === 'required' || (opts.task && support === 'optional'))
       ? callToolAsTask(connection, request.tool, args, {
           signal,
+          detach: opts.detach === true,
           onStatus: (task) => ui.status(`${request.tool}: task ${task.status}${task.statusMessage ? `: ${task.statusMessage}` : ''}`),
         })
       : callTool(connection, request.tool, args, {

@@ -1,34 +1,45 @@
 import { ExitCode, UsageError } from '@mcp-cli/core';
 
+import { listAll } from '../../client/operations.ts';
 import { renderResult } from '../../render.ts';
 import type { CommandContext } from '../session-runner.ts';
 import { writeOut } from '../terminal-text.ts';
 
-/** What `mcp-call task` does with a task id. */
-export const TASK_ACTIONS = ['get', 'result', 'cancel'] as const;
+/** What `mcp-call task` does: with a task id, or `list`. */
+export const TASK_ACTIONS = ['get', 'result', 'cancel', 'list'] as const;
 
 /**
- * `task get|result|cancel ID`, for tasks of protocol 2026-07-28 (a `--detach`ed call's, say):
- * `get` prints its state as JSON, `result` waits for its end and prints it as a call's result
- * (exit 1 for a tool error), `cancel` asks the server to stop it.
+ * `task get|result|cancel ID` and `task list`: `get` prints a task's state as JSON, `result`
+ * waits for its end and prints it as a call's result (exit 1 for a tool error), `cancel` asks
+ * the server to stop it, `list` lists the tasks the server shows this client. Over 2026-07-28
+ * (the tasks extension) a task is polled to its end; over a 2025-11-25 session `tasks/result`
+ * waits for it, and `tasks/list` exists (the 2026-07-28 extension has no list).
  */
-export async function taskCommand(context: CommandContext, action: string, taskId: string): Promise<number> {
+export async function taskCommand(context: CommandContext, action: string, taskId: string | undefined): Promise<number> {
   const { connection, signal, opts, ui } = context;
-  if (!(TASK_ACTIONS as readonly string[]).includes(action)) {
-    const listed = action === 'list' ? ' (tasks/list is not part of the 2026-07-28 tasks extension)' : '';
-    throw new UsageError(`Unknown task action "${action}"${listed}: use get, result or cancel`, 'E_INVALID_OPTION');
+  const { session } = connection;
+  if (!(TASK_ACTIONS as readonly string[]).includes(action)) throw new UsageError(`Unknown task action "${action}": use get, result, cancel or list`, 'E_INVALID_OPTION');
+  if (action === 'list') {
+    if (taskId !== undefined) throw new UsageError('mcp-call task list takes no task id', 'E_UNEXPECTED_ARGUMENT');
+    if (session.modern) throw new UsageError('The 2026-07-28 tasks extension has no tasks/list: keep the ids --detach prints (or pin --protocol-version 2025-11-25 for a server that lists them)', 'E_INVALID_OPTION');
+    const tasks = await listAll<{ taskId: string; status: string; statusMessage?: string }>(connection, 'tasks/list', 'tasks', signal);
+    writeOut(opts.json ? `${JSON.stringify(tasks, null, 2)}\n` : tasks.length === 0 ? '(no tasks)\n' : tasks.map((t) => `${t.taskId}  ${t.status}${t.statusMessage ? `  ${t.statusMessage}` : ''}\n`).join(''));
+    return ExitCode.ok;
   }
-  if (!connection.session.modern) throw new UsageError('mcp-call task needs --protocol-version 2026-07-28 (a 2025 session\'s tasks end with the session)', 'E_INVALID_OPTION');
+  if (taskId === undefined) throw new UsageError(`mcp-call task ${action} needs a task id (as --detach prints it)`, 'E_MISSING_ARGUMENT');
   if (action === 'get') {
-    writeOut(`${JSON.stringify(await connection.session.request('tasks/get', { taskId }, { signal }), null, 2)}\n`);
+    writeOut(`${JSON.stringify(await session.request('tasks/get', { taskId }, { signal }), null, 2)}\n`);
     return ExitCode.ok;
   }
   if (action === 'cancel') {
-    await connection.session.request('tasks/cancel', { taskId }, { signal });
+    await session.request('tasks/cancel', { taskId }, { signal });
     ui.note(`asked the server to cancel task ${taskId}`);
     return ExitCode.ok;
   }
-  const result = await connection.session.followTask(taskId, { signal, onTaskStatus: (task) => ui.status(`task ${taskId}: ${String(task.status)}`) });
+  ui.status(`task ${taskId}: waiting for its end`);
+  const result = session.modern
+    ? await session.followTask(taskId, { signal, onTaskStatus: (task) => ui.status(`task ${taskId}: ${String(task.status)}`) })
+    : await session.request('tasks/result', { taskId }, { signal });
   ui.stop();
   if (opts.json) writeOut(`${JSON.stringify(result)}\n`);
   else {
