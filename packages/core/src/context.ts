@@ -75,6 +75,11 @@ export interface HandlerContext {
   signal: AbortSignal;
   /** The MCP session the request belongs to (undefined in stateless mode). */
   sessionId: string | undefined;
+  /**
+   * The verified claims of the client's OAuth access token (`sub`, `client_id`, `scope`, …), when
+   * mcp-serve validates tokens with `auth`; undefined otherwise. Never the token itself.
+   */
+  auth: Readonly<Record<string, unknown>> | undefined;
   /** The JSON-RPC id of the request. */
   requestId: string | number;
   /** Sends `notifications/message`, unless the client set a higher level with `logging/setLevel`. */

@@ -39,6 +39,14 @@ export interface Presentation {
   _meta?: Record<string, unknown>;
 }
 
+/**
+ * OAuth scopes a client's access token must hold to use a definition (when mcp-serve validates
+ * tokens with `auth`); one missing is 403 `insufficient_scope`, so the client can ask for more.
+ */
+export interface Guarded {
+  scopes?: string[];
+}
+
 /** Hints about a resource (the MCP spec's Annotations). */
 export interface ResourceAnnotations {
   audience?: ('user' | 'assistant')[];
@@ -57,7 +65,7 @@ export interface ToolAnnotations {
 }
 
 /** A tool, as a module exports it. */
-export interface ToolDefinition<I extends ToolInput = ToolInput> extends Presentation {
+export interface ToolDefinition<I extends ToolInput = ToolInput> extends Presentation, Guarded {
   kind: 'tool';
   name: string;
   title?: string;
@@ -94,7 +102,7 @@ export interface CacheHints {
 }
 
 /** A resource at a fixed URI. Give `text`, `file` (relative to the module) or `read`. */
-export interface ResourceDefinition extends Presentation {
+export interface ResourceDefinition extends Presentation, Guarded {
   kind: 'resource';
   uri: string;
   name: string;
@@ -117,7 +125,7 @@ export interface ResourceDefinition extends Presentation {
 }
 
 /** A family of resources described by an RFC 6570 URI template such as `users://{id}`. */
-export interface ResourceTemplateDefinition extends Presentation {
+export interface ResourceTemplateDefinition extends Presentation, Guarded {
   kind: 'resourceTemplate';
   uriTemplate: string;
   name: string;
@@ -155,7 +163,7 @@ export interface PromptMessage {
 export type PromptReturn = string | PromptMessage[] | { description?: string; messages: PromptMessage[] };
 
 /** A prompt template. */
-export interface PromptDefinition<I extends ToolInput = ToolInput> extends Presentation {
+export interface PromptDefinition<I extends ToolInput = ToolInput> extends Presentation, Guarded {
   kind: 'prompt';
   name: string;
   title?: string;

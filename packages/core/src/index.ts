@@ -39,6 +39,7 @@ export type {
   ArgumentCompleter,
   CacheHints,
   Definition,
+  Guarded,
   Icon,
   JsonSchema,
   PromptArgument,

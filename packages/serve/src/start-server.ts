@@ -2,14 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { ConfigError, isLoopbackHost, RpcCode } from '@mcp-cli/core';
+import { ConfigError, isLoopbackHost, type JsonRpcMessage, RpcCode } from '@mcp-cli/core';
 
 import type { ResolvedServeConfig } from './config/resolve-config.ts';
 import { applyCors } from './http/cors.ts';
 import { sendRpcError } from './http/http-errors.ts';
 import { limitConnections } from './http/connection-limiter.ts';
 import { isBodyError, readJsonBody } from './http/read-json-body.ts';
-import { createRequestGuard, credentialOf, type Refusal } from './http/request-guard.ts';
+import { ProtectedResource } from './auth/protected-resource.ts';
+import { claimsOf } from './auth/request-auth.ts';
+import { TokenVerifier } from './auth/token-verifier.ts';
+import { createRequestGuard, credentialOf, type Refusal, staticTokenMatcher } from './http/request-guard.ts';
 import { SessionLimiter } from './http/session-limiter.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import type { MessageSink } from './server/json-rpc.ts';
@@ -113,7 +116,15 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     allowedHosts: config.allowedHosts,
     allowedOrigins: [...config.allowedOrigins, ...config.corsOrigins],
     tokens: config.tokens,
+    oauth: config.auth !== undefined,
   });
+  // OAuth: the issuer is checked now, so a mistake in it fails start-up, not the first request.
+  const oauth = config.auth
+    ? new ProtectedResource(await TokenVerifier.create(config.auth, logger).catch(async (error: unknown) => {
+        await store.close();
+        throw error;
+      }), () => scopesNamed(registry, config.auth!.scopes), staticTokenMatcher(config.tokens))
+    : undefined;
 
   // MCP requests served since start: /health reports it, so a balancer's spread can be seen.
   let requests = 0;
@@ -134,6 +145,11 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     const isSse = pathname === config.paths.sse;
     const isMessages = pathname === config.paths.messages;
     const isMcp = pathname === config.paths.mcp;
+    if (oauth && req.method === 'GET' && oauth.isMetadataPath(pathname, [config.paths.mcp, config.paths.sse])) {
+      // Public, as RFC 9728 has it: a client reads it before it has a token.
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'max-age=300' }).end(JSON.stringify(oauth.metadata()));
+      return;
+    }
     if (!isSse && !isMessages && !isMcp) {
       sendRpcError(res, 404, RpcCode.serverError, `Not found: ${pathname} (MCP endpoints: ${config.paths.mcp}, ${config.paths.sse})`);
       return;
@@ -142,6 +158,12 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     if (refusal) {
       req.resume();
       sendRpcError(res, refusal.status, RpcCode.serverError, refusal.message, refusal.headers);
+      return;
+    }
+    const verified = oauth ? await oauth.authenticate(req) : undefined;
+    if (typeof verified === 'object' && 'status' in verified) {
+      req.resume();
+      sendRpcError(res, verified.status, RpcCode.serverError, verified.message, verified.headers);
       return;
     }
     const client = req.socket.remoteAddress ?? 'unknown';
@@ -157,9 +179,16 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
         sendRpcError(res, body.status, body.code, body.message, body.close ? { Connection: 'close' } : {});
         return;
       }
+      // A tool, prompt or resource that needs scopes the token lacks: 403, so the client can step up.
+      const lacking = oauth && typeof verified === 'object' ? missingScopes(registry, body.messages, verified.scopes) : undefined;
+      if (lacking) {
+        const refusal = oauth!.insufficientScope(lacking);
+        sendRpcError(res, refusal.status, RpcCode.serverError, refusal.message, refusal.headers);
+        return;
+      }
       if (isMessages) {
         const sessionId = queryAt === -1 ? null : new URLSearchParams(target.slice(queryAt + 1)).get('sessionId');
-        sse.handleMessages(res, sessionId, body.messages, body.isBatch, credentialOf(req));
+        sse.handleMessages(res, sessionId, body.messages, body.isBatch, credentialOf(req), claimsOf(req));
       } else {
         http.handlePost(req, res, body.messages, body.isBatch);
       }
@@ -228,6 +257,29 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       await store.close();
     },
   };
+}
+
+/** Every scope the config or a definition names: the metadata's `scopes_supported`. */
+function scopesNamed(registry: Registry, required: string[]): string[] {
+  const named = new Set(required);
+  for (const { def } of [...registry.tools.values(), ...registry.prompts.values(), ...registry.resources.values()]) for (const scope of def.scopes ?? []) named.add(scope);
+  return [...named];
+}
+
+/** The scopes the first guarded definition these messages use needs beyond `held`, if any. */
+function missingScopes(registry: Registry, messages: JsonRpcMessage[], held: ReadonlySet<string>): string[] | undefined {
+  for (const { method, params } of messages) {
+    const name = typeof params?.name === 'string' ? params.name : undefined;
+    const uri = typeof params?.uri === 'string' ? params.uri : undefined;
+    const def =
+      method === 'tools/call' && name !== undefined ? registry.tools.get(name)?.def
+      : method === 'prompts/get' && name !== undefined ? registry.prompts.get(name)?.def
+      : method === 'resources/read' && uri !== undefined ? registry.resources.get(uri)?.def
+      : undefined;
+    const needed = def?.scopes ?? [];
+    if (needed.some((scope) => !held.has(scope))) return needed;
+  }
+  return undefined;
 }
 
 function methodNotAllowed(req: IncomingMessage, res: ServerResponse, allow: string): void {

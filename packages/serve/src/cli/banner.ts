@@ -25,6 +25,7 @@ export function formatBanner(options: {
   ];
   // Where tasks live, when several processes share them (never the store's password).
   if (config.store !== 'memory') lines.push(`  store            ${redactedUrl(new URL(config.store))}`);
+  if (config.auth) lines.push(`  auth             OAuth access tokens from ${config.auth.issuer} for ${config.auth.audience}`);
   if (config.tokens.length > 0) lines.push(`  auth             bearer token required (${config.tokens.length} accepted)`);
   return lines.join('\n');
 }

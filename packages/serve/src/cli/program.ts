@@ -36,6 +36,10 @@ export function createProgram(version: string): Command {
     .option('--public-base-path <path>', 'prefix a reverse proxy mounts the server under (env MCP_SERVE_PUBLIC_BASE_PATH)')
     .option('--stateless', 'Streamable HTTP without sessions, for several processes behind a load balancer')
     .option('--store <url>', 'keep tasks in Redis (redis://host:port) shared by several processes; default memory (env MCP_SERVE_STORE)')
+    .option('--auth-issuer <url>', 'take OAuth access tokens from this authorization server (env MCP_SERVE_AUTH_ISSUER)')
+    .option('--auth-audience <url>', "this server's resource URL, as tokens name it in aud (env MCP_SERVE_AUTH_AUDIENCE)")
+    .option('--auth-jwks-uri <url>', "the issuer's signing keys (default: from its metadata)")
+    .option('--auth-scope <scope>', 'a scope every request needs (repeatable)', collect)
     .option('--token <token>', 'require this bearer token (repeatable; env MCP_SERVE_TOKEN)', collect)
     .option('--token-file <file>', 'require the bearer token in this file (repeatable)', collect)
     .option('--allowed-host <host>', 'accept this Host header on a loopback bind (repeatable)', collect)
@@ -92,6 +96,7 @@ export function toServeFlags(opts: Record<string, unknown>, operands: string[] =
     stateless: opts.stateless === true ? true : undefined,
     store: str('store'),
     tokens: opts.token as string[] | undefined,
+    auth: { issuer: str('authIssuer'), audience: str('authAudience'), jwksUri: str('authJwksUri'), scopes: opts.authScope as string[] | undefined } as ServeConfig['auth'],
     tokenFiles: opts.tokenFile as string[] | undefined,
     allowedHosts: opts.allowedHost as string[] | undefined,
     allowedOrigins: opts.allowedOrigin as string[] | undefined,

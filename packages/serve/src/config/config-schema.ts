@@ -75,6 +75,21 @@ export const serveConfigSchema = z
     skills: z.string().min(1).optional(),
     resources: modulePatterns.optional(),
     prompts: modulePatterns.optional(),
+    /**
+     * OAuth 2.1 resource server: access tokens from this issuer, for this audience, are checked
+     * (JWTs against its keys, opaque ones by introspection). Static `tokens` stay valid beside it.
+     */
+    auth: z
+      .object({
+        // Both are needed; a flag or variable may give one over the file's other, so they are checked once merged.
+        issuer: z.string().url().optional(),
+        audience: z.string().url().optional(),
+        jwksUri: z.string().url().optional(),
+        scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'a scope has no spaces or quotes')).optional(),
+        introspection: z.object({ url: z.string().url(), clientId: z.string().min(1), clientSecret: z.string().min(1) }).strict().optional(),
+      })
+      .strict()
+      .optional(),
     /** Bearer tokens accepted on the MCP endpoints. */
     tokens: z.array(z.string().min(1)).optional(),
     /** Files that each hold one bearer token (relative to the config file). */

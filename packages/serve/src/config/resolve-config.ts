@@ -11,6 +11,7 @@ import {
   DEFAULT_SSE_PATH,
 } from '@mcp-cli/core';
 
+import type { AuthSettings } from '../auth/token-verifier.ts';
 import type { ServeConfig } from './config-schema.ts';
 
 /** An upstream server after its layer's paths are resolved. */
@@ -63,6 +64,8 @@ export interface ResolvedServeConfig {
   /** Module paths or globs, each with the directory it is relative to. */
   modules: { pattern: string; baseDir: string }[];
   tokens: string[];
+  /** OAuth: the authorization server whose access tokens are taken, when set. */
+  auth: AuthSettings | undefined;
   allowedHosts: string[];
   allowedOrigins: string[];
   corsOrigins: string[];
@@ -108,7 +111,7 @@ export async function resolveConfig(layers: ConfigLayer[]): Promise<ResolvedServ
   const tokens: string[] = [];
   const upstreams: Record<string, UpstreamSpec> = {};
   for (const { config, baseDir } of layers) {
-    const { paths, limits, tokenFiles, tools, resources, prompts, servers, skills, ...rest } = config;
+    const { paths, limits, tokenFiles, tools, resources, prompts, servers, skills, auth, ...rest } = config;
     if (skills !== undefined) merged.skills = resolve(baseDir, skills);
     // A relative working directory of an upstream is relative to the file that names it.
     for (const [name, spec] of Object.entries(servers ?? {})) {
@@ -117,6 +120,8 @@ export async function resolveConfig(layers: ConfigLayer[]): Promise<ResolvedServ
     Object.assign(merged, stripUndefined(rest));
     merged.paths = { ...merged.paths, ...stripUndefined(paths ?? {}) };
     merged.limits = { ...merged.limits, ...stripUndefined(limits ?? {}) };
+    // Flags and env may set single auth fields (--auth-issuer) over the config file's.
+    if (auth) merged.auth = { ...merged.auth, ...stripUndefined(auth) } as NonNullable<ServeConfig['auth']>;
     const patterns = [tools, resources, prompts].flatMap(toList);
     if (patterns.length > 0) {
       modules.length = 0;
@@ -147,6 +152,7 @@ export async function resolveConfig(layers: ConfigLayer[]): Promise<ResolvedServ
     skills: merged.skills,
     modules,
     tokens: [...new Set(tokens)],
+    auth: resolveAuth(merged.auth),
     allowedHosts: merged.allowedHosts ?? [],
     allowedOrigins: merged.allowedOrigins ?? [],
     corsOrigins: merged.corsOrigins ?? [],
@@ -154,6 +160,17 @@ export async function resolveConfig(layers: ConfigLayer[]): Promise<ResolvedServ
     separator: merged.separator ?? '_',
     limits: { ...DEFAULT_LIMITS, ...merged.limits },
   };
+}
+
+function resolveAuth(auth: ServeConfig['auth']): AuthSettings | undefined {
+  if (!auth || Object.keys(auth).length === 0) return undefined;
+  if (!auth.issuer || !auth.audience) {
+    throw new ConfigError('OAuth needs both the issuer and the audience: set auth.issuer and auth.audience (--auth-issuer URL --auth-audience URL of this server\'s /mcp)', 'E_AUTH_CONFIG');
+  }
+  for (const [what, value] of [['auth.issuer', auth.issuer], ['auth.audience', auth.audience], ['auth.jwksUri', auth.jwksUri]] as const) {
+    if (value !== undefined && !URL.canParse(value)) throw new ConfigError(`${what} must be a URL (got "${value.slice(0, 100)}")`, 'E_AUTH_CONFIG');
+  }
+  return { issuer: auth.issuer, audience: auth.audience, jwksUri: auth.jwksUri, scopes: auth.scopes ?? [], introspection: auth.introspection };
 }
 
 function toList(value: string | string[] | undefined): string[] {

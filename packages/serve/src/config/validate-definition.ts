@@ -16,6 +16,9 @@ export function validateDefinition(value: Record<string, unknown>, where: string
   const requireString = (key: string, label = `needs a non-empty string "${key}"`) => {
     if (typeof value[key] !== 'string' || !(value[key] as string).trim()) fail(label);
   };
+  if (value.scopes !== undefined && (!Array.isArray(value.scopes) || !value.scopes.every((s) => typeof s === 'string' && /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s)))) {
+    fail('"scopes" must be an array of OAuth scope names (no spaces or quotes)');
+  }
   switch (kind) {
     case 'tool':
       requireString('name');

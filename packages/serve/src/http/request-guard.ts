@@ -4,6 +4,8 @@ import { isIP } from 'node:net';
 
 import { isLoopbackHost } from '@mcp-cli/core';
 
+import { verifiedTokenOf } from '../auth/request-auth.ts';
+
 /** A refusal: status, reason and extra headers. */
 export interface Refusal {
   status: number;
@@ -18,6 +20,8 @@ export interface GuardOptions {
   allowedHosts: string[];
   allowedOrigins: string[];
   tokens: string[];
+  /** True when OAuth (`auth`) checks the credentials instead, static tokens included. */
+  oauth?: boolean;
 }
 
 
@@ -32,7 +36,7 @@ const HOST_HEADER = /^(?:\[([0-9a-f:.]+)\]|((?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0
 export function createRequestGuard(options: GuardOptions): (req: IncomingMessage) => Refusal | undefined {
   const allowedHosts = new Set(options.allowedHosts.map((h) => h.toLowerCase()));
   const allowedOrigins = new Set(options.allowedOrigins.map((o) => o.toLowerCase().replace(/\/+$/, '')));
-  const tokenDigests = options.tokens.map(digest);
+  const tokenDigests = options.oauth ? [] : options.tokens.map(digest);
   return (req) => {
     const host = (req.headers.host ?? '').toLowerCase();
     const hostname = parseHostHeader(host);
@@ -100,14 +104,25 @@ export function parseHostHeader(value: string): string | undefined {
   return name;
 }
 
-/** A digest of the request's credentials: sessions are bound to the one that made them. */
+/**
+ * A digest of the request's credentials: sessions, tasks and request states are bound to it. An
+ * OAuth token stands for whom it was issued to, so a refreshed token keeps the same.
+ */
 export function credentialOf(req: IncomingMessage): string {
+  const verified = verifiedTokenOf(req);
+  if (verified) return verified.principal;
   const header = req.headers.authorization;
   return header ? createHash('sha256').update(header).digest('base64') : '';
 }
 
 function digest(token: string): Buffer {
   return createHash('sha256').update(token).digest();
+}
+
+/** True for an `Authorization` header carrying one of `tokens`, compared in constant time. */
+export function staticTokenMatcher(tokens: string[]): (header: string | undefined) => boolean {
+  const digests = tokens.map(digest);
+  return (header) => digests.length > 0 && tokenMatches(header, digests);
 }
 
 function tokenMatches(header: string | undefined, digests: Buffer[]): boolean {

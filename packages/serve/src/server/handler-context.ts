@@ -38,6 +38,7 @@ export function createHandlerContext(ctx: RequestContext): InternalHandlerContex
       return ctx.signal;
     },
     sessionId: session.id,
+    auth: session.auth,
     requestId: ctx.requestId,
     async log(level, data, logger) {
       if (!shouldLog(level, session.logLevel, session.modern)) return;

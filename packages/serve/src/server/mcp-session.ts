@@ -154,6 +154,8 @@ export class McpSession {
   modern = false;
   /** A 2026-07-28 `subscriptions/listen` this session serves: its id and the notifications agreed. */
   listening: { id: string | number; notifications: Record<string, unknown> } | undefined;
+  /** The verified claims of the access token of the request being served (OAuth `auth`). */
+  auth: Readonly<Record<string, unknown>> | undefined;
   /** A 2026-07-28 request's `Mcp-Param-*` headers, checked against the arguments they mirror. */
   paramHeaders: ReadonlyMap<string, string> | undefined;
   #inflight: Map<string | number, Inflight> | undefined;

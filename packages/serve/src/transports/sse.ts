@@ -25,7 +25,7 @@ export interface SseTransportOptions {
 export interface SseTransportHandler {
   /** Opens a stream; `credential` (a digest) is the only one its messages will be taken with. */
   handleStream(res: ServerResponse, client: string, credential: string): void;
-  handleMessages(res: ServerResponse, sessionId: string | null, messages: JsonRpcMessage[], isBatch: boolean, credential: string): void;
+  handleMessages(res: ServerResponse, sessionId: string | null, messages: JsonRpcMessage[], isBatch: boolean, credential: string, auth?: Readonly<Record<string, unknown>>): void;
   /** Writes a keep-alive comment to every stream. */
   keepAlive(): void;
   /** Closes streams whose client has posted nothing for longer than `idleMs`; returns how many. */
@@ -94,7 +94,7 @@ export function createSseTransport(options: SseTransportOptions): SseTransportHa
       logger.debug('sse session opened', { sessionId: id, client });
     },
 
-    handleMessages(res, sessionId, messages, isBatch, credential) {
+    handleMessages(res, sessionId, messages, isBatch, credential, auth) {
       if (!sessionId) {
         sendRpcError(res, 400, RpcCode.invalidRequest, 'Missing sessionId query parameter: open GET /sse first and POST to the endpoint it names');
         return;
@@ -121,6 +121,7 @@ export function createSseTransport(options: SseTransportOptions): SseTransportHa
       }
       entry.lastSeen = Date.now();
       res.writeHead(202, { 'Content-Type': 'text/plain', 'Content-Length': 8 }).end('Accepted');
+      session.auth = auth;
       for (const message of messages) session.receive(message);
     },
 

@@ -5,6 +5,7 @@ import { type JsonRpcMessage, RpcCode, SUPPORTED_PROTOCOL_VERSIONS, supportsBatc
 
 import { sendRpcError } from '../http/http-errors.ts';
 import { isModernRequest, isRefusal, paramHeadersOf, readRequestMeta, unsupportedVersion } from '../http/request-metadata.ts';
+import { claimsOf } from '../auth/request-auth.ts';
 import { credentialOf, type Refusal } from '../http/request-guard.ts';
 import type { Logger } from '../logger.ts';
 import type { MessageSink } from '../server/json-rpc.ts';
@@ -248,7 +249,9 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
     res.writeHead(202).end();
     for (const message of messages) {
       const target = message.method === 'notifications/cancelled' ? statelessRuns.get(runKey(credential, message.params?.requestId)) : undefined;
-      (target ?? entry.session).receive(message);
+      const session = target ?? entry.session;
+      session.auth = claimsOf(req);
+      session.receive(message);
     }
     entry.session.close();
     return true;
@@ -283,6 +286,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
     const channel: Channel = { res, streamId: 'p1', mode: 'pending', pending: new Set([message.id]), buffered: [], bufferedBytes: 0, acceptsJson, acceptsSse, isBatch: false, closed: false };
     entry.byRequest.set(message.id, channel);
     track(entry, channel, true, () => modernOpen.delete(entry));
+    entry.session.auth = claimsOf(req);
     entry.session.receive(message);
   }
 
@@ -338,7 +342,9 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
       const requests = messages.filter((m) => m.method !== undefined && m.id !== undefined);
       if (requests.length === 0) {
         res.writeHead(202, headersOf(entry)).end();
-        for (const message of messages) entry.session.receive(message);
+        entry.session.auth = claimsOf(req);
+        entry.session.auth = claimsOf(req);
+      for (const message of messages) entry.session.receive(message);
         return;
       }
       const channel: Channel = {

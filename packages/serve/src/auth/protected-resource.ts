@@ -1,0 +1,77 @@
+import type { IncomingMessage } from 'node:http';
+
+import type { Refusal } from '../http/request-guard.ts';
+import { markVerified } from './request-auth.ts';
+import type { TokenVerifier, VerifiedToken } from './token-verifier.ts';
+
+/** Where clients find this resource's metadata (RFC 9728): the root form, and one per endpoint path. */
+export const METADATA_PATH = '/.well-known/oauth-protected-resource';
+
+/**
+ * mcp-serve as an OAuth resource server (the MCP authorization spec): publishes its protected-
+ * resource metadata, answers 401 with a `WWW-Authenticate` challenge that points to it, checks each
+ * request's bearer token, and 403 `insufficient_scope` for a scope the token lacks.
+ */
+export class ProtectedResource {
+  readonly #verifier: TokenVerifier;
+  readonly #metadataUrl: string;
+  readonly #scopesSupported: () => string[];
+  readonly #staticTokens: (header: string | undefined) => boolean;
+
+  /**
+   * @param scopesSupported every scope a definition or the config names (listed in the metadata)
+   * @param staticTokens true for a header carrying one of the configured `--token`s, which stay valid
+   */
+  constructor(verifier: TokenVerifier, scopesSupported: () => string[], staticTokens: (header: string | undefined) => boolean) {
+    this.#verifier = verifier;
+    this.#scopesSupported = scopesSupported;
+    this.#staticTokens = staticTokens;
+    const resource = new URL(verifier.settings.audience);
+    this.#metadataUrl = `${resource.origin}${METADATA_PATH}${resource.pathname === '/' ? '' : resource.pathname}`;
+  }
+
+  /** True for a path this server's metadata is served at. */
+  isMetadataPath(pathname: string, endpoints: string[]): boolean {
+    return pathname === METADATA_PATH || endpoints.some((endpoint) => pathname === METADATA_PATH + endpoint);
+  }
+
+  /** The protected-resource metadata document (RFC 9728). */
+  metadata(): Record<string, unknown> {
+    const { audience, issuer } = this.#verifier.settings;
+    return { resource: audience, authorization_servers: [issuer], scopes_supported: this.#scopesSupported(), bearer_methods_supported: ['header'] };
+  }
+
+  /** The verified token of a request, or the 401 that tells the client where to get one. */
+  async authenticate(req: IncomingMessage): Promise<VerifiedToken | 'static' | Refusal> {
+    const header = req.headers.authorization;
+    if (this.#staticTokens(header)) return 'static';
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+    const token = match ? await this.#verifier.verify(match[1]!) : undefined;
+    if (!token) {
+      // No detail beyond the error code: what was wrong with a token helps only an attacker.
+      const error = header ? ', error="invalid_token"' : '';
+      return {
+        status: 401,
+        message: header ? 'Invalid access token: get a new one from the authorization server' : 'Authorization required: get an access token from the authorization server this server names',
+        headers: { 'WWW-Authenticate': `Bearer resource_metadata="${this.#metadataUrl}"${this.#scopeParam(this.#verifier.settings.scopes)}${error}` },
+      };
+    }
+    const missing = this.#verifier.settings.scopes.filter((scope) => !token.scopes.has(scope));
+    if (missing.length > 0) return this.insufficientScope(this.#verifier.settings.scopes);
+    markVerified(req, token);
+    return token;
+  }
+
+  /** The 403 for a token without `scopes`, so the client can ask for them (step-up). */
+  insufficientScope(scopes: readonly string[]): Refusal {
+    return {
+      status: 403,
+      message: `Insufficient scope: this needs ${scopes.join(' ')}`,
+      headers: { 'WWW-Authenticate': `Bearer error="insufficient_scope"${this.#scopeParam(scopes)}, resource_metadata="${this.#metadataUrl}"` },
+    };
+  }
+
+  #scopeParam(scopes: readonly string[]): string {
+    return scopes.length > 0 ? `, scope="${scopes.join(' ')}"` : '';
+  }
+}

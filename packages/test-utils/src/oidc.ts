@@ -1,0 +1,87 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
+
+/** A real OpenID Provider (oidc-provider from npm) on a loopback port, for resource-server tests. */
+export interface OidcProvider {
+  issuer: string;
+  /** The provider's signing key, private part included: tests sign tokens it never issued with it. */
+  signingKey: CryptoKey;
+  kid: string;
+  /** A client that may use the client-credentials grant. */
+  client: { id: string; secret: string };
+  /** A resource server's credentials at the introspection endpoint. */
+  introspector: { id: string; secret: string };
+  introspectionUrl: string;
+  /** An access token for `resource` with `scope`, from the token endpoint (client credentials). */
+  token(resource: string, scope: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts oidc-provider with client credentials, resource indicators (RFC 8707) and introspection.
+ * Resources whose URL ends in `/opaque/mcp` get opaque access tokens; every other one gets JWTs
+ * (RS256) whose `aud` is the resource. `scopes` are the scopes its resources offer.
+ */
+export async function startOidcProvider(scopes: string[]): Promise<OidcProvider> {
+  const { default: Provider } = await import('oidc-provider');
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const kid = 'test-key-1';
+  const jwk: JWK = { ...(await exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' };
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = { id: 'mcp-tests', secret: 'mcp-tests-secret-0123456789abcdef' };
+  const introspector = { id: 'mcp-serve', secret: 'mcp-serve-secret-0123456789abcdef' };
+  const provider = new Provider(issuer, {
+    clients: [
+      { client_id: client.id, client_secret: client.secret, grant_types: ['client_credentials'], redirect_uris: [], response_types: [] },
+      { client_id: introspector.id, client_secret: introspector.secret, grant_types: [], redirect_uris: [], response_types: [] },
+    ],
+    jwks: { keys: [jwk] },
+    scopes: ['openid', ...scopes],
+    ttl: { ClientCredentials: 300 },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true, allowedPolicy: () => true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => undefined as unknown as string,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx: unknown, resource: string) => ({
+          scope: scopes.join(' '),
+          audience: resource,
+          accessTokenTTL: 300,
+          accessTokenFormat: resource.endsWith('/opaque/mcp') ? 'opaque' : 'jwt',
+          jwt: { sign: { alg: 'RS256' } },
+        }),
+      },
+    },
+  } as ConstructorParameters<typeof Provider>[1]);
+  server.on('request', provider.callback());
+  return {
+    issuer,
+    signingKey: privateKey,
+    kid,
+    client,
+    introspector,
+    introspectionUrl: `${issuer}/token/introspection`,
+    async token(resource, scope) {
+      const response = await fetch(`${issuer}/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', scope, resource }),
+      });
+      const body = (await response.json()) as { access_token?: string; error?: string; error_description?: string };
+      if (!body.access_token) throw new Error(`token endpoint: ${body.error}: ${body.error_description}`);
+      return body.access_token;
+    },
+    stop: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
