@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { type CryptoKey, exportJWK, generateKeyPair, type JWK } from 'jose';
 
 /** A real OpenID Provider (oidc-provider from npm) on a loopback port, for resource-server tests. */
 export interface OidcProvider {

@@ -1,5 +1,5 @@
 import { freePort, INITIALIZE_BODY, MCP_POST_HEADERS, type OidcProvider, runCall, runServe, startOidcProvider, startServe, type ServeProcess, writeTempFiles } from '@mcp-cli/test-utils';
-import { generateKeyPair, SignJWT } from 'jose';
+import { type CryptoKey, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // mcp-serve as an OAuth resource server, with a real OpenID Provider (oidc-provider from npm)
