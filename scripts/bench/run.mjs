@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { measureBatch } from './batch.mjs';
 import { measureCliStartup } from './cli-startup.mjs';
 import { measureIdle } from './idle-sessions.mjs';
+import { measureJwtAuth } from './jwt-auth.mjs';
 import { PINNED, pinSelf, startMcpServe, startSdkServer } from './lib.mjs';
 import { runLoadBenchmark } from './server-load.mjs';
 
@@ -55,4 +56,11 @@ if (!pinSelf()) {
   out('| mcp-call batch, one process, one connection | calls/s |');
   out('| --- | --- |');
   for (const r of await measureBatch(quick ? 2000 : 10_000)) out(`| ${r.calls} greet calls over ${r.transport} | ${r.callsPerSecond.toFixed(0)} (${r.ok} ok) |`);
+  out();
+  const auth = await measureJwtAuth({ seconds: quick ? 1 : 3, rounds: quick ? 1 : 3 });
+  out(`One full JWT check (jose, RS256, keys cached): ${auth.fullCheckMs.toFixed(4)} ms CPU; a token is checked once, then remembered until it expires.`);
+  out();
+  out('| credential, Streamable HTTP sessions | server CPU per call |');
+  out('| --- | --- |');
+  for (const { key, cpuPerCallMs } of auth.rows) out(`| ${key.replace('|', ', ')} | ${cpuPerCallMs.toFixed(4)} ms |`);
 }

@@ -19,12 +19,12 @@ const LOADS = [
   { name: '16×8', clients: 16, inFlight: 8 },
 ];
 
-async function openClient(url, transport) {
+async function openClient(url, transport, headers = {}) {
   return connect({
     url: `${url}/${transport === 'sse' ? 'sse' : 'mcp'}`,
     transport: transport === 'sse' ? 'sse' : 'http',
     protocolVersion: transport === 'http-2026' ? '2026-07-28' : undefined,
-    headers: {},
+    headers,
     signal: AbortSignal.timeout(600_000),
     waitMs: 0,
     capabilities: {},
@@ -34,10 +34,10 @@ async function openClient(url, transport) {
 
 /**
  * Runs one load for `seconds` after `warmUpSeconds` of the same load; returns server CPU per call
- * and latencies.
+ * and latencies. `headers` go with every request (an Authorization header, say).
  */
-export async function measureLoad(server, transport, load, seconds, warmUpSeconds = 0.5) {
-  const clients = await Promise.all(Array.from({ length: load.clients }, () => openClient(server.url, transport)));
+export async function measureLoad(server, transport, load, seconds, warmUpSeconds = 0.5, headers = {}) {
+  const clients = await Promise.all(Array.from({ length: load.clients }, () => openClient(server.url, transport, headers)));
   let stopAt = Date.now() + warmUpSeconds * 1000;
   let calls = 0;
   let errors = 0;
