@@ -33,6 +33,15 @@ export interface GlobalOptions {
   raw?: boolean;
   maxMessageBytes?: string;
   stdio?: string;
+  /** OAuth: log in through the browser when a server asks, even without a terminal. */
+  login?: boolean;
+  /** OAuth: a client registered beforehand (env MCP_CLIENT_ID, MCP_CLIENT_SECRET). */
+  clientId?: string;
+  clientSecret?: string;
+  /** OAuth: the client-credentials grant with the client id and secret (machine to machine). */
+  clientCredentials?: boolean;
+  /** OAuth: a client id metadata document URL, the client id where the server takes those. */
+  clientMetadataUrl?: string;
   /** `--no-imports`: commander stores it as `imports: false`, the fast path as `noImports`. */
   imports?: boolean;
   noImports?: boolean;
@@ -69,6 +78,11 @@ export const GLOBAL_FLAGS: Record<string, boolean> = {
   '--max-message-bytes': true,
   '--stdio': true,
   '--no-imports': false,
+  '--login': false,
+  '--client-id': true,
+  '--client-secret': true,
+  '--client-credentials': false,
+  '--client-metadata-url': true,
 };
 
 /** Commander's way to take an option more than once. */
@@ -80,6 +94,7 @@ const FLAG_KEYS: Record<string, keyof GlobalOptions> = {
   '--header': 'header', '-H': 'header', '--token': 'token', '--timeout': 'timeout', '--wait': 'wait', '--json': 'json',
   '--args': 'args', '--tool': 'tool', '--out-dir': 'outDir', '--elicit': 'elicit', '--sampling-command': 'samplingCommand', '--task': 'task', '--detach': 'detach', '--root': 'root', '--log-level': 'logLevel', '--protocol-version': 'protocolVersion',
   '--quiet': 'quiet', '-q': 'quiet', '--verbose': 'verbose', '--raw': 'raw', '--max-message-bytes': 'maxMessageBytes', '--stdio': 'stdio', '--no-imports': 'noImports',
+  '--login': 'login', '--client-id': 'clientId', '--client-secret': 'clientSecret', '--client-credentials': 'clientCredentials', '--client-metadata-url': 'clientMetadataUrl',
 };
 
 /**
@@ -145,7 +160,12 @@ export function addGlobalOptions(command: Command): Command {
     .option('--detach', 'with --protocol-version 2026-07-28: when the server makes the call a task, print its id and exit 0 (follow it with mcp-call task result ID)')
     .option('--root <dir>', "offer this directory to the server as a root (repeatable)", collect, [])
     .option('--log-level <level>', 'the least severe server log messages to receive: debug, info, notice, warning, error, critical, alert or emergency')
-    .option('--protocol-version <version>', 'speak this MCP version: 2026-07-28 (no session, server/discover), 2025-11-25 and earlier (the default is 2025-11-25), or auto (2026-07-28 when the server speaks it)')
+    .option('--protocol-version <version>', 'speak this MCP version: 2026-07-28 (no session), 2025-11-25 and earlier (a session), or auto (the default: 2026-07-28 when the server speaks it)')
+    .option('--login', 'OAuth: log in through the browser when the server asks, even without a terminal')
+    .option('--client-id <id>', 'OAuth: a client registered with the authorization server (env MCP_CLIENT_ID)')
+    .option('--client-secret <secret>', 'OAuth: its secret (env MCP_CLIENT_SECRET; prefer the variable)')
+    .option('--client-credentials', 'OAuth: get tokens with the client-credentials grant (no browser), for CI')
+    .option('--client-metadata-url <url>', 'OAuth: an https URL of this client\'s metadata document, used as its client id where the server accepts one')
     .option('-q, --quiet', 'no spinner, no server logs on stderr')
     .option('--verbose', 'diagnostics and error details on stderr')
     .option('--max-message-bytes <n>', 'largest response or event accepted from the server (default 67108864)')

@@ -19,11 +19,16 @@ export async function offerToOpen(message: string, url: string, env: NodeJS.Proc
   } finally {
     signal.removeEventListener('abort', withdraw);
   }
+  launchBrowser(url, env);
+  return true;
+}
+
+/** Opens `url` in the browser, without waiting for it; says so when none starts. */
+export function launchBrowser(url: string, env: NodeJS.ProcessEnv): void {
   const [command, ...args] = opener(env);
   const browser = spawn(command!, [...args, url], { stdio: 'ignore', detached: true });
   browser.once('error', () => writeErr(`mcp-call: could not start ${command}: open the URL above yourself\n`));
   browser.unref();
-  return true;
 }
 
 /** The command that opens a URL: `$BROWSER`, as is the convention, else the platform's own. */

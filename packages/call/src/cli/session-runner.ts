@@ -3,7 +3,9 @@ import { ConnectionError, LOG_LEVELS, type LogLevel, readPackageVersion, SUPPORT
 import { AUTO_VERSION, connect, type Connection, connectStdio } from '../client/connect.ts';
 import { MODERN_VERSION } from '../client/request-metadata.ts';
 import { clientCapabilities, createServerRequestHandler, type ElicitMode, type ElicitSchema } from '../client/server-requests.ts';
+import { AuthChallengeError } from '../client/http-request.ts';
 import { type ConnectionSettings, resolveConnectionSettings } from './connection-settings.ts';
+import { storedAccessToken } from './oauth/token-store.ts';
 import type { GlobalOptions } from './global-options.ts';
 import { keepRawOutput, writeErr } from './terminal-text.ts';
 import { createUi, type Ui } from './ui.ts';
@@ -76,6 +78,13 @@ export async function withConnection<T>(
     debug: (message: string) => ui.debug(message),
     protocolVersion,
   };
+  // OAuth: a token kept from an earlier login goes with the request, unless the user gave credentials.
+  const userCredentials = Object.keys(settings.headers).some((name) => name.toLowerCase() === 'authorization');
+  const oauthServer = settings.stdio ? undefined : settings.url;
+  if (oauthServer && !userCredentials) {
+    const stored = await storedAccessToken(env, oauthServer);
+    if (stored) settings.headers.authorization = `Bearer ${stored}`;
+  }
   const open = async (): Promise<Connection> => {
     let opened: Connection;
     if (settings.stdio) {
@@ -93,7 +102,7 @@ export async function withConnection<T>(
     return opened;
   };
   let connection: Connection | undefined;
-  try {
+  const run = async (): Promise<T> => {
     connection = await open();
     try {
       return await fn({ connection, ui, signal, opts, settings });
@@ -105,6 +114,35 @@ export async function withConnection<T>(
       await connection.close().catch(() => undefined);
       connection = await open();
       return await fn({ connection, ui, signal, opts, settings });
+    }
+  };
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await run();
+      } catch (error) {
+        // 401, or 403 for a scope the token lacks: get a token (OAuth) and run again, a bounded number of times.
+        if (!(error instanceof AuthChallengeError) || !oauthServer || userCredentials || attempt > MAX_AUTHORIZATIONS || signal.aborted) throw error;
+        await connection?.close().catch(() => undefined);
+        connection = undefined;
+        ui.status('authorizing');
+        const { authorize } = await import('./oauth/authorize.ts');
+        const token = await authorize({
+          server: oauthServer,
+          challenge: error.challenge,
+          status: error.status,
+          env,
+          signal,
+          interactive: opts.login === true || (process.stdin.isTTY === true && process.stderr.isTTY === true && !env.CI),
+          clientId: opts.clientId ?? (env.MCP_CLIENT_ID || undefined),
+          clientSecret: opts.clientSecret ?? (env.MCP_CLIENT_SECRET || undefined),
+          clientCredentials: opts.clientCredentials === true,
+          clientMetadataUrl: opts.clientMetadataUrl,
+          beforePrompt: () => ui.stop(),
+        });
+        if (token === undefined) throw error;
+        settings.headers.authorization = `Bearer ${token}`;
+      }
     }
   } finally {
     ui.stop();
@@ -138,6 +176,9 @@ function checkLogLevel(level: string | undefined): LogLevel | undefined {
 }
 
 /** `--protocol-version`, checked: auto, 2026-07-28 or a version with sessions. */
+/** Times a command gets a new token and runs again (a server that keeps refusing is not asked for ever). */
+const MAX_AUTHORIZATIONS = 3;
+
 /** The log level 2026-07-28 requests ask for without --log-level. */
 const DEFAULT_MODERN_LOG_LEVEL = 'info';
 

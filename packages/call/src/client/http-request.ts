@@ -140,9 +140,27 @@ export function oneLine(text: string, max: number): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
+/**
+ * A request the server refused for lack of credentials (401), or of scope (403): its
+ * `WWW-Authenticate` challenge says where to get them (OAuth), when the server gave one.
+ */
+export class AuthChallengeError extends ConnectionError {
+  readonly status: number;
+  readonly challenge: string | undefined;
+  readonly url: string;
+
+  constructor(url: string, status: number, reason: string, challenge: string | undefined) {
+    super(`${url} refused the request (${reason}): pass a token with --token or MCP_TOKEN, or a header with -H`, 'E_AUTH');
+    this.url = url;
+    this.status = status;
+    this.challenge = challenge;
+  }
+}
+
 /** The error for a request the server refused for lack of credentials. */
-export function authError(url: string, reason: string): ConnectionError {
-  return new ConnectionError(`${url} refused the request (${reason}): pass a token with --token or MCP_TOKEN, or a header with -H`, 'E_AUTH');
+export function authError(url: string, reason: string, res?: IncomingMessage): AuthChallengeError {
+  const challenge = res?.headers['www-authenticate'];
+  return new AuthChallengeError(url, res?.statusCode ?? 401, reason, Array.isArray(challenge) ? challenge.join(', ') : challenge);
 }
 
 /** Codes that mean "nothing listens there (yet)": retried by --wait. */

@@ -44,7 +44,7 @@ export class SseTransport implements ClientTransport {
     const type = String(res.headers['content-type'] ?? '');
     if (res.statusCode !== 200 || !type.includes('text/event-stream')) {
       const { status, reason } = await readErrorReason(res);
-      if (status === 401 || status === 403) throw authError(this.#url.href, reason);
+      if (status === 401 || status === 403) throw authError(this.#url.href, reason, res);
       throw new TransportRefusedError(`${this.#url.href} is not an MCP SSE endpoint (${reason})`, status);
     }
     this.#stream = res;

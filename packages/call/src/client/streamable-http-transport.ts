@@ -68,7 +68,9 @@ export class StreamableHttpTransport implements ClientTransport {
       return;
     }
     if (res.statusCode !== 200) {
-      if (this.headersFor && awaiting !== undefined && String(res.headers['content-type'] ?? '').includes('application/json')) {
+      // 401 and 403 are about credentials, whatever their body says: their challenge matters.
+      const refused = res.statusCode === 401 || res.statusCode === 403;
+      if (!refused && this.headersFor && awaiting !== undefined && String(res.headers['content-type'] ?? '').includes('application/json')) {
         const answer = await this.#errorAnswer(res, awaiting);
         if (answer) return void this.onMessage(answer);
         throw new TransportRefusedError(`${this.#url.href} answered HTTP ${res.statusCode} without a protocol 2026-07-28 error`, res.statusCode ?? 0);
@@ -215,7 +217,7 @@ export class StreamableHttpTransport implements ClientTransport {
   async #statusError(res: IncomingMessage, initializing: boolean): Promise<Error> {
     const { status, reason } = await readErrorReason(res);
     const where = this.#url.href;
-    if (status === 401 || status === 403) return authError(where, reason);
+    if (status === 401 || status === 403) return authError(where, reason, res);
     if (status === 404 && this.#sessionId && !initializing) {
       return new ConnectionError(`The server ended the session (HTTP 404 at ${where}): run the command again`, 'E_SESSION_ENDED');
     }

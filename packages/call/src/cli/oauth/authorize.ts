@@ -1,0 +1,134 @@
+import { ConnectionError } from '@mcp-cli/core';
+import type { discoverOAuthProtectedResourceMetadata } from '@modelcontextprotocol/client';
+
+import { launchBrowser } from '../open-url.ts';
+import { writeErr } from '../terminal-text.ts';
+import { CliOAuthProvider } from './cli-oauth-provider.ts';
+import { LoopbackCallback } from './loopback-callback.ts';
+import { readLogin, writeLogin } from './token-store.ts';
+
+type DiscoverMetadata = typeof discoverOAuthProtectedResourceMetadata;
+
+/** How mcp-call may get a token for a server that asks for one. */
+export interface AuthorizeOptions {
+  /** The MCP server: the protected resource. */
+  server: string;
+  /** The server's `WWW-Authenticate` challenge (401 or 403), when it sent one. */
+  challenge: string | undefined;
+  status: number;
+  env: NodeJS.ProcessEnv;
+  signal: AbortSignal;
+  /** True when a browser may be opened (a terminal, `--login`, or `mcp-call login`). */
+  interactive: boolean;
+  /** Forget stored tokens first (`mcp-call login`). */
+  fresh?: boolean;
+  clientId: string | undefined;
+  clientSecret: string | undefined;
+  /** Use the client-credentials grant with the client id and secret (no browser, no person). */
+  clientCredentials: boolean;
+  clientMetadataUrl: string | undefined;
+  /** Stops the spinner before the login prompt is printed. */
+  beforePrompt: () => void;
+}
+
+/**
+ * Gets an access token for a server that asked for one, with the SDK's OAuth client (discovery
+ * of the protected resource and its authorization server, registration, PKCE, resource
+ * indicators, scopes from the challenge, refresh): from stored tokens, a refresh, the client
+ * credentials grant, or a login in the browser that a loopback redirect catches. Loaded only
+ * when a server asks for authorization.
+ *
+ * Resolves undefined for a server that does not use OAuth (no protected-resource metadata, no
+ * authorization server of its own): its refusal stands as it is.
+ *
+ * @throws ConnectionError (exit 3) when a login is needed and no browser may be opened, or the
+ * authorization server refuses.
+ */
+export async function authorize(options: AuthorizeOptions): Promise<string | undefined> {
+  const sdk = await import('@modelcontextprotocol/client');
+  const challenge = options.challenge ? sdk.extractWWWAuthenticateParams(new Response(null, { status: options.status, headers: { 'www-authenticate': options.challenge } })) : {};
+  // A 403 that names no missing scope is not OAuth's to fix.
+  if (options.status === 403 && challenge.error !== 'insufficient_scope') return undefined;
+  if (!challenge.resourceMetadataUrl && !(await usesOAuth(sdk, options.server))) return undefined;
+  const common = { serverUrl: options.server, resourceMetadataUrl: challenge.resourceMetadataUrl, scope: challenge.scope };
+  try {
+    if (options.clientCredentials) {
+      if (!options.clientId || !options.clientSecret) throw new ConnectionError('--client-credentials needs --client-id and --client-secret (or MCP_CLIENT_ID and MCP_CLIENT_SECRET)', 'E_AUTH');
+      const provider = new sdk.ClientCredentialsProvider({ clientId: options.clientId, clientSecret: options.clientSecret, clientName: 'mcp-call' });
+      await sdk.auth(provider, common);
+      return accessToken(provider.tokens());
+    }
+    if (options.fresh) {
+      const login = await readLogin(options.env, options.server);
+      if (login?.tokens) await writeLogin(options.env, { ...login, tokens: undefined });
+    }
+    const stored = await readLogin(options.env, options.server);
+    const canRefresh = typeof stored?.tokens?.refresh_token === 'string';
+    if (!options.interactive && !canRefresh) throw loginNeeded(options.server);
+    const previousPort = redirectPort(stored);
+    const callback = options.interactive ? await LoopbackCallback.start(previousPort).catch(() => LoopbackCallback.start(0)) : undefined;
+    try {
+      const provider = new CliOAuthProvider({
+        server: options.server,
+        env: options.env,
+        redirectUrl: callback?.redirectUrl,
+        clientMetadataUrl: options.clientMetadataUrl,
+        preRegistered: options.clientId ? { client_id: options.clientId, ...(options.clientSecret ? { client_secret: options.clientSecret } : {}) } : undefined,
+        onAuthorizationUrl: (url) => {
+          if (!callback) throw loginNeeded(options.server);
+          options.beforePrompt();
+          writeErr(`mcp-call: ${options.server} needs you to log in; opening your browser at:\n  ${url.href}\n`);
+          launchBrowser(url.href, options.env);
+        },
+      });
+      if (callback) callback.expectedState = provider.state();
+      const result = await sdk.auth(provider, common);
+      if (result === 'REDIRECT') {
+        const { code, iss } = await callback!.wait(options.signal);
+        await sdk.auth(provider, { ...common, authorizationCode: code, iss });
+      }
+      return accessToken(await provider.tokens());
+    } finally {
+      callback?.close();
+    }
+  } catch (error) {
+    if (error instanceof ConnectionError || options.signal.aborted) throw error;
+    // The SDK's errors (discovery, registration, a refused grant, an issuer mix-up) in one line.
+    throw new ConnectionError(`Could not get an access token for ${options.server}: ${(error as Error).message.replace(/\s+/g, ' ').slice(0, 300)}`, 'E_AUTH', { cause: error });
+  }
+}
+
+/**
+ * True when the server publishes protected-resource metadata (RFC 9728), or is its own
+ * authorization server (the 2025-03-26 arrangement): only then is a login worth trying.
+ */
+async function usesOAuth(sdk: { discoverOAuthProtectedResourceMetadata: DiscoverMetadata }, server: string): Promise<boolean> {
+  try {
+    await sdk.discoverOAuthProtectedResourceMetadata(server);
+    return true;
+  } catch {
+    const response = await fetch(new URL('/.well-known/oauth-authorization-server', server), { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
+    return response?.ok === true;
+  }
+}
+
+function accessToken(tokens: { access_token?: unknown } | undefined): string {
+  if (typeof tokens?.access_token !== 'string') throw new ConnectionError('The authorization server gave no access token', 'E_AUTH');
+  return tokens.access_token;
+}
+
+function loginNeeded(server: string): ConnectionError {
+  return new ConnectionError(
+    `${server} needs you to log in, and mcp-call opens a browser only at a terminal: run \`mcp-call login ${server}\` once, or pass --login, or --client-credentials with --client-id and --client-secret`,
+    'E_LOGIN_REQUIRED',
+  );
+}
+
+/** The loopback port of the last registration, so it can be used again. */
+function redirectPort(login: Awaited<ReturnType<typeof readLogin>>): number {
+  for (const client of Object.values(login?.clients ?? {})) {
+    const uri = (client.redirect_uris as string[] | undefined)?.[0];
+    if (uri?.startsWith('http://127.0.0.1:')) return Number(new URL(uri).port);
+  }
+  return 0;
+}

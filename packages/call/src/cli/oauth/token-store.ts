@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** What mcp-call keeps for one server: its registration with each authorization server, and its tokens. */
+export interface StoredLogin {
+  /** The MCP server (the protected resource). */
+  server: string;
+  /** The authorization server that issued the tokens. */
+  issuer?: string;
+  /** Client registrations, by authorization server issuer. */
+  clients: Record<string, Record<string, unknown>>;
+  tokens?: Record<string, unknown>;
+  /** When the tokens were saved (epoch ms): with `expires_in`, when they expire. */
+  savedAt?: number;
+}
+
+/** Where logins are kept: `$XDG_CONFIG_HOME/mcp-call/oauth` (or `~/.config/…`), a 0700 directory of 0600 files. */
+export function loginDirectory(env: NodeJS.ProcessEnv): string {
+  return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'mcp-call', 'oauth');
+}
+
+function loginFile(env: NodeJS.ProcessEnv, server: string): string {
+  return join(loginDirectory(env), `${createHash('sha256').update(server).digest('hex').slice(0, 32)}.json`);
+}
+
+/** The login kept for a server, if any (an unreadable or foreign file counts as none). */
+export async function readLogin(env: NodeJS.ProcessEnv, server: string): Promise<StoredLogin | undefined> {
+  try {
+    const login = JSON.parse(await readFile(loginFile(env, server), 'utf8')) as StoredLogin;
+    return login.server === server ? login : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Saves a server's login, readable by this user only. */
+export async function writeLogin(env: NodeJS.ProcessEnv, login: StoredLogin): Promise<void> {
+  await mkdir(loginDirectory(env), { recursive: true, mode: 0o700 });
+  await writeFile(loginFile(env, login.server), JSON.stringify(login, null, 2), { mode: 0o600 });
+}
+
+/** Forgets a server's login; false when there was none. */
+export async function removeLogin(env: NodeJS.ProcessEnv, server: string): Promise<boolean> {
+  if (!(await readLogin(env, server))) return false;
+  await rm(loginFile(env, server), { force: true });
+  return true;
+}
+
+/** Every login kept. */
+export async function listLogins(env: NodeJS.ProcessEnv): Promise<StoredLogin[]> {
+  const names = await readdir(loginDirectory(env)).catch(() => [] as string[]);
+  const logins = await Promise.all(
+    names.filter((name) => name.endsWith('.json')).map(async (name) => JSON.parse(await readFile(join(loginDirectory(env), name), 'utf8').catch(() => 'null')) as StoredLogin | null),
+  );
+  return logins.filter((login): login is StoredLogin => login !== null && typeof login.server === 'string');
+}
+
+/** A stored access token for a server, read without loading the OAuth client. */
+export async function storedAccessToken(env: NodeJS.ProcessEnv, server: string): Promise<string | undefined> {
+  const token = (await readLogin(env, server))?.tokens?.access_token;
+  return typeof token === 'string' ? token : undefined;
+}
