@@ -38,6 +38,10 @@ export interface GlobalOptions {
   /** OAuth: a client registered beforehand (env MCP_CLIENT_ID, MCP_CLIENT_SECRET). */
   clientId?: string;
   clientSecret?: string;
+  /** OAuth: a private key (PEM or @file) that authenticates the client (private_key_jwt). */
+  clientKey?: string;
+  /** OAuth: the workload's identity JWT, exchanged with the jwt-bearer grant. */
+  clientAssertion?: string;
   /** OAuth: the client-credentials grant with the client id and secret (machine to machine). */
   clientCredentials?: boolean;
   /** OAuth: a client id metadata document URL, the client id where the server takes those. */
@@ -83,6 +87,8 @@ export const GLOBAL_FLAGS: Record<string, boolean> = {
   '--client-secret': true,
   '--client-credentials': false,
   '--client-metadata-url': true,
+  '--client-key': true,
+  '--client-assertion': true,
 };
 
 /** Commander's way to take an option more than once. */
@@ -95,6 +101,7 @@ const FLAG_KEYS: Record<string, keyof GlobalOptions> = {
   '--args': 'args', '--tool': 'tool', '--out-dir': 'outDir', '--elicit': 'elicit', '--sampling-command': 'samplingCommand', '--task': 'task', '--detach': 'detach', '--root': 'root', '--log-level': 'logLevel', '--protocol-version': 'protocolVersion',
   '--quiet': 'quiet', '-q': 'quiet', '--verbose': 'verbose', '--raw': 'raw', '--max-message-bytes': 'maxMessageBytes', '--stdio': 'stdio', '--no-imports': 'noImports',
   '--login': 'login', '--client-id': 'clientId', '--client-secret': 'clientSecret', '--client-credentials': 'clientCredentials', '--client-metadata-url': 'clientMetadataUrl',
+  '--client-key': 'clientKey', '--client-assertion': 'clientAssertion',
 };
 
 /**
@@ -165,6 +172,8 @@ export function addGlobalOptions(command: Command): Command {
     .option('--client-id <id>', 'OAuth: a client registered with the authorization server (env MCP_CLIENT_ID)')
     .option('--client-secret <secret>', 'OAuth: its secret (env MCP_CLIENT_SECRET; prefer the variable)')
     .option('--client-credentials', 'OAuth: get tokens with the client-credentials grant (no browser), for CI')
+    .option('--client-key <pem>', 'OAuth: authenticate the client with this private key (PEM or @file; env MCP_CLIENT_KEY)')
+    .option('--client-assertion <jwt>', "OAuth: the workload's identity token, for the jwt-bearer grant (env MCP_CLIENT_ASSERTION)")
     .option('--client-metadata-url <url>', 'OAuth: an https URL of this client\'s metadata document, used as its client id where the server accepts one')
     .option('-q, --quiet', 'no spinner, no server logs on stderr')
     .option('--verbose', 'diagnostics and error details on stderr')

@@ -134,9 +134,13 @@ export async function withConnection<T>(
           env,
           signal,
           interactive: opts.login === true || (process.stdin.isTTY === true && process.stderr.isTTY === true && !env.CI),
-          clientId: opts.clientId ?? (env.MCP_CLIENT_ID || undefined),
-          clientSecret: opts.clientSecret ?? (env.MCP_CLIENT_SECRET || undefined),
-          clientCredentials: opts.clientCredentials === true,
+          credentials: {
+            clientId: opts.clientId ?? (env.MCP_CLIENT_ID || undefined),
+            clientSecret: opts.clientSecret ?? (env.MCP_CLIENT_SECRET || undefined),
+            clientKey: opts.clientKey ?? (env.MCP_CLIENT_KEY || undefined),
+            assertion: opts.clientAssertion ?? (env.MCP_CLIENT_ASSERTION || undefined),
+            clientCredentials: opts.clientCredentials === true,
+          },
           clientMetadataUrl: opts.clientMetadataUrl,
           beforePrompt: () => ui.stop(),
         });

@@ -1,13 +1,12 @@
-import { ConnectionError } from '@mcp-cli/core';
-import type { discoverOAuthProtectedResourceMetadata } from '@modelcontextprotocol/client';
+import { ConnectionError, UsageError } from '@mcp-cli/core';
+import type * as SdkClient from '@modelcontextprotocol/client';
 
 import { launchBrowser } from '../open-url.ts';
 import { writeErr } from '../terminal-text.ts';
 import { CliOAuthProvider } from './cli-oauth-provider.ts';
+import { machineProvider, type MachineCredentials } from './machine-grants.ts';
 import { LoopbackCallback } from './loopback-callback.ts';
 import { readLogin, writeLogin } from './token-store.ts';
-
-type DiscoverMetadata = typeof discoverOAuthProtectedResourceMetadata;
 
 /** How mcp-call may get a token for a server that asks for one. */
 export interface AuthorizeOptions {
@@ -22,10 +21,8 @@ export interface AuthorizeOptions {
   interactive: boolean;
   /** Forget stored tokens first (`mcp-call login`). */
   fresh?: boolean;
-  clientId: string | undefined;
-  clientSecret: string | undefined;
-  /** Use the client-credentials grant with the client id and secret (no browser, no person). */
-  clientCredentials: boolean;
+  /** Client id and secret, key or workload assertion, for a pre-registered client or a grant without a person. */
+  credentials: MachineCredentials;
   clientMetadataUrl: string | undefined;
   /** Stops the spinner before the login prompt is printed. */
   beforePrompt: () => void;
@@ -52,12 +49,12 @@ export async function authorize(options: AuthorizeOptions): Promise<string | und
   if (!challenge.resourceMetadataUrl && !(await usesOAuth(sdk, options.server))) return undefined;
   const common = { serverUrl: options.server, resourceMetadataUrl: challenge.resourceMetadataUrl, scope: challenge.scope };
   try {
-    if (options.clientCredentials) {
-      if (!options.clientId || !options.clientSecret) throw new ConnectionError('--client-credentials needs --client-id and --client-secret (or MCP_CLIENT_ID and MCP_CLIENT_SECRET)', 'E_AUTH');
-      const provider = new sdk.ClientCredentialsProvider({ clientId: options.clientId, clientSecret: options.clientSecret, clientName: 'mcp-call' });
-      await sdk.auth(provider, common);
-      return accessToken(provider.tokens());
+    const machine = await machineProvider(sdk, options.credentials);
+    if (machine) {
+      await sdk.auth(machine, common);
+      return accessToken(await machine.tokens());
     }
+    const { clientId, clientSecret } = options.credentials;
     if (options.fresh) {
       const login = await readLogin(options.env, options.server);
       if (login?.tokens) await writeLogin(options.env, { ...login, tokens: undefined });
@@ -73,7 +70,7 @@ export async function authorize(options: AuthorizeOptions): Promise<string | und
         env: options.env,
         redirectUrl: callback?.redirectUrl,
         clientMetadataUrl: options.clientMetadataUrl,
-        preRegistered: options.clientId ? { client_id: options.clientId, ...(options.clientSecret ? { client_secret: options.clientSecret } : {}) } : undefined,
+        preRegistered: clientId ? { client_id: clientId, ...(clientSecret ? { client_secret: clientSecret } : {}) } : undefined,
         onAuthorizationUrl: (url) => {
           if (!callback) throw loginNeeded(options.server);
           options.beforePrompt();
@@ -92,7 +89,7 @@ export async function authorize(options: AuthorizeOptions): Promise<string | und
       callback?.close();
     }
   } catch (error) {
-    if (error instanceof ConnectionError || options.signal.aborted) throw error;
+    if (error instanceof ConnectionError || error instanceof UsageError || options.signal.aborted) throw error;
     // The SDK's errors (discovery, registration, a refused grant, an issuer mix-up) in one line.
     throw new ConnectionError(`Could not get an access token for ${options.server}: ${(error as Error).message.replace(/\s+/g, ' ').slice(0, 300)}`, 'E_AUTH', { cause: error });
   }
@@ -102,7 +99,7 @@ export async function authorize(options: AuthorizeOptions): Promise<string | und
  * True when the server publishes protected-resource metadata (RFC 9728), or is its own
  * authorization server (the 2025-03-26 arrangement): only then is a login worth trying.
  */
-async function usesOAuth(sdk: { discoverOAuthProtectedResourceMetadata: DiscoverMetadata }, server: string): Promise<boolean> {
+async function usesOAuth(sdk: typeof SdkClient, server: string): Promise<boolean> {
   try {
     await sdk.discoverOAuthProtectedResourceMetadata(server);
     return true;
@@ -119,7 +116,7 @@ function accessToken(tokens: { access_token?: unknown } | undefined): string {
 
 function loginNeeded(server: string): ConnectionError {
   return new ConnectionError(
-    `${server} needs you to log in, and mcp-call opens a browser only at a terminal: run \`mcp-call login ${server}\` once, or pass --login, or --client-credentials with --client-id and --client-secret`,
+    `${server} needs you to log in, and mcp-call opens a browser only at a terminal: run \`mcp-call login ${server}\` once, or pass --login, or --client-credentials with --client-id and --client-secret (or --client-key)`,
     'E_LOGIN_REQUIRED',
   );
 }

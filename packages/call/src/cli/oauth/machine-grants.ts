@@ -1,0 +1,110 @@
+import { createPrivateKey } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+
+import { ConnectionError, UsageError } from '@mcp-cli/core';
+import type * as SdkClient from '@modelcontextprotocol/client';
+import type { OAuthClientProvider } from '@modelcontextprotocol/client';
+
+type Sdk = typeof SdkClient;
+type Tokens = Awaited<ReturnType<OAuthClientProvider['tokens']>>;
+
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+
+/** Credentials for a grant with no person in it (CI, services). */
+export interface MachineCredentials {
+  clientId: string | undefined;
+  clientSecret: string | undefined;
+  /** A private key (PEM, or @file) for `private_key_jwt` client authentication. */
+  clientKey: string | undefined;
+  /** A signed JWT from the workload's identity provider (RFC 7523 jwt-bearer grant). */
+  assertion: string | undefined;
+  clientCredentials: boolean;
+}
+
+/**
+ * The SDK provider for a grant without a browser, when the credentials ask for one: a workload
+ * identity assertion (jwt-bearer), or client credentials authenticated with a private key JWT or
+ * a client secret. Undefined when a person has to log in instead.
+ *
+ * @throws UsageError for credentials that do not fit together.
+ */
+export async function machineProvider(sdk: Sdk, credentials: MachineCredentials): Promise<OAuthClientProvider | undefined> {
+  const { clientId, clientSecret, clientKey, assertion } = credentials;
+  if (assertion) {
+    if (!clientId) throw new UsageError('--client-assertion needs --client-id (or MCP_CLIENT_ID)', 'E_AUTH_OPTIONS');
+    return new JwtBearerProvider(clientId, assertion);
+  }
+  if (!credentials.clientCredentials) return undefined;
+  if (!clientId) throw new UsageError('--client-credentials needs --client-id (or MCP_CLIENT_ID)', 'E_AUTH_OPTIONS');
+  if (clientKey) {
+    const pem = clientKey.startsWith('@') ? await readFile(clientKey.slice(1), 'utf8') : clientKey;
+    return new sdk.PrivateKeyJwtProvider({ clientId, privateKey: pem, algorithm: algorithmOf(pem), clientName: 'mcp-call' });
+  }
+  if (!clientSecret) throw new UsageError('--client-credentials needs --client-secret or --client-key (or MCP_CLIENT_SECRET, MCP_CLIENT_KEY)', 'E_AUTH_OPTIONS');
+  return new sdk.ClientCredentialsProvider({ clientId, clientSecret, clientName: 'mcp-call' });
+}
+
+/** The JWS algorithm for a private key: ES256/384/512 by curve, RS256, or EdDSA. */
+function algorithmOf(pem: string): string {
+  let key;
+  try {
+    key = createPrivateKey(pem);
+  } catch {
+    throw new UsageError('--client-key is not a PEM private key (give the key, or @file)', 'E_AUTH_OPTIONS');
+  }
+  if (key.asymmetricKeyType === 'ec') return ({ prime256v1: 'ES256', secp384r1: 'ES384', secp521r1: 'ES512' } as Record<string, string>)[String(key.asymmetricKeyDetails?.namedCurve)] ?? 'ES256';
+  if (key.asymmetricKeyType === 'ed25519') return 'EdDSA';
+  return 'RS256';
+}
+
+/**
+ * Workload identity federation: the workload's own signed JWT is exchanged for an access token
+ * with the jwt-bearer grant (RFC 7523), once (a refused assertion is not sent again).
+ */
+class JwtBearerProvider implements OAuthClientProvider {
+  readonly #clientId: string;
+  readonly #assertion: string;
+  #tokens: Tokens;
+  #attempted = false;
+
+  constructor(clientId: string, assertion: string) {
+    this.#clientId = clientId;
+    this.#assertion = assertion;
+  }
+
+  get redirectUrl(): undefined {
+    return undefined;
+  }
+
+  get clientMetadata() {
+    return { client_name: 'mcp-call', redirect_uris: [], grant_types: [JWT_BEARER], token_endpoint_auth_method: 'none' };
+  }
+
+  clientInformation() {
+    return { client_id: this.#clientId };
+  }
+
+  tokens(): Tokens {
+    return this.#tokens;
+  }
+
+  saveTokens(tokens: NonNullable<Tokens>): void {
+    this.#tokens = tokens;
+  }
+
+  redirectToAuthorization(): void {
+    throw new ConnectionError('A workload identity login has no browser step', 'E_AUTH');
+  }
+
+  saveCodeVerifier(): void {}
+
+  codeVerifier(): string {
+    return '';
+  }
+
+  prepareTokenRequest(scope?: string): URLSearchParams {
+    if (this.#attempted) throw new ConnectionError('The authorization server refused the workload identity assertion', 'E_AUTH');
+    this.#attempted = true;
+    return new URLSearchParams({ grant_type: JWT_BEARER, assertion: this.#assertion, ...(scope ? { scope } : {}) });
+  }
+}
