@@ -46,8 +46,13 @@ export async function authorize(options: AuthorizeOptions): Promise<string | und
   const challenge = options.challenge ? sdk.extractWWWAuthenticateParams(new Response(null, { status: options.status, headers: { 'www-authenticate': options.challenge } })) : {};
   // A 403 that names no missing scope is not OAuth's to fix.
   if (options.status === 403 && challenge.error !== 'insufficient_scope') return undefined;
-  if (!challenge.resourceMetadataUrl && !(await usesOAuth(sdk, options.server))) return undefined;
-  const common = { serverUrl: options.server, resourceMetadataUrl: challenge.resourceMetadataUrl, scope: challenge.scope };
+  // Without metadata a server may still be its own authorization server at the default endpoints
+  // (2025-03-26): tried, but its failure then means "no OAuth here", and the refusal stands.
+  const knownOAuth = challenge.resourceMetadataUrl !== undefined || (await usesOAuth(sdk, options.server));
+  // Step-up (403 insufficient_scope): the scopes held so far and the ones asked for, so nothing that worked stops working.
+  const held = options.status === 403 ? (await readLogin(options.env, options.server))?.tokens?.scope : undefined;
+  const scope = typeof held === 'string' && challenge.scope ? [...new Set([...held.split(' '), ...challenge.scope.split(' ')].filter(Boolean))].join(' ') : challenge.scope;
+  const common = { serverUrl: options.server, resourceMetadataUrl: challenge.resourceMetadataUrl, scope };
   try {
     const machine = await machineProvider(sdk, options.credentials);
     if (machine) {
@@ -90,6 +95,7 @@ export async function authorize(options: AuthorizeOptions): Promise<string | und
     }
   } catch (error) {
     if (error instanceof ConnectionError || error instanceof UsageError || options.signal.aborted) throw error;
+    if (!knownOAuth) return undefined;
     // The SDK's errors (discovery, registration, a refused grant, an issuer mix-up) in one line.
     throw new ConnectionError(`Could not get an access token for ${options.server}: ${(error as Error).message.replace(/\s+/g, ' ').slice(0, 300)}`, 'E_AUTH', { cause: error });
   }

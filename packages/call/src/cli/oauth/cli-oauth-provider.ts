@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-import type { OAuthClientInformationContext, OAuthClientProvider } from '@modelcontextprotocol/client';
+import type { OAuthClientInformationContext, OAuthClientProvider, OAuthDiscoveryState } from '@modelcontextprotocol/client';
 
 import { readLogin, type StoredLogin, writeLogin } from './token-store.ts';
 
@@ -30,6 +30,8 @@ export class CliOAuthProvider implements OAuthClientProvider {
   readonly #options: ProviderOptions;
   readonly #state = randomBytes(24).toString('base64url');
   #verifier = '';
+  // Kept for one login only (across its redirect), so a changed authorization server is found again next time.
+  #discovery: OAuthDiscoveryState | undefined;
   #login: StoredLogin | undefined;
 
   constructor(options: ProviderOptions) {
@@ -104,11 +106,20 @@ export class CliOAuthProvider implements OAuthClientProvider {
     return this.#verifier;
   }
 
+  saveDiscoveryState(state: OAuthDiscoveryState): void {
+    this.#discovery = state;
+  }
+
+  discoveryState(): OAuthDiscoveryState | undefined {
+    return this.#discovery;
+  }
+
   async invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery'): Promise<void> {
     const login = await this.#load();
     if (scope === 'all' || scope === 'tokens') delete login.tokens;
     if (scope === 'all' || scope === 'client') login.clients = {};
     if (scope === 'all' || scope === 'verifier') this.#verifier = '';
+    if (scope === 'all' || scope === 'discovery') this.#discovery = undefined;
     await writeLogin(this.#options.env, login);
   }
 
