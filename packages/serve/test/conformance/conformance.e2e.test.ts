@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { CALL_BIN, REPO_ROOT, startServe, type ServeProcess } from '@mcp-cli/test-utils';
@@ -11,8 +14,8 @@ const exec = promisify(execFile);
 const RUNNER = `${REPO_ROOT}scripts/conformance/run.mjs`;
 const TIMEOUT = 600_000;
 
-async function runConformance(args: string[]): Promise<{ summary: string; failing: string[]; output: string }> {
-  const { stdout, stderr } = await exec(process.execPath, [RUNNER, ...args], { maxBuffer: 64 * 1024 * 1024, timeout: TIMEOUT }).catch(
+async function runConformance(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ summary: string; failing: string[]; output: string }> {
+  const { stdout, stderr } = await exec(process.execPath, [RUNNER, ...args], { maxBuffer: 64 * 1024 * 1024, timeout: TIMEOUT, env: { ...process.env, ...env } }).catch(
     (error: { stdout: string; stderr: string }) => error,
   );
   const output = `${stdout}\n${stderr}`;
@@ -44,6 +47,31 @@ const CLIENT_SCENARIOS: Record<string, string> = {
   'sep-2640-client-verify-digest': `${CALL} skill pdf-processing`,
   'sep-2640-client-verify-size': `${CALL} skill pdf-processing`,
   'sep-2640-client-verify-frontmatter': `${CALL} skill pdf-processing`,
+};
+
+/**
+ * The auth scenarios of conformance 0.2.0-alpha.12 that mcp-call passes, with the command for
+ * each. Its authorization server approves without a page, so the "browser" only follows the
+ * authorization URL to mcp-call's loopback redirect (scripts/conformance/follow-redirect.mjs);
+ * scripts/conformance/context-env.mjs hands the credentials the suite gives a scenario to mcp-call
+ * as MCP_CLIENT_ID, MCP_CLIENT_SECRET, MCP_CLIENT_KEY and MCP_CLIENT_ASSERTION.
+ */
+const LOGIN = `${CALL} --login test-tool`;
+const WITH_CONTEXT = (command: string) => `sh -c 'eval "$(node ${REPO_ROOT}scripts/conformance/context-env.mjs)"; ${command} "$0"'`;
+const AUTH_SCENARIOS: Record<string, string> = {
+  ...Object.fromEntries(
+    [
+      'metadata-default', 'metadata-var1', 'metadata-var2', 'metadata-var3', 'scope-from-www-authenticate', 'scope-from-scopes-supported', 'scope-omitted-when-undefined',
+      'scope-step-up', 'scope-retry-limit', 'token-endpoint-auth-basic', 'token-endpoint-auth-post', 'token-endpoint-auth-none', '2025-03-26-oauth-metadata-backcompat',
+      '2025-03-26-oauth-endpoint-fallback', 'resource-mismatch', 'offline-access-scope', 'offline-access-not-supported', 'authorization-server-migration', 'iss-supported',
+      'iss-not-advertised', 'iss-supported-missing', 'iss-wrong-issuer', 'iss-unexpected', 'iss-normalized', 'metadata-issuer-mismatch',
+    ].map((name) => [`auth/${name}`, LOGIN]),
+  ),
+  'auth/basic-cimd': `${CALL} --login --client-metadata-url https://conformance-test.local/client-metadata.json test-tool`,
+  'auth/pre-registration': WITH_CONTEXT(`${CALL} --login test-tool`),
+  'auth/wif-jwt-bearer': WITH_CONTEXT(`${CALL} test-tool`),
+  'auth/client-credentials-basic': WITH_CONTEXT(`${CALL} --client-credentials test-tool`),
+  'auth/client-credentials-jwt': WITH_CONTEXT(`${CALL} --client-credentials test-tool`),
 };
 
 describe('official MCP conformance suite', () => {
@@ -95,6 +123,20 @@ describe('official MCP conformance suite', () => {
       const exercised = checks !== null && Number(checks[1]) > 0 && checks[1] === checks[2] && !/\bSKIPPED\b/.test(run.output);
       if (run.summary !== '1 passed, 0 failed' || !exercised) failures.push(`${scenario}: ${run.summary}, ${checks?.[0] ?? 'no checks'}\n${run.output.slice(-1500)}`);
     }
+    expect(failures).toEqual([]);
+  });
+
+  it('newest suite (0.2.0-alpha.12): 30 of the 33 auth scenarios pass with mcp-call, each of its checks exercised', { timeout: TIMEOUT }, async () => {
+    const failures: string[] = [];
+    for (const [scenario, command] of Object.entries(AUTH_SCENARIOS)) {
+      // Each scenario logs in afresh: a store of its own, and a "browser" that follows the redirects.
+      const config = await mkdtemp(join(tmpdir(), 'mcp-call-oauth-'));
+      const run = await runConformance(['--version', '0.2.0-alpha.12', 'client', command, scenario], { XDG_CONFIG_HOME: config, BROWSER: `${REPO_ROOT}scripts/conformance/follow-redirect.mjs` });
+      const checks = /Passed: (\d+)\/(\d+), (\d+) failed/.exec(run.output);
+      const exercised = checks !== null && Number(checks[1]) > 0 && checks[1] === checks[2];
+      if (run.summary !== '1 passed, 0 failed' || !exercised) failures.push(`${scenario}: ${run.summary}, ${checks?.[0] ?? 'no checks'}\n${run.output.slice(-1500)}`);
+    }
+    expect(Object.keys(AUTH_SCENARIOS)).toHaveLength(30);
     expect(failures).toEqual([]);
   });
 
