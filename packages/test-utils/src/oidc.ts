@@ -20,7 +20,8 @@ export interface OidcProvider {
 }
 
 /**
- * Starts oidc-provider with client credentials, resource indicators (RFC 8707) and introspection.
+ * Starts oidc-provider with client credentials, resource indicators (RFC 8707), introspection,
+ * dynamic client registration, and its own login and consent pages (any user name logs in).
  * Resources whose URL ends in `/opaque/mcp` get opaque access tokens; every other one gets JWTs
  * (RS256) whose `aud` is the resource. `scopes` are the scopes its resources offer.
  */
@@ -40,10 +41,11 @@ export async function startOidcProvider(scopes: string[]): Promise<OidcProvider>
       { client_id: introspector.id, client_secret: introspector.secret, grant_types: [], redirect_uris: [], response_types: [] },
     ],
     jwks: { keys: [jwk] },
-    scopes: ['openid', ...scopes],
+    scopes: ['openid', 'offline_access', ...scopes],
     ttl: { ClientCredentials: 300 },
     features: {
-      devInteractions: { enabled: false },
+      devInteractions: { enabled: true },
+      registration: { enabled: true },
       clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: () => true },
       resourceIndicators: {

@@ -42,6 +42,8 @@ export interface GlobalOptions {
   clientKey?: string;
   /** OAuth: the workload's identity JWT, exchanged with the jwt-bearer grant. */
   clientAssertion?: string;
+  /** OAuth: the only authorization server the client's secret or key may go to. */
+  issuer?: string;
   /** OAuth: the client-credentials grant with the client id and secret (machine to machine). */
   clientCredentials?: boolean;
   /** OAuth: a client id metadata document URL, the client id where the server takes those. */
@@ -89,6 +91,7 @@ export const GLOBAL_FLAGS: Record<string, boolean> = {
   '--client-metadata-url': true,
   '--client-key': true,
   '--client-assertion': true,
+  '--issuer': true,
 };
 
 /** Commander's way to take an option more than once. */
@@ -101,7 +104,7 @@ const FLAG_KEYS: Record<string, keyof GlobalOptions> = {
   '--args': 'args', '--tool': 'tool', '--out-dir': 'outDir', '--elicit': 'elicit', '--sampling-command': 'samplingCommand', '--task': 'task', '--detach': 'detach', '--root': 'root', '--log-level': 'logLevel', '--protocol-version': 'protocolVersion',
   '--quiet': 'quiet', '-q': 'quiet', '--verbose': 'verbose', '--raw': 'raw', '--max-message-bytes': 'maxMessageBytes', '--stdio': 'stdio', '--no-imports': 'noImports',
   '--login': 'login', '--client-id': 'clientId', '--client-secret': 'clientSecret', '--client-credentials': 'clientCredentials', '--client-metadata-url': 'clientMetadataUrl',
-  '--client-key': 'clientKey', '--client-assertion': 'clientAssertion',
+  '--client-key': 'clientKey', '--client-assertion': 'clientAssertion', '--issuer': 'issuer',
 };
 
 /**
@@ -173,6 +176,7 @@ export function addGlobalOptions(command: Command): Command {
     .option('--client-secret <secret>', 'OAuth: its secret (env MCP_CLIENT_SECRET; prefer the variable)')
     .option('--client-credentials', 'OAuth: get tokens with the client-credentials grant (no browser), for CI')
     .option('--client-key <pem>', 'OAuth: authenticate the client with this private key (PEM or @file; env MCP_CLIENT_KEY)')
+    .option('--issuer <url>', 'OAuth: send the client secret or key only to this authorization server (env MCP_OAUTH_ISSUER)')
     .option('--client-assertion <jwt>', "OAuth: the workload's identity token, for the jwt-bearer grant (env MCP_CLIENT_ASSERTION)")
     .option('--client-metadata-url <url>', 'OAuth: an https URL of this client\'s metadata document, used as its client id where the server accepts one')
     .option('-q, --quiet', 'no spinner, no server logs on stderr')

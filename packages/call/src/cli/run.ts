@@ -28,9 +28,9 @@ import { readArgsOption } from './read-args-option.ts';
 import { withConnection } from './session-runner.ts';
 import { writeErr } from './terminal-text.ts';
 
-const META_COMMANDS = new Set(['servers', 'tools', 'resources', 'read', 'prompts', 'prompt', 'complete', 'skills', 'skill', 'task', 'ping', 'info', 'batch', 'watch', 'completion', 'call', 'help']);
+const META_COMMANDS = new Set(['servers', 'tools', 'resources', 'read', 'prompts', 'prompt', 'complete', 'skills', 'skill', 'task', 'ping', 'info', 'batch', 'watch', 'login', 'logout', 'auth', 'completion', 'call', 'help']);
 /** Meta commands whose last argument can only be the server's URL, never one of their own (a skill name, a task id, a batch file). */
-const URL_LAST_COMMANDS = new Set(['tools', 'resources', 'prompts', 'skills', 'skill', 'task', 'batch', 'ping', 'info']);
+const URL_LAST_COMMANDS = new Set(['tools', 'resources', 'prompts', 'skills', 'skill', 'task', 'batch', 'ping', 'info', 'login', 'logout']);
 const isUrl = (value: string | undefined): value is string => value !== undefined && /^https?:\/\//i.test(value);
 
 /**
@@ -184,6 +184,18 @@ async function dispatch(given: string[], env: NodeJS.ProcessEnv, interrupt: Abor
     .argument('<uri>')
     .action(async (uri: string, _o, cmd: Command) => {
       exitCode = await connected(all(cmd), (c) => watchCommand(c, uri, interrupt));
+    });
+  sub('login', 'log in to an OAuth-protected server in the browser now (or with --client-credentials), and keep its tokens').action(async (_o, cmd: Command) => {
+    exitCode = await (await import('./commands/auth.ts')).loginCommand(all(cmd), env, interrupt);
+  });
+  sub('logout', "forget a server's OAuth tokens and registration").action(async (_o, cmd: Command) => {
+    exitCode = await (await import('./commands/auth.ts')).logoutCommand(all(cmd), env);
+  });
+  sub('auth', 'auth status: the servers mcp-call is logged in to (never the tokens)')
+    .argument('<action>', 'status')
+    .action(async (action: string, _o, cmd: Command) => {
+      if (action !== 'status') throw new UsageError(`Unknown auth action "${action}": use mcp-call auth status (or login, logout)`, 'E_INVALID_OPTION');
+      exitCode = await (await import('./commands/auth.ts')).authStatusCommand(all(cmd), env);
     });
   sub('completion', 'print a shell completion script')
     .argument('<shell>', 'bash, zsh or fish')

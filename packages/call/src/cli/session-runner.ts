@@ -140,9 +140,11 @@ export async function withConnection<T>(
             clientKey: opts.clientKey ?? (env.MCP_CLIENT_KEY || undefined),
             assertion: opts.clientAssertion ?? (env.MCP_CLIENT_ASSERTION || undefined),
             clientCredentials: opts.clientCredentials === true,
+            issuer: opts.issuer ?? (env.MCP_OAUTH_ISSUER || undefined),
           },
           clientMetadataUrl: opts.clientMetadataUrl,
           beforePrompt: () => ui.stop(),
+          debug: (message) => ui.debug(message),
         });
         if (token === undefined) throw error;
         settings.headers.authorization = `Bearer ${token}`;

@@ -26,6 +26,8 @@ export interface AuthorizeOptions {
   clientMetadataUrl: string | undefined;
   /** Stops the spinner before the login prompt is printed. */
   beforePrompt: () => void;
+  /** Diagnostics, shown with --verbose. */
+  debug: (message: string) => void;
 }
 
 /**
@@ -42,6 +44,17 @@ export interface AuthorizeOptions {
  * authorization server refuses.
  */
 export async function authorize(options: AuthorizeOptions): Promise<string | undefined> {
+  // The SDK's own console warnings are for developers, not a CLI's user: they go to --verbose.
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => options.debug(args.map(String).join(' '));
+  try {
+    return await authorizeWithSdk(options);
+  } finally {
+    console.warn = warn;
+  }
+}
+
+async function authorizeWithSdk(options: AuthorizeOptions): Promise<string | undefined> {
   const sdk = await import('@modelcontextprotocol/client');
   const challenge = options.challenge ? sdk.extractWWWAuthenticateParams(new Response(null, { status: options.status, headers: { 'www-authenticate': options.challenge } })) : {};
   // A 403 that names no missing scope is not OAuth's to fix.
@@ -54,7 +67,7 @@ export async function authorize(options: AuthorizeOptions): Promise<string | und
   const scope = typeof held === 'string' && challenge.scope ? [...new Set([...held.split(' '), ...challenge.scope.split(' ')].filter(Boolean))].join(' ') : challenge.scope;
   const common = { serverUrl: options.server, resourceMetadataUrl: challenge.resourceMetadataUrl, scope };
   try {
-    const machine = await machineProvider(sdk, options.credentials);
+    const machine = await machineProvider(sdk, options.credentials, () => namedIssuer(sdk, options.server, challenge.resourceMetadataUrl));
     if (machine) {
       await sdk.auth(machine, common);
       return accessToken(await machine.tokens());
@@ -97,7 +110,9 @@ export async function authorize(options: AuthorizeOptions): Promise<string | und
     if (error instanceof ConnectionError || error instanceof UsageError || options.signal.aborted) throw error;
     if (!knownOAuth) return undefined;
     // The SDK's errors (discovery, registration, a refused grant, an issuer mix-up) in one line.
-    throw new ConnectionError(`Could not get an access token for ${options.server}: ${(error as Error).message.replace(/\s+/g, ' ').slice(0, 300)}`, 'E_AUTH', { cause: error });
+    const code = (error as { code?: unknown }).code;
+    const why = `${typeof code === 'string' && !(error as Error).message.includes(code) ? `${code}: ` : ''}${(error as Error).message}`;
+    throw new ConnectionError(`Could not get an access token for ${options.server}: ${why.replace(/\s+/g, ' ').slice(0, 300)}`, 'E_AUTH', { cause: error });
   }
 }
 
@@ -112,6 +127,17 @@ async function usesOAuth(sdk: typeof SdkClient, server: string): Promise<boolean
   } catch {
     const response = await fetch(new URL('/.well-known/oauth-authorization-server', server), { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
     return response?.ok === true;
+  }
+}
+
+/** The issuer of the authorization server a protected resource names first, if it names one. */
+async function namedIssuer(sdk: typeof SdkClient, server: string, resourceMetadataUrl: URL | undefined): Promise<string | undefined> {
+  try {
+    const resource = await sdk.discoverOAuthProtectedResourceMetadata(server, { resourceMetadataUrl });
+    const authorizationServer = resource.authorization_servers?.[0];
+    return authorizationServer ? ((await sdk.discoverAuthorizationServerMetadata(authorizationServer))?.issuer ?? authorizationServer) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -5,6 +5,8 @@ import { ConnectionError, UsageError } from '@mcp-cli/core';
 import type * as SdkClient from '@modelcontextprotocol/client';
 import type { OAuthClientProvider } from '@modelcontextprotocol/client';
 
+import { writeErr } from '../terminal-text.ts';
+
 type Sdk = typeof SdkClient;
 type Tokens = Awaited<ReturnType<OAuthClientProvider['tokens']>>;
 
@@ -19,6 +21,8 @@ export interface MachineCredentials {
   /** A signed JWT from the workload's identity provider (RFC 7523 jwt-bearer grant). */
   assertion: string | undefined;
   clientCredentials: boolean;
+  /** The only authorization server that may receive the client's secret or key (--issuer). */
+  issuer: string | undefined;
 }
 
 /**
@@ -28,7 +32,7 @@ export interface MachineCredentials {
  *
  * @throws UsageError for credentials that do not fit together.
  */
-export async function machineProvider(sdk: Sdk, credentials: MachineCredentials): Promise<OAuthClientProvider | undefined> {
+export async function machineProvider(sdk: Sdk, credentials: MachineCredentials, namedIssuer: () => Promise<string | undefined>): Promise<OAuthClientProvider | undefined> {
   const { clientId, clientSecret, clientKey, assertion } = credentials;
   if (assertion) {
     if (!clientId) throw new UsageError('--client-assertion needs --client-id (or MCP_CLIENT_ID)', 'E_AUTH_OPTIONS');
@@ -36,12 +40,19 @@ export async function machineProvider(sdk: Sdk, credentials: MachineCredentials)
   }
   if (!credentials.clientCredentials) return undefined;
   if (!clientId) throw new UsageError('--client-credentials needs --client-id (or MCP_CLIENT_ID)', 'E_AUTH_OPTIONS');
+  if (!clientKey && !clientSecret) throw new UsageError('--client-credentials needs --client-secret or --client-key (or MCP_CLIENT_SECRET, MCP_CLIENT_KEY)', 'E_AUTH_OPTIONS');
+  // The secret or key goes only to one authorization server: the one --issuer names, else the one the server names (said on stderr).
+  let expectedIssuer = credentials.issuer;
+  if (!expectedIssuer) {
+    expectedIssuer = await namedIssuer();
+    if (!expectedIssuer) throw new ConnectionError('The server names no authorization server: pass --issuer URL', 'E_AUTH');
+    writeErr(`mcp-call: sending the client credentials to ${expectedIssuer}, the authorization server the MCP server names (pass --issuer to allow only yours)\n`);
+  }
   if (clientKey) {
     const pem = clientKey.startsWith('@') ? await readFile(clientKey.slice(1), 'utf8') : clientKey;
-    return new sdk.PrivateKeyJwtProvider({ clientId, privateKey: pem, algorithm: algorithmOf(pem), clientName: 'mcp-call' });
+    return new sdk.PrivateKeyJwtProvider({ clientId, privateKey: pem, algorithm: algorithmOf(pem), clientName: 'mcp-call', expectedIssuer });
   }
-  if (!clientSecret) throw new UsageError('--client-credentials needs --client-secret or --client-key (or MCP_CLIENT_SECRET, MCP_CLIENT_KEY)', 'E_AUTH_OPTIONS');
-  return new sdk.ClientCredentialsProvider({ clientId, clientSecret, clientName: 'mcp-call' });
+  return new sdk.ClientCredentialsProvider({ clientId, clientSecret: clientSecret!, clientName: 'mcp-call', expectedIssuer });
 }
 
 /** The JWS algorithm for a private key: ES256/384/512 by curve, RS256, or EdDSA. */

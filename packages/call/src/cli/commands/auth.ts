@@ -1,0 +1,79 @@
+import { ConnectionError, ExitCode, UsageError } from '@mcp-cli/core';
+
+import { resolveConnectionSettings } from '../connection-settings.ts';
+import type { GlobalOptions } from '../global-options.ts';
+import { listLogins, readLogin, removeLogin } from '../oauth/token-store.ts';
+import { writeErr, writeOut } from '../terminal-text.ts';
+
+/** The server a login command is about: --url, --server, the config, or the URL given last. */
+async function serverOf(opts: GlobalOptions, env: NodeJS.ProcessEnv): Promise<string> {
+  const settings = await resolveConnectionSettings(opts, env, undefined);
+  if (settings.stdio) throw new UsageError('A stdio server has no login: OAuth is for servers reached over HTTP', 'E_INVALID_OPTION');
+  return settings.url;
+}
+
+/** `login [url]`: logs in to the server in the browser now (or with the client credentials given), and keeps the tokens. */
+export async function loginCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<number> {
+  const server = await serverOf(opts, env);
+  const { authorize } = await import('../oauth/authorize.ts');
+  const token = await authorize({
+    server,
+    challenge: undefined,
+    status: 401,
+    env,
+    signal,
+    interactive: true,
+    fresh: true,
+    credentials: {
+      clientId: opts.clientId ?? (env.MCP_CLIENT_ID || undefined),
+      clientSecret: opts.clientSecret ?? (env.MCP_CLIENT_SECRET || undefined),
+      clientKey: opts.clientKey ?? (env.MCP_CLIENT_KEY || undefined),
+      assertion: opts.clientAssertion ?? (env.MCP_CLIENT_ASSERTION || undefined),
+      clientCredentials: opts.clientCredentials === true,
+      issuer: opts.issuer ?? (env.MCP_OAUTH_ISSUER || undefined),
+    },
+    clientMetadataUrl: opts.clientMetadataUrl,
+    beforePrompt: () => undefined,
+    debug: (message) => opts.verbose && writeErr(`mcp-call: ${message}\n`),
+  });
+  if (token === undefined) throw new ConnectionError(`${server} does not use OAuth (it publishes no protected-resource metadata): pass a token with --token instead`, 'E_NO_OAUTH');
+  const login = await readLogin(env, server);
+  writeErr(`mcp-call: logged in to ${server}${login?.issuer ? ` through ${login.issuer}` : ''}${typeof login?.tokens?.scope === 'string' ? ` (scope: ${login.tokens.scope})` : ''}\n`);
+  return ExitCode.ok;
+}
+
+/** `logout [url]`: forgets the server's tokens and registration. */
+export async function logoutCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv): Promise<number> {
+  const server = await serverOf(opts, env);
+  writeErr((await removeLogin(env, server)) ? `mcp-call: logged out of ${server}\n` : `mcp-call: not logged in to ${server}\n`);
+  return ExitCode.ok;
+}
+
+/** `auth status`: every login kept, with its issuer, scope and expiry; never a token or a secret. */
+export async function authStatusCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv): Promise<number> {
+  const now = Date.now();
+  const rows = (await listLogins(env)).map((login) => {
+    const expiresIn = typeof login.tokens?.expires_in === 'number' && login.savedAt ? login.savedAt + login.tokens.expires_in * 1000 - now : undefined;
+    return {
+      server: login.server,
+      issuer: login.issuer ?? null,
+      scope: typeof login.tokens?.scope === 'string' ? login.tokens.scope : null,
+      loggedIn: login.tokens?.access_token !== undefined,
+      expiresInSeconds: expiresIn === undefined ? null : Math.round(expiresIn / 1000),
+      refreshable: typeof login.tokens?.refresh_token === 'string',
+    };
+  });
+  if (opts.json) {
+    writeOut(`${JSON.stringify(rows, null, 2)}\n`);
+    return ExitCode.ok;
+  }
+  if (rows.length === 0) {
+    writeOut('(no logins)\n');
+    return ExitCode.ok;
+  }
+  for (const row of rows) {
+    const state = !row.loggedIn ? 'registered, not logged in' : row.expiresInSeconds === null ? 'logged in' : row.expiresInSeconds > 0 ? `logged in, expires in ${Math.ceil(row.expiresInSeconds / 60)} min` : 'expired';
+    writeOut(`${row.server}  ${state}${row.refreshable ? ', refreshable' : ''}${row.issuer ? `  issuer ${row.issuer}` : ''}${row.scope ? `  scope ${row.scope}` : ''}\n`);
+  }
+  return ExitCode.ok;
+}

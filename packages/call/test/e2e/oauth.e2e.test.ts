@@ -1,0 +1,80 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { freePort, type OidcProvider, REPO_ROOT, runCall, startOidcProvider, startServe, type ServeProcess, writeTempFiles } from '@mcp-cli/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// mcp-call logging in to an mcp-serve that a real OpenID Provider (oidc-provider) protects: a
+// person logs in through Debian's Chromium (headless, filling the provider's own login and
+// consent pages), and CI logs in with client credentials, with no browser at all.
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
+const LOGIN_BROWSER = `${REPO_ROOT}packages/call/test/fixtures/oauth/chromium-login.mjs`;
+const TOOLS = `
+export const whoami = { name: 'whoami', description: 'Who the token says the caller is', handler: (_args, ctx) => JSON.stringify({ sub: ctx.auth?.sub, client: ctx.auth?.client_id }) };
+export const writeFile = { name: 'write_file', description: 'Needs files:write', scopes: ['files:write'], handler: () => 'written' };
+`;
+
+describe.skipIf(!CHROMIUM && process.env.CI === undefined)('mcp-call and OAuth 2.1, against oidc-provider and mcp-serve', () => {
+  let provider: OidcProvider;
+  let server: ServeProcess;
+  let mcp: string;
+  let home: string;
+  const call = (args: string[], env: NodeJS.ProcessEnv = {}) => runCall(args, { env: { ...process.env, XDG_CONFIG_HOME: home, CHROMIUM_PATH: CHROMIUM, ...env }, timeoutMs: 60_000 });
+
+  beforeAll(async () => {
+    expect(CHROMIUM, 'chromium is not installed (apt-get install chromium)').toBeDefined();
+    provider = await startOidcProvider(['tools:read', 'files:write']);
+    const dir = await writeTempFiles({ 'tools.mjs': TOOLS, 'mcp-serve.config.mjs': `export default { tools: './tools.mjs' };` });
+    const port = await freePort();
+    mcp = `http://127.0.0.1:${port}/mcp`;
+    server = await startServe(['--port', String(port), '--auth-issuer', provider.issuer, '--auth-audience', mcp], { cwd: dir });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await provider?.stop();
+  });
+
+  it('in CI, with no terminal and no credentials, exits 3 naming the command that logs in', async () => {
+    home = await mkdtemp(join(tmpdir(), 'mcp-call-home-'));
+    const refused = await call(['whoami', mcp]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toBe(`mcp-call: ${mcp} needs you to log in, and mcp-call opens a browser only at a terminal: run \`mcp-call login ${mcp}\` once, or pass --login, or --client-credentials with --client-id and --client-secret (or --client-key)\n`);
+  });
+
+  it('logs in through the browser, keeps the tokens in 0600 files, calls with them, and logs out', { timeout: 120_000 }, async () => {
+    home = await mkdtemp(join(tmpdir(), 'mcp-call-home-'));
+    const login = await call(['login', mcp], { BROWSER: LOGIN_BROWSER });
+    expect(login.code, login.stderr).toBe(0);
+    expect(login.stderr).toContain(`mcp-call: ${mcp} needs you to log in; opening your browser at:\n  ${provider.issuer}/auth?`);
+    expect(login.stderr).toContain(`mcp-call: logged in to ${mcp} through ${provider.issuer}`);
+    // Later calls, with no terminal, use the kept token: the server sees the person who logged in.
+    expect(JSON.parse((await call(['whoami', mcp])).stdout)).toMatchObject({ sub: 'ada' });
+    expect((await call(['write_file', mcp])).stdout).toBe('written\n');
+    const directory = join(home, 'mcp-call', 'oauth');
+    expect((await stat(directory)).mode & 0o777).toBe(0o700);
+    for (const file of await readdir(directory)) expect((await stat(join(directory, file))).mode & 0o777).toBe(0o600);
+    const status = await call(['auth', 'status']);
+    expect(status.stdout.startsWith(`${mcp}  logged in, expires in `)).toBe(true);
+    expect(status.stdout).toContain(`issuer ${provider.issuer}`);
+    const kept = JSON.parse((await call(['auth', 'status', '--json'])).stdout) as Record<string, unknown>[];
+    expect(JSON.stringify(kept)).not.toMatch(/access_token|refresh_token|eyJ/);
+    expect((await call(['logout', mcp])).stderr).toBe(`mcp-call: logged out of ${mcp}\n`);
+    expect((await call(['auth', 'status'])).stdout).toBe('(no logins)\n');
+    expect((await call(['whoami', mcp])).code).toBe(3);
+  });
+
+  it('logs in with client credentials in CI, with no browser', async () => {
+    home = await mkdtemp(join(tmpdir(), 'mcp-call-home-'));
+    const called = await call(['--client-credentials', '--client-id', provider.client.id, 'whoami', mcp], { MCP_CLIENT_SECRET: provider.client.secret });
+    // The secret goes to the authorization server the MCP server names: said, since no --issuer pinned it.
+    expect(called.stderr).toBe(`mcp-call: sending the client credentials to ${provider.issuer}, the authorization server the MCP server names (pass --issuer to allow only yours)\n`);
+    expect((await call(['--client-credentials', '--client-id', provider.client.id, '--issuer', provider.issuer, 'whoami', mcp], { MCP_CLIENT_SECRET: provider.client.secret })).stderr).toBe('');
+    expect(JSON.parse(called.stdout)).toEqual({ sub: provider.client.id, client: provider.client.id });
+    const wrong = await call(['--client-credentials', '--client-id', provider.client.id, 'whoami', mcp], { MCP_CLIENT_SECRET: 'not-the-secret' });
+    expect(wrong.code).toBe(3);
+    expect(wrong.stderr).toMatch(/\nmcp-call: Could not get an access token for .*invalid_client/);
+    expect(wrong.stderr).not.toContain('not-the-secret');
+  });
+});
