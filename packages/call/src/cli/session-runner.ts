@@ -126,7 +126,7 @@ export async function withConnection<T>(
         await connection?.close().catch(() => undefined);
         connection = undefined;
         ui.status('authorizing');
-        const { authorize } = await import('./oauth/authorize.ts');
+        const { authorize, machineCredentials } = await import('./oauth/authorize.ts');
         const token = await authorize({
           server: oauthServer,
           challenge: error.challenge,
@@ -134,14 +134,7 @@ export async function withConnection<T>(
           env,
           signal,
           interactive: opts.login === true || (process.stdin.isTTY === true && process.stderr.isTTY === true && !env.CI),
-          credentials: {
-            clientId: opts.clientId ?? (env.MCP_CLIENT_ID || undefined),
-            clientSecret: opts.clientSecret ?? (env.MCP_CLIENT_SECRET || undefined),
-            clientKey: opts.clientKey ?? (env.MCP_CLIENT_KEY || undefined),
-            assertion: opts.clientAssertion ?? (env.MCP_CLIENT_ASSERTION || undefined),
-            clientCredentials: opts.clientCredentials === true,
-            issuer: opts.issuer ?? (env.MCP_OAUTH_ISSUER || undefined),
-          },
+          credentials: machineCredentials(opts, env),
           clientMetadataUrl: opts.clientMetadataUrl,
           beforePrompt: () => ui.stop(),
           debug: (message) => ui.debug(message),

@@ -15,7 +15,7 @@ async function serverOf(opts: GlobalOptions, env: NodeJS.ProcessEnv): Promise<st
 /** `login [url]`: logs in to the server in the browser now (or with the client credentials given), and keeps the tokens. */
 export async function loginCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<number> {
   const server = await serverOf(opts, env);
-  const { authorize } = await import('../oauth/authorize.ts');
+  const { authorize, machineCredentials } = await import('../oauth/authorize.ts');
   const token = await authorize({
     server,
     challenge: undefined,
@@ -24,14 +24,7 @@ export async function loginCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, 
     signal,
     interactive: true,
     fresh: true,
-    credentials: {
-      clientId: opts.clientId ?? (env.MCP_CLIENT_ID || undefined),
-      clientSecret: opts.clientSecret ?? (env.MCP_CLIENT_SECRET || undefined),
-      clientKey: opts.clientKey ?? (env.MCP_CLIENT_KEY || undefined),
-      assertion: opts.clientAssertion ?? (env.MCP_CLIENT_ASSERTION || undefined),
-      clientCredentials: opts.clientCredentials === true,
-      issuer: opts.issuer ?? (env.MCP_OAUTH_ISSUER || undefined),
-    },
+    credentials: machineCredentials(opts, env),
     clientMetadataUrl: opts.clientMetadataUrl,
     beforePrompt: () => undefined,
     debug: (message) => opts.verbose && writeErr(`mcp-call: ${message}\n`),

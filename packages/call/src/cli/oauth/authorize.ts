@@ -5,6 +5,8 @@ import { launchBrowser } from '../open-url.ts';
 import { writeErr } from '../terminal-text.ts';
 import { CliOAuthProvider } from './cli-oauth-provider.ts';
 import { machineProvider, type MachineCredentials } from './machine-grants.ts';
+
+export { machineCredentials } from './machine-grants.ts';
 import { LoopbackCallback } from './loopback-callback.ts';
 import { readLogin, writeLogin } from './token-store.ts';
 

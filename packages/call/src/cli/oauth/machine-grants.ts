@@ -5,6 +5,7 @@ import { ConnectionError, UsageError } from '@mcp-cli/core';
 import type * as SdkClient from '@modelcontextprotocol/client';
 import type { OAuthClientProvider } from '@modelcontextprotocol/client';
 
+import type { GlobalOptions } from '../global-options.ts';
 import { writeErr } from '../terminal-text.ts';
 
 type Sdk = typeof SdkClient;
@@ -23,6 +24,18 @@ export interface MachineCredentials {
   clientCredentials: boolean;
   /** The only authorization server that may receive the client's secret or key (--issuer). */
   issuer: string | undefined;
+}
+
+/** The OAuth credentials of the command line, each flag over its environment variable. */
+export function machineCredentials(opts: GlobalOptions, env: NodeJS.ProcessEnv): MachineCredentials {
+  return {
+    clientId: opts.clientId ?? (env.MCP_CLIENT_ID || undefined),
+    clientSecret: opts.clientSecret ?? (env.MCP_CLIENT_SECRET || undefined),
+    clientKey: opts.clientKey ?? (env.MCP_CLIENT_KEY || undefined),
+    assertion: opts.clientAssertion ?? (env.MCP_CLIENT_ASSERTION || undefined),
+    clientCredentials: opts.clientCredentials === true,
+    issuer: opts.issuer ?? (env.MCP_OAUTH_ISSUER || undefined),
+  };
 }
 
 /**
