@@ -54,7 +54,8 @@ const CLIENT_SCENARIOS: Record<string, string> = {
  * each. Its authorization server approves without a page, so the "browser" only follows the
  * authorization URL to mcp-call's loopback redirect (scripts/conformance/follow-redirect.mjs);
  * scripts/conformance/context-env.mjs hands the credentials the suite gives a scenario to mcp-call
- * as MCP_CLIENT_ID, MCP_CLIENT_SECRET, MCP_CLIENT_KEY and MCP_CLIENT_ASSERTION.
+ * as MCP_CLIENT_ID, MCP_CLIENT_SECRET, MCP_CLIENT_KEY, MCP_CLIENT_ASSERTION and the MCP_ID_TOKEN,
+ * MCP_IDP_TOKEN_ENDPOINT and MCP_IDP_CLIENT_ID of enterprise-managed authorization.
  */
 const LOGIN = `${CALL} --login test-tool`;
 const WITH_CONTEXT = (command: string) => `sh -c 'eval "$(node ${REPO_ROOT}scripts/conformance/context-env.mjs)"; ${command} "$0"'`;
@@ -72,6 +73,7 @@ const AUTH_SCENARIOS: Record<string, string> = {
   'auth/wif-jwt-bearer': WITH_CONTEXT(`${CALL} test-tool`),
   'auth/client-credentials-basic': WITH_CONTEXT(`${CALL} --client-credentials test-tool`),
   'auth/client-credentials-jwt': WITH_CONTEXT(`${CALL} --client-credentials test-tool`),
+  'auth/enterprise-managed-authorization': WITH_CONTEXT(`${CALL} test-tool`),
 };
 
 describe('official MCP conformance suite', () => {
@@ -126,7 +128,7 @@ describe('official MCP conformance suite', () => {
     expect(failures).toEqual([]);
   });
 
-  it('newest suite (0.2.0-alpha.12): 30 of the 33 auth scenarios pass with mcp-call, each of its checks exercised', { timeout: TIMEOUT }, async () => {
+  it('newest suite (0.2.0-alpha.12): 31 of the 33 auth scenarios pass with mcp-call, each of its checks exercised', { timeout: TIMEOUT }, async () => {
     const failures: string[] = [];
     for (const [scenario, command] of Object.entries(AUTH_SCENARIOS)) {
       // Each scenario logs in afresh: a store of its own, and a "browser" that follows the redirects.
@@ -136,7 +138,7 @@ describe('official MCP conformance suite', () => {
       const exercised = checks !== null && Number(checks[1]) > 0 && checks[1] === checks[2];
       if (run.summary !== '1 passed, 0 failed' || !exercised) failures.push(`${scenario}: ${run.summary}, ${checks?.[0] ?? 'no checks'}\n${run.output.slice(-1500)}`);
     }
-    expect(Object.keys(AUTH_SCENARIOS)).toHaveLength(30);
+    expect(Object.keys(AUTH_SCENARIOS)).toHaveLength(31);
     expect(failures).toEqual([]);
   });
 

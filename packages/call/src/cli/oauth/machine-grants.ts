@@ -24,6 +24,13 @@ export interface MachineCredentials {
   clientCredentials: boolean;
   /** The only authorization server that may receive the client's secret or key (--issuer). */
   issuer: string | undefined;
+  /**
+   * Enterprise-managed authorization (cross-app access): the person's ID token from the
+   * enterprise identity provider, exchanged there for a grant the MCP server's authorization
+   * server takes. From the environment only: MCP_ID_TOKEN, MCP_IDP_TOKEN_ENDPOINT,
+   * MCP_IDP_CLIENT_ID, MCP_IDP_CLIENT_SECRET.
+   */
+  enterprise: { idToken: string; tokenEndpoint: string; clientId: string; clientSecret: string | undefined } | undefined;
 }
 
 /** The OAuth credentials of the command line, each flag over its environment variable. */
@@ -35,6 +42,10 @@ export function machineCredentials(opts: GlobalOptions, env: NodeJS.ProcessEnv):
     assertion: opts.clientAssertion ?? (env.MCP_CLIENT_ASSERTION || undefined),
     clientCredentials: opts.clientCredentials === true,
     issuer: opts.issuer ?? (env.MCP_OAUTH_ISSUER || undefined),
+    enterprise:
+      env.MCP_ID_TOKEN && env.MCP_IDP_TOKEN_ENDPOINT && env.MCP_IDP_CLIENT_ID
+        ? { idToken: env.MCP_ID_TOKEN, tokenEndpoint: env.MCP_IDP_TOKEN_ENDPOINT, clientId: env.MCP_IDP_CLIENT_ID, clientSecret: env.MCP_IDP_CLIENT_SECRET || undefined }
+        : undefined,
   };
 }
 
@@ -46,7 +57,29 @@ export function machineCredentials(opts: GlobalOptions, env: NodeJS.ProcessEnv):
  * @throws UsageError for credentials that do not fit together.
  */
 export async function machineProvider(sdk: Sdk, credentials: MachineCredentials, namedIssuer: () => Promise<string | undefined>): Promise<OAuthClientProvider | undefined> {
-  const { clientId, clientSecret, clientKey, assertion } = credentials;
+  const { clientId, clientSecret, clientKey, assertion, enterprise } = credentials;
+  if (enterprise) {
+    if (!clientId || !clientSecret) throw new UsageError('Enterprise-managed authorization needs the MCP client\'s --client-id and --client-secret (or MCP_CLIENT_ID, MCP_CLIENT_SECRET)', 'E_AUTH_OPTIONS');
+    // ID token -> ID-JAG at the identity provider (RFC 8693), then -> access token at the MCP server's authorization server (RFC 7523).
+    return new sdk.CrossAppAccessProvider({
+      clientId,
+      clientSecret,
+      clientName: 'mcp-call',
+      ...(credentials.issuer ? { expectedIssuer: credentials.issuer } : {}),
+      assertion: async ({ authorizationServerUrl, resourceUrl, scope }) =>
+        (
+          await sdk.requestJwtAuthorizationGrant({
+            tokenEndpoint: enterprise.tokenEndpoint,
+            audience: authorizationServerUrl,
+            resource: resourceUrl,
+            idToken: enterprise.idToken,
+            clientId: enterprise.clientId,
+            ...(enterprise.clientSecret ? { clientSecret: enterprise.clientSecret } : {}),
+            ...(scope ? { scope } : {}),
+          })
+        ).jwtAuthGrant,
+    });
+  }
   if (assertion) {
     if (!clientId) throw new UsageError('--client-assertion needs --client-id (or MCP_CLIENT_ID)', 'E_AUTH_OPTIONS');
     return new JwtBearerProvider(clientId, assertion);
