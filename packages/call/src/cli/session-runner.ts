@@ -83,7 +83,8 @@ export async function withConnection<T>(
   const oauthServer = settings.stdio ? undefined : settings.url;
   if (oauthServer && !userCredentials) {
     const stored = await storedAccessToken(env, oauthServer);
-    if (stored) settings.headers.authorization = `Bearer ${stored}`;
+    if (stored?.dpop) await (await import('./oauth/dpop.ts')).signWithStoredDpop(env, oauthServer);
+    else if (stored) settings.headers.authorization = `Bearer ${stored.token}`;
   }
   const open = async (): Promise<Connection> => {
     let opened: Connection;
@@ -140,7 +141,8 @@ export async function withConnection<T>(
           debug: (message) => ui.debug(message),
         });
         if (token === undefined) throw error;
-        settings.headers.authorization = `Bearer ${token}`;
+        // A DPoP-bound token signs each request; a bearer token rides in the header.
+        if (!(await (await import('./oauth/dpop.ts')).signWithStoredDpop(env, oauthServer))) settings.headers.authorization = `Bearer ${token}`;
       }
     }
   } finally {

@@ -15,12 +15,41 @@ export interface HttpRequestOptions {
 const agents = new Map<string, Agent>();
 
 /**
+ * Signs requests with a sender-constrained (DPoP) token: its headers for a request, and what a
+ * response says (a new `DPoP-Nonce`; true when the request must be sent again with it).
+ */
+export interface RequestSigner {
+  headers(method: string, url: URL, headers: OutgoingHttpHeaders): Promise<OutgoingHttpHeaders>;
+  observe(res: IncomingMessage, url: URL): boolean;
+}
+
+// One credential per process: the command's. Set only when its token is DPoP-bound.
+let signer: RequestSigner | undefined;
+
+/** Every HTTP request of this process is signed by `next` from now on (undefined: none). */
+export function useRequestSigner(next: RequestSigner | undefined): void {
+  signer = next;
+}
+
+/**
  * Sends one HTTP request with node:http (https loaded only for https URLs) over a keep-alive
  * agent, and resolves with the response once its headers arrive.
  *
  * @throws ConnectionError naming the URL when the server cannot be reached.
  */
 export async function sendHttpRequest(options: HttpRequestOptions): Promise<IncomingMessage> {
+  if (!signer) return sendOnce(options);
+  const signing = signer;
+  const res = await sendOnce({ ...options, headers: await signing.headers(options.method, options.url, options.headers) });
+  // A resource server's use_dpop_nonce challenge: sent once more, with a fresh proof carrying its nonce.
+  if (!signing.observe(res, options.url)) return res;
+  res.resume();
+  const again = await sendOnce({ ...options, headers: await signing.headers(options.method, options.url, options.headers) });
+  signing.observe(again, options.url);
+  return again;
+}
+
+async function sendOnce(options: HttpRequestOptions): Promise<IncomingMessage> {
   const { url } = options;
   const secure = url.protocol === 'https:';
   const request = secure ? (await import('node:https')).request : httpRequest;
@@ -38,6 +67,7 @@ export async function sendHttpRequest(options: HttpRequestOptions): Promise<Inco
 
 /** Sends a request and resolves once it is written, without waiting for the answer. */
 export async function sendHttpRequestUntilSent(options: HttpRequestOptions): Promise<void> {
+  if (signer) options = { ...options, headers: await signer.headers(options.method, options.url, options.headers) };
   const agent = await agentFor(options.url.protocol);
   const request = options.url.protocol === 'https:' ? (await import('node:https')).request : httpRequest;
   await new Promise<void>((resolve, reject) => {

@@ -65,7 +65,7 @@ const AUTH_SCENARIOS: Record<string, string> = {
       'metadata-default', 'metadata-var1', 'metadata-var2', 'metadata-var3', 'scope-from-www-authenticate', 'scope-from-scopes-supported', 'scope-omitted-when-undefined',
       'scope-step-up', 'scope-retry-limit', 'token-endpoint-auth-basic', 'token-endpoint-auth-post', 'token-endpoint-auth-none', '2025-03-26-oauth-metadata-backcompat',
       '2025-03-26-oauth-endpoint-fallback', 'resource-mismatch', 'offline-access-scope', 'offline-access-not-supported', 'authorization-server-migration', 'iss-supported',
-      'iss-not-advertised', 'iss-supported-missing', 'iss-wrong-issuer', 'iss-unexpected', 'iss-normalized', 'metadata-issuer-mismatch',
+      'iss-not-advertised', 'iss-supported-missing', 'iss-wrong-issuer', 'iss-unexpected', 'iss-normalized', 'metadata-issuer-mismatch', 'dpop', 'dpop-nonce',
     ].map((name) => [`auth/${name}`, LOGIN]),
   ),
   'auth/basic-cimd': `${CALL} --login --client-metadata-url https://conformance-test.local/client-metadata.json test-tool`,
@@ -128,7 +128,7 @@ describe('official MCP conformance suite', () => {
     expect(failures).toEqual([]);
   });
 
-  it('newest suite (0.2.0-alpha.12): 31 of the 33 auth scenarios pass with mcp-call, each of its checks exercised', { timeout: TIMEOUT }, async () => {
+  it('newest suite (0.2.0-alpha.12): all 33 auth scenarios pass with mcp-call, each of its checks exercised', { timeout: TIMEOUT }, async () => {
     const failures: string[] = [];
     for (const [scenario, command] of Object.entries(AUTH_SCENARIOS)) {
       // Each scenario logs in afresh: a store of its own, and a "browser" that follows the redirects.
@@ -138,7 +138,7 @@ describe('official MCP conformance suite', () => {
       const exercised = checks !== null && Number(checks[1]) > 0 && checks[1] === checks[2];
       if (run.summary !== '1 passed, 0 failed' || !exercised) failures.push(`${scenario}: ${run.summary}, ${checks?.[0] ?? 'no checks'}\n${run.output.slice(-1500)}`);
     }
-    expect(Object.keys(AUTH_SCENARIOS)).toHaveLength(31);
+    expect(Object.keys(AUTH_SCENARIOS)).toHaveLength(33);
     expect(failures).toEqual([]);
   });
 

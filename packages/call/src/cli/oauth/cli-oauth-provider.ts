@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 
-import type { OAuthClientInformationContext, OAuthClientProvider, OAuthDiscoveryState } from '@modelcontextprotocol/client';
+import type { DpopSession, OAuthClientInformationContext, OAuthClientProvider, OAuthDiscoveryState } from '@modelcontextprotocol/client';
+
+import { loadDpopKey, newDpopKey } from './dpop.ts';
 
 import { readLogin, type StoredLogin, writeLogin } from './token-store.ts';
 
@@ -33,6 +35,7 @@ export class CliOAuthProvider implements OAuthClientProvider {
   // Kept for one login only (across its redirect), so a changed authorization server is found again next time.
   #discovery: OAuthDiscoveryState | undefined;
   #login: StoredLogin | undefined;
+  #dpop: DpopSession | undefined;
 
   constructor(options: ProviderOptions) {
     this.#options = options;
@@ -104,6 +107,28 @@ export class CliOAuthProvider implements OAuthClientProvider {
 
   codeVerifier(): string {
     return this.#verifier;
+  }
+
+  /**
+   * A DPoP session (RFC 9449) when the authorization server takes DPoP proofs: its tokens are then
+   * bound to a key kept with the login. Undefined otherwise: plain bearer tokens.
+   */
+  async dpop(): Promise<DpopSession | undefined> {
+    const supported = (this.#discovery?.authorizationServerMetadata as { dpop_signing_alg_values_supported?: unknown } | undefined)?.dpop_signing_alg_values_supported;
+    if (!Array.isArray(supported) || !supported.includes('ES256')) return undefined;
+    if (this.#dpop) return this.#dpop;
+    const sdk = await import('@modelcontextprotocol/client');
+    const login = await this.#load();
+    let keyPair;
+    if (login.dpopKey) keyPair = await loadDpopKey(login.dpopKey);
+    else {
+      const fresh = await newDpopKey(sdk);
+      keyPair = fresh.keyPair;
+      login.dpopKey = fresh.stored;
+      await writeLogin(this.#options.env, login);
+    }
+    this.#dpop = await sdk.DpopSession.create({ keyPair });
+    return this.#dpop;
   }
 
   saveDiscoveryState(state: OAuthDiscoveryState): void {

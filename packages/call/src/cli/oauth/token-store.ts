@@ -3,6 +3,8 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
+import type { StoredDpopKey } from './dpop.ts';
+
 /** What mcp-call keeps for one server: its registration with each authorization server, and its tokens. */
 export interface StoredLogin {
   /** The MCP server (the protected resource). */
@@ -14,6 +16,8 @@ export interface StoredLogin {
   tokens?: Record<string, unknown>;
   /** When the tokens were saved (epoch ms): with `expires_in`, when they expire. */
   savedAt?: number;
+  /** The key DPoP-bound tokens are bound to, when the authorization server binds them. */
+  dpopKey?: StoredDpopKey;
 }
 
 /** Where logins are kept: `$XDG_CONFIG_HOME/mcp-call/oauth` (or `~/.config/…`), a 0700 directory of 0600 files. */
@@ -57,8 +61,10 @@ export async function listLogins(env: NodeJS.ProcessEnv): Promise<StoredLogin[]>
   return logins.filter((login): login is StoredLogin => login !== null && typeof login.server === 'string');
 }
 
-/** A stored access token for a server, read without loading the OAuth client. */
-export async function storedAccessToken(env: NodeJS.ProcessEnv, server: string): Promise<string | undefined> {
-  const token = (await readLogin(env, server))?.tokens?.access_token;
-  return typeof token === 'string' ? token : undefined;
+/** A stored access token for a server, read without loading the OAuth client; `dpop` when it is bound to a kept key. */
+export async function storedAccessToken(env: NodeJS.ProcessEnv, server: string): Promise<{ token: string; dpop: boolean } | undefined> {
+  const login = await readLogin(env, server);
+  const token = login?.tokens?.access_token;
+  if (typeof token !== 'string') return undefined;
+  return { token, dpop: String(login?.tokens?.token_type).toLowerCase() === 'dpop' && login?.dpopKey !== undefined };
 }
