@@ -25,7 +25,7 @@ export interface OidcProvider {
  * Resources whose URL ends in `/opaque/mcp` get opaque access tokens; every other one gets JWTs
  * (RS256) whose `aud` is the resource. `scopes` are the scopes its resources offer.
  */
-export async function startOidcProvider(scopes: string[]): Promise<OidcProvider> {
+export async function startOidcProvider(scopes: string[], options: { accessTokenTtlSeconds?: number } = {}): Promise<OidcProvider> {
   const { default: Provider } = await import('oidc-provider');
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const kid = 'test-key-1';
@@ -55,7 +55,7 @@ export async function startOidcProvider(scopes: string[]): Promise<OidcProvider>
         getResourceServerInfo: (_ctx: unknown, resource: string) => ({
           scope: scopes.join(' '),
           audience: resource,
-          accessTokenTTL: 300,
+          accessTokenTTL: options.accessTokenTtlSeconds ?? 300,
           accessTokenFormat: resource.endsWith('/opaque/mcp') ? 'opaque' : 'jwt',
           jwt: { sign: { alg: 'RS256' } },
         }),

@@ -2,7 +2,7 @@ import { closestNames, isLoopbackHost, UsageError } from '@mcp-cli/core';
 
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../client/sse-parser.ts';
 import type { StdioServer } from '../client/stdio-transport.ts';
-import type { ServerEntry } from './imports/import-formats.ts';
+import type { OAuthEntry, ServerEntry } from './imports/import-formats.ts';
 import type { ImportedServer, Imports } from './imports/read-imported-servers.ts';
 
 import type { TransportChoice } from '../client/connect.ts';
@@ -21,6 +21,8 @@ export interface ConnectionSettings {
   credentialInClear: boolean;
   /** A server to run as a child process instead of a URL to reach. */
   stdio: StdioServer | undefined;
+  /** OAuth credentials the config gives this server. */
+  oauth: OAuthEntry | undefined;
 }
 
 
@@ -77,6 +79,7 @@ export async function resolveConnectionSettings(
     maxMessageBytes: opts.maxMessageBytes === undefined ? DEFAULT_MAX_MESSAGE_BYTES : positiveInteger(opts.maxMessageBytes, '--max-message-bytes'),
     credentialInClear: stdio === undefined && headers.authorization !== undefined && target.protocol === 'http:' && !isLoopbackHost(target.hostname),
     stdio,
+    oauth: checkOAuthEntry(entry.oauth, serverName),
   };
 }
 
@@ -87,6 +90,19 @@ function seconds(value: string | undefined, flag: string, allowZero: boolean): n
     throw new UsageError(`${flag} must be a ${allowZero ? 'non-negative' : 'positive'} number of seconds (got "${value}")`, 'E_BAD_NUMBER');
   }
   return Math.round(n * 1000);
+}
+
+/** A config entry's `oauth`, checked: strings where strings go, a boolean for clientCredentials. */
+function checkOAuthEntry(oauth: unknown, name: string | undefined): OAuthEntry | undefined {
+  if (oauth === undefined) return undefined;
+  const where = name ? `server "${name}"` : 'the mcp-call config';
+  if (typeof oauth !== 'object' || oauth === null || Array.isArray(oauth)) throw new UsageError(`${where}: "oauth" must be an object`, 'E_CONFIG');
+  for (const [key, value] of Object.entries(oauth)) {
+    const expected = key === 'clientCredentials' ? 'boolean' : 'string';
+    if (!['clientId', 'clientSecret', 'clientKey', 'issuer', 'clientCredentials', 'clientMetadataUrl'].includes(key)) throw new UsageError(`${where}: unknown "oauth.${key}" (known: clientId, clientSecret, clientKey, issuer, clientCredentials, clientMetadataUrl)`, 'E_CONFIG');
+    if (typeof value !== expected) throw new UsageError(`${where}: "oauth.${key}" must be a ${expected}`, 'E_CONFIG');
+  }
+  return oauth as OAuthEntry;
 }
 
 /** The stdio server of a config entry that gives a command (with args, env and cwd). */

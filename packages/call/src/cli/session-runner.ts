@@ -135,8 +135,8 @@ export async function withConnection<T>(
           env,
           signal,
           interactive: opts.login === true || (process.stdin.isTTY === true && process.stderr.isTTY === true && !env.CI),
-          credentials: machineCredentials(opts, env),
-          clientMetadataUrl: opts.clientMetadataUrl,
+          credentials: machineCredentials(opts, env, settings.oauth),
+          clientMetadataUrl: opts.clientMetadataUrl ?? settings.oauth?.clientMetadataUrl,
           beforePrompt: () => ui.stop(),
           debug: (message) => ui.debug(message),
         });

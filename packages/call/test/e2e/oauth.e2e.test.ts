@@ -50,7 +50,9 @@ describe.skipIf(!CHROMIUM && process.env.CI === undefined)('mcp-call and OAuth 2
     expect(login.stderr).toContain(`mcp-call: ${mcp} needs you to log in; opening your browser at:\n  ${provider.issuer}/auth?`);
     expect(login.stderr).toContain(`mcp-call: logged in to ${mcp} through ${provider.issuer}`);
     // Later calls, with no terminal, use the kept token: the server sees the person who logged in.
-    expect(JSON.parse((await call(['whoami', mcp])).stdout)).toMatchObject({ sub: 'ada' });
+    const who = await call(['whoami', mcp]);
+    expect(who.stderr).toBe('');
+    expect(JSON.parse(who.stdout)).toMatchObject({ sub: 'ada' });
     expect((await call(['write_file', mcp])).stdout).toBe('written\n');
     const directory = join(home, 'mcp-call', 'oauth');
     expect((await stat(directory)).mode & 0o777).toBe(0o700);
@@ -60,9 +62,19 @@ describe.skipIf(!CHROMIUM && process.env.CI === undefined)('mcp-call and OAuth 2
     expect(status.stdout).toContain(`issuer ${provider.issuer}`);
     const kept = JSON.parse((await call(['auth', 'status', '--json'])).stdout) as Record<string, unknown>[];
     expect(JSON.stringify(kept)).not.toMatch(/access_token|refresh_token|eyJ/);
+    // oidc-provider takes DPoP proofs, so the token is bound to mcp-call's key, and mcp-serve checked each proof.
+    expect(kept[0]).toMatchObject({ tokenType: 'DPoP' });
     expect((await call(['logout', mcp])).stderr).toBe(`mcp-call: logged out of ${mcp}\n`);
     expect((await call(['auth', 'status'])).stdout).toBe('(no logins)\n');
     expect((await call(['whoami', mcp])).code).toBe(3);
+  });
+
+  it('takes client credentials from the config file too (the secret from the environment)', async () => {
+    home = await mkdtemp(join(tmpdir(), 'mcp-call-home-'));
+    const dir = await writeTempFiles({ '.mcp-callrc': JSON.stringify({ url: mcp, oauth: { clientId: provider.client.id, clientCredentials: true, issuer: provider.issuer } }) });
+    const called = await runCall(['whoami'], { cwd: dir, env: { ...process.env, XDG_CONFIG_HOME: home, MCP_CLIENT_SECRET: provider.client.secret }, timeoutMs: 60_000 });
+    expect(called.stderr).toBe('');
+    expect(JSON.parse(called.stdout)).toMatchObject({ client: provider.client.id });
   });
 
   it('logs in with client credentials in CI, with no browser', async () => {
@@ -76,5 +88,28 @@ describe.skipIf(!CHROMIUM && process.env.CI === undefined)('mcp-call and OAuth 2
     expect(wrong.code).toBe(3);
     expect(wrong.stderr).toMatch(/\nmcp-call: Could not get an access token for .*invalid_client/);
     expect(wrong.stderr).not.toContain('not-the-secret');
+  });
+
+  it('refreshes an expired token by itself, with no browser', { timeout: 120_000 }, async () => {
+    const shortLived = await startOidcProvider(['tools:read', 'files:write'], { accessTokenTtlSeconds: 2 });
+    const dir = await writeTempFiles({ 'tools.mjs': TOOLS, 'mcp-serve.config.mjs': `export default { tools: './tools.mjs' };` });
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}/mcp`;
+    const guarded = await startServe(['--port', String(port), '--auth-issuer', shortLived.issuer, '--auth-audience', url], { cwd: dir });
+    try {
+      home = await mkdtemp(join(tmpdir(), 'mcp-call-home-'));
+      const login = await call(['login', url], { BROWSER: LOGIN_BROWSER });
+      expect(login.code, login.stderr).toBe(0);
+      const status = JSON.parse((await call(['auth', 'status', '--json'])).stdout) as { refreshable: boolean }[];
+      expect(status[0]!.refreshable).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      // The kept token has expired: the server refuses it, mcp-call refreshes it and calls again.
+      const called = await call(['whoami', url]);
+      expect(called.stderr).toBe('');
+      expect(JSON.parse(called.stdout)).toMatchObject({ sub: 'ada' });
+    } finally {
+      await guarded.stop();
+      await shortLived.stop();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 
 import type { Refusal } from '../http/request-guard.ts';
+import { DPOP_ALGORITHMS, dpopProofValid } from './dpop-proof.ts';
 import { markVerified } from './request-auth.ts';
 import type { TokenVerifier, VerifiedToken } from './token-verifier.ts';
 
@@ -15,6 +16,8 @@ export const METADATA_PATH = '/.well-known/oauth-protected-resource';
 export class ProtectedResource {
   readonly #verifier: TokenVerifier;
   readonly #metadataUrl: string;
+  /** This resource's public origin: DPoP proofs name the URL as the client sees it. */
+  readonly #origin: string;
   readonly #scopesSupported: () => string[];
   readonly #staticTokens: (header: string | undefined) => boolean;
 
@@ -27,6 +30,7 @@ export class ProtectedResource {
     this.#scopesSupported = scopesSupported;
     this.#staticTokens = staticTokens;
     const resource = new URL(verifier.settings.audience);
+    this.#origin = resource.origin;
     this.#metadataUrl = `${resource.origin}${METADATA_PATH}${resource.pathname === '/' ? '' : resource.pathname}`;
   }
 
@@ -38,15 +42,23 @@ export class ProtectedResource {
   /** The protected-resource metadata document (RFC 9728). */
   metadata(): Record<string, unknown> {
     const { audience, issuer } = this.#verifier.settings;
-    return { resource: audience, authorization_servers: [issuer], scopes_supported: this.#scopesSupported(), bearer_methods_supported: ['header'] };
+    return { resource: audience, authorization_servers: [issuer], scopes_supported: this.#scopesSupported(), bearer_methods_supported: ['header'], dpop_signing_alg_values_supported: DPOP_ALGORITHMS };
   }
 
   /** The verified token of a request, or the 401 that tells the client where to get one. */
   async authenticate(req: IncomingMessage): Promise<VerifiedToken | 'static' | Refusal> {
     const header = req.headers.authorization;
     if (this.#staticTokens(header)) return 'static';
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-    const token = match ? await this.#verifier.verify(match[1]!) : undefined;
+    const match = /^(Bearer|DPoP)\s+(\S+)\s*$/i.exec(header ?? '');
+    let token = match ? await this.#verifier.verify(match[2]!) : undefined;
+    // A DPoP-bound token (cnf.jkt) counts only with a valid proof of its key, never as a bearer token (RFC 9449 §7).
+    const jkt = (token?.claims.cnf as { jkt?: unknown } | undefined)?.jkt;
+    if (token && (typeof jkt === 'string' || match![1]!.toLowerCase() === 'dpop')) {
+      const url = new URL(req.url ?? '/', this.#origin).href;
+      const proof = req.headers.dpop;
+      const proven = typeof jkt === 'string' && match![1]!.toLowerCase() === 'dpop' && (await dpopProofValid(Array.isArray(proof) ? undefined : proof, { method: req.method ?? 'GET', url, accessToken: match![2]!, jkt }));
+      if (!proven) token = undefined;
+    }
     if (!token) {
       // No detail beyond the error code: what was wrong with a token helps only an attacker.
       const error = header ? ', error="invalid_token"' : '';

@@ -56,7 +56,8 @@ describe('mcp-serve protected by OAuth 2.1 (oidc-provider as the authorization s
   it('publishes its protected-resource metadata, and answers 401 with a challenge that points to it', async () => {
     for (const path of ['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp']) {
       const metadata = await (await fetch(new URL(path, mcp))).json();
-      expect(metadata).toEqual({ resource: mcp, authorization_servers: [provider.issuer], scopes_supported: ['files:write'], bearer_methods_supported: ['header'] });
+      expect(metadata).toMatchObject({ resource: mcp, authorization_servers: [provider.issuer], scopes_supported: ['files:write'], bearer_methods_supported: ['header'] });
+      expect(metadata.dpop_signing_alg_values_supported).toContain('ES256');
     }
     const refused = await post(mcp, undefined);
     expect(refused.status).toBe(401);
@@ -104,6 +105,7 @@ describe('mcp-serve protected by OAuth 2.1 (oidc-provider as the authorization s
       'alg none': `${header('none')}.${payload}.`,
       'unknown kid': await forge({}, { kid: 'no-such-key' }),
       'not a token': 'garbage',
+      'DPoP-bound, shown as a bearer token': await forge({ cnf: { jkt: 'some-key-thumbprint' } }),
     };
     for (const [kind, token] of Object.entries(bad)) {
       const refused = await post(mcp, token);

@@ -2,19 +2,20 @@ import { ConnectionError, ExitCode, UsageError } from '@mcp-cli/core';
 
 import { resolveConnectionSettings } from '../connection-settings.ts';
 import type { GlobalOptions } from '../global-options.ts';
+import type { OAuthEntry } from '../imports/import-formats.ts';
 import { listLogins, readLogin, removeLogin } from '../oauth/token-store.ts';
 import { writeErr, writeOut } from '../terminal-text.ts';
 
 /** The server a login command is about: --url, --server, the config, or the URL given last. */
-async function serverOf(opts: GlobalOptions, env: NodeJS.ProcessEnv): Promise<string> {
+async function serverOf(opts: GlobalOptions, env: NodeJS.ProcessEnv): Promise<{ url: string; oauth: OAuthEntry | undefined }> {
   const settings = await resolveConnectionSettings(opts, env, undefined);
   if (settings.stdio) throw new UsageError('A stdio server has no login: OAuth is for servers reached over HTTP', 'E_INVALID_OPTION');
-  return settings.url;
+  return { url: settings.url, oauth: settings.oauth };
 }
 
 /** `login [url]`: logs in to the server in the browser now (or with the client credentials given), and keeps the tokens. */
 export async function loginCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<number> {
-  const server = await serverOf(opts, env);
+  const { url: server, oauth } = await serverOf(opts, env);
   const { authorize, machineCredentials } = await import('../oauth/authorize.ts');
   const token = await authorize({
     server,
@@ -24,8 +25,8 @@ export async function loginCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, 
     signal,
     interactive: true,
     fresh: true,
-    credentials: machineCredentials(opts, env),
-    clientMetadataUrl: opts.clientMetadataUrl,
+    credentials: machineCredentials(opts, env, oauth),
+    clientMetadataUrl: opts.clientMetadataUrl ?? oauth?.clientMetadataUrl,
     beforePrompt: () => undefined,
     debug: (message) => opts.verbose && writeErr(`mcp-call: ${message}\n`),
   });
@@ -37,7 +38,7 @@ export async function loginCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, 
 
 /** `logout [url]`: forgets the server's tokens and registration. */
 export async function logoutCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv): Promise<number> {
-  const server = await serverOf(opts, env);
+  const { url: server } = await serverOf(opts, env);
   writeErr((await removeLogin(env, server)) ? `mcp-call: logged out of ${server}\n` : `mcp-call: not logged in to ${server}\n`);
   return ExitCode.ok;
 }
@@ -52,6 +53,8 @@ export async function authStatusCommand(opts: GlobalOptions, env: NodeJS.Process
       issuer: login.issuer ?? null,
       scope: typeof login.tokens?.scope === 'string' ? login.tokens.scope : null,
       loggedIn: login.tokens?.access_token !== undefined,
+      // DPoP: the token is bound to a key kept with the login (RFC 9449).
+      tokenType: typeof login.tokens?.token_type === 'string' ? login.tokens.token_type : null,
       expiresInSeconds: expiresIn === undefined ? null : Math.round(expiresIn / 1000),
       refreshable: typeof login.tokens?.refresh_token === 'string',
     };
@@ -66,7 +69,7 @@ export async function authStatusCommand(opts: GlobalOptions, env: NodeJS.Process
   }
   for (const row of rows) {
     const state = !row.loggedIn ? 'registered, not logged in' : row.expiresInSeconds === null ? 'logged in' : row.expiresInSeconds > 0 ? `logged in, expires in ${Math.ceil(row.expiresInSeconds / 60)} min` : 'expired';
-    writeOut(`${row.server}  ${state}${row.refreshable ? ', refreshable' : ''}${row.issuer ? `  issuer ${row.issuer}` : ''}${row.scope ? `  scope ${row.scope}` : ''}\n`);
+    writeOut(`${row.server}  ${state}${row.refreshable ? ', refreshable' : ''}${row.tokenType?.toLowerCase() === 'dpop' ? ', DPoP-bound' : ''}${row.issuer ? `  issuer ${row.issuer}` : ''}${row.scope ? `  scope ${row.scope}` : ''}\n`);
   }
   return ExitCode.ok;
 }

@@ -3,11 +3,23 @@ import { join } from 'node:path';
 import type { VariableSyntax } from './expand-variables.ts';
 
 /** A server as mcp-call connects to it: a URL (with headers) or a command to run over stdio. */
+/** OAuth settings of a server in mcp-call's config: a registered client, and how it gets tokens. */
+export interface OAuthEntry {
+  clientId?: string;
+  clientSecret?: string;
+  clientKey?: string;
+  issuer?: string;
+  clientCredentials?: boolean;
+  clientMetadataUrl?: string;
+}
+
 export interface ServerEntry {
   url?: string;
   transport?: 'auto' | 'http' | 'sse';
   headers?: Record<string, string>;
   token?: string;
+  /** OAuth credentials for this server (mcp-call's own config only): flags and variables win. */
+  oauth?: OAuthEntry;
   command?: string;
   args?: string[];
   env?: Record<string, string>;

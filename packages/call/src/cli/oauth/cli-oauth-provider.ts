@@ -110,11 +110,13 @@ export class CliOAuthProvider implements OAuthClientProvider {
   }
 
   /**
-   * A DPoP session (RFC 9449) when the authorization server takes DPoP proofs: its tokens are then
-   * bound to a key kept with the login. Undefined otherwise: plain bearer tokens.
+   * A DPoP session (RFC 9449) when the authorization server lists ES256 proofs, as the MCP
+   * authorization spec has clients do: its tokens are then bound to a key kept with the login.
+   * Undefined otherwise: plain bearer tokens.
    */
   async dpop(): Promise<DpopSession | undefined> {
-    const supported = (this.#discovery?.authorizationServerMetadata as { dpop_signing_alg_values_supported?: unknown } | undefined)?.dpop_signing_alg_values_supported;
+    const server = this.#discovery?.authorizationServerMetadata as { dpop_signing_alg_values_supported?: unknown } | undefined;
+    const supported = server?.dpop_signing_alg_values_supported;
     if (!Array.isArray(supported) || !supported.includes('ES256')) return undefined;
     if (this.#dpop) return this.#dpop;
     const sdk = await import('@modelcontextprotocol/client');

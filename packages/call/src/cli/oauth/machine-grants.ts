@@ -6,6 +6,7 @@ import type * as SdkClient from '@modelcontextprotocol/client';
 import type { OAuthClientProvider } from '@modelcontextprotocol/client';
 
 import type { GlobalOptions } from '../global-options.ts';
+import type { OAuthEntry } from '../imports/import-formats.ts';
 import { writeErr } from '../terminal-text.ts';
 
 type Sdk = typeof SdkClient;
@@ -33,15 +34,15 @@ export interface MachineCredentials {
   enterprise: { idToken: string; tokenEndpoint: string; clientId: string; clientSecret: string | undefined } | undefined;
 }
 
-/** The OAuth credentials of the command line, each flag over its environment variable. */
-export function machineCredentials(opts: GlobalOptions, env: NodeJS.ProcessEnv): MachineCredentials {
+/** The OAuth credentials of the command: each flag over its environment variable over the config's `oauth`. */
+export function machineCredentials(opts: GlobalOptions, env: NodeJS.ProcessEnv, config: OAuthEntry = {}): MachineCredentials {
   return {
-    clientId: opts.clientId ?? (env.MCP_CLIENT_ID || undefined),
-    clientSecret: opts.clientSecret ?? (env.MCP_CLIENT_SECRET || undefined),
-    clientKey: opts.clientKey ?? (env.MCP_CLIENT_KEY || undefined),
+    clientId: opts.clientId ?? (env.MCP_CLIENT_ID || undefined) ?? config.clientId,
+    clientSecret: opts.clientSecret ?? (env.MCP_CLIENT_SECRET || undefined) ?? config.clientSecret,
+    clientKey: opts.clientKey ?? (env.MCP_CLIENT_KEY || undefined) ?? config.clientKey,
     assertion: opts.clientAssertion ?? (env.MCP_CLIENT_ASSERTION || undefined),
-    clientCredentials: opts.clientCredentials === true,
-    issuer: opts.issuer ?? (env.MCP_OAUTH_ISSUER || undefined),
+    clientCredentials: opts.clientCredentials === true || config.clientCredentials === true,
+    issuer: opts.issuer ?? (env.MCP_OAUTH_ISSUER || undefined) ?? config.issuer,
     enterprise:
       env.MCP_ID_TOKEN && env.MCP_IDP_TOKEN_ENDPOINT && env.MCP_IDP_CLIENT_ID
         ? { idToken: env.MCP_ID_TOKEN, tokenEndpoint: env.MCP_IDP_TOKEN_ENDPOINT, clientId: env.MCP_IDP_CLIENT_ID, clientSecret: env.MCP_IDP_CLIENT_SECRET || undefined }
