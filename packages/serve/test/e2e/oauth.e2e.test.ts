@@ -55,9 +55,9 @@ describe('mcp-serve protected by OAuth 2.1 (oidc-provider as the authorization s
 
   it('publishes its protected-resource metadata, and answers 401 with a challenge that points to it', async () => {
     for (const path of ['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp']) {
-      const metadata = await (await fetch(new URL(path, mcp))).json();
+      const metadata = (await (await fetch(new URL(path, mcp))).json()) as Record<string, unknown>;
       expect(metadata).toMatchObject({ resource: mcp, authorization_servers: [provider.issuer], scopes_supported: ['files:write'], bearer_methods_supported: ['header'] });
-      expect(metadata.dpop_signing_alg_values_supported).toContain('ES256');
+      expect(metadata.dpop_signing_alg_values_supported as string[]).toContain('ES256');
     }
     const refused = await post(mcp, undefined);
     expect(refused.status).toBe(401);
