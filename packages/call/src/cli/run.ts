@@ -22,6 +22,7 @@ import { getSkillCommand, listSkillsCommand } from './commands/skills.ts';
 import { taskCommand } from './commands/task.ts';
 import { watchCommand } from './commands/watch.ts';
 import { resolveConnectionSettings } from './connection-settings.ts';
+import { loginDirectory } from './oauth/login-directory.ts';
 import { addGlobalOptions, collect, GLOBAL_FLAGS, type GlobalOptions, parseFastPath } from './global-options.ts';
 import { HELP_AFTER } from './help-text.ts';
 import { readArgsOption } from './read-args-option.ts';
@@ -186,16 +187,16 @@ async function dispatch(given: string[], env: NodeJS.ProcessEnv, interrupt: Abor
       exitCode = await connected(all(cmd), (c) => watchCommand(c, uri, interrupt));
     });
   sub('login', 'log in to an OAuth-protected server in the browser now (or with --client-credentials), and keep its tokens').action(async (_o, cmd: Command) => {
-    exitCode = await (await import('./commands/auth.ts')).loginCommand(all(cmd), env, interrupt);
+    exitCode = await (await import('./commands/auth.ts')).loginCommand(all(cmd), env, loginDirectory(env), interrupt);
   });
   sub('logout', "forget a server's OAuth tokens and registration").action(async (_o, cmd: Command) => {
-    exitCode = await (await import('./commands/auth.ts')).logoutCommand(all(cmd), env);
+    exitCode = await (await import('./commands/auth.ts')).logoutCommand(all(cmd), env, loginDirectory(env));
   });
   sub('auth', 'auth status: the servers mcp-call is logged in to (never the tokens)')
     .argument('<action>', 'status')
     .action(async (action: string, _o, cmd: Command) => {
       if (action !== 'status') throw new UsageError(`Unknown auth action "${action}": use mcp-call auth status (or login, logout)`, 'E_INVALID_OPTION');
-      exitCode = await (await import('./commands/auth.ts')).authStatusCommand(all(cmd), env);
+      exitCode = await (await import('./commands/auth.ts')).authStatusCommand(all(cmd), loginDirectory(env));
     });
   sub('completion', 'print a shell completion script')
     .argument('<shell>', 'bash, zsh or fish')

@@ -1,11 +1,13 @@
+import { existsSync } from 'node:fs';
+
 import { ConnectionError, LOG_LEVELS, type LogLevel, readPackageVersion, SUPPORTED_PROTOCOL_VERSIONS, TimeoutError, UsageError } from '@mcp-cli/core';
 
 import { AUTO_VERSION, connect, type Connection, connectStdio } from '../client/connect.ts';
 import { MODERN_VERSION } from '../client/request-metadata.ts';
 import { clientCapabilities, createServerRequestHandler, type ElicitMode, type ElicitSchema } from '../client/server-requests.ts';
-import { AuthChallengeError } from '../client/http-request.ts';
+import { AuthChallengeError, useRequestSigner } from '../client/http-request.ts';
 import { type ConnectionSettings, resolveConnectionSettings } from './connection-settings.ts';
-import { storedAccessToken } from './oauth/token-store.ts';
+import { loginDirectory } from './oauth/login-directory.ts';
 import type { GlobalOptions } from './global-options.ts';
 import { keepRawOutput, writeErr } from './terminal-text.ts';
 import { createUi, type Ui } from './ui.ts';
@@ -81,9 +83,11 @@ export async function withConnection<T>(
   // OAuth: a token kept from an earlier login goes with the request, unless the user gave credentials.
   const userCredentials = Object.keys(settings.headers).some((name) => name.toLowerCase() === 'authorization');
   const oauthServer = settings.stdio ? undefined : settings.url;
+  const logins = loginDirectory(env);
   if (oauthServer && !userCredentials) {
-    const stored = await storedAccessToken(env, oauthServer);
-    if (stored?.dpop) await (await import('./oauth/dpop.ts')).signWithStoredDpop(env, oauthServer);
+    // Only someone who has logged in somewhere pays for reading the kept logins.
+    const stored = existsSync(logins) ? await (await import('./oauth/token-store.ts')).storedAccessToken(logins, oauthServer) : undefined;
+    if (stored?.dpop) await (await import('./oauth/dpop.ts')).signWithStoredDpop(logins, oauthServer, useRequestSigner);
     else if (stored) settings.headers.authorization = `Bearer ${stored.token}`;
   }
   const open = async (): Promise<Connection> => {
@@ -133,6 +137,7 @@ export async function withConnection<T>(
           challenge: error.challenge,
           status: error.status,
           env,
+          loginDirectory: logins,
           signal,
           interactive: opts.login === true || (process.stdin.isTTY === true && process.stderr.isTTY === true && !env.CI),
           credentials: machineCredentials(opts, env, settings.oauth),
@@ -142,7 +147,7 @@ export async function withConnection<T>(
         });
         if (token === undefined) throw error;
         // A DPoP-bound token signs each request; a bearer token rides in the header.
-        if (!(await (await import('./oauth/dpop.ts')).signWithStoredDpop(env, oauthServer))) settings.headers.authorization = `Bearer ${token}`;
+        if (!(await (await import('./oauth/dpop.ts')).signWithStoredDpop(logins, oauthServer, useRequestSigner))) settings.headers.authorization = `Bearer ${token}`;
       }
     }
   } finally {

@@ -14,7 +14,7 @@ async function serverOf(opts: GlobalOptions, env: NodeJS.ProcessEnv): Promise<{ 
 }
 
 /** `login [url]`: logs in to the server in the browser now (or with the client credentials given), and keeps the tokens. */
-export async function loginCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<number> {
+export async function loginCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, logins: string, signal: AbortSignal): Promise<number> {
   const { url: server, oauth } = await serverOf(opts, env);
   const { authorize, machineCredentials } = await import('../oauth/authorize.ts');
   const token = await authorize({
@@ -22,6 +22,7 @@ export async function loginCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, 
     challenge: undefined,
     status: 401,
     env,
+    loginDirectory: logins,
     signal,
     interactive: true,
     fresh: true,
@@ -31,22 +32,22 @@ export async function loginCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, 
     debug: (message) => opts.verbose && writeErr(`mcp-call: ${message}\n`),
   });
   if (token === undefined) throw new ConnectionError(`${server} does not use OAuth (it publishes no protected-resource metadata): pass a token with --token instead`, 'E_NO_OAUTH');
-  const login = await readLogin(env, server);
+  const login = await readLogin(logins, server);
   writeErr(`mcp-call: logged in to ${server}${login?.issuer ? ` through ${login.issuer}` : ''}${typeof login?.tokens?.scope === 'string' ? ` (scope: ${login.tokens.scope})` : ''}\n`);
   return ExitCode.ok;
 }
 
 /** `logout [url]`: forgets the server's tokens and registration. */
-export async function logoutCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv): Promise<number> {
+export async function logoutCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, logins: string): Promise<number> {
   const { url: server } = await serverOf(opts, env);
-  writeErr((await removeLogin(env, server)) ? `mcp-call: logged out of ${server}\n` : `mcp-call: not logged in to ${server}\n`);
+  writeErr((await removeLogin(logins, server)) ? `mcp-call: logged out of ${server}\n` : `mcp-call: not logged in to ${server}\n`);
   return ExitCode.ok;
 }
 
 /** `auth status`: every login kept, with its issuer, scope and expiry; never a token or a secret. */
-export async function authStatusCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv): Promise<number> {
+export async function authStatusCommand(opts: GlobalOptions, logins: string): Promise<number> {
   const now = Date.now();
-  const rows = (await listLogins(env)).map((login) => {
+  const rows = (await listLogins(logins)).map((login) => {
     const expiresIn = typeof login.tokens?.expires_in === 'number' && login.savedAt ? login.savedAt + login.tokens.expires_in * 1000 - now : undefined;
     return {
       server: login.server,

@@ -18,6 +18,8 @@ export interface AuthorizeOptions {
   challenge: string | undefined;
   status: number;
   env: NodeJS.ProcessEnv;
+  /** Where logins are kept (login-directory.ts). */
+  loginDirectory: string;
   signal: AbortSignal;
   /** True when a browser may be opened (a terminal, `--login`, or `mcp-call login`). */
   interactive: boolean;
@@ -65,7 +67,7 @@ async function authorizeWithSdk(options: AuthorizeOptions): Promise<string | und
   // (2025-03-26): tried, but its failure then means "no OAuth here", and the refusal stands.
   const knownOAuth = challenge.resourceMetadataUrl !== undefined || (await usesOAuth(sdk, options.server));
   // Step-up (403 insufficient_scope): the scopes held so far and the ones asked for, so nothing that worked stops working.
-  const held = options.status === 403 ? (await readLogin(options.env, options.server))?.tokens?.scope : undefined;
+  const held = options.status === 403 ? (await readLogin(options.loginDirectory, options.server))?.tokens?.scope : undefined;
   const scope = typeof held === 'string' && challenge.scope ? [...new Set([...held.split(' '), ...challenge.scope.split(' ')].filter(Boolean))].join(' ') : challenge.scope;
   const common = { serverUrl: options.server, resourceMetadataUrl: challenge.resourceMetadataUrl, scope };
   try {
@@ -76,10 +78,10 @@ async function authorizeWithSdk(options: AuthorizeOptions): Promise<string | und
     }
     const { clientId, clientSecret } = options.credentials;
     if (options.fresh) {
-      const login = await readLogin(options.env, options.server);
-      if (login?.tokens) await writeLogin(options.env, { ...login, tokens: undefined });
+      const login = await readLogin(options.loginDirectory, options.server);
+      if (login?.tokens) await writeLogin(options.loginDirectory, { ...login, tokens: undefined });
     }
-    const stored = await readLogin(options.env, options.server);
+    const stored = await readLogin(options.loginDirectory, options.server);
     const canRefresh = typeof stored?.tokens?.refresh_token === 'string';
     if (!options.interactive && !canRefresh) throw loginNeeded(options.server);
     const previousPort = redirectPort(stored);
@@ -87,7 +89,7 @@ async function authorizeWithSdk(options: AuthorizeOptions): Promise<string | und
     try {
       const provider = new CliOAuthProvider({
         server: options.server,
-        env: options.env,
+        loginDirectory: options.loginDirectory,
         redirectUrl: callback?.redirectUrl,
         clientMetadataUrl: options.clientMetadataUrl,
         preRegistered: clientId ? { client_id: clientId, ...(clientSecret ? { client_secret: clientSecret } : {}) } : undefined,

@@ -12,7 +12,8 @@ type Tokens = Awaited<ReturnType<OAuthClientProvider['tokens']>>;
 /** What the provider needs from the command line. */
 export interface ProviderOptions {
   server: string;
-  env: NodeJS.ProcessEnv;
+  /** Where logins are kept. */
+  loginDirectory: string;
   /** The loopback redirect URI (RFC 8252), when a browser may be used. */
   redirectUrl: string | undefined;
   /** A client id metadata document URL (CIMD), used as the client id where the server takes them. */
@@ -80,7 +81,7 @@ export class CliOAuthProvider implements OAuthClientProvider {
     const login = await this.#load();
     const issuer = ctx?.issuer ?? login.issuer ?? 'unknown';
     login.clients[issuer] = information as Record<string, unknown>;
-    await writeLogin(this.#options.env, login);
+    await writeLogin(this.#options.loginDirectory, login);
   }
 
   async tokens(ctx?: OAuthClientInformationContext): Promise<Tokens> {
@@ -94,7 +95,7 @@ export class CliOAuthProvider implements OAuthClientProvider {
     login.tokens = tokens as Record<string, unknown>;
     login.savedAt = Date.now();
     if (ctx?.issuer) login.issuer = ctx.issuer;
-    await writeLogin(this.#options.env, login);
+    await writeLogin(this.#options.loginDirectory, login);
   }
 
   async redirectToAuthorization(url: URL): Promise<void> {
@@ -127,7 +128,7 @@ export class CliOAuthProvider implements OAuthClientProvider {
       const fresh = await newDpopKey(sdk);
       keyPair = fresh.keyPair;
       login.dpopKey = fresh.stored;
-      await writeLogin(this.#options.env, login);
+      await writeLogin(this.#options.loginDirectory, login);
     }
     this.#dpop = await sdk.DpopSession.create({ keyPair });
     return this.#dpop;
@@ -147,11 +148,11 @@ export class CliOAuthProvider implements OAuthClientProvider {
     if (scope === 'all' || scope === 'client') login.clients = {};
     if (scope === 'all' || scope === 'verifier') this.#verifier = '';
     if (scope === 'all' || scope === 'discovery') this.#discovery = undefined;
-    await writeLogin(this.#options.env, login);
+    await writeLogin(this.#options.loginDirectory, login);
   }
 
   async #load(): Promise<StoredLogin> {
-    this.#login ??= (await readLogin(this.#options.env, this.#options.server)) ?? { server: this.#options.server, clients: {} };
+    this.#login ??= (await readLogin(this.#options.loginDirectory, this.#options.server)) ?? { server: this.#options.server, clients: {} };
     return this.#login;
   }
 }

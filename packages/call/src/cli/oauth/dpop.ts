@@ -5,6 +5,7 @@ import type * as SdkClient from '@modelcontextprotocol/client';
 import type { DpopKeyPair, DpopSession } from '@modelcontextprotocol/client';
 
 import type { RequestSigner } from '../../client/http-request.ts';
+import { readLogin } from './token-store.ts';
 
 type JsonWebKey = webcrypto.JsonWebKey;
 
@@ -59,14 +60,14 @@ export function dpopSigner(session: DpopSession, accessToken: string): RequestSi
 }
 
 /**
- * Signs this process's requests with a DPoP-bound token and the key kept with its login.
+ * Signs this process's requests (through `useRequestSigner`, handed in so this lazily loaded
+ * module shares no code with the start-up path) with a DPoP-bound token and the key kept with
+ * its login.
  * @returns false when the login holds no such token and key.
  */
-export async function signWithStoredDpop(env: NodeJS.ProcessEnv, server: string): Promise<boolean> {
-  const { readLogin } = await import('./token-store.ts');
-  const { useRequestSigner } = await import('../../client/http-request.ts');
+export async function signWithStoredDpop(loginDirectory: string, server: string, useRequestSigner: (signer: RequestSigner | undefined) => void): Promise<boolean> {
   useRequestSigner(undefined);
-  const login = await readLogin(env, server);
+  const login = await readLogin(loginDirectory, server);
   const token = login?.tokens?.access_token;
   if (!login?.dpopKey || typeof token !== 'string' || String(login.tokens?.token_type).toLowerCase() !== 'dpop') return false;
   const { DpopSession } = await import('@modelcontextprotocol/client');

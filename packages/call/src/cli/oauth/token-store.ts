@@ -1,9 +1,13 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 import type { StoredDpopKey } from './dpop.ts';
+
+/**
+ * The logins are files in one directory (login-directory.ts names it): its callers hand it in, so
+ * this module, loaded only where logins are used, shares no code with a plain call's start-up.
+ */
 
 /** What mcp-call keeps for one server: its registration with each authorization server, and its tokens. */
 export interface StoredLogin {
@@ -20,19 +24,15 @@ export interface StoredLogin {
   dpopKey?: StoredDpopKey;
 }
 
-/** Where logins are kept: `$XDG_CONFIG_HOME/mcp-call/oauth` (or `~/.config/…`), a 0700 directory of 0600 files. */
-export function loginDirectory(env: NodeJS.ProcessEnv): string {
-  return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'mcp-call', 'oauth');
-}
 
-function loginFile(env: NodeJS.ProcessEnv, server: string): string {
-  return join(loginDirectory(env), `${createHash('sha256').update(server).digest('hex').slice(0, 32)}.json`);
+function loginFile(directory: string, server: string): string {
+  return join(directory, `${createHash('sha256').update(server).digest('hex').slice(0, 32)}.json`);
 }
 
 /** The login kept for a server, if any (an unreadable or foreign file counts as none). */
-export async function readLogin(env: NodeJS.ProcessEnv, server: string): Promise<StoredLogin | undefined> {
+export async function readLogin(directory: string, server: string): Promise<StoredLogin | undefined> {
   try {
-    const login = JSON.parse(await readFile(loginFile(env, server), 'utf8')) as StoredLogin;
+    const login = JSON.parse(await readFile(loginFile(directory, server), 'utf8')) as StoredLogin;
     return login.server === server ? login : undefined;
   } catch {
     return undefined;
@@ -40,30 +40,30 @@ export async function readLogin(env: NodeJS.ProcessEnv, server: string): Promise
 }
 
 /** Saves a server's login, readable by this user only. */
-export async function writeLogin(env: NodeJS.ProcessEnv, login: StoredLogin): Promise<void> {
-  await mkdir(loginDirectory(env), { recursive: true, mode: 0o700 });
-  await writeFile(loginFile(env, login.server), JSON.stringify(login, null, 2), { mode: 0o600 });
+export async function writeLogin(directory: string, login: StoredLogin): Promise<void> {
+  await mkdir(directory, { recursive: true, mode: 0o700 });
+  await writeFile(loginFile(directory, login.server), JSON.stringify(login, null, 2), { mode: 0o600 });
 }
 
 /** Forgets a server's login; false when there was none. */
-export async function removeLogin(env: NodeJS.ProcessEnv, server: string): Promise<boolean> {
-  if (!(await readLogin(env, server))) return false;
-  await rm(loginFile(env, server), { force: true });
+export async function removeLogin(directory: string, server: string): Promise<boolean> {
+  if (!(await readLogin(directory, server))) return false;
+  await rm(loginFile(directory, server), { force: true });
   return true;
 }
 
 /** Every login kept. */
-export async function listLogins(env: NodeJS.ProcessEnv): Promise<StoredLogin[]> {
-  const names = await readdir(loginDirectory(env)).catch(() => [] as string[]);
+export async function listLogins(directory: string): Promise<StoredLogin[]> {
+  const names = await readdir(directory).catch(() => [] as string[]);
   const logins = await Promise.all(
-    names.filter((name) => name.endsWith('.json')).map(async (name) => JSON.parse(await readFile(join(loginDirectory(env), name), 'utf8').catch(() => 'null')) as StoredLogin | null),
+    names.filter((name) => name.endsWith('.json')).map(async (name) => JSON.parse(await readFile(join(directory, name), 'utf8').catch(() => 'null')) as StoredLogin | null),
   );
   return logins.filter((login): login is StoredLogin => login !== null && typeof login.server === 'string');
 }
 
 /** A stored access token for a server, read without loading the OAuth client; `dpop` when it is bound to a kept key. */
-export async function storedAccessToken(env: NodeJS.ProcessEnv, server: string): Promise<{ token: string; dpop: boolean } | undefined> {
-  const login = await readLogin(env, server);
+export async function storedAccessToken(directory: string, server: string): Promise<{ token: string; dpop: boolean } | undefined> {
+  const login = await readLogin(directory, server);
   const token = login?.tokens?.access_token;
   if (typeof token !== 'string') return undefined;
   return { token, dpop: String(login?.tokens?.token_type).toLowerCase() === 'dpop' && login?.dpopKey !== undefined };
