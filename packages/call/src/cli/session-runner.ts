@@ -86,9 +86,11 @@ export async function withConnection<T>(
   const logins = loginDirectory(env);
   if (oauthServer && !userCredentials) {
     // Only someone who has logged in somewhere pays for reading the kept logins.
-    const stored = existsSync(logins) ? await (await import('./oauth/token-store.ts')).storedAccessToken(logins, oauthServer) : undefined;
-    if (stored?.dpop) await (await import('./oauth/dpop.ts')).signWithStoredDpop(logins, oauthServer, useRequestSigner);
-    else if (stored) settings.headers.authorization = `Bearer ${stored.token}`;
+    const store = existsSync(logins) ? await import('./oauth/token-store.ts') : undefined;
+    const login = await store?.readLogin(logins, oauthServer);
+    const kept = store?.keptToken(login);
+    if (kept?.dpop) await (await import('./oauth/dpop.ts')).signWithLogin(login, useRequestSigner);
+    else if (kept) settings.headers.authorization = `Bearer ${kept.token}`;
   }
   const open = async (): Promise<Connection> => {
     let opened: Connection;
@@ -147,7 +149,8 @@ export async function withConnection<T>(
         });
         if (token === undefined) throw error;
         // A DPoP-bound token signs each request; a bearer token rides in the header.
-        if (!(await (await import('./oauth/dpop.ts')).signWithStoredDpop(logins, oauthServer, useRequestSigner))) settings.headers.authorization = `Bearer ${token}`;
+        const login = await (await import('./oauth/token-store.ts')).readLogin(logins, oauthServer);
+        if (!(await (await import('./oauth/dpop.ts')).signWithLogin(login, useRequestSigner))) settings.headers.authorization = `Bearer ${token}`;
       }
     }
   } finally {

@@ -27,7 +27,11 @@ export async function dpopProofValid(proof: string | undefined, request: { metho
     if (payload.htm !== request.method || typeof payload.htu !== 'string' || stripQuery(payload.htu) !== stripQuery(request.url)) return false;
     if (payload.ath !== createHash('sha256').update(request.accessToken).digest('base64url')) return false;
     if (typeof payload.jti !== 'string' || seen.has(payload.jti)) return false;
-    for (const [jti, at] of seen) if (at < now - PROOF_WINDOW_S || seen.size >= MAX_SEEN) seen.delete(jti);
+    // Insertion order is age order: forgetting stops at the first id still inside the window.
+    for (const [jti, at] of seen) {
+      if (at >= now - PROOF_WINDOW_S && seen.size < MAX_SEEN) break;
+      seen.delete(jti);
+    }
     seen.set(payload.jti, now);
     return true;
   } catch {

@@ -49,16 +49,14 @@ export class ProtectedResource {
   async authenticate(req: IncomingMessage): Promise<VerifiedToken | 'static' | Refusal> {
     const header = req.headers.authorization;
     if (this.#staticTokens(header)) return 'static';
-    const match = /^(Bearer|DPoP)\s+(\S+)\s*$/i.exec(header ?? '');
-    let token = match ? await this.#verifier.verify(match[2]!) : undefined;
-    // A DPoP-bound token (cnf.jkt) counts only with a valid proof of its key, never as a bearer token (RFC 9449 §7).
+    const [, scheme, presented] = /^(Bearer|DPoP)\s+(\S+)\s*$/i.exec(header ?? '') ?? [];
+    let token = presented ? await this.#verifier.verify(presented) : undefined;
+    // A token bound to a key (cnf.jkt) counts only as DPoP with a valid proof of that key, and an
+    // unbound one only as a bearer token (RFC 9449 §7).
     const jkt = (token?.claims.cnf as { jkt?: unknown } | undefined)?.jkt;
-    if (token && (typeof jkt === 'string' || match![1]!.toLowerCase() === 'dpop')) {
-      const url = new URL(req.url ?? '/', this.#origin).href;
-      const proof = req.headers.dpop;
-      const proven = typeof jkt === 'string' && match![1]!.toLowerCase() === 'dpop' && (await dpopProofValid(Array.isArray(proof) ? undefined : proof, { method: req.method ?? 'GET', url, accessToken: match![2]!, jkt }));
-      if (!proven) token = undefined;
-    }
+    const dpop = scheme?.toLowerCase() === 'dpop';
+    if (token && (typeof jkt === 'string') !== dpop) token = undefined;
+    if (token && typeof jkt === 'string' && !(await this.#proven(req, presented!, jkt))) token = undefined;
     if (!token) {
       // No detail beyond the error code: what was wrong with a token helps only an attacker.
       const error = header ? ', error="invalid_token"' : '';
@@ -72,6 +70,12 @@ export class ProtectedResource {
     if (missing.length > 0) return this.insufficientScope(this.#verifier.settings.scopes);
     markVerified(req, token);
     return token;
+  }
+
+  /** True when the request's DPoP proof shows the key `jkt` names, for this method and URL. */
+  #proven(req: IncomingMessage, accessToken: string, jkt: string): Promise<boolean> {
+    const proof = req.headers.dpop;
+    return dpopProofValid(Array.isArray(proof) ? undefined : proof, { method: req.method ?? 'GET', url: new URL(req.url ?? '/', this.#origin).href, accessToken, jkt });
   }
 
   /** The 403 for a token without `scopes`, so the client can ask for them (step-up). */

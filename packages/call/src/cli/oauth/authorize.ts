@@ -65,23 +65,26 @@ async function authorizeWithSdk(options: AuthorizeOptions): Promise<string | und
   if (options.status === 403 && challenge.error !== 'insufficient_scope') return undefined;
   // Without metadata a server may still be its own authorization server at the default endpoints
   // (2025-03-26): tried, but its failure then means "no OAuth here", and the refusal stands.
-  const knownOAuth = challenge.resourceMetadataUrl !== undefined || (await usesOAuth(sdk, options.server));
+  // The protected-resource metadata is fetched once, for every question asked of it here.
+  let resourceMetadata: ReturnType<typeof sdk.discoverOAuthProtectedResourceMetadata> | undefined;
+  const discoverResource = () => (resourceMetadata ??= sdk.discoverOAuthProtectedResourceMetadata(options.server, { resourceMetadataUrl: challenge.resourceMetadataUrl }));
+  const knownOAuth = challenge.resourceMetadataUrl !== undefined || (await usesOAuth(discoverResource, options.server));
+  let stored = await readLogin(options.loginDirectory, options.server);
   // Step-up (403 insufficient_scope): the scopes held so far and the ones asked for, so nothing that worked stops working.
-  const held = options.status === 403 ? (await readLogin(options.loginDirectory, options.server))?.tokens?.scope : undefined;
-  const scope = typeof held === 'string' && challenge.scope ? [...new Set([...held.split(' '), ...challenge.scope.split(' ')].filter(Boolean))].join(' ') : challenge.scope;
+  const held = options.status === 403 && typeof stored?.tokens?.scope === 'string' ? stored.tokens.scope : undefined;
+  const scope = challenge.scope && sdk.computeScopeUnion(held, challenge.scope);
   const common = { serverUrl: options.server, resourceMetadataUrl: challenge.resourceMetadataUrl, scope };
   try {
-    const machine = await machineProvider(sdk, options.credentials, () => namedIssuer(sdk, options.server, challenge.resourceMetadataUrl));
+    const machine = await machineProvider(sdk, options.credentials, () => namedIssuer(sdk, discoverResource));
     if (machine) {
       await sdk.auth(machine, common);
       return accessToken(await machine.tokens());
     }
     const { clientId, clientSecret } = options.credentials;
-    if (options.fresh) {
-      const login = await readLogin(options.loginDirectory, options.server);
-      if (login?.tokens) await writeLogin(options.loginDirectory, { ...login, tokens: undefined });
+    if (options.fresh && stored?.tokens) {
+      stored = { ...stored, tokens: undefined };
+      await writeLogin(options.loginDirectory, stored);
     }
-    const stored = await readLogin(options.loginDirectory, options.server);
     const canRefresh = typeof stored?.tokens?.refresh_token === 'string';
     if (!options.interactive && !canRefresh) throw loginNeeded(options.server);
     const previousPort = redirectPort(stored);
@@ -124,9 +127,9 @@ async function authorizeWithSdk(options: AuthorizeOptions): Promise<string | und
  * True when the server publishes protected-resource metadata (RFC 9728), or is its own
  * authorization server (the 2025-03-26 arrangement): only then is a login worth trying.
  */
-async function usesOAuth(sdk: typeof SdkClient, server: string): Promise<boolean> {
+async function usesOAuth(discoverResource: () => Promise<unknown>, server: string): Promise<boolean> {
   try {
-    await sdk.discoverOAuthProtectedResourceMetadata(server);
+    await discoverResource();
     return true;
   } catch {
     const response = await fetch(new URL('/.well-known/oauth-authorization-server', server), { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
@@ -135,9 +138,9 @@ async function usesOAuth(sdk: typeof SdkClient, server: string): Promise<boolean
 }
 
 /** The issuer of the authorization server a protected resource names first, if it names one. */
-async function namedIssuer(sdk: typeof SdkClient, server: string, resourceMetadataUrl: URL | undefined): Promise<string | undefined> {
+async function namedIssuer(sdk: typeof SdkClient, discoverResource: () => Promise<{ authorization_servers?: string[] }>): Promise<string | undefined> {
   try {
-    const resource = await sdk.discoverOAuthProtectedResourceMetadata(server, { resourceMetadataUrl });
+    const resource = await discoverResource();
     const authorizationServer = resource.authorization_servers?.[0];
     return authorizationServer ? ((await sdk.discoverAuthorizationServerMetadata(authorizationServer))?.issuer ?? authorizationServer) : undefined;
   } catch {

@@ -5,7 +5,7 @@ import type * as SdkClient from '@modelcontextprotocol/client';
 import type { DpopKeyPair, DpopSession } from '@modelcontextprotocol/client';
 
 import type { RequestSigner } from '../../client/http-request.ts';
-import { readLogin } from './token-store.ts';
+import { keptToken, type StoredLogin } from './token-store.ts';
 
 type JsonWebKey = webcrypto.JsonWebKey;
 
@@ -61,16 +61,14 @@ export function dpopSigner(session: DpopSession, accessToken: string): RequestSi
 
 /**
  * Signs this process's requests (through `useRequestSigner`, handed in so this lazily loaded
- * module shares no code with the start-up path) with a DPoP-bound token and the key kept with
- * its login.
+ * module shares no code with the start-up path) with a login's DPoP-bound token and its key.
  * @returns false when the login holds no such token and key.
  */
-export async function signWithStoredDpop(loginDirectory: string, server: string, useRequestSigner: (signer: RequestSigner | undefined) => void): Promise<boolean> {
+export async function signWithLogin(login: StoredLogin | undefined, useRequestSigner: (signer: RequestSigner | undefined) => void): Promise<boolean> {
   useRequestSigner(undefined);
-  const login = await readLogin(loginDirectory, server);
-  const token = login?.tokens?.access_token;
-  if (!login?.dpopKey || typeof token !== 'string' || String(login.tokens?.token_type).toLowerCase() !== 'dpop') return false;
+  const kept = keptToken(login);
+  if (!kept?.dpop) return false;
   const { DpopSession } = await import('@modelcontextprotocol/client');
-  useRequestSigner(dpopSigner(await DpopSession.create({ keyPair: await loadDpopKey(login.dpopKey) }), token));
+  useRequestSigner(dpopSigner(await DpopSession.create({ keyPair: await loadDpopKey(login!.dpopKey!) }), kept.token));
   return true;
 }

@@ -4,10 +4,8 @@ import { join } from 'node:path';
 
 import type { StoredDpopKey } from './dpop.ts';
 
-/**
- * The logins are files in one directory (login-directory.ts names it): its callers hand it in, so
- * this module, loaded only where logins are used, shares no code with a plain call's start-up.
- */
+// Logins are files in one directory (login-directory.ts names it). Callers hand the directory
+// in, so this module, loaded only where logins are used, shares no code with a plain call's start-up.
 
 /** What mcp-call keeps for one server: its registration with each authorization server, and its tokens. */
 export interface StoredLogin {
@@ -24,7 +22,7 @@ export interface StoredLogin {
   dpopKey?: StoredDpopKey;
 }
 
-
+/** A server's file: named by a digest of its URL. */
 function loginFile(directory: string, server: string): string {
   return join(directory, `${createHash('sha256').update(server).digest('hex').slice(0, 32)}.json`);
 }
@@ -61,9 +59,8 @@ export async function listLogins(directory: string): Promise<StoredLogin[]> {
   return logins.filter((login): login is StoredLogin => login !== null && typeof login.server === 'string');
 }
 
-/** A stored access token for a server, read without loading the OAuth client; `dpop` when it is bound to a kept key. */
-export async function storedAccessToken(directory: string, server: string): Promise<{ token: string; dpop: boolean } | undefined> {
-  const login = await readLogin(directory, server);
+/** A login's access token; `dpop` when it is bound to the key kept with it. */
+export function keptToken(login: StoredLogin | undefined): { token: string; dpop: boolean } | undefined {
   const token = login?.tokens?.access_token;
   if (typeof token !== 'string') return undefined;
   return { token, dpop: String(login?.tokens?.token_type).toLowerCase() === 'dpop' && login?.dpopKey !== undefined };
