@@ -12,7 +12,7 @@ export async function measureBatch(calls = 10_000) {
   const rows = [];
   for (const path of ['/mcp', '/sse']) {
     const started = process.hrtime.bigint();
-    const result = spawnSync(process.execPath, [`${ROOT}packages/call/bin/mcp-call.js`, '--url', `${server.url}${path}`, 'batch'], { input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    const result = spawnSync(process.execPath, [`${ROOT}packages/call/bin/mcp-call.cjs`, '--url', `${server.url}${path}`, 'batch'], { input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const lines = result.stdout.trim().split('\n');
     const ok = lines.filter((l) => l.includes('"ok":true')).length;

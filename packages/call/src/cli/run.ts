@@ -88,8 +88,7 @@ async function dispatch(given: string[], env: NodeJS.ProcessEnv, interrupt: Abor
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, outputError: () => undefined });
 
-  const connected = (opts: GlobalOptions, fn: Parameters<typeof withConnection<number>>[3], positionalUrl?: string) =>
-    withConnection(opts, env, interrupt, fn, positionalUrl);
+  const connected = (opts: GlobalOptions, fn: Parameters<typeof withConnection<number>>[3]) => withConnection(opts, env, interrupt, fn);
 
   const callAction = async (tokens: string[], opts: GlobalOptions): Promise<void> => {
     const [tool, ...rest] = tokens;
@@ -122,7 +121,7 @@ async function dispatch(given: string[], env: NodeJS.ProcessEnv, interrupt: Abor
       const opts = all(cmd);
       const view = { names: names === true, ...(flags === undefined ? {} : { flags }), ...(schema === undefined ? {} : { schema }) };
       if (!cached) {
-        exitCode = await connected(opts, (c) => listToolsCommand(c, view));
+        exitCode = await withConnection(opts, env, interrupt, (c) => listToolsCommand(c, view), { prefetch: ['tools/list'] });
         return;
       }
       const { cachedTools } = await import('./tools-cache.ts');
@@ -244,7 +243,8 @@ async function callTool(
   if (!tool || tool.startsWith('-')) throw new UsageError(`unknown option '${tool ?? ''}' (see mcp-call --help)`);
   const baseArgs = await readArgsOption(opts.args);
   const name = tool;
-  return withConnection(opts, env, interrupt, (context) => runToolCall({ tool: name, tokens: rest, baseArgs, help }, context), positionalUrl);
+  // The call reads the tools list first (for its schema), so a 2026-07-28 connection asks for it at once.
+  return withConnection(opts, env, interrupt, (context) => runToolCall({ tool: name, tokens: rest, baseArgs, help }, context), { positionalUrl, prefetch: ['tools/list'] });
 }
 
 /**

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { isatty } from 'node:tty';
 
 import { ConnectionError, LOG_LEVELS, type LogLevel, readPackageVersion, SUPPORTED_PROTOCOL_VERSIONS, TimeoutError, UsageError } from '@mcp-cli/core';
 
@@ -30,7 +31,7 @@ export async function withConnection<T>(
   env: NodeJS.ProcessEnv,
   interrupt: AbortSignal,
   fn: (context: CommandContext) => Promise<T>,
-  positionalUrl?: string,
+  { positionalUrl, prefetch }: { positionalUrl?: string | undefined; prefetch?: readonly string[] } = {},
 ): Promise<T> {
   const settings = await resolveConnectionSettings(opts, env, positionalUrl);
   // Checked before anything starts (the spinner, the deadline), so a usage error ends at once.
@@ -41,7 +42,9 @@ export async function withConnection<T>(
   const ui = await createUi({ quiet: opts.quiet === true, verbose: opts.verbose === true, env });
   const timer = deadline(settings.timeoutMs);
   const signal = AbortSignal.any([interrupt, timer.signal]);
-  const elicit: ElicitMode = opts.elicit ?? (process.stdin.isTTY && process.stderr.isTTY ? 'prompt' : 'decline');
+  // isatty(0), not process.stdin: that getter builds the stdin stream, which a plain call never reads.
+  const atTerminal = isatty(0) && process.stderr.isTTY;
+  const elicit: ElicitMode = opts.elicit ?? (atTerminal ? 'prompt' : 'decline');
   const requests = {
     elicit,
     elicitChosen: opts.elicit !== undefined,
@@ -79,6 +82,7 @@ export async function withConnection<T>(
     },
     debug: (message: string) => ui.debug(message),
     protocolVersion,
+    ...(prefetch ? { prefetch } : {}),
   };
   // OAuth: a token kept from an earlier login goes with the request, unless the user gave credentials.
   const userCredentials = Object.keys(settings.headers).some((name) => name.toLowerCase() === 'authorization');
@@ -141,7 +145,7 @@ export async function withConnection<T>(
           env,
           loginDirectory: logins,
           signal,
-          interactive: opts.login === true || (process.stdin.isTTY === true && process.stderr.isTTY === true && !env.CI),
+          interactive: opts.login === true || (atTerminal && !env.CI),
           credentials: machineCredentials(opts, env, settings.oauth),
           clientMetadataUrl: opts.clientMetadataUrl ?? settings.oauth?.clientMetadataUrl,
           beforePrompt: () => ui.stop(),

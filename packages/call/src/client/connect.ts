@@ -39,6 +39,11 @@ export interface ConnectOptions {
   debug?: (message: string) => void;
   /** The protocol version to speak (default: the newest with sessions, 2025-11-25). */
   protocolVersion?: string | undefined;
+  /**
+   * List methods (`tools/list`) whose first page a 2026-07-28 connection asks for beside
+   * `server/discover`: with no session to wait for, a tool call saves a round trip.
+   */
+  prefetch?: readonly string[];
 }
 
 /** An initialized connection. */
@@ -53,6 +58,8 @@ export interface Connection {
   instructions: string | undefined;
   /** Settles once the server's own stream is open (or after a short wait if it has none). */
   streamReady: Promise<void>;
+  /** First pages asked for while connecting ({@link ConnectOptions.prefetch}), by method, each read once. */
+  prefetched?: Map<string, Promise<Record<string, unknown>>>;
   close(): Promise<void>;
 }
 
@@ -152,13 +159,20 @@ export async function connectStdio(server: StdioServer, options: Omit<ConnectOpt
  *
  * @throws ConnectionError when the server does not speak 2026-07-28.
  */
-async function discover(transport: ClientTransport, where: string, options: Pick<ConnectOptions, 'signal' | 'capabilities' | 'clientInfo' | 'onServerRequest' | 'onNotification'>): Promise<Connection> {
+async function discover(
+  transport: ClientTransport,
+  where: string,
+  options: Pick<ConnectOptions, 'signal' | 'capabilities' | 'clientInfo' | 'onServerRequest' | 'onNotification' | 'prefetch'>,
+): Promise<Connection> {
   const session = openSession(transport, options);
   session.useModernProtocol({ capabilities: options.capabilities, clientInfo: options.clientInfo });
   if (transport instanceof StreamableHttpTransport) {
     transport.headersFor = (message) => mirroredHeaders(message, message.method === 'tools/call' ? session.toolSchemas.get(String(message.params?.name)) : undefined);
   }
   transport.setProtocolVersion(MODERN_VERSION);
+  const prefetched = new Map((options.prefetch ?? []).map((method) => [method, session.request(method, {}, { signal: options.signal })]));
+  // Read only if the server speaks 2026-07-28; a failed page is asked for again (listAll).
+  for (const page of prefetched.values()) page.catch(() => undefined);
   let result: Record<string, unknown>;
   try {
     result = await session.request('server/discover', {}, { signal: options.signal }).catch((error: unknown) => {
@@ -191,6 +205,7 @@ async function discover(transport: ClientTransport, where: string, options: Pick
     capabilities: (result.capabilities ?? {}) as Record<string, unknown>,
     instructions: result.instructions as string | undefined,
     streamReady: Promise.resolve(),
+    prefetched,
     close: () => session.close(),
   };
 }

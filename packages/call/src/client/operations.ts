@@ -27,7 +27,10 @@ export async function listAll<T>(connection: Connection, method: string, key: st
   const seen = new Set<string>();
   let cursor: string | undefined;
   do {
-    const page = await connection.session.request(method, cursor ? { cursor } : {}, { signal });
+    const ask = () => connection.session.request(method, cursor ? { cursor } : {}, { signal });
+    const prefetched = cursor === undefined ? takePrefetched(connection, method) : undefined;
+    // A prefetched page that failed is asked for again, so the error is the one a plain request gets.
+    const page = await (prefetched ? prefetched.catch(ask) : ask());
     const listed = page[key];
     // One at a time: spreading a page of 200,000 entries into push() overflows the stack.
     if (Array.isArray(listed)) for (const item of listed as T[]) items.push(item);
@@ -38,6 +41,13 @@ export async function listAll<T>(connection: Connection, method: string, key: st
     }
   } while (cursor);
   return items;
+}
+
+/** The first page of `method` asked for while connecting, if any; it is handed out once. */
+function takePrefetched(connection: Connection, method: string): Promise<Record<string, unknown>> | undefined {
+  const page = connection.prefetched?.get(method);
+  connection.prefetched?.delete(method);
+  return page;
 }
 
 /** Lists the server's tools. */

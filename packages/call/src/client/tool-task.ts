@@ -1,7 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-
 import { type CallToolResult, ConnectionError } from '@mcp-cli/core';
 
+import { abortableSleep } from './abortable-sleep.ts';
 import type { Connection } from './connect.ts';
 
 /** A task as the server describes it (MCP 2025-11-25 tasks). */
@@ -68,7 +67,7 @@ async function pollStatus(connection: Connection, first: TaskInfo, signal: Abort
   while (!signal.aborted && !TERMINAL.has(task.status)) {
     const interval = Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, typeof task.pollInterval === 'number' ? task.pollInterval : 1000));
     try {
-      await sleep(interval, undefined, { signal });
+      await abortableSleep(interval, signal);
       task = (await connection.session.request('tasks/get', { taskId: first.taskId }, { signal })) as unknown as TaskInfo;
     } catch {
       return; // status is only shown: the result decides the outcome

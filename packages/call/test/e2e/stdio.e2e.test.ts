@@ -139,7 +139,7 @@ describe('mcp-call --stdio against a server written with the SDK', () => {
     const pending = call(['--stdio', SDK_SERVER, 'think-briefly', '--sampling-command', `sleep 30; echo ${marker}`]);
     // The server gives up after 300 ms and answers 1.5 s later: in between, the command is gone.
     await new Promise((resolve) => setTimeout(resolve, 1200));
-    expect((await processesWith(marker)).filter((p) => !p.includes('mcp-call.js'))).toEqual([]);
+    expect((await processesWith(marker)).filter((p) => !p.includes('mcp-call.cjs'))).toEqual([]);
     const result = await pending;
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toBe('gave up\n');
@@ -208,7 +208,7 @@ describe('mcp-call --stdio cleanup', () => {
     const marker = `mcp-marker-${process.pid}-${Date.now()}`;
     const result = await call(['--stdio', SDK_SERVER, 'spawn-child', '--marker', marker]);
     expect(result.stdout).toBe('started\n');
-    expect((await processesWith(marker)).filter((p) => !p.includes('mcp-call.js'))).toEqual([]);
+    expect((await processesWith(marker)).filter((p) => !p.includes('mcp-call.cjs'))).toEqual([]);
     expect(await processesWith('sdk-server.mjs')).toEqual([]);
   });
 

@@ -21,7 +21,7 @@ it('packs mcp-serve and mcp-call into tarballs that run after a plain npm instal
   }
   const tarballs = (await readdir(packDir)).filter((f) => f.endsWith('.tgz')).map((f) => join(packDir, f));
   expect(tarballs).toHaveLength(2);
-  for (const [name, bin] of [['mcp-serve', 'mcp-serve.js'], ['mcp-call', 'mcp-call.js']] as const) {
+  for (const [name, bin] of [['mcp-serve', 'mcp-serve.js'], ['mcp-call', 'mcp-call.cjs']] as const) {
     const { stdout: listing } = await exec('tar', ['-tzf', tarballs.find((t) => t.includes(name))!]);
     for (const file of [`package/bin/${bin}`, 'package/README.md', 'package/LICENSE']) expect(listing, name).toContain(file);
     expect(listing).not.toContain('package/src/');

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 import { ConnectionError, ExitCode, frontmatterText, UsageError } from '@mcp-cli/core';
 
 import { listAll } from '../../client/operations.ts';
@@ -44,6 +42,8 @@ export async function getSkillCommand(context: CommandContext, name: string): Pr
   const listed = Array.isArray(skill.resources) ? skill.resources.find((r) => r.uri === skill.uri) : undefined;
   if (listed) {
     if (listed.size !== bytes.length) throw refused(name, `SKILL.md is ${bytes.length} bytes, the listing says ${listed.size}`);
+    // node:crypto loads here, not on every start: it alone costs a plain call about 3 ms.
+    const { createHash } = await import('node:crypto');
     const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
     if (listed.digest !== digest) throw refused(name, `SKILL.md's digest is ${digest}, the listing says ${listed.digest}`);
   }
