@@ -20,8 +20,17 @@ export interface HeaderParam {
   property: Record<string, unknown>;
 }
 
+/** Each schema's annotations, found once: a server checks them on every call of its tool. */
+const FOUND = new WeakMap<object, readonly HeaderParam[]>();
+
 /** The `x-mcp-header` annotations of a schema reachable from its root through `properties` alone. */
-export function headerParams(schema: Record<string, unknown>, path: string[] = []): HeaderParam[] {
+export function headerParams(schema: Record<string, unknown>): readonly HeaderParam[] {
+  let found = FOUND.get(schema);
+  if (!found) FOUND.set(schema, (found = annotationsBelow(schema, [])));
+  return found;
+}
+
+function annotationsBelow(schema: Record<string, unknown>, path: string[]): HeaderParam[] {
   const properties = schema.properties;
   if (typeof properties !== 'object' || properties === null || path.length > 16) return [];
   return Object.entries(properties as Record<string, unknown>).flatMap(([key, value]) => {
@@ -29,7 +38,7 @@ export function headerParams(schema: Record<string, unknown>, path: string[] = [
     const property = value as Record<string, unknown>;
     const name = property['x-mcp-header'];
     const here = typeof name === 'string' ? [{ name, path: [...path, key], property }] : [];
-    return [...here, ...headerParams(property, [...path, key])];
+    return [...here, ...annotationsBelow(property, [...path, key])];
   });
 }
 

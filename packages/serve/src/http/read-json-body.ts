@@ -104,24 +104,52 @@ function readChunks(req: IncomingMessage, maxBytes: number, timeoutMs: number): 
     const chunks: Buffer[] = [];
     let size = 0;
     const stop = (outcome: 'too large' | 'too slow'): void => {
-      clearTimeout(timer);
+      readDeadlines.delete(tooSlow);
       req.off('data', onData);
       req.resume();
       resolve(outcome);
     };
+    const tooSlow = (): void => stop('too slow');
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > maxBytes) return stop('too large');
       chunks.push(chunk);
     };
-    const timer = setTimeout(() => stop('too slow'), timeoutMs);
+    watchDeadline(tooSlow, timeoutMs);
     req.on('data', onData);
     req.once('end', () => {
-      clearTimeout(timer);
+      readDeadlines.delete(tooSlow);
       resolve(chunks);
     });
     req.once('error', () => stop('too large'));
   });
+}
+
+/**
+ * Body reads in progress, each with the time it must end by. One timer checks them all, a little
+ * late at most (an eighth of the timeout, at most a second): a timer per request costs more than
+ * the rest of reading a small body.
+ */
+const readDeadlines = new Map<() => void, number>();
+let sweepEveryMs = Infinity;
+let sweeper: NodeJS.Timeout | undefined;
+
+function watchDeadline(onLate: () => void, timeoutMs: number): void {
+  readDeadlines.set(onLate, Date.now() + timeoutMs);
+  const every = Math.max(25, Math.min(1000, Math.floor(timeoutMs / 8)));
+  if (sweeper && every >= sweepEveryMs) return;
+  clearInterval(sweeper);
+  sweepEveryMs = every;
+  sweeper = setInterval(sweepDeadlines, every).unref();
+}
+
+function sweepDeadlines(): void {
+  const now = Date.now();
+  for (const [onLate, deadline] of readDeadlines) if (deadline <= now) onLate();
+  if (readDeadlines.size > 0) return;
+  clearInterval(sweeper);
+  sweeper = undefined;
+  sweepEveryMs = Infinity;
 }
 
 function tooLarge(maxBytes: number): BodyError {

@@ -87,14 +87,18 @@ function headerMismatch(req: IncomingMessage, message: JsonRpcMessage, protocolV
   return undefined;
 }
 
+const NO_PARAM_HEADERS: ReadonlyMap<string, string> = new Map();
+
 /** The `Mcp-Param-*` headers of a request, by lower-case name without the prefix. */
-export function paramHeadersOf(req: IncomingMessage): Map<string, string> {
-  const found = new Map<string, string>();
-  for (const [name, value] of Object.entries(req.headers)) {
+export function paramHeadersOf(req: IncomingMessage): ReadonlyMap<string, string> {
+  // Read on every 2026-07-28 request, most of which have none: nothing is allocated for those.
+  let found: Map<string, string> | undefined;
+  for (const name in req.headers) {
+    const value = req.headers[name];
     if (!name.startsWith('mcp-param-') || value === undefined) continue;
-    found.set(name.slice('mcp-param-'.length), (Array.isArray(value) ? value[0]! : value).trim());
+    (found ??= new Map()).set(name.slice('mcp-param-'.length), (Array.isArray(value) ? value[0]! : value).trim());
   }
-  return found;
+  return found ?? NO_PARAM_HEADERS;
 }
 
 /**

@@ -1,7 +1,6 @@
 import { type JsonRpcMessage, LATEST_PROTOCOL_VERSION, type LogLevel, META, RpcCode, RpcError, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-cli/core';
 
 import { type Asker, InputRound } from './input-round.ts';
-import { isPromiseLike } from './is-promise-like.ts';
 import type { MessageSink } from './json-rpc.ts';
 
 /** What a method handler gets besides the params. */
@@ -343,14 +342,8 @@ export class McpSession {
     this.#inflight.set(id, inflight);
     let reply: JsonRpcMessage;
     try {
-      let result: Record<string, unknown>;
-      if (this.modern && ASKING_METHODS.has(method)) {
-        result = (await this.#serveAsking(method, params, inflight, handler)) as Record<string, unknown>;
-        // The handler waits on questions the client will answer in a retry: it is abandoned.
-        if (result.resultType === 'input_required') inflight.abort(new Error('input required'));
-      } else {
-        result = (await handler(params, inflight)) as Record<string, unknown>;
-      }
+      if (this.modern && ASKING_METHODS.has(method)) this.#askInRounds(id, method, params, inflight);
+      const result = (await handler(params, inflight)) as Record<string, unknown>;
       reply = { jsonrpc: '2.0', id, result: this.modern ? this.#decorate(method, result) : result };
     } catch (error) {
       reply = errorReply(id, this.#protocol.onError(error, method));
@@ -362,22 +355,25 @@ export class McpSession {
   }
 
   /**
-   * Runs a 2026-07-28 handler that may ask the client: it settles with the handler's result, or
-   * with an input-required result once the handler waits on questions the client has not answered.
+   * Sends a 2026-07-28 handler's questions through input-required rounds: a round is made when it
+   * first asks (or at once when the request carries answers, which are checked before the handler
+   * runs: a bad state is -32602). Once the handler waits on a question the client has not answered,
+   * the question is the request's answer (see {@link #answerWhileWaiting}).
    */
-  #serveAsking(method: string, params: Record<string, unknown>, inflight: Inflight, handler: MethodHandler): unknown {
-    let blocked: ((result: Record<string, unknown>) => void) | undefined;
-    const newRound = (): InputRound => new InputRound(method, params, this.#principal, this.#protocol.stateSecret, (result) => blocked?.(result));
-    // Answers from earlier rounds are checked before the handler runs (a bad state is -32602).
+  #askInRounds(id: string | number, method: string, params: Record<string, unknown>, inflight: Inflight): void {
+    const newRound = (): InputRound =>
+      new InputRound(method, params, this.#principal, this.#protocol.stateSecret, (result) => this.#answerWhileWaiting(id, inflight, method, result));
     if (params.inputResponses !== undefined || params.requestState !== undefined) inflight.useRound(newRound());
     else inflight.roundOnAsk(newRound);
-    const returned = handler(params, inflight);
-    // A synchronous handler cannot be waiting on a question: its result is the answer.
-    if (!isPromiseLike(returned)) return returned;
-    return new Promise((resolve, reject) => {
-      blocked = resolve;
-      returned.then(resolve, reject);
-    });
+  }
+
+  /** Answers a request whose handler still waits (on a question for the client): the handler is abandoned. */
+  #answerWhileWaiting(id: string | number, inflight: Inflight, method: string, result: Record<string, unknown>): void {
+    if (this.#inflight?.get(id) !== inflight) return;
+    this.#inflight.delete(id);
+    inflight.abort(new Error('input required'));
+    if (this.closed) return;
+    this.#reply(id, { jsonrpc: '2.0', id, result: this.#decorate(method, result) }, id, method, inflight.name);
   }
 
   /** What a 2026-07-28 result carries besides its own fields: its type, the server, caching hints. */

@@ -106,15 +106,19 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
     session.onclose = chain(session.onclose, () => {
       if (id && sessions.get(id) === entry) sessions.delete(id);
       for (const channel of entry.live) channel.res.end();
-      // Calls still waiting for a JSON answer get one, rather than a response that never ends.
-      for (const channel of new Set(entry.byRequest.values())) {
-        if (channel.closed || channel.mode !== 'pending') continue;
-        const errors = [...channel.pending].map((requestId) => JSON.stringify({ jsonrpc: '2.0', id: requestId, error: { code: RpcCode.serverError, message: 'Session closed' } }));
-        sendJson(channel, [...channel.buffered, ...errors], {});
-      }
+      if (entry.byRequest.size > 0) answerWaitingCalls(entry);
       if (id) logger.debug('http session closed', { sessionId: id });
     });
     return entry;
+  }
+
+  /** Calls of a closing session still waiting for a JSON answer get one, rather than a response that never ends. */
+  function answerWaitingCalls(entry: HttpSession): void {
+    for (const channel of new Set(entry.byRequest.values())) {
+      if (channel.closed || channel.mode !== 'pending') continue;
+      const errors = [...channel.pending].map((requestId) => JSON.stringify({ jsonrpc: '2.0', id: requestId, error: { code: RpcCode.serverError, message: 'Session closed' } }));
+      sendJson(channel, [...channel.buffered, ...errors], {});
+    }
   }
 
   /** Session headers: only once `initialize` succeeded is the id given out. */
