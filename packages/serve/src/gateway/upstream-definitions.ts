@@ -2,6 +2,7 @@ import type { CallToolResult, Definition, HandlerContext, LogLevel, PromptReturn
 import type { RequestOptions } from 'mcp-call';
 
 import { type InternalHandlerContext, REQUEST } from '../server/handler-context.ts';
+import { CHECKED_ELSEWHERE } from '../server/registry.ts';
 import type { TaskSupport } from '../server/task-provider.ts';
 import type { Upstream } from './upstream.ts';
 
@@ -145,6 +146,8 @@ export function upstreamDefinitions(
       ...presentation(tool),
       handler: async (args: unknown, ctx: HandlerContext) => (await forward(ctx, 'tools/call', { name, arguments: args ?? {} }, true)) as unknown as CallToolResult,
       ...taskTool(tool),
+      // The upstream checks its own arguments and results: checking them here too only costs time.
+      [CHECKED_ELSEWHERE]: true,
     } as Definition);
   }
   for (const prompt of upstream.listing.prompts) {

@@ -3,6 +3,8 @@ import type { IncomingMessage } from 'node:http';
 
 import { type JsonRpcMessage, RpcCode } from '@mcp-cli/core';
 
+import { deadlines } from '../server/deadlines.ts';
+
 /** Why a body was refused: the HTTP status and JSON-RPC error to answer with. */
 export interface BodyError {
   status: number;
@@ -104,7 +106,7 @@ function readChunks(req: IncomingMessage, maxBytes: number, timeoutMs: number): 
     const chunks: Buffer[] = [];
     let size = 0;
     const stop = (outcome: 'too large' | 'too slow'): void => {
-      readDeadlines.delete(tooSlow);
+      deadlines.forget(tooSlow);
       req.off('data', onData);
       req.resume();
       resolve(outcome);
@@ -115,41 +117,14 @@ function readChunks(req: IncomingMessage, maxBytes: number, timeoutMs: number): 
       if (size > maxBytes) return stop('too large');
       chunks.push(chunk);
     };
-    watchDeadline(tooSlow, timeoutMs);
+    deadlines.watch(tooSlow, timeoutMs);
     req.on('data', onData);
     req.once('end', () => {
-      readDeadlines.delete(tooSlow);
+      deadlines.forget(tooSlow);
       resolve(chunks);
     });
     req.once('error', () => stop('too large'));
   });
-}
-
-/**
- * Body reads in progress, each with the time it must end by. One timer checks them all, a little
- * late at most (an eighth of the timeout, at most a second): a timer per request costs more than
- * the rest of reading a small body.
- */
-const readDeadlines = new Map<() => void, number>();
-let sweepEveryMs = Infinity;
-let sweeper: NodeJS.Timeout | undefined;
-
-function watchDeadline(onLate: () => void, timeoutMs: number): void {
-  readDeadlines.set(onLate, Date.now() + timeoutMs);
-  const every = Math.max(25, Math.min(1000, Math.floor(timeoutMs / 8)));
-  if (sweeper && every >= sweepEveryMs) return;
-  clearInterval(sweeper);
-  sweepEveryMs = every;
-  sweeper = setInterval(sweepDeadlines, every).unref();
-}
-
-function sweepDeadlines(): void {
-  const now = Date.now();
-  for (const [onLate, deadline] of readDeadlines) if (deadline <= now) onLate();
-  if (readDeadlines.size > 0) return;
-  clearInterval(sweeper);
-  sweeper = undefined;
-  sweepEveryMs = Infinity;
 }
 
 function tooLarge(maxBytes: number): BodyError {

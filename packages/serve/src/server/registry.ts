@@ -18,7 +18,15 @@ export interface RegisteredTool {
   file: string;
   input: CompiledSchema;
   output: CompiledSchema | undefined;
+  /** Arguments and results are checked by the server that runs the tool (an upstream), not again here. */
+  checkedElsewhere: boolean;
 }
+
+/**
+ * Marks a tool definition whose own server checks its arguments and results against its schemas
+ * (a gateway's upstream): mcp-serve shows the schemas but does not check them a second time.
+ */
+export const CHECKED_ELSEWHERE = Symbol('mcp-serve.checkedElsewhere');
 
 /** A resource and the module it came from (file-backed resources resolve from there). */
 export interface RegisteredResource {
@@ -77,6 +85,7 @@ export function buildRegistry(modules: LoadedModule[]): Registry {
           file,
           input: compileToolSchema(def.input, `tool "${def.name}" input`, file),
           output: def.output === undefined ? undefined : compileToolSchema(def.output, `tool "${def.name}" output`, file),
+          checkedElsewhere: (def as ToolDefinition & { [CHECKED_ELSEWHERE]?: boolean })[CHECKED_ELSEWHERE] === true,
         });
         break;
       case 'resource':

@@ -1,6 +1,7 @@
 import type { CallToolResult, HandlerContext } from '@mcp-cli/core';
 
 import type { Logger } from '../logger.ts';
+import { deadlines } from './deadlines.ts';
 import { createHandlerContext } from './handler-context.ts';
 import type { RequestContext } from './mcp-session.ts';
 import type { RegisteredTool } from './registry.ts';
@@ -23,7 +24,7 @@ export function runTool(
   logger: Logger,
 ): CallToolResult | Promise<CallToolResult> {
   const name = tool.def.name;
-  const parsed = tool.input.parse(rawArgs ?? {});
+  const parsed = tool.checkedElsewhere ? ({ ok: true, value: rawArgs ?? {} } as const) : tool.input.parse(rawArgs ?? {});
   if (!parsed.ok) return errorResult(`Invalid arguments for tool "${name}": ${parsed.message}`);
 
   const handlerContext: HandlerContext = createHandlerContext(ctx);
@@ -39,19 +40,20 @@ export function runTool(
   if (!isPromiseLike(returned)) return checkOutput(tool, toToolResult(returned));
   // One promise settled by whichever comes first, the handler or the timer (cheaper than a race).
   return new Promise<CallToolResult>((resolve, reject) => {
-    const timer =
-      callTimeoutMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            ctx.abort(new Error('timeout'));
-            logger.warn('call timed out', { tool: name, sessionId: ctx.session.id, timeoutMs: callTimeoutMs });
-            resolve(errorResult(`Tool "${name}" timed out after ${callTimeoutMs} ms`));
-          }, callTimeoutMs);
-    // A call cancelled, or abandoned for input the client gives in a retry, holds no timer.
-    ctx.onAbort(() => clearTimeout(timer));
+    const timedOut = (): void => {
+      ctx.abort(new Error('timeout'));
+      logger.warn('call timed out', { tool: name, sessionId: ctx.session.id, timeoutMs: callTimeoutMs });
+      resolve(errorResult(`Tool "${name}" timed out after ${callTimeoutMs} ms`));
+    };
+    const forget = (): void => deadlines.forget(timedOut);
+    if (callTimeoutMs !== undefined) {
+      deadlines.watch(timedOut, callTimeoutMs);
+      // A call cancelled, or abandoned for input the client gives in a retry, is not watched.
+      ctx.onAbort(forget);
+    }
     (returned as PromiseLike<unknown>).then(
       (value) => {
-        clearTimeout(timer);
+        forget();
         try {
           resolve(checkOutput(tool, toToolResult(value)));
         } catch (error) {
@@ -59,7 +61,7 @@ export function runTool(
         }
       },
       (error: unknown) => {
-        clearTimeout(timer);
+        forget();
         if (isRpcError(error)) reject(error);
         else resolve(errorResult(publicMessage(error, logger, `tool "${name}" failed`)));
       },
@@ -68,7 +70,7 @@ export function runTool(
 }
 
 function checkOutput(tool: RegisteredTool, result: CallToolResult): CallToolResult {
-  if (!tool.output || result.isError) return result;
+  if (!tool.output || result.isError || tool.checkedElsewhere) return result;
   if (result.structuredContent === undefined) {
     return errorResult(`Tool "${tool.def.name}" declares an output schema but returned no structured content`);
   }
