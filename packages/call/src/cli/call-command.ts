@@ -1,0 +1,34 @@
+import { UsageError } from '@mcp-cli/core';
+
+import { isFlagExpectingValue, isUrl } from './argv.ts';
+import { runToolCall } from './commands/call-tool.ts';
+import type { GlobalOptions } from './global-options.ts';
+import { readArgsOption } from './read-args-option.ts';
+import { withConnection } from './session-runner.ts';
+
+/** Calls one tool: `first` is the tool name unless --tool gives it; a URL may come last. */
+export async function callTool(
+  first: string | undefined,
+  tokens: string[],
+  opts: GlobalOptions,
+  help: boolean,
+  env: NodeJS.ProcessEnv,
+  interrupt: AbortSignal,
+): Promise<number> {
+  let tool = first;
+  let rest = tokens;
+  if (opts.tool) {
+    if (tool !== undefined) rest = [tool, ...rest];
+    tool = opts.tool;
+  }
+  // The conformance runner (and scripts) may append the server URL as the last argument; a URL
+  // right after a tool's flag (`--page https://…`, or `-- --url https://…`) is that flag's value.
+  const last = rest.at(-1);
+  const positionalUrl = isUrl(last) && !isFlagExpectingValue(rest.at(-2)) ? last : undefined;
+  if (positionalUrl) rest = rest.slice(0, -1);
+  if (!tool || tool.startsWith('-')) throw new UsageError(`unknown option '${tool ?? ''}' (see mcp-call --help)`);
+  const baseArgs = await readArgsOption(opts.args);
+  const name = tool;
+  // The call reads the tools list first (for its schema), so a 2026-07-28 connection asks for it at once.
+  return withConnection(opts, env, interrupt, (context) => runToolCall({ tool: name, tokens: rest, baseArgs, help }, context), { positionalUrl, prefetch: ['tools/list'] });
+}

@@ -1,0 +1,207 @@
+import { ExitCode, readPackageVersion, UsageError } from '@mcp-cli/core';
+import { Command, CommanderError } from 'commander';
+
+import { listTools } from '../client/operations.ts';
+import { firstPositional, META_COMMANDS } from './argv.ts';
+import { callTool } from './call-command.ts';
+import { batchCommand } from './commands/batch.ts';
+import { completionScript } from './commands/completion.ts';
+import {
+  completeCommand,
+  getPromptCommand,
+  infoCommand,
+  listPromptsCommand,
+  listResourcesCommand,
+  listToolsCommand,
+  pingCommand,
+  printTools,
+  readResourceCommand,
+} from './commands/meta.ts';
+import { getSkillCommand, listSkillsCommand } from './commands/skills.ts';
+import { taskCommand } from './commands/task.ts';
+import { watchCommand } from './commands/watch.ts';
+import { resolveConnectionSettings } from './connection-settings.ts';
+import { addGlobalOptions, collect, GLOBAL_FLAGS, type GlobalOptions } from './global-options.ts';
+import { HELP_AFTER } from './help-text.ts';
+import { loginDirectory } from './oauth/login-directory.ts';
+import { withConnection } from './session-runner.ts';
+import { writeErr } from './terminal-text.ts';
+
+/**
+ * Everything but a plain tool call: the meta commands, help and version, parsed by commander.
+ * Loaded only when the command line is not a plain call, so a call compiles none of it.
+ */
+export async function runProgram(args: string[], env: NodeJS.ProcessEnv, interrupt: AbortSignal): Promise<number> {
+  const { args: cleaned, toolHelp } = extractToolHelp(args);
+  let exitCode: number = ExitCode.ok;
+  const program = addGlobalOptions(new Command('mcp-call'))
+    .description('Call any MCP tool from a shell or a CI script.')
+    .usage('[options] <tool> [--<arg> <value> ...]')
+    .version(readPackageVersion(import.meta.url), '-V, --version')
+    .argument('[tool]', 'the tool to call')
+    .argument('[tool-args...]', 'tool flags generated from its input schema')
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .addHelpText('after', HELP_AFTER)
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+
+  const connected = (opts: GlobalOptions, fn: Parameters<typeof withConnection<number>>[3]) => withConnection(opts, env, interrupt, fn);
+
+  const callAction = async (tokens: string[], opts: GlobalOptions): Promise<void> => {
+    const [tool, ...rest] = tokens;
+    if (!tool && !opts.tool) {
+      process.stderr.write(program.helpInformation());
+      exitCode = ExitCode.usage;
+      return;
+    }
+    exitCode = await callTool(tool, rest, opts, toolHelp, env, interrupt);
+  };
+
+  program.action(async (_tool: string | undefined, _rest: string[], opts: GlobalOptions) => {
+    await callAction(program.args, opts);
+  });
+
+  const sub = (name: string, description: string): Command =>
+    addGlobalOptions(program.command(name).description(description)).allowExcessArguments(false);
+  const all = (cmd: Command): GlobalOptions => cmd.optsWithGlobals() as GlobalOptions;
+
+  sub('servers', 'list the servers reachable by name: own config, then Claude, Cursor, VS Code, Windsurf, Gemini CLI, Codex').action(async (_o, cmd: Command) => {
+    exitCode = await (await import('./commands/servers.ts')).serversCommand(all(cmd), env);
+  });
+  sub('tools', 'list tools (--json for schemas)')
+    .option('--names', 'only the names, one per line')
+    .option('--flags <tool>', "only that tool's flags, one per line")
+    .option('--schema <tool>', "only that tool's input schema, as JSON, exactly as the server sent it")
+    .option('--cached', 'answer from a tools list at most 5 minutes old, kept per server (for shell completion)')
+    .action(async (_o, cmd: Command) => {
+      const { names, flags, schema, cached } = cmd.opts<{ names?: boolean; flags?: string; schema?: string; cached?: boolean }>();
+      const opts = all(cmd);
+      const view = { names: names === true, ...(flags === undefined ? {} : { flags }), ...(schema === undefined ? {} : { schema }) };
+      if (!cached) {
+        exitCode = await withConnection(opts, env, interrupt, (c) => listToolsCommand(c, view), { prefetch: ['tools/list'] });
+        return;
+      }
+      const { cachedTools } = await import('./tools-cache.ts');
+      const settings = await resolveConnectionSettings(opts, env, undefined);
+      const fetchTools = () => withConnection(opts, env, interrupt, (c) => listTools(c.connection, c.signal));
+      printTools(await cachedTools(settings, env, fetchTools), view, opts.json === true);
+    });
+  sub('resources', 'list resources and templates').action(async (_o, cmd: Command) => {
+    exitCode = await connected(all(cmd), listResourcesCommand);
+  });
+  sub('read', 'read a resource').argument('<uri>').action(async (uri: string, _o, cmd: Command) => {
+    exitCode = await connected(all(cmd), (c) => readResourceCommand(c, uri));
+  });
+  sub('prompts', 'list prompts').action(async (_o, cmd: Command) => {
+    exitCode = await connected(all(cmd), listPromptsCommand);
+  });
+  sub('prompt', 'get a prompt; its arguments as flags')
+    .argument('<name>')
+    .argument('[args...]')
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(async (name: string, rest: string[], _o, cmd: Command) => {
+      exitCode = await connected(all(cmd), (c) => getPromptCommand(c, name, rest, toolHelp));
+    });
+  sub('complete', "the server's suggestions for a prompt argument or a resource template variable")
+    .argument('<kind>', 'prompt or resource')
+    .argument('<name>', 'the prompt name, or the resource URI template')
+    .argument('<argument>', 'the argument (or template variable) to complete')
+    .argument('[value]', 'what is typed so far', '')
+    .option('--context <name=value>', 'an argument already chosen (repeatable)', collect, [])
+    .action(async (kind: string, name: string, argument: string, value: string, _o, cmd: Command) => {
+      exitCode = await connected(all(cmd), (c) => completeCommand(c, kind, name, argument, value, (cmd.opts().context as string[]) ?? []));
+    });
+  sub('skills', "list the server's skills (the skills extension)").action(async (_o, cmd: Command) => {
+    exitCode = await connected(all(cmd), listSkillsCommand);
+  });
+  sub('skill', "print a skill's SKILL.md once its digest, size and frontmatter match the listing")
+    .argument('<name>')
+    .action(async (name: string, _o, cmd: Command) => {
+      exitCode = await connected(all(cmd), (c) => getSkillCommand(c, name));
+    });
+  sub('task', 'a task by id: get (its state), result (wait and print), cancel; or list (2025-11-25 servers)')
+    .argument('<action>', 'get, result, cancel or list')
+    .argument('[task-id]')
+    .action(async (action: string, taskId: string | undefined, _o, cmd: Command) => {
+      exitCode = await connected(all(cmd), (c) => taskCommand(c, action, taskId));
+    });
+  sub('ping', 'check that the server answers').action(async (_o, cmd: Command) => {
+    exitCode = await connected(all(cmd), pingCommand);
+  });
+  sub('info', 'server name, version, protocol and capabilities').action(async (_o, cmd: Command) => {
+    exitCode = await connected(all(cmd), infoCommand);
+  });
+  sub('batch', 'JSON lines of {"tool","args"} in, JSON result lines out')
+    .argument('[file]', 'file of JSON lines, or - for stdin (default)')
+    .action(async (file: string | undefined, _o, cmd: Command) => {
+      exitCode = await connected(all(cmd), (c) => batchCommand(c, file));
+    });
+  sub('watch', 'print a resource on every change until Ctrl-C')
+    .argument('<uri>')
+    .action(async (uri: string, _o, cmd: Command) => {
+      exitCode = await connected(all(cmd), (c) => watchCommand(c, uri, interrupt));
+    });
+  sub('login', 'log in to an OAuth-protected server in the browser now (or with --client-credentials), and keep its tokens').action(async (_o, cmd: Command) => {
+    exitCode = await (await import('./commands/auth.ts')).loginCommand(all(cmd), env, loginDirectory(env), interrupt);
+  });
+  sub('logout', "forget a server's OAuth tokens and registration").action(async (_o, cmd: Command) => {
+    exitCode = await (await import('./commands/auth.ts')).logoutCommand(all(cmd), env, loginDirectory(env));
+  });
+  sub('auth', 'auth status: the servers mcp-call is logged in to (never the tokens)')
+    .argument('<action>', 'status')
+    .action(async (action: string, _o, cmd: Command) => {
+      if (action !== 'status') throw new UsageError(`Unknown auth action "${action}": use mcp-call auth status (or login, logout)`, 'E_INVALID_OPTION');
+      exitCode = await (await import('./commands/auth.ts')).authStatusCommand(all(cmd), loginDirectory(env));
+    });
+  sub('completion', 'print a shell completion script')
+    .argument('<shell>', 'bash, zsh or fish')
+    .action((shell: string) => {
+      process.stdout.write(completionScript(shell, [...META_COMMANDS].filter((c) => c !== 'help'), Object.keys(GLOBAL_FLAGS).filter((f) => f.startsWith('--'))));
+    });
+  sub('call', 'call a tool, even one named like a meta command')
+    .argument('<tool>')
+    .argument('[tool-args...]')
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(async (_tool: string, _rest: string[], _o, cmd: Command) => {
+      await callAction(cmd.args, all(cmd));
+    });
+
+  try {
+    await program.parseAsync(cleaned, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) return commanderExit(error);
+    throw error;
+  }
+  return exitCode;
+}
+
+/**
+ * Finds `--help`/`-h` after a tool name (not a meta command) and turns it into tool help, which
+ * needs the server; before the tool name it stays the global help.
+ */
+function extractToolHelp(args: string[]): { args: string[]; toolHelp: boolean } {
+  const toolIndex = firstPositional(args);
+  if (toolIndex === -1) return { args, toolHelp: false };
+  const first = args[toolIndex]!;
+  const tail = args.slice(toolIndex + 1);
+  const inTail = (t: string): boolean => t === '--help' || t === '-h';
+  const end = tail.indexOf('--');
+  const helpAt = tail.findIndex((t, i) => inTail(t) && (end === -1 || i < end));
+  if (helpAt === -1) return { args, toolHelp: false };
+  // `prompt NAME --help` is the prompt's own help; `prompt --help` stays commander's.
+  const promptHelp = first === 'prompt' && tail[0] !== undefined && !tail[0].startsWith('-');
+  if (META_COMMANDS.has(first) && first !== 'call' && !promptHelp) return { args, toolHelp: false };
+  const kept = [...args.slice(0, toolIndex + 1), ...tail.filter((_, i) => i !== helpAt)];
+  return { args: kept, toolHelp: true };
+}
+
+function commanderExit(error: CommanderError): number {
+  if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+    return ExitCode.ok;
+  }
+  writeErr(`mcp-call: ${error.message.replace(/^error: /, '')} (see mcp-call --help)\n`);
+  return ExitCode.usage;
+}
