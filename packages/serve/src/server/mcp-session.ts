@@ -378,12 +378,15 @@ export class McpSession {
 
   /** What a 2026-07-28 result carries besides its own fields: its type, the server, caching hints. */
   #decorate(method: string, result: Record<string, unknown>): Record<string, unknown> {
-    const meta = { ...(result._meta as Record<string, unknown> | undefined), [META.serverInfo]: this.#protocol.serverInfo };
+    const own = result._meta as Record<string, unknown> | undefined;
+    const serverInfo = this.#protocol.serverInfo;
+    // Most results carry no _meta of their own: they share one object naming the server.
+    const meta = own ? { ...own, [META.serverInfo]: serverInfo } : (SERVER_META.get(serverInfo) ?? serverMeta(serverInfo));
     // Lists and reads change without notice to a 2026 client (it has no listen stream here): not cached.
     const type = result.resultType === 'input_required' || result.resultType === 'task' ? result.resultType : 'complete';
     // A result may carry its own hints (a resource's `cache`); the defaults fill what it lacks.
-    const cache = CACHEABLE.has(method) && type === 'complete' ? { ttlMs: 0, cacheScope: this.#protocol.cacheScope } : {};
-    return { ...cache, ...result, resultType: type, _meta: meta };
+    if (!(CACHEABLE.has(method) && type === 'complete')) return { ...result, resultType: type, _meta: meta };
+    return { ttlMs: 0, cacheScope: this.#protocol.cacheScope, ...result, resultType: type, _meta: meta };
   }
 
   /** Sends an answer; one that cannot be serialised is replaced by an error, so every request gets one. */
@@ -424,6 +427,15 @@ const REMOVED_IN_MODERN = new Set(['logging/setLevel', 'resources/subscribe', 'r
 const ASKING_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
 
 /** Methods whose 2026-07-28 results carry caching hints (`ttlMs`, `cacheScope`). */
+/** The `_meta` of results that bring none, per serverInfo (one per server). */
+const SERVER_META = new WeakMap<object, Readonly<Record<string, unknown>>>();
+
+function serverMeta(serverInfo: Record<string, unknown>): Readonly<Record<string, unknown>> {
+  const meta = Object.freeze({ [META.serverInfo]: serverInfo });
+  SERVER_META.set(serverInfo, meta);
+  return meta;
+}
+
 const CACHEABLE = new Set(['server/discover', 'tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read', 'skills/list', 'skills/get']);
 
 function errorReply(id: string | number, rpc: RpcError): JsonRpcMessage {

@@ -88,10 +88,11 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
   const modernOpen = new Set<HttpSession>();
 
   function newSession(id: string | undefined, client: string, credential: string): HttpSession | Refusal {
-    const entry = {} as HttpSession;
-    const session = options.createSession(id, (message, relatedId, json) => route(entry, message, relatedId, json), client);
+    // Built whole once the session exists (the sink reaches it only later): one shape, no migration.
+    let made: HttpSession | undefined = undefined;
+    const session = options.createSession(id, (message, relatedId, json) => route(made!, message, relatedId, json), client);
     if (!('receive' in session)) return session;
-    Object.assign(entry, {
+    const entry: HttpSession = {
       session,
       credential,
       lastSeen: Date.now(),
@@ -101,7 +102,8 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
       standalone: undefined,
       log: undefined,
       nextStream: 0,
-    } satisfies HttpSession);
+    };
+    made = entry;
     session.ondrop = (requestId) => release(entry, requestId);
     session.onclose = chain(session.onclose, () => {
       if (id && sessions.get(id) === entry) sessions.delete(id);
