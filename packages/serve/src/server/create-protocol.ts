@@ -1,4 +1,4 @@
-import { TASKS_EXTENSION } from '@mcp-cli/core';
+import { META, TASKS_EXTENSION } from '@mcp-cli/core';
 
 import type { ResolvedServeConfig } from '../config/resolve-config.ts';
 import { ALL_PROTOCOL_VERSIONS } from '../http/request-metadata.ts';
@@ -63,7 +63,7 @@ export function createProtocol(config: ResolvedServeConfig, parts: ProtocolParts
       capabilities: getRegistry().skills ? { ...MODERN_CAPABILITIES, extensions: { ...MODERN_CAPABILITIES.extensions, [SKILLS_EXTENSION]: { directoryRead: true } } } : MODERN_CAPABILITIES,
       ...(config.instructions === undefined ? {} : { instructions: config.instructions }),
     }),
-    serverInfo: info,
+    serverMeta: Object.freeze({ [META.serverInfo]: info }),
     cacheScope: config.tokens.length > 0 ? 'private' : 'public',
     // A configured secret wins; else the one every process of a shared store agreed on.
     stateSecret: stateSecret(config.stateSecret ?? store.sharedSecret),

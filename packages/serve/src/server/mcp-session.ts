@@ -1,4 +1,4 @@
-import { type JsonRpcMessage, LATEST_PROTOCOL_VERSION, type LogLevel, META, RpcCode, RpcError, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-cli/core';
+import { type JsonRpcMessage, LATEST_PROTOCOL_VERSION, type LogLevel, RpcCode, RpcError, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-cli/core';
 
 import { type Asker, InputRound } from './input-round.ts';
 import type { MessageSink } from './json-rpc.ts';
@@ -35,8 +35,8 @@ export interface SessionProtocol {
   initializeResult(requestedVersion: unknown): Record<string, unknown>;
   /** The answer to `server/discover` (2026-07-28): versions, capabilities, identity. */
   discoverResult(): Record<string, unknown>;
-  /** Who the server is, for the `_meta` of every 2026-07-28 result. */
-  serverInfo: Record<string, unknown>;
+  /** Who the server is, as the `_meta` of every 2026-07-28 result says it (frozen: results share it). */
+  serverMeta: Readonly<Record<string, unknown>>;
   /** Whether shared caches may keep a result: `private` when the server needs credentials. */
   cacheScope: 'public' | 'private';
   /** Signs the `requestState` of input-required results. */
@@ -379,9 +379,8 @@ export class McpSession {
   /** What a 2026-07-28 result carries besides its own fields: its type, the server, caching hints. */
   #decorate(method: string, result: Record<string, unknown>): Record<string, unknown> {
     const own = result._meta as Record<string, unknown> | undefined;
-    const serverInfo = this.#protocol.serverInfo;
     // Most results carry no _meta of their own: they share one object naming the server.
-    const meta = own ? { ...own, [META.serverInfo]: serverInfo } : (SERVER_META.get(serverInfo) ?? serverMeta(serverInfo));
+    const meta = own ? { ...own, ...this.#protocol.serverMeta } : this.#protocol.serverMeta;
     // Lists and reads change without notice to a 2026 client (it has no listen stream here): not cached.
     const type = result.resultType === 'input_required' || result.resultType === 'task' ? result.resultType : 'complete';
     // A result may carry its own hints (a resource's `cache`); the defaults fill what it lacks.
@@ -427,15 +426,6 @@ const REMOVED_IN_MODERN = new Set(['logging/setLevel', 'resources/subscribe', 'r
 const ASKING_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
 
 /** Methods whose 2026-07-28 results carry caching hints (`ttlMs`, `cacheScope`). */
-/** The `_meta` of results that bring none, per serverInfo (one per server). */
-const SERVER_META = new WeakMap<object, Readonly<Record<string, unknown>>>();
-
-function serverMeta(serverInfo: Record<string, unknown>): Readonly<Record<string, unknown>> {
-  const meta = Object.freeze({ [META.serverInfo]: serverInfo });
-  SERVER_META.set(serverInfo, meta);
-  return meta;
-}
-
 const CACHEABLE = new Set(['server/discover', 'tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read', 'skills/list', 'skills/get']);
 
 function errorReply(id: string | number, rpc: RpcError): JsonRpcMessage {
