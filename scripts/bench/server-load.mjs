@@ -2,7 +2,7 @@
 // the SDK's transports, over legacy SSE and Streamable HTTP, at 1 client × 1 in flight and at
 // 16 clients × 8 in flight. Rounds are interleaved; the medians are reported.
 //
-//   node scripts/bench/server-load.mjs [--seconds 3] [--rounds 3]
+//   node scripts/bench/server-load.mjs [--seconds 3] [--rounds 3] [--only mcp-serve]
 import { parseArgs } from 'node:util';
 
 import { callTool, connect, destroyAgents } from '../../packages/call/dist/index.js';
@@ -74,10 +74,11 @@ export async function measureLoad(server, transport, load, seconds, warmUpSecond
   return { cpuPerCallMs: cpu / calls, callsPerSecond: calls / elapsed, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), errors };
 }
 
-export async function runLoadBenchmark({ seconds = 3, rounds = 3 } = {}) {
+export async function runLoadBenchmark({ seconds = 3, rounds = 3, only = undefined } = {}) {
   const results = new Map();
   for (let round = 0; round < rounds; round++) {
     for (const [serverName, start] of Object.entries(SERVERS)) {
+      if (only && serverName !== only) continue;
       const server = await start();
       for (const transport of TRANSPORTS[serverName]) {
         for (const load of LOADS) {
@@ -98,8 +99,9 @@ export async function runLoadBenchmark({ seconds = 3, rounds = 3 } = {}) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}` && !pinSelf()) {
-  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, rounds: { type: 'string', default: '3' } } });
-  const rows = await runLoadBenchmark({ seconds: Number(values.seconds), rounds: Number(values.rounds) });
+  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, rounds: { type: 'string', default: '3' }, only: { type: 'string' } } });
+  if (values.only && !(values.only in SERVERS)) throw new Error(`--only takes one of: ${Object.keys(SERVERS).join(', ')}`);
+  const rows = await runLoadBenchmark({ seconds: Number(values.seconds), rounds: Number(values.rounds), only: values.only });
   console.log('server      transport load  cpu/call  calls/s   p50 ms  p99 ms  errors');
   for (const r of rows) {
     console.log(`${r.server.padEnd(11)} ${r.transport.padEnd(9)} ${r.load.padEnd(5)} ${r.cpuPerCallMs.toFixed(3).padStart(7)}ms ${r.callsPerSecond.toFixed(0).padStart(8)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(7)} ${String(r.errors).padStart(6)}`);
