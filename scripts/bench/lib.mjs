@@ -46,12 +46,18 @@ export async function startProcess(args, pattern, env = {}, pin = true) {
       child.once('message', resolve);
       child.send({ type: 'stats' });
     });
+  /** The process's CPU time so far, in microseconds (scripts started with the stats channel only). */
+  const cpuMicros = () =>
+    new Promise((resolve) => {
+      child.once('message', (message) => resolve(message.micros));
+      child.send({ type: 'cpu' });
+    });
   const stop = () =>
     new Promise((resolve) => {
       child.once('exit', resolve);
       child.kill('SIGTERM');
     });
-  return { child, url, stats, stop };
+  return { child, url, stats, cpuMicros, stop };
 }
 
 /** Starts the built mcp-serve with the hello example on a free port. */

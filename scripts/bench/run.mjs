@@ -5,6 +5,7 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 
 import { measureBatch } from './batch.mjs';
+import { measureCallServerCost } from './call-server-cost.mjs';
 import { measureCliStartup } from './cli-startup.mjs';
 import { measureIdle } from './idle-sessions.mjs';
 import { measureJwtAuth } from './jwt-auth.mjs';
@@ -52,6 +53,10 @@ if (!pinSelf()) {
   for (const r of await measureCliStartup(quick ? 10 : 40)) {
     out(`| ${r.name} | ${r.medianMs.toFixed(1)} ms (${r.minMs.toFixed(1)} ms) | ${r.ratio.toFixed(2)}× (${r.minRatio.toFixed(2)}×) |`);
   }
+  out();
+  out('| one mcp-call process | server CPU (median) |');
+  out('| --- | --- |');
+  for (const r of await measureCallServerCost(quick ? 10 : 40)) out(`| ${r.name} | ${r.serverCpuMs.toFixed(3)} ms |`);
   out();
   out('| mcp-call batch, one process, one connection | calls/s |');
   out('| --- | --- |');
