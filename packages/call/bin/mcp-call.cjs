@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// CommonJS on purpose: Node 20's ESM loader adds about 5 ms to every start, a sixth of a plain
+// CommonJS on purpose: Node 20's ESM loader adds about 5 ms to every start, a quarter of a plain
 // call's own time (scripts/bench/cli-startup.mjs). Node 22+ also keeps compiled code between
 // runs (a no-op on Node 20).
 require('node:module').enableCompileCache?.();

@@ -348,10 +348,14 @@ export class McpSession {
     } catch (error) {
       reply = errorReply(id, this.#protocol.onError(error, method));
     }
-    if (this.#inflight?.get(id) !== inflight) return; // cancelled or closed: no answer is sent
+    if (this.#settle(id, inflight)) this.#reply(id, reply, id, method, inflight.name);
+  }
+
+  /** Takes a request out of flight to answer it; false when it was cancelled, or its session closed, meanwhile (no answer is sent). */
+  #settle(id: string | number, inflight: Inflight): boolean {
+    if (this.#inflight?.get(id) !== inflight) return false;
     this.#inflight.delete(id);
-    if (this.closed) return;
-    this.#reply(id, reply, id, method, inflight.name);
+    return !this.closed;
   }
 
   /**
@@ -369,10 +373,8 @@ export class McpSession {
 
   /** Answers a request whose handler still waits (on a question for the client): the handler is abandoned. */
   #answerWhileWaiting(id: string | number, inflight: Inflight, method: string, result: Record<string, unknown>): void {
-    if (this.#inflight?.get(id) !== inflight) return;
-    this.#inflight.delete(id);
+    if (!this.#settle(id, inflight)) return;
     inflight.abort(new Error('input required'));
-    if (this.closed) return;
     this.#reply(id, { jsonrpc: '2.0', id, result: this.#decorate(method, result) }, id, method, inflight.name);
   }
 

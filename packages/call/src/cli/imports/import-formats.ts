@@ -2,7 +2,6 @@ import { join } from 'node:path';
 
 import type { VariableSyntax } from './expand-variables.ts';
 
-/** A server as mcp-call connects to it: a URL (with headers) or a command to run over stdio. */
 /** OAuth settings of a server in mcp-call's config: a registered client, and how it gets tokens. */
 export interface OAuthEntry {
   clientId?: string;
@@ -13,6 +12,7 @@ export interface OAuthEntry {
   clientMetadataUrl?: string;
 }
 
+/** A server as mcp-call connects to it: a URL (with headers) or a command to run over stdio. */
 export interface ServerEntry {
   url?: string;
   transport?: 'auto' | 'http' | 'sse';
