@@ -24,6 +24,7 @@ export type {
   TextContent,
 } from './content.ts';
 export { CONTENT_TYPES, isContentPart } from './content.ts';
+export { copyWith } from './copy-with.ts';
 export type {
   AskOptions,
   CreateMessageParams,

@@ -81,7 +81,7 @@ export class InputRound implements Asker {
     const state = requestState === undefined ? undefined : this.#verify(requestState);
     const responses = readResponses(inputResponses);
     const taken = state ? Object.fromEntries(Object.entries(responses).filter(([key]) => state.asked.includes(key))) : responses;
-    this.#answers = { ...state?.answers, ...taken };
+    this.#answers = Object.assign({}, state?.answers, taken);
     this.#blocked = blocked;
   }
 

@@ -1,4 +1,4 @@
-import { type JsonRpcMessage, LATEST_PROTOCOL_VERSION, type LogLevel, RpcCode, RpcError, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-cli/core';
+import { copyWith, type JsonRpcMessage, LATEST_PROTOCOL_VERSION, type LogLevel, RpcCode, RpcError, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-cli/core';
 
 import { type Asker, InputRound } from './input-round.ts';
 import type { MessageSink } from './json-rpc.ts';
@@ -382,11 +382,11 @@ export class McpSession {
   #decorate(method: string, result: Record<string, unknown>): Record<string, unknown> {
     const own = result._meta as Record<string, unknown> | undefined;
     // Most results carry no _meta of their own: they share one object naming the server.
-    const meta = own ? { ...own, ...this.#protocol.serverMeta } : this.#protocol.serverMeta;
+    const meta = own ? copyWith(own, this.#protocol.serverMeta) : this.#protocol.serverMeta;
     // Lists and reads change without notice to a 2026 client (it has no listen stream here): not cached.
     const type = result.resultType === 'input_required' || result.resultType === 'task' ? result.resultType : 'complete';
     // A result may carry its own hints (a resource's `cache`); the defaults fill what it lacks.
-    if (!(CACHEABLE.has(method) && type === 'complete')) return { ...result, resultType: type, _meta: meta };
+    if (!(CACHEABLE.has(method) && type === 'complete')) return copyWith(result, { resultType: type, _meta: meta });
     return { ttlMs: 0, cacheScope: this.#protocol.cacheScope, ...result, resultType: type, _meta: meta };
   }
 

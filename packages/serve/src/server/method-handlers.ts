@@ -1,4 +1,4 @@
-import { type CallToolResult, LOG_LEVELS, type LogLevel, META, type Presentation, type ResourceDefinition, type ResourceTemplateDefinition, RpcCode, RpcError, TASKS_EXTENSION } from '@mcp-cli/core';
+import { type CallToolResult, copyWith, LOG_LEVELS, type LogLevel, META, type Presentation, type ResourceDefinition, type ResourceTemplateDefinition, RpcCode, RpcError, TASKS_EXTENSION } from '@mcp-cli/core';
 
 import { paramHeaderMismatch } from '../http/request-metadata.ts';
 import type { Logger } from '../logger.ts';
@@ -134,7 +134,7 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
     const version = ctx.session.protocolVersion;
     // Only an older client needs its content converted: the usual call takes no extra step.
     if (hasAllContentTypes(version)) return ran;
-    const compatible = (result: CallToolResult): CallToolResult => ({ ...result, content: result.content.map((part, index) => contentFor(part, version, index)) });
+    const compatible = (result: CallToolResult): CallToolResult => copyWith(result, { content: result.content.map((part, index) => contentFor(part, version, index)) });
     return ran instanceof Promise ? ran.then(compatible) : compatible(ran);
   });
 
@@ -234,7 +234,7 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
     const result = toPromptResult(await prompt.def.get(values as Record<string, string>, createHandlerContext(ctx)));
     const version = ctx.session.protocolVersion;
     if (hasAllContentTypes(version)) return result;
-    return { ...result, messages: result.messages.map((message, index) => ({ ...message, content: contentFor(message.content, version, index) })) };
+    return copyWith(result, { messages: result.messages.map((message, index) => copyWith(message, { content: contentFor(message.content, version, index) })) });
   });
 
   methods.set('completion/complete', async (params) => {

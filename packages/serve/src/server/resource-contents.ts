@@ -1,3 +1,4 @@
+import { copyWith } from '@mcp-cli/core';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 
@@ -40,7 +41,7 @@ export function toResourceContents(
     ];
   }
   const list = Array.isArray(value) ? value : [value];
-  return list.map((entry) => ({ ...entry, mimeType: entry.mimeType ?? mimeType }));
+  return list.map((entry) => copyWith(entry, { mimeType: entry.mimeType ?? mimeType }));
 }
 
 /**

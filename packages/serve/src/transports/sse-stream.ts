@@ -1,3 +1,4 @@
+import { copyWith } from '@mcp-cli/core';
 import type { ServerResponse } from 'node:http';
 
 /** Headers of every event stream: no caching or transforming, no proxy buffering. */
@@ -10,7 +11,7 @@ export const EVENT_STREAM_HEADERS = {
 
 /** Starts an event stream and sends its headers at once. */
 export function openEventStream(res: ServerResponse, headers: Record<string, string> = {}): void {
-  res.writeHead(200, { ...EVENT_STREAM_HEADERS, ...headers });
+  res.writeHead(200, copyWith(EVENT_STREAM_HEADERS, headers));
   res.flushHeaders();
   res.socket?.setNoDelay(true);
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { type JsonRpcMessage, RpcCode, SUPPORTED_PROTOCOL_VERSIONS, supportsBatches } from '@mcp-cli/core';
+import { copyWith, type JsonRpcMessage, RpcCode, SUPPORTED_PROTOCOL_VERSIONS, supportsBatches } from '@mcp-cli/core';
 
 import { sendRpcError } from '../http/http-errors.ts';
 import { isModernRequest, isRefusal, paramHeadersOf, readRequestMeta, unsupportedVersion } from '../http/request-metadata.ts';
@@ -462,7 +462,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
 function sendJson(channel: Channel, jsons: string[], headers: Record<string, string>, status = 200): void {
   const body = channel.isBatch ? `[${jsons.join(',')}]` : (jsons[0] ?? '');
   channel.closed = true;
-  channel.res.writeHead(status, { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }).end(body);
+  channel.res.writeHead(status, copyWith(headers, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) })).end(body);
 }
 
 /** An id of this POST already in flight in the session, or repeated within the batch. */
