@@ -1,4 +1,4 @@
-import { ConnectionError, META } from '@mcp-cli/core';
+import { ConnectionError, copyWith, META } from '@mcp-cli/core';
 
 import { abortableSleep } from './abortable-sleep.ts';
 import { type ClientTransport, type JsonRpcMessage, RpcError } from './json-rpc.ts';
@@ -104,8 +104,8 @@ export class ClientSession {
   }
 
   async #modernRequest(method: string, params: Record<string, unknown>, options: RequestOptions): Promise<Record<string, unknown>> {
-    const meta = { ...(params._meta as Record<string, unknown> | undefined), ...requestMeta(this.#modern!) };
-    let current: Record<string, unknown> = { ...params, _meta: meta };
+    const meta = copyWith((params._meta as Record<string, unknown> | undefined) ?? {}, requestMeta(this.#modern!));
+    let current: Record<string, unknown> = copyWith(params, { _meta: meta });
     let relisted = false;
     for (let round = 0; round < MAX_INPUT_ROUNDS; round++) {
       let result: Record<string, unknown>;
@@ -208,7 +208,7 @@ export class ClientSession {
     if (this.#closedWith) return Promise.reject(this.#closedWith);
     const id = ++this.#nextId;
     const message: JsonRpcMessage = { jsonrpc: '2.0', id, method };
-    if (options.onProgress) message.params = { ...params, _meta: { ...(params?._meta as Record<string, unknown> | undefined), progressToken: id } };
+    if (options.onProgress) message.params = copyWith(params ?? {}, { _meta: copyWith((params?._meta as Record<string, unknown> | undefined) ?? {}, { progressToken: id }) });
     else if (params !== undefined) message.params = params;
     if (options.signal.aborted) return Promise.reject(options.signal.reason as Error);
     this.#watch(options.signal);
@@ -318,5 +318,5 @@ function asCompleted(result: Record<string, unknown>): Record<string, unknown> {
   const { resultType: _type, _meta, ...rest } = result;
   if (typeof _meta !== 'object' || _meta === null) return rest;
   const { [META.serverInfo]: _server, ...meta } = _meta as Record<string, unknown>;
-  return Object.keys(meta).length > 0 ? { ...rest, _meta: meta } : rest;
+  return Object.keys(meta).length > 0 ? copyWith(rest, { _meta: meta }) : rest;
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 
-import { ConnectionError } from '@mcp-cli/core';
+import { ConnectionError, copyWith } from '@mcp-cli/core';
 
 import { authError, oneLine, readErrorReason, readText, sendHttpRequest, sendHttpRequestUntilSent } from './http-request.ts';
 import { type ClientTransport, type JsonRpcMessage, parseMessages } from './json-rpc.ts';
@@ -149,7 +149,7 @@ export class StreamableHttpTransport implements ClientTransport {
   }
 
   #requestHeaders(extra: OutgoingHttpHeaders): OutgoingHttpHeaders {
-    const headers: OutgoingHttpHeaders = { ...this.#headers, ...extra };
+    const headers: OutgoingHttpHeaders = copyWith(this.#headers, extra);
     if (this.#sessionId) headers['mcp-session-id'] = this.#sessionId;
     if (this.#protocolVersion) headers['mcp-protocol-version'] = this.#protocolVersion;
     return headers;
