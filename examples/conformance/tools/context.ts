@@ -6,12 +6,13 @@ import { sleep } from '../fixtures.ts';
 export const logging = defineTool({
   name: 'test_tool_with_logging',
   description: 'Sends log messages while it runs',
-  handler: async (_args, ctx) => {
-    await ctx.log('info', 'Tool execution started');
-    await sleep(50, ctx.signal);
-    await ctx.log('info', 'Tool processing data');
-    await sleep(50, ctx.signal);
-    await ctx.log('info', 'Tool execution completed');
+  // Takes its context apart, as a module may: each method works on its own.
+  handler: async (_args, { log, signal }) => {
+    await log('info', 'Tool execution started');
+    await sleep(50, signal);
+    await log('info', 'Tool processing data');
+    await sleep(50, signal);
+    await log('info', 'Tool execution completed');
     return 'Tool with logging executed successfully';
   },
 });
