@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { type CreateMessageParams, type HandlerContext, LOG_LEVELS, type LogLevel, RpcCode, RpcError } from '@mcp-cli/core';
+import { copyWith, type CreateMessageParams, type HandlerContext, LOG_LEVELS, type LogLevel, RpcCode, RpcError } from '@mcp-cli/core';
 
 import type { RequestContext } from './mcp-session.ts';
 
@@ -86,7 +86,7 @@ class RequestHandlerContext implements InternalHandlerContext {
       const elicitationId = session.modern ? undefined : randomUUID();
       const params = { mode: 'url', message, url, ...(elicitationId ? { elicitationId } : {}) };
       const answer = (await ctx.request('elicitation/create', params, ctx.signal, options?.key)) as unknown as Awaited<ReturnType<HandlerContext['elicit']>>;
-      return elicitationId ? Object.assign({}, answer, { elicitationId }) : answer;
+      return elicitationId ? copyWith(answer, { elicitationId }) : answer;
     };
     this.elicitationComplete = async (elicitationId) => {
       if (session.modern) return;

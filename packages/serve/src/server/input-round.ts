@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
-import { RpcCode, RpcError } from '@mcp-cli/core';
+import { copyWith, RpcCode, RpcError } from '@mcp-cli/core';
 
 /** What the client may be asked for in an input-required result (2026-07-28). */
 const ASKABLE = new Set(['elicitation/create', 'sampling/createMessage', 'roots/list']);
@@ -81,7 +81,7 @@ export class InputRound implements Asker {
     const state = requestState === undefined ? undefined : this.#verify(requestState);
     const responses = readResponses(inputResponses);
     const taken = state ? Object.fromEntries(Object.entries(responses).filter(([key]) => state.asked.includes(key))) : responses;
-    this.#answers = Object.assign({}, state?.answers, taken);
+    this.#answers = copyWith(state?.answers ?? {}, taken);
     this.#blocked = blocked;
   }
 

@@ -1,8 +1,7 @@
-import { copyWith } from '@mcp-cli/core';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 
-import type { ResourceContents, ResourceReturn } from '@mcp-cli/core';
+import { copyWith, type ResourceContents, type ResourceReturn } from '@mcp-cli/core';
 
 const TEXT_TYPES: Record<string, string> = {
   '.txt': 'text/plain',

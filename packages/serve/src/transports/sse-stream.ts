@@ -1,5 +1,6 @@
-import { copyWith } from '@mcp-cli/core';
 import type { ServerResponse } from 'node:http';
+
+import { copyWith } from '@mcp-cli/core';
 
 /** Headers of every event stream: no caching or transforming, no proxy buffering. */
 export const EVENT_STREAM_HEADERS = {
