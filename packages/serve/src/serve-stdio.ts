@@ -50,7 +50,8 @@ export async function serveStdio(options: ServeStdioOptions): Promise<StdioHandl
   // One client, one process: its tasks need no shared store.
   const store = new MemoryStore();
   const protocol = createProtocol(config, { getRegistry: () => registry, subscriptions, logger, tasks: options.tasks, store });
-  protocol.announceListChanged = (list) => announceListChanges(session, [list]);
+  const announce = (list: 'tools' | 'prompts' | 'resources'): void => announceListChanges(session, [list]);
+  protocol.announceListChanged = announce;
   const { session, done } = serveStdioSession({
     input: options.input ?? process.stdin,
     output: options.output ?? process.stdout,

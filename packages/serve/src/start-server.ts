@@ -75,9 +75,10 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
   const protocol = createProtocol(config, { getRegistry: () => registry, subscriptions, logger, tasks: options.tasks, store });
   const { limits } = config;
   const sessions = new Set<McpSession>();
-  protocol.announceListChanged = (list) => {
+  const announceToAll = (list: 'tools' | 'prompts' | 'resources'): void => {
     for (const session of sessions) announceListChanges(session, [list]);
   };
+  protocol.announceListChanged = announceToAll;
   const limiter = new SessionLimiter(config.limits.maxSessions, config.limits.maxSessionsPerClient);
   const createSession = (id: string | undefined, sink: MessageSink, client: string): McpSession | Refusal => {
     const release = limiter.acquire(client);

@@ -71,8 +71,10 @@ export class ClientSession {
 
   constructor(transport: ClientTransport) {
     this.#transport = transport;
-    transport.onMessage = (message) => this.#receive(message);
-    transport.onClose = (error) => this.#fail(error);
+    const receive: ClientTransport['onMessage'] = (message) => this.#receive(message);
+    const fail: ClientTransport['onClose'] = (error) => this.#fail(error);
+    transport.onMessage = receive;
+    transport.onClose = fail;
   }
 
   get transport(): ClientTransport {

@@ -167,7 +167,8 @@ async function discover(
   const session = openSession(transport, options);
   session.useModernProtocol({ capabilities: options.capabilities, clientInfo: options.clientInfo });
   if (transport instanceof StreamableHttpTransport) {
-    transport.headersFor = (message) => mirroredHeaders(message, message.method === 'tools/call' ? session.toolSchemas.get(String(message.params?.name)) : undefined);
+    const headersFor: StreamableHttpTransport['headersFor'] = (message) => mirroredHeaders(message, message.method === 'tools/call' ? session.toolSchemas.get(String(message.params?.name)) : undefined);
+    transport.headersFor = headersFor;
   }
   transport.setProtocolVersion(MODERN_VERSION);
   const prefetched = new Map((options.prefetch ?? []).map((method) => [method, session.request(method, {}, { signal: options.signal })]));

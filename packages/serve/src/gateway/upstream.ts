@@ -108,10 +108,11 @@ export class Upstream {
         : await connect({ ...common, url: spec.url, transport: spec.transport ?? 'auto', headers: { ...(spec.headers ?? {}), ...(spec.token ? { authorization: `Bearer ${spec.token}` } : {}) }, waitMs: 0 });
     this.#connection = connection;
     const onClose = connection.session.transport.onClose;
-    connection.session.transport.onClose = (error) => {
+    const closeAndRestart = (error: Error): void => {
       onClose(error);
       this.#lost(error);
     };
+    connection.session.transport.onClose = closeAndRestart;
     this.listing = await listEverything(connection, listAll);
     this.state = 'ready';
     this.lastError = undefined;

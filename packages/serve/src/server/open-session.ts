@@ -22,8 +22,7 @@ export interface OpenSessionOptions {
 export function openSession(id: string | undefined, sink: MessageSink, options: OpenSessionOptions): McpSession {
   const { logger, subscriptions } = options;
   const session = new McpSession(id, options.protocol, sink);
-  session.onnotification = options.onClientNotification;
-  session.oncancel = (requestId, request, reason) =>
+  const logCancel: McpSession['oncancel'] = (requestId, request, reason) =>
     logger.debug(request.method === 'tools/call' ? 'call cancelled' : 'request cancelled', {
       ...(request.name === undefined ? {} : { tool: request.name }),
       method: request.method,
@@ -31,10 +30,13 @@ export function openSession(id: string | undefined, sink: MessageSink, options: 
       requestId,
       reason,
     });
-  session.onclose = () => {
+  const dropSubscriptions = (): void => {
     const send = existingUpdateSender(session);
     if (send) subscriptions.unsubscribe(send);
     options.onClose?.();
   };
+  session.onnotification = options.onClientNotification;
+  session.oncancel = logCancel;
+  session.onclose = dropSubscriptions;
   return session;
 }

@@ -82,10 +82,11 @@ export function createSseTransport(options: SseTransportOptions): SseTransportHa
       openEventStream(res);
       res.write(formatEvent(`${options.messagesEndpoint}?sessionId=${id}`, 'endpoint'));
       const onclose = session.onclose;
-      session.onclose = () => {
+      const endStream = (): void => {
         onclose?.();
         res.end(); // a session closed by the server (handshake timeout, shutdown) ends its stream
       };
+      session.onclose = endStream;
       res.once('close', () => {
         sessions.delete(id);
         session.close();

@@ -37,37 +37,58 @@ export interface StreamableHttpHandler {
   readonly size: number;
 }
 
-/** One HTTP response that carries messages: a POST's reply, or a GET stream. */
-interface Channel {
-  res: ServerResponse;
-  streamId: string;
+/**
+ * One HTTP response that carries messages: a POST's reply, or a GET stream. A class, not a
+ * literal: V8 may move a literal's allocation site to the old generation (pretenuring) when many
+ * of its objects once survived a GC, and then every later request's objects that such an old one
+ * points to live until a full GC. Objects made by `new` have no allocation site.
+ */
+class Channel {
+  readonly res: ServerResponse;
+  readonly streamId: string;
   /** `pending` until the first message decides between one JSON body and an event stream. */
   mode: 'pending' | 'sse';
   /** Requests of this POST still unanswered. */
-  pending: Set<string | number>;
+  readonly pending: Set<string | number>;
   /** Responses held back for a JSON body (a batch is answered as one array), as JSON text. */
-  buffered: string[];
-  bufferedBytes: number;
-  acceptsJson: boolean;
-  acceptsSse: boolean;
-  isBatch: boolean;
-  closed: boolean;
+  buffered: string[] = [];
+  bufferedBytes = 0;
+  readonly acceptsJson: boolean;
+  readonly acceptsSse: boolean;
+  readonly isBatch: boolean;
+  closed = false;
+
+  constructor(res: ServerResponse, streamId: string, mode: 'pending' | 'sse', pending: Set<string | number>, acceptsJson: boolean, acceptsSse: boolean, isBatch: boolean) {
+    this.res = res;
+    this.streamId = streamId;
+    this.mode = mode;
+    this.pending = pending;
+    this.acceptsJson = acceptsJson;
+    this.acceptsSse = acceptsSse;
+    this.isBatch = isBatch;
+  }
 }
 
-interface HttpSession {
-  session: McpSession;
+/** A protocol session and the HTTP responses it answers on (a class for the reason {@link Channel} is one). */
+class HttpSession {
+  readonly session: McpSession;
   /** Digest of the credential that made the session: another credential cannot use it. */
-  credential: string;
-  lastSeen: number;
+  readonly credential: string;
+  lastSeen = Date.now();
   /** Requests and streams still open: a session with any is never idle. */
-  open: number;
+  open = 0;
   /** The channel each unanswered request's messages go to. */
-  byRequest: Map<string | number, Channel>;
+  readonly byRequest = new Map<string | number, Channel>();
   /** Event streams that are open, for keep-alives, resumption and shutdown. */
-  live: Set<Channel>;
-  standalone: Channel | undefined;
-  log: EventLog | undefined;
-  nextStream: number;
+  readonly live = new Set<Channel>();
+  standalone: Channel | undefined = undefined;
+  log: EventLog | undefined = undefined;
+  nextStream = 0;
+
+  constructor(session: McpSession, credential: string) {
+    this.session = session;
+    this.credential = credential;
+  }
 }
 
 const STANDALONE = 'get';
@@ -88,23 +109,14 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
   const modernOpen = new Set<HttpSession>();
 
   function newSession(id: string | undefined, client: string, credential: string): HttpSession | Refusal {
-    // Built whole once the session exists (the sink reaches it only later): one shape, no migration.
+    // Made once the session exists (the sink reaches it only later).
     let made: HttpSession | undefined = undefined;
     const session = options.createSession(id, (message, relatedId, json) => route(made!, message, relatedId, json), client);
     if (!('receive' in session)) return session;
-    const entry: HttpSession = {
-      session,
-      credential,
-      lastSeen: Date.now(),
-      open: 0,
-      byRequest: new Map(),
-      live: new Set(),
-      standalone: undefined,
-      log: undefined,
-      nextStream: 0,
-    };
+    const entry = new HttpSession(session, credential);
     made = entry;
-    session.ondrop = (requestId) => release(entry, requestId);
+    const releaseDropped = (requestId: string | number): void => release(entry, requestId);
+    session.ondrop = releaseDropped;
     session.onclose = chain(session.onclose, () => {
       if (id && sessions.get(id) === entry) sessions.delete(id);
       for (const channel of entry.live) channel.res.end();
@@ -289,7 +301,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
     }
     entry.session.serveModern(meta, credential, paramHeadersOf(req));
     modernOpen.add(entry);
-    const channel: Channel = { res, streamId: 'p1', mode: 'pending', pending: new Set([message.id]), buffered: [], bufferedBytes: 0, acceptsJson, acceptsSse, isBatch: false, closed: false };
+    const channel = new Channel(res, 'p1', 'pending', new Set([message.id]), acceptsJson, acceptsSse, false);
     entry.byRequest.set(message.id, channel);
     track(entry, channel, true, () => modernOpen.delete(entry));
     entry.session.auth = claimsOf(req);
@@ -349,22 +361,10 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
       if (requests.length === 0) {
         res.writeHead(202, headersOf(entry)).end();
         entry.session.auth = claimsOf(req);
-        entry.session.auth = claimsOf(req);
-      for (const message of messages) entry.session.receive(message);
+        for (const message of messages) entry.session.receive(message);
         return;
       }
-      const channel: Channel = {
-        res,
-        streamId: `p${++entry.nextStream}`,
-        mode: 'pending',
-        pending: new Set(requests.map((m) => m.id!)),
-        buffered: [],
-        bufferedBytes: 0,
-        acceptsJson,
-        acceptsSse,
-        isBatch,
-        closed: false,
-      };
+      const channel = new Channel(res, `p${++entry.nextStream}`, 'pending', new Set(requests.map((m) => m.id!)), acceptsJson, acceptsSse, isBatch);
       for (const id of channel.pending) entry.byRequest.set(id, channel);
       track(entry, channel, options.stateless);
       for (const message of messages) entry.session.receive(message);
@@ -399,7 +399,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
         sendRpcError(res, 409, RpcCode.serverError, `Conflict: stream "${streamId.slice(0, 100)}" of this session is still open`);
         return;
       }
-      const channel: Channel = { res, streamId, mode: 'sse', pending: new Set(), buffered: [], bufferedBytes: 0, acceptsJson: false, acceptsSse: true, isBatch: false, closed: false };
+      const channel = new Channel(res, streamId, 'sse', new Set(), false, true, false);
       openEventStream(res, headersOf(entry));
       entry.live.add(channel);
       track(entry, channel, false);
