@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 
 import { argumentAt, headerParams, type JsonRpcMessage, LOG_LEVELS, type LogLevel, MCP_NAME_PARAM, META, MODERN_PROTOCOL_VERSIONS, RpcCode, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-cli/core';
 
@@ -87,29 +87,17 @@ function headerMismatch(req: IncomingMessage, message: JsonRpcMessage, protocolV
   return undefined;
 }
 
-const NO_PARAM_HEADERS: ReadonlyMap<string, string> = new Map();
-
-/** The `Mcp-Param-*` headers of a request, by lower-case name without the prefix. */
-export function paramHeadersOf(req: IncomingMessage): ReadonlyMap<string, string> {
-  // Read on every 2026-07-28 request, most of which have none: nothing is allocated for those.
-  let found: Map<string, string> | undefined;
-  for (const name in req.headers) {
-    const value = req.headers[name];
-    if (!name.startsWith('mcp-param-') || value === undefined) continue;
-    (found ??= new Map()).set(name.slice('mcp-param-'.length), (Array.isArray(value) ? value[0]! : value).trim());
-  }
-  return found ?? NO_PARAM_HEADERS;
-}
-
 /**
  * What the `Mcp-Param-*` headers of a `tools/call` get wrong against its arguments, if anything:
  * every argument the input schema marks with `x-mcp-header` (through `properties` only) must come
  * with its header, and the header, decoded, must equal the value (integers compared as numbers).
  */
-export function paramHeaderMismatch(schema: Record<string, unknown>, args: Record<string, unknown>, headers: ReadonlyMap<string, string>): string | undefined {
+export function paramHeaderMismatch(schema: Record<string, unknown>, args: Record<string, unknown>, headers: IncomingHttpHeaders): string | undefined {
+  // Read only for the tools that declare such parameters: most have none, and pay nothing.
   for (const { name, path } of headerParams(schema)) {
     const value = argumentAt(args, path);
-    const header = headers.get(name.toLowerCase());
+    const raw = headers[`mcp-param-${name.toLowerCase()}`];
+    const header = (Array.isArray(raw) ? raw[0] : raw)?.trim();
     if (value === undefined || value === null) continue;
     if (header === undefined) return `the Mcp-Param-${name} header is missing (it mirrors arguments.${path.join('.')})`;
     const decoded = decodeHeaderValue(header);

@@ -1,3 +1,5 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
 import { copyWith, type JsonRpcMessage, LATEST_PROTOCOL_VERSION, type LogLevel, RpcCode, RpcError, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-cli/core';
 
 import { type Asker, InputRound } from './input-round.ts';
@@ -155,8 +157,8 @@ export class McpSession {
   listening: { id: string | number; notifications: Record<string, unknown> } | undefined;
   /** The verified claims of the access token of the request being served (OAuth `auth`). */
   auth: Readonly<Record<string, unknown>> | undefined;
-  /** A 2026-07-28 request's `Mcp-Param-*` headers, checked against the arguments they mirror. */
-  paramHeaders: ReadonlyMap<string, string> | undefined;
+  /** A 2026-07-28 HTTP request's headers: its `Mcp-Param-*` ones are checked against the arguments they mirror. */
+  requestHeaders: IncomingHttpHeaders | undefined;
   #inflight: Map<string | number, Inflight> | undefined;
   #outgoing: Map<number, Outgoing> | undefined;
   #nextOutgoingId = 0;
@@ -192,10 +194,10 @@ export class McpSession {
    * Makes this the session of one 2026-07-28 request, with the client as its `_meta` describes it;
    * `principal` (a credential digest) binds the request states it hands out to that client.
    */
-  serveModern(meta: { protocolVersion: string; clientCapabilities: Record<string, unknown>; logLevel: LogLevel | undefined }, principal: string, paramHeaders: ReadonlyMap<string, string>): void {
+  serveModern(meta: { protocolVersion: string; clientCapabilities: Record<string, unknown>; logLevel: LogLevel | undefined }, principal: string, requestHeaders: IncomingHttpHeaders | undefined): void {
     this.modern = true;
     this.#principal = principal;
-    this.paramHeaders = paramHeaders;
+    this.requestHeaders = requestHeaders;
     this.initialized = true;
     this.established = true;
     this.protocolVersion = meta.protocolVersion;

@@ -118,7 +118,7 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
     }
     const taskSupport = tasks?.taskSupport(tool.def);
     if (ctx.session.modern) {
-      const headers = ctx.session.paramHeaders;
+      const headers = ctx.session.requestHeaders;
       const mismatch = headers && paramHeaderMismatch(tool.input.jsonSchema, (args as Record<string, unknown> | undefined) ?? {}, headers);
       if (mismatch) throw new RpcError(RpcCode.headerMismatch, `Header mismatch: ${mismatch}`);
       // 2026-07-28 has no task-augmented calls: the server decides, for module and upstream task tools alike.

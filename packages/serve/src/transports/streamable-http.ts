@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { copyWith, type JsonRpcMessage, RpcCode, SUPPORTED_PROTOCOL_VERSIONS, supportsBatches } from '@mcp-cli/core';
 
 import { sendRpcError } from '../http/http-errors.ts';
-import { isModernRequest, isRefusal, paramHeadersOf, readRequestMeta, unsupportedVersion } from '../http/request-metadata.ts';
+import { isModernRequest, isRefusal, readRequestMeta, unsupportedVersion } from '../http/request-metadata.ts';
 import { claimsOf } from '../auth/request-auth.ts';
 import { credentialOf, type Refusal } from '../http/request-guard.ts';
 import type { Logger } from '../logger.ts';
@@ -299,7 +299,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
       const removed = message.method === 'initialize' ? ': protocol 2026-07-28 has no initialize; or send initialize without 2026-07-28 metadata for a session' : '';
       return sendRpcError(res, 404, RpcCode.methodNotFound, `Method not found: ${message.method.slice(0, 100)}${removed}`, {}, id);
     }
-    entry.session.serveModern(meta, credential, paramHeadersOf(req));
+    entry.session.serveModern(meta, credential, req.headers);
     modernOpen.add(entry);
     const channel = new Channel(res, 'p1', 'pending', new Set([message.id]), acceptsJson, acceptsSse, false);
     entry.byRequest.set(message.id, channel);
