@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { measureBatch } from './batch.mjs';
 import { measureCallServerCost } from './call-server-cost.mjs';
 import { measureCliStartup } from './cli-startup.mjs';
+import { measureGcPerRequest } from './gc-per-request.mjs';
 import { measureIdle } from './idle-sessions.mjs';
 import { measureJwtAuth } from './jwt-auth.mjs';
 import { PINNED, pinSelf, startMcpServe, startSdkServer } from './lib.mjs';
@@ -46,6 +47,12 @@ if (!pinSelf()) {
       const ours = await measureIdle('mcp-serve', startMcpServe, transport, count);
       out(`| ${count} × ${transport === 'sse' ? 'SSE' : 'Streamable HTTP'} | ${sdk.heapPerSessionKb.toFixed(1)} KB (${sdk.rssPerSessionKb.toFixed(1)} KB) | ${ours.heapPerSessionKb.toFixed(1)} KB (${ours.rssPerSessionKb.toFixed(1)} KB) | +${ours.heapAfterCloseKb.toFixed(0)} KB total | ${ours.answered ? 'yes' : 'NO'} |`);
     }
+  }
+  out();
+  out('| request, one after another | allocated per request | promoted per young GC | promoted share | young GC pause |');
+  out('| --- | --- | --- | --- | --- |');
+  for (const r of await measureGcPerRequest(quick ? 2 : 4)) {
+    out(`| ${r.name} | ${(r.allocatedPerCall / 1024).toFixed(1)} KB | ${(r.promotedPerScavenge / 1024).toFixed(0)} KB | ${(r.promotedShare * 100).toFixed(1)}% | ${r.pauseMs.toFixed(2)} ms |`);
   }
   out();
   out('| whole process, median (fastest) | time | × node -e 0 |');

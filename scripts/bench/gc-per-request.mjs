@@ -1,0 +1,119 @@
+// What one request costs mcp-serve's young generation: the built mcp-serve (examples/hello) runs
+// under --trace-gc-nvp and a raw keep-alive client sends one kind of request after another. A
+// request's objects should all die young; bytes that young GCs promote to the old generation are
+// objects something kept past their request (an old object pointing at them, a closure V8 made in
+// the old generation), and each promoted byte is copied, then collected by a full GC.
+//
+//   node scripts/bench/gc-per-request.mjs [--seconds 4]
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import { parseArgs } from 'node:util';
+
+import { PINNED, pinSelf, ROOT } from './lib.mjs';
+
+const MODERN_META = {
+  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+  'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } },
+  'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' },
+};
+const GREET = { name: 'greet', arguments: { name: 'bench' } };
+
+/** Each kind: how to open (a session's initialize, or nothing), then the request sent in a loop. */
+const KINDS = {
+  '2026-07-28 tools/call': { headers: { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'greet' }, method: 'tools/call', params: { ...GREET, _meta: MODERN_META } },
+  '2026-07-28 tools/list': { headers: { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' }, method: 'tools/list', params: { _meta: MODERN_META } },
+  '2025-11-25 session tools/call': { session: true, headers: { 'mcp-protocol-version': '2025-11-25' }, method: 'tools/call', params: GREET },
+};
+
+function post(port, agent, body, headers) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { port, method: 'POST', path: '/mcp', agent, headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'content-length': Buffer.byteLength(body), ...headers } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (chunk) => (text += chunk));
+        res.on('end', () => (res.statusCode === 200 ? resolve({ text, headers: res.headers }) : reject(new Error(`HTTP ${res.statusCode}: ${text}`))));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Starts mcp-serve under --trace-gc-nvp; the trace lines collect in `lines`. */
+async function startTracedServer() {
+  const args = ['--trace-gc-nvp', `${ROOT}packages/serve/bin/mcp-serve.js`, '--config', `${ROOT}examples/hello/mcp-serve.config.ts`, '--port', '0', '--quiet', '--max-connections-per-client', '100000'];
+  const child = PINNED ? spawn('taskset', ['-c', '1', process.execPath, ...args]) : spawn(process.execPath, args);
+  const lines = [];
+  let partial = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk) => {
+    const parts = (partial + chunk).split('\n');
+    partial = parts.pop();
+    lines.push(...parts.filter((line) => line.includes(' gc=s ')));
+  });
+  const port = await new Promise((resolve, reject) => {
+    let text = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk) => {
+      text += chunk;
+      const match = /ready http:\/\/[^:]+:(\d+)/.exec(text);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', () => reject(new Error(`mcp-serve exited:\n${text}`)));
+  });
+  return { child, port, lines };
+}
+
+async function measure(name, seconds) {
+  const kind = KINDS[name];
+  const server = await startTracedServer();
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  let headers = kind.headers;
+  if (kind.session) {
+    const init = { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } };
+    const opened = await post(server.port, agent, JSON.stringify(init), {});
+    headers = { ...headers, 'mcp-session-id': opened.headers['mcp-session-id'] };
+  }
+  let id = 0;
+  const loop = async (until) => {
+    let calls = 0;
+    while (Date.now() < until) {
+      await post(server.port, agent, JSON.stringify({ jsonrpc: '2.0', id: ++id, method: kind.method, params: kind.params }), headers);
+      calls++;
+    }
+    return calls;
+  };
+  await loop(Date.now() + 1500); // warm-up: start-up's GCs and the first, unoptimised requests
+  const first = server.lines.length;
+  const calls = await loop(Date.now() + seconds * 1000);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const scavenges = server.lines.slice(first);
+  agent.destroy();
+  server.child.kill('SIGINT');
+  await new Promise((resolve) => server.child.once('exit', resolve));
+  const sum = (key) => scavenges.reduce((total, line) => total + Number(new RegExp(` ${key}=([\\d.]+)`).exec(line)?.[1] ?? 0), 0);
+  const allocated = sum('allocated');
+  return {
+    name,
+    allocatedPerCall: allocated / calls,
+    promotedPerScavenge: scavenges.length ? sum('promoted') / scavenges.length : 0,
+    promotedShare: allocated ? sum('promoted') / allocated : 0,
+    pauseMs: scavenges.length ? sum('pause') / scavenges.length : 0,
+    scavenges: scavenges.length,
+  };
+}
+
+export async function measureGcPerRequest(seconds = 4) {
+  const results = [];
+  for (const name of Object.keys(KINDS)) results.push(await measure(name, seconds));
+  return results;
+}
+
+if (process.argv[1] === new URL(import.meta.url).pathname && !pinSelf()) {
+  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '4' } } });
+  console.log(`Node ${process.version}, ${values.seconds} s of one request after another per kind.\n`);
+  console.log('| request | allocated per request | promoted per young GC | promoted share | young GC pause |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const r of await measureGcPerRequest(Number(values.seconds))) {
+    console.log(`| ${r.name} | ${(r.allocatedPerCall / 1024).toFixed(1)} KB | ${(r.promotedPerScavenge / 1024).toFixed(0)} KB | ${(r.promotedShare * 100).toFixed(1)}% | ${r.pauseMs.toFixed(2)} ms (${r.scavenges} GCs) |`);
+  }
+}
