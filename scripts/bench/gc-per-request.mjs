@@ -5,11 +5,10 @@
 // the old generation), and each promoted byte is copied, then collected by a full GC.
 //
 //   node scripts/bench/gc-per-request.mjs [--seconds 4]
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 
-import { PINNED, pinSelf, ROOT } from './lib.mjs';
+import { pinSelf, postJson, startMcpServe } from './lib.mjs';
 
 const MODERN_META = {
   'io.modelcontextprotocol/protocolVersion': '2026-07-28',
@@ -25,59 +24,36 @@ const KINDS = {
   '2025-11-25 session tools/call': { session: true, headers: { 'mcp-protocol-version': '2025-11-25' }, method: 'tools/call', params: GREET },
 };
 
-function post(port, agent, body, headers) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { port, method: 'POST', path: '/mcp', agent, headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'content-length': Buffer.byteLength(body), ...headers } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (chunk) => (text += chunk));
-        res.on('end', () => (res.statusCode === 200 ? resolve({ text, headers: res.headers }) : reject(new Error(`HTTP ${res.statusCode}: ${text}`))));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** Starts mcp-serve under --trace-gc-nvp; the trace lines collect in `lines`. */
+/** Starts mcp-serve under --trace-gc-nvp; its young GCs' trace lines collect in `lines`. */
 async function startTracedServer() {
-  const args = ['--trace-gc-nvp', `${ROOT}packages/serve/bin/mcp-serve.js`, '--config', `${ROOT}examples/hello/mcp-serve.config.ts`, '--port', '0', '--quiet', '--max-connections-per-client', '100000'];
-  const child = PINNED ? spawn('taskset', ['-c', '1', process.execPath, ...args]) : spawn(process.execPath, args);
+  const server = await startMcpServe([], { nodeFlags: ['--trace-gc-nvp'] });
   const lines = [];
   let partial = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk) => {
+  server.child.stdout.on('data', (chunk) => {
     const parts = (partial + chunk).split('\n');
     partial = parts.pop();
     lines.push(...parts.filter((line) => line.includes(' gc=s ')));
   });
-  const port = await new Promise((resolve, reject) => {
-    let text = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk) => {
-      text += chunk;
-      const match = /ready http:\/\/[^:]+:(\d+)/.exec(text);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once('exit', () => reject(new Error(`mcp-serve exited:\n${text}`)));
-  });
-  return { child, port, lines };
+  return { ...server, lines };
 }
 
 async function measure(name, seconds) {
   const kind = KINDS[name];
   const server = await startTracedServer();
+  const url = `${server.url}/mcp`;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   let headers = kind.headers;
   if (kind.session) {
     const init = { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } };
-    const opened = await post(server.port, agent, JSON.stringify(init), {});
+    const opened = await postJson(url, JSON.stringify(init), {}, agent);
     headers = { ...headers, 'mcp-session-id': opened.headers['mcp-session-id'] };
   }
   let id = 0;
   const loop = async (until) => {
     let calls = 0;
     while (Date.now() < until) {
-      await post(server.port, agent, JSON.stringify({ jsonrpc: '2.0', id: ++id, method: kind.method, params: kind.params }), headers);
+      const { status, text } = await postJson(url, JSON.stringify({ jsonrpc: '2.0', id: ++id, method: kind.method, params: kind.params }), headers, agent);
+      if (status !== 200) throw new Error(`${name}: HTTP ${status}: ${text.slice(0, 200)}`);
       calls++;
     }
     return calls;
@@ -88,8 +64,7 @@ async function measure(name, seconds) {
   await new Promise((resolve) => setTimeout(resolve, 100));
   const scavenges = server.lines.slice(first);
   agent.destroy();
-  server.child.kill('SIGINT');
-  await new Promise((resolve) => server.child.once('exit', resolve));
+  await server.stop();
   const sum = (key) => scavenges.reduce((total, line) => total + Number(new RegExp(` ${key}=([\\d.]+)`).exec(line)?.[1] ?? 0), 0);
   const allocated = sum('allocated');
   return {

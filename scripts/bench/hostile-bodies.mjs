@@ -3,10 +3,9 @@
 // The goal: no body within the limit costs more than 100 ms of server CPU.
 //
 //   node scripts/bench/hostile-bodies.mjs [--runs 5]
-import { request } from 'node:http';
 import { parseArgs } from 'node:util';
 
-import { cpuMs, median, pinSelf, startMcpServe } from './lib.mjs';
+import { cpuMs, median, pinSelf, postJson, startMcpServe } from './lib.mjs';
 
 const LIMIT = 4 * 1024 * 1024 - 1024;
 
@@ -29,17 +28,6 @@ function wrap(value) {
   return `{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":${value}}}`;
 }
 
-function post(url, body, headers) {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (c) => (text += c)).on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 /** Server CPU per shape: median over `runs` sends, with the HTTP status. */
 export async function measureHostileBodies(runs = 5) {
   const server = await startMcpServe(['--max-body-bytes', String(4 * 1024 * 1024)]);
@@ -51,11 +39,11 @@ export async function measureHostileBodies(runs = 5) {
       const samples = [];
       let status = 0;
       for (let i = 0; i < runs; i++) {
-        const init = await post(url, JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'b', version: '1' } } }));
+        const init = await postJson(url, JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'b', version: '1' } } }));
         const headers = { 'mcp-session-id': init.headers['mcp-session-id'], 'mcp-protocol-version': '2025-03-26' };
         await new Promise((resolve) => setTimeout(resolve, 50)); // let the server go idle
         const before = cpuMs(server.child.pid);
-        status = (await post(url, body, headers)).status;
+        status = (await postJson(url, body, headers)).status;
         await new Promise((resolve) => setTimeout(resolve, 30));
         samples.push(cpuMs(server.child.pid) - before);
       }

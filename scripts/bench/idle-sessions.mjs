@@ -7,7 +7,7 @@ import { Agent, request } from 'node:http';
 import { parseArgs } from 'node:util';
 
 import { callTool, connect, destroyAgents } from '../../packages/call/dist/index.js';
-import { pinSelf, startMcpServe, startSdkServer } from './lib.mjs';
+import { pinSelf, postJson, startMcpServe, startSdkServer } from './lib.mjs';
 
 const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'idle', version: '1' } } });
 const INITIALIZED = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' });
@@ -22,7 +22,7 @@ function openSse(url) {
         if (match && !res.sessionPath) {
           res.sessionPath = match[1];
           // The legacy protocol still needs its handshake before the session is usable.
-          post(`${url}${match[1]}`, INIT, {}).then(() => post(`${url}${match[1]}`, INITIALIZED, {})).then(() => resolve(res), reject);
+          postJson(`${url}${match[1]}`, INIT, {}, agent).then(() => postJson(`${url}${match[1]}`, INITIALIZED, {}, agent)).then(() => resolve(res), reject);
         }
       });
     });
@@ -32,21 +32,10 @@ function openSse(url) {
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-function post(url, body, headers) {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.headers));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 async function openHttp(url) {
-  const headers = await post(`${url}/mcp`, INIT, {});
+  const { headers } = await postJson(`${url}/mcp`, INIT, {}, agent);
   const id = headers['mcp-session-id'];
-  await post(`${url}/mcp`, INITIALIZED, { 'mcp-session-id': id, 'mcp-protocol-version': '2025-06-18' });
+  await postJson(`${url}/mcp`, INITIALIZED, { 'mcp-session-id': id, 'mcp-protocol-version': '2025-06-18' }, agent);
   return id;
 }
 

@@ -1,6 +1,7 @@
 // Shared pieces of the benchmarks: starting servers, percentiles, CPU time of a process.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { availableParallelism } from 'node:os';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
@@ -35,7 +36,11 @@ export async function startProcess(args, pattern, env = {}, pin = true) {
     const onData = (chunk) => {
       text += chunk;
       const match = pattern.exec(text);
-      if (match) resolve(match[1]);
+      if (!match) return;
+      // Output after the ready line is not kept: a traced server writes a lot of it.
+      child.stdout.off('data', onData);
+      child.stderr.off('data', onData);
+      resolve(match[1]);
     };
     child.stdout.setEncoding('utf8').on('data', onData);
     child.stderr.setEncoding('utf8').on('data', onData);
@@ -60,10 +65,10 @@ export async function startProcess(args, pattern, env = {}, pin = true) {
   return { child, url, stats, cpuMicros, stop };
 }
 
-/** Starts the built mcp-serve with the hello example on a free port. */
-export function startMcpServe(extra = [], { pin = true } = {}) {
+/** Starts the built mcp-serve with the hello example on a free port (`nodeFlags` go to node: `--trace-gc-nvp`). */
+export function startMcpServe(extra = [], { pin = true, nodeFlags = [] } = {}) {
   return startProcess(
-    [`${ROOT}scripts/bench/serve-ipc.mjs`, '--config', `${ROOT}examples/hello/mcp-serve.config.ts`, '--port', '0', '--quiet', '--max-sessions', '100000', '--max-sessions-per-client', '100000', '--max-connections', '100000', '--max-connections-per-client', '100000', ...extra],
+    [...nodeFlags, `${ROOT}scripts/bench/serve-ipc.mjs`, '--config', `${ROOT}examples/hello/mcp-serve.config.ts`, '--port', '0', '--quiet', '--max-sessions', '100000', '--max-sessions-per-client', '100000', '--max-connections', '100000', '--max-connections-per-client', '100000', ...extra],
     /ready (http:\/\/\S+)/,
     {},
     pin,
@@ -106,4 +111,16 @@ export function percentile(sorted, p) {
 /** Median of numbers. */
 export function median(values) {
   return percentile([...values].sort((a, b) => a - b), 0.5);
+}
+
+/** POSTs a JSON-RPC body to an MCP endpoint; resolves with the status, headers and body text. */
+export function postJson(url, body, headers = {}, agent = undefined) {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (chunk) => (text += chunk)).on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }

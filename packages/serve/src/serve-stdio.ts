@@ -6,6 +6,7 @@ import { createProtocol } from './server/create-protocol.ts';
 import { MemoryStore } from './store/memory-store.ts';
 import type { TaskProvider } from './server/task-provider.ts';
 import { announceListChanges } from './server/method-handlers.ts';
+import type { SessionProtocol } from './server/mcp-session.ts';
 import { openSession } from './server/open-session.ts';
 import type { Registry } from './server/registry.ts';
 import { SubscriptionHub } from './server/subscription-hub.ts';
@@ -50,7 +51,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<StdioHandl
   // One client, one process: its tasks need no shared store.
   const store = new MemoryStore();
   const protocol = createProtocol(config, { getRegistry: () => registry, subscriptions, logger, tasks: options.tasks, store });
-  const announce = (list: 'tools' | 'prompts' | 'resources'): void => announceListChanges(session, [list]);
+  const announce: SessionProtocol['announceListChanged'] = (list) => announceListChanges(session, [list]);
   protocol.announceListChanged = announce;
   const { session, done } = serveStdioSession({
     input: options.input ?? process.stdin,

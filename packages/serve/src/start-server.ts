@@ -18,7 +18,7 @@ import { type Logger, silentLogger } from './logger.ts';
 import type { MessageSink } from './server/json-rpc.ts';
 import { createProtocol } from './server/create-protocol.ts';
 import type { TaskProvider } from './server/task-provider.ts';
-import type { McpSession } from './server/mcp-session.ts';
+import type { McpSession, SessionProtocol } from './server/mcp-session.ts';
 import { announceListChanges } from './server/method-handlers.ts';
 import { openSession } from './server/open-session.ts';
 import type { Registry } from './server/registry.ts';
@@ -75,7 +75,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
   const protocol = createProtocol(config, { getRegistry: () => registry, subscriptions, logger, tasks: options.tasks, store });
   const { limits } = config;
   const sessions = new Set<McpSession>();
-  const announceToAll = (list: 'tools' | 'prompts' | 'resources'): void => {
+  const announceToAll: SessionProtocol['announceListChanged'] = (list) => {
     for (const session of sessions) announceListChanges(session, [list]);
   };
   protocol.announceListChanged = announceToAll;

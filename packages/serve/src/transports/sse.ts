@@ -8,6 +8,7 @@ import type { Refusal } from '../http/request-guard.ts';
 import type { Logger } from '../logger.ts';
 import type { MessageSink } from '../server/json-rpc.ts';
 import type { McpSession } from '../server/mcp-session.ts';
+import { chain } from './chain.ts';
 import { formatEvent, KEEP_ALIVE, openEventStream, whenDrained, writeBounded } from './sse-stream.ts';
 
 /** Options of the legacy HTTP+SSE transport. */
@@ -81,12 +82,8 @@ export function createSseTransport(options: SseTransportOptions): SseTransportHa
       sessions.set(id, { session, res, credential, lastSeen: Date.now() });
       openEventStream(res);
       res.write(formatEvent(`${options.messagesEndpoint}?sessionId=${id}`, 'endpoint'));
-      const onclose = session.onclose;
-      const endStream = (): void => {
-        onclose?.();
-        res.end(); // a session closed by the server (handshake timeout, shutdown) ends its stream
-      };
-      session.onclose = endStream;
+      // A session closed by the server (handshake timeout, shutdown) ends its stream.
+      session.onclose = chain(session.onclose, () => res.end());
       res.once('close', () => {
         sessions.delete(id);
         session.close();

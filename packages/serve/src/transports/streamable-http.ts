@@ -10,6 +10,7 @@ import { credentialOf, type Refusal } from '../http/request-guard.ts';
 import type { Logger } from '../logger.ts';
 import type { MessageSink } from '../server/json-rpc.ts';
 import type { McpSession } from '../server/mcp-session.ts';
+import { chain } from './chain.ts';
 import { EventLog } from './event-log.ts';
 import { formatEvent, KEEP_ALIVE, openEventStream, whenDrained, writeBounded } from './sse-stream.ts';
 
@@ -500,11 +501,4 @@ function checkVersion(req: IncomingMessage, res: ServerResponse, id: string | nu
   const refusal = unsupportedVersion(String(version));
   sendRpcError(res, refusal.status, refusal.code, refusal.message, {}, id, refusal.data);
   return false;
-}
-
-function chain(first: (() => void) | undefined, second: () => void): () => void {
-  return () => {
-    first?.();
-    second();
-  };
 }
