@@ -1,4 +1,4 @@
-export type { Connection, ConnectOptions, TransportChoice } from './client/connect.ts';
+export type { Connection, ConnectOptions, ServerDescription, TransportChoice } from './client/connect.ts';
 export { candidatesFor, connect, connectStdio, handshake } from './client/connect.ts';
 export type { StdioServer } from './client/stdio-transport.ts';
 export type { RequestOptions, ServerRequestHandler } from './client/client-session.ts';

@@ -207,7 +207,7 @@ function checkProtocolVersion(version: string | undefined): string {
 async function setLogLevel(connection: Connection, level: LogLevel, ui: Ui, signal: AbortSignal): Promise<void> {
   // 2026-07-28 has no setLevel: each request asks for its own level in `_meta`.
   if (connection.session.modern) return connection.session.setModernLogLevel(level);
-  if (!connection.capabilities.logging) {
+  if (!(await connection.describe()).capabilities.logging) {
     ui.note(`the server declares no logging, so --log-level ${level} changes nothing`);
     return;
   }

@@ -68,6 +68,8 @@ export class ClientSession {
   #modern: ClientDescription | undefined;
   /** Input schemas of the tools listed so far (2026-07-28: their `x-mcp-header` parameters). */
   readonly toolSchemas = new Map<string, Record<string, unknown>>();
+  /** Whether a result carried `resultType`, which only a 2026-07-28 server sends. */
+  answeredModern = false;
 
   constructor(transport: ClientTransport) {
     this.#transport = transport;
@@ -120,6 +122,7 @@ export class ClientSession {
         await this.#listToolSchemas(options.signal);
         continue;
       }
+      if (typeof result.resultType === 'string') this.answeredModern = true;
       if (method === 'tools/list') this.#keepToolSchemas(result);
       if (result.resultType === 'task') return options.detach ? result : this.#followTask(result, meta, options);
       if (result.resultType !== 'input_required') return method === 'server/discover' ? result : asCompleted(result);

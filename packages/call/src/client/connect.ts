@@ -40,10 +40,18 @@ export interface ConnectOptions {
   /** The protocol version to speak (default: the newest with sessions, 2025-11-25). */
   protocolVersion?: string | undefined;
   /**
-   * List methods (`tools/list`) whose first page a 2026-07-28 connection asks for beside
-   * `server/discover`: with no session to wait for, a tool call saves a round trip.
+   * List methods (`tools/list`) whose first page a 2026-07-28 connection asks for at once: with no
+   * session to wait for, a tool call saves a round trip. Over HTTP the first of them also tells
+   * the server's era, and `server/discover` is asked for only when needed.
    */
   prefetch?: readonly string[];
+}
+
+/** A server's identity and capabilities, from `initialize` or `server/discover`. */
+export interface ServerDescription {
+  serverInfo: { name: string; version: string; [key: string]: unknown };
+  capabilities: Record<string, unknown>;
+  instructions: string | undefined;
 }
 
 /** An initialized connection. */
@@ -53,9 +61,11 @@ export interface Connection {
   /** The URL, or the command line of a stdio server. */
   url: string;
   protocolVersion: string;
-  serverInfo: { name: string; version: string; [key: string]: unknown };
-  capabilities: Record<string, unknown>;
-  instructions: string | undefined;
+  /**
+   * What the server says of itself. Known from the handshake, except on a 2026-07-28 connection
+   * opened by its first prefetched request, which asks `server/discover` on first use.
+   */
+  describe(): Promise<ServerDescription>;
   /** Settles once the server's own stream is open (or after a short wait if it has none). */
   streamReady: Promise<void>;
   /** First pages asked for while connecting ({@link ConnectOptions.prefetch}), by method, each read once. */
@@ -174,16 +184,27 @@ async function discover(
   const prefetched = new Map((options.prefetch ?? []).map((method) => [method, session.request(method, {}, { signal: options.signal })]));
   // Read only if the server speaks 2026-07-28; a failed page is asked for again (listAll).
   for (const page of prefetched.values()) page.catch(() => undefined);
+  const connection = (describe: Connection['describe']): Connection => ({
+    session,
+    transport: transport.kind,
+    url: where,
+    protocolVersion: MODERN_VERSION,
+    describe,
+    streamReady: Promise.resolve(),
+    prefetched,
+    close: () => session.close(),
+  });
+  // Over HTTP the spec lets a client open with any 2026-07-28 request: an answer with
+  // `resultType` proves the era, so a tool call skips server/discover, one request fewer.
+  // Anything else (an error, an earlier server that answered statelessly) asks server/discover.
+  const [first] = prefetched.values();
+  if (first && transport instanceof StreamableHttpTransport && (await first.then(() => session.answeredModern, () => false))) {
+    let described: Promise<ServerDescription> | undefined;
+    return connection(() => (described ??= askDiscover(session, options.signal).then(describedBy)));
+  }
   let result: Record<string, unknown>;
   try {
-    result = await session.request('server/discover', {}, { signal: options.signal }).catch((error: unknown) => {
-      // -32022 that still lists 2026-07-28 among the supported versions: asked once more, as the spec has clients do.
-      const supported = (error as RpcError).data as { supported?: unknown } | undefined;
-      if (error instanceof RpcError && error.code === UNSUPPORTED_VERSION && Array.isArray(supported?.supported) && supported.supported.includes(MODERN_VERSION)) {
-        return session.request('server/discover', {}, { signal: options.signal });
-      }
-      throw error;
-    });
+    result = await askDiscover(session, options.signal);
   } catch (error) {
     await transport.close().catch(() => undefined);
     // Unreachable, refused credentials, aborted: said as they are; only a refusal of the protocol is rephrased.
@@ -196,18 +217,28 @@ async function discover(
     await session.close();
     throw new ConnectionError(`${where} speaks ${versions.join(', ') || 'no listed version'}, not ${MODERN_VERSION}: drop --protocol-version`, 'E_PROTOCOL_VERSION');
   }
+  const description = Promise.resolve(describedBy(result));
+  return connection(() => description);
+}
+
+/** `server/discover`, asked once more after -32022 that still lists 2026-07-28, as the spec has clients do. */
+function askDiscover(session: ClientSession, signal: AbortSignal): Promise<Record<string, unknown>> {
+  return session.request('server/discover', {}, { signal }).catch((error: unknown) => {
+    const supported = (error as RpcError).data as { supported?: unknown } | undefined;
+    if (error instanceof RpcError && error.code === UNSUPPORTED_VERSION && Array.isArray(supported?.supported) && supported.supported.includes(MODERN_VERSION)) {
+      return session.request('server/discover', {}, { signal });
+    }
+    throw error;
+  });
+}
+
+/** The description in a `server/discover` result (the identity is in its `_meta`) or an `initialize` one. */
+function describedBy(result: Record<string, unknown>): ServerDescription {
   const meta = (result._meta ?? {}) as Record<string, unknown>;
   return {
-    session,
-    transport: transport.kind,
-    url: where,
-    protocolVersion: MODERN_VERSION,
-    serverInfo: (meta[META.serverInfo] ?? { name: 'unknown', version: 'unknown' }) as Connection['serverInfo'],
+    serverInfo: (result.serverInfo ?? meta[META.serverInfo] ?? { name: 'unknown', version: 'unknown' }) as ServerDescription['serverInfo'],
     capabilities: (result.capabilities ?? {}) as Record<string, unknown>,
     instructions: result.instructions as string | undefined,
-    streamReady: Promise.resolve(),
-    prefetched,
-    close: () => session.close(),
   };
 }
 
@@ -242,15 +273,14 @@ export async function handshake(transport: ClientTransport, where: string, optio
   // travel beside it. Server requests that belong to no call (some servers send elicitation
   // this way) arrive on the GET stream; tool calls wait for it (briefly), listing does not.
   session.notifyInBackground('notifications/initialized');
+  const description = Promise.resolve(describedBy(result));
   const streamReady = Promise.race([transport.listen(options.signal), new Promise((resolve) => setTimeout(resolve, LISTEN_WAIT_MS).unref())]).then(() => undefined);
   return {
     session,
     transport: transport.kind,
     url: where,
     protocolVersion,
-    serverInfo: (result.serverInfo ?? { name: 'unknown', version: 'unknown' }) as Connection['serverInfo'],
-    capabilities: (result.capabilities ?? {}) as Record<string, unknown>,
-    instructions: result.instructions as string | undefined,
+    describe: () => description,
     streamReady,
     close: () => session.close(),
   };

@@ -38,9 +38,8 @@ export interface UpstreamPeer {
 const MAX_BACKOFF_MS = 30_000;
 
 /** Everything a server lists, each list only when its capability is declared. */
-async function listEverything(connection: Connection, listAll: typeof ListAll): Promise<UpstreamListing> {
+async function listEverything(connection: Connection, caps: Record<string, unknown>, listAll: typeof ListAll): Promise<UpstreamListing> {
   const signal = AbortSignal.timeout(30_000);
-  const caps = connection.capabilities;
   const list = async (method: string, key: string, capability: string): Promise<Record<string, unknown>[]> =>
     caps[capability] ? listAll<Record<string, unknown>>(connection, method, key, signal).catch(() => []) : [];
   return {
@@ -65,6 +64,7 @@ export class Upstream {
   /** The last failure, for /health and logs. */
   lastError: string | undefined;
   #connection: Connection | undefined;
+  #capabilities: Record<string, unknown> = {};
   #restarts = 0;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -107,13 +107,14 @@ export class Upstream {
         ? await connectStdio({ command: spec.command, args: spec.args ?? [], ...(spec.env ? { env: spec.env } : {}), ...(spec.cwd ? { cwd: spec.cwd } : {}) }, { ...common, onStderr: (line) => this.#logger.debug(`upstream ${this.name} stderr: ${line}`) })
         : await connect({ ...common, url: spec.url, transport: spec.transport ?? 'auto', headers: { ...(spec.headers ?? {}), ...(spec.token ? { authorization: `Bearer ${spec.token}` } : {}) }, waitMs: 0 });
     this.#connection = connection;
+    this.#capabilities = (await connection.describe()).capabilities;
     const onClose = connection.session.transport.onClose;
     const closeAndRestart = (error: Error): void => {
       onClose(error);
       this.#lost(error);
     };
     connection.session.transport.onClose = closeAndRestart;
-    this.listing = await listEverything(connection, listAll);
+    this.listing = await listEverything(connection, this.#capabilities, listAll);
     this.state = 'ready';
     this.lastError = undefined;
     this.#restarts = 0;
@@ -133,7 +134,7 @@ export class Upstream {
 
   /** What the upstream declared it can do, while connected. */
   get capabilities(): Record<string, unknown> {
-    return this.#connection?.capabilities ?? {};
+    return this.#connection ? this.#capabilities : {};
   }
 
   /** Sends a request to the upstream; its errors keep their JSON-RPC codes. */
@@ -172,7 +173,7 @@ export class Upstream {
     const connection = this.#connection;
     if (!connection) return;
     const { listAll } = await import('mcp-call');
-    this.listing = await listEverything(connection, listAll);
+    this.listing = await listEverything(connection, this.#capabilities, listAll);
     this.#onChange();
   }
 

@@ -190,18 +190,19 @@ export async function pingCommand(context: CommandContext): Promise<number> {
 /** `info`: server name, version, protocol version, transport and capabilities. */
 export async function infoCommand(context: CommandContext): Promise<number> {
   const { connection } = context;
-  const { title, websiteUrl, icons } = connection.serverInfo as { title?: unknown; websiteUrl?: unknown; icons?: unknown };
+  const { serverInfo, capabilities, instructions } = await connection.describe();
+  const { title, websiteUrl, icons } = serverInfo as { title?: unknown; websiteUrl?: unknown; icons?: unknown };
   const info = {
-    name: connection.serverInfo.name,
+    name: serverInfo.name,
     ...(typeof title === 'string' ? { title } : {}),
-    version: connection.serverInfo.version,
+    version: serverInfo.version,
     ...(typeof websiteUrl === 'string' ? { websiteUrl } : {}),
     ...(Array.isArray(icons) ? { icons } : {}),
     protocolVersion: connection.protocolVersion,
     transport: connection.transport,
     url: connection.url,
-    capabilities: connection.capabilities,
-    instructions: connection.instructions,
+    capabilities,
+    instructions,
   };
   if (context.opts.json) {
     out(JSON.stringify(info, null, 2));
