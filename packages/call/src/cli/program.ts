@@ -1,4 +1,4 @@
-import { ExitCode, readPackageVersion, UsageError } from '@mcp-cli/core';
+import { ExitCode, UsageError } from '@mcp-cli/core';
 import { Command, CommanderError } from 'commander';
 
 import { listTools } from '../client/operations.ts';
@@ -26,6 +26,7 @@ import { HELP_AFTER } from './help-text.ts';
 import { loginDirectory } from './oauth/login-directory.ts';
 import { withConnection } from './session-runner.ts';
 import { writeErr } from './terminal-text.ts';
+import { VERSION } from './version.ts';
 
 /**
  * Everything but a plain tool call: the meta commands, help and version, parsed by commander.
@@ -37,7 +38,7 @@ export async function runProgram(args: string[], env: NodeJS.ProcessEnv, interru
   const program = addGlobalOptions(new Command('mcp-call'))
     .description('Call any MCP tool from a shell or a CI script.')
     .usage('[options] <tool> [--<arg> <value> ...]')
-    .version(readPackageVersion(import.meta.url), '-V, --version')
+    .version(VERSION, '-V, --version')
     .argument('[tool]', 'the tool to call')
     .argument('[tool-args...]', 'tool flags generated from its input schema')
     .allowUnknownOption()

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isatty } from 'node:tty';
 
-import { ConnectionError, LOG_LEVELS, type LogLevel, readPackageVersion, SUPPORTED_PROTOCOL_VERSIONS, TimeoutError, UsageError } from '@mcp-cli/core';
+import { ConnectionError, LOG_LEVELS, type LogLevel, SUPPORTED_PROTOCOL_VERSIONS, TimeoutError, UsageError } from '@mcp-cli/core';
 
 import { AUTO_VERSION, connect, type Connection, connectStdio } from '../client/connect.ts';
 import { MODERN_VERSION } from '../client/request-metadata.ts';
@@ -12,6 +12,7 @@ import { loginDirectory } from './oauth/login-directory.ts';
 import type { GlobalOptions } from './global-options.ts';
 import { keepRawOutput, writeErr } from './terminal-text.ts';
 import { createUi, type Ui } from './ui.ts';
+import { VERSION } from './version.ts';
 
 /** What a command gets: an initialized connection, the UI and the deadline signal. */
 export interface CommandContext {
@@ -43,7 +44,7 @@ export async function withConnection<T>(
   const timer = deadline(settings.timeoutMs);
   const signal = AbortSignal.any([interrupt, timer.signal]);
   // isatty(0), not process.stdin: that getter builds the stdin stream, which a plain call never reads.
-  const atTerminal = isatty(0) && process.stderr.isTTY;
+  const atTerminal = isatty(0) && isatty(2);
   const elicit: ElicitMode = opts.elicit ?? (atTerminal ? 'prompt' : 'decline');
   const requests = {
     elicit,
@@ -70,7 +71,7 @@ export async function withConnection<T>(
     signal,
     maxMessageBytes: settings.maxMessageBytes,
     capabilities: clientCapabilities(requests),
-    clientInfo: { name: 'mcp-call', version: readPackageVersion(import.meta.url) },
+    clientInfo: { name: 'mcp-call', version: VERSION },
     onServerRequest: createServerRequestHandler(requests),
     onNotification: (method: string, params: Record<string, unknown>) => {
       if (method === 'notifications/message') {

@@ -1,3 +1,5 @@
+import { isatty } from 'node:tty';
+
 import { escapeControls } from './terminal-text.ts';
 
 /** How mcp-call talks to the person on stderr: a spinner and colours on a TTY, plain lines otherwise. */
@@ -29,9 +31,10 @@ interface Spinner {
 export async function createUi(options: { quiet: boolean; verbose: boolean; env: NodeJS.ProcessEnv }): Promise<Ui> {
   const { quiet, verbose, env } = options;
   // A terminal that reports no width (some pseudo-terminals) would make the spinner's line
-  // arithmetic divide by zero, so it counts as not interactive.
+  // arithmetic divide by zero, so it counts as not interactive. isatty(2) first: a call that
+  // writes nothing to stderr never makes its stream.
   const interactive =
-    process.stderr.isTTY === true && (process.stderr.columns ?? 0) > 0 && env.NO_COLOR === undefined && !env.CI && env.TERM !== 'dumb' && !quiet;
+    isatty(2) && (process.stderr.columns ?? 0) > 0 && env.NO_COLOR === undefined && !env.CI && env.TERM !== 'dumb' && !quiet;
   // Every line may carry server text (logs, errors, elicitation): control characters are escaped.
   const write = (line: string): void => void process.stderr.write(`${line}\n`);
   if (!interactive) {
