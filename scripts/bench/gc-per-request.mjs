@@ -8,21 +8,7 @@
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 
-import { pinSelf, postJson, startMcpServe } from './lib.mjs';
-
-const MODERN_META = {
-  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-  'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } },
-  'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' },
-};
-const GREET = { name: 'greet', arguments: { name: 'bench' } };
-
-/** Each kind: how to open (a session's initialize, or nothing), then the request sent in a loop. */
-const KINDS = {
-  '2026-07-28 tools/call': { headers: { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'greet' }, method: 'tools/call', params: { ...GREET, _meta: MODERN_META } },
-  '2026-07-28 tools/list': { headers: { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' }, method: 'tools/list', params: { _meta: MODERN_META } },
-  '2025-11-25 session tools/call': { session: true, headers: { 'mcp-protocol-version': '2025-11-25' }, method: 'tools/call', params: GREET },
-};
+import { pinSelf, REQUEST_KINDS, requestSender, startMcpServe } from './lib.mjs';
 
 /** Starts mcp-serve under --trace-gc-nvp; its young GCs' trace lines collect in `lines`. */
 async function startTracedServer() {
@@ -38,22 +24,13 @@ async function startTracedServer() {
 }
 
 async function measure(name, seconds) {
-  const kind = KINDS[name];
   const server = await startTracedServer();
-  const url = `${server.url}/mcp`;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  let headers = kind.headers;
-  if (kind.session) {
-    const init = { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } };
-    const opened = await postJson(url, JSON.stringify(init), {}, agent);
-    headers = { ...headers, 'mcp-session-id': opened.headers['mcp-session-id'] };
-  }
-  let id = 0;
+  const send = await requestSender(`${server.url}/mcp`, name, agent);
   const loop = async (until) => {
     let calls = 0;
     while (Date.now() < until) {
-      const { status, text } = await postJson(url, JSON.stringify({ jsonrpc: '2.0', id: ++id, method: kind.method, params: kind.params }), headers, agent);
-      if (status !== 200) throw new Error(`${name}: HTTP ${status}: ${text.slice(0, 200)}`);
+      await send();
       calls++;
     }
     return calls;
@@ -79,7 +56,7 @@ async function measure(name, seconds) {
 
 export async function measureGcPerRequest(seconds = 4) {
   const results = [];
-  for (const name of Object.keys(KINDS)) results.push(await measure(name, seconds));
+  for (const name of Object.keys(REQUEST_KINDS)) results.push(await measure(name, seconds));
   return results;
 }
 

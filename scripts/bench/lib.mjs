@@ -24,9 +24,12 @@ export function pinSelf() {
   return true;
 }
 
-/** Starts a node script (with --expose-gc and IPC, on core 1 when pinned); resolves once `pattern` matches its output. */
-export async function startProcess(args, pattern, env = {}, pin = true) {
-  const command = PINNED && pin ? [TASKSET, '-c', '1', process.execPath] : [process.execPath];
+/**
+ * Starts a node script (with --expose-gc and IPC, on core 1 when pinned); resolves once `pattern`
+ * matches its output. `wrapper` runs node under another program (valgrind).
+ */
+export async function startProcess(args, pattern, env = {}, pin = true, wrapper = []) {
+  const command = [...(PINNED && pin ? [TASKSET, '-c', '1'] : []), ...wrapper, process.execPath];
   const child = spawn(command[0], [...command.slice(1), '--expose-gc', ...args], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: { ...process.env, ...env },
@@ -65,13 +68,17 @@ export async function startProcess(args, pattern, env = {}, pin = true) {
   return { child, url, stats, cpuMicros, stop };
 }
 
-/** Starts the built mcp-serve with the hello example on a free port (`nodeFlags` go to node: `--trace-gc-nvp`). */
-export function startMcpServe(extra = [], { pin = true, nodeFlags = [] } = {}) {
+/**
+ * Starts the built mcp-serve with the hello example on a free port (`nodeFlags` go to node:
+ * `--trace-gc-nvp`; `wrapper` runs node under valgrind).
+ */
+export function startMcpServe(extra = [], { pin = true, nodeFlags = [], wrapper = [] } = {}) {
   return startProcess(
     [...nodeFlags, `${ROOT}scripts/bench/serve-ipc.mjs`, '--config', `${ROOT}examples/hello/mcp-serve.config.ts`, '--port', '0', '--quiet', '--max-sessions', '100000', '--max-sessions-per-client', '100000', '--max-connections', '100000', '--max-connections-per-client', '100000', ...extra],
     /ready (http:\/\/\S+)/,
     {},
     pin,
+    wrapper,
   );
 }
 
@@ -123,4 +130,39 @@ export function postJson(url, body, headers = {}, agent = undefined) {
     req.on('error', reject);
     req.end(body);
   });
+}
+
+const MODERN_META = {
+  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+  'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } },
+  'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' },
+};
+const GREET = { name: 'greet', arguments: { name: 'bench' } };
+
+/** Requests the raw benchmarks send to the hello example: a session's are sent after its initialize. */
+export const REQUEST_KINDS = {
+  '2026-07-28 tools/call': { headers: { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'greet' }, method: 'tools/call', params: { ...GREET, _meta: MODERN_META } },
+  '2026-07-28 tools/list': { headers: { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' }, method: 'tools/list', params: { _meta: MODERN_META } },
+  '2025-11-25 session tools/call': { session: true, headers: { 'mcp-protocol-version': '2025-11-25' }, method: 'tools/call', params: GREET },
+};
+
+/**
+ * Opens one kind of request on `url` (initializing a session when it needs one) and returns a
+ * function that sends one such request over `agent` and throws unless it is answered with 200.
+ */
+export async function requestSender(url, name, agent) {
+  const kind = REQUEST_KINDS[name];
+  let headers = kind.headers;
+  if (kind.session) {
+    const init = { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } };
+    const opened = await postJson(url, JSON.stringify(init), {}, agent);
+    headers = { ...headers, 'mcp-session-id': opened.headers['mcp-session-id'] };
+    // As a client does: the handshake is over (a session that says nothing more is closed).
+    await postJson(url, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), headers, agent);
+  }
+  let id = 0;
+  return async () => {
+    const { status, text } = await postJson(url, JSON.stringify({ jsonrpc: '2.0', id: ++id, method: kind.method, params: kind.params }), headers, agent);
+    if (status !== 200) throw new Error(`${name}: HTTP ${status}: ${text.slice(0, 200)}`);
+  };
 }

@@ -64,10 +64,17 @@ describe('protocol 2026-07-28 on /mcp', () => {
   it('calls a tool and lists with caching hints, each request on its own', async () => {
     const call = await post('tools/call', { name: 'test_simple_text', arguments: {}, _meta: META });
     expect(call.status).toBe(200);
-    expect(call.messages[0]!.result).toMatchObject({ resultType: 'complete', content: [{ type: 'text', text: 'This is a simple text response for testing.' }] });
+    // Exactly: the handler's fields, then the type and the server's identity (spliced into its JSON).
+    expect(call.messages[0]!.result).toEqual({
+      content: [{ type: 'text', text: 'This is a simple text response for testing.' }],
+      resultType: 'complete',
+      _meta: { 'io.modelcontextprotocol/serverInfo': expect.objectContaining({ name: 'mcp-serve-conformance' }) },
+    });
+    expect(Object.keys(call.messages[0]!.result!)).toEqual(['content', 'resultType', '_meta']);
     const list = await post('tools/list', { _meta: META }, {}, 'list-1');
     expect(list.messages[0]).toMatchObject({ id: 'list-1', result: { resultType: 'complete', ttlMs: 0, cacheScope: 'public' } });
     expect((list.messages[0]!.result!.tools as unknown[]).length).toBeGreaterThan(5);
+    expect(Object.keys(list.messages[0]!.result!)).toEqual(['ttlMs', 'cacheScope', 'tools', 'resultType', '_meta']);
   });
 
   it('refuses missing metadata with -32602, and a header that does not mirror the body with -32020, both HTTP 400', async () => {

@@ -1,0 +1,74 @@
+// CPU instructions mcp-serve executes per request, counted by valgrind's callgrind: unlike CPU
+// time on a shared machine, the count repeats to within a fraction of a percent, so it can tell
+// a 2026-07-28 call from a session call. The built mcp-serve (examples/hello) runs under
+// callgrind; a raw keep-alive client warms each kind of request up, then callgrind's counters are
+// zeroed, `--requests` requests of one kind are sent, and the counters are dumped and read.
+// User-space instructions only: the kernel's share of a request (its socket calls) is not counted.
+//
+//   node scripts/bench/instructions-per-call.mjs [--requests 1000] [--warm 3000]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { pinSelf, REQUEST_KINDS, requestSender, startMcpServe } from './lib.mjs';
+
+/** True when valgrind is installed (Debian's `valgrind` package). */
+export function haveCallgrind() {
+  return spawnSync('valgrind', ['--version']).status === 0;
+}
+
+export async function measureInstructions({ requests = 1000, warm = 3000, rounds = 2 } = {}) {
+  const dumps = mkdtempSync(join(tmpdir(), 'mcp-callgrind-'));
+  // Under callgrind a round of the other kinds takes minutes: the session must outlive it.
+  const server = await startMcpServe(['--session-idle', String(3600_000)], { wrapper: ['valgrind', '--tool=callgrind', `--callgrind-out-file=${dumps}/out.%p`, '--dump-instr=no'] });
+  const pid = String(server.child.pid);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    const senders = {};
+    for (const name of Object.keys(REQUEST_KINDS)) senders[name] = await requestSender(`${server.url}/mcp`, name, agent);
+    // Until V8 has optimised every kind's path: three rounds of each, interleaved.
+    for (let round = 0; round < 3; round++) for (const send of Object.values(senders)) for (let i = 0; i < warm; i++) await send();
+    const counts = Object.fromEntries(Object.keys(senders).map((name) => [name, []]));
+    for (let round = 0; round < rounds; round++) {
+      for (const [name, send] of Object.entries(senders)) {
+        execFileSync('callgrind_control', ['-z', pid], { stdio: 'ignore' });
+        for (let i = 0; i < requests; i++) await send();
+        execFileSync('callgrind_control', ['-d', pid], { stdio: 'ignore' });
+        counts[name].push(totalOfNewestDump(dumps) / requests);
+      }
+    }
+    return Object.entries(counts).map(([name, list]) => ({ name, instructions: Math.min(...list), spread: Math.max(...list) / Math.min(...list) - 1 }));
+  } finally {
+    agent.destroy();
+    await server.stop();
+    rmSync(dumps, { recursive: true, force: true });
+  }
+}
+
+/** The instruction total of the last dump callgrind wrote (`out.PID.N`, N counting up). */
+function totalOfNewestDump(dir) {
+  const newest = readdirSync(dir)
+    .filter((name) => /^out\.\d+\.\d+$/.test(name))
+    .sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop()))
+    .pop();
+  const total = /^(?:summary|totals): (\d+)/m.exec(readFileSync(join(dir, newest), 'utf8'));
+  if (!total) throw new Error(`no totals in callgrind dump ${newest}`);
+  return Number(total[1]);
+}
+
+if (process.argv[1] === new URL(import.meta.url).pathname && !pinSelf()) {
+  const { values } = parseArgs({ options: { requests: { type: 'string', default: '1000' }, warm: { type: 'string', default: '3000' } } });
+  if (!haveCallgrind()) {
+    console.error('instructions-per-call: valgrind is not installed (apt-get install valgrind)');
+    process.exit(1);
+  }
+  const rows = await measureInstructions({ requests: Number(values.requests), warm: Number(values.warm) });
+  const session = rows.find((r) => r.name.includes('session'));
+  console.log(`Node ${process.version}, mcp-serve under callgrind, ${values.requests} requests per kind, lowest of 2 rounds.\n`);
+  console.log('| request, one after another | instructions per request | × a session call | spread of the rounds |');
+  console.log('| --- | --- | --- | --- |');
+  for (const r of rows) console.log(`| ${r.name} | ${Math.round(r.instructions).toLocaleString('en')} | ${(r.instructions / session.instructions).toFixed(2)}× | ${(r.spread * 100).toFixed(1)}% |`);
+}
