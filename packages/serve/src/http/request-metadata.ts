@@ -113,6 +113,7 @@ export function paramHeaderMismatch(schema: Record<string, unknown>, args: Recor
  * decoded as UTF-8; undefined when the base64 is malformed.
  */
 export function decodeHeaderValue(value: string): string | undefined {
+  if (!value.startsWith('=?')) return value; // most values are plain: no regex run for them
   const match = /^=\?base64\?(.*)\?=$/.exec(value);
   if (!match) return value;
   const encoded = match[1]!;
