@@ -15,8 +15,6 @@ export interface BodyError {
 }
 
 const MAX_DEPTH = 64;
-/** Bodies up to this size have their depth checked after parsing (they cannot hold MAX_ELEMENTS). */
-const SMALL_BODY_BYTES = 4096;
 /**
  * Most structural tokens (`{`, `[`, `:`, `,`) in a body: JSON.parse spends far more per byte on
  * keys and containers than on text (1.4M empty objects cost 240 ms, 300k keys 120 ms), and no MCP
@@ -73,23 +71,19 @@ export async function readJsonBody(
  */
 export function parseJsonRpc(bytes: Buffer, maxBatch: number): { messages: JsonRpcMessage[]; isBatch: boolean } | BodyError {
   if (!isUtf8(bytes)) return { status: 400, code: RpcCode.parseError, message: 'Parse error: body is not valid UTF-8' };
-  // What makes parsing slow is checked first, in one linear pass. A small body cannot be slow to
-  // parse (nor hold MAX_ELEMENTS), so its depth is checked on the parsed value: cheaper than the pass.
-  const small = bytes.length <= SMALL_BODY_BYTES;
-  const shape = !small && mayBeTooComplex(bytes) ? scanShape(bytes) : undefined;
+  // What makes parsing slow is checked first, in one linear pass: short bodies cannot be either.
+  const shape = mayBeTooComplex(bytes) ? scanShape(bytes) : undefined;
+  if (shape === 'too deep') {
+    return { status: 400, code: RpcCode.invalidRequest, message: `Invalid Request: JSON nested deeper than ${MAX_DEPTH} levels` };
+  }
   if (shape === 'too many elements') {
     return { status: 400, code: RpcCode.invalidRequest, message: `Invalid Request: JSON with more than ${MAX_ELEMENTS} keys, values and containers` };
   }
   let raw: unknown;
-  if (shape !== 'too deep') {
-    try {
-      raw = JSON.parse(bytes.toString('utf8'));
-    } catch (error) {
-      return { status: 400, code: RpcCode.parseError, message: `Parse error: ${(error as Error).message}` };
-    }
-  }
-  if (shape === 'too deep' || (small && bytes.length > 2 * MAX_DEPTH && nestedDeeperThan(raw, MAX_DEPTH))) {
-    return { status: 400, code: RpcCode.invalidRequest, message: `Invalid Request: JSON nested deeper than ${MAX_DEPTH} levels` };
+  try {
+    raw = JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    return { status: 400, code: RpcCode.parseError, message: `Parse error: ${(error as Error).message}` };
   }
   const isBatch = Array.isArray(raw);
   const messages = isBatch ? (raw as unknown[]) : [raw];
@@ -181,18 +175,6 @@ function mayBeTooComplex(bytes: Buffer): boolean {
   for (const open of [OPEN_BRACE, OPEN_BRACKET]) {
     for (let at = bytes.indexOf(open); at !== -1; at = bytes.indexOf(open, at + 1)) if (++brackets > MAX_DEPTH) return true;
   }
-  return false;
-}
-
-/** True when arrays and objects in `value` nest deeper than `levels` (the walk stops there). */
-function nestedDeeperThan(value: unknown, levels: number): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  if (levels === 0) return true;
-  if (Array.isArray(value)) {
-    for (const item of value) if (nestedDeeperThan(item, levels - 1)) return true;
-    return false;
-  }
-  for (const key in value) if (nestedDeeperThan((value as Record<string, unknown>)[key], levels - 1)) return true;
   return false;
 }
 

@@ -219,7 +219,7 @@ describe('mcp-serve against hostile clients', () => {
     }
   });
 
-  it('refuses a body nested deeper than 64 levels, or with too many elements (a big one before parsing it)', async () => {
+  it('refuses a body nested deeper than 64 levels, or with too many elements, before parsing it', async () => {
     const session = await initializeRaw(`${server.url}/mcp`);
     const deep = `{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":${'['.repeat(2_000_000)}${']'.repeat(2_000_000)}}}`;
     const answer = await session.post(deep);
@@ -231,7 +231,7 @@ describe('mcp-serve against hostile clients', () => {
     expect(wide.text).toMatch(/more than 100000 keys, values and containers/);
     const fine = await session.post(`{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":[${'{"a":1},'.repeat(1000)}{}]}}`);
     expect(fine.text).toBe('{"jsonrpc":"2.0","id":1,"result":{}}');
-    // A small body's depth is checked on the parsed message: 64 levels pass, 65 do not.
+    // A small body is checked too: 64 levels pass, 65 do not.
     const nested = (levels: number): string => `{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":${'['.repeat(levels - 2)}${']'.repeat(levels - 2)}}}`;
     expect((await session.post(nested(64))).text).toBe('{"jsonrpc":"2.0","id":1,"result":{}}');
     const tooDeep = await session.post(nested(65));
