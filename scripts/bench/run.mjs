@@ -9,6 +9,7 @@ import { measureCallServerCost } from './call-server-cost.mjs';
 import { measureCliStartup } from './cli-startup.mjs';
 import { measureGcPerRequest } from './gc-per-request.mjs';
 import { measureIdle } from './idle-sessions.mjs';
+import { haveCallgrind, measureInstructions } from './instructions-per-call.mjs';
 import { measureJwtAuth } from './jwt-auth.mjs';
 import { PINNED, pinSelf, startMcpServe, startSdkServer } from './lib.mjs';
 import { runLoadBenchmark } from './server-load.mjs';
@@ -53,6 +54,16 @@ if (!pinSelf()) {
   out('| --- | --- | --- | --- | --- |');
   for (const r of await measureGcPerRequest(quick ? 2 : 4)) {
     out(`| ${r.name} | ${(r.allocatedPerCall / 1024).toFixed(1)} KB | ${(r.promotedPerScavenge / 1024).toFixed(0)} KB | ${(r.promotedShare * 100).toFixed(1)}% | ${r.pauseMs.toFixed(2)} ms |`);
+  }
+  out();
+  if (haveCallgrind()) {
+    const rows = await measureInstructions({ requests: quick ? 200 : 1000, warm: quick ? 1000 : 3000 });
+    const session = rows.find((r) => r.name.includes('session'));
+    out('| request, one after another, under callgrind | instructions per request | × a session call |');
+    out('| --- | --- | --- |');
+    for (const r of rows) out(`| ${r.name} | ${Math.round(r.instructions).toLocaleString('en')} | ${(r.instructions / session.instructions).toFixed(2)}× |`);
+  } else {
+    out('(instructions per request: skipped, valgrind is not installed)');
   }
   out();
   out('| whole process, median (fastest) | time | × node -e 0 |');
