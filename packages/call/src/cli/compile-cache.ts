@@ -92,7 +92,8 @@ function readOwnFile(file: string): Buffer | undefined {
   try {
     const stats = fstatSync(fd);
     const owner = process.geteuid?.();
-    if ((owner !== undefined && stats.uid !== owner) || (stats.mode & 0o022) !== 0) return undefined;
+    // Windows has neither owners nor mode bits here; its cache folder is in the user's profile.
+    if (owner !== undefined && (stats.uid !== owner || (stats.mode & 0o022) !== 0)) return undefined;
     return readFileSync(fd);
   } catch {
     return undefined;
