@@ -399,15 +399,12 @@ export class McpSession {
    */
   #modernJson(id: string | number, result: Record<string, unknown>, method: string): string {
     const cacheable = CACHEABLE.has(method);
-    if (result._meta === undefined && result.resultType === undefined && (!cacheable || (result.ttlMs === undefined && result.cacheScope === undefined))) {
-      const body = JSON.stringify(result);
-      if (body.startsWith('{') && body.endsWith('}')) {
-        const hints = cacheable ? `"ttlMs":0,"cacheScope":${JSON.stringify(this.#protocol.cacheScope)},` : '';
-        const own = body.length > 2 ? `${body.slice(1, -1)},` : '';
-        return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":{${hints}${own}${completeTail(this.#protocol.serverMeta)}}}`;
-      }
-    }
-    return JSON.stringify({ jsonrpc: '2.0', id, result: this.#decorate(method, result) });
+    const setsOwn = result._meta !== undefined || result.resultType !== undefined || (cacheable && (result.ttlMs !== undefined || result.cacheScope !== undefined));
+    const body = setsOwn ? '' : JSON.stringify(result);
+    if (!body.startsWith('{') || !body.endsWith('}')) return JSON.stringify({ jsonrpc: '2.0', id, result: this.#decorate(method, result) });
+    const { hints, tail } = spliceParts(this.#protocol);
+    const own = body.length > 2 ? `${body.slice(1, -1)},` : '';
+    return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":{${cacheable ? hints : ''}${own}${tail}}}`;
   }
 
   /**
@@ -453,15 +450,19 @@ const ASKING_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
 /** Methods whose 2026-07-28 results carry caching hints (`ttlMs`, `cacheScope`). */
 const CACHEABLE = new Set(['server/discover', 'tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read', 'skills/list', 'skills/get']);
 
-/** `"resultType":"complete","_meta":…`, the last fields of a plain 2026-07-28 result's JSON, made once per server. */
-const COMPLETE_TAILS = new WeakMap<object, string>();
-function completeTail(serverMeta: Readonly<Record<string, unknown>>): string {
-  let tail = COMPLETE_TAILS.get(serverMeta);
-  if (tail === undefined) {
-    tail = `"resultType":"complete","_meta":${JSON.stringify(serverMeta)}`;
-    COMPLETE_TAILS.set(serverMeta, tail);
+/**
+ * The constant fields a plain 2026-07-28 result's JSON gets, made once per server: the caching
+ * hints that lead a list's or read's (`"ttlMs":0,"cacheScope":…,`), and the tail of every one
+ * (`"resultType":"complete","_meta":…`).
+ */
+const SPLICE_PARTS = new WeakMap<SessionProtocol, { hints: string; tail: string }>();
+function spliceParts(protocol: SessionProtocol): { hints: string; tail: string } {
+  let parts = SPLICE_PARTS.get(protocol);
+  if (parts === undefined) {
+    parts = { hints: `"ttlMs":0,"cacheScope":${JSON.stringify(protocol.cacheScope)},`, tail: `"resultType":"complete","_meta":${JSON.stringify(protocol.serverMeta)}` };
+    SPLICE_PARTS.set(protocol, parts);
   }
-  return tail;
+  return parts;
 }
 
 function errorReply(id: string | number, rpc: RpcError): JsonRpcMessage {
