@@ -1,14 +1,21 @@
-import { defineConfig } from 'tsdown';
+import { defineConfig, type UserConfig } from 'tsdown';
 
 import { importThroughHelper } from './build/import-through-helper.ts';
 import packageJson from './package.json' with { type: 'json' };
 
-// Two builds: the library (ESM) with its types, and the CLI as one minified CommonJS file, since
-// Node 20 starts a CommonJS entry about 5 ms sooner (scripts/bench/cli-startup.mjs). commander
-// (bundled) and the terminal prompt load on demand, so a plain tool call parses little.
-// chalk, ora and the SDK stay external ESM, imported with import() only when needed. The bin keeps
-// the CLI's compiled code between runs (compile-cache), which on Node 20 needs every import() to
-// go through bin/import-module.cjs.
+// The CLI is minified CommonJS, since Node 20 starts a CommonJS entry about 5 ms sooner
+// (scripts/bench/cli-startup.mjs). The bin keeps the CLI's compiled code between runs
+// (compile-cache), which on Node 20 needs every import() to go through bin/import-module.cjs.
+const cli: UserConfig = {
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  checks: { pluginTimings: false },
+  minify: true,
+  clean: false,
+  fixedExtension: true,
+};
+
 export default defineConfig([
   {
     entry: { index: 'src/index.ts' },
@@ -20,20 +27,20 @@ export default defineConfig([
     clean: true,
     fixedExtension: false,
   },
+  // A build of its own, so that it shares no chunk with the CLI and loads nothing else.
+  { ...cli, entry: { 'compile-cache': 'src/cli/compile-cache.ts' } },
   {
-    entry: { cli: 'src/cli/run.ts', 'compile-cache': 'src/cli/compile-cache.ts' },
-    format: 'cjs',
+    ...cli,
+    entry: { cli: 'src/cli/run.ts' },
+    // Everything a plain tool call runs is one chunk (each chunk costs a resolve, a stat and two
+    // reads). commander (bundled), the terminal prompt and the other commands load on demand, in
+    // chunks of their own. chalk, ora and the SDK stay external ESM, imported only when needed.
+    outputOptions: { codeSplitting: { groups: [{ name: 'call-path', tags: ['$initial'] }] } },
     plugins: [importThroughHelper()],
     // src/cli/version.ts: the version is part of the bundle, not read from package.json per call.
     define: { MCP_CALL_VERSION: JSON.stringify(packageJson.version) },
     // import.meta.url (the package version) becomes __filename's URL.
     shims: true,
-    platform: 'node',
-    target: 'node20',
     deps: { alwaysBundle: ['commander'], onlyBundle: ['commander'] },
-    checks: { pluginTimings: false },
-    minify: true,
-    clean: false,
-    fixedExtension: true,
   },
 ]);

@@ -32,7 +32,7 @@ describe.runIf(OWN_CACHE)('compiled code kept between runs (Node 20)', () => {
     expect(first).toMatchObject({ code: 0, stdout: 'Hello Hello, Ada!\n' });
     const { folder, names } = await entriesIn(cacheHome);
     expect(names.some((name) => name.startsWith('cli.cjs-'))).toBe(true);
-    expect(names.some((name) => name.startsWith('call-command-'))).toBe(true);
+    expect(names.some((name) => name.startsWith('call-path-'))).toBe(true);
     for (const name of names) expect((await stat(join(folder, name))).mode & 0o777).toBe(0o600);
     expect((await stat(folder)).mode & 0o777).toBe(0o700);
 
@@ -53,7 +53,7 @@ describe.runIf(OWN_CACHE)('compiled code kept between runs (Node 20)', () => {
     expect((await runCall(['--url', `${serve.url}/mcp`, 'greet', '--name', 'Ada'], { env })).code).toBe(0);
     const { folder, names } = await entriesIn(cacheHome);
     const cli = join(folder, names.find((name) => name.startsWith('cli.cjs-'))!);
-    const command = join(folder, names.find((name) => name.startsWith('call-command-'))!);
+    const command = join(folder, names.find((name) => name.startsWith('call-path-'))!);
     await chmod(cli, 0o666);
     await writeFile(command, 'not V8 code at all', { mode: 0o600 });
     await writeFile(join(folder, 'gone-chunk.cjs-10-20'), 'old', { mode: 0o600 });
