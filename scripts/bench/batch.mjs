@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 
-import { pinSelf, ROOT, startMcpServe } from './lib.mjs';
+import { MCP_CALL_BIN, pinSelf, startMcpServe } from './lib.mjs';
 
 export async function measureBatch(calls = 10_000) {
   const server = await startMcpServe();
@@ -12,7 +12,7 @@ export async function measureBatch(calls = 10_000) {
   const rows = [];
   for (const path of ['/mcp', '/sse']) {
     const started = process.hrtime.bigint();
-    const result = spawnSync(process.execPath, [`${ROOT}packages/call/bin/mcp-call.cjs`, '--url', `${server.url}${path}`, 'batch'], { input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    const result = spawnSync(process.execPath, [MCP_CALL_BIN, '--url', `${server.url}${path}`, 'batch'], { input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const lines = result.stdout.trim().split('\n');
     const ok = lines.filter((l) => l.includes('"ok":true')).length;

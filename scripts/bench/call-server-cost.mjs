@@ -7,16 +7,11 @@
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 
-import { median, pinSelf, ROOT, startMcpServe } from './lib.mjs';
+import { MCP_CALL_BIN, mcpCallCommands, median, pinSelf, startMcpServe } from './lib.mjs';
 
 export async function measureCallServerCost(runs = 40) {
   const server = await startMcpServe();
-  const call = `${ROOT}packages/call/bin/mcp-call.cjs`;
-  const commands = {
-    'mcp-call greet (default: 2026-07-28)': ['--url', `${server.url}/mcp`, 'greet', '--name', 'x'],
-    'mcp-call greet (2025-11-25 session)': ['--url', `${server.url}/mcp`, '--protocol-version', '2025-11-25', 'greet', '--name', 'x'],
-    'mcp-call greet (SSE, 2024-11-05 session)': ['--url', `${server.url}/sse`, 'greet', '--name', 'x'],
-  };
+  const commands = mcpCallCommands(server.url);
   const costs = Object.fromEntries([['(asking for the CPU alone)', []], ...Object.keys(commands).map((k) => [k, []])]);
   for (let i = 0; i < runs + 3; i++) {
     const before = await server.cpuMicros();
@@ -24,7 +19,7 @@ export async function measureCallServerCost(runs = 40) {
     if (i >= 3) costs['(asking for the CPU alone)'].push(after - before);
     for (const [name, args] of Object.entries(commands)) {
       const start = await server.cpuMicros();
-      const result = spawnSync(process.execPath, [call, ...args], { encoding: 'utf8' });
+      const result = spawnSync(process.execPath, [MCP_CALL_BIN, ...args], { encoding: 'utf8' });
       if (result.status !== 0) throw new Error(`${name} failed: ${result.stderr}`);
       // A session's DELETE or a closed stream may still be in flight when the process ends.
       await new Promise((resolve) => setTimeout(resolve, 20));

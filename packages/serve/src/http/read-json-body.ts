@@ -161,10 +161,6 @@ const COLON = 0x3a;
 const COMMA = 0x2c;
 
 /**
- * One pass over the bytes, outside strings: nesting of `[` and `{` deeper than MAX_DEPTH, or more
- * than MAX_ELEMENTS structural tokens, either of which would cost more to parse than its bytes.
- */
-/**
  * False when a body cannot break either limit: fewer bytes than elements allowed, and fewer
  * brackets than levels allowed (counted with native searches, cheaper than the scan).
  */
@@ -178,6 +174,10 @@ function mayBeTooComplex(bytes: Buffer): boolean {
   return false;
 }
 
+/**
+ * One pass over the bytes, outside strings: nesting of `[` and `{` deeper than MAX_DEPTH, or more
+ * than MAX_ELEMENTS structural tokens, either of which would cost more to parse than its bytes.
+ */
 function scanShape(bytes: Buffer): 'too deep' | 'too many elements' | undefined {
   let depth = 0;
   let elements = 0;
