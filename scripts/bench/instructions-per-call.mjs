@@ -8,7 +8,7 @@
 // the server, connections, a session's initialize and its DELETE included.
 //
 //   node scripts/bench/instructions-per-call.mjs [--requests 1000] [--warm 3000]
-//     [--commands 100] [--warm-commands 150]   (--requests 0 or --commands 0 skips that part)
+//     [--commands 100] [--warm-commands 400]   (--requests 0 or --commands 0 skips that part)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -59,7 +59,7 @@ export async function measureInstructions({ requests = 1000, warm = 3000, rounds
  * dumped once the server has had time to handle what each process left behind (a DELETE, a
  * closed stream). The lowest of `rounds` rounds is kept.
  */
-export async function measureCommandInstructions({ commands = 100, warm = 150, rounds = 3 } = {}) {
+export async function measureCommandInstructions({ commands = 100, warm = 400, rounds = 3 } = {}) {
   const dumps = mkdtempSync(join(tmpdir(), 'mcp-callgrind-'));
   const server = await startMcpServe([], { wrapper: ['valgrind', '--tool=callgrind', `--callgrind-out-file=${dumps}/out.%p`, '--dump-instr=no'] });
   const pid = String(server.child.pid);
@@ -105,7 +105,7 @@ if (process.argv[1] === new URL(import.meta.url).pathname && !pinSelf()) {
       requests: { type: 'string', default: '1000' },
       warm: { type: 'string', default: '3000' },
       commands: { type: 'string', default: '100' },
-      'warm-commands': { type: 'string', default: '150' },
+      'warm-commands': { type: 'string', default: '400' },
     },
   });
   if (!haveCallgrind()) {

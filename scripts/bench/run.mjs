@@ -63,7 +63,7 @@ if (!pinSelf()) {
     out('| --- | --- | --- |');
     for (const r of rows) out(`| ${r.name} | ${Math.round(r.instructions).toLocaleString('en')} | ${(r.instructions / session.instructions).toFixed(2)}× |`);
     out();
-    const commands = await measureCommandInstructions({ commands: quick ? 20 : 100, warm: quick ? 30 : 150 });
+    const commands = await measureCommandInstructions({ commands: quick ? 20 : 100, warm: quick ? 30 : 400 });
     const sessionCommand = commands.find((r) => r.name.includes('2025-11-25'));
     out('| one mcp-call process, under callgrind | server instructions per command | × a 2025-11-25 session command |');
     out('| --- | --- | --- |');
