@@ -46,6 +46,10 @@ describe('mcp-call speaking protocol 2026-07-28', () => {
     const task = await call(['slow_compute', '--seconds', '0.3']);
     expect(task.code).toBe(0);
     expect(task.stdout).toBe('Computed after 0.3 s\n');
+    // No tool lists task support over 2026-07-28 (the server decides): --task is no usage error.
+    const asked = await call(['slow_compute', '--seconds', '0.3', '--task']);
+    expect(asked.code, asked.stderr).toBe(0);
+    expect(asked.stdout).toBe('Computed after 0.3 s\n');
     const failing = await call(['failing_job']);
     expect(failing.code).toBe(1);
     expect(failing.stderr).toContain('The job failed, as it always does');

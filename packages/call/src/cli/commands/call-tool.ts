@@ -45,7 +45,10 @@ export async function runToolCall(request: ToolCallRequest, context: CommandCont
   const merged = { ...request.baseArgs, ...flagArgs };
   const args = tool ? completeToolArgs(request.tool, schema, merged) : merged;
   const support = tool ? taskSupport(tool) : undefined;
-  if (opts.task && tool && !support) throw new UsageError(`Tool "${request.tool}" does not run as a task: call it without --task`, 'E_NOT_A_TASK');
+  // Over 2026-07-28 no tool lists task support: the server decides, so --task changes nothing there.
+  if (opts.task && tool && !support && !connection.session.modern) {
+    throw new UsageError(`Tool "${request.tool}" does not run as a task: call it without --task`, 'E_NOT_A_TASK');
+  }
   ui.status(`calling ${request.tool}`);
   // Over 2026-07-28 the server makes a task of the call itself, and callTool follows it.
   const invoke = () =>
