@@ -1,6 +1,6 @@
 import type { ElicitSchema } from '../client/server-requests.ts';
 import { nextLine } from './stdin-lines.ts';
-import { writeErr } from './terminal-text.ts';
+import { outputStream, writeErr } from './terminal-text.ts';
 
 /**
  * Asks the person at the terminal for each field of an elicitation, showing types, defaults and
@@ -35,7 +35,7 @@ export async function askUser(message: string, schema: ElicitSchema, signal?: Ab
         }
         const value = convertAnswer(answer, prop.type, prop.type === 'array');
         if (value === undefined || (choices && !(Array.isArray(value) ? value : [value]).every((v) => choices.includes(v)))) {
-          process.stderr.write(`  not a valid ${hint}\n`);
+          outputStream(process.stderr).write(`  not a valid ${hint}\n`);
           continue;
         }
         content[key] = value;

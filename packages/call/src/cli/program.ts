@@ -25,7 +25,7 @@ import { addGlobalOptions, collect, GLOBAL_FLAGS, type GlobalOptions } from './g
 import { HELP_AFTER } from './help-text.ts';
 import { loginDirectory } from './oauth/login-directory.ts';
 import { withConnection } from './session-runner.ts';
-import { writeErr } from './terminal-text.ts';
+import { outputStream, writeErr } from './terminal-text.ts';
 import { VERSION } from './version.ts';
 
 /**
@@ -52,7 +52,7 @@ export async function runProgram(args: string[], env: NodeJS.ProcessEnv, interru
   const callAction = async (tokens: string[], opts: GlobalOptions): Promise<void> => {
     const [tool, ...rest] = tokens;
     if (!tool && !opts.tool) {
-      process.stderr.write(program.helpInformation());
+      outputStream(process.stderr).write(program.helpInformation());
       exitCode = ExitCode.usage;
       return;
     }
@@ -159,7 +159,7 @@ export async function runProgram(args: string[], env: NodeJS.ProcessEnv, interru
   sub('completion', 'print a shell completion script')
     .argument('<shell>', 'bash, zsh or fish')
     .action((shell: string) => {
-      process.stdout.write(completionScript(shell, [...META_COMMANDS].filter((c) => c !== 'help'), Object.keys(GLOBAL_FLAGS).filter((f) => f.startsWith('--'))));
+      outputStream(process.stdout).write(completionScript(shell, [...META_COMMANDS].filter((c) => c !== 'help'), Object.keys(GLOBAL_FLAGS).filter((f) => f.startsWith('--'))));
     });
   sub('call', 'call a tool, even one named like a meta command')
     .argument('<tool>')

@@ -5,7 +5,7 @@ import { RpcError } from '../client/json-rpc.ts';
 import { META_COMMANDS, urlFirstToOption, urlLastToOption } from './argv.ts';
 import { callTool } from './call-command.ts';
 import { parseFastPath } from './global-options.ts';
-import { writeErr } from './terminal-text.ts';
+import { outputStream, writeErr } from './terminal-text.ts';
 
 /**
  * Runs `mcp-call` with the given argv and resolves to the exit code. The only catch-all: known
@@ -24,7 +24,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
   const onStdoutError = (error: NodeJS.ErrnoException): void => {
     if (error.code === 'EPIPE') interrupt.abort(new McpCliError('stdout was closed', OUTPUT_CLOSED, ExitCode.ok));
   };
-  process.stdout.on('error', onStdoutError);
+  // outputStream: output still on its way after the command ends quietly too.
+  outputStream(process.stdout).on('error', onStdoutError);
   const verbose = argv.includes('--verbose');
   try {
     return await dispatch(argv.slice(2), env, interrupt.signal);

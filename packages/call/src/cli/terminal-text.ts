@@ -17,15 +17,34 @@ export function keepRawOutput(raw: boolean): void {
   keepRaw = raw;
 }
 
+const guarded = new WeakSet<NodeJS.WriteStream>();
+
+/**
+ * stdout or stderr, made to end quietly once the reader of its pipe has gone (`mcp-call --help |
+ * head`): what was left to write is not wanted, so EPIPE is no error and prints no stack trace.
+ */
+export function outputStream(stream: NodeJS.WriteStream): NodeJS.WriteStream {
+  if (!guarded.has(stream)) {
+    guarded.add(stream);
+    stream.on('error', ignoreClosedReader);
+  }
+  return stream;
+}
+
+function ignoreClosedReader(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EPIPE') throw error;
+}
+
 /**
  * Writes server-provided text to stdout: escaped when stdout is a terminal (unless `--raw`), and
  * byte-exact when it is a pipe or a file, so scripts get exactly what the server sent.
  */
 export function writeOut(text: string): void {
-  process.stdout.write(process.stdout.isTTY && !keepRaw ? escapeControls(text) : text);
+  const stdout = outputStream(process.stdout);
+  stdout.write(stdout.isTTY && !keepRaw ? escapeControls(text) : text);
 }
 
 /** Writes a line to stderr, always escaped: stderr is where people look. */
 export function writeErr(text: string): void {
-  process.stderr.write(escapeControls(text));
+  outputStream(process.stderr).write(escapeControls(text));
 }

@@ -1,6 +1,6 @@
 import { isatty } from 'node:tty';
 
-import { escapeControls } from './terminal-text.ts';
+import { escapeControls, outputStream } from './terminal-text.ts';
 
 /** How mcp-call talks to the person on stderr: a spinner and colours on a TTY, plain lines otherwise. */
 export interface Ui {
@@ -36,7 +36,7 @@ export async function createUi(options: { quiet: boolean; verbose: boolean; env:
   const interactive =
     isatty(2) && (process.stderr.columns ?? 0) > 0 && env.NO_COLOR === undefined && !env.CI && env.TERM !== 'dumb' && !quiet;
   // Every line may carry server text (logs, errors, elicitation): control characters are escaped.
-  const write = (line: string): void => void process.stderr.write(`${line}\n`);
+  const write = (line: string): void => void outputStream(process.stderr).write(`${line}\n`);
   if (!interactive) {
     return {
       status: () => undefined,
@@ -47,7 +47,7 @@ export async function createUi(options: { quiet: boolean; verbose: boolean; env:
     };
   }
   const [{ default: ora }, { default: chalk }] = await Promise.all([import('ora'), import('chalk')]);
-  const spinner = ora({ stream: process.stderr, discardStdin: false }) as unknown as Spinner;
+  const spinner = ora({ stream: outputStream(process.stderr), discardStdin: false }) as unknown as Spinner;
   const above = (line: string): void => {
     const spinning = spinner.isSpinning;
     if (spinning) spinner.clear();

@@ -178,6 +178,24 @@ describe('mcp-call watch over stdio', () => {
   });
 });
 
+describe('mcp-call output to a reader that has gone', () => {
+  it('ends quietly when stdout or stderr is closed before it writes (mcp-call --help | head)', async () => {
+    for (const [args, closed] of [[['--help'], 'stdout'], [['completion', 'bash'], 'stdout'], [['--stdio', SDK_SERVER, 'nope', '--x', '1'], 'stderr']] as const) {
+      const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
+        const child = spawn(process.execPath, [CALL_BIN, ...args], { env: { ...process.env, ...env } });
+        // The read end of the pipe goes first, so every write mcp-call makes to it fails (EPIPE).
+        child[closed].destroy();
+        let text = '';
+        const other = closed === 'stdout' ? child.stderr : child.stdout;
+        other.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        child.on('close', (c) => resolve({ code: c, output: text }));
+      });
+      expect(output, args.join(' ')).not.toMatch(/EPIPE|Error|\bat /);
+      expect(code, args.join(' ')).toBe(args[0] === '--stdio' ? 2 : 0);
+    }
+  });
+});
+
 describe('mcp-call --stdio failures', () => {
   it('exits 3 naming the command, its exit code and its last stderr lines when the server dies mid-call', async () => {
     const result = await call(['--stdio', SDK_SERVER, 'die']);
