@@ -167,7 +167,7 @@ export function addGlobalOptions(command: Command): Command {
     .option('--elicit <mode>', 'answer elicitation: decline, defaults, or prompt (default: prompt on a TTY, else decline)')
     .option('--sampling-command <cmd>', 'answer sampling requests with this command (request JSON on stdin)')
     .option('--task', 'call the tool as a task, showing its status (tools that require a task always are)')
-    .option('--detach', 'with --protocol-version 2026-07-28: when the server makes the call a task, print its id and exit 0 (follow it with mcp-call task result ID)')
+    .option('--detach', 'when the call runs as a task, print its id and exit 0 at once (follow it with mcp-call task result ID)')
     .option('--root <dir>', "offer this directory to the server as a root (repeatable)", collect, [])
     .option('--log-level <level>', 'the least severe server log messages to receive: debug, info, notice, warning, error, critical, alert or emergency')
     .option('--protocol-version <version>', 'speak this MCP version: 2026-07-28 (no session), 2025-11-25 and earlier (a session), or auto (the default: 2026-07-28 when the server speaks it)')
