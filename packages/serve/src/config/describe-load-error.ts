@@ -5,7 +5,7 @@ import { dirname, extname, join } from 'node:path';
 /**
  * Says in one line why a config file or module failed to load: the parser's own message with
  * line and column (YAML, JSON, JavaScript and TypeScript syntax), and what to do when an ES
- * module sits in a CommonJS package.
+ * module sits in a CommonJS package or imports a package that is not installed.
  */
 export function describeLoadError(error: unknown, file: string): string {
   const err = error as { name?: string; message?: string; reason?: string; mark?: { line: number; column: number } };
@@ -24,7 +24,14 @@ export function describeLoadError(error: unknown, file: string): string {
     const where = locateSyntaxError(file);
     return where ? `syntax error at line ${where.line}, column ${where.column}: ${message}` : message;
   }
+  const missing = /Cannot find (?:module|package) '([^'./][^']*)'/.exec(message);
+  if (missing) return `${firstLine(message)}: install it where the module is (npm install ${packageOf(missing[1]!)} in ${dirname(file)} or a folder above it)`;
   return firstLine(message);
+}
+
+/** The package an import names: `zod` of `zod/v4`, `@scope/name` of `@scope/name/sub`. */
+function packageOf(specifier: string): string {
+  return specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
 }
 
 function describeJsonError(message: string, file: string): string {

@@ -233,7 +233,7 @@ describe('mcp-serve e2e: failures and lifecycle', () => {
     await server.stop();
   });
 
-  it('fails with one line and exit 2 for a bad config, a bad module, a syntax error, an ES module in a CommonJS package, a bad flag and a bad host', async () => {
+  it('fails with one line and exit 2 for a bad config, a bad module, a syntax error, an ES module in a CommonJS package, a missing package, a bad flag and a bad host', async () => {
     const dir = await writeTempFiles({
       '.mcp-serverc': '{"port": "x"}',
       'bad/.mcp-serverc': '{"tools": "t.mjs"}',
@@ -244,6 +244,8 @@ describe('mcp-serve e2e: failures and lifecycle', () => {
       'cjs/package.json': '{"name":"x","type":"commonjs"}',
       'cjs/mcp-serve.config.mjs': `export default { tools: './t.js' };`,
       'cjs/t.js': `export const t = { name: 't', description: 'd', handler: () => 1 };`,
+      'missing/mcp-serve.config.mjs': `export default { tools: './t.mjs' };`,
+      'missing/t.mjs': `import { pad } from 'no-such-package/sub';\nexport const t = { name: 't', description: 'd', handler: () => pad };`,
     });
     const cases = [
       { cwd: dir, args: [], expected: /^mcp-serve: Invalid config .*\.mcp-serverc: key "port": expected number, received string \(found "x"\)\n$/ },
@@ -251,6 +253,7 @@ describe('mcp-serve e2e: failures and lifecycle', () => {
       { cwd: `${dir}/syntax`, args: [], expected: /^mcp-serve: Cannot load config .*mcp-serve\.config\.mjs: syntax error at line 3, column 3: Unexpected identifier 'port'\n$/ },
       { cwd: `${dir}/module-syntax`, args: [], expected: /^mcp-serve: Cannot load module .*t\.mjs: syntax error at line 3, column 3: Unexpected identifier 'description'\n$/ },
       { cwd: `${dir}/cjs`, args: [], expected: /^mcp-serve: Cannot load module .*t\.js: Unexpected token 'export': this file is an ES module \(import\/export\) in a CommonJS package; rename it to \.mjs, or set "type": "module" in .*package\.json\n$/ },
+      { cwd: `${dir}/missing`, args: [], expected: /^mcp-serve: Cannot load module .*t\.mjs: Cannot find package 'no-such-package' imported from .*t\.mjs: install it where the module is \(npm install no-such-package in .*missing or a folder above it\)\n$/ },
       { cwd: dir, args: ['--port', 'abc'], expected: /^mcp-serve: --port must be an integer from 0 to 65535 \(got "abc"\)/ },
       { cwd: dir, args: ['--bogus'], expected: /^mcp-serve: unknown option '--bogus' \(see mcp-serve --help\)\n$/ },
       { cwd: dir, args: ['--config', HELLO_CONFIG, '--host', '203.0.113.7', '--port', '0'], expected: /^mcp-serve: Cannot bind host "203\.0\.113\.7"/ },
@@ -262,6 +265,18 @@ describe('mcp-serve e2e: failures and lifecycle', () => {
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
       expect(result.stdout).toBe('');
     }
+  });
+
+  it('serves TypeScript modules that import mcp-serve from a folder where it is not installed (npx)', async () => {
+    // The temporary folder is outside the repository: no node_modules above it holds mcp-serve.
+    const dir = await writeTempFiles({
+      'mcp-serve.config.ts': `export default { tools: './tools/*.ts' };`,
+      'tools/hi.ts': `import { defineTool } from 'mcp-serve';\nexport default defineTool({ name: 'hi', description: 'd', input: { type: 'object', properties: { who: { type: 'string' } } }, handler: ({ who }) => \`hi \${who}\` });\n`,
+    });
+    const server = await startServe([], { cwd: dir });
+    const result = await runCall(['--url', `${server.url}/mcp`, 'hi', '--who', 'npx']);
+    expect(result.stdout, result.stderr).toBe('hi npx\n');
+    await server.stop();
   });
 
   it('takes the port from MCP_SERVE_PORT unless --port is given', async () => {
