@@ -315,6 +315,11 @@ describe('mcp-call connection handling', () => {
     const refused = await runCall(['--url', `${server.url}/mcp`, '--token', 'wrong', 'greet']);
     expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(/^mcp-call: .*HTTP 401.*--token or MCP_TOKEN/);
+    // No token at all: the server has no OAuth metadata, so it asks for a token, not for a login.
+    const missing = await runCall(['--url', `${server.url}/mcp`, 'greet']);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/^mcp-call: .*refused the request \(HTTP 401.*--token or MCP_TOKEN/);
+    expect(missing.stderr).not.toContain('log in');
     await server.stop();
   });
 

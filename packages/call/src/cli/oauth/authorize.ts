@@ -86,7 +86,11 @@ async function authorizeWithSdk(options: AuthorizeOptions): Promise<string | und
       await writeLogin(options.loginDirectory, stored);
     }
     const canRefresh = typeof stored?.tokens?.refresh_token === 'string';
-    if (!options.interactive && !canRefresh) throw loginNeeded(options.server);
+    // A server with a token of its own (no OAuth metadata): the refusal, which asks for --token, stands.
+    if (!options.interactive && !canRefresh) {
+      if (!knownOAuth) return undefined;
+      throw loginNeeded(options.server);
+    }
     const previousPort = redirectPort(stored);
     const callback = options.interactive ? await LoopbackCallback.start(previousPort).catch(() => LoopbackCallback.start(0)) : undefined;
     try {
