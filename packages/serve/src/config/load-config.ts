@@ -30,8 +30,10 @@ const SEARCH_PLACES = [
   'mcp-serve.config.cjs',
   'mcp-serve.config.ts',
   'mcp-serve.config.mts',
+  'mcp-serve.config.json',
+  'mcp-serve.config.yaml',
+  'mcp-serve.config.yml',
 ];
-
 
 /**
  * Finds and validates the config: `explicitPath` when given, else a search from `cwd`.

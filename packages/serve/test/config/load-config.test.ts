@@ -11,6 +11,9 @@ describe('loadConfig discovery', () => {
     ['mcp-serve.config.ts', 'const port: number = 9001;\nexport default { name: "from-ts", port };'],
     ['.mcp-serverc', '{ "name": "from-rc", "port": 9001 }'],
     ['.mcp-serverc.yaml', 'name: from-yaml\nport: 9001\n'],
+    ['mcp-serve.config.json', '{ "name": "from-json", "port": 9001 }'],
+    ['mcp-serve.config.yaml', 'name: from-yaml\nport: 9001\n'],
+    ['mcp-serve.config.yml', 'name: from-yml\nport: 9001\n'],
   ])('finds %s in the working directory', async (file, content) => {
     const dir = await writeTempFiles({ [file]: content, 'package.json': '{}' });
     const loaded = await loadConfig({ cwd: dir });
