@@ -105,7 +105,9 @@ export async function withConnection<T>(
       opened = await connectStdio(settings.stdio, { ...common, onStderr: (line) => ui.debug(`server stderr: ${line}`) });
     } else {
       ui.status(`connecting to ${settings.url}`);
-      opened = await connect({ ...common, url: settings.url, transport: settings.transport, headers: settings.headers, waitMs: settings.waitMs });
+      opened = await connect({ ...common, url: settings.url, transport: settings.transport, headers: settings.headers, waitMs: settings.waitMs }).catch((error: unknown) => {
+        throw withWaitHint(error, settings.waitMs);
+      });
     }
     ui.debug(`connected over ${TRANSPORT_NAMES[opened.transport]} to ${opened.url} (protocol ${opened.protocolVersion})`);
     if (logLevel) await setLogLevel(opened, logLevel, ui, signal);
@@ -163,6 +165,12 @@ export async function withConnection<T>(
     await connection?.close().catch(() => undefined);
     timer.clear();
   }
+}
+
+/** A refused connection without --wait: the flag that waits for a server still starting. */
+function withWaitHint(error: unknown, waitMs: number): unknown {
+  if (waitMs > 0 || !(error instanceof ConnectionError) || error.code !== 'ECONNREFUSED') return error;
+  return new ConnectionError(`${error.message} (--wait SECONDS retries while it starts)`, error.code, { cause: error });
 }
 
 /** How each transport is named in messages. */

@@ -92,8 +92,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
       if (!isRetryable(error)) throw error;
       if (Date.now() + delay > deadline) {
         if (options.waitMs === 0) throw error;
-        const reason = (error as Error).message.replace(/ \(--wait SECONDS retries while it starts\)/, '');
-        throw new ConnectionError(`${reason} (still unreachable after --wait ${options.waitMs / 1000} s)`, (error as ConnectionError).code, { cause: error });
+        throw new ConnectionError(`${(error as Error).message} (still unreachable after --wait ${options.waitMs / 1000} s)`, (error as ConnectionError).code, { cause: error });
       }
       options.debug?.(`not reachable yet (${(error as Error).message}); retrying in ${delay} ms`);
       await abortableSleep(delay, options.signal);

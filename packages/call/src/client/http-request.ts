@@ -208,7 +208,7 @@ function describeNetworkError(error: NodeJS.ErrnoException, url: URL): Connectio
   const code = error.code ?? 'ERROR';
   const reason =
     code === 'ECONNREFUSED'
-      ? 'connection refused: is the server running? (--wait SECONDS retries while it starts)'
+      ? 'connection refused: is the server running?'
       : code === 'ENOTFOUND'
         ? `host "${url.hostname}" not found: check the URL`
         : code === 'ECONNRESET'

@@ -188,10 +188,11 @@ describe('mcp-serve gateway from a config file', () => {
     expect(await server.stop()).toBe(0);
   });
 
-  it('fails at start-up, in one line, for names that collide and for an upstream that cannot start', async () => {
+  it('fails at start-up, in one line, for names that collide and for an upstream that cannot start or be reached', async () => {
     const dir = await writeTempFiles({
       'collide/mcp-serve.config.mjs': `export default { servers: { a: { command: 'mcp-server-memory', prefix: '' }, b: { command: 'mcp-server-memory', prefix: '' } } };`,
       'broken/mcp-serve.config.mjs': `export default { servers: { broken: { command: 'node', args: ['-e', 'console.error("bad token for the API"); process.exit(4)'] } } };`,
+      'down/mcp-serve.config.mjs': `export default { servers: { down: { url: 'http://127.0.0.1:9/mcp' } } };`,
     });
     const collide = await runServe(['--port', '0'], { cwd: `${dir}/collide`, env });
     expect(collide.code).toBe(2);
@@ -199,6 +200,10 @@ describe('mcp-serve gateway from a config file', () => {
     const broken = await runServe(['--port', '0'], { cwd: `${dir}/broken`, env });
     expect(broken.code).toBe(2);
     expect(broken.stderr).toMatch(/^mcp-serve: Cannot start upstream server "broken": The server "node -e .*" exited with code 4; its last stderr lines: bad token for the API \(mark it "optional": true to start without it\)\n$/m);
+    // mcp-call's --wait is no flag of mcp-serve's: the message does not offer it.
+    const down = await runServe(['--port', '0'], { cwd: `${dir}/down`, env });
+    expect(down.code).toBe(2);
+    expect(down.stderr).toMatch(/^mcp-serve: Cannot start upstream server "down": Cannot reach http:\/\/127\.0\.0\.1:9: connection refused: is the server running\? \(mark it "optional": true to start without it\)\n$/m);
   });
 
   it('starts without an optional upstream that fails, and reports it on /health', async () => {
