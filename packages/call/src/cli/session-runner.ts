@@ -136,7 +136,7 @@ export async function withConnection<T>(
         return await run();
       } catch (error) {
         // 401, or 403 for a scope the token lacks: get a token (OAuth) and run again, a bounded number of times.
-        if (!(error instanceof AuthChallengeError) || !oauthServer || userCredentials || attempt > MAX_AUTHORIZATIONS || signal.aborted) throw error;
+        if (!(error instanceof AuthChallengeError) || !oauthServer || userCredentials || attempt > MAX_AUTHORIZATIONS || signal.aborted) throw withTokenHint(error);
         await connection?.close().catch(() => undefined);
         connection = undefined;
         ui.status('authorizing');
@@ -154,7 +154,7 @@ export async function withConnection<T>(
           beforePrompt: () => ui.stop(),
           debug: (message) => ui.debug(message),
         });
-        if (token === undefined) throw error;
+        if (token === undefined) throw withTokenHint(error);
         // A DPoP-bound token signs each request; a bearer token rides in the header.
         const login = await (await import('./oauth/token-store.ts')).readLogin(logins, oauthServer);
         if (!(await (await import('./oauth/dpop.ts')).signWithLogin(login, useRequestSigner))) settings.headers.authorization = `Bearer ${token}`;
@@ -165,6 +165,12 @@ export async function withConnection<T>(
     await connection?.close().catch(() => undefined);
     timer.clear();
   }
+}
+
+/** A refused token: the flags that send one. */
+function withTokenHint(error: unknown): unknown {
+  if (!(error instanceof AuthChallengeError)) return error;
+  return new ConnectionError(`${error.message}: pass a token with --token or MCP_TOKEN, or a header with -H`, error.code, { cause: error });
 }
 
 /** A refused connection without --wait: the flag that waits for a server still starting. */

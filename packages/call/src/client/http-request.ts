@@ -180,7 +180,7 @@ export class AuthChallengeError extends ConnectionError {
   readonly url: string;
 
   constructor(url: string, status: number, reason: string, challenge: string | undefined) {
-    super(`${url} refused the request (${reason}): pass a token with --token or MCP_TOKEN, or a header with -H`, 'E_AUTH');
+    super(`${url} refused the request (${reason})`, 'E_AUTH');
     this.url = url;
     this.status = status;
     this.challenge = challenge;

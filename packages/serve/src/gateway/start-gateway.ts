@@ -79,7 +79,8 @@ export async function startGateway(
   results.forEach((result, i) => {
     if (result.status === 'fulfilled') return;
     const { upstream } = entries[i]!;
-    const reason = (result.reason as Error).message;
+    const refused = (result.reason as { code?: unknown }).code === 'E_AUTH';
+    const reason = `${(result.reason as Error).message}${refused ? `: give server "${upstream.name}" a "token" or "headers" in the config` : ''}`;
     upstream.lastError = reason;
     if (upstream.spec.optional) {
       logger.warn(`optional upstream ${upstream.name} did not start; retrying in the background`, { error: reason });

@@ -204,6 +204,14 @@ describe('mcp-serve gateway from a config file', () => {
     const down = await runServe(['--port', '0'], { cwd: `${dir}/down`, env });
     expect(down.code).toBe(2);
     expect(down.stderr).toMatch(/^mcp-serve: Cannot start upstream server "down": Cannot reach http:\/\/127\.0\.0\.1:9: connection refused: is the server running\? \(mark it "optional": true to start without it\)\n$/m);
+    // An upstream that wants a token is told about in the config's terms, not mcp-call's flags.
+    const guarded = await startServe(['--token', 'upstream-secret']);
+    const locked = await writeTempFiles({ 'mcp-serve.config.mjs': `export default { servers: { locked: { url: '${guarded.url}/mcp' } } };` });
+    const refused = await runServe(['--port', '0'], { cwd: locked, env });
+    await guarded.stop();
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^mcp-serve: Cannot start upstream server "locked": http:\S+ refused the request \(HTTP 401 .*\): give server "locked" a "token" or "headers" in the config \(mark it "optional": true to start without it\)\n$/m);
+    expect(refused.stderr).not.toContain('MCP_TOKEN');
   });
 
   it('starts without an optional upstream that fails, and reports it on /health', async () => {
