@@ -204,6 +204,15 @@ export const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
   'EPIPE',
 ]);
 
+/** TLS codes for a certificate signed by no authority Node trusts (a private CA, or self-signed). */
+const UNTRUSTED_CERTIFICATE_CODES: ReadonlySet<string> = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+]);
+
 function describeNetworkError(error: NodeJS.ErrnoException, url: URL): ConnectionError {
   const code = error.code ?? 'ERROR';
   const reason =
@@ -213,6 +222,8 @@ function describeNetworkError(error: NodeJS.ErrnoException, url: URL): Connectio
         ? `host "${url.hostname}" not found: check the URL`
         : code === 'ECONNRESET'
           ? 'the server closed the connection'
-          : error.message;
+          : UNTRUSTED_CERTIFICATE_CODES.has(code)
+            ? `its certificate is not trusted (${error.message}): to trust its authority, set NODE_EXTRA_CA_CERTS to its CA certificate (PEM)`
+            : error.message;
   return new ConnectionError(`Cannot reach ${url.origin}: ${reason}`, code, { cause: error });
 }

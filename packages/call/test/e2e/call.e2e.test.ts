@@ -216,6 +216,32 @@ describe('mcp-call connection handling', () => {
     expect(result.stderr).toBe('mcp-call: Cannot reach http://127.0.0.1:9: connection refused: is the server running? (--wait SECONDS retries while it starts)\n');
   });
 
+  it('names an untrusted certificate and how to trust it, and calls once its CA is trusted', async () => {
+    const { createServer } = await import('node:https');
+    const { request } = await import('node:http');
+    const tls = `${REPO_ROOT}packages/call/test/fixtures/tls`;
+    const server = await startServe([]);
+    // A TLS front with a self-signed certificate for localhost, passing each request to mcp-serve.
+    const front = createServer({ key: await readFile(`${tls}/localhost-key.pem`), cert: await readFile(`${tls}/localhost-cert.pem`) }, (req, res) => {
+      const upstream = request(`${server.url}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    const port = await new Promise<number>((resolve) => front.listen(0, '127.0.0.1', () => resolve((front.address() as { port: number }).port)));
+    try {
+      const untrusted = await runCall(['--url', `https://localhost:${port}/mcp`, 'greet']);
+      expect(untrusted.code).toBe(3);
+      expect(untrusted.stderr).toBe(`mcp-call: Cannot reach https://localhost:${port}: its certificate is not trusted (self-signed certificate): to trust its authority, set NODE_EXTRA_CA_CERTS to its CA certificate (PEM)\n`);
+      const trusted = await runCall(['--url', `https://localhost:${port}/mcp`, 'greet'], { env: { NODE_EXTRA_CA_CERTS: `${tls}/localhost-cert.pem` } });
+      expect(trusted.stdout, trusted.stderr).toBe('Hello Hello, world!\n');
+    } finally {
+      front.close();
+      await server.stop();
+    }
+  });
+
   it('waits for a server that starts later with --wait', async () => {
     const { createServer } = await import('node:net');
     const port = await new Promise<number>((resolve) => {
