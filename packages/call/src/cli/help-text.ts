@@ -1,8 +1,9 @@
 /** The part of `mcp-call --help` after the commands: tool flags, exit codes, examples. */
 export const HELP_AFTER = `
-Tool flags come from the tool's input schema: mcp-call <tool> --help lists them, and
-mcp-call prompt <name> --help a prompt's. After "--", every flag belongs to the tool (for
-names that clash with global options). A URL given first is the server: mcp-call URL <tool>.
+Tool flags come from the tool's input schema: mcp-call <tool> --help lists
+them, and mcp-call prompt <name> --help a prompt's. After "--", every flag
+belongs to the tool (for names that clash with global options). A URL given
+first is the server: mcp-call URL <tool>.
 
 Exit codes:
   0  success                 1  the tool returned isError

@@ -1,5 +1,5 @@
 import { ExitCode, UsageError } from '@mcp-cli/core';
-import { Command, CommanderError } from 'commander';
+import { type Argument, Command, CommanderError, Help, type HelpConfiguration } from 'commander';
 
 import { listTools } from '../client/operations.ts';
 import { firstPositional, META_COMMANDS } from './argv.ts';
@@ -29,6 +29,29 @@ import { outputStream, writeErr } from './terminal-text.ts';
 import { VERSION } from './version.ts';
 
 /**
+ * Help that fits an 80-column terminal: the options set the width of the term column, so one
+ * long command usage (complete's) does not push every description past the edge unwrapped. A
+ * command is listed with its arguments; its own --help lists its options.
+ */
+const FITTING_HELP: HelpConfiguration = {
+  subcommandTerm: (cmd) => [cmd.name(), ...cmd.registeredArguments.map(argumentTerm)].join(' '),
+  padWidth: (cmd, helper) => {
+    const options = Math.max(helper.longestOptionTermLength(cmd, helper), helper.longestArgumentTermLength(cmd, helper));
+    return Math.max(options, Math.min(helper.longestSubcommandTermLength(cmd, helper), options || Infinity));
+  },
+  // A term wider than the column gets a line of its own, its description below it.
+  formatItem(term, termWidth, description, helper) {
+    const item = (t: string): string => Help.prototype.formatItem.call(helper, t, termWidth, description, helper);
+    return helper.displayWidth(term) > termWidth ? `  ${term}\n${item('')}` : item(term);
+  },
+};
+
+function argumentTerm(argument: Argument): string {
+  const name = `${argument.name()}${argument.variadic ? '...' : ''}`;
+  return argument.required ? `<${name}>` : `[${name}]`;
+}
+
+/**
  * Everything but a plain tool call: the meta commands, help and version, parsed by commander.
  * Loaded only when the command line is not a plain call, so a call compiles none of it.
  */
@@ -44,6 +67,7 @@ export async function runProgram(args: string[], env: NodeJS.ProcessEnv, interru
     .allowUnknownOption()
     .allowExcessArguments()
     .addHelpText('after', HELP_AFTER)
+    .configureHelp(FITTING_HELP)
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, outputError: () => undefined });
 

@@ -432,6 +432,11 @@ describe('mcp-call connection handling', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Exit codes:');
     expect(help.stdout).toContain('4  timeout');
+    // It fits an 80-column terminal: one long command usage no longer widens the term column.
+    for (const text of [help.stdout, (await runCall(['complete', '--help'])).stdout]) {
+      expect(text.split('\n').filter((line) => line.length > 80)).toEqual([]);
+    }
+    expect(help.stdout).toMatch(/\n {2}complete <kind> <name> <argument> \[value\]\n {32}the server's suggestions/);
     for (const shell of ['bash', 'zsh', 'fish']) {
       const script = await runCall(['completion', shell]);
       expect(script.code).toBe(0);

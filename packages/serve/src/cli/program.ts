@@ -67,10 +67,11 @@ export function createProgram(version: string): Command {
     .addHelpText(
       'after',
       `
-Exit codes: 0 stopped cleanly, 2 bad flag, config or module, or address in use, 70 internal error.
+Exit codes: 0 stopped cleanly, 2 bad flag, config or module, or address in use,
+70 internal error.
 
 Examples:
-  mcp-serve                          serve ./mcp-serve.config.* (or the built-in hello example)
+  mcp-serve                  serve ./mcp-serve.config.* (else the hello example)
   mcp-serve --host 0.0.0.0 --token "$TOKEN"
   mcp-serve --config examples/hello/mcp-serve.config.ts --port 0 --watch`,
     )

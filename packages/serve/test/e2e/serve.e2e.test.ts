@@ -279,6 +279,13 @@ describe('mcp-serve e2e: failures and lifecycle', () => {
     await server.stop();
   });
 
+  it('prints help that fits an 80-column terminal, with its exit codes', async () => {
+    const help = await runServe(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Exit codes: 0 stopped cleanly');
+    expect(help.stdout.split('\n').filter((line) => line.length > 80)).toEqual([]);
+  });
+
   it('takes the port from MCP_SERVE_PORT unless --port is given', async () => {
     const fromEnv = await runServe(['--config', HELLO_CONFIG], { env: { MCP_SERVE_PORT: 'nope' } });
     expect(fromEnv.stderr).toMatch(/MCP_SERVE_PORT must be an integer/);
