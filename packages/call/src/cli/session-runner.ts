@@ -3,7 +3,7 @@ import { isatty } from 'node:tty';
 
 import { ConnectionError, LOG_LEVELS, type LogLevel, SUPPORTED_PROTOCOL_VERSIONS, TimeoutError, UsageError } from '@mcp-cli/core';
 
-import { AUTO_VERSION, connect, type Connection, connectStdio } from '../client/connect.ts';
+import { AUTO_VERSION, connect, type Connection, connectStdio, isRetryable } from '../client/connect.ts';
 import { MODERN_VERSION } from '../client/request-metadata.ts';
 import { clientCapabilities, createServerRequestHandler, type ElicitMode, type ElicitSchema } from '../client/server-requests.ts';
 import { AuthChallengeError, useRequestSigner } from '../client/http-request.ts';
@@ -173,10 +173,16 @@ function withTokenHint(error: unknown): unknown {
   return new ConnectionError(`${error.message}: pass a token with --token or MCP_TOKEN, or a header with -H`, error.code, { cause: error });
 }
 
-/** A refused connection without --wait: the flag that waits for a server still starting. */
+/**
+ * An unreachable server in --wait's terms: how long it was waited for, or, for a refused
+ * connection without --wait, the flag that waits for a server still starting.
+ */
 function withWaitHint(error: unknown, waitMs: number): unknown {
-  if (waitMs > 0 || !(error instanceof ConnectionError) || error.code !== 'ECONNREFUSED') return error;
-  return new ConnectionError(`${error.message} (--wait SECONDS retries while it starts)`, error.code, { cause: error });
+  if (!(error instanceof ConnectionError)) return error;
+  let hint: string | undefined;
+  if (waitMs > 0 && isRetryable(error)) hint = `still unreachable after --wait ${waitMs / 1000} s`;
+  else if (waitMs === 0 && error.code === 'ECONNREFUSED') hint = '--wait SECONDS retries while it starts';
+  return hint === undefined ? error : new ConnectionError(`${error.message} (${hint})`, error.code, { cause: error });
 }
 
 /** How each transport is named in messages. */

@@ -89,11 +89,8 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
       return await tryCandidates(candidates, options);
     } catch (error) {
       if (options.signal.aborted) throw options.signal.reason;
-      if (!isRetryable(error)) throw error;
-      if (Date.now() + delay > deadline) {
-        if (options.waitMs === 0) throw error;
-        throw new ConnectionError(`${(error as Error).message} (still unreachable after --wait ${options.waitMs / 1000} s)`, (error as ConnectionError).code, { cause: error });
-      }
+      // Out of time (or never waiting): the last error, which a caller may word for its users.
+      if (!isRetryable(error) || Date.now() + delay > deadline) throw error;
       options.debug?.(`not reachable yet (${(error as Error).message}); retrying in ${delay} ms`);
       await abortableSleep(delay, options.signal);
       delay = Math.min(delay * 2, 1000);
@@ -305,7 +302,8 @@ export function candidatesFor(raw: string, choice: TransportChoice): { kind: 'ht
   return [{ kind: 'http', url }, { kind: 'sse', url }];
 }
 
-function isRetryable(error: unknown): boolean {
+/** True for an error that waiting may cure: nothing listens yet, or a gateway in front says so. */
+export function isRetryable(error: unknown): boolean {
   if (!(error instanceof ConnectionError)) return false;
   if (UNREACHABLE_CODES.has(error.code)) return true;
   return /HTTP 50[234]/.test(error.message);
