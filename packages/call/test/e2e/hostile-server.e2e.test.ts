@@ -70,6 +70,13 @@ const server = await startHostileServer({
     if (method === 'tools/call') return (answer(res, body, { content: [{ type: 'text', text: 'out\u001b]52;c;ZXZpbA==\u0007\r\u001b[2Jend' }], isError: true }), true);
     return false;
   }),
+  // Tool and property names that a shell would run if it expanded them.
+  'shell-names': behavesExcept((method, _req, res, body) => {
+    if (method !== 'tools/list') return false;
+    const evil = '$(touch${IFS}PWNED)';
+    const schema = { type: 'object', properties: { [evil]: { type: 'string' }, '`touch${IFS}PWNED2`': { type: 'string' }, safe: { type: 'string' } } };
+    return (answer(res, body, { tools: [{ name: evil, inputSchema: schema }, { name: 'x;touch PWNED3', inputSchema: schema }, { name: 'safe-tool', inputSchema: schema }] }), true);
+  }),
   'error-multiline': behavesExcept((method, _req, res, body) => {
     if (method !== 'tools/call') return false;
     const { id } = JSON.parse(body) as { id: number };
@@ -197,6 +204,32 @@ describe('mcp-call against hostile and broken servers', () => {
     expect(result.stderr).toMatch(/still unreachable after --wait 2 s/);
     expect(result.stderr).not.toMatch(/--wait SECONDS/);
     expectOneLine(result.stderr);
+  });
+
+  it('shell completion never runs server text: tool and property names are matched, not expanded', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const { mkdtemp, writeFile, chmod, readdir } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { CALL_BIN } = await import('@mcp-cli/test-utils');
+    const bin = await mkdtemp(join(tmpdir(), 'completion-bin-'));
+    const cwd = await mkdtemp(join(tmpdir(), 'completion-cwd-'));
+    await writeFile(join(bin, 'mcp-call'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(CALL_BIN)} "$@"\n`);
+    await chmod(join(bin, 'mcp-call'), 0o755);
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, MCP_URL: `${server.url}/shell-names/mcp`, XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), 'completion-cache-')) };
+    // Asynchronously: the hostile server answers from this process.
+    const complete = async (words: string[]) =>
+      (await promisify(execFile)('bash', ['-c', `eval "$(mcp-call completion bash)"; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _mcp_call; printf '%s\\n' "\${COMPREPLY[@]}"`, 'bash', ...words], { cwd, env, encoding: 'utf8' })).stdout;
+    // Every tool name, every tool's flags: the hostile words are neither run nor offered.
+    expect(await complete(['mcp-call', ''])).toContain('safe-tool\n');
+    expect(await complete(['mcp-call', 'saf'])).toBe('safe-tool\n');
+    expect(await complete(['mcp-call', '$('])).toBe('\n');
+    expect(await complete(['mcp-call', 'safe-tool', '--'])).toContain('--safe\n');
+    expect(await complete(['mcp-call', '$(touch${IFS}PWNED)', '--'])).not.toContain('PWNED');
+    expect(await readdir(cwd)).toEqual([]);
+    const names = await call(['tools', '--names', '--url', `${server.url}/shell-names/mcp`]);
+    expect(names.stdout).toBe('safe-tool\n');
   });
 
   it('always exits with a documented code, whatever the server does', async () => {

@@ -16,17 +16,28 @@ export function completionScript(shell: string, metaCommands: string[], globalFl
       return `# mcp-call bash completion: eval "$(mcp-call completion bash)"
 _mcp_call() {
   local cur=\${COMP_WORDS[COMP_CWORD]}
+  COMPREPLY=()
   local meta=" ${META} "
   if [[ $cur == -* ]]; then
     local flags=""
     if [[ $COMP_CWORD -ge 2 && $meta != *" \${COMP_WORDS[1]} "* ]]; then
       flags=$(mcp-call tools --flags "\${COMP_WORDS[1]}" ${ASK})
     fi
-    COMPREPLY=($(compgen -W "$flags ${GLOBALS}" -- "$cur"))
+    _mcp_call_match "$cur" ${GLOBALS} "$flags"
   elif [[ $COMP_CWORD -eq 1 ]]; then
-    local tools=$(mcp-call tools --names ${ASK})
-    COMPREPLY=($(compgen -W "${META} $tools" -- "$cur"))
+    _mcp_call_match "$cur" ${META} "$(mcp-call tools --names ${ASK})"
   fi
+}
+# Server text is matched as plain strings, one per line, never given to compgen -W (which expands
+# it again, so a tool named $(cmd) would run cmd).
+_mcp_call_match() {
+  local cur=$1 word line
+  shift
+  for word in "$@"; do
+    while IFS= read -r line; do
+      [[ -n $line && $line == "$cur"* ]] && COMPREPLY+=("$line")
+    done <<< "$word"
+  done
 }
 complete -F _mcp_call mcp-call
 `;

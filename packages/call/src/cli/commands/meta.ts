@@ -32,13 +32,21 @@ export async function listToolsCommand(context: CommandContext, view: ToolsView)
   return ExitCode.ok;
 }
 
+/**
+ * A word shell completion may offer: one a shell reads as itself, unquoted. Completion scripts
+ * never evaluate what they are given, but a word such as `$(cmd)` or `a;b` offered on a command
+ * line would run when the user presses Enter, so server text outside this set is not offered.
+ */
+const COMPLETION_WORD = /^[A-Za-z0-9_.:@%+=,/-]{1,200}$/;
+
 /** Prints a tools list as `tools` shows it; `--flags TOOL` prints nothing for an unknown tool. */
 export function printTools(tools: ToolInfo[], view: ToolsView, json: boolean): void {
   if (view.flags !== undefined) {
     const tool = tools.find((t) => t.name === view.flags);
-    out((tool ? toolFlags(tool.inputSchema).flatMap((f) => (f.kind === 'boolean' ? [f.flag, negatedFlag(f)] : [f.flag])) : []).join('\n'));
+    const flags = tool ? toolFlags(tool.inputSchema).flatMap((f) => (f.kind === 'boolean' ? [f.flag, negatedFlag(f)] : [f.flag])) : [];
+    out(flags.filter((flag) => COMPLETION_WORD.test(flag)).join('\n'));
   } else if (json) out(JSON.stringify(tools, null, 2));
-  else if (view.names) out(tools.map((t) => t.name).join('\n'));
+  else if (view.names) out(tools.map((t) => t.name).filter((name) => COMPLETION_WORD.test(name) && !name.startsWith('-')).join('\n'));
   else out(tools.length ? formatToolList(tools) : '(no tools)');
 }
 
