@@ -7,6 +7,7 @@ import type { ImportedServer, Imports } from './imports/read-imported-servers.ts
 
 import type { TransportChoice } from '../client/connect.ts';
 import type { GlobalOptions } from './global-options.ts';
+import type { WorkspaceTrust } from './workspace-trust.ts';
 
 /** Where and how to connect, after flags, env and config are combined. */
 export interface ConnectionSettings {
@@ -25,13 +26,6 @@ export interface ConnectionSettings {
   oauth: OAuthEntry | undefined;
 }
 
-
-/** The mcp-call config file: a default server, or several named ones. */
-interface CallConfig extends ServerEntry {
-  servers?: Record<string, ServerEntry>;
-  defaultServer?: string;
-}
-
 const DEFAULT_URL = 'http://localhost:8000';
 
 /**
@@ -44,6 +38,7 @@ export async function resolveConnectionSettings(
   opts: GlobalOptions,
   env: NodeJS.ProcessEnv,
   positionalUrl: string | undefined,
+  { forCompletion = false }: { forCompletion?: boolean } = {},
 ): Promise<ConnectionSettings> {
   const explicitUrl = opts.url ?? positionalUrl ?? (env.MCP_URL || undefined);
   const serverName = opts.server ?? (env.MCP_SERVER || undefined);
@@ -51,7 +46,7 @@ export async function resolveConnectionSettings(
     throw new UsageError('--stdio runs a server, so it cannot be combined with --url, a URL or --server: pick one', 'E_CONFLICTING_TARGETS');
   }
   let entry: ServerEntry = {};
-  if (opts.stdio === undefined && (!explicitUrl || serverName)) entry = await loadServerEntry(serverName, opts.noImports !== true && opts.imports !== false, env);
+  if (opts.stdio === undefined && (!explicitUrl || serverName)) entry = await loadServerEntry(serverName, opts.noImports !== true && opts.imports !== false, env, !forCompletion);
   const stdio = opts.stdio !== undefined ? await (await import('./split-command.ts')).splitCommand(opts.stdio, env) : stdioEntry(entry, serverName);
   const url = explicitUrl ?? entry.url ?? DEFAULT_URL;
   if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
@@ -126,31 +121,16 @@ function lowerKeys(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
 }
 
-/** The servers of mcp-call's own config file, and the file. */
-export async function loadOwnConfig(): Promise<{ config: CallConfig; file: string | undefined }> {
-  // cosmiconfig is loaded only when no URL was given, so the common call stays fast.
-  const { cosmiconfig } = await import('cosmiconfig');
-  const explorer = cosmiconfig('mcp-call', {
-    searchPlaces: ['package.json', '.mcp-callrc', '.mcp-callrc.json', '.mcp-callrc.yaml', '.mcp-callrc.yml', 'mcp-call.config.js', 'mcp-call.config.mjs', 'mcp-call.config.cjs'],
-    searchStrategy: 'project',
-  });
-  let found;
-  try {
-    found = await explorer.search();
-  } catch (error) {
-    throw new UsageError(`Cannot load the mcp-call config: ${(error as Error).message.split('\n')[0]}`, 'E_CONFIG');
-  }
-  return { config: (found?.config ?? {}) as CallConfig, file: found?.filepath };
-}
-
 /**
  * Finds the server to connect to: mcp-call's own config first, then (unless `--no-imports`) the
  * configs of other tools. With no name, the own config's default server or top-level entry.
  *
  * @throws UsageError for a name found nowhere, with the closest names and the files read.
  */
-async function loadServerEntry(name: string | undefined, useImports: boolean, env: NodeJS.ProcessEnv): Promise<ServerEntry> {
-  const own = await loadOwnConfig();
+async function loadServerEntry(name: string | undefined, useImports: boolean, env: NodeJS.ProcessEnv, runCode: boolean): Promise<ServerEntry> {
+  const [{ loadWorkspaceTrust }, { loadOwnConfig }] = await Promise.all([import('./workspace-trust.ts'), import('./own-config.ts')]);
+  const trust = await loadWorkspaceTrust(env);
+  const own = await loadOwnConfig(trust, runCode);
   const servers = own.config.servers ?? {};
   const chosen = name ?? own.config.defaultServer;
   if (!chosen) return own.config;
@@ -159,8 +139,15 @@ async function loadServerEntry(name: string | undefined, useImports: boolean, en
     const entry = servers[chosen]!;
     return { ...entry, headers: { ...own.config.headers, ...entry.headers }, token: entry.token ?? own.config.token };
   }
-  const imports = useImports ? await readImports(env) : { servers: [], problems: [], filesRead: [] };
-  const imported = imports.servers.find((s) => s.name === chosen);
+  const imports = useImports ? await readImports(env, trust) : { servers: [], problems: [], filesRead: [] };
+  // An untrusted project's entry never stands in for a trusted one of the same name.
+  const imported = imports.servers.find((s) => s.name === chosen && s.trusted) ?? imports.servers.find((s) => s.name === chosen);
+  if (imported && !imported.trusted) {
+    throw new UsageError(
+      `Server "${chosen}" is defined in ${imported.file}, in a directory you have not trusted, and such an entry can run commands and receive your tokens: if it is yours, run "${trust.hint(imported.project)}"`,
+      'E_UNTRUSTED_CONFIG',
+    );
+  }
   if (imported) return imported.resolve({ env, input: await askInputs(imported, env) });
   const names = [...new Set([...Object.keys(servers), ...imports.servers.map((s) => s.name)])];
   const hint = closestNames(chosen, names);
@@ -172,9 +159,9 @@ async function loadServerEntry(name: string | undefined, useImports: boolean, en
 }
 
 /** The other tools' configs, seen from the working directory. */
-export async function readImports(env: NodeJS.ProcessEnv): Promise<Imports> {
+export async function readImports(env: NodeJS.ProcessEnv, trust: WorkspaceTrust): Promise<Imports> {
   const [{ homedir }, { readImportedServers }] = await Promise.all([import('node:os'), import('./imports/read-imported-servers.ts')]);
-  return readImportedServers({ cwd: process.cwd(), places: { home: env.HOME ?? homedir(), platform: process.platform, env } });
+  return readImportedServers({ cwd: process.cwd(), places: { home: env.HOME ?? homedir(), platform: process.platform, env }, trust });
 }
 
 /**

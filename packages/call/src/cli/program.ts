@@ -108,8 +108,10 @@ export async function runProgram(args: string[], env: NodeJS.ProcessEnv, interru
         return;
       }
       const { cachedTools } = await import('./tools-cache.ts');
-      const settings = await resolveConnectionSettings(opts, env, undefined);
-      const fetchTools = () => withConnection(opts, env, interrupt, (c) => listTools(c.connection, c.signal));
+      // Shell completion runs no config code and starts no server: a stdio server's tools come
+      // only from the list its last `mcp-call tools` kept.
+      const settings = await resolveConnectionSettings(opts, env, undefined, { forCompletion: true });
+      const fetchTools = settings.stdio ? undefined : () => withConnection(opts, env, interrupt, (c) => listTools(c.connection, c.signal));
       printTools(await cachedTools(settings, env, fetchTools), view, opts.json === true);
     });
   sub('resources', 'list resources and templates').action(async (_o, cmd: Command) => {
@@ -179,6 +181,13 @@ export async function runProgram(args: string[], env: NodeJS.ProcessEnv, interru
     .action(async (action: string, _o, cmd: Command) => {
       if (action !== 'status') throw new UsageError(`Unknown auth action "${action}": use mcp-call auth status (or login, logout)`, 'E_INVALID_OPTION');
       exitCode = await (await import('./commands/auth.ts')).authStatusCommand(all(cmd), loginDirectory(env));
+    });
+  sub('trust', "use a project directory's config files (they can run commands and send your tokens)")
+    .argument('[dir]', 'the directory (default: the working directory)')
+    .option('--list', 'list the trusted directories')
+    .option('--remove', 'take the trust back')
+    .action(async (dir: string | undefined, options: { list?: boolean; remove?: boolean }) => {
+      exitCode = await (await import('./commands/trust.ts')).trustCommand(dir, options, env);
     });
   sub('completion', 'print a shell completion script')
     .argument('<shell>', 'bash, zsh or fish')

@@ -393,10 +393,12 @@ describe('mcp-call connection handling', () => {
     const dir = await writeTempFiles({
       '.mcp-callrc': JSON.stringify({ servers: { local: { url: `${server.url}/sse` }, other: { url: 'http://127.0.0.1:9' } }, defaultServer: 'local' }),
     });
-    const named = await runCall(['--server', 'local', 'info', '--json'], { cwd: dir });
+    const env = { XDG_CONFIG_HOME: await (await import('@mcp-cli/test-utils')).writeTempFiles({}) };
+    expect((await runCall(['trust', dir], { env })).code).toBe(0);
+    const named = await runCall(['--server', 'local', 'info', '--json'], { cwd: dir, env });
     expect(JSON.parse(named.stdout)).toMatchObject({ transport: 'sse' });
-    expect((await runCall(['greet'], { cwd: dir })).code).toBe(0);
-    const unknown = await runCall(['--server', 'locl', 'greet'], { cwd: dir });
+    expect((await runCall(['greet'], { cwd: dir, env })).code).toBe(0);
+    const unknown = await runCall(['--server', 'locl', 'greet'], { cwd: dir, env });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/Unknown server "locl".*did you mean local\?/);
     await server.stop();

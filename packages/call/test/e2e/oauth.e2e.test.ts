@@ -72,6 +72,7 @@ describe.skipIf(!CHROMIUM && process.env.CI === undefined)('mcp-call and OAuth 2
   it('takes client credentials from the config file too (the secret from the environment)', async () => {
     home = await mkdtemp(join(tmpdir(), 'mcp-call-home-'));
     const dir = await writeTempFiles({ '.mcp-callrc': JSON.stringify({ url: mcp, oauth: { clientId: provider.client.id, clientCredentials: true, issuer: provider.issuer } }) });
+    expect((await runCall(['trust', dir], { env: { XDG_CONFIG_HOME: home } })).code).toBe(0);
     const called = await runCall(['whoami'], { cwd: dir, env: { ...process.env, XDG_CONFIG_HOME: home, MCP_CLIENT_SECRET: provider.client.secret }, timeoutMs: 60_000 });
     expect(called.stderr).toBe('');
     expect(JSON.parse(called.stdout)).toMatchObject({ client: provider.client.id });

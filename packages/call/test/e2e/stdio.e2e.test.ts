@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 
 const BIN = `${REPO_ROOT}packages/call/node_modules/.bin`;
 const SDK_SERVER = `node ${REPO_ROOT}packages/call/test/fixtures/stdio/sdk-server.mjs`;
-const env = { PATH: `${BIN}:${process.env.PATH}` };
+// Its own config home: the project directories below are trusted there, not in the user's.
+const env = { PATH: `${BIN}:${process.env.PATH}`, XDG_CONFIG_HOME: await mkdtemp(join(tmpdir(), 'mcp-call-config-')) };
 const call = (args: string[], input?: string) => runCall(args, { env, input, timeoutMs: 30_000 });
 
 /** Processes whose command line contains `marker` (Linux /proc). */
@@ -51,6 +52,7 @@ describe('mcp-call --stdio against servers from the npm registry', () => {
     const dir = await mkdtemp(join(tmpdir(), 'mcp-memory-'));
     await writeFile(join(dir, '.mcp-callrc'), JSON.stringify({ servers: { memory: { command: 'mcp-server-memory', env: { MEMORY_FILE_PATH: join(dir, 'memory.jsonl') } } } }));
     const inDir = (args: string[]) => runCall(args, { env, cwd: dir, timeoutMs: 30_000 });
+    expect((await inDir(['trust'])).code).toBe(0);
     const created = await inDir(['--server', 'memory', 'create_entities', '--entities', JSON.stringify([{ name: 'Ada', entityType: 'person', observations: ['wrote the first program', 'Zürich ☕'] }])]);
     expect(created.code, created.stderr).toBe(0);
     const related = await inDir(['--server', 'memory', 'create_relations', '--args', JSON.stringify({ relations: [{ from: 'Ada', to: 'Ada', relationType: 'admires' }] })]);
@@ -234,6 +236,7 @@ describe('mcp-call --stdio cleanup', () => {
     // npx resolves the server from the package's node_modules: the chain is npx, sh, node.
     const dir = await mkdtemp(join(`${REPO_ROOT}packages/call/test/`, '.npx-'));
     await writeFile(join(dir, '.mcp-callrc'), JSON.stringify({ servers: { memory: { command: 'npx', args: ['--no-install', 'mcp-server-memory'], cwd: dir, env: { MEMORY_FILE_PATH: join(dir, 'm.jsonl') } } } }));
+    expect((await runCall(['trust', dir], { env })).code).toBe(0);
     const ok = await runCall(['--server', 'memory', 'read_graph'], { env, cwd: dir, timeoutMs: 60_000 });
     expect(ok.code, ok.stderr).toBe(0);
     expect(await processesIn(dir)).toEqual([]);

@@ -21,6 +21,8 @@ export interface ToolsView {
 /** `tools`: one line per tool, or the full list with schemas as JSON. */
 export async function listToolsCommand(context: CommandContext, view: ToolsView): Promise<number> {
   const tools = await listTools(context.connection, context.signal);
+  // Shell completion never starts a server: it completes a stdio server's tools from this list.
+  if (context.settings.stdio) await (await import('../tools-cache.ts')).keepTools(context.settings, process.env, tools);
   if (view.schema !== undefined) {
     const tool = tools.find((t) => t.name === view.schema);
     if (!tool) throw unknownTool(view.schema, tools, context.opts);

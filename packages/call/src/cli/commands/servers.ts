@@ -1,7 +1,9 @@
-import { ExitCode } from '@mcp-cli/core';
+import { ExitCode, UsageError } from '@mcp-cli/core';
 
-import { loadOwnConfig, readImports } from '../connection-settings.ts';
+import { readImports } from '../connection-settings.ts';
 import type { GlobalOptions } from '../global-options.ts';
+import { loadOwnConfig } from '../own-config.ts';
+import { loadWorkspaceTrust } from '../workspace-trust.ts';
 import { writeErr, writeOut } from '../terminal-text.ts';
 
 interface Listed {
@@ -10,6 +12,8 @@ interface Listed {
   source: string;
   /** The file whose entry of the same name wins over this one. */
   shadowedBy?: string;
+  /** How to trust the entry's directory, for a project entry that is not trusted. */
+  untrusted?: string;
 }
 
 /**
@@ -18,19 +22,28 @@ interface Listed {
  * A name defined twice shows which entry wins; files that cannot be read are warned about.
  */
 export async function serversCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv): Promise<number> {
-  const own = await loadOwnConfig();
+  const trust = await loadWorkspaceTrust(env);
+  // An untrusted config is not read, but the list of the others is still worth having.
+  const own = await loadOwnConfig(trust).catch((error: unknown) => {
+    if (!(error instanceof UsageError) || error.code !== 'E_UNTRUSTED_CONFIG') throw error;
+    writeErr(`mcp-call: warning: ${error.message}\n`);
+    return { config: {}, file: undefined };
+  });
   const listed: Listed[] = Object.entries(own.config.servers ?? {}).map(([name, entry]) => ({
     name,
     transport: entry.command !== undefined ? 'stdio' : (entry.transport ?? 'auto'),
     source: own.file ?? 'mcp-call config',
   }));
   if (opts.imports !== false && opts.noImports !== true) {
-    const imports = await readImports(env);
+    const imports = await readImports(env, trust);
     for (const problem of imports.problems) writeErr(`mcp-call: warning: ${problem}\n`);
-    for (const server of imports.servers) listed.push({ name: server.name, transport: server.transport, source: `${server.file} (${server.tool})` });
+    for (const server of imports.servers) {
+      listed.push({ name: server.name, transport: server.transport, source: `${server.file} (${server.tool})`, ...(server.trusted ? {} : { untrusted: trust.hint(server.project) }) });
+    }
   }
   const winners = new Map<string, string>();
-  for (const entry of listed) {
+  // Trusted entries first: an untrusted one never wins a name.
+  for (const entry of [...listed.filter((e) => !e.untrusted), ...listed.filter((e) => e.untrusted)]) {
     const winner = winners.get(entry.name);
     if (winner === undefined) winners.set(entry.name, entry.source);
     else entry.shadowedBy = winner;
@@ -43,8 +56,9 @@ export async function serversCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv
     writeOut('(no servers: add them to .mcp-callrc, or to the MCP config of Claude, Cursor, VS Code, Windsurf, Gemini CLI or Codex)\n');
     return ExitCode.ok;
   }
-  const width = Math.max(...listed.map((e) => e.name.length)) + 2;
-  const lines = listed.map((e) => `${e.name.padEnd(width)}${e.transport.padEnd(7)}${e.source}${e.shadowedBy ? `  (shadowed by ${e.shadowedBy})` : ''}`);
+  const width = listed.reduce((widest, e) => Math.max(widest, e.name.length), 0) + 2;
+  const note = (e: Listed): string => `${e.shadowedBy ? `  (shadowed by ${e.shadowedBy})` : ''}${e.untrusted ? `  (not trusted: ${e.untrusted})` : ''}`;
+  const lines = listed.map((e) => `${e.name.padEnd(width)}${e.transport.padEnd(7)}${e.source}${note(e)}`);
   writeOut(`${lines.join('\n')}\n`);
   return ExitCode.ok;
 }

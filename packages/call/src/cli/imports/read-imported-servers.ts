@@ -5,6 +5,7 @@ import type { ParseError } from 'jsonc-parser';
 
 import { expandDeep, type VariableContext } from './expand-variables.ts';
 import { IMPORT_FORMATS, type ImportFormat, type Places, type ServerEntry } from './import-formats.ts';
+import type { WorkspaceTrust } from '../workspace-trust.ts';
 
 /** A server found in another tool's config file. */
 export interface ImportedServer {
@@ -12,6 +13,10 @@ export interface ImportedServer {
   tool: string;
   file: string;
   scope: 'project' | 'user';
+  /** The directory the entry belongs to (the project, or the home directory). */
+  project: string;
+  /** A user's entry, or a project's in a directory the user has trusted (`mcp-call trust`). */
+  trusted: boolean;
   /** stdio, http, sse or auto (a URL whose transport is detected). */
   transport: string;
   /** VS Code `inputs` the entry refers to (`${input:id}`), with their descriptions. */
@@ -33,21 +38,21 @@ export interface Imports {
  * VS Code, Windsurf, Gemini CLI and Codex: the project's files (searched from `cwd` upwards)
  * before the user's. A broken file or entry is reported and skipped; it never hides the others.
  */
-export async function readImportedServers(options: { cwd: string; places: Places }): Promise<Imports> {
+export async function readImportedServers(options: { cwd: string; places: Places; trust: WorkspaceTrust }): Promise<Imports> {
   const result: Imports = { servers: [], problems: [], filesRead: [] };
   for (const format of IMPORT_FORMATS) {
     for (const relative of format.projectFiles) {
       const found = await findUpwards(options.cwd, relative);
-      if (found) await readFormatFile(format, found.file, found.project, 'project', options.places, result);
+      if (found) await readFormatFile(format, found.file, found.project, 'project', options.places, result, await options.trust.isTrusted(found.project));
     }
   }
   for (const format of IMPORT_FORMATS) {
-    for (const file of format.userFiles(options.places)) await readFormatFile(format, file, options.cwd, 'user', options.places, result);
+    for (const file of format.userFiles(options.places)) await readFormatFile(format, file, options.cwd, 'user', options.places, result, true);
   }
   return result;
 }
 
-async function readFormatFile(format: ImportFormat, file: string, project: string, scope: 'project' | 'user', places: Places, result: Imports): Promise<void> {
+async function readFormatFile(format: ImportFormat, file: string, project: string, scope: 'project' | 'user', places: Places, result: Imports, trusted: boolean): Promise<void> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -83,6 +88,8 @@ async function readFormatFile(format: ImportFormat, file: string, project: strin
       tool: format.tool,
       file,
       scope,
+      project: workspace,
+      trusted,
       transport: plain.command !== undefined ? 'stdio' : (plain.transport ?? 'auto'),
       inputs: format.syntax === 'vscode' ? [...new Set([...JSON.stringify(raw).matchAll(/\$\{input:([^}]+)\}/g)].map((m) => m[1]!))].map((id) => ({ id, description: described.get(id) ?? id })) : [],
       resolve: ({ env, input }) => {
