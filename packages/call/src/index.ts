@@ -1,7 +1,7 @@
 export type { Connection, ConnectOptions, ServerDescription, TransportChoice } from './client/connect.ts';
 export { candidatesFor, connect, connectStdio, handshake } from './client/connect.ts';
 export type { StdioServer } from './client/stdio-transport.ts';
-export type { RequestOptions, ServerRequestHandler } from './client/client-session.ts';
+export type { NotificationHandler, RequestOptions, ServerRequestHandler } from './client/client-session.ts';
 export { ClientSession } from './client/client-session.ts';
 export type { ClientTransport, JsonRpcMessage } from './client/json-rpc.ts';
 export { destroyAgents } from './client/http-request.ts';

@@ -21,7 +21,7 @@ export interface ServeStdioOptions {
   input?: Readable;
   output?: Writable;
   /** A client's notification (a gateway passes roots changes upstream). */
-  onClientNotification?: (method: string, params: Record<string, unknown>) => void;
+  onClientNotification?: (method: string, params: Record<string, unknown>, sessionId: string | undefined) => void;
   /** Runs tools as tasks (a gateway's upstreams). */
   tasks?: TaskProvider;
 }

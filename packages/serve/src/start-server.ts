@@ -37,7 +37,7 @@ export interface StartServerOptions {
   /** Called when a client session ends (a gateway ends that session's own upstreams). */
   onSessionClose?: (sessionId: string) => void;
   /** A client's notification (a gateway passes `notifications/roots/list_changed` upstream). */
-  onClientNotification?: (method: string, params: Record<string, unknown>) => void;
+  onClientNotification?: (method: string, params: Record<string, unknown>, sessionId: string | undefined) => void;
   /** Runs tools as tasks (a gateway's upstreams). */
   tasks?: TaskProvider;
 }

@@ -8,7 +8,10 @@ import { type ClientDescription, invalidHeaderAnnotation, requestMeta } from './
  * Handles a request the server sends to the client (elicitation, sampling, ping, roots). The
  * signal fires when the server cancels its request (`notifications/cancelled`).
  */
-export type ServerRequestHandler = (method: string, params: Record<string, unknown>, signal: AbortSignal) => Promise<Record<string, unknown>>;
+export type ServerRequestHandler = (method: string, params: Record<string, unknown>, signal: AbortSignal, owner?: unknown) => Promise<Record<string, unknown>>;
+
+/** Handles a notification; `owner` as for a server request. */
+export type NotificationHandler = (method: string, params: Record<string, unknown>, owner?: unknown) => void;
 
 /** Requests from the server answered at once: a server that sends more is refused, not queued. */
 const MAX_SERVER_REQUESTS = 64;
@@ -34,6 +37,11 @@ export interface RequestOptions {
   onTaskStatus?: (task: Record<string, unknown>) => void;
   /** 2026-07-28: a request the server turns into a task resolves with the task itself, not followed. */
   detach?: boolean;
+  /**
+   * Who the request is made for: the server's requests and notifications known to come in its
+   * course (on its response stream, or its input-required rounds) reach the handlers with it.
+   */
+  owner?: unknown;
 }
 
 interface Pending {
@@ -41,6 +49,7 @@ interface Pending {
   reject(error: Error): void;
   onProgress?: RequestOptions['onProgress'];
   signal: AbortSignal;
+  owner: unknown;
 }
 
 /**
@@ -59,7 +68,7 @@ export class ClientSession {
   readonly #incoming = new Map<string | number, AbortController>();
   /** Notices still being sent (cancellations, initialized); close() waits so the server hears. */
   readonly #background = new Set<Promise<void>>();
-  onNotification: (method: string, params: Record<string, unknown>) => void = () => undefined;
+  onNotification: NotificationHandler = () => undefined;
   onServerRequest: ServerRequestHandler = async (method) => {
     throw new RpcError(-32601, `Method not found: ${method}`);
   };
@@ -73,7 +82,7 @@ export class ClientSession {
 
   constructor(transport: ClientTransport) {
     this.#transport = transport;
-    const receive: ClientTransport['onMessage'] = (message) => this.#receive(message);
+    const receive: ClientTransport['onMessage'] = (message, relatedTo) => this.#receive(message, relatedTo);
     const fail: ClientTransport['onClose'] = (error) => this.#fail(error);
     transport.onMessage = receive;
     transport.onClose = fail;
@@ -126,7 +135,7 @@ export class ClientSession {
       if (method === 'tools/list') this.#keepToolSchemas(result);
       if (result.resultType === 'task') return options.detach ? result : this.#followTask(result, meta, options);
       if (result.resultType !== 'input_required') return method === 'server/discover' ? result : asCompleted(result);
-      const answers = await this.#answerInputs(result.inputRequests, options.signal);
+      const answers = await this.#answerInputs(result.inputRequests, options.signal, options.owner);
       // The retry is a new request (new id) with the same params, the answers and the state echoed.
       current = { ...params, _meta: meta, inputResponses: answers, ...(result.requestState === undefined ? {} : { requestState: result.requestState }) };
     }
@@ -140,13 +149,13 @@ export class ClientSession {
   }
 
   /** Answers the questions of an input-required result or a task, each through `onServerRequest`. */
-  async #answerInputs(inputRequests: unknown, signal: AbortSignal): Promise<Record<string, unknown>> {
+  async #answerInputs(inputRequests: unknown, signal: AbortSignal, owner: unknown): Promise<Record<string, unknown>> {
     const entries = typeof inputRequests === 'object' && inputRequests !== null ? Object.entries(inputRequests as Record<string, { method?: unknown; params?: unknown }>) : [];
     if (entries.length > MAX_SERVER_REQUESTS) throw new ConnectionError(`The server asked ${entries.length} questions at once; mcp-call answers at most ${MAX_SERVER_REQUESTS}`, 'E_PROTOCOL');
     const answers = await Promise.all(
       entries.map(async ([key, request]) => {
         if (typeof request?.method !== 'string') throw new ConnectionError(`The server's input request "${key}" names no method`, 'E_PROTOCOL');
-        return [key, await this.onServerRequest(request.method, (request.params ?? {}) as Record<string, unknown>, signal)] as const;
+        return [key, await this.onServerRequest(request.method, (request.params ?? {}) as Record<string, unknown>, signal, owner)] as const;
       }),
     );
     return Object.fromEntries(answers);
@@ -174,7 +183,7 @@ export class ClientSession {
         // Each question is answered once, however many polls show it before the server takes the answer.
         const open = Object.fromEntries(Object.entries((task.inputRequests ?? {}) as Record<string, unknown>).filter(([key]) => !answered.has(key)));
         if (Object.keys(open).length === 0) continue;
-        const answers = await this.#answerInputs(open, options.signal);
+        const answers = await this.#answerInputs(open, options.signal, options.owner);
         for (const key of Object.keys(answers)) answered.add(key);
         await this.#send('tasks/update', { taskId, inputResponses: answers, _meta: meta }, options);
       }
@@ -218,7 +227,7 @@ export class ClientSession {
     if (options.signal.aborted) return Promise.reject(options.signal.reason as Error);
     this.#watch(options.signal);
     return new Promise((resolve, reject) => {
-      const pending: Pending = { resolve, reject, onProgress: options.onProgress, signal: options.signal };
+      const pending: Pending = { resolve, reject, onProgress: options.onProgress, signal: options.signal, owner: options.owner };
       this.#pending.set(id, pending);
       options.onCancel?.((reason) => this.#cancel(id, pending, reason));
       this.#transport.send(message, options.signal).catch((error: Error) => {
@@ -255,7 +264,7 @@ export class ClientSession {
     await this.#transport.send(message, AbortSignal.timeout(5000));
   }
 
-  #receive(message: JsonRpcMessage): void {
+  #receive(message: JsonRpcMessage, relatedTo: string | number | undefined): void {
     if (message.method === undefined) {
       const pending = message.id === undefined ? undefined : this.#pending.get(message.id);
       if (!pending) return;
@@ -265,29 +274,29 @@ export class ClientSession {
       return;
     }
     const params = message.params ?? {};
+    const owner = relatedTo === undefined ? undefined : this.#pending.get(relatedTo)?.owner;
     if (message.id === undefined) {
       if (message.method === 'notifications/progress') {
         this.#pending.get(params.progressToken as number)?.onProgress?.(params as { progress: number });
       } else if (message.method === 'notifications/cancelled') {
         this.#incoming.get(params.requestId as string | number)?.abort(new Error(`the server cancelled its request${typeof params.reason === 'string' ? `: ${params.reason}` : ''}`));
       }
-      this.onNotification(message.method, params);
+      this.onNotification(message.method, params, owner);
       return;
     }
-    void this.#answer(message.id, message.method, params);
+    void this.#answer(message.id, message.method, params, owner);
   }
 
-  async #answer(id: string | number, method: string, params: Record<string, unknown>): Promise<void> {
+  async #answer(id: string | number, method: string, params: Record<string, unknown>, owner: unknown): Promise<void> {
     let reply: JsonRpcMessage;
     const cancel = new AbortController();
     try {
       if (this.#incoming.size >= MAX_SERVER_REQUESTS || this.#incoming.has(id)) throw new RpcError(-32603, `mcp-call answers at most ${MAX_SERVER_REQUESTS} server requests at once, each id once`);
       this.#incoming.set(id, cancel);
-      const result = method === 'ping' ? {} : await this.onServerRequest(method, params, cancel.signal);
+      const result = method === 'ping' ? {} : await this.onServerRequest(method, params, cancel.signal, owner);
       reply = { jsonrpc: '2.0', id, result };
     } catch (error) {
-      const code = error instanceof RpcError ? error.code : -32603;
-      reply = { jsonrpc: '2.0', id, error: { code, message: (error as Error).message } };
+      reply = { jsonrpc: '2.0', id, error: errorAnswer(error) };
     } finally {
       if (this.#incoming.get(id) === cancel) this.#incoming.delete(id);
     }
@@ -324,4 +333,15 @@ function asCompleted(result: Record<string, unknown>): Record<string, unknown> {
   if (typeof _meta !== 'object' || _meta === null) return rest;
   const { [META.serverInfo]: _server, ...meta } = _meta as Record<string, unknown>;
   return Object.keys(meta).length > 0 ? copyWith(rest, { _meta: meta }) : rest;
+}
+
+/**
+ * The JSON-RPC error that answers a server's request: a JSON-RPC error (ours, or an embedding
+ * program's own copy of the class, as a gateway's) keeps its code, message and data unchanged.
+ */
+function errorAnswer(error: unknown): { code: number; message: string; data?: unknown } {
+  const e = error as { name?: unknown; code?: unknown; message?: unknown; data?: unknown } | null;
+  const message = typeof e?.message === 'string' ? e.message : String(error);
+  if (!(error instanceof RpcError) && !(e?.name === 'RpcError' && Number.isInteger(e.code))) return { code: -32603, message };
+  return { code: e!.code as number, message, ...(e!.data === undefined ? {} : { data: e!.data }) };
 }

@@ -1,7 +1,7 @@
 import { ConnectionError, LATEST_PROTOCOL_VERSION, META, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-cli/core';
 
 import { abortableSleep } from './abortable-sleep.ts';
-import { ClientSession, type ServerRequestHandler } from './client-session.ts';
+import { ClientSession, type NotificationHandler, type ServerRequestHandler } from './client-session.ts';
 import { UNREACHABLE_CODES } from './http-request.ts';
 import { type ClientTransport, RpcError } from './json-rpc.ts';
 import { MODERN_VERSION, mirroredHeaders } from './request-metadata.ts';
@@ -34,7 +34,7 @@ export interface ConnectOptions {
   capabilities: Record<string, unknown>;
   clientInfo: { name: string; version: string };
   onServerRequest?: ServerRequestHandler;
-  onNotification?: (method: string, params: Record<string, unknown>) => void;
+  onNotification?: NotificationHandler;
   /** Diagnostics for --verbose. */
   debug?: (message: string) => void;
   /** The protocol version to speak (default: the newest with sessions, 2025-11-25). */

@@ -8,8 +8,11 @@ export interface ClientTransport {
   readonly kind: 'http' | 'sse' | 'stdio' | 'memory';
   /** Sends one message; replies and server messages arrive through `onMessage`. */
   send(message: JsonRpcMessage, signal: AbortSignal): Promise<void>;
-  /** Set by the session: every message from the server. */
-  onMessage: (message: JsonRpcMessage) => void;
+  /**
+   * Set by the session: every message from the server, with the id of the request it came in the
+   * course of, where the transport knows it (the POST whose response stream carried it).
+   */
+  onMessage: (message: JsonRpcMessage, relatedTo?: string | number) => void;
   /** Set by the session: the transport can no longer deliver (stream closed, server gone). */
   onClose: (error: Error) => void;
   /** Tells the transport the negotiated protocol version (sent as a header on HTTP). */

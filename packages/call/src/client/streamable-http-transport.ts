@@ -26,7 +26,7 @@ const MAX_RESUMES = 5;
  */
 export class StreamableHttpTransport implements ClientTransport {
   readonly kind = 'http';
-  onMessage: (message: JsonRpcMessage) => void = () => undefined;
+  onMessage: (message: JsonRpcMessage, relatedTo?: string | number) => void = () => undefined;
   onClose: (error: Error) => void = () => undefined;
   #sessionId: string | undefined;
   #protocolVersion: string | undefined;
@@ -98,7 +98,7 @@ export class StreamableHttpTransport implements ClientTransport {
     if (awaiting !== undefined && !messages.some((m) => m.method === undefined && m.id === awaiting)) {
       throw this.#unanswered(message, 'a body that answers another request');
     }
-    for (const m of messages) this.onMessage(m);
+    for (const m of messages) this.onMessage(m, awaiting);
   }
 
   /** The JSON-RPC error an error status carries for the awaited request, if it carries one. */
@@ -172,7 +172,7 @@ export class StreamableHttpTransport implements ClientTransport {
       }
       for (const m of messages) {
         if (m.id === awaiting && m.method === undefined) answered = true;
-        this.onMessage(m);
+        this.onMessage(m, awaiting);
       }
     }, this.#maxMessageBytes);
     this.#open.add(res);

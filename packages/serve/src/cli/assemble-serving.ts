@@ -34,6 +34,8 @@ export async function assembleServing(
   upstreamCommand: string[],
   logger: Logger,
   onUpstreamChange: (registry: Registry) => void,
+  /** Served to one client (stdio): its upstreams are its own, roots and all. */
+  { oneClient = false }: { oneClient?: boolean } = {},
 ): Promise<Serving> {
   const [command, ...args] = upstreamCommand;
   if (command) config.servers = { ...config.servers, [basename(command).replace(/[^A-Za-z0-9_.-]/g, '_') || 'server']: { command, args, prefix: '' } };
@@ -61,7 +63,7 @@ export async function assembleServing(
       } catch (error) {
         logger.error(`an upstream change could not be applied, still serving the previous lists: ${(error as Error).message}`);
       }
-    }, inProcess);
+    }, inProcess, { oneClient });
   }
   let registry: Registry;
   try {

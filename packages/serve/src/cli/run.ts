@@ -63,14 +63,14 @@ async function serve(flags: ServeFlags, env: NodeJS.ProcessEnv): Promise<number>
   installCrashGuards(logger);
   // Upstream changes reach whichever server runs; set once it does.
   const running: { replaceRegistry?: (registry: Registry) => Promise<void> } = {};
-  const serving = await assembleServing(config, loaded, flags.upstreamCommand, logger, (next) => void running.replaceRegistry?.(next));
+  const serving = await assembleServing(config, loaded, flags.upstreamCommand, logger, (next) => void running.replaceRegistry?.(next), { oneClient: flags.stdio });
   const { registry, source, gateway } = serving;
   if (flags.stdio) return serveOverStdio({ config, registry, logger, flags, loaded, layers, serving, running });
   const handle = await startServer({
     config,
     registry,
     logger,
-    ...(gateway ? { tasks: gateway.tasks, health: () => ({ healthy: gateway.healthy(), upstreams: gateway.health() }), onSessionClose: (id: string) => gateway.sessionClosed(id), onClientNotification: (method: string, params: Record<string, unknown>) => gateway.clientNotification(method, params) } : {}),
+    ...(gateway ? { tasks: gateway.tasks, health: () => ({ healthy: gateway.healthy(), upstreams: gateway.health() }), onSessionClose: (id: string) => gateway.sessionClosed(id), onClientNotification: (method: string, params: Record<string, unknown>, sessionId: string | undefined) => gateway.clientNotification(method, params, sessionId) } : {}),
   });
   running.replaceRegistry = (next) => handle.replaceRegistry(next);
   if (!flags.quiet && flags.logFormat !== 'json') {
@@ -142,7 +142,7 @@ async function serveOverStdio(context: {
     await watch.ready;
   }
   const gateway = serving.gateway;
-  const handle = await serveStdio({ config, registry, logger, ...(gateway ? { tasks: gateway.tasks, onClientNotification: (method: string, params: Record<string, unknown>) => gateway.clientNotification(method, params) } : {}) });
+  const handle = await serveStdio({ config, registry, logger, ...(gateway ? { tasks: gateway.tasks, onClientNotification: (method: string, params: Record<string, unknown>, sessionId: string | undefined) => gateway.clientNotification(method, params, sessionId) } : {}) });
   started.handle = handle;
   context.running.replaceRegistry = (next) => handle.replaceRegistry(next);
   logger.info(`serving ${config.name} ${config.version} over stdio`, { source: serving.source, tools: registry.tools.size, resources: registry.resources.size + registry.templates.length, prompts: registry.prompts.size });

@@ -3,7 +3,7 @@ import type { ClientTransport, JsonRpcMessage } from 'mcp-call';
 /** The transport interface of the official SDK, as a server connects to it. */
 export interface SdkTransport {
   start(): Promise<void>;
-  send(message: JsonRpcMessage): Promise<void>;
+  send(message: JsonRpcMessage, options?: { relatedRequestId?: string | number }): Promise<void>;
   close(): Promise<void>;
   onmessage?: (message: JsonRpcMessage) => void;
   onclose?: () => void;
@@ -24,8 +24,9 @@ export function linkInProcess(name: string): { client: ClientTransport; server: 
   let closed = false;
   const server: SdkTransport = {
     start: async () => undefined,
-    send: async (message) => {
-      if (!closed) queueMicrotask(() => client.onMessage(structuredClone(message)));
+    // The SDK names the request a message belongs to: the gateway routes it to that call's client.
+    send: async (message, options) => {
+      if (!closed) queueMicrotask(() => client.onMessage(structuredClone(message), options?.relatedRequestId));
     },
     close: async () => {
       if (closed) return;

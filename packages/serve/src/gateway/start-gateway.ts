@@ -6,7 +6,7 @@ import type { ResolvedServeConfig } from '../config/resolve-config.ts';
 import type { Logger } from '../logger.ts';
 import { type AnyUpstreamSpec, type InProcessSpec, Upstream, type UpstreamPeer, type UpstreamState } from './upstream.ts';
 import { TaskBroker } from './task-broker.ts';
-import { ActiveCalls, forwardLog, type Target, upstreamDefinitions } from './upstream-definitions.ts';
+import { ActiveCalls, clientOf, forwardLog, type Target, upstreamDefinitions } from './upstream-definitions.ts';
 
 /** The upstream servers of a gateway, running. */
 export interface Gateway {
@@ -18,8 +18,8 @@ export interface Gateway {
   healthy(): boolean;
   /** A client session ended: its own upstream processes (perSession) end with it. */
   sessionClosed(sessionId: string): void;
-  /** A client's notification: a change of its roots is passed to every upstream. */
-  clientNotification(method: string, params: Record<string, unknown>): void;
+  /** A client's notification: a change of its roots is passed to the upstreams that are its own. */
+  clientNotification(method: string, params: Record<string, unknown>, sessionId: string | undefined): void;
   /** Task-augmented calls to upstream tools, and the `tasks/*` methods. */
   tasks: TaskBroker;
   stop(): Promise<void>;
@@ -30,22 +30,36 @@ interface Entry {
   active: ActiveCalls;
   watchers: Map<string, Set<() => void>>;
   naming: { prefix: string; separator: string; allow: string[] | undefined; deny: string[] | undefined };
-  /** perSession: each client session's own upstream, started on its first call. */
+  /** perSession: each client's own upstream (by session, else by principal), started on its first call. */
   sessions: Map<string, Promise<Target>>;
 }
 
-/** Routes an upstream's own requests and notifications to the client of the call it serves. */
-function peerFor(active: ActiveCalls, watchers: Map<string, Set<() => void>>, tasks: TaskBroker, upstream: () => Upstream): UpstreamPeer {
+/** How long a client's own upstream without a session (kept by principal) lives without a call. */
+const IDLE_OWN_UPSTREAM_MS = 10 * 60_000;
+
+/**
+ * Routes an upstream's own requests and notifications to the client of the call they belong to,
+ * never to a guess. `private` is true for an upstream that serves one client only (perSession, or
+ * a server on stdio): only such an upstream hears that client's roots.
+ */
+function peerFor(active: ActiveCalls, watchers: Map<string, Set<() => void>>, tasks: TaskBroker, upstream: () => Upstream, isPrivate: boolean): UpstreamPeer {
   return {
     // The upstream asks something of the client (sampling, elicitation, roots): the client of the
     // call it is serving answers.
-    onRequest: async (method, params) => {
-      const ctx = active.latest;
-      if (!ctx) throw new RpcError(RpcCode.internalError, `No client call is in progress to answer ${method}`);
+    onRequest: async (method, params, owner) => {
+      // A shared upstream keeps what it is told for every client: no one client's roots are its to know.
+      if (method === 'roots/list' && !isPrivate) return { roots: [] };
+      const ctx = active.attribute(owner);
+      if (!ctx) {
+        throw new RpcError(
+          RpcCode.internalError,
+          active.size === 0 ? `No client call is in progress to answer ${method}` : `Cannot tell which client's call ${method} belongs to, with calls of several clients in flight: give server "${upstream().name}" "perSession": true`,
+        );
+      }
       return ctx.request(method, tasks.relabel(upstream(), params));
     },
-    onNotification: (method, params) => {
-      if (method === 'notifications/message') forwardLog(active, params);
+    onNotification: (method, params, owner) => {
+      if (method === 'notifications/message') forwardLog(active, params, owner);
       else if (method === 'notifications/resources/updated') for (const notify of watchers.get(String(params.uri)) ?? []) notify();
       else if (method === 'notifications/tasks/status') tasks.statusFromUpstream(upstream(), params);
     },
@@ -64,13 +78,14 @@ export async function startGateway(
   logger: Logger,
   onChange: () => void,
   inProcess: Record<string, InProcessSpec> = {},
+  { oneClient = false }: { oneClient?: boolean } = {},
 ): Promise<Gateway> {
   const specs: [string, AnyUpstreamSpec][] = [...Object.entries(config.servers), ...Object.entries(inProcess)];
   const tasks = new TaskBroker(() => entries.some(({ upstream }) => upstream.state === 'ready' && takesTasks(upstream)), !config.stateless);
   const entries: Entry[] = specs.map(([name, spec]) => {
-    const active = new ActiveCalls();
+    const active = new ActiveCalls(oneClient);
     const watchers = new Map<string, Set<() => void>>();
-    const upstream: Upstream = new Upstream(name, spec, peerFor(active, watchers, tasks, () => upstream), onChange, logger);
+    const upstream: Upstream = new Upstream(name, spec, peerFor(active, watchers, tasks, () => upstream, oneClient), onChange, logger);
     const naming = { prefix: spec.prefix ?? name, separator: config.separator, allow: spec.allow, deny: spec.deny };
     return { upstream, active, watchers, naming, sessions: new Map() };
   });
@@ -95,19 +110,41 @@ export async function startGateway(
   }
   for (const { upstream } of entries) logger.info(`upstream ${upstream.name} ready`, { tools: upstream.listing.tools.length, prompts: upstream.listing.prompts.length, resources: upstream.listing.resources.length });
 
-  const route = (entry: Entry) => (ctx: HandlerContext): Target | Promise<Target> => {
-    if (!isPerSession(entry.upstream.spec) || ctx.sessionId === undefined) return { upstream: entry.upstream, active: entry.active };
-    const id = ctx.sessionId;
-    let own = entry.sessions.get(id);
-    if (!own) {
-      const active = new ActiveCalls();
-      const upstream: Upstream = new Upstream(entry.upstream.name, entry.upstream.spec, peerFor(active, entry.watchers, tasks, () => upstream), () => entry.sessions.delete(id), logger, false);
-      own = upstream.start().then(() => ({ upstream, active }));
-      own.catch(() => entry.sessions.delete(id));
-      entry.sessions.set(id, own);
-    }
+  // A client's own upstream (perSession): by session, else by principal, else (an anonymous
+  // request without a session, which nothing ties to the next one) for this one request only.
+  const startOwn = (entry: Entry, key: string | undefined): Promise<Target> => {
+    const active = new ActiveCalls(true);
+    const forget = (): void => void (key !== undefined && entry.sessions.delete(key));
+    const upstream: Upstream = new Upstream(entry.upstream.name, entry.upstream.spec, peerFor(active, entry.watchers, tasks, () => upstream, true), forget, logger, false);
+    const own = upstream.start().then(() => ({ upstream, active, ...(key === undefined ? { oneOff: true } : {}) }));
+    own.catch(forget);
+    if (key !== undefined) entry.sessions.set(key, own);
     return own;
   };
+  const route = (entry: Entry) => (ctx: HandlerContext): Target | Promise<Target> => {
+    if (!isPerSession(entry.upstream.spec) || oneClient) return { upstream: entry.upstream, active: entry.active };
+    const key = clientOf(ctx);
+    const own = (key !== undefined && entry.sessions.get(key)) || startOwn(entry, key);
+    if (key !== undefined && ctx.sessionId === undefined) idleSince.set(own, Date.now());
+    return own;
+  };
+  // Own upstreams kept by principal have no session to end with: they end after a while unused.
+  const idleSince = new Map<Promise<Target>, number>();
+  const sweep = setInterval(() => {
+    for (const entry of entries) {
+      for (const [key, own] of entry.sessions) {
+        const since = idleSince.get(own);
+        if (since === undefined || Date.now() - since < IDLE_OWN_UPSTREAM_MS) continue;
+        void own.then(({ active, upstream }) => {
+          if (active.size > 0 || entry.sessions.get(key) !== own) return;
+          entry.sessions.delete(key);
+          idleSince.delete(own);
+          void upstream.stop();
+        }, () => idleSince.delete(own));
+      }
+    }
+  }, 60_000);
+  sweep.unref();
   const stopping = new Set<Promise<void>>();
   return {
     modules: () =>
@@ -119,20 +156,21 @@ export async function startGateway(
         entries.map(({ upstream, sessions }) => [upstream.name, { state: upstream.state, ...(upstream.lastError ? { error: upstream.lastError } : {}), ...(isPerSession(upstream.spec) ? { sessions: sessions.size } : {}) }]),
       ),
     healthy: () => entries.every(({ upstream }) => upstream.spec.optional === true || upstream.state === 'ready'),
-    clientNotification: (method, params) => {
+    clientNotification: (method, params, sessionId) => {
       if (method !== 'notifications/roots/list_changed') return;
       for (const { upstream, sessions } of entries) {
-        upstream.notify(method, params);
-        for (const own of sessions.values()) void own.then(({ upstream: mine }) => mine.notify(method, params), () => undefined);
+        if (oneClient) upstream.notify(method, params);
+        const own = sessionId === undefined ? undefined : sessions.get(`session:${sessionId}`);
+        void own?.then(({ upstream: mine }) => mine.notify(method, params), () => undefined);
       }
     },
     tasks,
     sessionClosed: (sessionId) => {
       tasks.forget(sessionId);
       for (const { sessions } of entries) {
-        const own = sessions.get(sessionId);
+        const own = sessions.get(`session:${sessionId}`);
         if (!own) continue;
-        sessions.delete(sessionId);
+        sessions.delete(`session:${sessionId}`);
         // Kept until done, so a shutdown right after still waits for it.
         const stop = own.then(({ upstream }) => upstream.stop(), () => undefined);
         stopping.add(stop);
@@ -140,6 +178,7 @@ export async function startGateway(
       }
     },
     stop: async () => {
+      clearInterval(sweep);
       const owns = entries.flatMap(({ sessions }) => [...sessions.values()]);
       await Promise.all([...entries.map(({ upstream }) => upstream.stop()), ...owns.map((own) => own.then(({ upstream }) => upstream.stop(), () => undefined)), ...stopping]);
     },

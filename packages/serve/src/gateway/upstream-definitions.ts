@@ -14,9 +14,18 @@ export interface Naming {
   deny: string[] | undefined;
 }
 
-/** The calls in flight to one upstream: its own requests and logs go to the latest one's client. */
+/**
+ * The calls in flight to one upstream, so that what the upstream sends in the course of a call
+ * (sampling, elicitation, logs) reaches that call's client and no other.
+ */
 export class ActiveCalls {
   readonly #contexts: HandlerContext[] = [];
+  /** Every call comes from one client (stdio, or a perSession upstream's session): no doubt is possible. */
+  readonly #oneClient: boolean;
+
+  constructor(oneClient = false) {
+    this.#oneClient = oneClient;
+  }
 
   run<T>(ctx: HandlerContext, work: () => Promise<T>): Promise<T> {
     this.#contexts.push(ctx);
@@ -32,15 +41,41 @@ export class ActiveCalls {
     return running;
   }
 
-  get latest(): HandlerContext | undefined {
-    return this.#contexts.at(-1);
+  /** Calls in flight. */
+  get size(): number {
+    return this.#contexts.length;
   }
+
+  /**
+   * The call a message of the upstream belongs to: the one the transport names (`owner`, from
+   * the call's response stream), else the latest call when every call in flight is one client's.
+   * Undefined when it cannot be told: the message is refused, never sent to a guess.
+   */
+  attribute(owner: unknown): HandlerContext | undefined {
+    if (owner !== undefined && this.#contexts.includes(owner as HandlerContext)) return owner as HandlerContext;
+    const latest = this.#contexts.at(-1);
+    if (!latest || this.#oneClient) return latest;
+    const client = clientOf(latest);
+    return client !== undefined && this.#contexts.every((ctx) => clientOf(ctx) === client) ? latest : undefined;
+  }
+}
+
+/**
+ * Which client made a call: its session, else its principal (a credential digest, for requests
+ * without a session), else unknown (an anonymous request without a session is its own client).
+ */
+export function clientOf(ctx: HandlerContext): string | undefined {
+  if (ctx.sessionId !== undefined) return `session:${ctx.sessionId}`;
+  const principal = (ctx as InternalHandlerContext)[REQUEST]?.session.principal;
+  return principal ? `principal:${principal}` : undefined;
 }
 
 /** Where a call goes: an upstream and the calls in flight to it. */
 export interface Target {
   upstream: Upstream;
   active: ActiveCalls;
+  /** An upstream started for this one call (perSession, an anonymous client without a session): stopped after it. */
+  oneOff?: boolean;
 }
 
 /** A signal that never aborts, for sends whose cancellation goes through `onCancel`. */
@@ -54,8 +89,8 @@ const NEVER_ABORTED = new AbortController().signal;
  */
 function requestOptions(upstream: Upstream, ctx: InternalHandlerContext, onProgress: RequestOptions['onProgress']): RequestOptions {
   const request = ctx[REQUEST];
-  if (!request || (upstream.transport !== 'stdio' && upstream.transport !== 'memory')) return { signal: ctx.signal, onProgress };
-  return { signal: NEVER_ABORTED, onProgress, onCancel: (cancel) => request.onAbort((reason) => cancel(reason instanceof Error ? reason : new Error(String(reason)))) };
+  if (!request || (upstream.transport !== 'stdio' && upstream.transport !== 'memory')) return { signal: ctx.signal, onProgress, owner: ctx };
+  return { signal: NEVER_ABORTED, onProgress, owner: ctx, onCancel: (cancel) => request.onAbort((reason) => cancel(reason instanceof Error ? reason : new Error(String(reason)))) };
 }
 
 /** Marks an upstream tool that takes task-augmented calls; the task broker starts them through it. */
@@ -116,7 +151,9 @@ export function upstreamDefinitions(
     // Progress is asked of the upstream only when the client asked for it.
     const onProgress: RequestOptions['onProgress'] =
       withProgress && ctx[REQUEST]?.progressToken !== undefined ? ({ progress, total, message }) => void ctx.progress(progress, total, message) : undefined;
-    return target.active.run(ctx, () => target.upstream.request(method, params, requestOptions(target.upstream, ctx, onProgress)));
+    const running = target.active.run(ctx, () => target.upstream.request(method, params, requestOptions(target.upstream, ctx, onProgress)));
+    if (target.oneOff) void running.finally(() => target.upstream.stop()).catch(() => undefined);
+    return running;
   };
   // The shared upstream, or this client session's own process (perSession, started on first use).
   const forward = (ctx: HandlerContext, method: string, params: Record<string, unknown>, withProgress = false) => {
@@ -214,8 +251,8 @@ export function upstreamDefinitions(
   return definitions;
 }
 
-/** Sends an upstream's log message to the client whose call is in flight, if any. */
-export function forwardLog(active: ActiveCalls, params: Record<string, unknown>): void {
+/** Sends an upstream's log message to the client of the call it belongs to; one that cannot be told is dropped. */
+export function forwardLog(active: ActiveCalls, params: Record<string, unknown>, owner: unknown): void {
   const level = (typeof params.level === 'string' ? params.level : 'info') as LogLevel;
-  void active.latest?.log(level, params.data, typeof params.logger === 'string' ? params.logger : undefined);
+  void active.attribute(owner)?.log(level, params.data, typeof params.logger === 'string' ? params.logger : undefined);
 }

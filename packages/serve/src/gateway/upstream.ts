@@ -31,8 +31,9 @@ export interface UpstreamListing {
 
 /** Handles the upstream's own requests (sampling, elicitation, roots) and notifications. */
 export interface UpstreamPeer {
-  onRequest(method: string, params: Record<string, unknown>): Promise<Record<string, unknown>>;
-  onNotification(method: string, params: Record<string, unknown>): void;
+  /** `owner` is the call the request came in the course of, where the transport knows it. */
+  onRequest(method: string, params: Record<string, unknown>, owner: unknown): Promise<Record<string, unknown>>;
+  onNotification(method: string, params: Record<string, unknown>, owner: unknown): void;
 }
 
 const MAX_BACKOFF_MS = 30_000;
@@ -96,8 +97,8 @@ export class Upstream {
       signal,
       capabilities: { sampling: {}, elicitation: { form: {} }, roots: { listChanged: true } },
       clientInfo: { name: 'mcp-serve-gateway', version: '1' },
-      onServerRequest: (method: string, params: Record<string, unknown>) => this.#peer.onRequest(method, params),
-      onNotification: (method: string, params: Record<string, unknown>) => this.#notification(method, params),
+      onServerRequest: (method: string, params: Record<string, unknown>, _signal: AbortSignal, owner?: unknown) => this.#peer.onRequest(method, params, owner),
+      onNotification: (method: string, params: Record<string, unknown>, owner?: unknown) => this.#notification(method, params, owner),
     };
     const spec = this.spec;
     const connection =
@@ -161,12 +162,12 @@ export class Upstream {
     await this.#connection?.close().catch(() => undefined);
   }
 
-  #notification(method: string, params: Record<string, unknown>): void {
+  #notification(method: string, params: Record<string, unknown>, owner: unknown): void {
     if (method === 'notifications/tools/list_changed' || method === 'notifications/prompts/list_changed' || method === 'notifications/resources/list_changed') {
       void this.#relist();
       return;
     }
-    this.#peer.onNotification(method, params);
+    this.#peer.onNotification(method, params, owner);
   }
 
   async #relist(): Promise<void> {

@@ -220,6 +220,11 @@ export class McpSession {
     return this.#principal;
   }
 
+  /** Binds the session to the credential that opened it (HTTP; stdio has one client and none). */
+  bindPrincipal(principal: string): void {
+    this.#principal = principal;
+  }
+
   /** Takes one message from the client. Requests are answered through the sink. */
   receive(message: JsonRpcMessage): void {
     if (this.closed) return;

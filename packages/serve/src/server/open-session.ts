@@ -9,8 +9,8 @@ export interface OpenSessionOptions {
   protocol: SessionProtocol;
   subscriptions: SubscriptionHub;
   logger: Logger;
-  /** A client's notification (a gateway passes roots changes upstream). */
-  onClientNotification?: (method: string, params: Record<string, unknown>) => void;
+  /** A client's notification (a gateway passes roots changes to that client's own upstreams). */
+  onClientNotification?: (method: string, params: Record<string, unknown>, sessionId: string | undefined) => void;
   /** More to do when the session closes (limits, timers). */
   onClose?: () => void;
 }
@@ -35,7 +35,8 @@ export function openSession(id: string | undefined, sink: MessageSink, options: 
     if (send) subscriptions.unsubscribe(send);
     options.onClose?.();
   };
-  session.onnotification = options.onClientNotification;
+  const notified = options.onClientNotification;
+  session.onnotification = notified && ((method, params) => notified(method, params, id));
   session.oncancel = logCancel;
   session.onclose = dropSubscriptions;
   return session;

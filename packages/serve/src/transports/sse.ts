@@ -79,6 +79,7 @@ export function createSseTransport(options: SseTransportOptions): SseTransportHa
         sendRpcError(res, session.status, RpcCode.serverError, session.message, session.headers);
         return;
       }
+      session.bindPrincipal(credential);
       sessions.set(id, { session, res, credential, lastSeen: Date.now() });
       openEventStream(res);
       res.write(formatEvent(`${options.messagesEndpoint}?sessionId=${id}`, 'endpoint'));

@@ -115,6 +115,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
     const session = options.createSession(id, (message, relatedId, json) => route(made!, message, relatedId, json), client);
     if (!('receive' in session)) return session;
     const entry = new HttpSession(session, credential);
+    session.bindPrincipal(credential);
     made = entry;
     const releaseDropped = (requestId: string | number): void => release(entry, requestId);
     session.ondrop = releaseDropped;

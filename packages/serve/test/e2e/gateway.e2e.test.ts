@@ -240,8 +240,8 @@ describe('mcp-serve gateway from a config file', () => {
     expect(await server.stop()).toBe(0);
   });
 
-  it('passes roots both ways: the upstream asks the client, and hears when they change', async () => {
-    const dir = await writeTempFiles({ 'mcp-serve.config.mjs': `export default { servers: { sdk: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(SDK_SERVER)}], prefix: '' } } };` });
+  it('passes roots both ways to a client\'s own upstream (perSession): it asks the client, and hears when they change', async () => {
+    const dir = await writeTempFiles({ 'mcp-serve.config.mjs': `export default { servers: { sdk: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(SDK_SERVER)}], prefix: '', perSession: true } } };` });
     const server = await startServe([], { cwd: dir, env });
     const client = await connectSdkClient(server.url, 'sse', { roots: { listChanged: true } });
     client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [{ uri: 'file:///srv/project', name: 'project' }] }));
@@ -317,5 +317,98 @@ describe('mcp-serve gateway from a config file', () => {
     expect(await server.stop()).toBe(0);
     const alive = async (pid: string) => readFile(`/proc/${pid}/stat`, 'utf8').then(() => true, () => false);
     await waitFor(async () => (await processesWith(marker)).length === 0 && !(await alive(upstreams[0]!)), 'no process left', 5000);
+  });
+});
+
+describe('a gateway never lets one client reach another client\'s data', () => {
+  const sdkConfig = (extra = '') => `export default { servers: { sdk: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(SDK_SERVER)}], prefix: ''${extra} } } };`;
+  /** A client whose sampling handler records what it was asked, and answers with its own name. */
+  const samplingClient = async (url: string, transport: 'sse' | 'http', name: string) => {
+    const client = await connectSdkClient(url, transport, { sampling: {}, roots: { listChanged: true } });
+    const asked: string[] = [];
+    client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
+      asked.push(JSON.stringify(request.params.messages));
+      return { role: 'assistant', model: 'test', content: { type: 'text', text: `answer of ${name}` } };
+    });
+    client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [{ uri: `file:///home/${name}`, name }] }));
+    return { client, asked };
+  };
+  const text = (result: unknown): string => ((result as { content: { text: string }[] }).content[0]?.text ?? '');
+
+  it('sends a shared stdio upstream\'s sampling request to no other client: with several clients in flight it is refused', async () => {
+    const dir = await writeTempFiles({ 'mcp-serve.config.mjs': sdkConfig() });
+    const server = await startServe([], { cwd: dir, env });
+    const a = await samplingClient(server.url, 'http', 'A');
+    const b = await samplingClient(server.url, 'sse', 'B');
+    // A's call samples 400 ms later; B starts a call meanwhile, and is the latest caller then.
+    const aCall = a.client.callTool({ name: 'think-later', arguments: { secret: 'secret of A' } });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const bCall = b.client.callTool({ name: 'slow', arguments: {} }, undefined, { signal: AbortSignal.timeout(1500) }).catch(() => undefined);
+    const aResult = await aCall;
+    await bCall;
+    expect(b.asked).toEqual([]);
+    expect(text(aResult)).toMatch(/Cannot tell which client's call sampling\/createMessage belongs to.*"perSession": true/);
+    // Alone, A is asked and A answers.
+    expect(text(await a.client.callTool({ name: 'think-later', arguments: { secret: 'secret of A' } }))).toBe('LLM said: answer of A');
+    expect(a.asked).toEqual([JSON.stringify([{ role: 'user', content: { type: 'text', text: 'secret of A' } }])]);
+    expect(b.asked).toEqual([]);
+    // A shared upstream is never told a client's roots.
+    expect(text(await a.client.callTool({ name: 'roots', arguments: {} }))).toBe('[]');
+    await Promise.all([a.client.close(), b.client.close()]);
+    expect(await server.stop()).toBe(0);
+  });
+
+  it('relays a client\'s JSON-RPC error to the upstream unchanged', async () => {
+    const dir = await writeTempFiles({ 'mcp-serve.config.mjs': sdkConfig() });
+    const server = await startServe([], { cwd: dir, env });
+    // Sampling declared, no handler: the SDK client answers -32601 Method not found.
+    const client = await connectSdkClient(server.url, 'http', { sampling: {} });
+    const answer = text(await client.callTool({ name: 'think', arguments: {} }));
+    expect(answer).toMatch(/-32601/);
+    expect(answer).not.toMatch(/-32603|MCP error .*MCP error/);
+    await client.close();
+    expect(await server.stop()).toBe(0);
+  });
+
+  it('routes an HTTP upstream\'s sampling request to the client of the call it came in, whoever called last', async () => {
+    const upstreamDir = await writeTempFiles({
+      'tools.mjs': `export const thinkLater = { kind: 'tool', name: 'think-later', description: 'Samples later', input: { type: 'object', properties: { secret: { type: 'string' } } }, handler: async ({ secret }, ctx) => {
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        const reply = await ctx.sample({ messages: [{ role: 'user', content: { type: 'text', text: secret } }], maxTokens: 5 });
+        return 'LLM said: ' + reply.content.text;
+      } };
+      export const wait = { kind: 'tool', name: 'wait', description: 'Waits', handler: async () => { await new Promise((resolve) => setTimeout(resolve, 800)); return 'waited'; } };`,
+      'mcp-serve.config.mjs': `export default { tools: ['./tools.mjs'] };`,
+    });
+    const upstream = await startServe([], { cwd: upstreamDir });
+    const dir = await writeTempFiles({ 'mcp-serve.config.mjs': `export default { servers: { up: { url: ${JSON.stringify(`${upstream.url}/mcp`)}, prefix: '' } } };` });
+    const server = await startServe([], { cwd: dir, env });
+    const a = await samplingClient(server.url, 'http', 'A');
+    const b = await samplingClient(server.url, 'sse', 'B');
+    const aCall = a.client.callTool({ name: 'think-later', arguments: { secret: 'secret of A' } });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const bCall = b.client.callTool({ name: 'wait', arguments: {} });
+    expect(text(await aCall)).toBe('LLM said: answer of A');
+    expect(text(await bCall)).toBe('waited');
+    expect(a.asked).toHaveLength(1);
+    expect(b.asked).toEqual([]);
+    await Promise.all([a.client.close(), b.client.close()]);
+    expect(await server.stop()).toBe(0);
+    expect(await upstream.stop()).toBe(0);
+  });
+
+  it('gives each principal its own perSession upstream over 2026-07-28, where there is no session', async () => {
+    const dir = await writeTempFiles({ 'mcp-serve.config.mjs': sdkConfig(', perSession: true') });
+    const server = await startServe(['--token', 'token-a', '--token', 'token-b'], { cwd: dir, env });
+    const pid = async (token: string) => {
+      const result = await runCall(['--url', server.url, '--protocol-version', '2026-07-28', '--token', token, 'pid']);
+      expect(result.code, result.stderr).toBe(0);
+      return Number(result.stdout.trim());
+    };
+    const a = await pid('token-a');
+    expect(await pid('token-a')).toBe(a);
+    const b = await pid('token-b');
+    expect(b).not.toBe(a);
+    expect(await server.stop()).toBe(0);
   });
 });

@@ -2,7 +2,7 @@ import { ExitCode, UsageError } from '@mcp-cli/core';
 
 import { readImports } from '../connection-settings.ts';
 import type { GlobalOptions } from '../global-options.ts';
-import { loadOwnConfig } from '../own-config.ts';
+import { type CallConfig, loadOwnConfig } from '../own-config.ts';
 import { loadWorkspaceTrust } from '../workspace-trust.ts';
 import { writeErr, writeOut } from '../terminal-text.ts';
 
@@ -27,7 +27,7 @@ export async function serversCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv
   const own = await loadOwnConfig(trust).catch((error: unknown) => {
     if (!(error instanceof UsageError) || error.code !== 'E_UNTRUSTED_CONFIG') throw error;
     writeErr(`mcp-call: warning: ${error.message}\n`);
-    return { config: {}, file: undefined };
+    return { config: {} as CallConfig, file: undefined };
   });
   const listed: Listed[] = Object.entries(own.config.servers ?? {}).map(([name, entry]) => ({
     name,
