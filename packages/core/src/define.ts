@@ -69,7 +69,7 @@ export interface ToolDefinition<I extends ToolInput = ToolInput> extends Present
   kind: 'tool';
   name: string;
   title?: string;
-  description: string;
+  description?: string;
   input?: I;
   output?: z.ZodRawShape | JsonSchema;
   annotations?: ToolAnnotations;
@@ -167,7 +167,7 @@ export interface PromptDefinition<I extends ToolInput = ToolInput> extends Prese
   kind: 'prompt';
   name: string;
   title?: string;
-  description: string;
+  description?: string;
   /** The arguments as listed; derived from `input` when that is given and this is not. */
   arguments?: PromptArgument[];
   /**

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { ConfigError, isLoopbackHost, type JsonRpcMessage, RpcCode } from '@mcp-cli/core';
+import { ConfigError, isLoopbackHost, RpcCode } from '@mcp-cli/core';
 
 import type { ResolvedServeConfig } from './config/resolve-config.ts';
 import { applyCors } from './http/cors.ts';
@@ -22,6 +22,7 @@ import type { McpSession, SessionProtocol } from './server/mcp-session.ts';
 import { announceListChanges } from './server/method-handlers.ts';
 import { openSession } from './server/open-session.ts';
 import type { Registry } from './server/registry.ts';
+import { missingScopes, scopesNamed } from './server/required-scopes.ts';
 import { SubscriptionHub } from './server/subscription-hub.ts';
 import { openStore } from './store/open-store.ts';
 import { createSseTransport } from './transports/sse.ts';
@@ -258,29 +259,6 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       await store.close();
     },
   };
-}
-
-/** Every scope the config or a definition names: the metadata's `scopes_supported`. */
-function scopesNamed(registry: Registry, required: string[]): string[] {
-  const named = new Set(required);
-  for (const { def } of [...registry.tools.values(), ...registry.prompts.values(), ...registry.resources.values()]) for (const scope of def.scopes ?? []) named.add(scope);
-  return [...named];
-}
-
-/** The scopes the first guarded definition these messages use needs beyond `held`, if any. */
-function missingScopes(registry: Registry, messages: JsonRpcMessage[], held: ReadonlySet<string>): string[] | undefined {
-  for (const { method, params } of messages) {
-    const name = typeof params?.name === 'string' ? params.name : undefined;
-    const uri = typeof params?.uri === 'string' ? params.uri : undefined;
-    const def =
-      method === 'tools/call' && name !== undefined ? registry.tools.get(name)?.def
-      : method === 'prompts/get' && name !== undefined ? registry.prompts.get(name)?.def
-      : method === 'resources/read' && uri !== undefined ? registry.resources.get(uri)?.def
-      : undefined;
-    const needed = def?.scopes ?? [];
-    if (needed.some((scope) => !held.has(scope))) return needed;
-  }
-  return undefined;
 }
 
 function methodNotAllowed(req: IncomingMessage, res: ServerResponse, allow: string): void {

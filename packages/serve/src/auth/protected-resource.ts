@@ -50,7 +50,7 @@ export class ProtectedResource {
     const header = req.headers.authorization;
     if (this.#staticTokens(header)) return 'static';
     const [, scheme, presented] = /^(Bearer|DPoP)\s+(\S+)\s*$/i.exec(header ?? '') ?? [];
-    let token = presented ? await this.#verifier.verify(presented) : undefined;
+    let token = presented ? await this.#verifier.verify(presented, req.socket.remoteAddress) : undefined;
     // A token bound to a key (cnf.jkt) counts only as DPoP with a valid proof of that key, and an
     // unbound one only as a bearer token (RFC 9449 §7).
     const jkt = (token?.claims.cnf as { jkt?: unknown } | undefined)?.jkt;

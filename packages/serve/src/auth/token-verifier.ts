@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 
-import { ConfigError } from '@mcp-cli/core';
+import { ConfigError, readResponseText } from '@mcp-cli/core';
 import type { JWTPayload } from 'jose';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 
 import type { Logger } from '../logger.ts';
 
@@ -36,6 +37,16 @@ const MAX_CACHED = 10_000;
 const INTROSPECTION_CACHE_MS = 30_000;
 const CLOCK_TOLERANCE_S = 5;
 const FETCH_TIMEOUT_MS = 5_000;
+/** A refused token is refused again from memory for this long: junk costs no second check. */
+const REFUSAL_CACHE_MS = 30_000;
+/** The largest introspection answer read; a bigger one is a failed introspection. */
+const MAX_INTROSPECTION_BYTES = 64 * 1024;
+/**
+ * Introspection POSTs (each carries this server's secret to the issuer) that unknown tokens may
+ * cause: per client address, and in all. Known tokens are answered from the cache and cost none.
+ */
+const INTROSPECTIONS_PER_CLIENT = { points: 20, duration: 10 };
+const INTROSPECTIONS_IN_ALL = { points: 200, duration: 10 };
 
 /**
  * Checks access tokens for the resource server: JWTs against the issuer's published keys (with
@@ -46,6 +57,10 @@ export class TokenVerifier {
   readonly settings: AuthSettings;
   readonly #verify: (token: string) => Promise<JWTPayload>;
   readonly #cache = new Map<string, VerifiedToken>();
+  /** Digests of refused tokens → until when the refusal stands. */
+  readonly #refused = new Map<string, number>();
+  readonly #perClient = new RateLimiterMemory(INTROSPECTIONS_PER_CLIENT);
+  readonly #inAll = new RateLimiterMemory(INTROSPECTIONS_IN_ALL);
   readonly #logger: Logger;
 
   private constructor(settings: AuthSettings, verify: (token: string) => Promise<JWTPayload>, logger: Logger) {
@@ -73,14 +88,22 @@ export class TokenVerifier {
     return new TokenVerifier({ ...settings, jwksUri }, verify, logger);
   }
 
-  /** The verified token, or undefined for any token that fails a check. */
-  async verify(token: string): Promise<VerifiedToken | undefined> {
+  /** The verified token, or undefined for any token that fails a check; `client` is the caller's address. */
+  async verify(token: string, client = 'unknown'): Promise<VerifiedToken | undefined> {
     const now = Date.now() / 1000;
     const cached = this.#cache.get(token);
     if (cached && cached.expiresAt > now) return cached;
     if (cached) this.#cache.delete(token);
-    const verified = isJwt(token) ? await this.#verifyJwt(token) : await this.#introspect(token);
-    if (!verified) return undefined;
+    const key = digest(token);
+    if ((this.#refused.get(key) ?? 0) > Date.now()) return undefined;
+    const verified = isJwt(token) ? await this.#verifyJwt(token) : await this.#introspect(token, client);
+    if (verified === 'not-asked') return undefined;
+    if (!verified) {
+      if (this.#refused.size >= MAX_CACHED) this.#refused.delete(this.#refused.keys().next().value!);
+      this.#refused.delete(key);
+      this.#refused.set(key, Date.now() + REFUSAL_CACHE_MS);
+      return undefined;
+    }
     if (this.#cache.size >= MAX_CACHED) this.#cache.delete(this.#cache.keys().next().value!);
     this.#cache.set(token, verified);
     return verified;
@@ -88,16 +111,22 @@ export class TokenVerifier {
 
   async #verifyJwt(token: string): Promise<VerifiedToken | undefined> {
     try {
-      return toVerified(await this.#verify(token));
+      return toVerified(await this.#verify(token), token);
     } catch (error) {
       this.#logger.debug('refused an access token', { reason: (error as { code?: string }).code ?? (error as Error).message });
       return undefined;
     }
   }
 
-  async #introspect(token: string): Promise<VerifiedToken | undefined> {
+  /** Asks the issuer about an opaque token; 'not-asked' when the client is over its allowance (not cached as a refusal). */
+  async #introspect(token: string, client: string): Promise<VerifiedToken | undefined | 'not-asked'> {
     const introspection = this.settings.introspection;
     if (!introspection) return undefined;
+    const allowed = await this.#perClient.consume(client).then(() => this.#inAll.consume('all')).then(() => true, () => false);
+    if (!allowed) {
+      this.#logger.debug('token introspection skipped: too many unknown tokens', { client });
+      return 'not-asked';
+    }
     const credentials = Buffer.from(`${encodeURIComponent(introspection.clientId)}:${encodeURIComponent(introspection.clientSecret)}`).toString('base64');
     let answer: Record<string, unknown>;
     try {
@@ -108,7 +137,7 @@ export class TokenVerifier {
         signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
       });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      answer = (await response.json()) as Record<string, unknown>;
+      answer = JSON.parse(await readResponseText(response, MAX_INTROSPECTION_BYTES)) as Record<string, unknown>;
     } catch (error) {
       this.#logger.warn('token introspection failed', { error: (error as Error).message });
       return undefined;
@@ -118,24 +147,38 @@ export class TokenVerifier {
     if (answer.active !== true || answer.iss !== this.settings.issuer || !audiences.includes(this.settings.audience)) return undefined;
     if (typeof answer.exp === 'number' && answer.exp <= now - CLOCK_TOLERANCE_S) return undefined;
     if (typeof answer.nbf === 'number' && answer.nbf > now + CLOCK_TOLERANCE_S) return undefined;
-    const verified = toVerified(answer);
+    const verified = toVerified(answer, token);
     // An opaque token is asked about again soon: it may have been revoked.
     return { ...verified, expiresAt: Math.min(verified.expiresAt, now + INTROSPECTION_CACHE_MS / 1000) };
   }
+}
+
+/**
+ * Who a token speaks for, stable across refreshed tokens: its subject, else its client. A subject
+ * and a client of the same name are different principals, and a token that names neither is a
+ * principal of its own (it cannot reach what another token made).
+ */
+function principalOf(claims: Record<string, unknown>, token: string): string {
+  const { sub, client_id: clientId } = claims;
+  const who = typeof sub === 'string' && sub !== '' ? `sub\u0000${sub}` : typeof clientId === 'string' && clientId !== '' ? `client\u0000${clientId}` : `token\u0000${digest(token)}`;
+  return createHash('sha256').update(`${String(claims.iss)}\u0000${who}`).digest('base64');
+}
+
+function digest(token: string): string {
+  return createHash('sha256').update(token).digest('base64');
 }
 
 function isJwt(token: string): boolean {
   return /^[\w-]+\.[\w-]+\.[\w-]*$/.test(token);
 }
 
-function toVerified(claims: Record<string, unknown>): VerifiedToken {
+function toVerified(claims: Record<string, unknown>, token: string): VerifiedToken {
   const scope = claims.scope ?? claims.scp;
   const scopes = new Set(typeof scope === 'string' ? scope.split(' ').filter(Boolean) : Array.isArray(scope) ? scope.map(String) : []);
-  const who = `${String(claims.iss)}\u0000${String(claims.sub ?? claims.client_id ?? '')}`;
   return {
     claims: Object.freeze({ ...claims }),
     scopes,
-    principal: createHash('sha256').update(who).digest('base64'),
+    principal: principalOf(claims, token),
     expiresAt: typeof claims.exp === 'number' ? claims.exp : Date.now() / 1000 + INTROSPECTION_CACHE_MS / 1000,
   };
 }

@@ -16,6 +16,10 @@ export function validateDefinition(value: Record<string, unknown>, where: string
   const requireString = (key: string, label = `needs a non-empty string "${key}"`) => {
     if (typeof value[key] !== 'string' || !(value[key] as string).trim()) fail(label);
   };
+  // MCP makes descriptions optional; one given must be text.
+  const optionalString = (key: string) => {
+    if (value[key] !== undefined && typeof value[key] !== 'string') fail(`"${key}" must be a string`);
+  };
   if (value.scopes !== undefined && (!Array.isArray(value.scopes) || !value.scopes.every((s) => typeof s === 'string' && /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s)))) {
     fail('"scopes" must be an array of OAuth scope names (no spaces or quotes)');
   }
@@ -25,7 +29,7 @@ export function validateDefinition(value: Record<string, unknown>, where: string
       if (!NAME_PATTERN.test(value.name as string)) {
         fail(`name "${String(value.name)}" must be 1-128 letters, digits, "_", "-", "." or "/"`);
       }
-      requireString('description');
+      optionalString('description');
       if (typeof value.handler !== 'function') fail('needs a "handler" function');
       if (value.input !== undefined && (typeof value.input !== 'object' || value.input === null)) {
         fail('"input" must be a zod shape or a JSON Schema object');
@@ -47,7 +51,7 @@ export function validateDefinition(value: Record<string, unknown>, where: string
       break;
     case 'prompt':
       requireString('name');
-      requireString('description');
+      optionalString('description');
       if (typeof value.get !== 'function') fail('needs a "get" function');
       break;
     default:

@@ -3,6 +3,15 @@ import { createRequire } from 'node:module';
 import type { JsonSchema } from '@mcp-cli/core';
 import { z } from 'zod';
 
+/** The keywords of JSON Schema (draft 2020-12 and earlier) an object schema may use. */
+const SCHEMA_KEYWORDS = new Set([
+  '$schema', '$id', '$ref', '$defs', '$comment', '$anchor', '$dynamicRef', '$dynamicAnchor', '$vocabulary', 'definitions',
+  'type', 'title', 'description', 'default', 'examples', 'deprecated', 'readOnly', 'writeOnly', 'enum', 'const',
+  'properties', 'required', 'additionalProperties', 'patternProperties', 'propertyNames', 'minProperties', 'maxProperties',
+  'dependentRequired', 'dependentSchemas', 'dependencies', 'unevaluatedProperties', 'allOf', 'anyOf', 'oneOf', 'not', 'if', 'then', 'else',
+  'items', 'prefixItems', 'format', 'nullable', 'x-mcp-header',
+]);
+
 /** A schema ready for listing and for checking values. */
 export interface CompiledSchema {
   /** The JSON Schema sent to clients: verbatim for JSON Schema input, converted for zod. */
@@ -32,6 +41,12 @@ export function compileSchema(input: unknown): CompiledSchema {
   }
   if (values.length === 0) return compileZod(z.object({}));
   const schema = input as JsonSchema;
+  const unknownKeys = Object.keys(schema).filter((key) => !SCHEMA_KEYWORDS.has(key));
+  if (unknownKeys.length > 0) {
+    // `{ msg: { type: 'string' } }` is properties without the object around them, not a schema.
+    const [first] = unknownKeys;
+    throw new Error(`is neither a zod shape nor a JSON Schema ("${first}" is not a JSON Schema keyword): write a zod shape ({ ${first}: z.string() }) or { type: 'object', properties: { ${first}: … } }`);
+  }
   if (schema.type === undefined && schema.$ref === undefined && schema.anyOf === undefined && schema.oneOf === undefined && schema.allOf === undefined) {
     return compileJsonSchema({ type: 'object', ...schema });
   }

@@ -64,7 +64,8 @@ export function createProtocol(config: ResolvedServeConfig, parts: ProtocolParts
       ...(config.instructions === undefined ? {} : { instructions: config.instructions }),
     }),
     serverMeta: Object.freeze({ [META.serverInfo]: info }),
-    cacheScope: config.tokens.length > 0 ? 'private' : 'public',
+    // A result that needed a credential is that client's: no shared cache may keep it.
+    cacheScope: config.tokens.length > 0 || config.auth !== undefined ? 'private' : 'public',
     // A configured secret wins; else the one every process of a shared store agreed on.
     stateSecret: stateSecret(config.stateSecret ?? store.sharedSecret),
     onError: (error, method) => toRpcError(error, logger, method),

@@ -393,7 +393,10 @@ export class McpSession {
     const type = result.resultType === 'input_required' || result.resultType === 'task' ? result.resultType : 'complete';
     // A result may carry its own hints (a resource's `cache`); the defaults fill what it lacks.
     if (!(CACHEABLE.has(method) && type === 'complete')) return copyWith(result, { resultType: type, _meta: meta });
-    return { ttlMs: 0, cacheScope: this.#protocol.cacheScope, ...result, resultType: type, _meta: meta };
+    const decorated = { ttlMs: 0, cacheScope: this.#protocol.cacheScope, ...result, resultType: type, _meta: meta };
+    // A server that needs a credential answers each client for itself: never "public", whatever a definition says.
+    if (this.#protocol.cacheScope === 'private') decorated.cacheScope = 'private';
+    return decorated;
   }
 
   /**

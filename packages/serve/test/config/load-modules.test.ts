@@ -51,9 +51,23 @@ describe('loadModules', () => {
   });
 
   it('fails when a definition is incomplete, naming the field', async () => {
-    const dir = await writeTempFiles({ 'half.mjs': `export default { kind: 'tool', name: 'x', handler() {} };` });
+    const dir = await writeTempFiles({ 'half.mjs': `export default { kind: 'tool', description: 'no name', handler() {} };` });
     await expect(loadModules([{ pattern: 'half.mjs', baseDir: dir }])).rejects.toThrow(
-      /half\.mjs \(export "default"\): tool needs a non-empty string "description"/,
+      /half\.mjs \(export "default"\): tool needs a non-empty string "name"/,
+    );
+  });
+
+  it('takes a tool and a prompt without a description, which MCP makes optional', async () => {
+    const dir = await writeTempFiles({ 'bare.mjs': `export const t = { kind: 'tool', name: 't', handler() { return 'ok'; } };\nexport const p = { kind: 'prompt', name: 'p', get: () => 'hi' };` });
+    const registry = buildRegistry(await loadModules([{ pattern: 'bare.mjs', baseDir: dir }]));
+    expect([...registry.tools.keys(), ...registry.prompts.keys()]).toEqual(['t', 'p']);
+    const typed = await writeTempFiles({ 'typed.mjs': `export default { kind: 'tool', name: 't', description: 7, handler() {} };` });
+    await expect(loadModules([{ pattern: 'typed.mjs', baseDir: typed }])).rejects.toThrow(/tool "description" must be a string/);
+  });
+
+  it('refuses at start-up an input that is properties without the object schema around them', async () => {
+    expect(() => buildRegistry([{ file: 'shape.mjs', definitions: [{ kind: 'tool', name: 'echo', handler: () => '', input: { msg: { type: 'string' } } }] } as never])).toThrow(
+      /"msg" is not a JSON Schema keyword\): write a zod shape \(\{ msg: z\.string\(\) \}\) or \{ type: 'object', properties: \{ msg: … \} \}/,
     );
   });
 

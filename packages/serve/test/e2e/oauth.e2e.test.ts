@@ -7,6 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const TOOLS = `
 export const whoami = { name: 'whoami', description: 'Who the token says the caller is', handler: (_args, ctx) => JSON.stringify({ client: ctx.auth?.client_id, scope: ctx.auth?.scope }) };
 export const writeFile = { name: 'write_file', description: 'Needs files:write', scopes: ['files:write'], handler: () => 'written' };
+export const secretFile = { kind: 'resourceTemplate', uriTemplate: 'secret://files/{name}', name: 'secret-file', scopes: ['files:write'], read: (_url, { name }) => 'secret ' + name, complete: { name: () => ['passwords'] } };
+export const secretNote = { kind: 'resource', uri: 'secret://note', name: 'secret-note', scopes: ['files:write'], text: 'the note', cache: { ttlMs: 60000, scope: 'public' } };
+export const secretPrompt = { kind: 'prompt', name: 'secret_prompt', scopes: ['files:write'], arguments: [{ name: 'topic' }], get: () => 'hi', complete: { topic: () => ['the secret topic'] } };
 `;
 
 describe('mcp-serve protected by OAuth 2.1 (oidc-provider as the authorization server)', () => {
@@ -81,6 +84,110 @@ describe('mcp-serve protected by OAuth 2.1 (oidc-provider as the authorization s
     const writer = await provider.token(mcp, 'tools:read files:write');
     expect((await runCall(['--url', mcp, '--token', writer, 'write_file'])).stdout).toBe('written\n');
   });
+
+  it('checks the scopes of every way to a guarded thing: templates, subscriptions, completions, over each endpoint', async () => {
+    const reader = await provider.token(mcp, 'tools:read');
+    const modern = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {}, 'io.modelcontextprotocol/clientInfo': { name: 't', version: '1' } };
+    const requests: [string, Record<string, unknown>][] = [
+      ['resources/read', { uri: 'secret://files/passwords' }],
+      ['resources/read', { uri: 'secret://note' }],
+      ['resources/subscribe', { uri: 'secret://files/passwords' }],
+      ['resources/subscribe', { uri: 'secret://note' }],
+      ['completion/complete', { ref: { type: 'ref/prompt', name: 'secret_prompt' }, argument: { name: 'topic', value: '' } }],
+      ['completion/complete', { ref: { type: 'ref/resource', uri: 'secret://files/{name}' }, argument: { name: 'name', value: '' } }],
+      ['subscriptions/listen', { notifications: { resourceSubscriptions: ['secret://files/passwords'] } }],
+    ];
+    const sseBase = mcp.replace(/\/mcp$/, '');
+    for (const [method, params] of requests) {
+      const body = JSON.stringify({ jsonrpc: '2.0', id: 2, method, params: { ...params, _meta: modern } });
+      const viaMcp = await fetch(mcp, { method: 'POST', headers: { ...MCP_POST_HEADERS, authorization: `Bearer ${reader}`, 'mcp-protocol-version': '2026-07-28', 'mcp-method': method }, body });
+      expect(viaMcp.status, `${method} ${JSON.stringify(params)}: ${await viaMcp.text()}`).toBe(403);
+      expect(viaMcp.headers.get('www-authenticate')).toMatch(/insufficient_scope", scope="files:write"/);
+      const viaSse = await fetch(`${sseBase}/messages?sessionId=none`, { method: 'POST', headers: { ...MCP_POST_HEADERS, authorization: `Bearer ${reader}` }, body });
+      expect(viaSse.status, `${method} over /messages`).toBe(403);
+    }
+    const writer = await provider.token(mcp, 'tools:read files:write');
+    expect((await runCall(['--url', mcp, '--token', writer, 'read', 'secret://files/passwords'])).stdout).toBe('secret passwords\n');
+    // Answers that needed a token are that client's: never cacheScope "public", even where a definition says so.
+    for (const [method, params] of [['tools/list', {}], ['resources/read', { uri: 'secret://note' }]] as const) {
+      const answer = await fetch(mcp, { method: 'POST', headers: { ...MCP_POST_HEADERS, authorization: `Bearer ${writer}`, 'mcp-protocol-version': '2026-07-28', 'mcp-method': method, ...('uri' in params ? { 'mcp-name': params.uri } : {}) }, body: JSON.stringify({ jsonrpc: '2.0', id: 3, method, params: { ...params, _meta: modern } }) });
+      expect(((await answer.json()) as { result: Record<string, unknown> }).result, method).toMatchObject({ cacheScope: 'private' });
+    }
+  });
+
+  it('keeps a subject and a client of the same name apart, and a token that names neither to itself', async () => {
+    const sign = (claims: Record<string, unknown>) =>
+      new SignJWT({ scope: 'tools:read', ...claims }).setProtectedHeader({ alg: 'RS256', kid: provider.kid, typ: 'at+jwt' }).setIssuer(provider.issuer).setAudience(mcp).setIssuedAt().setExpirationTime('5m').sign(provider.signingKey);
+    const list = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} });
+    const reuse = async (owner: string, other: string) => {
+      const sessionId = (await post(mcp, owner)).headers.get('mcp-session-id')!;
+      const headers = { ...MCP_POST_HEADERS, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' };
+      expect((await fetch(mcp, { method: 'POST', headers: { ...headers, authorization: `Bearer ${owner}` }, body: list })).status).toBe(200);
+      return (await fetch(mcp, { method: 'POST', headers: { ...headers, authorization: `Bearer ${other}` }, body: list })).status;
+    };
+    expect(await reuse(await sign({ sub: 'alice' }), await sign({ client_id: 'alice' }))).toBe(404);
+    expect(await reuse(await sign({ client_id: 'alice' }), await sign({ sub: 'alice' }))).toBe(404);
+    expect(await reuse(await sign({ jti: 'one' }), await sign({ jti: 'two' }))).toBe(404);
+    // The same subject with a refreshed token keeps its session.
+    expect(await reuse(await sign({ sub: 'alice', jti: 'a' }), await sign({ sub: 'alice', jti: 'b' }))).toBe(200);
+  });
+
+  it('bounds what unknown opaque tokens cost: refusals are remembered, introspections limited, answers capped', async () => {
+    const { createServer } = await import('node:http');
+    let posts = 0;
+    // In front of the issuer's introspection endpoint: counts the POSTs, and answers one token without end.
+    const counter = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        posts++;
+        const body = Buffer.concat(chunks);
+        if (new URLSearchParams(body.toString()).get('token') === 'endless-answer') {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          const chunk = Buffer.alloc(1024 * 1024, 0x20);
+          const pump = (): void => {
+            while (!res.destroyed && res.write(chunk));
+            if (!res.destroyed) res.once('drain', pump);
+          };
+          pump();
+          return;
+        }
+        fetch(provider.introspectionUrl, { method: 'POST', headers: { authorization: req.headers.authorization!, 'content-type': req.headers['content-type']! }, body }).then(
+          async (answer) => res.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text()),
+          () => res.writeHead(502).end(),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => counter.listen(0, '127.0.0.1', resolve));
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}/opaque/mcp`;
+    const dir = await writeTempFiles({
+      'tools.mjs': TOOLS,
+      'mcp-serve.config.json': JSON.stringify({ tools: './tools.mjs', paths: { mcp: '/opaque/mcp' }, auth: { issuer: provider.issuer, audience: url, introspection: { url: `http://127.0.0.1:${(counter.address() as { port: number }).port}/`, clientId: provider.introspector.id, clientSecret: provider.introspector.secret } } }),
+    });
+    const guarded = await startServe(['--port', String(port), '--config', 'mcp-serve.config.json'], { cwd: dir });
+    try {
+      const good = await provider.token(url, 'tools:read');
+      expect((await post(url, good)).status).toBe(200);
+      // An answer without end is cut at its cap: the token is refused, the server lives on.
+      expect((await post(url, 'endless-answer')).status).toBe(401);
+      posts = 0;
+      // The same junk token again and again: asked about once.
+      for (let i = 0; i < 50; i++) expect((await post(url, 'the-same-junk')).status).toBe(401);
+      expect(posts).toBe(1);
+      // 500 different junk tokens from one client: a bounded number of POSTs with the server's secret.
+      const statuses: number[] = [];
+      for (let batch = 0; batch < 10; batch++) statuses.push(...(await Promise.all(Array.from({ length: 50 }, (_, i) => post(url, `junk-${batch}-${i}`).then((r) => r.status)))));
+      expect(new Set(statuses)).toEqual(new Set([401]));
+      expect(posts).toBeLessThanOrEqual(21);
+      // A known token is still served from memory.
+      expect((await post(url, good)).status).toBe(200);
+    } finally {
+      counter.closeAllConnections();
+      counter.close();
+      await guarded.stop();
+    }
+  }, 60_000);
 
   it('keeps a session across a refreshed token of the same client', async () => {
     const first = await post(mcp, await provider.token(mcp, 'tools:read'));
