@@ -10,9 +10,15 @@ import type { Logger } from '../logger.ts';
  * else is logged with an id that the client sees instead of the details.
  */
 export function toRpcError(error: unknown, logger: Logger, method: string): RpcError {
-  if (error instanceof RpcError) return error;
-  if (isRpcError(error)) return new RpcError(error.code, String(error.message), error.data);
-  if (error instanceof Error && !isSystemError(error)) return new RpcError(RpcCode.internalError, error.message);
+  // Whatever a module throws (an object with no prototype, a getter or toString that throws, a
+  // Proxy), the request is answered once: reading the error never throws out of here.
+  try {
+    if (error instanceof RpcError) return error;
+    if (isRpcError(error)) return new RpcError(error.code, String(error.message), error.data);
+    if (error instanceof Error && !isSystemError(error)) return new RpcError(RpcCode.internalError, String(error.message));
+  } catch {
+    // an error that cannot be read is reported by id below
+  }
   return new RpcError(RpcCode.internalError, `Internal error (id ${logWithId(logger, `${method} failed`, error)})`);
 }
 
@@ -22,7 +28,11 @@ export function toRpcError(error: unknown, logger: Logger, method: string): RpcE
  */
 export function isRpcError(error: unknown): error is { name: 'RpcError'; code: number; message: unknown; data?: unknown } {
   const e = error as { name?: unknown; code?: unknown } | null;
-  return error instanceof RpcError || (typeof e === 'object' && e !== null && e.name === 'RpcError' && typeof e.code === 'number');
+  try {
+    return error instanceof RpcError || (typeof e === 'object' && e !== null && e.name === 'RpcError' && typeof e.code === 'number');
+  } catch {
+    return false;
+  }
 }
 
 /** The error sent instead of a result that JSON cannot carry (a BigInt, a cycle). */
@@ -37,8 +47,12 @@ export function unsendableError(error: unknown, logger: Logger, method: string, 
  * place of a system error's, whose message names server paths (`ENOENT … open '/srv/…'`).
  */
 export function publicMessage(error: unknown, logger: Logger, what: string): string {
-  if (error instanceof Error && !isSystemError(error)) return error.message;
-  if (!(error instanceof Error) && typeof error !== 'object') return String(error);
+  try {
+    if (error instanceof Error && !isSystemError(error)) return String(error.message);
+    if (!(error instanceof Error) && typeof error !== 'object' && typeof error !== 'function') return String(error);
+  } catch {
+    // an error that cannot be read is reported by id below
+  }
   return `Internal error (id ${logWithId(logger, what, error)})`;
 }
 
@@ -50,6 +64,19 @@ function isSystemError(error: Error): boolean {
 
 function logWithId(logger: Logger, message: string, error: unknown): string {
   const id = randomUUID().slice(0, 8);
-  logger.error(message, { errorId: id, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+  logger.error(message, { errorId: id, error: describeThrown(error) });
   return id;
+}
+
+/** What was thrown, as text for the log, whatever it is. */
+function describeThrown(error: unknown): string {
+  try {
+    return error instanceof Error ? `${String(error.name)}: ${String(error.message)}` : String(error);
+  } catch {
+    try {
+      return Object.prototype.toString.call(error);
+    } catch {
+      return '(a value that cannot be shown)';
+    }
+  }
 }

@@ -109,7 +109,7 @@ describe('mcp-serve against hostile clients', () => {
   });
 
   it('gives every request exactly one answer, whatever its handler does', async () => {
-    const hows = ['string', 'undefined', 'null', 'number', 'bigint', 'symbol', 'function', 'throw-error', 'throw-string', 'throw-null', 'throw-object', 'reject', 'toJSON-throws', 'getter-throws', 'cycle-in-content', 'bad-parts', 'huge-string', 'log-bigint', 'progress-then-throw', 'system-error'];
+    const hows = ['string', 'undefined', 'null', 'number', 'bigint', 'symbol', 'function', 'throw-error', 'throw-string', 'throw-null', 'throw-object', 'reject', 'toJSON-throws', 'getter-throws', 'cycle-in-content', 'bad-parts', 'huge-string', 'log-bigint', 'progress-then-throw', 'system-error', 'throw-null-prototype', 'reject-tostring-throws', 'throw-message-getter', 'throw-proxy'];
     const session = await initializeRaw(`${server.url}/mcp`, { version: '2025-03-26' });
     // One batch with every behaviour, and each again alone: every id answered once, in both shapes.
     const batch = await session.post(hows.map((how, i) => ({ ...call(i, 'behave', { how }), params: { name: 'behave', arguments: { how }, _meta: { progressToken: i } } })));
@@ -123,6 +123,13 @@ describe('mcp-serve against hostile clients', () => {
       expect(alone[0]!.result ?? alone[0]!.error, how).toBeDefined();
       // A system error names no server path.
       expect(JSON.stringify(alone[0])).not.toContain('/nonexistent/secret');
+    }
+    // The same for a prompt, whose failure is a JSON-RPC error: answered once, -32603, and the id is free again.
+    for (const how of ['null-prototype', 'tostring-throws', 'null-prototype']) {
+      const answers = messagesOf((await session.post({ jsonrpc: '2.0', id: 'p', method: 'prompts/get', params: { name: 'unreadable', arguments: { how } } })).text);
+      expect(answers, how).toHaveLength(1);
+      expect(answers[0]!.error?.code).toBe(-32603);
+      expect(answers[0]!.error?.message).toMatch(/^Internal error \(id \w+\)$/);
     }
   });
 
