@@ -132,7 +132,7 @@ export function parseToolArgs(
     const converted = convert(flag, value);
     if (flag.kind === 'array' && !value.trimStart().startsWith('[')) {
       const list = (args[flag.property] as unknown[] | undefined) ?? [];
-      list.push(...(converted as unknown[]));
+      for (const item of converted as unknown[]) list.push(item);
       args[flag.property] = list;
     } else {
       args[flag.property] = converted;

@@ -27,7 +27,7 @@ export function formatToolHelp(tool: ToolInfo, kind: 'tool' | 'prompt' = 'tool')
       ].filter(Boolean);
       return [`  ${names} ${kind}`, notes.join('; ')] as const;
     });
-    const width = Math.min(48, Math.max(...rows.map(([left]) => left.length)) + 2);
+    const width = columnWidth(rows.map(([left]) => left), 46);
     for (const [left, right] of rows) {
       if (!right) lines.push(left);
       // A signature too long for the column gets its notes on the next line, never run together.
@@ -39,9 +39,20 @@ export function formatToolHelp(tool: ToolInfo, kind: 'tool' | 'prompt' = 'tool')
   return lines.join('\n');
 }
 
+/**
+ * The width of a column of names: the longest, up to `most` (a longer one breaks the alignment
+ * rather than padding every line). A loop, not a spread into Math.max, which overflows the stack
+ * for a list of a few hundred thousand entries.
+ */
+export function columnWidth(names: Iterable<string>, most = 128): number {
+  let widest = 0;
+  for (const name of names) if (name.length > widest) widest = name.length;
+  return Math.min(widest, most) + 2;
+}
+
 /** One line per tool: name and the first line of its description, aligned. */
 export function formatToolList(tools: ToolInfo[]): string {
-  const width = Math.max(0, ...tools.map((t) => t.name.length)) + 2;
+  const width = columnWidth(tools.map((t) => t.name));
   return tools
     .map((t) => {
       const task = taskSupport(t);

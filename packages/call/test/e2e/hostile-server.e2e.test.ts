@@ -63,6 +63,16 @@ const server = await startHostileServer({
   'html': (_req, res) => {
     res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end(HTML_404);
   },
+  'many-everything': behavesExcept((method, _req, res, body) => {
+    const lists: Record<string, unknown> = {
+      initialize: { protocolVersion: '2025-06-18', capabilities: { tools: {}, resources: {}, prompts: {} }, serverInfo: { name: 'many', version: '1' } },
+      'tools/list': { tools: TOOLS_200K },
+      'resources/list': { resources: Array.from({ length: 200_000 }, (_, i) => ({ uri: `test://r/${i}`, name: `r${i}` })) },
+      'resources/templates/list': { resourceTemplates: [] },
+      'prompts/list': { prompts: Array.from({ length: 200_000 }, (_, i) => ({ name: `p${i}` })) },
+    };
+    return method in lists ? (answer(res, body, lists[method]), true) : false;
+  }),
   'many-tools': behavesExcept((method, _req, res, body) => (method === 'tools/list' ? (answer(res, body, { tools: TOOLS_200K }), true) : false)),
   'endless-list': behavesExcept((method, _req, res, body) => (method === 'tools/list' ? (answer(res, body, { tools: [{ name: 'a', inputSchema: { type: 'object' } }], nextCursor: 'same' }), true) : false)),
   'escapes': behavesExcept((method, _req, res, body) => {
@@ -173,6 +183,12 @@ describe('mcp-call against hostile and broken servers', () => {
     const many = await call(['tools', '--names', '--url', `${server.url}/many-tools/mcp`]);
     expect(many.code).toBe(0);
     expect(many.stdout.split('\n').filter(Boolean)).toHaveLength(200_000);
+    for (const command of ['tools', 'resources', 'prompts']) {
+      const listed = await call([command, '--url', `${server.url}/many-everything/mcp`]);
+      expect(listed.stderr, command).toBe('');
+      expect(listed.code, command).toBe(0);
+      expect(listed.stdout.split('\n').filter(Boolean), command).toHaveLength(200_000);
+    }
     const endless = await call(['tools', '--url', `${server.url}/endless-list/mcp`]);
     expect(endless.code).toBe(3);
     expect(endless.stderr).toMatch(/repeated the cursor of tools\/list/);

@@ -141,7 +141,7 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
   methods.set('resources/list', async (params) => {
     const registry = getRegistry();
     const listed: Record<string, unknown>[] = [...registry.resources.values()].map(({ def }) => describe(def, { uri: def.uri }));
-    for (const { def } of registry.templates) if (def.list) listed.push(...(await def.list()));
+    for (const { def } of registry.templates) if (def.list) for (const entry of await def.list()) listed.push(entry);
     // Each skill's SKILL.md is listed; its other files are read by URI from the skill's manifest.
     for (const skill of registry.skills?.skills ?? []) listed.push({ uri: skill.uri, name: skill.name, description: skill.frontmatter.description, mimeType: 'text/markdown' });
     return page('resources', listed, params);

@@ -7,7 +7,7 @@ import { negatedFlag, parseToolArgs, type Schema, toolFlags } from '../../tool-a
 import { type CommandContext, TRANSPORT_NAMES } from '../session-runner.ts';
 import { writeOut } from '../terminal-text.ts';
 import { unknownTool } from './call-tool.ts';
-import { formatToolHelp, formatToolList, titled } from '../tool-help.ts';
+import { columnWidth, formatToolHelp, formatToolList, titled } from '../tool-help.ts';
 
 const out = (text: string): void => writeOut(text.endsWith('\n') || text === '' ? text : `${text}\n`);
 
@@ -73,7 +73,7 @@ export async function listResourcesCommand(context: CommandContext): Promise<num
     return ExitCode.ok;
   }
   const rows = [...resources, ...templates].map((r) => [r.uri ?? r.uriTemplate ?? '', [r.title ? `${r.title} (${r.name})` : r.name, r.mimeType ? `(${r.mimeType})` : '', r.description ? `- ${r.description}` : ''].filter(Boolean).join(' ')] as const);
-  const width = Math.max(0, ...rows.map(([uri]) => uri.length)) + 2;
+  const width = columnWidth(rows.map(([uri]) => uri));
   out(rows.length ? rows.map(([uri, rest]) => `${uri.padEnd(width)}${rest}`).join('\n') : '(no resources)');
   return ExitCode.ok;
 }
@@ -109,7 +109,7 @@ export async function listPromptsCommand(context: CommandContext): Promise<numbe
     const args = (p.arguments ?? []).map((a) => (a.required ? `--${a.name}` : `[--${a.name}]`)).join(' ');
     return [`${p.name}${args ? ` ${args}` : ''}`, titled(p.title, p.description)] as const;
   });
-  const width = Math.max(0, ...rows.map(([left]) => left.length)) + 2;
+  const width = columnWidth(rows.map(([left]) => left));
   out(rows.length ? rows.map(([left, right]) => `${left.padEnd(width)}${right}`.trimEnd()).join('\n') : '(no prompts)');
   return ExitCode.ok;
 }

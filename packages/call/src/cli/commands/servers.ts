@@ -3,6 +3,7 @@ import { ExitCode, UsageError } from '@mcp-cli/core';
 import { readImports } from '../connection-settings.ts';
 import type { GlobalOptions } from '../global-options.ts';
 import { type CallConfig, loadOwnConfig } from '../own-config.ts';
+import { columnWidth } from '../tool-help.ts';
 import { loadWorkspaceTrust } from '../workspace-trust.ts';
 import { writeErr, writeOut } from '../terminal-text.ts';
 
@@ -56,7 +57,7 @@ export async function serversCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv
     writeOut('(no servers: add them to .mcp-callrc, or to the MCP config of Claude, Cursor, VS Code, Windsurf, Gemini CLI or Codex)\n');
     return ExitCode.ok;
   }
-  const width = listed.reduce((widest, e) => Math.max(widest, e.name.length), 0) + 2;
+  const width = columnWidth(listed.map((e) => e.name));
   const note = (e: Listed): string => `${e.shadowedBy ? `  (shadowed by ${e.shadowedBy})` : ''}${e.untrusted ? `  (not trusted: ${e.untrusted})` : ''}`;
   const lines = listed.map((e) => `${e.name.padEnd(width)}${e.transport.padEnd(7)}${e.source}${note(e)}`);
   writeOut(`${lines.join('\n')}\n`);

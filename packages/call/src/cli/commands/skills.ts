@@ -3,6 +3,7 @@ import { ConnectionError, ExitCode, frontmatterText, UsageError } from '@mcp-cli
 import { listAll } from '../../client/operations.ts';
 import type { CommandContext } from '../session-runner.ts';
 import { writeOut } from '../terminal-text.ts';
+import { columnWidth } from '../tool-help.ts';
 
 /** A skill as `skills/list` gives it (the skills extension, SEP-2640). */
 interface SkillEntry {
@@ -21,7 +22,7 @@ export async function listSkillsCommand(context: CommandContext): Promise<number
     return ExitCode.ok;
   }
   const rows = skills.map((skill) => [nameOf(skill), String(skill.frontmatter?.description ?? '')] as const);
-  const width = Math.max(0, ...rows.map(([name]) => name.length)) + 2;
+  const width = columnWidth(rows.map(([name]) => name));
   out(rows.length ? rows.map(([name, description]) => `${name.padEnd(width)}${description}`).join('\n') : '(no skills)');
   return ExitCode.ok;
 }
