@@ -10,6 +10,10 @@ import { writeErr } from './terminal-text.ts';
  * can be opened by hand when no browser starts.
  */
 export async function offerToOpen(message: string, url: string, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<boolean> {
+  if (!isWebUrl(url)) {
+    writeErr(`\nThe server asks you to open ${url}, which is not an http or https URL: declined\n`);
+    return false;
+  }
   writeErr(`\nThe server asks you to open a page: ${message}\n  ${url}\nOpen it in your browser? [Y/n] `);
   const withdraw = (): void => writeErr('\n(the server withdrew its request)\n');
   signal.addEventListener('abort', withdraw, { once: true });
@@ -23,12 +27,24 @@ export async function offerToOpen(message: string, url: string, env: NodeJS.Proc
   return true;
 }
 
-/** Opens `url` in the browser, without waiting for it; says so when none starts. */
+/**
+ * Opens `url` in the browser, without waiting for it; says so when none starts. Only http and
+ * https URLs are handed to an opener: a `file:`, `javascript:` or other URL from a server is not.
+ */
 export function launchBrowser(url: string, env: NodeJS.ProcessEnv): void {
+  if (!isWebUrl(url)) {
+    writeErr(`mcp-call: not opening ${url}: only http and https URLs are opened\n`);
+    return;
+  }
   const [command, ...args] = opener(env);
   const browser = spawn(command!, [...args, url], { stdio: 'ignore', detached: true });
   browser.once('error', () => writeErr(`mcp-call: could not start ${command}: open the URL above yourself\n`));
   browser.unref();
+}
+
+/** True for an http or https URL, the only kind mcp-call opens. */
+export function isWebUrl(url: string): boolean {
+  return /^https?:\/\//i.test(url) && URL.canParse(url);
 }
 
 /** The command that opens a URL: `$BROWSER`, as is the convention, else the platform's own. */

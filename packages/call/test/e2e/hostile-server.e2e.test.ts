@@ -87,6 +87,19 @@ const server = await startHostileServer({
     const schema = { type: 'object', properties: { [evil]: { type: 'string' }, '`touch${IFS}PWNED2`': { type: 'string' }, safe: { type: 'string' } } };
     return (answer(res, body, { tools: [{ name: evil, inputSchema: schema }, { name: 'x;touch PWNED3', inputSchema: schema }, { name: 'safe-tool', inputSchema: schema }] }), true);
   }),
+  // A protected resource whose authorization server names a file: URL as its authorization endpoint.
+  'oauth-file': (req, res) => {
+    const base = `http://${req.headers.host}`;
+    if (req.url === '/oauth-file/prm') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ resource: `${base}/oauth-file/mcp`, authorization_servers: [`${base}/oauth-file`] }));
+    res.writeHead(401, { 'www-authenticate': `Bearer resource_metadata="${base}/oauth-file/prm"` }).end();
+  },
+  '.well-known': (req, res) => {
+    const base = `http://${req.headers.host}`;
+    if (!req.url?.endsWith('/oauth-file')) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({ issuer: `${base}/oauth-file`, authorization_endpoint: 'file:///etc/passwd', token_endpoint: `${base}/oauth-file/token`, response_types_supported: ['code'], code_challenge_methods_supported: ['S256'] }),
+    );
+  },
   'error-multiline': behavesExcept((method, _req, res, body) => {
     if (method !== 'tools/call') return false;
     const { id } = JSON.parse(body) as { id: number };
@@ -246,6 +259,21 @@ describe('mcp-call against hostile and broken servers', () => {
     expect(await readdir(cwd)).toEqual([]);
     const names = await call(['tools', '--names', '--url', `${server.url}/shell-names/mcp`]);
     expect(names.stdout).toBe('safe-tool\n');
+  });
+
+  it('never hands a non-web authorization endpoint to the browser', async () => {
+    const { mkdtemp, writeFile, chmod, readdir } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'browser-'));
+    const browser = join(dir, 'browser.sh');
+    await writeFile(browser, `#!/bin/sh\necho "$1" > ${join(dir, 'opened')}\n`);
+    await chmod(browser, 0o755);
+    const result = await call(['--url', `${server.url}/oauth-file/mcp`, '--login', '--client-id', 'cli', '--timeout', '10', 'greet'], { BROWSER: browser, XDG_CONFIG_HOME: dir });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/authorization endpoint that is not an http or https URL \(file:\)/);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await readdir(dir)).not.toContain('opened');
   });
 
   it('always exits with a documented code, whatever the server does', async () => {

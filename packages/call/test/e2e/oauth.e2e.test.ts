@@ -91,6 +91,25 @@ describe.skipIf(!CHROMIUM && process.env.CI === undefined)('mcp-call and OAuth 2
     expect(wrong.stderr).not.toContain('not-the-secret');
   });
 
+  it('makes a login store found with loose modes its user\'s alone, and refuses one of another user', async () => {
+    const { chmod, chown, mkdir, writeFile } = await import('node:fs/promises');
+    home = await mkdtemp(join(tmpdir(), 'mcp-call-home-'));
+    const directory = join(home, 'mcp-call', 'oauth');
+    await mkdir(directory, { recursive: true });
+    await chmod(directory, 0o777);
+    await writeFile(join(directory, 'kept.json'), JSON.stringify({ server: 'http://127.0.0.1:1/mcp', clients: {} }));
+    await chmod(join(directory, 'kept.json'), 0o644);
+    expect((await call(['auth', 'status'])).code).toBe(0);
+    expect((await stat(directory)).mode & 0o777).toBe(0o700);
+    expect((await stat(join(directory, 'kept.json'))).mode & 0o777).toBe(0o600);
+    if (process.getuid?.() === 0) {
+      await chown(directory, 65534, 65534);
+      const refused = await call(['auth', 'status']);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/keeps tokens in .*oauth, which belongs to another user/);
+    }
+  });
+
   it('refreshes an expired token by itself, with no browser', { timeout: 120_000 }, async () => {
     const shortLived = await startOidcProvider(['tools:read', 'files:write'], { accessTokenTtlSeconds: 2 });
     const dir = await writeTempFiles({ 'tools.mjs': TOOLS, 'mcp-serve.config.mjs': `export default { tools: './tools.mjs' };` });

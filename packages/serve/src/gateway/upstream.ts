@@ -37,6 +37,8 @@ export interface UpstreamPeer {
 }
 
 const MAX_BACKOFF_MS = 30_000;
+/** How long an upstream must stay up before a loss restarts its backoff from 0.5 s again. */
+const STABLE_MS = 30_000;
 
 /** Everything a server lists, each list only when its capability is declared. */
 async function listEverything(connection: Connection, caps: Record<string, unknown>, listAll: typeof ListAll): Promise<UpstreamListing> {
@@ -67,6 +69,8 @@ export class Upstream {
   #connection: Connection | undefined;
   #capabilities: Record<string, unknown> = {};
   #restarts = 0;
+  /** When the upstream last became ready: only a stable run forgives earlier crashes. */
+  #readySince = 0;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   readonly #logger: Logger;
@@ -118,7 +122,7 @@ export class Upstream {
     this.listing = await listEverything(connection, this.#capabilities, listAll);
     this.state = 'ready';
     this.lastError = undefined;
-    this.#restarts = 0;
+    this.#readySince = Date.now();
   }
 
   async #connectInProcess(spec: InProcessSpec, handshake: typeof Handshake, options: Parameters<typeof Handshake>[2]): Promise<Connection> {
@@ -180,6 +184,8 @@ export class Upstream {
 
   #lost(error: Error): void {
     if (this.#stopped || this.state === 'restarting') return;
+    // A crash loop (up, then gone within moments) keeps growing its backoff.
+    if (Date.now() - this.#readySince >= STABLE_MS) this.#restarts = 0;
     this.lastError = error.message;
     this.state = 'restarting';
     this.listing = EMPTY;

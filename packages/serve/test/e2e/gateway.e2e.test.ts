@@ -240,6 +240,17 @@ describe('mcp-serve gateway from a config file', () => {
     expect(await server.stop()).toBe(0);
   });
 
+  it('backs off more and more from an upstream that crashes soon after each good start', async () => {
+    const dir = await writeTempFiles({ 'mcp-serve.config.mjs': `export default { servers: { sdk: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(SDK_SERVER)}], env: { EXIT_AFTER_MS: '300' } } } };` });
+    const server = await startServe([], { cwd: dir, env });
+    await new Promise((resolve) => setTimeout(resolve, 8000));
+    const losses = server.stderr().match(/upstream sdk was lost; restarting/g)?.length ?? 0;
+    // 0.5, 1, 2 and 4 s apart (plus each run's 300 ms): four or five losses in 8 s, not one every 800 ms.
+    expect(losses).toBeGreaterThanOrEqual(3);
+    expect(losses).toBeLessThanOrEqual(5);
+    expect(await server.stop()).toBe(0);
+  });
+
   it('passes roots both ways to a client\'s own upstream (perSession): it asks the client, and hears when they change', async () => {
     const dir = await writeTempFiles({ 'mcp-serve.config.mjs': `export default { servers: { sdk: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(SDK_SERVER)}], prefix: '', perSession: true } } };` });
     const server = await startServe([], { cwd: dir, env });

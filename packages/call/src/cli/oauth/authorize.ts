@@ -1,7 +1,7 @@
 import { ConnectionError, UsageError } from '@mcp-cli/core';
 import type * as SdkClient from '@modelcontextprotocol/client';
 
-import { launchBrowser } from '../open-url.ts';
+import { isWebUrl, launchBrowser } from '../open-url.ts';
 import { writeErr } from '../terminal-text.ts';
 import { CliOAuthProvider } from './cli-oauth-provider.ts';
 import { machineProvider, type MachineCredentials } from './machine-grants.ts';
@@ -102,6 +102,7 @@ async function authorizeWithSdk(options: AuthorizeOptions): Promise<string | und
         preRegistered: clientId ? { client_id: clientId, ...(clientSecret ? { client_secret: clientSecret } : {}) } : undefined,
         onAuthorizationUrl: (url) => {
           if (!callback) throw loginNeeded(options.server);
+          if (!isWebUrl(url.href)) throw new ConnectionError(`The authorization server of ${options.server} names an authorization endpoint that is not an http or https URL (${url.protocol}): mcp-call will not open it`, 'E_AUTH');
           options.beforePrompt();
           writeErr(`mcp-call: ${options.server} needs you to log in; opening your browser at:\n  ${url.href}\n`);
           launchBrowser(url.href, options.env);

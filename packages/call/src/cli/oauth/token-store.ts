@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+
+import { UsageError } from '@mcp-cli/core';
 
 import type { StoredDpopKey } from './dpop.ts';
 
@@ -27,8 +29,34 @@ function loginFile(directory: string, server: string): string {
   return join(directory, `${createHash('sha256').update(server).digest('hex').slice(0, 32)}.json`);
 }
 
+/**
+ * Makes the login directory and its files this user's alone (0700 and 0600), whatever modes they
+ * were found with: tokens are never read from or written to a place others can reach.
+ *
+ * @throws UsageError when the directory or a file belongs to another user or is not a plain one.
+ */
+async function secureDirectory(directory: string): Promise<void> {
+  const owner = process.getuid?.();
+  const info = await lstat(directory).catch(() => undefined);
+  if (!info) return;
+  const refuse = (path: string, why: string): never => {
+    throw new UsageError(`mcp-call keeps tokens in ${path}, which ${why}: remove it, or set XDG_CONFIG_HOME to a folder of your own`, 'E_LOGIN_STORE');
+  };
+  if (!info.isDirectory()) refuse(directory, 'is not a folder');
+  if (owner !== undefined && info.uid !== owner) refuse(directory, 'belongs to another user');
+  if ((info.mode & 0o077) !== 0) await chmod(directory, 0o700);
+  for (const name of await readdir(directory)) {
+    const file = join(directory, name);
+    const entry = await lstat(file);
+    if (!entry.isFile()) refuse(file, 'is not a plain file');
+    if (owner !== undefined && entry.uid !== owner) refuse(file, 'belongs to another user');
+    if ((entry.mode & 0o077) !== 0) await chmod(file, 0o600);
+  }
+}
+
 /** The login kept for a server, if any (an unreadable or foreign file counts as none). */
 export async function readLogin(directory: string, server: string): Promise<StoredLogin | undefined> {
+  await secureDirectory(directory);
   try {
     const login = JSON.parse(await readFile(loginFile(directory, server), 'utf8')) as StoredLogin;
     return login.server === server ? login : undefined;
@@ -40,7 +68,12 @@ export async function readLogin(directory: string, server: string): Promise<Stor
 /** Saves a server's login, readable by this user only. */
 export async function writeLogin(directory: string, login: StoredLogin): Promise<void> {
   await mkdir(directory, { recursive: true, mode: 0o700 });
-  await writeFile(loginFile(directory, login.server), JSON.stringify(login, null, 2), { mode: 0o600 });
+  await secureDirectory(directory);
+  // Written whole to a new 0600 file, then renamed over the old one: never a moment with loose modes.
+  const file = loginFile(directory, login.server);
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, JSON.stringify(login, null, 2), { mode: 0o600, flag: 'wx' });
+  await rename(temporary, file);
 }
 
 /** Forgets a server's login; false when there was none. */
@@ -52,6 +85,7 @@ export async function removeLogin(directory: string, server: string): Promise<bo
 
 /** Every login kept. */
 export async function listLogins(directory: string): Promise<StoredLogin[]> {
+  await secureDirectory(directory);
   const names = await readdir(directory).catch(() => [] as string[]);
   const logins = await Promise.all(
     names.filter((name) => name.endsWith('.json')).map(async (name) => JSON.parse(await readFile(join(directory, name), 'utf8').catch(() => 'null')) as StoredLogin | null),
