@@ -79,3 +79,4 @@ export type { HeaderParam } from './mirrored-headers.ts';
 export { argumentAt, headerParams, MCP_NAME_PARAM } from './mirrored-headers.ts';
 export { closestNames } from './closest-names.ts';
 export { readResponseText, ResponseTooLargeError } from './read-response-text.ts';
+export { escapeControls } from './escape-controls.ts';

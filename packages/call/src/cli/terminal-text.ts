@@ -1,14 +1,7 @@
-/**
- * Characters a server could use to take over a terminal: C0 controls other than tab and newline
- * (ESC starts CSI and OSC sequences: clipboard writes, titles, hyperlinks, screen clears; CR
- * overwrites a line), DEL, C1 controls (8-bit CSI and OSC), and bidirectional overrides.
- */
-const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+import { escapeControls } from '@mcp-cli/core';
 
-/** Shows each unsafe character as a visible `\uXXXX` escape (also valid inside JSON strings). */
-export function escapeControls(text: string): string {
-  return text.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
+/** Shows each character a terminal would act on as a visible `\uXXXX` escape (one place: core). */
+export { escapeControls } from '@mcp-cli/core';
 
 let keepRaw = false;
 

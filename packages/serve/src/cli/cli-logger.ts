@@ -1,3 +1,5 @@
+import { escapeControls } from '@mcp-cli/core';
+
 import type { Logger } from '../logger.ts';
 
 /** How log lines look: human text or one JSON object per line. */
@@ -38,18 +40,20 @@ export function createCliLogger(options: {
   const threshold = ORDER[options.level];
   const emit = (level: Exclude<CliLogLevel, 'silent'>, message: string, fields?: Record<string, unknown>): void => {
     if (ORDER[level] < threshold) return;
+    // Messages and fields carry peers' text (request ids, reasons, an upstream's stderr): escaped,
+    // so no one can forge a log line or send escape sequences to the operator's terminal.
     if (options.format === 'json') {
-      write(JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...fields }));
+      write(escapeControls(JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...fields })));
       return;
     }
     const { paint } = options;
     const tag = { debug: paint.dim('debug'), info: paint.cyan('info'), warn: paint.yellow('warn'), error: paint.red('error') }[level];
     const extra = fields
       ? Object.entries(fields)
-          .map(([key, value]) => paint.dim(`${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`))
+          .map(([key, value]) => paint.dim(`${key}=${escapeControls(typeof value === 'string' ? value : String(JSON.stringify(value)), { oneLine: true })}`))
           .join(' ')
       : '';
-    write(`${tag} ${message}${extra ? ` ${extra}` : ''}`);
+    write(`${tag} ${escapeControls(message, { oneLine: true })}${extra ? ` ${extra}` : ''}`);
   };
   return {
     debug: (m, f) => emit('debug', m, f),

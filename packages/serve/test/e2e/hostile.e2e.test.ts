@@ -278,4 +278,21 @@ describe('mcp-serve --stateless cancellation', () => {
     expect(messagesOf((await other).text)[0]).toMatchObject({ id: 43, result: { content: [{ text: 'done' }] } });
     expect(await server.stop()).toBe(0);
   });
+
+  it('escapes peer text in text logs: no forged lines, no escape sequences for the operator\'s terminal', async () => {
+    const server = await startServe(['--config', FIXTURE, '--stateless', '--log-level', 'debug']);
+    const headers = { ...MCP_POST_HEADERS, 'mcp-protocol-version': '2025-06-18' };
+    const id = 'x\nerror forged line from the id';
+    const running = rawRequest(`${server.url}/mcp`, { method: 'POST', headers, body: JSON.stringify(call(id, 'slow', { ms: 20_000 })) });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const reason = 'bye\r\nerror forged line from the reason\u001b]0;pwned\u0007\u009b31m';
+    await rawRequest(`${server.url}/mcp`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } }) });
+    await running;
+    await server.waitForStderr(/call cancelled tool=slow/);
+    const lines = server.stderr().split('\n');
+    expect(lines.filter((line) => line.startsWith('error forged'))).toEqual([]);
+    expect(server.stderr()).not.toMatch(/[\u001b\u0007\u009b\r]/);
+    expect(server.stderr()).toContain('reason=bye\\u000d\\u000aerror forged line from the reason\\u001b]0;pwned\\u0007\\u009b31m');
+    expect(await server.stop()).toBe(0);
+  });
 });
