@@ -28,8 +28,8 @@ export interface ServeStdioOptions {
 
 /** A server running over stdio. */
 export interface StdioHandle {
-  /** Settles when the client closes the input (the session has then been closed). */
-  done: Promise<void>;
+  /** Settles, with the reason, when the client closes stdin or stdout or stops reading (the session has then been closed). */
+  done: Promise<string>;
   /** Swaps in a new registry and tells the client that the lists changed. */
   replaceRegistry(registry: Registry): Promise<void>;
   close(): Promise<void>;
@@ -58,6 +58,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<StdioHandl
     output: options.output ?? process.stdout,
     maxMessageBytes: config.limits.maxBodyBytes,
     maxBatch: config.limits.maxBatchSize,
+    maxUnsentBytes: config.limits.maxStreamBufferBytes,
     logger,
     createSession: (id, sink) => openSession(id, sink, { protocol, subscriptions, logger, onClientNotification: options.onClientNotification }),
   });

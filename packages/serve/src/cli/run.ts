@@ -146,7 +146,7 @@ async function serveOverStdio(context: {
   started.handle = handle;
   context.running.replaceRegistry = (next) => handle.replaceRegistry(next);
   logger.info(`serving ${config.name} ${config.version} over stdio`, { source: serving.source, tools: registry.tools.size, resources: registry.resources.size + registry.templates.length, prompts: registry.prompts.size });
-  const ended = await Promise.race([handle.done.then(() => 'stdin closed'), waitForSignal()]);
+  const ended = await Promise.race([handle.done, waitForSignal()]);
   logger.info(`${ended}: shutting down`);
   await watch?.close();
   await handle.close();

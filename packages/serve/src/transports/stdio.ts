@@ -8,6 +8,11 @@ import type { Logger } from '../logger.ts';
 import type { MessageSink } from '../server/json-rpc.ts';
 import type { McpSession } from '../server/mcp-session.ts';
 
+/** Requests served at once from one stdio client; its further lines wait (and no more is read). */
+const MAX_INFLIGHT = 256;
+/** Unsent output past `maxUnsentBytes` times this (a handler that logs without waiting): the client is gone. */
+const HARD_LIMIT_FACTOR = 16;
+
 /** Options of the stdio transport. */
 export interface StdioTransportOptions {
   input: Readable;
@@ -16,6 +21,8 @@ export interface StdioTransportOptions {
   /** The longest line (one message or batch) accepted. */
   maxMessageBytes: number;
   maxBatch: number;
+  /** Unsent output held for a client that does not read: past it, the client is taken as gone. */
+  maxUnsentBytes: number;
   logger: Logger;
 }
 
@@ -23,16 +30,37 @@ export interface StdioTransportOptions {
  * The stdio transport: one session over newline-delimited JSON-RPC, requests on `input`,
  * answers and notifications on `output` (nothing else ever goes there: logs are on stderr). A
  * line that is not valid JSON-RPC is answered with an error, as an HTTP body would be. Resolves
- * `done` when the input ends (the client closed it), after closing the session.
+ * `done`, with the reason, when the client closes its input or its output, or stops reading: the
+ * session is closed by then.
  */
-export function serveStdioSession(options: StdioTransportOptions): { session: McpSession; done: Promise<void> } {
+export function serveStdioSession(options: StdioTransportOptions): { session: McpSession; done: Promise<string> } {
   const { input, output, logger } = options;
+  let ended: ((reason: string) => void) | undefined;
+  const done = new Promise<string>((resolve) => (ended = resolve));
+  const finish = (reason: string): void => {
+    (session as McpSession).close();
+    ended!(reason);
+  };
   let drained: Promise<void> | undefined;
+  let pumping = false;
+  const pumpSoon = (): void => {
+    if (pumping) return;
+    pumping = true;
+    setImmediate(() => ((pumping = false), pump()));
+  };
   const write = (json: string): Promise<void> | void => {
     if (output.writableEnded || output.destroyed) return undefined;
-    if (output.write(`${json}\n`)) return undefined;
-    // A client that reads slowly paces handlers that await their notifications.
-    drained ??= new Promise<void>((resolve) => output.once('drain', () => ((drained = undefined), resolve())));
+    const flowing = output.write(`${json}\n`);
+    pumpSoon(); // an answer went out: a waiting line may be served now
+    if (flowing) return undefined;
+    // Bounded memory: output far beyond what a reading client leaves unsent means it has gone.
+    if (output.writableLength > options.maxUnsentBytes * HARD_LIMIT_FACTOR) {
+      logger.warn('the client stopped reading stdout: ending the session', { unsentBytes: output.writableLength, limit: options.maxUnsentBytes * HARD_LIMIT_FACTOR });
+      finish('the client stopped reading stdout');
+      return undefined;
+    }
+    // A client that reads slowly paces handlers that await their notifications, and its requests.
+    drained ??= new Promise<void>((resolve) => output.once('drain', () => ((drained = undefined), pump(), resolve())));
     return drained;
   };
   const session = options.createSession('stdio', (_message, _relatedId, json) => write(json), 'stdio');
@@ -55,6 +83,17 @@ export function serveStdioSession(options: StdioTransportOptions): { session: Mc
     }
   };
 
+  // Lines read but not yet served: served while the client keeps up (few requests in flight, little
+  // output unsent); the rest wait, and nothing more is read meanwhile, so a client that sends
+  // without reading is paced and holds bounded memory.
+  const held: Buffer[] = [];
+  const backedUp = (): boolean => output.writableLength > options.maxUnsentBytes || (session as McpSession).inflightCount >= MAX_INFLIGHT;
+  const pump = (): void => {
+    while (held.length > 0 && !backedUp()) receiveLine(held.shift()!);
+    if (held.length > 0 || output.writableLength > options.maxUnsentBytes) input.pause();
+    else input.resume();
+  };
+
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let skipping = false;
@@ -69,10 +108,11 @@ export function serveStdioSession(options: StdioTransportOptions): { session: Mc
         pendingBytes = 0;
         continue;
       }
-      receiveLine(pendingBytes > 0 ? Buffer.concat([...pending, piece]) : piece);
+      held.push(pendingBytes > 0 ? Buffer.concat([...pending, piece]) : piece);
       pending = [];
       pendingBytes = 0;
     }
+    pump();
     if (start >= chunk.length || skipping) return;
     pendingBytes += chunk.length - start;
     if (pendingBytes > options.maxMessageBytes) {
@@ -86,15 +126,11 @@ export function serveStdioSession(options: StdioTransportOptions): { session: Mc
     }
     pending.push(chunk.subarray(start));
   });
-  const done = new Promise<void>((resolve) => {
-    const finish = (): void => {
-      session.close();
-      resolve();
-    };
-    input.once('end', finish);
-    input.once('close', finish);
-    input.once('error', finish);
-  });
-  output.on('error', () => session.close()); // the client is gone: nothing can be answered
+  input.once('end', () => finish('stdin closed'));
+  input.once('close', () => finish('stdin closed'));
+  input.once('error', () => finish('stdin closed'));
+  // The client closed its end of stdout: nothing can be answered any more.
+  output.on('error', () => finish('stdout closed'));
+  output.once('close', () => finish('stdout closed'));
   return { session, done };
 }

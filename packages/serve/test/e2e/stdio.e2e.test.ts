@@ -118,6 +118,23 @@ describe('mcp-serve --stdio as a process', () => {
     expect(stderr).toMatch(/stdin closed: shutting down/);
   });
 
+  it('holds bounded output for a client that never reads stdout, and ends when the client closes stdout', async () => {
+    const fixture = `${REPO_ROOT}packages/serve/test/fixtures/hostile/mcp-serve.config.mjs`;
+    const init = JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+    const child = spawn(process.execPath, [SERVE_BIN, '--stdio', '--config', fixture], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.stdout.pause(); // never read: 2,000 answers of 100 KB each are asked for
+    child.stdin.on('error', () => undefined);
+    child.stdin.write(`${init}\n`);
+    for (let id = 1; id <= 2000; id++) child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'behave', arguments: { how: 'huge-string' } } })}\n`);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(await (await import('node:fs/promises')).readFile(`/proc/${child.pid}/status`, 'utf8'))?.[1]);
+    expect(rssKb).toBeLessThan(150 * 1024);
+    // The client closes its end of stdout: the server ends instead of running on.
+    child.stdout.destroy();
+    expect(await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('still running'), 5000))])).toBe(0);
+  });
+
   it('is reached by mcp-call --stdio: tools, prompts and calls', async () => {
     const server = `${process.execPath} ${SERVE_BIN} --stdio --config ${HELLO}`;
     expect((await runCall(['--stdio', server, 'greet', '--name', 'stdio'])).stdout).toBe('Hello Hello, stdio!\n');
