@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
 import { isatty } from 'node:tty';
 
-import { ConnectionError, LOG_LEVELS, type LogLevel, SUPPORTED_PROTOCOL_VERSIONS, TimeoutError, UsageError } from '@mcp-cli/core';
+import { ConnectionError, LOG_LEVELS, type LogLevel, SUPPORTED_PROTOCOL_VERSIONS, UsageError } from '@mcp-cli/core';
 
 import { AUTO_VERSION, connect, type Connection, connectStdio, isRetryable } from '../client/connect.ts';
 import { MODERN_VERSION } from '../client/request-metadata.ts';
 import { clientCapabilities, createServerRequestHandler, type ElicitMode, type ElicitSchema } from '../client/server-requests.ts';
 import { AuthChallengeError, useRequestSigner } from '../client/http-request.ts';
 import { type ConnectionSettings, resolveConnectionSettings } from './connection-settings.ts';
+import { deadline } from './deadline.ts';
 import { loginDirectory } from './oauth/login-directory.ts';
 import type { GlobalOptions } from './global-options.ts';
 import { keepRawOutput, writeErr } from './terminal-text.ts';
@@ -153,6 +154,7 @@ export async function withConnection<T>(
           clientMetadataUrl: opts.clientMetadataUrl ?? settings.oauth?.clientMetadataUrl,
           beforePrompt: () => ui.stop(),
           debug: (message) => ui.debug(message),
+          maxMessageBytes: settings.maxMessageBytes,
         });
         if (token === undefined) throw withTokenHint(error);
         // A DPoP-bound token signs each request; a bearer token rides in the header.
@@ -187,20 +189,6 @@ function withWaitHint(error: unknown, waitMs: number): unknown {
 
 /** How each transport is named in messages. */
 export const TRANSPORT_NAMES = { http: 'Streamable HTTP', sse: 'SSE (legacy)', stdio: 'stdio', memory: 'in-process' } as const;
-
-/**
- * The command's deadline. Its timer keeps the process alive on purpose: whatever a server does
- * (or fails to do), a waiting command ends at the deadline with exit 4, never by the event loop
- * running dry. It is cleared when the command ends.
- */
-function deadline(ms: number): { signal: AbortSignal; clear(): void } {
-  const controller = new AbortController();
-  const timer = setTimeout(
-    () => controller.abort(new TimeoutError(`Timed out after ${ms / 1000} s (raise it with --timeout SECONDS)`)),
-    ms,
-  );
-  return { signal: controller.signal, clear: () => clearTimeout(timer) };
-}
 
 /** `--log-level`, checked: one of the levels MCP names. */
 function checkLogLevel(level: string | undefined): LogLevel | undefined {

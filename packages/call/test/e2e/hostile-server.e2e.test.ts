@@ -93,6 +93,22 @@ const server = await startHostileServer({
     if (req.url === '/oauth-file/prm') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ resource: `${base}/oauth-file/mcp`, authorization_servers: [`${base}/oauth-file`] }));
     res.writeHead(401, { 'www-authenticate': `Bearer resource_metadata="${base}/oauth-file/prm"` }).end();
   },
+  // OAuth metadata that never comes, or comes without end.
+  'oauth-silent': (req, res) => {
+    if (req.url === '/oauth-silent/prm') return; // never answered
+    res.writeHead(401, { 'www-authenticate': `Bearer resource_metadata="http://${req.headers.host}/oauth-silent/prm"` }).end();
+  },
+  'oauth-endless': (req, res) => {
+    if (req.url !== '/oauth-endless/prm') return void res.writeHead(401, { 'www-authenticate': `Bearer resource_metadata="http://${req.headers.host}/oauth-endless/prm"` }).end();
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write('{"resource":"');
+    const chunk = 'x'.repeat(64 * 1024);
+    const pump = (): void => {
+      while (!res.destroyed && res.write(chunk));
+      if (!res.destroyed) res.once('drain', pump);
+    };
+    pump();
+  },
   '.well-known': (req, res) => {
     const base = `http://${req.headers.host}`;
     if (!req.url?.endsWith('/oauth-file')) return void res.writeHead(404).end();
@@ -259,6 +275,19 @@ describe('mcp-call against hostile and broken servers', () => {
     expect(await readdir(cwd)).toEqual([]);
     const names = await call(['tools', '--names', '--url', `${server.url}/shell-names/mcp`]);
     expect(names.stdout).toBe('safe-tool\n');
+  });
+
+  it('bounds the OAuth phase by --timeout and its answers by --max-message-bytes', async () => {
+    const credentials = ['--client-credentials', '--client-id', 'cli', '--client-secret', 'secret'];
+    const started = Date.now();
+    const silent = await call(['--url', `${server.url}/oauth-silent/mcp`, ...credentials, '--timeout', '2', 'greet']);
+    expect(silent.code).toBe(4);
+    expect(Date.now() - started).toBeLessThan(8000);
+    expectOneLine(silent.stderr);
+    const endless = await call(['--url', `${server.url}/oauth-endless/mcp`, ...credentials, '--max-message-bytes', '1000000', 'greet']);
+    expect(endless.code).toBe(3);
+    expect(endless.stderr).toMatch(/larger than 1000000 bytes/);
+    expectOneLine(endless.stderr);
   });
 
   it('never hands a non-web authorization endpoint to the browser', async () => {

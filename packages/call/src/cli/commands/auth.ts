@@ -5,32 +5,38 @@ import type { GlobalOptions } from '../global-options.ts';
 import type { OAuthEntry } from '../imports/import-formats.ts';
 import { listLogins, readLogin, removeLogin } from '../oauth/token-store.ts';
 import { writeErr, writeOut } from '../terminal-text.ts';
+import { deadline } from '../deadline.ts';
 
 /** The server a login command is about: --url, --server, the config, or the URL given last. */
-async function serverOf(opts: GlobalOptions, env: NodeJS.ProcessEnv): Promise<{ url: string; oauth: OAuthEntry | undefined }> {
+async function serverOf(opts: GlobalOptions, env: NodeJS.ProcessEnv): Promise<{ url: string; oauth: OAuthEntry | undefined; timeoutMs: number; maxMessageBytes: number }> {
   const settings = await resolveConnectionSettings(opts, env, undefined);
   if (settings.stdio) throw new UsageError('A stdio server has no login: OAuth is for servers reached over HTTP', 'E_INVALID_OPTION');
-  return { url: settings.url, oauth: settings.oauth };
+  return { url: settings.url, oauth: settings.oauth, timeoutMs: settings.timeoutMs, maxMessageBytes: settings.maxMessageBytes };
 }
+
+/** How long a login may take: `--timeout` when given, else ten minutes (a person logs in). */
+const LOGIN_TIMEOUT_MS = 10 * 60_000;
 
 /** `login [url]`: logs in to the server in the browser now (or with the client credentials given), and keeps the tokens. */
 export async function loginCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, logins: string, signal: AbortSignal): Promise<number> {
-  const { url: server, oauth } = await serverOf(opts, env);
+  const { url: server, oauth, timeoutMs, maxMessageBytes } = await serverOf(opts, env);
   const { authorize, machineCredentials } = await import('../oauth/authorize.ts');
+  const timer = deadline(opts.timeout === undefined ? LOGIN_TIMEOUT_MS : timeoutMs, 'a login may take --timeout SECONDS');
   const token = await authorize({
     server,
     challenge: undefined,
     status: 401,
     env,
     loginDirectory: logins,
-    signal,
+    signal: AbortSignal.any([signal, timer.signal]),
+    maxMessageBytes,
     interactive: true,
     fresh: true,
     credentials: machineCredentials(opts, env, oauth),
     clientMetadataUrl: opts.clientMetadataUrl ?? oauth?.clientMetadataUrl,
     beforePrompt: () => undefined,
     debug: (message) => opts.verbose && writeErr(`mcp-call: ${message}\n`),
-  });
+  }).finally(() => timer.clear());
   if (token === undefined) throw new ConnectionError(`${server} does not use OAuth (it publishes no protected-resource metadata): pass a token with --token instead`, 'E_NO_OAUTH');
   const login = await readLogin(logins, server);
   writeErr(`mcp-call: logged in to ${server}${login?.issuer ? ` through ${login.issuer}` : ''}${typeof login?.tokens?.scope === 'string' ? ` (scope: ${login.tokens.scope})` : ''}\n`);

@@ -3,6 +3,7 @@ import type * as SdkClient from '@modelcontextprotocol/client';
 
 import { isWebUrl, launchBrowser } from '../open-url.ts';
 import { writeErr } from '../terminal-text.ts';
+import { boundedFetch } from './bounded-fetch.ts';
 import { CliOAuthProvider } from './cli-oauth-provider.ts';
 import { machineProvider, type MachineCredentials } from './machine-grants.ts';
 
@@ -32,6 +33,8 @@ export interface AuthorizeOptions {
   beforePrompt: () => void;
   /** Diagnostics, shown with --verbose. */
   debug: (message: string) => void;
+  /** The largest answer read from an OAuth endpoint (`--max-message-bytes`). */
+  maxMessageBytes: number;
 }
 
 /**
@@ -52,14 +55,25 @@ export async function authorize(options: AuthorizeOptions): Promise<string | und
   const warn = console.warn;
   console.warn = (...args: unknown[]) => options.debug(args.map(String).join(' '));
   try {
-    return await authorizeWithSdk(options);
+    // The deadline covers every phase, also a step of the SDK's that has no fetch of ours.
+    return await untilAborted(authorizeWithSdk(options), options.signal);
   } finally {
     console.warn = warn;
   }
 }
 
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const stop = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', stop, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop));
+  });
+}
+
 async function authorizeWithSdk(options: AuthorizeOptions): Promise<string | undefined> {
   const sdk = await import('@modelcontextprotocol/client');
+  const fetchFn = boundedFetch(options.signal, options.maxMessageBytes);
   const challenge = options.challenge ? sdk.extractWWWAuthenticateParams(new Response(null, { status: options.status, headers: { 'www-authenticate': options.challenge } })) : {};
   // A 403 that names no missing scope is not OAuth's to fix.
   if (options.status === 403 && challenge.error !== 'insufficient_scope') return undefined;
@@ -67,15 +81,15 @@ async function authorizeWithSdk(options: AuthorizeOptions): Promise<string | und
   // (2025-03-26): tried, but its failure then means "no OAuth here", and the refusal stands.
   // The protected-resource metadata is fetched once, for every question asked of it here.
   let resourceMetadata: ReturnType<typeof sdk.discoverOAuthProtectedResourceMetadata> | undefined;
-  const discoverResource = () => (resourceMetadata ??= sdk.discoverOAuthProtectedResourceMetadata(options.server, { resourceMetadataUrl: challenge.resourceMetadataUrl }));
-  const knownOAuth = challenge.resourceMetadataUrl !== undefined || (await usesOAuth(discoverResource, options.server));
+  const discoverResource = () => (resourceMetadata ??= sdk.discoverOAuthProtectedResourceMetadata(options.server, { resourceMetadataUrl: challenge.resourceMetadataUrl }, fetchFn));
+  const knownOAuth = challenge.resourceMetadataUrl !== undefined || (await usesOAuth(discoverResource, options.server, fetchFn));
   let stored = await readLogin(options.loginDirectory, options.server);
   // Step-up (403 insufficient_scope): the scopes held so far and the ones asked for, so nothing that worked stops working.
   const held = options.status === 403 && typeof stored?.tokens?.scope === 'string' ? stored.tokens.scope : undefined;
   const scope = challenge.scope && sdk.computeScopeUnion(held, challenge.scope);
-  const common = { serverUrl: options.server, resourceMetadataUrl: challenge.resourceMetadataUrl, scope };
+  const common = { serverUrl: options.server, resourceMetadataUrl: challenge.resourceMetadataUrl, scope, fetchFn };
   try {
-    const machine = await machineProvider(sdk, options.credentials, () => namedIssuer(sdk, discoverResource));
+    const machine = await machineProvider(sdk, options.credentials, () => namedIssuer(sdk, discoverResource, fetchFn), fetchFn);
     if (machine) {
       await sdk.auth(machine, common);
       return accessToken(await machine.tokens());
@@ -132,23 +146,25 @@ async function authorizeWithSdk(options: AuthorizeOptions): Promise<string | und
  * True when the server publishes protected-resource metadata (RFC 9728), or is its own
  * authorization server (the 2025-03-26 arrangement): only then is a login worth trying.
  */
-async function usesOAuth(discoverResource: () => Promise<unknown>, server: string): Promise<boolean> {
+async function usesOAuth(discoverResource: () => Promise<unknown>, server: string, fetchFn: typeof fetch): Promise<boolean> {
   try {
     await discoverResource();
     return true;
-  } catch {
-    const response = await fetch(new URL('/.well-known/oauth-authorization-server', server), { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
+  } catch (error) {
+    if (error instanceof ConnectionError) throw error;
+    const response = await fetchFn(new URL('/.well-known/oauth-authorization-server', server), { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
     return response?.ok === true;
   }
 }
 
 /** The issuer of the authorization server a protected resource names first, if it names one. */
-async function namedIssuer(sdk: typeof SdkClient, discoverResource: () => Promise<{ authorization_servers?: string[] }>): Promise<string | undefined> {
+async function namedIssuer(sdk: typeof SdkClient, discoverResource: () => Promise<{ authorization_servers?: string[] }>, fetchFn: typeof fetch): Promise<string | undefined> {
   try {
     const resource = await discoverResource();
     const authorizationServer = resource.authorization_servers?.[0];
-    return authorizationServer ? ((await sdk.discoverAuthorizationServerMetadata(authorizationServer))?.issuer ?? authorizationServer) : undefined;
-  } catch {
+    return authorizationServer ? ((await sdk.discoverAuthorizationServerMetadata(authorizationServer, { fetchFn }))?.issuer ?? authorizationServer) : undefined;
+  } catch (error) {
+    if (error instanceof ConnectionError) throw error; // an answer over the limit is no "none"
     return undefined;
   }
 }

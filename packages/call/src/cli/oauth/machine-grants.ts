@@ -57,7 +57,7 @@ export function machineCredentials(opts: GlobalOptions, env: NodeJS.ProcessEnv, 
  *
  * @throws UsageError for credentials that do not fit together.
  */
-export async function machineProvider(sdk: Sdk, credentials: MachineCredentials, namedIssuer: () => Promise<string | undefined>): Promise<OAuthClientProvider | undefined> {
+export async function machineProvider(sdk: Sdk, credentials: MachineCredentials, namedIssuer: () => Promise<string | undefined>, fetchFn: typeof fetch): Promise<OAuthClientProvider | undefined> {
   const { clientId, clientSecret, clientKey, assertion, enterprise } = credentials;
   if (enterprise) {
     if (!clientId || !clientSecret) throw new UsageError('Enterprise-managed authorization needs the MCP client\'s --client-id and --client-secret (or MCP_CLIENT_ID, MCP_CLIENT_SECRET)', 'E_AUTH_OPTIONS');
@@ -77,6 +77,7 @@ export async function machineProvider(sdk: Sdk, credentials: MachineCredentials,
             clientId: enterprise.clientId,
             ...(enterprise.clientSecret ? { clientSecret: enterprise.clientSecret } : {}),
             ...(scope ? { scope } : {}),
+            fetchFn,
           })
         ).jwtAuthGrant,
     });
