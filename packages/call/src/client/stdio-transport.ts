@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 
-import { ConnectionError } from '@mcp-cli/core';
+import { ConnectionError, UsageError } from '@mcp-cli/core';
 
 import type { ClientTransport, JsonRpcMessage } from './json-rpc.ts';
 import { signalGroup } from './process-group.ts';
@@ -74,7 +74,9 @@ export class StdioTransport implements ClientTransport {
 
   /** The command line, for messages. */
   get description(): string {
-    return [this.#server.command, ...this.#server.args].join(' ');
+    const full = [this.#server.command, ...this.#server.args].join(' ');
+    // A command line of megabytes is named by its start, not printed whole.
+    return full.length > 200 ? `${full.slice(0, 200)}… (${full.length} characters)` : full;
   }
 
   /**
@@ -85,14 +87,22 @@ export class StdioTransport implements ClientTransport {
   async start(signal: AbortSignal): Promise<void> {
     // cross-spawn is what the SDK spawns with: PATHEXT and shebangs on Windows, no shell.
     const { default: spawn } = await import('cross-spawn');
-    const child = spawn(this.#server.command, this.#server.args, {
-      env: childEnvironment(this.#server.env),
-      cwd: this.#server.cwd,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      shell: false,
-      windowsHide: true,
-      detached: process.platform !== 'win32', // its own process group: the whole tree can be ended
-    });
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(this.#server.command, this.#server.args, {
+        env: childEnvironment(this.#server.env),
+        cwd: this.#server.cwd,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        shell: false,
+        windowsHide: true,
+        detached: process.platform !== 'win32', // its own process group: the whole tree can be ended
+      });
+    } catch (error) {
+      // Some refusals are thrown at once rather than emitted: a command line or environment too long for the system (E2BIG).
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'E2BIG') throw new UsageError(`Cannot start the server "${this.description}": its arguments and environment are longer than the system allows`, 'E_SPAWN', { cause: error });
+      throw new ConnectionError(`Cannot start the server "${this.description}": ${(error as Error).message}`, 'E_SPAWN', { cause: error });
+    }
     this.#child = child;
     this.#exited = new Promise((resolve) => child.once('close', () => resolve()));
     // Whatever ends this process, the server's group does not outlive it.

@@ -167,4 +167,34 @@ describe('mcp-call reads the MCP configs people already have', () => {
     expect(await readdir(jsRepo)).not.toContain('PWNED');
     expect((await inRepo(jsRepo, ['trust', '--remove'])).stdout).toMatch(/^no longer trusted/);
   });
+
+  it('reads only regular files of bounded size and nesting, and names a command line too long to start', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdir, symlink } = await import('node:fs/promises');
+    const odd = join(root, 'odd-repo');
+    await mkdir(join(odd, '.cursor'), { recursive: true });
+    await mkdir(join(odd, '.vscode'), { recursive: true });
+    await mkdir(join(odd, '.gemini'), { recursive: true });
+    execFileSync('mkfifo', [join(odd, '.mcp.json')]); // never written: reading it would wait forever
+    await symlink('/dev/zero', join(odd, '.cursor', 'mcp.json'));
+    await writeFile(join(odd, '.vscode', 'mcp.json'), `{"servers":${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
+    await writeFile(join(odd, '.gemini', 'settings.json'), JSON.stringify({ mcpServers: { 'long-args': { command: 'node', args: ['x'.repeat(300_000)] } } }));
+    const started = Date.now();
+    const listed = await runCall(['servers'], { cwd: odd, env, timeoutMs: 30_000 });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(listed.code).toBe(0);
+    expect(listed.stderr).toMatch(/odd-repo\/\.mcp\.json: is not a regular file/);
+    expect(listed.stderr).toMatch(/odd-repo\/\.cursor\/mcp\.json: is not a regular file/);
+    expect(listed.stderr).toMatch(/odd-repo\/\.vscode\/mcp\.json: nests arrays and objects more than 64 levels deep/);
+    expect(listed.stdout).toMatch(/^long-args\s+stdio/m);
+    expect((await runCall(['trust'], { cwd: odd, env })).code).toBe(0);
+    const long = await runCall(['--server', 'long-args', 'greet'], { cwd: odd, env, timeoutMs: 30_000 });
+    expect(long.code).toBe(2);
+    expect(long.stderr).toMatch(/^mcp-call: Cannot start the server "node x{100,}… \(300005 characters\)": its arguments and environment are longer than the system allows\n$/);
+    // mcp-call's own config as a FIFO: refused at once, not waited on.
+    execFileSync('mkfifo', [join(odd, '.mcp-callrc')]);
+    const fifo = await runCall(['greet'], { cwd: odd, env, timeoutMs: 30_000 });
+    expect(fifo.code).toBe(2);
+    expect(fifo.stderr).toMatch(/Cannot load the mcp-call config .*odd-repo\/\.mcp-callrc: it is not a regular file/);
+  });
 });

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 
 import type { ParseError } from 'jsonc-parser';
@@ -52,16 +52,21 @@ export async function readImportedServers(options: { cwd: string; places: Places
   return result;
 }
 
+/** The largest config file read; a config is a few kilobytes. */
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+/** The deepest nesting of arrays and objects read (parsing and expanding variables recurse). */
+const MAX_DEPTH = 64;
+
 async function readFormatFile(format: ImportFormat, file: string, project: string, scope: 'project' | 'user', places: Places, result: Imports, trusted: boolean): Promise<void> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    return; // not there: nothing to import
-  }
+  const found = await stat(file).catch(() => undefined);
+  if (!found) return; // not there: nothing to import
   result.filesRead.push(file);
   let document: Record<string, unknown>;
   try {
+    // A FIFO, a device (a symlink to /dev/zero) or a huge file is refused before it is opened.
+    if (!found.isFile()) throw new Error('is not a regular file');
+    const text = await readBounded(file, MAX_CONFIG_BYTES);
+    if (nestingDepth(text) > MAX_DEPTH) throw new Error(`nests arrays and objects more than ${MAX_DEPTH} levels deep`);
     document = await parseDocument(text, format.parser);
   } catch (error) {
     result.problems.push(`${file}: ${(error as Error).message}`);
@@ -142,16 +147,37 @@ function position(text: string, offset: number): { line: number; column: number 
   return { line: before.split('\n').length, column: offset - before.lastIndexOf('\n') };
 }
 
-/** The nearest `relative` file from `dir` upwards, and the project directory it belongs to. */
+/** The nearest `relative` file from `dir` upwards, and the project directory it belongs to (found by its entry, never read to see). */
 async function findUpwards(dir: string, relative: string): Promise<{ file: string; project: string } | undefined> {
   for (let current = resolve(dir); ; current = dirname(current)) {
     const file = join(current, relative);
-    try {
-      await readFile(file);
-      return { file, project: current };
-    } catch {
-      // keep looking upwards
-    }
+    if (await stat(file).then(() => true, () => false)) return { file, project: current };
     if (dirname(current) === current) return undefined;
   }
+}
+
+/** A file's text, refused past `maxBytes` (read at most one byte more to know). */
+async function readBounded(file: string, maxBytes: number): Promise<string> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    for (let read = -1; read !== 0 && length <= maxBytes; length += read) ({ bytesRead: read } = await handle.read(buffer, length, buffer.length - length, null));
+    if (length > maxBytes) throw new Error(`is larger than ${maxBytes} bytes`);
+    return buffer.subarray(0, length).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/** How deep arrays and objects (or TOML tables) nest, counted over the text; brackets in strings count too, which only errs on the safe side. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x7b || c === 0x5b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x7d || c === 0x5d) depth = Math.max(0, depth - 1);
+  }
+  return deepest;
 }
