@@ -4,6 +4,8 @@ export { runCall, runNode, runServe } from './run-bin.ts';
 export type { ServeProcess } from './start-serve.ts';
 export { startServe } from './start-serve.ts';
 export { writeTempFiles } from './temp-dir.ts';
+export type { PidFile } from './pid-file.ts';
+export { pidFile } from './pid-file.ts';
 export type { RawResponse } from './http-request.ts';
 export { INITIALIZE_BODY, MCP_POST_HEADERS, rawRequest } from './http-request.ts';
 export { freePort, NGINX_BIN, startNginx } from './nginx.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { CALL_BIN, REPO_ROOT, runCall } from '@mcp-cli/test-utils';
+import { CALL_BIN, pidFile, REPO_ROOT, runCall } from '@mcp-cli/test-utils';
 import { describe, expect, it } from 'vitest';
 
 const BIN = `${REPO_ROOT}packages/call/node_modules/.bin`;
@@ -12,16 +12,6 @@ const SDK_SERVER = `node ${REPO_ROOT}packages/call/test/fixtures/stdio/sdk-serve
 // Its own config home: the project directories below are trusted there, not in the user's.
 const env = { PATH: `${BIN}:${process.env.PATH}`, XDG_CONFIG_HOME: await mkdtemp(join(tmpdir(), 'mcp-call-config-')) };
 const call = (args: string[], input?: string) => runCall(args, { env, input, timeoutMs: 30_000 });
-
-/** Processes whose command line contains `marker` (Linux /proc). */
-async function processesWith(marker: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const pid of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.includes(marker)) found.push(`${pid}: ${cmdline.replaceAll('\0', ' ')}`);
-  }
-  return found;
-}
 
 /** Processes whose working directory is `dir`. */
 async function processesIn(dir: string): Promise<string[]> {
@@ -137,11 +127,12 @@ describe('mcp-call --stdio against a server written with the SDK', () => {
   });
 
   it('ends the sampling command when the server cancels its request', async () => {
-    const marker = `sampling-marker-${process.pid}-${Date.now()}`;
-    const pending = call(['--stdio', SDK_SERVER, 'think-briefly', '--sampling-command', `sleep 30; echo ${marker}`]);
+    const started = await pidFile();
+    const pending = call(['--stdio', SDK_SERVER, 'think-briefly', '--sampling-command', `echo $$ >> ${started.path}; exec sleep 30`]);
     // The server gives up after 300 ms and answers 1.5 s later: in between, the command is gone.
     await new Promise((resolve) => setTimeout(resolve, 1200));
-    expect((await processesWith(marker)).filter((p) => !p.includes('mcp-call.cjs'))).toEqual([]);
+    expect(await started.pids()).toHaveLength(1);
+    expect(await started.alive()).toEqual([]);
     const result = await pending;
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toBe('gave up\n');
@@ -164,9 +155,10 @@ describe('mcp-call --stdio against a server written with the SDK', () => {
 
 describe('mcp-call watch over stdio', () => {
   it('prints each update, and ends quietly when its reader goes away (| head), leaving no server behind', async () => {
+    const started = await pidFile();
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       // bash runs the pipeline: head exits after three lines, closing mcp-call's stdout.
-      const child = spawn('bash', ['-c', `set -o pipefail; node ${CALL_BIN} --stdio "${SDK_SERVER}" watch test://counter | head -3`], { env: { ...process.env, ...env } });
+      const child = spawn('bash', ['-c', `set -o pipefail; node ${CALL_BIN} --stdio "${SDK_SERVER} --pid-file ${started.path}" watch test://counter | head -3`], { env: { ...process.env, ...env } });
       let out = '';
       let err = '';
       child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
@@ -176,7 +168,8 @@ describe('mcp-call watch over stdio', () => {
     expect(stdout).toBe('count 0\ncount 1\ncount 2\n');
     expect(stderr).not.toMatch(/EPIPE|at /);
     expect(code).toBe(0);
-    expect(await processesWith('sdk-server.mjs')).toEqual([]);
+    expect(await started.pids()).toHaveLength(1);
+    expect(await started.alive()).toEqual([]);
   });
 });
 
@@ -225,11 +218,12 @@ describe('mcp-call --stdio failures', () => {
 
 describe('mcp-call --stdio cleanup', () => {
   it('ends the whole process tree, grandchildren included, when it finishes', async () => {
-    const marker = `mcp-marker-${process.pid}-${Date.now()}`;
-    const result = await call(['--stdio', SDK_SERVER, 'spawn-child', '--marker', marker]);
+    const started = await pidFile();
+    const result = await call(['--stdio', `${SDK_SERVER} --pid-file ${started.path}`, 'spawn-child', '--marker', 'child']);
     expect(result.stdout).toBe('started\n');
-    expect((await processesWith(marker)).filter((p) => !p.includes('mcp-call.cjs'))).toEqual([]);
-    expect(await processesWith('sdk-server.mjs')).toEqual([]);
+    // The server and the child it started: both recorded, neither left.
+    expect(await started.pids()).toHaveLength(2);
+    expect(await started.alive()).toEqual([]);
   });
 
   it('leaves nothing behind for an npx command, on success and on Ctrl-C', async () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -13,7 +13,7 @@ import {
   ListTasksResultSchema,
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import { rawRequest, REPO_ROOT, runCall, runNode, runServe, startServe, writeTempFiles } from '@mcp-cli/test-utils';
+import { pidFile, rawRequest, REPO_ROOT, runCall, runNode, runServe, startServe, writeTempFiles } from '@mcp-cli/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { connectSdkClient, TRANSPORTS } from './sdk-client.ts';
@@ -41,22 +41,9 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 
   }
 }
 
-async function processesWith(marker: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const pid of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
-    if ((await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).includes(marker)) found.push(pid);
-  }
-  return found;
-}
-
-/** The direct children of a process (Linux /proc). */
+/** The direct children of a process we started (Linux: its main thread's children list). */
 async function childrenOf(pid: number): Promise<string[]> {
-  const found: string[] = [];
-  for (const entry of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    if (Number(stat.split(') ')[1]?.split(' ')[1]) === pid) found.push(entry);
-  }
-  return found;
+  return (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).split(' ').filter(Boolean);
 }
 
 describe('mcp-serve -- CMD: one stdio server on the network (server-everything)', () => {
@@ -318,16 +305,16 @@ describe('mcp-serve gateway from a config file', () => {
   });
 
   it('ends every upstream process on shutdown, grandchildren included', async () => {
-    const marker = `gw-marker-${process.pid}-${Date.now()}`;
-    const dir = await writeTempFiles({ 'mcp-serve.config.mjs': `export default { servers: { sdk: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(SDK_SERVER)}] } } };` });
+    const started = await pidFile();
+    const dir = await writeTempFiles({ 'mcp-serve.config.mjs': `export default { servers: { sdk: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(SDK_SERVER)}, '--pid-file', ${JSON.stringify(started.path)}] } } };` });
     const server = await startServe([], { cwd: dir, env });
-    expect((await runCall(['--url', server.url, 'sdk_spawn-child', '--marker', marker])).stdout).toBe('started\n');
-    expect((await processesWith(marker)).length).toBe(1);
-    const upstreams = await childrenOf(server.child.pid!);
-    expect(upstreams.length).toBe(1);
+    expect((await runCall(['--url', server.url, 'sdk_spawn-child', '--marker', 'child'])).stdout).toBe('started\n');
+    // The upstream is mcp-serve's child, and it started a child of its own: both recorded, both running.
+    const [upstream] = await started.pids();
+    expect(await childrenOf(server.child.pid!)).toEqual([String(upstream)]);
+    expect(await started.alive()).toHaveLength(2);
     expect(await server.stop()).toBe(0);
-    const alive = async (pid: string) => readFile(`/proc/${pid}/stat`, 'utf8').then(() => true, () => false);
-    await waitFor(async () => (await processesWith(marker)).length === 0 && !(await alive(upstreams[0]!)), 'no process left', 5000);
+    await waitFor(async () => (await started.alive()).length === 0, 'no process left', 5000);
   });
 });
 

@@ -42,10 +42,11 @@ describe.skipIf((!NGINX_BIN || !REDIS_BIN) && !required)('tasks shared by severa
 
   it('starts a task on one process, reads it through the others, and cancels it through a third', async () => {
     const [one, two, three] = backends.map((b) => b.url) as [string, string, string];
-    const quick = (await call(one, ['slow_compute', '--seconds', '0.3', '--detach'])).stdout.trim();
+    // Two seconds: long enough to be read while it works on a machine busy with other tests.
+    const quick = (await call(one, ['slow_compute', '--seconds', '2', '--detach'])).stdout.trim();
     expect(quick).toMatch(/^[0-9a-f-]{36}$/);
     expect((await getTask(two, quick)).status).toBe('working');
-    expect((await call(three, ['task', 'result', quick])).stdout).toBe('Computed after 0.3 s\n');
+    expect((await call(three, ['task', 'result', quick])).stdout).toBe('Computed after 2 s\n');
     expect((await getTask(two, quick)).status).toBe('completed');
 
     const long = (await call(one, ['slow_compute', '--seconds', '30', '--detach'])).stdout.trim();
