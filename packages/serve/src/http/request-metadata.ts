@@ -39,6 +39,23 @@ export function isModernRequest(req: IncomingMessage, messages: JsonRpcMessage[]
  * the body (-32020), then the version (-32022). Returns the client's description, or the refusal.
  */
 export function readRequestMeta(req: IncomingMessage, message: JsonRpcMessage): RequestMeta | MetaRefusal {
+  return readMessageMeta(message, (protocolVersion) => headerMismatch(req, message, protocolVersion));
+}
+
+/**
+ * True when a message on a transport without headers (stdio) is a 2026-07-28 request: a request
+ * other than `initialize` whose `_meta` names a protocol version.
+ */
+export function isModernMessage(message: JsonRpcMessage): boolean {
+  if (message.method === undefined || message.id === undefined || message.method === 'initialize') return false;
+  return metaOf(message)?.[META.protocolVersion] !== undefined;
+}
+
+/**
+ * A 2026-07-28 request's `_meta`, checked (-32602), then what the transport checks besides (HTTP:
+ * the headers that mirror the body, -32020), then the version (-32022).
+ */
+export function readMessageMeta(message: JsonRpcMessage, transportMismatch: (protocolVersion: string) => string | undefined = () => undefined): RequestMeta | MetaRefusal {
   const meta = metaOf(message);
   if (!meta) return invalidMeta('params._meta is missing');
   const protocolVersion = meta[META.protocolVersion];
@@ -47,7 +64,7 @@ export function readRequestMeta(req: IncomingMessage, message: JsonRpcMessage): 
   if (!isObject(clientCapabilities)) return invalidMeta(`params._meta["${META.clientCapabilities}"] is missing or not an object`);
   const logLevel = meta[META.logLevel];
   if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel as LogLevel)) return invalidMeta(`params._meta["${META.logLevel}"] must be one of ${LOG_LEVELS.join(', ')}`);
-  const mismatch = headerMismatch(req, message, protocolVersion);
+  const mismatch = transportMismatch(protocolVersion);
   if (mismatch) return { status: 400, code: RpcCode.headerMismatch, message: `Header mismatch: ${mismatch}` };
   if (!MODERN_PROTOCOL_VERSIONS.includes(protocolVersion)) return unsupportedVersion(protocolVersion);
   return { protocolVersion, clientCapabilities, logLevel: logLevel as LogLevel | undefined };

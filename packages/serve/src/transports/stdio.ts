@@ -3,10 +3,12 @@ import type { Readable, Writable } from 'node:stream';
 import { type JsonRpcMessage, RpcCode, supportsBatches } from '@mcp-cli/core';
 
 import { parseJsonRpc } from '../http/read-json-body.ts';
+import { isModernMessage, isRefusal, readMessageMeta } from '../http/request-metadata.ts';
 import type { Refusal } from '../http/request-guard.ts';
 import type { Logger } from '../logger.ts';
 import type { MessageSink } from '../server/json-rpc.ts';
 import type { McpSession } from '../server/mcp-session.ts';
+import { chain } from './chain.ts';
 
 /** Requests served at once from one stdio client; its further lines wait (and no more is read). */
 const MAX_INFLIGHT = 256;
@@ -39,6 +41,7 @@ export function serveStdioSession(options: StdioTransportOptions): { session: Mc
   const done = new Promise<string>((resolve) => (ended = resolve));
   const finish = (reason: string): void => {
     (session as McpSession).close();
+    for (const own of modern.values()) own.close();
     ended!(reason);
   };
   let drained: Promise<void> | undefined;
@@ -65,7 +68,30 @@ export function serveStdioSession(options: StdioTransportOptions): { session: Mc
   };
   const session = options.createSession('stdio', (_message, _relatedId, json) => write(json), 'stdio');
   if (!('receive' in session)) throw new Error(session.message);
-  const refuse = (code: number, message: string, id: string | number | null = null): void => void write(JSON.stringify({ jsonrpc: '2.0', id, error: { code, message } }));
+  const refuse = (code: number, message: string, id: string | number | null = null, data?: unknown): void =>
+    void write(JSON.stringify({ jsonrpc: '2.0', id, error: data === undefined ? { code, message } : { code, message, data } }));
+
+  // A 2026-07-28 request has no session: as over HTTP, a protocol session of its own serves it
+  // (its result then carries resultType and the server's identity), and ends with its answer.
+  const modern = new Map<string | number, McpSession>();
+  const serveModern = (message: JsonRpcMessage): void => {
+    const id = message.id!;
+    const meta = readMessageMeta(message);
+    if (isRefusal(meta)) return refuse(meta.code, meta.message, id, meta.data);
+    const own = options.createSession(undefined, (sent, _relatedId, json) => {
+      const written = write(json);
+      if (sent.method === undefined && sent.id === id) own.close();
+      return written;
+    }, 'stdio') as McpSession;
+    if (!own.servesModern(message.method!)) {
+      own.close();
+      return refuse(RpcCode.methodNotFound, `Method not found: ${message.method!.slice(0, 100)}`, id);
+    }
+    own.serveModern(meta, '', undefined);
+    modern.set(id, own);
+    own.onclose = chain(own.onclose, () => modern.get(id) === own && modern.delete(id));
+    own.receive(message);
+  };
 
   const receiveLine = (line: Buffer): void => {
     if (line.length === 0 || (line.length === 1 && line[0] === 0x0d)) return;
@@ -75,11 +101,17 @@ export function serveStdioSession(options: StdioTransportOptions): { session: Mc
       return refuse(RpcCode.invalidRequest, `Invalid Request: JSON-RPC batches are not part of protocol version ${session.protocolVersion}; send one message per line`);
     }
     for (const message of parsed.messages as JsonRpcMessage[]) {
-      if (message.method !== undefined && message.id !== undefined && session.isInflight(message.id)) {
+      if (message.method !== undefined && message.id !== undefined && (session.isInflight(message.id) || modern.has(message.id))) {
         refuse(RpcCode.invalidRequest, `Invalid Request: id ${JSON.stringify(message.id)} is already in use by a request in flight; use a new id`, message.id);
         continue;
       }
-      session.receive(message);
+      if (!session.initialized && isModernMessage(message)) {
+        serveModern(message);
+        continue;
+      }
+      // A cancellation of a 2026-07-28 request reaches the session that serves it.
+      const cancelled = message.method === 'notifications/cancelled' ? modern.get(message.params?.requestId as string | number) : undefined;
+      (cancelled ?? session).receive(message);
     }
   };
 
