@@ -10,6 +10,12 @@ export interface HttpRequestOptions {
   headers: OutgoingHttpHeaders;
   body?: string;
   signal: AbortSignal;
+  /**
+   * Ends the request when `signal` fires, even before the answer's headers (a stream being
+   * opened, which nothing else waits on). Requests answered through the session leave this off:
+   * the session rejects them itself, with no listener per request on one shared signal.
+   */
+  endOnAbort?: boolean;
 }
 
 const agents = new Map<string, Agent>();
@@ -58,8 +64,17 @@ async function sendOnce(options: HttpRequestOptions): Promise<IncomingMessage> {
   // The signal is not handed to node:http: that would add a listener per request to one shared
   // signal. The session rejects waiting requests itself, and closing destroys the sockets.
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: options.method, headers: options.headers, agent }, resolve);
-    req.on('error', (error: NodeJS.ErrnoException) => reject(describeNetworkError(error, url)));
+    const { signal } = options;
+    const onAbort = (): void => {
+      req.destroy();
+      reject(signal.reason as Error);
+    };
+    const settle = (): void => {
+      if (options.endOnAbort) signal.removeEventListener('abort', onAbort);
+    };
+    const req = request(url, { method: options.method, headers: options.headers, agent }, (res) => (settle(), resolve(res)));
+    req.on('error', (error: NodeJS.ErrnoException) => (settle(), reject(signal.aborted && options.endOnAbort ? (signal.reason as Error) : describeNetworkError(error, url))));
+    if (options.endOnAbort) signal.addEventListener('abort', onAbort, { once: true });
     req.setNoDelay(true);
     req.end(options.body);
   });

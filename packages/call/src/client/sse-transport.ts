@@ -40,6 +40,7 @@ export class SseTransport implements ClientTransport {
       url: this.#url,
       headers: { ...this.#headers, accept: 'text/event-stream' },
       signal,
+      endOnAbort: true,
     });
     const type = String(res.headers['content-type'] ?? '');
     if (res.statusCode !== 200 || !type.includes('text/event-stream')) {

@@ -129,6 +129,7 @@ export class StreamableHttpTransport implements ClientTransport {
         url: this.#url,
         headers: this.#requestHeaders({ accept: 'text/event-stream' }),
         signal,
+        endOnAbort: true,
       });
     } catch {
       return;

@@ -16,6 +16,8 @@ const server = await startHostileServer({
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     res.write(': hello\n\n');
   },
+  // Accepts the request and never sends a header.
+  'no-headers': () => undefined,
   // An endless line with no newline, as fast as the client takes it.
   'sse-endless': (_req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -150,6 +152,16 @@ describe('mcp-call against hostile and broken servers', () => {
     const result = await call(['--url', `${server.url}/sse-silent/sse`, '--timeout', '1', 'greet']);
     expect(result.code).toBe(4);
     expectOneLine(result.stderr);
+  });
+
+  it('ends at --timeout while a server never sends response headers, on every path (exit 4)', async () => {
+    for (const path of ['no-headers/sse', 'no-headers/mcp', 'no-headers/']) {
+      const started = Date.now();
+      const result = await call(['--url', `${server.url}/${path}`, '--timeout', '2', 'greet']);
+      expect(result.code, path).toBe(4);
+      expect(Date.now() - started, path).toBeLessThan(6000);
+      expect(result.stderr).toBe('mcp-call: Timed out after 2 s (raise it with --timeout SECONDS)\n');
+    }
   });
 
   it('refuses an endless SSE line at the message limit, in bounded memory (exit 3)', async () => {
