@@ -140,6 +140,11 @@ describe('mcp-call --stdio against a server written with the SDK', () => {
 
   it('exits 1 for isError, 2 for a usage error, 4 on timeout', async () => {
     expect((await call(['--stdio', SDK_SERVER, 'fail'])).code).toBe(1);
+    // Arguments the server finds invalid (minLength, which mcp-call does not check) are exit 2 too.
+    const short = await call(['--stdio', SDK_SERVER, 'shout', '--word', 'ab']);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toMatch(/^mcp-call: tool "shout" rejected its arguments: .*-32602.*\(see mcp-call shout --help\)\n$/);
+    expect((await call(['--stdio', SDK_SERVER, 'shout', '--word', 'abc'])).stdout).toBe('ABC\n');
     const unknown = await call(['--stdio', SDK_SERVER, 'nope', '--x', '1']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/Unknown tool "nope"/);

@@ -98,6 +98,11 @@ export async function runToolCall(request: ToolCallRequest, context: CommandCont
     const text = await renderResult(result, { outDir: opts.outDir, baseName: request.tool });
     if (!result.isError && text) writeOut(text.endsWith('\n') ? text : `${text}\n`);
   }
+  if (result.isError && rejectsArguments(errorText(result))) {
+    // The arguments were wrong however it is found: a usage error (2), as when mcp-call finds it.
+    ui.error(new UsageError(`mcp-call: tool "${request.tool}" rejected its arguments: ${errorText(result)} (see mcp-call ${request.tool} --help)`).message);
+    return ExitCode.usage;
+  }
   if (result.isError) {
     const text = errorText(result);
     // A tool that needed the client to sample: say which flag would have answered.
@@ -106,6 +111,15 @@ export async function runToolCall(request: ToolCallRequest, context: CommandCont
     return ExitCode.toolError;
   }
   return ExitCode.ok;
+}
+
+/**
+ * True for an error result that says the arguments were invalid, as servers word it: the SDKs'
+ * "MCP error -32602" and "Input validation error", mcp-serve's "Invalid arguments for tool",
+ * pydantic's "validation error for …Arguments" (Python servers).
+ */
+function rejectsArguments(text: string): boolean {
+  return /\bMCP error -32602\b|^Input validation error\b|^Invalid arguments for tool\b|\bvalidation errors? for \w*Arguments\b/.test(text);
 }
 
 /** The error of a call that needs the user to open a URL first (URLElicitationRequiredError). */
