@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { ConfigError, isLoopbackHost, RpcCode } from '@mcp-cli/core';
+import { isLoopbackHost, RpcCode } from '@mcp-cli/core';
 
 import type { ResolvedServeConfig } from './config/resolve-config.ts';
 import { applyCors } from './http/cors.ts';
 import { sendRpcError } from './http/http-errors.ts';
 import { limitConnections } from './http/connection-limiter.ts';
+import { listen } from './http/listen.ts';
 import { isBodyError, readJsonBody } from './http/read-json-body.ts';
 import { ProtectedResource } from './auth/protected-resource.ts';
 import { claimsOf } from './auth/request-auth.ts';
@@ -264,35 +265,4 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
 function methodNotAllowed(req: IncomingMessage, res: ServerResponse, allow: string): void {
   req.resume();
   sendRpcError(res, 405, RpcCode.serverError, `Method ${req.method ?? ''} not allowed here: use ${allow}`, { Allow: allow });
-}
-
-function listen(server: ReturnType<typeof createHttpServer>, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException): void => {
-      server.off('listening', onListening);
-      reject(describeListenError(error, host, port));
-    };
-    const onListening = (): void => {
-      server.off('error', onError);
-      resolve();
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, host);
-  });
-}
-
-function describeListenError(error: NodeJS.ErrnoException, host: string, port: number): ConfigError {
-  switch (error.code) {
-    case 'EADDRINUSE':
-      return new ConfigError(`Port ${port} on ${host} is already in use: stop the other server or pick another with --port (0 takes a free one)`, 'E_PORT_IN_USE', { cause: error });
-    case 'EACCES':
-      return new ConfigError(`No permission to bind ${host}:${port}: use a port above 1023 or run with the needed rights`, 'E_BIND', { cause: error });
-    case 'EADDRNOTAVAIL':
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return new ConfigError(`Cannot bind host "${host}": it is not an address of this machine (try 127.0.0.1 or 0.0.0.0)`, 'E_BIND', { cause: error });
-    default:
-      return new ConfigError(`Cannot listen on ${host}:${port}: ${error.message}`, 'E_BIND', { cause: error });
-  }
 }

@@ -6,6 +6,7 @@ import { serveConfigSchema } from '../config/config-schema.ts';
 import { formatIssues } from '../config/format-issues.ts';
 import { configKeysAt, loadConfig } from '../config/load-config.ts';
 import { type ConfigLayer, type ResolvedServeConfig, resolveConfig } from '../config/resolve-config.ts';
+import { checkPortFree } from '../http/listen.ts';
 import type { Logger } from '../logger.ts';
 import { serveStdio, type StdioHandle } from '../serve-stdio.ts';
 import type { Registry } from '../server/registry.ts';
@@ -61,6 +62,8 @@ async function serve(flags: ServeFlags, env: NodeJS.ProcessEnv): Promise<number>
   ];
   const config = await resolveConfig(layers);
   installCrashGuards(logger);
+  // A port that cannot be bound fails before any upstream server is started (none to leave behind).
+  if (!flags.stdio) await checkPortFree(config.host, config.port);
   // Upstream changes reach whichever server runs; set once it does.
   const running: { replaceRegistry?: (registry: Registry) => Promise<void> } = {};
   const serving = await assembleServing(config, loaded, flags.upstreamCommand, logger, (next) => void running.replaceRegistry?.(next), { oneClient: flags.stdio });
@@ -71,6 +74,10 @@ async function serve(flags: ServeFlags, env: NodeJS.ProcessEnv): Promise<number>
     registry,
     logger,
     ...(gateway ? { tasks: gateway.tasks, health: () => ({ healthy: gateway.healthy(), upstreams: gateway.health() }), onSessionClose: (id: string) => gateway.sessionClosed(id), onClientNotification: (method: string, params: Record<string, unknown>, sessionId: string | undefined) => gateway.clientNotification(method, params, sessionId) } : {}),
+  }).catch(async (error: unknown) => {
+    // The port was taken meanwhile (or another start-up failure): the upstreams end with us.
+    await gateway?.stop();
+    throw error;
   });
   running.replaceRegistry = (next) => handle.replaceRegistry(next);
   if (!flags.quiet && flags.logFormat !== 'json') {

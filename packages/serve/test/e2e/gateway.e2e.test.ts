@@ -227,6 +227,25 @@ describe('mcp-serve gateway from a config file', () => {
     expect(await server.stop()).toBe(0);
   });
 
+  it('exits 2 at once when its port is taken, leaving no upstream started', async () => {
+    const { createServer } = await import('node:net');
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = String((taken.address() as { port: number }).port);
+    const started = await pidFile();
+    try {
+      const viaCommand = await runServe(['--port', port, '--', process.execPath, SDK_SERVER, '--pid-file', started.path], { env, timeoutMs: 20_000 });
+      expect(viaCommand.code).toBe(2);
+      expect(viaCommand.stderr).toMatch(new RegExp(`Port ${port} on 127\\.0\\.0\\.1 is already in use`));
+      const dir = await writeTempFiles({ 'mcp-serve.config.mjs': `export default { servers: { sdk: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(SDK_SERVER)}, '--pid-file', ${JSON.stringify(started.path)}] } } };` });
+      const viaConfig = await runServe(['--port', port], { cwd: dir, env, timeoutMs: 20_000 });
+      expect(viaConfig.code).toBe(2);
+      expect(await started.pids()).toEqual([]);
+    } finally {
+      taken.close();
+    }
+  });
+
   it('backs off more and more from an upstream that crashes soon after each good start', async () => {
     const dir = await writeTempFiles({ 'mcp-serve.config.mjs': `export default { servers: { sdk: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(SDK_SERVER)}], env: { EXIT_AFTER_MS: '300' } } } };` });
     const server = await startServe([], { cwd: dir, env });
