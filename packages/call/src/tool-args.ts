@@ -44,7 +44,7 @@ export interface ParsedToolArgs {
 export function toolFlags(schema: Schema): ToolFlag[] {
   const required = new Set(schema.required ?? []);
   return Object.entries(schema.properties ?? {}).map(([property, raw]) => {
-    const prop = resolveRef(raw, schema);
+    const prop = nonNullBranch(resolveRef(raw, schema), schema);
     const kebab = property.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/_/g, '-').toLowerCase();
     return {
       property,
@@ -252,6 +252,20 @@ function enumOf(schema: Schema): unknown[] | undefined {
   const variants = schema.oneOf ?? schema.anyOf;
   if (variants && variants.length > 0 && variants.every((v) => 'const' in v)) return variants.map((v) => v.const);
   return undefined;
+}
+
+/**
+ * A nullable union (`anyOf: [{ type: 'array', … }, { type: 'null' }]`, as pydantic writes
+ * `Optional[list[str]]`) as its one branch that is not null, so it gets the flags of that type;
+ * the outer keywords (description, default) are kept. Any other union stays as it is.
+ */
+function nonNullBranch(schema: Schema, root: Schema): Schema {
+  const variants = schema.anyOf ?? schema.oneOf;
+  if (!variants) return schema;
+  const kept = variants.filter((variant) => resolveRef(variant, root).type !== 'null');
+  if (kept.length !== 1 || kept.length === variants.length) return schema;
+  const { anyOf: _anyOf, oneOf: _oneOf, ...outer } = schema;
+  return { ...resolveRef(kept[0]!, root), ...outer };
 }
 
 function resolveRef(schema: Schema, root: Schema): Schema {

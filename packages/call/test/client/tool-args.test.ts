@@ -26,6 +26,23 @@ describe('toolFlags', () => {
     expect(toolFlags(schema).find((f) => f.property === 'obj')?.kind).toBe('object');
     expect(toolFlags(schema).find((f) => f.property === 'x')?.kind).toBe('number');
   });
+
+  it('gives a nullable union (pydantic\'s Optional[...]) the flags of its one non-null type', () => {
+    const optional: Schema = {
+      type: 'object',
+      properties: {
+        tags: { anyOf: [{ type: 'array', items: { type: 'string' } }, { type: 'null' }], default: null, description: 'labels' } as Schema,
+        meta: { anyOf: [{ $ref: '#/$defs/meta' }, { type: 'null' }] } as Schema,
+        count: { oneOf: [{ type: 'integer' }, { type: 'null' }] } as Schema,
+        either: { anyOf: [{ type: 'string' }, { type: 'integer' }] } as Schema,
+      },
+      $defs: { meta: { type: 'object' } },
+    };
+    const kinds = Object.fromEntries(toolFlags(optional).map((f) => [f.property, f.kind]));
+    expect(kinds).toEqual({ tags: 'array', meta: 'object', count: 'integer', either: 'json' });
+    expect(toolFlags(optional).find((f) => f.property === 'tags')?.schema).toMatchObject({ type: 'array', description: 'labels' });
+    expect(parseToolArgs('t', optional, ['--tags', 'x', '--tags', 'y', '--count', '3', '--meta', '{"a":1}'], noGlobals).args).toEqual({ tags: ['x', 'y'], count: 3, meta: { a: 1 } });
+  });
 });
 
 describe('parseToolArgs', () => {
