@@ -144,6 +144,12 @@ export interface ResourceTemplateDefinition extends Presentation, Guarded {
   list?: () => MaybePromise<{ uri: string; name: string; description?: string; mimeType?: string }[]>;
   /** Completers for the template's variables (`completion/complete`). */
   complete?: Record<string, ArgumentCompleter>;
+  /**
+   * Watches one resource of the template while someone is subscribed to its URI: call `notify`
+   * when it changes; return a function that stops watching. Without it, the template's URIs
+   * cannot be subscribed to.
+   */
+  subscribe?: (uri: string, notify: () => void) => (() => void) | void;
 }
 
 /** One argument of a prompt. */

@@ -246,6 +246,8 @@ export function upstreamDefinitions(
       uriTemplate,
       ...described(template, uriTemplate),
       read: (url: URL, _vars: Record<string, string>, ctx: HandlerContext) => read(url.href, ctx),
+      // A URI made from the template is subscribed to upstream, as the upstream would take it directly.
+      subscribe: (uri: string, notify: () => void) => subscribe(uri)(notify),
     } as Definition);
   }
   return definitions;

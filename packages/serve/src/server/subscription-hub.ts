@@ -22,18 +22,24 @@ export class SubscriptionHub {
     this.#getRegistry = getRegistry;
   }
 
-  /** Adds a subscriber; returns false when the URI names no resource. */
+  /**
+   * Adds a subscriber; returns false when the URI names no resource: neither a fixed one nor one
+   * of a template that can be watched (the first template it matches, as a read takes).
+   */
   subscribe(uri: string, send: UpdateSender): boolean {
-    const resource = this.#getRegistry().resources.get(uri);
-    if (!resource) return false;
+    const registry = this.#getRegistry();
+    const resource = registry.resources.get(uri);
+    const template = resource ? undefined : registry.templates.find((t) => t.template.match(uri));
+    if (!resource && !template?.def.subscribe) return false;
     let watch = this.#watches.get(uri);
     if (!watch) {
       watch = { subscribers: new Set(), stop: undefined };
       this.#watches.set(uri, watch);
       const current = watch;
-      const stop = resource.def.subscribe?.(() => {
+      const notify = (): void => {
         for (const subscriber of current.subscribers) subscriber(uri);
-      });
+      };
+      const stop = resource ? resource.def.subscribe?.(notify) : template!.def.subscribe!(uri, notify);
       watch.stop = typeof stop === 'function' ? stop : undefined;
     }
     watch.subscribers.add(send);

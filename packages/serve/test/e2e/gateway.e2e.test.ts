@@ -133,6 +133,17 @@ describe('mcp-serve -- CMD: one stdio server on the network (server-everything)'
     });
   }
 
+  it('subscribes to a URI made from an upstream\'s resource template, as the upstream would take it', async () => {
+    for (const transport of TRANSPORTS) {
+      const client = await connectSdkClient(server.url, transport);
+      await client.subscribeResource({ uri: 'demo://resource/dynamic/text/1' });
+      await client.unsubscribeResource({ uri: 'demo://resource/dynamic/text/1' });
+      // A URI that matches no resource and no template is still refused.
+      await expect(client.subscribeResource({ uri: 'nowhere://at/all' })).rejects.toThrow(/-32602|Unknown resource/);
+      await client.close();
+    }
+  });
+
   it('is reached by mcp-call, and /health reports the upstream', async () => {
     expect((await runCall(['--url', server.url, 'echo', '--message', 'hi'])).stdout).toBe('Echo: hi\n');
     expect(await health(server.url)).toMatchObject({ status: 'ok', upstreams: { 'mcp-server-everything': { state: 'ready' } } });
