@@ -337,6 +337,9 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
       if (options.stateless) {
         if (isBatch && !supportsBatches(headerVersion ?? '2025-03-26')) return refuseBatch(res, headerVersion!);
         entry = newSession(undefined, client, credential);
+        // Without a session, the version the client speaks is the one its header names (2025-03-26
+        // when it names none, as the spec assumes): results are shaped for it (resource links, audio).
+        if ('session' in entry && !initialize) entry.session.protocolVersion = headerVersion ?? '2025-03-26';
       } else if (initialize) {
         if (req.headers['mcp-session-id']) {
           sendRpcError(res, 400, RpcCode.invalidRequest, 'Invalid Request: this session is already initialized; omit Mcp-Session-Id to start a new one');

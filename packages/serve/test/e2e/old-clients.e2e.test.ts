@@ -1,4 +1,4 @@
-import { initializeRaw, REPO_ROOT, startServe, type ServeProcess } from '@mcp-cli/test-utils';
+import { initializeRaw, MCP_POST_HEADERS, rawRequest, REPO_ROOT, startServe, type ServeProcess } from '@mcp-cli/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /** The result of a call in a raw session, from a JSON or an event-stream body. */
@@ -34,5 +34,26 @@ describe('content for clients of earlier protocol versions', () => {
     const [current] = (await call('2025-03-26', 'test_audio_content')).content as { type: string; data: string }[];
     expect(current!.type).toBe('audio');
     expect(legacy!.resource.blob).toBe(current!.data);
+  });
+
+  it('shapes results for the version a request names in its header under --stateless, where there is no session', async () => {
+    const stateless = await startServe(['--config', `${REPO_ROOT}examples/conformance/mcp-serve.config.ts`, '--stateless']);
+    try {
+      const post = async (version: string | undefined) =>
+        resultOf(
+          (
+            await rawRequest(`${stateless.url}/mcp`, {
+              method: 'POST',
+              headers: { ...MCP_POST_HEADERS, ...(version ? { 'mcp-protocol-version': version } : {}) },
+              body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'test_resource_link', arguments: {} } }),
+            })
+          ).text,
+        );
+      expect((await post('2025-03-26')).content).toEqual([{ type: 'text', text: 'Resource readme at test://static-text: The static text resource' }]);
+      expect((await post(undefined)).content).toEqual([{ type: 'text', text: 'Resource readme at test://static-text: The static text resource' }]);
+      expect((await post('2025-06-18')).content).toEqual([{ type: 'resource_link', uri: 'test://static-text', name: 'readme', description: 'The static text resource' }]);
+    } finally {
+      await stateless.stop();
+    }
   });
 });
