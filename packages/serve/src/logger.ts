@@ -4,6 +4,8 @@ export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+  /** False when debug messages are dropped: work done only to log one (an upstream's stderr) is skipped. */
+  readonly debugEnabled?: boolean;
 }
 
 /** A logger that drops everything: the default of the programmatic API. */
@@ -12,4 +14,5 @@ export const silentLogger: Logger = {
   info() {},
   warn() {},
   error() {},
+  debugEnabled: false,
 };

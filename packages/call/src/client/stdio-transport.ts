@@ -34,8 +34,9 @@ export function childEnvironment(extra: Record<string, string> = {}): Record<str
   return { ...env, ...extra };
 }
 
-const STDERR_LINES = 20;
 const STDERR_LINE_CHARS = 2000;
+/** The end of the server's stderr kept for error messages: its last lines are read from it only when needed. */
+const STDERR_TAIL_BYTES = 16 * 1024;
 /** How long the child gets to exit after its stdin closes, and again after SIGTERM. */
 const GRACE_MS = 1000;
 
@@ -64,7 +65,9 @@ export class StdioTransport implements ClientTransport {
   #closing = false;
   #stdout: string[] = [];
   #stdoutLength = 0;
-  readonly #stderr: string[] = [];
+  /** The last bytes of the server's stderr (for an error); lines are found in them only when one is reported. */
+  #stderrTail: Buffer = Buffer.alloc(0);
+  /** A line begun in the last chunk, for `onStderr` (only kept when someone listens). */
   #stderrPartial = '';
 
   constructor(server: StdioServer, options: StdioTransportOptions) {
@@ -125,7 +128,7 @@ export class StdioTransport implements ClientTransport {
       });
     });
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => this.#read(chunk));
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => this.#readStderr(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => this.#readStderr(chunk));
     child.stdin!.on('error', () => undefined); // a server that exits closes the pipe: reported by close below
     child.once('close', (code, signalName) => {
       if (this.#closing) return;
@@ -226,21 +229,28 @@ export class StdioTransport implements ClientTransport {
     this.onMessage(message);
   }
 
-  #readStderr(chunk: string): void {
-    const lines = (this.#stderrPartial + chunk).split('\n');
+  /**
+   * Keeps the end of a server's stderr, at a cost per chunk that does not grow with its lines: a
+   * server that floods stderr costs little more than reading the pipe. Lines are split only for
+   * `onStderr` (a verbose or debug log).
+   */
+  #readStderr(chunk: Buffer): void {
+    const tail = this.#stderrTail;
+    this.#stderrTail =
+      chunk.length >= STDERR_TAIL_BYTES ? chunk.subarray(chunk.length - STDERR_TAIL_BYTES) : Buffer.concat([tail.subarray(Math.max(0, tail.length + chunk.length - STDERR_TAIL_BYTES)), chunk]);
+    const onStderr = this.#options.onStderr;
+    if (!onStderr) return;
+    const lines = (this.#stderrPartial + chunk.toString('utf8')).split('\n');
     this.#stderrPartial = lines.pop()!.slice(-STDERR_LINE_CHARS);
-    for (const line of lines) {
-      const kept = line.replace(/\r$/, '').slice(0, STDERR_LINE_CHARS);
-      this.#options.onStderr?.(kept);
-      if (!kept.trim()) continue;
-      this.#stderr.push(kept);
-      if (this.#stderr.length > STDERR_LINES) this.#stderr.shift();
-    }
+    for (const line of lines) onStderr(line.replace(/\r$/, '').slice(0, STDERR_LINE_CHARS));
   }
 
   /** The server's last stderr lines, for an error message. */
   #lastStderr(): string {
-    const lines = [...this.#stderr, ...(this.#stderrPartial.trim() ? [this.#stderrPartial] : [])].slice(-3);
+    const text = this.#stderrTail.toString('utf8').split('\n');
+    // The first line of a tail that was cut is only the end of a line.
+    if (this.#stderrTail.length >= STDERR_TAIL_BYTES) text.shift();
+    const lines = text.map((line) => line.replace(/\r$/, '').slice(0, STDERR_LINE_CHARS)).filter((line) => line.trim()).slice(-3);
     return lines.length > 0 ? `; its last stderr lines: ${lines.map((l) => l.trim()).join(' | ')}` : '';
   }
 

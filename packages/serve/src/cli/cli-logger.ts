@@ -60,6 +60,7 @@ export function createCliLogger(options: {
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
+    debugEnabled: threshold <= ORDER.debug,
   };
 }
 

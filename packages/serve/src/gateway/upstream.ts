@@ -109,7 +109,7 @@ export class Upstream {
       'create' in spec
         ? await this.#connectInProcess(spec, handshake, common)
         : 'command' in spec
-        ? await connectStdio({ command: spec.command, args: spec.args ?? [], ...(spec.env ? { env: spec.env } : {}), ...(spec.cwd ? { cwd: spec.cwd } : {}) }, { ...common, onStderr: (line) => this.#logger.debug(`upstream ${this.name} stderr: ${line}`) })
+        ? await connectStdio({ command: spec.command, args: spec.args ?? [], ...(spec.env ? { env: spec.env } : {}), ...(spec.cwd ? { cwd: spec.cwd } : {}) }, { ...common, ...(this.#logger.debugEnabled === false ? {} : { onStderr: (line: string) => this.#logger.debug(`upstream ${this.name} stderr: ${line}`) }) })
         : await connect({ ...common, url: spec.url, transport: spec.transport ?? 'auto', headers: { ...(spec.headers ?? {}), ...(spec.token ? { authorization: `Bearer ${spec.token}` } : {}) }, waitMs: 0 });
     this.#connection = connection;
     this.#capabilities = (await connection.describe()).capabilities;
