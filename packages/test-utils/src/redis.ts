@@ -22,10 +22,14 @@ function pings(port: number): Promise<boolean> {
   });
 }
 
-/** Starts a throwaway redis-server on a free loopback port, nothing saved to disk; resolves once it answers. */
-export async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
+/**
+ * Starts a throwaway redis-server on a free loopback port (or on `port`, to start one again where
+ * one was stopped: empty, as a restarted Redis without persistence), nothing saved to disk;
+ * resolves once it answers.
+ */
+export async function startRedis({ port: wanted }: { port?: number } = {}): Promise<{ url: string; stop(): Promise<void> }> {
   if (!REDIS_BIN) throw new Error('redis-server is not installed (apt-get install redis-server)');
-  const port = await freePort();
+  const port = wanted ?? (await freePort());
   const child = spawn(REDIS_BIN, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: 'ignore' });
   const deadline = Date.now() + 10_000;
   while (!(await pings(port))) {

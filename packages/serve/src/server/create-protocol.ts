@@ -47,6 +47,16 @@ export function createProtocol(config: ResolvedServeConfig, parts: ProtocolParts
     ...(config.websiteUrl === undefined ? {} : { websiteUrl: config.websiteUrl }),
     ...(config.icons === undefined ? {} : { icons: config.icons }),
   };
+  // A configured secret wins; else the one every process of a shared store agrees on now (it is
+  // agreed again after the store restarts empty), else one of this process's own.
+  const own = stateSecret(config.stateSecret);
+  let shared: { text: string; key: Buffer } | undefined;
+  const currentSecret = (): Buffer => {
+    const text = config.stateSecret === undefined ? store.sharedSecret : undefined;
+    if (text === undefined) return own;
+    if (shared?.text !== text) shared = { text, key: stateSecret(text) };
+    return shared.key;
+  };
   return {
     methods: createMethodHandlers({ getRegistry, callTimeoutMs: config.limits.callTimeoutMs, pageSize: config.limits.pageSize, logger, subscriptions, tasks, store }),
     initializeResult: (requested) => {
@@ -66,8 +76,9 @@ export function createProtocol(config: ResolvedServeConfig, parts: ProtocolParts
     serverMeta: Object.freeze({ [META.serverInfo]: info }),
     // A result that needed a credential is that client's: no shared cache may keep it.
     cacheScope: config.tokens.length > 0 || config.auth !== undefined ? 'private' : 'public',
-    // A configured secret wins; else the one every process of a shared store agreed on.
-    stateSecret: stateSecret(config.stateSecret ?? store.sharedSecret),
+    get stateSecret() {
+      return currentSecret();
+    },
     onError: (error, method) => toRpcError(error, logger, method),
     onUnsendable: (error, method, name) => unsendableError(error, logger, method, name),
   };

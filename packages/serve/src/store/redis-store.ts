@@ -149,10 +149,11 @@ export class RedisStore implements StateStore {
 
   async #start(): Promise<void> {
     await this.#sayAlive();
-    // The first process to start picks the request-state secret; the others take it.
-    const secretKey = `${this.#prefix}state-secret`;
-    await this.#redis.set(secretKey, randomBytes(32).toString('base64'), 'NX');
-    this.#sharedSecret = (await this.#redis.get(secretKey)) ?? undefined;
+    await this.#agreeOnSecret();
+    if (this.#sharedSecret === undefined) throw new Error('could not read or write the request-state secret');
+    // A Redis that restarted empty has lost the secret: the first process back puts its own
+    // again, and every process takes what the store holds (also every few seconds, with #sayAlive).
+    this.#redis.on('ready', () => void this.#agreeOnSecret());
     this.#subscriber.on('message', (_channel: string, message: string) => {
       try {
         this.#onSignal(JSON.parse(message) as TaskSignal);
@@ -165,6 +166,25 @@ export class RedisStore implements StateStore {
 
   async #sayAlive(): Promise<void> {
     await this.#redis.set(this.#aliveKey(this.processId), '1', 'PX', ALIVE_TTL_MS).catch((error: Error) => this.#logger.warn('redis store: could not say this process is alive', { error: error.message }));
+    if (this.#sharedSecret !== undefined) await this.#agreeOnSecret();
+  }
+
+  /**
+   * The request-state secret every process shares: the first to find none in the store puts its
+   * own (a new one at the first start), and every process takes the one the store holds.
+   */
+  async #agreeOnSecret(): Promise<void> {
+    const secretKey = `${this.#prefix}state-secret`;
+    try {
+      await this.#redis.set(secretKey, this.#sharedSecret ?? randomBytes(32).toString('base64'), 'NX');
+      const agreed = (await this.#redis.get(secretKey)) ?? undefined;
+      if (agreed !== undefined && agreed !== this.#sharedSecret) {
+        if (this.#sharedSecret !== undefined) this.#logger.warn('redis store: the request-state secret changed (the store lost it); requests in the middle of an input round must start again');
+        this.#sharedSecret = agreed;
+      }
+    } catch (error) {
+      this.#logger.warn('redis store: could not agree on the request-state secret', { error: (error as Error).message });
+    }
   }
 
   #taskKey(taskId: string): string {

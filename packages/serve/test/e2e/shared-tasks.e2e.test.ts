@@ -98,4 +98,35 @@ describe.skipIf((!NGINX_BIN || !REDIS_BIN) && !required)('tasks shared by severa
     await expect(refused).rejects.not.toThrow(/hunter2/);
     await expect(startServe(['--config', CONFORMANCE, '--store', 'postgres://db'])).rejects.toThrow(/store must be memory or a Redis URL/);
   });
+
+  it('agrees again on the request-state secret after Redis restarts empty, so a round started on one process ends on another', async () => {
+    const port = Number(new URL(redis.url).port);
+    const first = await startBackend();
+    await redis.stop();
+    redis = await startRedis({ port });
+    // A process that starts now finds no secret in the store; the earlier one puts its own back.
+    const second = await startBackend();
+    const post = (url: string, params: Record<string, unknown>) =>
+      fetch(`${url}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'test_input_required_result_elicitation' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params }),
+      }).then((r) => r.json() as Promise<{ result?: Record<string, unknown>; error?: { message: string } }>);
+    const meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 't', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } };
+    const params = { name: 'test_input_required_result_elicitation', arguments: {}, _meta: meta };
+    try {
+      let outcome: unknown;
+      // Within a few seconds (each process checks the store's secret every 5 s and on reconnect), they agree.
+      for (let attempt = 0; attempt < 40; attempt++) {
+        const { result } = await post(first.url, params);
+        const retry = { ...params, inputResponses: { user_name: { action: 'accept', content: { name: 'Grace' } } }, requestState: result!.requestState };
+        outcome = (await post(second.url, retry)).result;
+        if ((outcome as { resultType?: string } | undefined)?.resultType === 'complete') break;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      expect(outcome).toMatchObject({ resultType: 'complete', content: [{ text: 'Hello, Grace!' }] });
+    } finally {
+      await Promise.all([first.stop(), second.stop()]);
+    }
+  }, 60_000);
 });
