@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { ConnectionError, UsageError } from '@mcp-cli/core';
 
 import type { ClientTransport, JsonRpcMessage } from './json-rpc.ts';
+import { DescendantTracker } from './descendants.ts';
 import { signalGroup } from './process-group.ts';
 
 /** A server started as a child process that speaks JSON-RPC on its stdin and stdout. */
@@ -65,6 +66,8 @@ export class StdioTransport implements ClientTransport {
   #closing = false;
   #stdout: string[] = [];
   #stdoutLength = 0;
+  /** What the server started, followed beyond its process group. */
+  #descendants: DescendantTracker | undefined;
   /** The last bytes of the server's stderr (for an error); lines are found in them only when one is reported. */
   #stderrTail: Buffer = Buffer.alloc(0);
   /** A line begun in the last chunk, for `onStderr` (only kept when someone listens). */
@@ -108,11 +111,20 @@ export class StdioTransport implements ClientTransport {
     }
     this.#child = child;
     this.#exited = new Promise((resolve) => child.once('close', () => resolve()));
-    // Whatever ends this process, the server's group does not outlive it.
-    const killOnExit = (): void => signalGroup(child, 'SIGKILL');
+    // Descendants that leave the group (setsid) are followed too, and ended with it.
+    const tracker = child.pid === undefined ? undefined : new DescendantTracker(child.pid);
+    this.#descendants = tracker;
+    // Whatever ends this process, the server's group and descendants do not outlive it.
+    const killOnExit = (): void => {
+      tracker?.snapshot();
+      signalGroup(child, 'SIGKILL');
+      tracker?.signal('SIGKILL');
+    };
     process.once('exit', killOnExit);
     void this.#exited.then(() => {
-      if (!this.#groupAlive()) process.off('exit', killOnExit);
+      if (this.#groupAlive() || tracker?.anyAlive()) return;
+      process.off('exit', killOnExit);
+      tracker?.stop();
     });
     await new Promise<void>((resolve, reject) => {
       const onAbort = (): void => reject(signal.reason as Error);
@@ -165,12 +177,24 @@ export class StdioTransport implements ClientTransport {
     const child = this.#child;
     if (!child || this.#closing) return this.#exited;
     this.#closing = true;
+    // Read while the server still runs: a descendant whose parent has left is found only through it.
+    this.#descendants?.snapshot();
     child.stdin?.end();
-    if (await this.#exitsWithin(GRACE_MS)) return;
-    signalGroup(child, 'SIGTERM');
-    if (await this.#exitsWithin(GRACE_MS)) return;
-    signalGroup(child, 'SIGKILL');
-    await this.#exitsWithin(GRACE_MS);
+    try {
+      if (await this.#exitsWithin(GRACE_MS)) return;
+      this.#signalAll('SIGTERM');
+      if (await this.#exitsWithin(GRACE_MS)) return;
+      this.#signalAll('SIGKILL');
+      await this.#exitsWithin(GRACE_MS);
+    } finally {
+      this.#descendants?.stop();
+    }
+  }
+
+  #signalAll(signal: NodeJS.Signals): void {
+    this.#descendants?.snapshot();
+    signalGroup(this.#child!, signal);
+    this.#descendants?.signal(signal);
   }
 
   async #exitsWithin(ms: number): Promise<boolean> {
@@ -178,8 +202,9 @@ export class StdioTransport implements ClientTransport {
     const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
     const exited = await Promise.race([this.#exited.then(() => true), timedOut]);
     clearTimeout(timer);
-    // The group may outlive its leader (npx's children): it is signalled even when the leader left.
-    return exited && !this.#groupAlive();
+    // The group may outlive its leader (npx's children), and a descendant the group: each is
+    // signalled even when the leader left.
+    return exited && !this.#groupAlive() && this.#descendants?.anyAlive() !== true;
   }
 
   #groupAlive(): boolean {

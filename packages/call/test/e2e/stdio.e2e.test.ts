@@ -222,6 +222,14 @@ describe('mcp-call --stdio failures', () => {
 });
 
 describe('mcp-call --stdio cleanup', () => {
+  it('ends a grandchild that left the process group with setsid, too', async () => {
+    const started = await pidFile();
+    const result = await call(['--stdio', `${SDK_SERVER} --pid-file ${started.path}`, 'spawn-escapee']);
+    expect(result.stdout).toBe('started\n');
+    expect(await started.pids()).toHaveLength(2);
+    expect(await started.alive()).toEqual([]);
+  });
+
   it('ends the whole process tree, grandchildren included, when it finishes', async () => {
     const started = await pidFile();
     const result = await call(['--stdio', `${SDK_SERVER} --pid-file ${started.path}`, 'spawn-child', '--marker', 'child']);

@@ -339,10 +339,11 @@ describe('mcp-serve gateway from a config file', () => {
     const dir = await writeTempFiles({ 'mcp-serve.config.mjs': `export default { servers: { sdk: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(SDK_SERVER)}, '--pid-file', ${JSON.stringify(started.path)}] } } };` });
     const server = await startServe([], { cwd: dir, env });
     expect((await runCall(['--url', server.url, 'sdk_spawn-child', '--marker', 'child'])).stdout).toBe('started\n');
-    // The upstream is mcp-serve's child, and it started a child of its own: both recorded, both running.
+    expect((await runCall(['--url', server.url, 'sdk_spawn-escapee'])).stdout).toBe('started\n');
+    // The upstream is mcp-serve's child; it started a child in its group and one that left it (setsid).
     const [upstream] = await started.pids();
     expect(await childrenOf(server.child.pid!)).toEqual([String(upstream)]);
-    expect(await started.alive()).toHaveLength(2);
+    expect(await started.alive()).toHaveLength(3);
     expect(await server.stop()).toBe(0);
     await waitFor(async () => (await started.alive()).length === 0, 'no process left', 5000);
   });
