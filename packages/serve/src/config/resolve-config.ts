@@ -13,6 +13,7 @@ import {
 
 import type { AuthSettings } from '../auth/token-verifier.ts';
 import type { ServeConfig } from './config-schema.ts';
+import { connectionBudget } from '../http/connection-budget.ts';
 
 /** An upstream server after its layer's paths are resolved. */
 export type UpstreamSpec = NonNullable<ServeConfig['servers']>[string];
@@ -81,11 +82,12 @@ export const DEFAULT_LIMITS: ServeLimits = {
   maxBatchSize: 100,
   bodyTimeoutMs: 10_000,
   headersTimeoutMs: 10_000,
-  maxConnections: 1024,
-  maxConnectionsPerClient: 256,
+  // As many as the open-files limit allows (connection-budget.ts); no cap per address unless set.
+  maxConnections: connectionBudget(),
+  maxConnectionsPerClient: Number.POSITIVE_INFINITY,
   maxStreamBufferBytes: 4 * 1024 * 1024,
   maxSessions: 10_000,
-  maxSessionsPerClient: 500,
+  maxSessionsPerClient: Number.POSITIVE_INFINITY,
   handshakeTimeoutMs: 10_000,
   callTimeoutMs: 5 * 60_000,
   sseKeepAliveMs: 15_000,

@@ -1,4 +1,4 @@
-import { INITIALIZE_BODY, initializeRaw, MCP_POST_HEADERS, rawRequest, sendAndStopReading, startServe, type ServeProcess } from '@mcp-cli/test-utils';
+import { INITIALIZE_BODY, initializeRaw, MCP_POST_HEADERS, rawRequest, runServe, sendAndStopReading, startServe, type ServeProcess } from '@mcp-cli/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 describe('mcp-serve security: Host, Origin, tokens, CORS', () => {
@@ -132,6 +132,41 @@ describe('mcp-serve connection caps', () => {
     expect((await rawRequest(`${server.url}/health`)).status).toBe(200);
     expect(server.stderr()).toMatch(/refusing connections over the cap/);
     await server.stop();
+  });
+});
+
+describe('mcp-serve at its connection cap', () => {
+  it('closes the idlest idle connection to let a new client in, and refuses only when every one is busy', async () => {
+    const { connect } = await import('node:net');
+    const server = await startServe(['--max-connections', '4']);
+    const { port } = new URL(server.url);
+    // Four connections that hold a socket and send nothing: idle, the way a slow or stuck client is.
+    const idle = await Promise.all(
+      Array.from({ length: 4 }, () => new Promise<import('node:net').Socket>((resolve) => {
+        const socket = connect(Number(port), '127.0.0.1', () => resolve(socket));
+        socket.on('error', () => undefined);
+      })),
+    );
+    const closed = idle.map((socket) => new Promise<boolean>((resolve) => socket.once('close', () => resolve(true))));
+    // A well-behaved client still gets in: the idlest connection made room.
+    expect((await rawRequest(`${server.url}/health`)).status).toBe(200);
+    expect(await Promise.race([closed[0]!, new Promise((resolve) => setTimeout(() => resolve(false), 2000))])).toBe(true);
+    for (const socket of idle) socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Four open event streams are four busy connections: then a fifth is refused.
+    const streams = await Promise.all(Array.from({ length: 4 }, () => sendAndStopReading(`${server.url}/sse`, { headers: { Accept: 'text/event-stream' }, readUntil: /data: \S+\n/ })));
+    const refused = await rawRequest(`${server.url}/health`);
+    expect(refused.status).toBe(503);
+    expect(JSON.parse(refused.text).error.message).toMatch(/limits\.maxConnections\), every one busy/);
+    for (const { socket } of streams) socket.destroy();
+    await server.stop();
+  });
+
+  it('has no per-client cap unless one is set, and a total from the open-files limit', async () => {
+    const help = (await runServe(['--help'])).stdout.replace(/\s+/g, ' ');
+    expect(help).toContain('--max-connections <n> most open connections in total (default: the open-files limit less 256');
+    expect(help).toContain('--max-connections-per-client <n> most open connections per client address (default: none)');
+    expect(help).toContain('--max-sessions-per-client <n> most open sessions per client address (default: none)');
   });
 });
 
