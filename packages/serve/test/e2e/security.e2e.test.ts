@@ -1,3 +1,5 @@
+import { connect, type Socket } from 'node:net';
+
 import { INITIALIZE_BODY, initializeRaw, MCP_POST_HEADERS, rawRequest, runServe, sendAndStopReading, startServe, type ServeProcess } from '@mcp-cli/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -137,12 +139,11 @@ describe('mcp-serve connection caps', () => {
 
 describe('mcp-serve at its connection cap', () => {
   it('closes the idlest idle connection to let a new client in, and refuses only when every one is busy', async () => {
-    const { connect } = await import('node:net');
     const server = await startServe(['--max-connections', '4']);
     const { port } = new URL(server.url);
     // Four connections that hold a socket and send nothing: idle, the way a slow or stuck client is.
     const idle = await Promise.all(
-      Array.from({ length: 4 }, () => new Promise<import('node:net').Socket>((resolve) => {
+      Array.from({ length: 4 }, () => new Promise<Socket>((resolve) => {
         const socket = connect(Number(port), '127.0.0.1', () => resolve(socket));
         socket.on('error', () => undefined);
       })),
