@@ -1,4 +1,4 @@
-// Runs every benchmark and prints Markdown tables (kept in scripts/bench/RESULTS.md and the README).
+// Runs every benchmark and prints Markdown tables (kept in scripts/bench/RESULTS.md and docs/performance.md).
 //
 //   node scripts/bench/run.mjs [--quick]      (pnpm bench builds first)
 import { cpus } from 'node:os';

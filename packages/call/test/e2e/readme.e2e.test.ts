@@ -1,15 +1,17 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 
 import { freePort, REPO_ROOT, startServe, type ServeProcess } from '@mcp-cli/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// Runs the README's mcp-call examples as written, through bash and the installed bin.
+// Runs the mcp-call examples of the README and of every page in docs/ as written, through bash and
+// the installed bin: each block marked readme-examples, and the README's CI script.
 const readme = readFileSync(`${REPO_ROOT}README.md`, 'utf8');
-const block = /<!-- readme-examples:start -->\n```sh\n([\s\S]*?)```\n<!-- readme-examples:end -->/.exec(readme)?.[1] ?? '';
+const pages = [readme, ...readdirSync(`${REPO_ROOT}docs`).filter((name) => name.endsWith('.md')).map((name) => readFileSync(`${REPO_ROOT}docs/${name}`, 'utf8'))];
+const blocks = pages.flatMap((page) => [...page.matchAll(/<!-- readme-examples:start -->\n```sh\n([\s\S]*?)```\n<!-- readme-examples:end -->/g)].map((match) => match[1]!));
 const examples: { command: string; expected: string }[] = [];
-for (const line of block.split('\n')) {
+for (const line of blocks.join('').split('\n')) {
   if (line.startsWith('# prints: ')) examples.at(-1)!.expected = line.slice('# prints: '.length);
   else if (line.trim()) examples.push({ command: line, expected: '' });
 }

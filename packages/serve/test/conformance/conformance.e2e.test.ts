@@ -26,7 +26,7 @@ async function runConformance(args: string[], env: NodeJS.ProcessEnv = {}): Prom
 
 /**
  * The client scenarios of conformance 0.2.0-alpha.12 other than auth, each with the mcp-call
- * command that passes it (the suite appends the server's URL; the README lists them). mcp-call
+ * command that passes it (the suite appends the server's URL; docs/conformance.md lists them). mcp-call
  * tries 2026-07-28 first and falls back to a session, so the same commands serve both kinds of mock.
  */
 const CALL = `node ${CALL_BIN}`;
