@@ -10,7 +10,7 @@ import {
 import type { LoadedModule } from '../config/load-modules.ts';
 import { type CompiledSchema, compileSchema } from './compile-schema.ts';
 import type { SkillCatalog } from './skills.ts';
-import { compileUriTemplate, type UriTemplateMatcher } from './uri-template.ts';
+import { compileUriTemplate, sampleUri, type UriTemplateMatcher } from './uri-template.ts';
 
 /** A tool with its schemas compiled. */
 export interface RegisteredTool {
@@ -74,6 +74,7 @@ export function buildRegistry(modules: LoadedModule[]): Registry {
   for (const { file, definitions } of modules) {
     for (const def of definitions) addDefinition(def, file);
   }
+  refuseOverlaps([...templates.values()], [...resources.values()]);
   return { tools, resources, templates: [...templates.values()], prompts };
 
   function addDefinition(def: Definition, file: string): void {
@@ -120,6 +121,28 @@ function registerPrompt(def: PromptDefinition, file: string): RegisteredPrompt {
     required: required.has(name),
   }));
   return { def, file, input, arguments: def.arguments ?? derived };
+}
+
+/**
+ * Refuses a resource template that produces URIs of another source's template or resource: the
+ * first registered would answer them, so one upstream could answer for another. Within one file,
+ * overlaps are the author's choice.
+ */
+function refuseOverlaps(templates: RegisteredTemplate[], resources: RegisteredResource[]): void {
+  for (const a of templates) {
+    const sample = sampleUri(a.def.uriTemplate);
+    for (const b of templates) {
+      if (a === b || a.file === b.file || !b.template.match(sample)) continue;
+      throw overlap(`resource template "${a.def.uriTemplate}" in ${a.file}`, `resource template "${b.def.uriTemplate}" in ${b.file}`);
+    }
+    for (const resource of resources) {
+      if (resource.file !== a.file && a.template.match(resource.def.uri)) throw overlap(`resource "${resource.def.uri}" in ${resource.file}`, `resource template "${a.def.uriTemplate}" in ${a.file}`);
+    }
+  }
+}
+
+function overlap(one: string, other: string): ConfigError {
+  return new ConfigError(`Overlapping resources: the ${one} names URIs of the ${other}, so one would answer for the other: change one of them, or serve them from separate mcp-serve processes`, 'E_DUPLICATE_NAME');
 }
 
 function checkUnique(map: Map<string, { file: string }>, key: string, what: string, file: string): void {

@@ -53,6 +53,31 @@ export function compileUriTemplate(template: string): UriTemplateMatcher {
   };
 }
 
+/**
+ * A URI the template produces, with every variable set to a probe value: if another source's
+ * template or resource matches it, the two overlap, and whichever is registered first would
+ * answer the other's URIs.
+ */
+export function sampleUri(template: string): string {
+  return template.replace(EXPRESSION, (_whole, operator: string, list: string) => {
+    const names = list.split(',').map((v) => v.trim().replace(/\*|:\d+$/g, ''));
+    const value = 'mcp-probe-0';
+    switch (operator) {
+      case '?':
+      case '&':
+        return names.map((name, i) => `${i === 0 ? operator : '&'}${name}=${value}`).join('');
+      case ';':
+        return `;${names[0]}=${value}`;
+      case '#':
+      case '.':
+      case '/':
+        return `${operator}${value}`;
+      default:
+        return value;
+    }
+  });
+}
+
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

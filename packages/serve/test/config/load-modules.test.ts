@@ -84,4 +84,16 @@ describe('loadModules', () => {
       `Duplicate tool name "same" in ${dir}/b.mjs (already defined in ${dir}/a.mjs): rename one of them`,
     );
   });
+
+  it('refuses a resource template or resource of one source that names URIs of another\'s template', () => {
+    const template = (uriTemplate: string) => ({ kind: 'resourceTemplate', uriTemplate, name: uriTemplate, read: () => '' });
+    const source = (file: string, ...definitions: unknown[]) => ({ file, definitions }) as never;
+    expect(() => buildRegistry([source('upstream server "a"', template('files://{path}')), source('upstream server "b"', template('files://{name}'))])).toThrow(
+      /Overlapping resources: the resource template "files:\/\/\{path\}" in upstream server "a" names URIs of the resource template "files:\/\/\{name\}" in upstream server "b"/,
+    );
+    expect(() => buildRegistry([source('a.mjs', template('docs://{+path}')), source('b.mjs', { kind: 'resource', uri: 'docs://x/y', name: 'y', text: 'y' })])).toThrow(/the resource "docs:\/\/x\/y" in b\.mjs names URIs of the resource template "docs:\/\/\{\+path\}" in a\.mjs/);
+    // Distinct families, and overlaps within one module, are fine.
+    expect(() => buildRegistry([source('a.mjs', template('users://{id}')), source('b.mjs', template('users://{id}/posts/{post}'))])).not.toThrow();
+    expect(() => buildRegistry([source('a.mjs', template('notes://{id}'), template('notes://{+path}'))])).not.toThrow();
+  });
 });
