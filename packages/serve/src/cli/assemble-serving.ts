@@ -1,5 +1,7 @@
 import { basename } from 'node:path';
 
+import { UsageError } from '@mcp-cli/core';
+
 import { BUILTIN_INFO, builtinHello } from '../builtin/hello.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
 import { type LoadedModule, loadModules } from '../config/load-modules.ts';
@@ -38,7 +40,10 @@ export async function assembleServing(
   { oneClient = false }: { oneClient?: boolean } = {},
 ): Promise<Serving> {
   const [command, ...args] = upstreamCommand;
-  if (command) config.servers = { ...config.servers, [basename(command).replace(/[^A-Za-z0-9_.-]/g, '_') || 'server']: { command, args, prefix: '' } };
+  if (command && /^https?:\/\//i.test(command)) {
+    throw new UsageError(`mcp-serve -- takes a command that starts a stdio server, not a URL: put ${command} in the config's "servers" ({ servers: { name: { url: "${command}" } } })`, 'E_USAGE');
+  }
+  if (command) config.servers = { ...config.servers, [upstreamName(command, args)]: { command, args, prefix: '' } };
   const builtin = !loaded && !command && Object.keys(config.servers).length === 0;
   if (builtin) Object.assign(config, BUILTIN_INFO);
   let modules = builtin ? builtinHello() : await loadModules(config.modules);
@@ -74,4 +79,19 @@ export async function assembleServing(
   }
   const source = builtin ? 'built-in hello example: no config file found' : (loaded?.filepath ?? `${command} (stdio)`);
   return { registry, rebuild, gateway, source, builtin };
+}
+
+/** Runners that fetch a package and run it: the server is named after the package, not after them. */
+const PACKAGE_RUNNERS = new Set(['npx', 'pnpx', 'bunx', 'uvx', 'pipx']);
+
+/**
+ * The name of `mcp-serve -- CMD ARGS…` in logs and /health: the command's own name, or for `npx
+ * -y @scope/server-memory@1` and the like, the package's (`server-memory`).
+ */
+export function upstreamName(command: string, args: string[]): string {
+  const runner = basename(command).replace(/\.(cmd|exe)$/i, '');
+  const runnerArgs = runner === 'pnpm' && args[0] === 'dlx' ? args.slice(1) : PACKAGE_RUNNERS.has(runner) ? args : undefined;
+  const pkg = runnerArgs?.find((arg) => !arg.startsWith('-'));
+  const name = pkg ? pkg.replace(/^@[^/]+\//, '').replace(/@[^@]*$/, '') : basename(command);
+  return name.replace(/[^A-Za-z0-9_.-]/g, '_') || 'server';
 }

@@ -38,7 +38,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     flags = toServeFlags(program.opts(), program.args);
     return await serve(flags, env);
   } catch (error) {
-    return reportError(error, flags?.debug ?? false);
+    const json = (flags?.logFormat ?? (env.MCP_SERVE_LOG_FORMAT === 'json' ? 'json' : 'text')) === 'json';
+    return reportError(error, flags?.debug ?? false, json);
   }
 }
 
@@ -231,13 +232,17 @@ function handleCommanderError(error: CommanderError, help: string): number {
   return ExitCode.usage;
 }
 
-function reportError(error: unknown, debug: boolean): number {
-  if (error instanceof McpCliError) {
-    process.stderr.write(`mcp-serve: ${error.message}\n`);
-    if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
-    return error.exitCode;
+function reportError(error: unknown, debug: boolean, json: boolean): number {
+  const known = error instanceof McpCliError;
+  const message = known ? error.message : `unexpected error, please report it: ${describe(error)}`;
+  const stack = error instanceof Error && (debug || !known) ? error.stack : undefined;
+  if (json) {
+    // With --log-format json, a fatal error is one JSON object too, as every other line.
+    const code = known ? error.code : 'E_INTERNAL';
+    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'fatal', msg: message, code, ...(stack ? { stack } : {}) })}\n`);
+  } else {
+    process.stderr.write(`mcp-serve: ${message}\n`);
+    if (stack) process.stderr.write(`${stack}\n`);
   }
-  process.stderr.write(`mcp-serve: unexpected error, please report it: ${describe(error)}\n`);
-  if (error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-  return ExitCode.internal;
+  return known ? error.exitCode : ExitCode.internal;
 }

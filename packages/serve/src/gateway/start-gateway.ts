@@ -89,6 +89,11 @@ export async function startGateway(
     const naming = { prefix: spec.prefix ?? name, separator: config.separator, allow: spec.allow, deny: spec.deny };
     return { upstream, active, watchers, naming, sessions: new Map() };
   });
+  // A package runner may download the server first: say what is being waited for.
+  for (const { upstream } of entries) {
+    const spec = upstream.spec;
+    if ('command' in spec) logger.info(`starting upstream ${upstream.name}${/(^|\/)(npx|pnpx|bunx|uvx|pipx|pnpm)$/.test(spec.command) ? ` (${spec.command} may download it first)` : ''}`, { command: [spec.command, ...(spec.args ?? [])].join(' ').slice(0, 200) });
+  }
   const results = await Promise.allSettled(entries.map(({ upstream }) => upstream.start()));
   const failures: string[] = [];
   results.forEach((result, i) => {
@@ -108,7 +113,10 @@ export async function startGateway(
     await Promise.all(entries.map(({ upstream }) => upstream.stop()));
     throw new ConfigError(`Cannot start upstream server ${failures.join('; ')} (mark it "optional": true to start without it)`, 'E_UPSTREAM');
   }
-  for (const { upstream } of entries) logger.info(`upstream ${upstream.name} ready`, { tools: upstream.listing.tools.length, prompts: upstream.listing.prompts.length, resources: upstream.listing.resources.length });
+  // Only those that are: an optional one that failed is restarting, and says so when it is back.
+  for (const { upstream } of entries) {
+    if (upstream.state === 'ready') logger.info(`upstream ${upstream.name} ready`, { tools: upstream.listing.tools.length, prompts: upstream.listing.prompts.length, resources: upstream.listing.resources.length });
+  }
 
   // A client's own upstream (perSession): by session, else by principal, else (an anonymous
   // request without a session, which nothing ties to the next one) for this one request only.

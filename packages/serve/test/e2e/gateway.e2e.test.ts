@@ -219,7 +219,24 @@ describe('mcp-serve gateway from a config file', () => {
     expect(state.status).toBe('ok');
     expect(state.upstreams.memory!.state).toBe('ready');
     expect(state.upstreams.flaky).toMatchObject({ state: 'restarting', error: expect.stringMatching(/command not found/) });
+    // Only the upstream that is ready is logged as ready.
+    expect(server.stderr()).toMatch(/upstream memory ready/);
+    expect(server.stderr()).not.toMatch(/upstream flaky ready/);
     expect(await server.stop()).toBe(0);
+  });
+
+  it('names an npx upstream by its package, refuses a URL after --, and reports a fatal error as JSON with --log-format json', async () => {
+    const { upstreamName } = await import('../../src/cli/assemble-serving.ts');
+    expect(upstreamName('npx', ['-y', '@modelcontextprotocol/server-memory@2025.1.0'])).toBe('server-memory');
+    expect(upstreamName('pnpm', ['dlx', 'mcp-server-time'])).toBe('mcp-server-time');
+    expect(upstreamName('/usr/bin/node', ['server.mjs'])).toBe('node');
+    const url = await runServe(['--', 'https://mcp.example.com/mcp'], { env, timeoutMs: 20_000 });
+    expect(url.code).toBe(2);
+    expect(url.stderr).toMatch(/^mcp-serve: mcp-serve -- takes a command that starts a stdio server, not a URL: put https:\/\/mcp\.example\.com\/mcp in the config's "servers"/);
+    const json = await runServe(['--log-format', 'json', '--port', '1', '--host', '203.0.113.1'], { env, timeoutMs: 20_000 });
+    expect(json.code).toBe(2);
+    const lines = json.stderr.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.at(-1)).toMatchObject({ level: 'fatal', code: 'E_BIND', msg: expect.stringMatching(/Cannot bind host "203\.0\.113\.1"/) });
   });
 
   it('restarts an upstream that dies mid-call: the call fails, the tools come back with list_changed', async () => {
