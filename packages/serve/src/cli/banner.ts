@@ -1,3 +1,5 @@
+import { hostname, networkInterfaces } from 'node:os';
+
 import type { ResolvedServeConfig } from '../config/resolve-config.ts';
 import type { Registry } from '../server/registry.ts';
 import { redactedUrl } from '../store/redacted-url.ts';
@@ -27,5 +29,19 @@ export function formatBanner(options: {
   if (config.store !== 'memory') lines.push(`  store            ${redactedUrl(new URL(config.store))}`);
   if (config.auth) lines.push(`  auth             OAuth access tokens from ${config.auth.issuer} for ${config.auth.audience}`);
   if (config.tokens.length > 0) lines.push(`  auth             bearer token required (${config.tokens.length} accepted)`);
+  // 0.0.0.0 and :: are where the server listens, not addresses a client can use: name those.
+  const reachable = reachableBases(handle.url, config.host);
+  if (reachable.length > 0) lines.push(`  reach it at      ${reachable.map((base) => paint.cyan(`${base}${new URL(handle.urls.mcp).pathname}`)).join(', ')}`);
   return lines.join('\n');
+}
+
+/** For a wildcard bind, the base URLs clients can use: loopback, the host name, each external address. */
+function reachableBases(url: string, host: string): string[] {
+  if (host !== '0.0.0.0' && host !== '::' && host !== '[::]') return [];
+  const { port } = new URL(url);
+  const addresses = Object.values(networkInterfaces())
+    .flat()
+    .filter((a) => a !== undefined && !a.internal && (host !== '0.0.0.0' || a.family === 'IPv4'))
+    .map((a) => (a!.family === 'IPv6' ? `[${a!.address}]` : a!.address));
+  return [...new Set(['127.0.0.1', hostname(), ...addresses])].slice(0, 6).map((address) => `http://${address}:${port}`);
 }

@@ -98,6 +98,8 @@ describe('mcp-serve on a non-loopback address', () => {
   it('warns loudly without a token, and does not check Host', async () => {
     const server = await startServe(['--host', '0.0.0.0']);
     expect(server.stderr()).toMatch(/warn listening on 0\.0\.0\.0 without a token: anyone who can reach this port can call every tool/);
+    // The banner names addresses a client can use, not only 0.0.0.0.
+    expect(server.stderr()).toMatch(/reach it at +http:\/\/127\.0\.0\.1:\d+\/mcp, /);
     const url = server.url.replace('0.0.0.0', '127.0.0.1');
     const response = await rawRequest(`${url}/mcp`, { method: 'POST', headers: { ...MCP_POST_HEADERS, host: 'mcp.example.com' }, body: INITIALIZE_BODY });
     expect(response.status).toBe(200);
