@@ -127,6 +127,12 @@ export function parseToolArgs(
     let value = inline;
     if (value === undefined) {
       if (i + 1 >= argv.length) throw new UsageError(`${flag.flag} needs a value (${describeKind(flag)})`, 'E_MISSING_VALUE');
+      // A flag is never taken as the value of the one before it (`--name --json`).
+      const next = argv[i + 1]!;
+      const nextName = next.split('=')[0]!;
+      if (next.startsWith('-') && (byName.has(nextName) || takesValue(nextName) !== undefined || nextName === '-h' || nextName === '--help')) {
+        throw new UsageError(`${flag.alias ?? flag.flag} needs a value (${describeKind(flag)}), but ${next} follows it: give the value, or write ${flag.alias ?? flag.flag}=${next} if that is the value`, 'E_MISSING_VALUE');
+      }
       value = argv[++i]!;
     }
     const converted = convert(flag, value);

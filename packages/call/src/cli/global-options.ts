@@ -1,3 +1,4 @@
+import { UsageError } from '@mcp-cli/core';
 import type { Command } from 'commander';
 
 import type { ElicitMode } from '../client/server-requests.ts';
@@ -139,6 +140,10 @@ export function parseFastPath(
     }
     const value = eq === -1 ? args[++i] : token.slice(eq + 1);
     if (value === undefined) return undefined;
+    // A flag is never taken as the value of the one before it (`--token --json`).
+    if (eq === -1 && FLAG_KEYS[value.split('=')[0]!] !== undefined) {
+      throw new UsageError(`${flag} needs a value, but ${value} follows it: give the value, or write ${flag}=${value} if that is the value`, 'E_MISSING_VALUE');
+    }
     if (key === 'header' || key === 'root') opts[key].push(value);
     else (opts as unknown as Record<string, unknown>)[key] = value;
   }

@@ -38,6 +38,9 @@ export async function withConnection<T>(
   const settings = await resolveConnectionSettings(opts, env, positionalUrl);
   // Checked before anything starts (the spinner, the deadline), so a usage error ends at once.
   const logLevel = checkLogLevel(opts.logLevel);
+  if (opts.elicit !== undefined && !['decline', 'defaults', 'prompt'].includes(opts.elicit)) {
+    throw new UsageError(`Invalid --elicit "${opts.elicit}": use decline, defaults or prompt`, 'E_INVALID_OPTION');
+  }
   const protocolVersion = checkProtocolVersion(opts.protocolVersion);
   const roots = await resolveRoots(opts.root ?? []);
   keepRawOutput(opts.raw === true);

@@ -41,3 +41,11 @@ export function writeOut(text: string): void {
 export function writeErr(text: string): void {
   outputStream(process.stderr).write(escapeControls(text));
 }
+
+/**
+ * Says that a listing is empty: on stderr, so stdout holds only what was listed and a script
+ * reading it gets nothing, not a placeholder it could mistake for an entry.
+ */
+export function writeNone(text: string): void {
+  writeErr(`${text}\n`);
+}

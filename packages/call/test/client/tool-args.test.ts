@@ -27,6 +27,13 @@ describe('toolFlags', () => {
     expect(toolFlags(schema).find((f) => f.property === 'x')?.kind).toBe('number');
   });
 
+  it('never takes a flag as the value of the flag before it', () => {
+    expect(() => parseToolArgs('t', schema, ['--name', '--n', '3'], noGlobals)).toThrow('--name needs a value (string), but --n follows it: give the value, or write --name=--n if that is the value');
+    expect(() => parseToolArgs('t', schema, ['--name', '--json'], (flag) => (flag === '--json' ? false : undefined))).toThrow(/--name needs a value .* but --json follows it/);
+    expect(parseToolArgs('t', schema, ['--name=--n', '--n', '-3', '--x', '-1.5'], noGlobals).args).toEqual({ name: '--n', n: -3, x: -1.5 });
+    expect(parseToolArgs('t', schema, ['--name', '--not-a-flag'], noGlobals).args).toEqual({ name: '--not-a-flag' });
+  });
+
   it('gives a nullable union (pydantic\'s Optional[...]) the flags of its one non-null type', () => {
     const optional: Schema = {
       type: 'object',

@@ -16,6 +16,8 @@ const server = await startHostileServer({
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     res.write(': hello\n\n');
   },
+  // A well-behaved server with no tools.
+  plain: behavesExcept(() => false),
   // Accepts the request and never sends a header.
   'no-headers': () => undefined,
   // An endless line with no newline, as fast as the client takes it.
@@ -315,6 +317,18 @@ describe('mcp-call against hostile and broken servers', () => {
     expect(result.stderr).toMatch(/authorization endpoint that is not an http or https URL \(file:\)/);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await readdir(dir)).not.toContain('opened');
+  });
+
+  it('says an empty list on stderr, never takes a flag as the value before it, and checks --elicit', async () => {
+    const url = `${server.url}/plain/mcp`;
+    const empty = await call(['tools', '--url', url]);
+    expect(empty).toMatchObject({ code: 0, stdout: '', stderr: '(no tools)\n' });
+    const swallowed = await call(['--url', url, '--token', '--json', 'greet']);
+    expect(swallowed.code).toBe(2);
+    expect(swallowed.stderr).toBe('mcp-call: --token needs a value, but --json follows it: give the value, or write --token=--json if that is the value\n');
+    const elicit = await call(['--url', url, '--elicit', 'maybe', 'greet']);
+    expect(elicit.code).toBe(2);
+    expect(elicit.stderr).toBe('mcp-call: Invalid --elicit "maybe": use decline, defaults or prompt\n');
   });
 
   it('always exits with a documented code, whatever the server does', async () => {

@@ -65,7 +65,7 @@ describe.skipIf(!CHROMIUM && process.env.CI === undefined)('mcp-call and OAuth 2
     // oidc-provider takes DPoP proofs, so the token is bound to mcp-call's key, and mcp-serve checked each proof.
     expect(kept[0]).toMatchObject({ tokenType: 'DPoP' });
     expect((await call(['logout', mcp])).stderr).toBe(`mcp-call: logged out of ${mcp}\n`);
-    expect((await call(['auth', 'status'])).stdout).toBe('(no logins)\n');
+    expect((await call(['auth', 'status'])).stderr).toBe('(no logins)\n');
     expect((await call(['whoami', mcp])).code).toBe(3);
   });
 

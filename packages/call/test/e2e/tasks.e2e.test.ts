@@ -61,7 +61,9 @@ describe('mcp-call and tools that run as tasks', () => {
     expect(detached.stdout).toMatch(/^\S+\n$/);
     expect(detached.stderr).toContain(`mcp-call task result ${detached.stdout.trim()} waits for its result`);
     // Each stdio run is a new server process: its task list starts empty, and an unknown id is the server's error.
-    expect((await runCall([...server, 'task', 'list'])).stdout).toBe('(no tasks)\n');
+    const none = await runCall([...server, 'task', 'list']);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toBe('(no tasks)\n');
     const unknown = await runCall([...server, 'task', 'get', 'no-such-task']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/no-such-task|not found/i);

@@ -4,7 +4,7 @@ import { resolveConnectionSettings } from '../connection-settings.ts';
 import type { GlobalOptions } from '../global-options.ts';
 import type { OAuthEntry } from '../imports/import-formats.ts';
 import { listLogins, readLogin, removeLogin } from '../oauth/token-store.ts';
-import { writeErr, writeOut } from '../terminal-text.ts';
+import { writeErr, writeNone, writeOut } from '../terminal-text.ts';
 import { deadline } from '../deadline.ts';
 
 /** The server a login command is about: --url, --server, the config, or the URL given last. */
@@ -71,7 +71,7 @@ export async function authStatusCommand(opts: GlobalOptions, logins: string): Pr
     return ExitCode.ok;
   }
   if (rows.length === 0) {
-    writeOut('(no logins)\n');
+    writeNone('(no logins)');
     return ExitCode.ok;
   }
   for (const row of rows) {

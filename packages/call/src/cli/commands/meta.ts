@@ -5,7 +5,7 @@ import { listAll, listTools, type ToolInfo } from '../../client/operations.ts';
 import { renderResult } from '../../render.ts';
 import { negatedFlag, parseToolArgs, type Schema, toolFlags } from '../../tool-args.ts';
 import { type CommandContext, TRANSPORT_NAMES } from '../session-runner.ts';
-import { writeOut } from '../terminal-text.ts';
+import { writeNone, writeOut } from '../terminal-text.ts';
 import { unknownTool } from './call-tool.ts';
 import { columnWidth, formatToolHelp, formatToolList, titled } from '../tool-help.ts';
 
@@ -49,7 +49,8 @@ export function printTools(tools: ToolInfo[], view: ToolsView, json: boolean): v
     out(flags.filter((flag) => COMPLETION_WORD.test(flag)).join('\n'));
   } else if (json) out(JSON.stringify(tools, null, 2));
   else if (view.names) out(tools.map((t) => t.name).filter((name) => COMPLETION_WORD.test(name) && !name.startsWith('-')).join('\n'));
-  else out(tools.length ? formatToolList(tools) : '(no tools)');
+  else if (tools.length) out(formatToolList(tools));
+  else writeNone('(no tools)');
 }
 
 interface ResourceEntry {
@@ -74,7 +75,8 @@ export async function listResourcesCommand(context: CommandContext): Promise<num
   }
   const rows = [...resources, ...templates].map((r) => [r.uri ?? r.uriTemplate ?? '', [r.title ? `${r.title} (${r.name})` : r.name, r.mimeType ? `(${r.mimeType})` : '', r.description ? `- ${r.description}` : ''].filter(Boolean).join(' ')] as const);
   const width = columnWidth(rows.map(([uri]) => uri));
-  out(rows.length ? rows.map(([uri, rest]) => `${uri.padEnd(width)}${rest}`).join('\n') : '(no resources)');
+  if (rows.length) out(rows.map(([uri, rest]) => `${uri.padEnd(width)}${rest}`).join('\n'));
+  else writeNone('(no resources)');
   return ExitCode.ok;
 }
 
@@ -110,7 +112,8 @@ export async function listPromptsCommand(context: CommandContext): Promise<numbe
     return [`${p.name}${args ? ` ${args}` : ''}`, titled(p.title, p.description)] as const;
   });
   const width = columnWidth(rows.map(([left]) => left));
-  out(rows.length ? rows.map(([left, right]) => `${left.padEnd(width)}${right}`.trimEnd()).join('\n') : '(no prompts)');
+  if (rows.length) out(rows.map(([left, right]) => `${left.padEnd(width)}${right}`.trimEnd()).join('\n'));
+  else writeNone('(no prompts)');
   return ExitCode.ok;
 }
 

@@ -5,7 +5,7 @@ import type { GlobalOptions } from '../global-options.ts';
 import { type CallConfig, loadOwnConfig } from '../own-config.ts';
 import { columnWidth } from '../tool-help.ts';
 import { loadWorkspaceTrust } from '../workspace-trust.ts';
-import { writeErr, writeOut } from '../terminal-text.ts';
+import { writeErr, writeNone, writeOut } from '../terminal-text.ts';
 
 interface Listed {
   name: string;
@@ -54,7 +54,7 @@ export async function serversCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv
     return ExitCode.ok;
   }
   if (listed.length === 0) {
-    writeOut('(no servers: add them to .mcp-callrc, or to the MCP config of Claude, Cursor, VS Code, Windsurf, Gemini CLI or Codex)\n');
+    writeNone('(no servers: add them to .mcp-callrc, or to the MCP config of Claude, Cursor, VS Code, Windsurf, Gemini CLI or Codex)');
     return ExitCode.ok;
   }
   const width = columnWidth(listed.map((e) => e.name));

@@ -2,7 +2,7 @@ import { ConnectionError, ExitCode, frontmatterText, UsageError } from '@mcp-cli
 
 import { listAll } from '../../client/operations.ts';
 import type { CommandContext } from '../session-runner.ts';
-import { writeOut } from '../terminal-text.ts';
+import { writeNone, writeOut } from '../terminal-text.ts';
 import { columnWidth } from '../tool-help.ts';
 
 /** A skill as `skills/list` gives it (the skills extension, SEP-2640). */
@@ -23,7 +23,8 @@ export async function listSkillsCommand(context: CommandContext): Promise<number
   }
   const rows = skills.map((skill) => [nameOf(skill), String(skill.frontmatter?.description ?? '')] as const);
   const width = columnWidth(rows.map(([name]) => name));
-  out(rows.length ? rows.map(([name, description]) => `${name.padEnd(width)}${description}`).join('\n') : '(no skills)');
+  if (rows.length) out(rows.map(([name, description]) => `${name.padEnd(width)}${description}`).join('\n'));
+  else writeNone('(no skills)');
   return ExitCode.ok;
 }
 

@@ -3,7 +3,7 @@ import { ExitCode, UsageError } from '@mcp-cli/core';
 import { listAll } from '../../client/operations.ts';
 import { renderResult } from '../../render.ts';
 import type { CommandContext } from '../session-runner.ts';
-import { writeOut } from '../terminal-text.ts';
+import { writeNone, writeOut } from '../terminal-text.ts';
 
 /** What `mcp-call task` does: with a task id, or `list`. */
 export const TASK_ACTIONS = ['get', 'result', 'cancel', 'list'] as const;
@@ -23,7 +23,8 @@ export async function taskCommand(context: CommandContext, action: string, taskI
     if (taskId !== undefined) throw new UsageError('mcp-call task list takes no task id', 'E_UNEXPECTED_ARGUMENT');
     if (session.modern) throw new UsageError('The 2026-07-28 tasks extension has no tasks/list: keep the ids --detach prints (or pin --protocol-version 2025-11-25 for a server that lists them)', 'E_INVALID_OPTION');
     const tasks = await listAll<{ taskId: string; status: string; statusMessage?: string }>(connection, 'tasks/list', 'tasks', signal);
-    writeOut(opts.json ? `${JSON.stringify(tasks, null, 2)}\n` : tasks.length === 0 ? '(no tasks)\n' : tasks.map((t) => `${t.taskId}  ${t.status}${t.statusMessage ? `  ${t.statusMessage}` : ''}\n`).join(''));
+    if (!opts.json && tasks.length === 0) writeNone('(no tasks)');
+    else writeOut(opts.json ? `${JSON.stringify(tasks, null, 2)}\n` : tasks.map((t) => `${t.taskId}  ${t.status}${t.statusMessage ? `  ${t.statusMessage}` : ''}\n`).join(''));
     return ExitCode.ok;
   }
   if (taskId === undefined) throw new UsageError(`mcp-call task ${action} needs a task id (as --detach prints it)`, 'E_MISSING_ARGUMENT');

@@ -1,6 +1,6 @@
 import { ExitCode } from '@mcp-cli/core';
 
-import { writeOut } from '../terminal-text.ts';
+import { writeNone, writeOut } from '../terminal-text.ts';
 import { distrustDirectory, listTrusted, trustDirectory, trustFile } from '../workspace-trust.ts';
 
 /**
@@ -11,7 +11,8 @@ import { distrustDirectory, listTrusted, trustDirectory, trustFile } from '../wo
 export async function trustCommand(dir: string | undefined, options: { list?: boolean; remove?: boolean }, env: NodeJS.ProcessEnv): Promise<number> {
   if (options.list) {
     const trusted = await listTrusted(env);
-    writeOut(trusted.length ? `${trusted.join('\n')}\n` : `(no trusted directories; kept in ${trustFile(env)})\n`);
+    if (trusted.length) writeOut(`${trusted.join('\n')}\n`);
+    else writeNone(`(no trusted directories; kept in ${trustFile(env)})`);
     return ExitCode.ok;
   }
   const target = dir ?? process.cwd();
