@@ -1,8 +1,8 @@
-import { UsageError } from '@mcp-cli/core';
+import { closestNames, UsageError } from '@mcp-cli/core';
 
 import { isFlagExpectingValue, isUrl } from './argv.ts';
 import { runToolCall } from './commands/call-tool.ts';
-import type { GlobalOptions } from './global-options.ts';
+import { GLOBAL_FLAGS, type GlobalOptions } from './global-options.ts';
 import { readArgsOption } from './read-args-option.ts';
 import { withConnection } from './session-runner.ts';
 
@@ -26,7 +26,10 @@ export async function callTool(
   const last = rest.at(-1);
   const positionalUrl = isUrl(last) && !isFlagExpectingValue(rest.at(-2)) ? last : undefined;
   if (positionalUrl) rest = rest.slice(0, -1);
-  if (!tool || tool.startsWith('-')) throw new UsageError(`unknown option '${tool ?? ''}' (see mcp-call --help)`);
+  if (!tool || tool.startsWith('-')) {
+    const hint = tool ? closestNames(tool.split('=')[0]!, Object.keys(GLOBAL_FLAGS).filter((f) => f.startsWith('--'))) : [];
+    throw new UsageError(`unknown option '${tool ?? ''}'${hint.length ? `; did you mean ${hint.join(', ')}?` : ''} (see mcp-call --help)`);
+  }
   const baseArgs = await readArgsOption(opts.args);
   const name = tool;
   // The call reads the tools list first (for its schema), so a 2026-07-28 connection asks for it at once.

@@ -1,4 +1,4 @@
-import { ExitCode, UsageError } from '@mcp-cli/core';
+import { closestNames, ExitCode, UsageError } from '@mcp-cli/core';
 import { type Argument, Command, CommanderError, Help, type HelpConfiguration } from 'commander';
 
 import { listTools } from '../client/operations.ts';
@@ -227,7 +227,9 @@ function extractToolHelp(args: string[]): { args: string[]; toolHelp: boolean } 
   if (helpAt === -1) return { args, toolHelp: false };
   // `prompt NAME --help` is the prompt's own help; `prompt --help` stays commander's.
   const promptHelp = first === 'prompt' && tail[0] !== undefined && !tail[0].startsWith('-');
-  if (META_COMMANDS.has(first) && first !== 'call' && !promptHelp) return { args, toolHelp: false };
+  // `call --help` is the call command's own help; `call TOOL --help` is the tool's.
+  const callHelp = first === 'call' && tail[0] !== undefined && !tail[0].startsWith('-');
+  if (META_COMMANDS.has(first) && !(first === 'call' && callHelp) && !promptHelp) return { args, toolHelp: false };
   const kept = [...args.slice(0, toolIndex + 1), ...tail.filter((_, i) => i !== helpAt)];
   return { args: kept, toolHelp: true };
 }
@@ -236,6 +238,11 @@ function commanderExit(error: CommanderError): number {
   if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
     return ExitCode.ok;
   }
-  writeErr(`mcp-call: ${error.message.replace(/^error: /, '')} (see mcp-call --help)\n`);
+  // A mistyped flag or command gets the closest ones (commander says so only now and then).
+  const typed = /'([^']+)'/.exec(error.message)?.[1];
+  const known = error.code === 'commander.unknownOption' ? Object.keys(GLOBAL_FLAGS) : error.code === 'commander.unknownCommand' ? [...META_COMMANDS] : [];
+  const hint = typed && known.length ? closestNames(typed, known) : [];
+  const message = error.message.replace(/^error: /, '').split('\n')[0]!;
+  writeErr(`mcp-call: ${message}${hint.length ? `; did you mean ${hint.join(', ')}?` : ''} (see mcp-call --help)\n`);
   return ExitCode.usage;
 }

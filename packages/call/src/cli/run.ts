@@ -43,6 +43,9 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
 const OUTPUT_CLOSED = 'E_OUTPUT_CLOSED';
 
 async function dispatch(given: string[], env: NodeJS.ProcessEnv, interrupt: AbortSignal): Promise<number> {
+  // `mcp-call help [command]` and `mcp-call version` mean what they say (a tool named so: `mcp-call call help`).
+  if (given[0] === 'help') given = [...given.slice(1, 2), '--help'];
+  else if (given[0] === 'version' && given.length === 1) given = ['--version'];
   const args = urlLastToOption(urlFirstToOption(given));
   // A plain tool call is parsed without commander, which loads only for everything else.
   const fast = parseFastPath(args, META_COMMANDS);

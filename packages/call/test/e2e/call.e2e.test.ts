@@ -57,7 +57,11 @@ describe.each(['http', 'sse'] as const)('mcp-call e2e against mcp-serve over %s'
     [['types', '--text'], /^mcp-call: --text needs a value \(string\)$/],
     [['types', '--txet', 'x'], /^mcp-call: Unknown argument --txet for tool "types" \(did you mean --text\?\)/],
     [['typse'], /^mcp-call: Unknown tool "typse"; did you mean types\?/],
-    [['xyzzy', '--a', '1'], /^mcp-call: Unknown tool "xyzzy" \(mcp-call tools lists all \d+\); a server may list some tools only to clients that can sample: try --sampling-command CMD$/],
+    [['xyzzy', '--a', '1'], /^mcp-call: Unknown tool "xyzzy" \(mcp-call tools lists all \d+\)$/],
+    [['sampleLLM'], /^mcp-call: Unknown tool "sampleLLM" \(mcp-call tools lists all \d+\); a server may list some tools only to clients that can sample: try --sampling-command CMD$/],
+    [['tols'], /^mcp-call: Unknown tool "tols"; did you mean the command tools\? /],
+    [['--jsn', 'types'], /^mcp-call: unknown option '--jsn'; did you mean --json\? \(see mcp-call --help\)$/],
+    [['tools', '--nmes'], /^mcp-call: unknown option '--nmes'/],
     [['types', '--args', '{bad'], /^mcp-call: Invalid JSON in --args: /],
     [['types', '--args', '@/nonexistent.json'], /^mcp-call: Cannot read --args file \/nonexistent\.json: ENOENT$/],
     [['types', 'stray'], /^mcp-call: Unexpected argument "stray" for tool "types"/],
@@ -427,6 +431,17 @@ describe('mcp-call connection handling', () => {
     await server.stop();
     // The list is cached for a few minutes: completion still answers with the server gone.
     expect(complete(['mcp-call', 'greet', '--na'])).toBe('--name');
+  });
+
+  it('takes help, version and call --help as a person means them', async () => {
+    const help = await runCall(['help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Exit codes:');
+    expect((await runCall(['help', 'tools'])).stdout).toMatch(/^Usage: mcp-call tools /);
+    expect((await runCall(['version'])).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    const callHelp = await runCall(['call', '--help']);
+    expect(callHelp.code).toBe(0);
+    expect(callHelp.stdout).toMatch(/^Usage: mcp-call call /);
   });
 
   it('prints help with exit codes and a completion script', async () => {

@@ -1,5 +1,7 @@
 import { closestNames, ConnectionError, ExitCode, RpcCode, ToolError, UsageError } from '@mcp-cli/core';
 
+import { META_COMMANDS } from '../argv.ts';
+
 import { RpcError } from '../../client/json-rpc.ts';
 import { callTool, listToolsIfSupported, type ToolInfo } from '../../client/operations.ts';
 import { callToolAsTask } from '../../client/tool-task.ts';
@@ -163,10 +165,13 @@ function missingCapability(tool: string, error: RpcError): UsageError {
 
 export function unknownTool(name: string, tools: ToolInfo[], opts: Pick<CommandContext['opts'], 'samplingCommand'>): UsageError {
   const close = closestNames(name, tools.map((t) => t.name));
-  // Some servers register tools only for clients that declare sampling.
-  const sampling = close.length === 0 && !opts.samplingCommand ? '; a server may list some tools only to clients that can sample: try --sampling-command CMD' : '';
+  // A mistyped meta command (`tols`) reads as a tool name: name the command it is close to.
+  const command = closestNames(name, [...META_COMMANDS].filter((c) => c !== 'help' && c !== 'call'));
+  // Some servers register sampling tools only for clients that declare sampling: said for such a name only.
+  const sampling = close.length === 0 && !opts.samplingCommand && /sampl/i.test(name) ? '; a server may list some tools only to clients that can sample: try --sampling-command CMD' : '';
+  const suggestions = [...close, ...command.map((c) => `the command ${c}`)];
   return new UsageError(
-    `Unknown tool "${name}"${close.length ? `; did you mean ${close.join(', ')}?` : ''} (mcp-call tools lists all ${tools.length})${sampling}`,
+    `Unknown tool "${name}"${suggestions.length ? `; did you mean ${suggestions.join(', ')}?` : ''} (mcp-call tools lists all ${tools.length})${sampling}`,
     'E_UNKNOWN_TOOL',
   );
 }
