@@ -47,7 +47,7 @@ export async function resolveConnectionSettings(
   }
   let entry: ServerEntry = {};
   if (opts.stdio === undefined && (!explicitUrl || serverName)) entry = await loadServerEntry(serverName, opts.noImports !== true && opts.imports !== false, env, !forCompletion);
-  const stdio = opts.stdio !== undefined ? await (await import('./split-command.ts')).splitCommand(opts.stdio, env) : stdioEntry(entry, serverName);
+  const stdio = withVariables(opts.stdio !== undefined ? await (await import('./split-command.ts')).splitCommand(opts.stdio, env) : stdioEntry(entry, serverName), opts.env ?? []);
   const url = explicitUrl ?? entry.url ?? DEFAULT_URL;
   if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
     throw new UsageError(`Invalid server URL "${url}": use http://host:port/mcp or http://host:port/sse`, 'E_BAD_URL');
@@ -109,6 +109,23 @@ function stdioEntry(entry: ServerEntry, name: string | undefined): StdioServer |
     throw new UsageError(`${where}: "args" must be an array of strings`, 'E_CONFIG');
   }
   return { command: entry.command, args: entry.args ?? [], ...(entry.env ? { env: entry.env } : {}), ...(entry.cwd ? { cwd: entry.cwd } : {}) };
+}
+
+/**
+ * A stdio server with the `--env KEY=VALUE` variables added (they win over the config's).
+ *
+ * @throws UsageError for a variable given without `=`, or with --env but no stdio server.
+ */
+function withVariables(stdio: StdioServer | undefined, variables: string[]): StdioServer | undefined {
+  if (variables.length === 0) return stdio;
+  if (!stdio) throw new UsageError('--env gives variables to a stdio server: use it with --stdio, or with --server naming a server that has a "command"', 'E_INVALID_OPTION');
+  const added: Record<string, string> = {};
+  for (const variable of variables) {
+    const at = variable.indexOf('=');
+    if (at <= 0) throw new UsageError(`Invalid --env "${variable}": write it as KEY=VALUE`, 'E_INVALID_OPTION');
+    added[variable.slice(0, at)] = variable.slice(at + 1);
+  }
+  return { ...stdio, env: { ...stdio.env, ...added } };
 }
 
 function positiveInteger(value: string, flag: string): number {

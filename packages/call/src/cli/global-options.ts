@@ -34,6 +34,8 @@ export interface GlobalOptions {
   raw?: boolean;
   maxMessageBytes?: string;
   stdio?: string;
+  /** `--env KEY=VALUE` (repeatable): variables for a stdio server, besides the safe defaults. */
+  env: string[];
   /** OAuth: log in through the browser when a server asks, even without a terminal. */
   login?: boolean;
   /** OAuth: a client registered beforehand (env MCP_CLIENT_ID, MCP_CLIENT_SECRET). */
@@ -84,6 +86,8 @@ export const GLOBAL_FLAGS: Record<string, boolean> = {
   '--raw': false,
   '--max-message-bytes': true,
   '--stdio': true,
+  '--env': true,
+  '-e': true,
   '--no-imports': false,
   '--login': false,
   '--client-id': true,
@@ -103,7 +107,7 @@ const FLAG_KEYS: Record<string, keyof GlobalOptions> = {
   '--url': 'url', '-u': 'url', '--server': 'server', '-s': 'server', '--transport': 'transport', '-t': 'transport',
   '--header': 'header', '-H': 'header', '--token': 'token', '--timeout': 'timeout', '--wait': 'wait', '--json': 'json',
   '--args': 'args', '--tool': 'tool', '--out-dir': 'outDir', '--elicit': 'elicit', '--sampling-command': 'samplingCommand', '--task': 'task', '--detach': 'detach', '--root': 'root', '--log-level': 'logLevel', '--protocol-version': 'protocolVersion',
-  '--quiet': 'quiet', '-q': 'quiet', '--verbose': 'verbose', '--raw': 'raw', '--max-message-bytes': 'maxMessageBytes', '--stdio': 'stdio', '--no-imports': 'noImports',
+  '--quiet': 'quiet', '-q': 'quiet', '--verbose': 'verbose', '--raw': 'raw', '--max-message-bytes': 'maxMessageBytes', '--stdio': 'stdio', '--env': 'env', '-e': 'env', '--no-imports': 'noImports',
   '--login': 'login', '--client-id': 'clientId', '--client-secret': 'clientSecret', '--client-credentials': 'clientCredentials', '--client-metadata-url': 'clientMetadataUrl',
   '--client-key': 'clientKey', '--client-assertion': 'clientAssertion', '--issuer': 'issuer',
 };
@@ -117,7 +121,7 @@ export function parseFastPath(
   args: string[],
   metaCommands: ReadonlySet<string>,
 ): { tool: string | undefined; tokens: string[]; opts: GlobalOptions } | undefined {
-  const opts: GlobalOptions = { transport: 'auto', header: [], root: [], timeout: '60' };
+  const opts: GlobalOptions = { transport: 'auto', header: [], root: [], env: [], timeout: '60' };
   const positional: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const token = args[i]!;
@@ -144,7 +148,7 @@ export function parseFastPath(
     if (eq === -1 && FLAG_KEYS[value.split('=')[0]!] !== undefined) {
       throw new UsageError(`${flag} needs a value, but ${value} follows it: give the value, or write ${flag}=${value} if that is the value`, 'E_MISSING_VALUE');
     }
-    if (key === 'header' || key === 'root') opts[key].push(value);
+    if (key === 'header' || key === 'root' || key === 'env') opts[key].push(value);
     else (opts as unknown as Record<string, unknown>)[key] = value;
   }
   const [tool, ...tokens] = positional;
@@ -158,6 +162,7 @@ export function addGlobalOptions(command: Command): Command {
   return command
     .option('-u, --url <url>', 'server URL (env MCP_URL; default http://localhost:8000)')
     .option('--stdio <command>', 'run this command as a stdio server (split like a shell would, run without one)')
+    .option('-e, --env <KEY=VALUE>', 'a variable for the --stdio server (repeatable); it gets only these and a few safe ones (PATH, HOME, …)', collect, [])
     .option('--no-imports', "use only mcp-call's own config, not the MCP configs of Claude, Cursor, VS Code and others")
     .option('-s, --server <name>', 'a server named in the mcp-call config file')
     .option('-t, --transport <kind>', 'auto, http (Streamable HTTP) or sse (legacy)', 'auto')

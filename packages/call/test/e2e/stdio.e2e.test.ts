@@ -138,6 +138,19 @@ describe('mcp-call --stdio against a server written with the SDK', () => {
     expect(result.stdout).toBe('gave up\n');
   });
 
+  it('gives a stdio server the variables of --env, and no others of this shell', async () => {
+    const server = 'mcp-server-everything stdio';
+    const seen = await runCall(['--stdio', server, '--env', 'GREETING=hi there', '-e', 'HTTPS_PROXY=http://proxy.example:3128', 'get-env'], { env: { ...env, SECRET_OF_THE_SHELL: 'not for servers' }, timeoutMs: 30_000 });
+    expect(seen.code, seen.stderr).toBe(0);
+    const vars = JSON.parse(seen.stdout) as Record<string, string>;
+    expect(vars).toMatchObject({ GREETING: 'hi there', HTTPS_PROXY: 'http://proxy.example:3128' });
+    expect(vars.SECRET_OF_THE_SHELL).toBeUndefined();
+    const bad = await runCall(['--stdio', server, '--env', 'NOEQUALS', 'get-env'], { env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('mcp-call: Invalid --env "NOEQUALS": write it as KEY=VALUE\n');
+    expect((await runCall(['--url', 'http://127.0.0.1:1', '--env', 'A=1', 'x'], { env })).stderr).toMatch(/--env gives variables to a stdio server/);
+  });
+
   it('exits 1 for isError, 2 for a usage error, 4 on timeout', async () => {
     expect((await call(['--stdio', SDK_SERVER, 'fail'])).code).toBe(1);
     // Arguments the server finds invalid (minLength, which mcp-call does not check) are exit 2 too.
