@@ -185,7 +185,8 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       // A tool, prompt or resource that needs scopes the token lacks: 403, so the client can step up.
       const lacking = oauth && typeof verified === 'object' ? missingScopes(registry, body.messages, verified.scopes) : undefined;
       if (lacking) {
-        const refusal = oauth!.insufficientScope(lacking);
+        // The scopes the whole request needs, every request's included (RFC 6750 §3): a client asking for these gets all it needs.
+        const refusal = oauth!.insufficientScope([...new Set([...config.auth!.scopes, ...lacking])]);
         sendRpcError(res, refusal.status, RpcCode.serverError, refusal.message, refusal.headers);
         return;
       }

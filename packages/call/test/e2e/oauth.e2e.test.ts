@@ -91,6 +91,29 @@ describe.skipIf(!CHROMIUM && process.env.CI === undefined)('mcp-call and OAuth 2
     expect(wrong.stderr).not.toContain('not-the-secret');
   });
 
+  it('steps up to the union of held and required scopes, with client credentials and with a login', { timeout: 120_000 }, async () => {
+    const dir = await writeTempFiles({ 'tools.mjs': TOOLS, 'mcp-serve.config.mjs': `export default { tools: './tools.mjs' };` });
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}/mcp`;
+    const scoped = await startServe(['--port', String(port), '--auth-issuer', provider.issuer, '--auth-audience', url, '--auth-scope', 'tools:read'], { cwd: dir });
+    try {
+      home = await mkdtemp(join(tmpdir(), 'mcp-call-home-'));
+      const machine = await call(['--client-credentials', '--client-id', provider.client.id, '--issuer', provider.issuer, '--verbose', 'write_file', url], { MCP_CLIENT_SECRET: provider.client.secret });
+      expect(machine.stdout, machine.stderr).toBe('written\n');
+      expect(machine.code).toBe(0);
+      // A person: logged in with tools:read, then a tool that needs files:write asks for both.
+      home = await mkdtemp(join(tmpdir(), 'mcp-call-home-'));
+      expect((await call(['login', url], { BROWSER: LOGIN_BROWSER })).code).toBe(0);
+      expect((await call(['whoami', url])).code).toBe(0);
+      const stepped = await call(['--login', 'write_file', url], { BROWSER: LOGIN_BROWSER });
+      expect(stepped.stdout, stepped.stderr).toBe('written\n');
+      const kept = JSON.parse((await call(['auth', 'status', '--json'])).stdout) as { scope?: string }[];
+      expect(kept[0]?.scope?.split(' ').sort()).toEqual(expect.arrayContaining(['files:write', 'tools:read']));
+    } finally {
+      await scoped.stop();
+    }
+  });
+
   it('makes a login store found with loose modes its user\'s alone, and refuses one of another user', async () => {
     const { chmod, chown, mkdir, writeFile } = await import('node:fs/promises');
     home = await mkdtemp(join(tmpdir(), 'mcp-call-home-'));

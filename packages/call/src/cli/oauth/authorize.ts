@@ -84,18 +84,23 @@ async function authorizeWithSdk(options: AuthorizeOptions): Promise<string | und
   const discoverResource = () => (resourceMetadata ??= sdk.discoverOAuthProtectedResourceMetadata(options.server, { resourceMetadataUrl: challenge.resourceMetadataUrl }, fetchFn));
   const knownOAuth = challenge.resourceMetadataUrl !== undefined || (await usesOAuth(discoverResource, options.server, fetchFn));
   let stored = await readLogin(options.loginDirectory, options.server);
-  // Step-up (403 insufficient_scope): the scopes held so far and the ones asked for, so nothing that worked stops working.
-  const held = options.status === 403 && typeof stored?.tokens?.scope === 'string' ? stored.tokens.scope : undefined;
+  // Step-up (403 insufficient_scope): the scopes held so far (kept with a login, or granted in this
+  // run, as client credentials are) and the ones asked for, so nothing that worked stops working.
+  const heldBefore = [typeof stored?.tokens?.scope === 'string' ? stored.tokens.scope : '', grantedScopes.get(options.server) ?? ''].join(' ').trim() || undefined;
+  const held = options.status === 403 ? heldBefore : undefined;
   const scope = challenge.scope && sdk.computeScopeUnion(held, challenge.scope);
+  // A refresh keeps the old scope: when more is needed, a new authorization is asked for instead.
+  const stepUp = options.status === 403 && challenge.scope !== undefined && !covers(heldBefore, challenge.scope);
+  if (stepUp && stored?.tokens) stored = { ...stored, tokens: undefined };
   const common = { serverUrl: options.server, resourceMetadataUrl: challenge.resourceMetadataUrl, scope, fetchFn };
   try {
     const machine = await machineProvider(sdk, options.credentials, () => namedIssuer(sdk, discoverResource, fetchFn), fetchFn);
     if (machine) {
       await sdk.auth(machine, common);
-      return accessToken(await machine.tokens());
+      return accessToken(remember(options.server, await machine.tokens()));
     }
     const { clientId, clientSecret } = options.credentials;
-    if (options.fresh && stored?.tokens) {
+    if ((options.fresh || stepUp) && stored) {
       stored = { ...stored, tokens: undefined };
       await writeLogin(options.loginDirectory, stored);
     }
@@ -128,7 +133,7 @@ async function authorizeWithSdk(options: AuthorizeOptions): Promise<string | und
         const { code, iss } = await callback!.wait(options.signal);
         await sdk.auth(provider, { ...common, authorizationCode: code, iss });
       }
-      return accessToken(await provider.tokens());
+      return accessToken(remember(options.server, await provider.tokens()));
     } finally {
       callback?.close();
     }
@@ -167,6 +172,20 @@ async function namedIssuer(sdk: typeof SdkClient, discoverResource: () => Promis
     if (error instanceof ConnectionError) throw error; // an answer over the limit is no "none"
     return undefined;
   }
+}
+
+/** Scopes granted to this process for each server (client credentials keep no login). */
+const grantedScopes = new Map<string, string>();
+
+function remember<T extends { scope?: unknown } | undefined>(server: string, tokens: T): T {
+  if (typeof tokens?.scope === 'string') grantedScopes.set(server, tokens.scope);
+  return tokens;
+}
+
+/** True when `held` has every scope of `needed`. */
+function covers(held: string | undefined, needed: string): boolean {
+  const have = new Set((held ?? '').split(' ').filter(Boolean));
+  return needed.split(' ').filter(Boolean).every((scope) => have.has(scope));
 }
 
 function accessToken(tokens: { access_token?: unknown } | undefined): string {
