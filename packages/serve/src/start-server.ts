@@ -122,11 +122,13 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     oauth: config.auth !== undefined,
   });
   // OAuth: the issuer is checked now, so a mistake in it fails start-up, not the first request.
+  // The legacy SSE endpoint is a resource URL of its own: its clients get tokens for it.
+  const legacyResource = config.auth && legacyResourceOf(config.auth.audience, config.paths.mcp, config.paths.sse);
   const oauth = config.auth
-    ? new ProtectedResource(await TokenVerifier.create(config.auth, logger).catch(async (error: unknown) => {
+    ? new ProtectedResource(await TokenVerifier.create(config.auth, logger, legacyResource ? [legacyResource] : []).catch(async (error: unknown) => {
         await store.close();
         throw error;
-      }), () => scopesNamed(registry, config.auth!.scopes), staticTokenMatcher(config.tokens))
+      }), () => scopesNamed(registry, config.auth!.scopes), staticTokenMatcher(config.tokens), legacyResource)
     : undefined;
 
   // MCP requests served since start: /health reports it, so a balancer's spread can be seen.
@@ -150,7 +152,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     const isMcp = pathname === config.paths.mcp;
     if (oauth && req.method === 'GET' && oauth.isMetadataPath(pathname, [config.paths.mcp, config.paths.sse])) {
       // Public, as RFC 9728 has it: a client reads it before it has a token.
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'max-age=300' }).end(JSON.stringify(oauth.metadata()));
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'max-age=300' }).end(JSON.stringify(oauth.metadata(pathname)));
       return;
     }
     if (!isSse && !isMessages && !isMcp) {
@@ -163,7 +165,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       sendRpcError(res, refusal.status, RpcCode.serverError, refusal.message, refusal.headers);
       return;
     }
-    const verified = oauth ? await oauth.authenticate(req) : undefined;
+    const verified = oauth ? await oauth.authenticate(req, isSse || isMessages) : undefined;
     if (typeof verified === 'object' && 'status' in verified) {
       req.resume();
       sendRpcError(res, verified.status, RpcCode.serverError, verified.message, verified.headers);
@@ -186,7 +188,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       const lacking = oauth && typeof verified === 'object' ? missingScopes(registry, body.messages, verified.scopes) : undefined;
       if (lacking) {
         // The scopes the whole request needs, every request's included (RFC 6750 §3): a client asking for these gets all it needs.
-        const refusal = oauth!.insufficientScope([...new Set([...config.auth!.scopes, ...lacking])]);
+        const refusal = oauth!.insufficientScope([...new Set([...config.auth!.scopes, ...lacking])], isMessages);
         sendRpcError(res, refusal.status, RpcCode.serverError, refusal.message, refusal.headers);
         return;
       }
@@ -266,4 +268,12 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
 function methodNotAllowed(req: IncomingMessage, res: ServerResponse, allow: string): void {
   req.resume();
   sendRpcError(res, 405, RpcCode.serverError, `Method ${req.method ?? ''} not allowed here: use ${allow}`, { Allow: allow });
+}
+
+/** The public URL of the legacy SSE endpoint, when the audience is /mcp's URL (its path ending in the mcp path). */
+function legacyResourceOf(audience: string, mcpPath: string, ssePath: string): string | undefined {
+  const url = new URL(audience);
+  if (!url.pathname.endsWith(mcpPath)) return undefined;
+  url.pathname = `${url.pathname.slice(0, -mcpPath.length)}${ssePath}`;
+  return url.href;
 }

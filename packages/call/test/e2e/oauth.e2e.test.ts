@@ -91,6 +91,20 @@ describe.skipIf(!CHROMIUM && process.env.CI === undefined)('mcp-call and OAuth 2
     expect(wrong.stderr).not.toContain('not-the-secret');
   });
 
+  it('logs in to the legacy SSE endpoint of a server whose audience is its /mcp URL', async () => {
+    home = await mkdtemp(join(tmpdir(), 'mcp-call-home-'));
+    const sse = mcp.replace(/\/mcp$/, '/sse');
+    const metadata = (await (await fetch(new URL('/.well-known/oauth-protected-resource/sse', mcp))).json()) as { resource: string };
+    expect(metadata.resource).toBe(sse);
+    const called = await call(['--client-credentials', '--client-id', provider.client.id, '--issuer', provider.issuer, 'whoami', sse], { MCP_CLIENT_SECRET: provider.client.secret });
+    expect(called.stderr).toBe('');
+    expect(JSON.parse(called.stdout)).toEqual({ sub: provider.client.id, client: provider.client.id });
+    // The person's way too: a login in the browser, then calls over SSE with the kept token.
+    home = await mkdtemp(join(tmpdir(), 'mcp-call-home-'));
+    expect((await call(['login', sse], { BROWSER: LOGIN_BROWSER })).code).toBe(0);
+    expect(JSON.parse((await call(['whoami', sse])).stdout)).toMatchObject({ sub: 'ada' });
+  }, 120_000);
+
   it('steps up to the union of held and required scopes, with client credentials and with a login', { timeout: 120_000 }, async () => {
     const dir = await writeTempFiles({ 'tools.mjs': TOOLS, 'mcp-serve.config.mjs': `export default { tools: './tools.mjs' };` });
     const port = await freePort();

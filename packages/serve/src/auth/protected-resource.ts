@@ -20,18 +20,24 @@ export class ProtectedResource {
   readonly #origin: string;
   readonly #scopesSupported: () => string[];
   readonly #staticTokens: (header: string | undefined) => boolean;
+  /** The legacy SSE endpoint as a resource of its own (its URL), and its metadata's path and URL. */
+  readonly #legacy: { resource: string; path: string; metadataUrl: string } | undefined;
 
   /**
    * @param scopesSupported every scope a definition or the config names (listed in the metadata)
    * @param staticTokens true for a header carrying one of the configured `--token`s, which stay valid
+   * @param legacyResource the public URL of the legacy SSE endpoint, when the audience names /mcp's:
+   * a client of `/sse` checks the metadata against that URL (RFC 9728 §3.3), and gets tokens for it
    */
-  constructor(verifier: TokenVerifier, scopesSupported: () => string[], staticTokens: (header: string | undefined) => boolean) {
+  constructor(verifier: TokenVerifier, scopesSupported: () => string[], staticTokens: (header: string | undefined) => boolean, legacyResource?: string) {
     this.#verifier = verifier;
     this.#scopesSupported = scopesSupported;
     this.#staticTokens = staticTokens;
     const resource = new URL(verifier.settings.audience);
     this.#origin = resource.origin;
-    this.#metadataUrl = `${resource.origin}${METADATA_PATH}${resource.pathname === '/' ? '' : resource.pathname}`;
+    this.#metadataUrl = metadataUrlOf(resource);
+    const legacy = legacyResource === undefined ? undefined : new URL(legacyResource);
+    this.#legacy = legacy && { resource: legacyResource!, path: `${METADATA_PATH}${legacy.pathname}`, metadataUrl: metadataUrlOf(legacy) };
   }
 
   /** True for a path this server's metadata is served at. */
@@ -39,14 +45,16 @@ export class ProtectedResource {
     return pathname === METADATA_PATH || endpoints.some((endpoint) => pathname === METADATA_PATH + endpoint);
   }
 
-  /** The protected-resource metadata document (RFC 9728). */
-  metadata(): Record<string, unknown> {
+  /** The protected-resource metadata document (RFC 9728) served at `pathname`: the legacy SSE endpoint's at its own path. */
+  metadata(pathname = METADATA_PATH): Record<string, unknown> {
     const { audience, issuer } = this.#verifier.settings;
-    return { resource: audience, authorization_servers: [issuer], scopes_supported: this.#scopesSupported(), bearer_methods_supported: ['header'], dpop_signing_alg_values_supported: DPOP_ALGORITHMS };
+    const resource = this.#legacy && pathname === this.#legacy.path ? this.#legacy.resource : audience;
+    return { resource, authorization_servers: [issuer], scopes_supported: this.#scopesSupported(), bearer_methods_supported: ['header'], dpop_signing_alg_values_supported: DPOP_ALGORITHMS };
   }
 
-  /** The verified token of a request, or the 401 that tells the client where to get one. */
-  async authenticate(req: IncomingMessage): Promise<VerifiedToken | 'static' | Refusal> {
+  /** The verified token of a request, or the 401 that tells the client where to get one (`legacy`: a request to /sse or /messages). */
+  async authenticate(req: IncomingMessage, legacy = false): Promise<VerifiedToken | 'static' | Refusal> {
+    const metadataUrl = legacy && this.#legacy ? this.#legacy.metadataUrl : this.#metadataUrl;
     const header = req.headers.authorization;
     if (this.#staticTokens(header)) return 'static';
     const [, scheme, presented] = /^(Bearer|DPoP)\s+(\S+)\s*$/i.exec(header ?? '') ?? [];
@@ -63,11 +71,11 @@ export class ProtectedResource {
       return {
         status: 401,
         message: header ? 'Invalid access token: get a new one from the authorization server' : 'Authorization required: get an access token from the authorization server this server names',
-        headers: { 'WWW-Authenticate': `Bearer resource_metadata="${this.#metadataUrl}"${this.#scopeParam(this.#verifier.settings.scopes)}${error}` },
+        headers: { 'WWW-Authenticate': `Bearer resource_metadata="${metadataUrl}"${this.#scopeParam(this.#verifier.settings.scopes)}${error}` },
       };
     }
     const missing = this.#verifier.settings.scopes.filter((scope) => !token.scopes.has(scope));
-    if (missing.length > 0) return this.insufficientScope(this.#verifier.settings.scopes);
+    if (missing.length > 0) return this.insufficientScope(this.#verifier.settings.scopes, legacy);
     markVerified(req, token);
     return token;
   }
@@ -79,15 +87,20 @@ export class ProtectedResource {
   }
 
   /** The 403 for a token without `scopes`, so the client can ask for them (step-up). */
-  insufficientScope(scopes: readonly string[]): Refusal {
+  insufficientScope(scopes: readonly string[], legacy = false): Refusal {
+    const metadataUrl = legacy && this.#legacy ? this.#legacy.metadataUrl : this.#metadataUrl;
     return {
       status: 403,
       message: `Insufficient scope: this needs ${scopes.join(' ')}`,
-      headers: { 'WWW-Authenticate': `Bearer error="insufficient_scope"${this.#scopeParam(scopes)}, resource_metadata="${this.#metadataUrl}"` },
+      headers: { 'WWW-Authenticate': `Bearer error="insufficient_scope"${this.#scopeParam(scopes)}, resource_metadata="${metadataUrl}"` },
     };
   }
 
   #scopeParam(scopes: readonly string[]): string {
     return scopes.length > 0 ? `, scope="${scopes.join(' ')}"` : '';
   }
+}
+
+function metadataUrlOf(resource: URL): string {
+  return `${resource.origin}${METADATA_PATH}${resource.pathname === '/' ? '' : resource.pathname}`;
 }

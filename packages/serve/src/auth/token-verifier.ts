@@ -63,8 +63,12 @@ export class TokenVerifier {
   readonly #inAll = new RateLimiterMemory(INTROSPECTIONS_IN_ALL);
   readonly #logger: Logger;
 
-  private constructor(settings: AuthSettings, verify: (token: string) => Promise<JWTPayload>, logger: Logger) {
+  /** Besides `settings.audience`: the legacy SSE endpoint's URL, a resource of this server too. */
+  readonly #audiences: string[];
+
+  private constructor(settings: AuthSettings, verify: (token: string) => Promise<JWTPayload>, logger: Logger, otherAudiences: string[]) {
     this.settings = settings;
+    this.#audiences = [settings.audience, ...otherAudiences];
     this.#verify = verify;
     this.#logger = logger;
   }
@@ -74,7 +78,7 @@ export class TokenVerifier {
    * the configured issuer, and prepares its key set.
    * @throws ConfigError when the issuer cannot be reached or describes another issuer.
    */
-  static async create(settings: AuthSettings, logger: Logger): Promise<TokenVerifier> {
+  static async create(settings: AuthSettings, logger: Logger, otherAudiences: string[] = []): Promise<TokenVerifier> {
     const { createRemoteJWKSet, jwtVerify } = await import('jose');
     let jwksUri = settings.jwksUri;
     if (!jwksUri) {
@@ -84,8 +88,8 @@ export class TokenVerifier {
     }
     const keys = createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: FETCH_TIMEOUT_MS, cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
     const verify = async (token: string): Promise<JWTPayload> =>
-      (await jwtVerify(token, keys, { issuer: settings.issuer, audience: settings.audience, algorithms: ALGORITHMS, clockTolerance: CLOCK_TOLERANCE_S, requiredClaims: ['exp'] })).payload;
-    return new TokenVerifier({ ...settings, jwksUri }, verify, logger);
+      (await jwtVerify(token, keys, { issuer: settings.issuer, audience: [settings.audience, ...otherAudiences], algorithms: ALGORITHMS, clockTolerance: CLOCK_TOLERANCE_S, requiredClaims: ['exp'] })).payload;
+    return new TokenVerifier({ ...settings, jwksUri }, verify, logger, otherAudiences);
   }
 
   /** The verified token, or undefined for any token that fails a check; `client` is the caller's address. */
@@ -144,7 +148,7 @@ export class TokenVerifier {
     }
     const now = Date.now() / 1000;
     const audiences = Array.isArray(answer.aud) ? answer.aud : [answer.aud];
-    if (answer.active !== true || answer.iss !== this.settings.issuer || !audiences.includes(this.settings.audience)) return undefined;
+    if (answer.active !== true || answer.iss !== this.settings.issuer || !audiences.some((audience) => this.#audiences.includes(String(audience)))) return undefined;
     if (typeof answer.exp === 'number' && answer.exp <= now - CLOCK_TOLERANCE_S) return undefined;
     if (typeof answer.nbf === 'number' && answer.nbf > now + CLOCK_TOLERANCE_S) return undefined;
     const verified = toVerified(answer, token);
