@@ -90,9 +90,12 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
     } catch (error) {
       if (options.signal.aborted) throw options.signal.reason;
       // Out of time (or never waiting): the last error, which a caller may word for its users.
-      if (!isRetryable(error) || Date.now() + delay > deadline) throw error;
-      options.debug?.(`not reachable yet (${(error as Error).message}); retrying in ${delay} ms`);
-      await abortableSleep(delay, options.signal);
+      const left = deadline - Date.now();
+      if (!isRetryable(error) || left <= 0) throw error;
+      // The last try is at the deadline itself: --wait N waits the whole N seconds.
+      const pause = Math.min(delay, left);
+      options.debug?.(`not reachable yet (${(error as Error).message}); retrying in ${pause} ms`);
+      await abortableSleep(pause, options.signal);
       delay = Math.min(delay * 2, 1000);
     }
   }
