@@ -197,4 +197,12 @@ describe('mcp-call reads the MCP configs people already have', () => {
     expect(fifo.code).toBe(2);
     expect(fifo.stderr).toMatch(/Cannot load the mcp-call config .*odd-repo\/\.mcp-callrc: it is not a regular file/);
   });
+
+  it('reads a file once when the working directory is the home directory (a project file there is a user file too)', async () => {
+    const listed = await runCall(['servers'], { cwd: home, env, timeoutMs: 30_000 });
+    expect(listed.code, listed.stderr).toBe(0);
+    const names = listed.stdout.trim().split('\n').map((line) => line.split(/\s+/)[0]);
+    expect(names.filter((name) => name === 'cursor-user')).toHaveLength(1);
+    expect(listed.stdout).not.toMatch(/cursor-user .*\(shadowed by .*\.cursor\/mcp\.json/);
+  });
 });

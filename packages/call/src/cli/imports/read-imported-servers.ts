@@ -40,14 +40,22 @@ export interface Imports {
  */
 export async function readImportedServers(options: { cwd: string; places: Places; trust: WorkspaceTrust }): Promise<Imports> {
   const result: Imports = { servers: [], problems: [], filesRead: [] };
+  // A file is read once: under the home directory, a project file can be a user file too (~/.cursor/mcp.json).
+  const read = new Set<string>();
   for (const format of IMPORT_FORMATS) {
     for (const relative of format.projectFiles) {
       const found = await findUpwards(options.cwd, relative);
-      if (found) await readFormatFile(format, found.file, found.project, 'project', options.places, result, await options.trust.isTrusted(found.project));
+      if (!found) continue;
+      read.add(resolve(found.file));
+      await readFormatFile(format, found.file, found.project, 'project', options.places, result, await options.trust.isTrusted(found.project));
     }
   }
   for (const format of IMPORT_FORMATS) {
-    for (const file of format.userFiles(options.places)) await readFormatFile(format, file, options.cwd, 'user', options.places, result, true);
+    for (const file of format.userFiles(options.places)) {
+      if (read.has(resolve(file))) continue;
+      read.add(resolve(file));
+      await readFormatFile(format, file, options.cwd, 'user', options.places, result, true);
+    }
   }
   return result;
 }
