@@ -24,6 +24,8 @@ export interface ConnectionSettings {
   stdio: StdioServer | undefined;
   /** OAuth credentials the config gives this server. */
   oauth: OAuthEntry | undefined;
+  /** Variables the server's imported entry names that are not set, for a refusal's hint. */
+  unsetVariables: string[];
 }
 
 const DEFAULT_URL = 'http://localhost:8000';
@@ -75,6 +77,7 @@ export async function resolveConnectionSettings(
     credentialInClear: stdio === undefined && headers.authorization !== undefined && target.protocol === 'http:' && !isLoopbackHost(target.hostname),
     stdio,
     oauth: checkOAuthEntry(entry.oauth, serverName),
+    unsetVariables: entry.unsetVariables ?? [],
   };
 }
 

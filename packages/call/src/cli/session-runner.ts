@@ -140,7 +140,7 @@ export async function withConnection<T>(
         return await run();
       } catch (error) {
         // 401, or 403 for a scope the token lacks: get a token (OAuth) and run again, a bounded number of times.
-        if (!(error instanceof AuthChallengeError) || !oauthServer || userCredentials || attempt > MAX_AUTHORIZATIONS || signal.aborted) throw withTokenHint(error);
+        if (!(error instanceof AuthChallengeError) || !oauthServer || userCredentials || attempt > MAX_AUTHORIZATIONS || signal.aborted) throw withTokenHint(error, settings.unsetVariables);
         await connection?.close().catch(() => undefined);
         connection = undefined;
         ui.status('authorizing');
@@ -159,7 +159,7 @@ export async function withConnection<T>(
           debug: (message) => ui.debug(message),
           maxMessageBytes: settings.maxMessageBytes,
         });
-        if (token === undefined) throw withTokenHint(error);
+        if (token === undefined) throw withTokenHint(error, settings.unsetVariables);
         // A DPoP-bound token signs each request; a bearer token rides in the header.
         const login = await (await import('./oauth/token-store.ts')).readLogin(logins, oauthServer);
         if (!(await (await import('./oauth/dpop.ts')).signWithLogin(login, useRequestSigner))) settings.headers.authorization = `Bearer ${token}`;
@@ -173,9 +173,11 @@ export async function withConnection<T>(
 }
 
 /** A refused token: the flags that send one. */
-function withTokenHint(error: unknown): unknown {
+function withTokenHint(error: unknown, unsetVariables: string[]): unknown {
   if (!(error instanceof AuthChallengeError)) return error;
-  return new ConnectionError(`${error.message}: pass a token with --token or MCP_TOKEN, or a header with -H`, error.code, { cause: error });
+  // An imported entry whose token comes from a variable that is not set: that is the likely cause.
+  const unset = unsetVariables.length ? `; the server's config names ${unsetVariables.map((name) => `$${name}`).join(', ')}, which ${unsetVariables.length === 1 ? 'is' : 'are'} not set` : '';
+  return new ConnectionError(`${error.message}: pass a token with --token or MCP_TOKEN, or a header with -H${unset}`, error.code, { cause: error });
 }
 
 /**

@@ -109,7 +109,10 @@ describe('mcp-call reads the MCP configs people already have', () => {
       expect(result.stdout, `${name}: ${result.stderr}`).toBe(`Hello Hello, ${name}!\n`);
     }
     // Without the token from the environment, the server refuses: the header came from the file.
-    expect((await call(['--server', 'codex-http', 'greet'], { SERVE_TOKEN: '' })).code).toBe(3);
+    const refused = await call(['--server', 'codex-http', 'greet'], { SERVE_TOKEN: '' });
+    expect(refused.code).toBe(3);
+    // The variable the entry takes its token from, unset, is named.
+    expect(refused.stderr).toMatch(/the server's config names \$SERVE_TOKEN, which is not set/);
   });
 
   it('suggests close names and names the files read for an unknown server; --no-imports turns imports off', async () => {

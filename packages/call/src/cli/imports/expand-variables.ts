@@ -6,6 +6,8 @@ export interface VariableContext {
   workspace: string;
   /** Values of VS Code `inputs`, asked for when first used. */
   input?: (id: string) => string;
+  /** Collects the variables an entry names that are not set (told in a refusal's hint). */
+  unset?: Set<string>;
 }
 
 /** A format's rule for `${…}` in its strings. */
@@ -21,10 +23,14 @@ export type VariableSyntax = 'claude' | 'cursor' | 'vscode' | 'windsurf' | 'gemi
  * An unset variable becomes an empty string, as in those tools.
  */
 export function expandVariables(text: string, syntax: VariableSyntax, context: VariableContext): string {
-  const env = (name: string): string => context.env[name] ?? '';
+  const env = (name: string): string => {
+    const value = context.env[name];
+    if (value === undefined) context.unset?.add(name);
+    return value ?? '';
+  };
   switch (syntax) {
     case 'claude':
-      return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, fallback?: string) => context.env[name] ?? fallback ?? '');
+      return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, fallback?: string) => (fallback !== undefined ? (context.env[name] ?? fallback) : env(name)));
     case 'gemini':
       return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, braced?: string, bare?: string) => env((braced ?? bare)!));
     case 'windsurf':

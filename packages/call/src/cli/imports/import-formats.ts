@@ -20,6 +20,8 @@ export interface ServerEntry {
   token?: string;
   /** OAuth credentials for this server (mcp-call's own config only): flags and variables win. */
   oauth?: OAuthEntry;
+  /** Variables the entry names that are not set (an imported entry): a refusal's hint names them. */
+  unsetVariables?: string[];
   command?: string;
   args?: string[];
   env?: Record<string, string>;
@@ -159,9 +161,14 @@ export const IMPORT_FORMATS: readonly ImportFormat[] = [
       if (typeof entry === 'string' || entry.url === undefined) return entry;
       // Codex keeps secrets out of the file: headers and the token come from the environment.
       const headers = { ...stringMap(raw.http_headers) };
-      for (const [name, variable] of Object.entries(stringMap(raw.env_http_headers))) if (env[variable] !== undefined) headers[name] = env[variable]!;
+      const unset: string[] = [];
+      for (const [name, variable] of Object.entries(stringMap(raw.env_http_headers))) {
+        if (env[variable] !== undefined) headers[name] = env[variable]!;
+        else unset.push(variable);
+      }
       const token = typeof raw.bearer_token_env_var === 'string' ? env[raw.bearer_token_env_var] : undefined;
-      return { ...entry, headers, ...(token ? { token } : {}) };
+      if (typeof raw.bearer_token_env_var === 'string' && !token) unset.push(raw.bearer_token_env_var);
+      return { ...entry, headers, ...(token ? { token } : {}), ...(unset.length ? { unsetVariables: unset } : {}) };
     },
   },
 ];

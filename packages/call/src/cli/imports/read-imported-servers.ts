@@ -106,8 +106,11 @@ async function readFormatFile(format: ImportFormat, file: string, project: strin
       transport: plain.command !== undefined ? 'stdio' : (plain.transport ?? 'auto'),
       inputs: format.syntax === 'vscode' ? [...new Set([...JSON.stringify(raw).matchAll(/\$\{input:([^}]+)\}/g)].map((m) => m[1]!))].map((id) => ({ id, description: described.get(id) ?? id })) : [],
       resolve: ({ env, input }) => {
-        const expanded = expandDeep(raw as Record<string, unknown>, format.syntax, { env, input, home: places.home, workspace });
+        const unset = new Set<string>();
+        const expanded = expandDeep(raw as Record<string, unknown>, format.syntax, { env, input, home: places.home, workspace, unset });
         const entry = format.toEntry(expanded, env) as ServerEntry;
+        const missing = [...unset, ...(entry.unsetVariables ?? [])];
+        if (missing.length > 0) entry.unsetVariables = [...new Set(missing)];
         // Relative working directories are the project's; project servers run in the project.
         if (entry.command !== undefined) entry.cwd = entry.cwd ? (isAbsolute(entry.cwd) ? entry.cwd : resolve(workspace, entry.cwd)) : scope === 'project' ? project : undefined;
         return entry;
