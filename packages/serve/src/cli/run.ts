@@ -203,7 +203,8 @@ function routeWarnings(logger: Logger): void {
   process.removeAllListeners('warning');
   process.on('warning', (warning) => {
     if (/To load an ES module/.test(warning.message)) return;
-    logger.warn(`${warning.name}: ${warning.message}`);
+    // One line: Node's warnings wrap their text over several.
+    logger.warn(`${warning.name}: ${warning.message.replace(/\s*\n\s*/g, ' ')}`);
   });
 }
 

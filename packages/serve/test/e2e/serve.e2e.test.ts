@@ -233,6 +233,19 @@ describe('mcp-serve e2e: failures and lifecycle', () => {
     await server.stop();
   });
 
+  it('serves an ES module in a .js file of a package that names no "type", with one warning line', async () => {
+    const dir = await writeTempFiles({
+      'package.json': '{"name":"x","version":"1.0.0"}',
+      'mcp-serve.config.mjs': `export default { tools: './t.js' };`,
+      't.js': `export const t = { name: 't', description: 'd', handler: () => 'from t.js' };`,
+    });
+    const server = await startServe([], { cwd: dir });
+    expect((await runCall(['--url', server.url, 't'])).stdout).toBe('from t.js\n');
+    expect(server.stderr()).toMatch(/^warn Warning: Module type of .*t\.js is not specified .* add "type": "module" to .*package\.json\.$/m);
+    expect(server.stderr()).not.toMatch(/\\u000a/);
+    await server.stop();
+  });
+
   it('fails with one line and exit 2 for a bad config, a bad module, a syntax error, an ES module in a CommonJS package, a missing package, a bad flag and a bad host', async () => {
     const dir = await writeTempFiles({
       '.mcp-serverc': '{"port": "x"}',
