@@ -297,6 +297,11 @@ describe('mcp-serve e2e: failures and lifecycle', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Exit codes: 0 stopped cleanly');
     expect(help.stdout.split('\n').filter((line) => line.length > 80)).toEqual([]);
+    // Every option that takes a value says what it is when not given.
+    const options = help.stdout.slice(help.stdout.indexOf('Options:'), help.stdout.indexOf('Exit codes:')).split(/\n(?=  -)/).map((entry) => entry.replace(/\s+/g, ' ').trim());
+    const withValue = options.filter((entry) => /^-[\w-]+(, --[\w-]+)? <[^>]+>/.test(entry));
+    expect(withValue.length).toBeGreaterThan(20);
+    expect(withValue.filter((entry) => !/default/.test(entry))).toEqual([]);
   });
 
   it('takes the port from MCP_SERVE_PORT unless --port is given', async () => {
