@@ -1,5 +1,5 @@
 import { UsageError } from '@mcp-cli/core';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 
 import type { ElicitMode } from '../client/server-requests.ts';
 import type { TransportChoice } from '../client/connect.ts';
@@ -157,40 +157,49 @@ export function parseFastPath(
   return { tool, tokens, opts };
 }
 
-/** Adds the global options to a command. */
-export function addGlobalOptions(command: Command): Command {
-  return command
-    .option('-u, --url <url>', 'server URL (env MCP_URL; default http://localhost:8000)')
-    .option('--stdio <command>', 'run this command as a stdio server (split like a shell would, run without one)')
-    .option('-e, --env <KEY=VALUE>', 'a variable for the --stdio server (repeatable); it gets only these and a few safe ones (PATH, HOME, …)', collect, [])
-    .option('--no-imports', "use only mcp-call's own config, not the MCP configs of Claude, Cursor, VS Code and others")
-    .option('-s, --server <name>', 'a server named in the mcp-call config file')
-    .option('-t, --transport <kind>', 'auto, http (Streamable HTTP) or sse (legacy)', 'auto')
-    .option('-H, --header <header>', 'extra HTTP header "Name: value" (repeatable)', collect, [])
-    .option('--token <token>', 'bearer token (env MCP_TOKEN)')
-    .option('--timeout <seconds>', 'deadline for the whole command', '60')
-    .option('--wait <seconds>', 'retry connecting this long while the server starts')
-    .option('--json', 'print the whole result as JSON')
-    .option('--args <json>', "tool arguments as JSON, @file.json, or - for stdin")
-    .option('--tool <name>', 'the tool to call (instead of the first argument)')
-    .option('--out-dir <dir>', 'write images, audio and binary resources here')
-    .option('--elicit <mode>', 'answer elicitation: decline, defaults, or prompt (default: prompt on a TTY, else decline)')
-    .option('--sampling-command <cmd>', 'answer sampling requests with this command (request JSON on stdin)')
-    .option('--task', 'call the tool as a task, showing its status (tools that require a task always are)')
-    .option('--detach', 'when the call runs as a task, print its id and exit 0 at once (follow it with mcp-call task result ID)')
-    .option('--root <dir>', "offer this directory to the server as a root (repeatable)", collect, [])
-    .option('--log-level <level>', 'the least severe server log messages to receive: debug, info, notice, warning, error, critical, alert or emergency')
-    .option('--protocol-version <version>', 'speak this MCP version: 2026-07-28 (no session), 2025-11-25 and earlier (a session), or auto (the default: 2026-07-28 when the server speaks it)')
-    .option('--login', 'OAuth: log in through the browser when the server asks, even without a terminal')
-    .option('--client-id <id>', 'OAuth: a client registered with the authorization server (env MCP_CLIENT_ID)')
-    .option('--client-secret <secret>', 'OAuth: its secret (env MCP_CLIENT_SECRET; prefer the variable)')
-    .option('--client-credentials', 'OAuth: get tokens with the client-credentials grant (no browser), for CI')
-    .option('--client-key <pem>', 'OAuth: authenticate the client with this private key (PEM or @file; env MCP_CLIENT_KEY)')
-    .option('--issuer <url>', 'OAuth: send the client secret or key only to this authorization server (env MCP_OAUTH_ISSUER)')
-    .option('--client-assertion <jwt>', "OAuth: the workload's identity token, for the jwt-bearer grant (env MCP_CLIENT_ASSERTION)")
-    .option('--client-metadata-url <url>', 'OAuth: an https URL of this client\'s metadata document, used as its client id where the server accepts one')
-    .option('-q, --quiet', 'no spinner, no server logs on stderr')
-    .option('--verbose', 'diagnostics and error details on stderr')
-    .option('--max-message-bytes <n>', 'largest response or event accepted from the server (default 67108864)')
-    .option('--raw', "print the server's text byte for byte on a terminal too (control characters are escaped by default)");
+/**
+ * Adds the global options to a command. A subcommand takes them too but does not list them
+ * (`hidden`): its help shows its own options first and stays short, and points to `mcp-call --help`.
+ */
+export function addGlobalOptions(command: Command, { hidden = false }: { hidden?: boolean } = {}): Command {
+  const opt = (flags: string, description: string, parseOrDefault?: string | ((value: string, previous: string[]) => string[]), initial?: string[]): void => {
+    const option = new Option(flags, description);
+    if (typeof parseOrDefault === 'function') option.argParser(parseOrDefault).default(initial);
+    else if (parseOrDefault !== undefined) option.default(parseOrDefault);
+    command.addOption(hidden ? option.hideHelp() : option);
+  };
+  opt('-u, --url <url>', 'server URL (env MCP_URL; default http://localhost:8000)');
+  opt('--stdio <command>', 'run this command as a stdio server (split like a shell would, run without one)');
+  opt('-e, --env <KEY=VALUE>', 'a variable for the --stdio server (repeatable); it gets only these and a few safe ones (PATH, HOME, …)', collect, []);
+  opt('--no-imports', "use only mcp-call's own config, not the MCP configs of Claude, Cursor, VS Code and others");
+  opt('-s, --server <name>', 'a server named in the mcp-call config file');
+  opt('-t, --transport <kind>', 'auto, http (Streamable HTTP) or sse (legacy)', 'auto');
+  opt('-H, --header <header>', 'extra HTTP header "Name: value" (repeatable)', collect, []);
+  opt('--token <token>', 'bearer token (env MCP_TOKEN)');
+  opt('--timeout <seconds>', 'deadline for the whole command', '60');
+  opt('--wait <seconds>', 'retry connecting this long while the server starts');
+  opt('--json', 'print the whole result as JSON');
+  opt('--args <json>', "tool arguments as JSON, @file.json, or - for stdin");
+  opt('--tool <name>', 'the tool to call (instead of the first argument)');
+  opt('--out-dir <dir>', 'write images, audio and binary resources here');
+  opt('--elicit <mode>', 'answer elicitation: decline, defaults, or prompt (default: prompt on a TTY, else decline)');
+  opt('--sampling-command <cmd>', 'answer sampling requests with this command (request JSON on stdin)');
+  opt('--task', 'call the tool as a task, showing its status (tools that require a task always are)');
+  opt('--detach', 'when the call runs as a task, print its id and exit 0 at once (follow it with mcp-call task result ID)');
+  opt('--root <dir>', "offer this directory to the server as a root (repeatable)", collect, []);
+  opt('--log-level <level>', 'the least severe server log messages to receive: debug, info, notice, warning, error, critical, alert or emergency');
+  opt('--protocol-version <version>', 'speak this MCP version: 2026-07-28 (no session), 2025-11-25 and earlier (a session), or auto (the default: 2026-07-28 when the server speaks it)');
+  opt('--login', 'OAuth: log in through the browser when the server asks, even without a terminal');
+  opt('--client-id <id>', 'OAuth: a client registered with the authorization server (env MCP_CLIENT_ID)');
+  opt('--client-secret <secret>', 'OAuth: its secret (env MCP_CLIENT_SECRET; prefer the variable)');
+  opt('--client-credentials', 'OAuth: get tokens with the client-credentials grant (no browser), for CI');
+  opt('--client-key <pem>', 'OAuth: authenticate the client with this private key (PEM or @file; env MCP_CLIENT_KEY)');
+  opt('--issuer <url>', 'OAuth: send the client secret or key only to this authorization server (env MCP_OAUTH_ISSUER)');
+  opt('--client-assertion <jwt>', "OAuth: the workload's identity token, for the jwt-bearer grant (env MCP_CLIENT_ASSERTION)");
+  opt('--client-metadata-url <url>', 'OAuth: an https URL of this client\'s metadata document, used as its client id where the server accepts one');
+  opt('-q, --quiet', 'no spinner, no server logs on stderr');
+  opt('--verbose', 'diagnostics and error details on stderr');
+  opt('--max-message-bytes <n>', 'largest response or event accepted from the server (default 67108864)');
+  opt('--raw', "print the server's text byte for byte on a terminal too (control characters are escaped by default)");
+  return command;
 }

@@ -88,7 +88,9 @@ export async function runProgram(args: string[], env: NodeJS.ProcessEnv, interru
   });
 
   const sub = (name: string, description: string): Command =>
-    addGlobalOptions(program.command(name).description(description)).allowExcessArguments(false);
+    addGlobalOptions(program.command(name).description(description), { hidden: true })
+      .allowExcessArguments(false)
+      .addHelpText('after', '\nIt also takes every global option (--url, --server, --stdio, --token,\n--timeout, --json, …): see mcp-call --help.');
   const all = (cmd: Command): GlobalOptions => cmd.optsWithGlobals() as GlobalOptions;
 
   sub('servers', 'list the servers reachable by name: own config, then Claude, Cursor, VS Code, Windsurf, Gemini CLI, Codex').action(async (_o, cmd: Command) => {

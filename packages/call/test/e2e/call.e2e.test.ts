@@ -439,6 +439,12 @@ describe('mcp-call connection handling', () => {
     expect(help.stdout).toContain('Exit codes:');
     expect((await runCall(['help', 'tools'])).stdout).toMatch(/^Usage: mcp-call tools /);
     expect((await runCall(['version'])).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    // A subcommand's help shows its own options first and stays short; the global ones are named once.
+    const toolsHelp = (await runCall(['tools', '--help'])).stdout;
+    expect(toolsHelp).toMatch(/^Options:\n {2}--names /m);
+    expect(toolsHelp).not.toContain('--client-assertion');
+    expect(toolsHelp).toContain('see mcp-call --help');
+    expect(toolsHelp.split('\n').length).toBeLessThan(25);
     const callHelp = await runCall(['call', '--help']);
     expect(callHelp.code).toBe(0);
     expect(callHelp.stdout).toMatch(/^Usage: mcp-call call /);
