@@ -287,8 +287,10 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
     if (isBatch) return sendRpcError(res, 400, RpcCode.invalidRequest, 'Invalid Request: protocol 2026-07-28 takes one message per POST, not a batch');
     if (message.method === undefined) return sendRpcError(res, 400, RpcCode.invalidRequest, 'Invalid Request: protocol 2026-07-28 clients send no responses', {}, id);
     if (message.id === undefined) {
-      // No client notification means anything over 2026-07-28 HTTP: closing a stream cancels.
       res.writeHead(202).end();
+      // Closing a stream cancels its request; a client that says so with notifications/cancelled
+      // (a proxy relaying its own client's cancellation) is heard too, for its own requests only.
+      if (message.method === 'notifications/cancelled') statelessRuns.get(runKey(credentialOf(req), message.params?.requestId))?.receive(message);
       return;
     }
     const meta = readRequestMeta(req, message);
@@ -303,6 +305,10 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
     }
     entry.session.serveModern(meta, credential, req.headers);
     modernOpen.add(entry);
+    // Found by a cancellation that names it, from the same credential.
+    const key = runKey(credential, message.id);
+    statelessRuns.set(key, entry.session);
+    entry.session.onclose = chain(entry.session.onclose, () => void (statelessRuns.get(key) === entry.session && statelessRuns.delete(key)));
     const channel = new Channel(res, 'p1', 'pending', new Set([message.id]), acceptsJson, acceptsSse, false);
     entry.byRequest.set(message.id, channel);
     track(entry, channel, true, () => modernOpen.delete(entry));

@@ -279,6 +279,30 @@ describe('mcp-serve --stateless cancellation', () => {
     expect(await server.stop()).toBe(0);
   });
 
+  it('cancels a 2026-07-28 request when notifications/cancelled names it, from its own credential only', async () => {
+    const server = await startServe(['--config', FIXTURE, '--log-level', 'debug']);
+    const meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {}, 'io.modelcontextprotocol/clientInfo': { name: 'proxy', version: '1' } };
+    const headers = { ...MCP_POST_HEADERS, 'mcp-protocol-version': '2026-07-28' };
+    const slow = (id: number, ms: number) =>
+      rawRequest(`${server.url}/mcp`, { method: 'POST', headers: { ...headers, 'mcp-method': 'tools/call', 'mcp-name': 'slow' }, body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'slow', arguments: { ms }, _meta: meta } }) });
+    const cancel = (id: number, extra: Record<string, string> = {}) =>
+      rawRequest(`${server.url}/mcp`, { method: 'POST', headers: { ...headers, 'mcp-method': 'notifications/cancelled', ...extra }, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'the user gave up', _meta: meta } }) });
+    const started = Date.now();
+    const running = slow(7, 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await cancel(7)).status).toBe(202);
+    const answer = await running;
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(answer.text).not.toContain('"result"');
+    await server.waitForStderr(/call cancelled tool=slow .*requestId=7 reason=the user gave up/);
+    // Another credential's cancellation of the same id reaches nothing.
+    const other = slow(8, 300);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await cancel(8, { authorization: 'Bearer someone-else' });
+    expect((await other).text).toContain('"result"');
+    expect(await server.stop()).toBe(0);
+  });
+
   it('escapes peer text in text logs: no forged lines, no escape sequences for the operator\'s terminal', async () => {
     const server = await startServe(['--config', FIXTURE, '--stateless', '--log-level', 'debug']);
     const headers = { ...MCP_POST_HEADERS, 'mcp-protocol-version': '2025-06-18' };
