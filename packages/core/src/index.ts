@@ -72,7 +72,7 @@ export {
 } from './errors.ts';
 export { readPackageVersion } from './read-package-version.ts';
 export type { JsonRpcMessage } from './json-rpc.ts';
-export { RpcCode, RpcError } from './json-rpc.ts';
+export { isRpcError, RpcCode, RpcError } from './json-rpc.ts';
 export { frontmatterText } from './frontmatter.ts';
 export { isLoopbackHost } from './loopback.ts';
 export type { HeaderParam } from './mirrored-headers.ts';

@@ -38,3 +38,18 @@ export class RpcError extends Error {
     this.data = data;
   }
 }
+
+/**
+ * An RpcError, matched by shape too: a module, or a program that bundles its own copy of this
+ * class (mcp-call inside mcp-serve's gateway), throws one that is not this class. Never throws,
+ * whatever it is given (a Proxy, a getter that throws).
+ */
+export function isRpcError(error: unknown): error is { name: 'RpcError'; code: number; message: unknown; data?: unknown } {
+  const e = error as { name?: unknown; code?: unknown } | null;
+  try {
+    return error instanceof RpcError || (typeof e === 'object' && e !== null && e.name === 'RpcError' && typeof e.code === 'number');
+  } catch {
+    return false;
+  }
+}
+

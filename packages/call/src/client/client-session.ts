@@ -1,4 +1,4 @@
-import { ConnectionError, copyWith, META } from '@mcp-cli/core';
+import { ConnectionError, copyWith, isRpcError, META } from '@mcp-cli/core';
 
 import { abortableSleep } from './abortable-sleep.ts';
 import { type ClientTransport, type JsonRpcMessage, RpcError } from './json-rpc.ts';
@@ -340,8 +340,7 @@ function asCompleted(result: Record<string, unknown>): Record<string, unknown> {
  * program's own copy of the class, as a gateway's) keeps its code, message and data unchanged.
  */
 function errorAnswer(error: unknown): { code: number; message: string; data?: unknown } {
-  const e = error as { name?: unknown; code?: unknown; message?: unknown; data?: unknown } | null;
-  const message = typeof e?.message === 'string' ? e.message : String(error);
-  if (!(error instanceof RpcError) && !(e?.name === 'RpcError' && Number.isInteger(e.code))) return { code: -32603, message };
-  return { code: e!.code as number, message, ...(e!.data === undefined ? {} : { data: e!.data }) };
+  const message = typeof (error as { message?: unknown } | null)?.message === 'string' ? (error as Error).message : String(error);
+  if (!isRpcError(error)) return { code: -32603, message };
+  return { code: error.code, message, ...(error.data === undefined ? {} : { data: error.data }) };
 }

@@ -6,6 +6,7 @@ import { BUILTIN_INFO, builtinHello } from '../builtin/hello.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
 import { type LoadedModule, loadModules } from '../config/load-modules.ts';
 import type { ResolvedServeConfig } from '../config/resolve-config.ts';
+import { packageRunner } from '../gateway/package-runner.ts';
 import { type Gateway, startGateway } from '../gateway/start-gateway.ts';
 import type { InProcessSpec } from '../gateway/upstream.ts';
 import type { Logger } from '../logger.ts';
@@ -81,16 +82,13 @@ export async function assembleServing(
   return { registry, rebuild, gateway, source, builtin };
 }
 
-/** Runners that fetch a package and run it: the server is named after the package, not after them. */
-const PACKAGE_RUNNERS = new Set(['npx', 'pnpx', 'bunx', 'uvx', 'pipx']);
-
 /**
  * The name of `mcp-serve -- CMD ARGS…` in logs and /health: the command's own name, or for `npx
  * -y @scope/server-memory@1` and the like, the package's (`server-memory`).
  */
 export function upstreamName(command: string, args: string[]): string {
-  const runner = basename(command).replace(/\.(cmd|exe)$/i, '');
-  const runnerArgs = runner === 'pnpm' && args[0] === 'dlx' ? args.slice(1) : PACKAGE_RUNNERS.has(runner) ? args : undefined;
+  const runner = packageRunner(command);
+  const runnerArgs = runner === 'pnpm' ? (args[0] === 'dlx' ? args.slice(1) : undefined) : runner ? args : undefined;
   const pkg = runnerArgs?.find((arg) => !arg.startsWith('-'));
   const name = pkg ? pkg.replace(/^@[^/]+\//, '').replace(/@[^@]*$/, '') : basename(command);
   return name.replace(/[^A-Za-z0-9_.-]/g, '_') || 'server';

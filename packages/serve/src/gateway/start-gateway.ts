@@ -5,6 +5,7 @@ import type { LoadedModule } from '../config/load-modules.ts';
 import type { ResolvedServeConfig } from '../config/resolve-config.ts';
 import type { Logger } from '../logger.ts';
 import { type AnyUpstreamSpec, type InProcessSpec, Upstream, type UpstreamPeer, type UpstreamState } from './upstream.ts';
+import { packageRunner } from './package-runner.ts';
 import { TaskBroker } from './task-broker.ts';
 import { ActiveCalls, clientOf, forwardLog, type Target, upstreamDefinitions } from './upstream-definitions.ts';
 
@@ -92,7 +93,7 @@ export async function startGateway(
   // A package runner may download the server first: say what is being waited for.
   for (const { upstream } of entries) {
     const spec = upstream.spec;
-    if ('command' in spec) logger.info(`starting upstream ${upstream.name}${/(^|\/)(npx|pnpx|bunx|uvx|pipx|pnpm)$/.test(spec.command) ? ` (${spec.command} may download it first)` : ''}`, { command: [spec.command, ...(spec.args ?? [])].join(' ').slice(0, 200) });
+    if ('command' in spec) logger.info(`starting upstream ${upstream.name}${packageRunner(spec.command) ? ` (${spec.command} may download it first)` : ''}`, { command: [spec.command, ...(spec.args ?? [])].join(' ').slice(0, 200) });
   }
   const results = await Promise.allSettled(entries.map(({ upstream }) => upstream.start()));
   const failures: string[] = [];

@@ -1,11 +1,11 @@
-import type { CallToolResult, HandlerContext } from '@mcp-cli/core';
+import { type CallToolResult, type HandlerContext, isRpcError } from '@mcp-cli/core';
 
 import type { Logger } from '../logger.ts';
 import { deadlines } from './deadlines.ts';
 import { createHandlerContext } from './handler-context.ts';
 import type { RequestContext } from './mcp-session.ts';
 import type { RegisteredTool } from './registry.ts';
-import { isRpcError, publicMessage } from './to-rpc-error.ts';
+import { publicMessage } from './to-rpc-error.ts';
 import { errorResult, toToolResult } from './tool-result.ts';
 import { isPromiseLike } from './is-promise-like.ts';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { RpcCode, RpcError } from '@mcp-cli/core';
+import { isRpcError, RpcCode, RpcError } from '@mcp-cli/core';
 
 import type { Logger } from '../logger.ts';
 
@@ -20,19 +20,6 @@ export function toRpcError(error: unknown, logger: Logger, method: string): RpcE
     // an error that cannot be read is reported by id below
   }
   return new RpcError(RpcCode.internalError, `Internal error (id ${logWithId(logger, `${method} failed`, error)})`);
-}
-
-/**
- * An RpcError, which a module throws on purpose for a JSON-RPC error: matched by shape too, since a
- * module may hold its own copy of the class.
- */
-export function isRpcError(error: unknown): error is { name: 'RpcError'; code: number; message: unknown; data?: unknown } {
-  const e = error as { name?: unknown; code?: unknown } | null;
-  try {
-    return error instanceof RpcError || (typeof e === 'object' && e !== null && e.name === 'RpcError' && typeof e.code === 'number');
-  } catch {
-    return false;
-  }
 }
 
 /** The error sent instead of a result that JSON cannot carry (a BigInt, a cycle). */

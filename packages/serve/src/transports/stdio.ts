@@ -44,6 +44,8 @@ export function serveStdioSession(options: StdioTransportOptions): { session: Mc
     for (const own of modern.values()) own.close();
     ended!(reason);
   };
+  // Lines read but not yet served (see pump below).
+  const held: Buffer[] = [];
   let drained: Promise<void> | undefined;
   let pumping = false;
   const pumpSoon = (): void => {
@@ -54,7 +56,7 @@ export function serveStdioSession(options: StdioTransportOptions): { session: Mc
   const write = (json: string): Promise<void> | void => {
     if (output.writableEnded || output.destroyed) return undefined;
     const flowing = output.write(`${json}\n`);
-    pumpSoon(); // an answer went out: a waiting line may be served now
+    if (held.length > 0) pumpSoon(); // an answer went out: a waiting line may be served now
     if (flowing) return undefined;
     // Bounded memory: output far beyond what a reading client leaves unsent means it has gone.
     if (output.writableLength > options.maxUnsentBytes * HARD_LIMIT_FACTOR) {
@@ -118,7 +120,6 @@ export function serveStdioSession(options: StdioTransportOptions): { session: Mc
   // Lines read but not yet served: served while the client keeps up (few requests in flight, little
   // output unsent); the rest wait, and nothing more is read meanwhile, so a client that sends
   // without reading is paced and holds bounded memory.
-  const held: Buffer[] = [];
   const backedUp = (): boolean => output.writableLength > options.maxUnsentBytes || (session as McpSession).inflightCount >= MAX_INFLIGHT;
   const pump = (): void => {
     while (held.length > 0 && !backedUp()) receiveLine(held.shift()!);
