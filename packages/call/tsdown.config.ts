@@ -11,7 +11,11 @@ const cli: UserConfig = {
   platform: 'node',
   target: 'node20',
   checks: { pluginTimings: false },
-  minify: true,
+  // Function and class names are kept, so that --verbose stack traces and error names read as the
+  // sources do; the source maps then give their files and lines.
+  minify: { compress: { keepNames: { function: true, class: true } }, mangle: { keepNames: { function: true, class: true } } },
+  // Read only under --verbose (bin/mcp-call.cjs), so that its stack traces name the sources.
+  sourcemap: true,
   clean: false,
   fixedExtension: true,
 };

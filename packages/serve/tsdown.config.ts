@@ -10,6 +10,8 @@ export default defineConfig({
   checks: { pluginTimings: false },
   clean: true,
   fixedExtension: false,
+  // Read only under --debug (bin/mcp-serve.js), so that its stack traces name the sources.
+  sourcemap: true,
   // examples/hello is the built-in default: its modules import 'mcp-serve', which is this source.
   alias: { 'mcp-serve': new URL('./src/index.ts', import.meta.url).pathname },
   copy: [{ from: '../../examples/hello/resources/greeting.txt', to: 'dist/hello/resources' }],

@@ -220,6 +220,15 @@ describe('mcp-call connection handling', () => {
     expect(result.stderr).toBe('mcp-call: Cannot reach http://127.0.0.1:9: connection refused: is the server running? (--wait SECONDS retries while it starts)\n');
   });
 
+  it('names the source files, functions and error class in a --verbose stack trace', async () => {
+    const result = await runCall(['--url', 'http://127.0.0.1:9/mcp', 'greet', '--verbose']);
+    expect(result.code).toBe(3);
+    const stack = result.stderr.slice(result.stderr.indexOf('ConnectionError: Cannot reach'));
+    expect(stack).toMatch(/^ConnectionError: Cannot reach/);
+    expect(stack).toMatch(/\n {4}at (async )?withWaitHint \(.*src\/cli\/session-runner\.ts:\d+:\d+\)/);
+    expect(stack).not.toMatch(/dist\/[\w-]+\.cjs/);
+  });
+
   it('names an untrusted certificate and how to trust it, and calls once its CA is trusted', async () => {
     const { createServer } = await import('node:https');
     const { request } = await import('node:http');

@@ -280,6 +280,14 @@ describe('mcp-serve e2e: failures and lifecycle', () => {
     }
   });
 
+  it('names the source files in a --debug stack trace', async () => {
+    const result = await runServe(['--debug', '--config', '/nonexistent/mcp-serve.json']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^mcp-serve: Config file not found: .*\nConfigError: Config file not found/);
+    expect(result.stderr).toMatch(/\n {4}at (async )?loadConfig \(.*src\/config\/load-config\.ts:\d+:\d+\)/);
+    expect(result.stderr).not.toMatch(/dist\/[\w-]+\.js/);
+  });
+
   it('serves TypeScript modules that import mcp-serve from a folder where it is not installed (npx)', async () => {
     // The temporary folder is outside the repository: no node_modules above it holds mcp-serve.
     const dir = await writeTempFiles({
