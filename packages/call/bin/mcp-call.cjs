@@ -5,10 +5,8 @@
 // --verbose prints stack traces: only then are the bundle's source maps read, so that they name
 // src/… files and functions instead of minified ones. Node maps only modules it compiles itself
 // after this line, so such a run skips the compiled-code cache.
-const verbose = process.argv.includes('--verbose');
-if (verbose) process.setSourceMapsEnabled(true);
 const { enableCompileCache } = require('node:module');
-if (verbose) /* compiled from source, so that Node reads the source maps */;
+if (process.argv.includes('--verbose')) process.setSourceMapsEnabled(true);
 else if (enableCompileCache) enableCompileCache();
 else require('../dist/compile-cache.cjs').keepCompiledCode(require('node:path').join(__dirname, '..', 'dist'));
 const { run } = require('../dist/cli.cjs');
