@@ -1,10 +1,18 @@
 import { spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 
 import { CALL_BIN, rawRequest, REPO_ROOT, runCall, startServe, type ServeProcess } from '@mcp-cli/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { connectSdkClient } from './sdk-client.ts';
 
+const MCP_REMOTE = `${REPO_ROOT}packages/serve/node_modules/mcp-remote/dist/proxy.js`;
 const FIXTURE = `${REPO_ROOT}packages/call/test/fixtures/kitchen-sink/mcp-serve.config.mjs`;
 
 async function openSessions(server: ServeProcess): Promise<number> {
@@ -76,6 +84,41 @@ describe('mcp-serve faults', () => {
     // or by the closed request, whichever reaches the server first.
     await interrupt('2026-07-28');
     await server.waitForStderr(/call cancelled tool=slow method=tools\/call requestId=\S+ reason="?(interrupted|the client closed the request)/);
+  });
+
+  it('mcp-remote, plain and --protocol auto (2026-07-28): a cancelled call stops the handler', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'mcp-remote-home-'));
+    for (const mode of ['legacy', 'auto']) {
+      const client = new Client({ name: 'through-mcp-remote', version: '1.0.0' });
+      const stderr: string[] = [];
+      const transport = new StdioClientTransport({
+        command: process.execPath,
+        args: [MCP_REMOTE, `${server.url}/mcp`, '--transport', 'http-only', '--protocol', mode],
+        env: { PATH: process.env.PATH ?? '', HOME: home, MCP_REMOTE_CONFIG_DIR: home },
+        stderr: 'pipe',
+      });
+      transport.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+      await client.connect(transport);
+      // 2026-07-28 sends a request's logs only at the level it asks for; mcp-remote carries this over.
+      await client.setLoggingLevel('info');
+      const started = new Promise<void>((resolve) => {
+        client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+          if (n.params.data === 'slow started') resolve();
+        });
+      });
+      const aborted = new AbortController();
+      const pending = client.callTool({ name: 'slow', arguments: { ms: 10_000 } }, undefined, { signal: aborted.signal }).then(() => 'answered', () => 'rejected');
+      await started;
+      const logged = server.stderr().length;
+      aborted.abort();
+      expect(await pending).toBe('rejected');
+      // The handler stops on the relayed notifications/cancelled (its reason), while the proxy is
+      // still connected: not only once it closes the request's stream.
+      const cancelled = /call cancelled tool=slow method=tools\/call .*reason="?AbortError: This operation was aborted/;
+      await waitFor(async () => cancelled.test(server.stderr().slice(logged)), `mcp-remote (${mode}) to cancel the call`);
+      if (mode === 'auto') expect(stderr.join('')).toContain('Remote server speaks MCP 2026-07-28');
+      await client.close();
+    }
   });
 });
 
