@@ -1,5 +1,6 @@
 import { closestNames, UsageError } from '@mcp-cli/core';
 
+import { parseExpectation } from '../contract/expectation.ts';
 import { isFlagExpectingValue, isUrl } from './argv.ts';
 import { runToolCall } from './commands/call-tool.ts';
 import { GLOBAL_FLAGS, type GlobalOptions } from './global-options.ts';
@@ -31,7 +32,9 @@ export async function callTool(
     throw new UsageError(`unknown option '${tool ?? ''}'${hint.length ? `; did you mean ${hint.join(', ')}?` : ''} (see mcp-call --help)`);
   }
   const baseArgs = await readArgsOption(opts.args);
+  // Checked before connecting, so that a mistyped expectation ends at once.
+  const expected = opts.expect.length > 0 || opts.expectError ? { expectations: opts.expect.map(parseExpectation), expectError: opts.expectError === true } : undefined;
   const name = tool;
   // The call reads the tools list first (for its schema), so a 2026-07-28 connection asks for it at once.
-  return withConnection(opts, env, interrupt, (context) => runToolCall({ tool: name, tokens: rest, baseArgs, help }, context), { positionalUrl, prefetch: ['tools/list'] });
+  return withConnection(opts, env, interrupt, (context) => runToolCall({ tool: name, tokens: rest, baseArgs, help, expected }, context), { positionalUrl, prefetch: ['tools/list'] });
 }

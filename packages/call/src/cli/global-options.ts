@@ -54,6 +54,10 @@ export interface GlobalOptions {
   /** `--no-imports`: commander stores it as `imports: false`, the fast path as `noImports`. */
   imports?: boolean;
   noImports?: boolean;
+  /** `--expect PATH=JSON` or `PATH~/REGEX/` (repeatable): what the call's result must hold. */
+  expect: string[];
+  /** `--expect-error`: the call must fail. */
+  expectError?: boolean;
 }
 
 /** Global flags and whether each takes a value; tool flag parsing hands these back. */
@@ -97,6 +101,8 @@ export const GLOBAL_FLAGS: Record<string, boolean> = {
   '--client-key': true,
   '--client-assertion': true,
   '--issuer': true,
+  '--expect': true,
+  '--expect-error': false,
 };
 
 /** Commander's way to take an option more than once. */
@@ -110,6 +116,7 @@ const FLAG_KEYS: Record<string, keyof GlobalOptions> = {
   '--quiet': 'quiet', '-q': 'quiet', '--verbose': 'verbose', '--raw': 'raw', '--max-message-bytes': 'maxMessageBytes', '--stdio': 'stdio', '--env': 'env', '-e': 'env', '--no-imports': 'noImports',
   '--login': 'login', '--client-id': 'clientId', '--client-secret': 'clientSecret', '--client-credentials': 'clientCredentials', '--client-metadata-url': 'clientMetadataUrl',
   '--client-key': 'clientKey', '--client-assertion': 'clientAssertion', '--issuer': 'issuer',
+  '--expect': 'expect', '--expect-error': 'expectError',
 };
 
 /**
@@ -121,7 +128,7 @@ export function parseFastPath(
   args: string[],
   metaCommands: ReadonlySet<string>,
 ): { tool: string | undefined; tokens: string[]; opts: GlobalOptions } | undefined {
-  const opts: GlobalOptions = { transport: 'auto', header: [], root: [], env: [], timeout: '60' };
+  const opts: GlobalOptions = { transport: 'auto', header: [], root: [], env: [], expect: [], timeout: '60' };
   const positional: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const token = args[i]!;
@@ -148,7 +155,7 @@ export function parseFastPath(
     if (eq === -1 && FLAG_KEYS[value.split('=')[0]!] !== undefined) {
       throw new UsageError(`${flag} needs a value, but ${value} follows it: give the value, or write ${flag}=${value} if that is the value`, 'E_MISSING_VALUE');
     }
-    if (key === 'header' || key === 'root' || key === 'env') opts[key].push(value);
+    if (key === 'header' || key === 'root' || key === 'env' || key === 'expect') opts[key].push(value);
     else (opts as unknown as Record<string, unknown>)[key] = value;
   }
   const [tool, ...tokens] = positional;
@@ -197,6 +204,8 @@ export function addGlobalOptions(command: Command, { hidden = false }: { hidden?
   opt('--issuer <url>', 'OAuth: send the client secret or key only to this authorization server (env MCP_OAUTH_ISSUER)');
   opt('--client-assertion <jwt>', "OAuth: the workload's identity token, for the jwt-bearer grant (env MCP_CLIENT_ASSERTION)");
   opt('--client-metadata-url <url>', 'OAuth: an https URL of this client\'s metadata document, used as its client id where the server accepts one');
+  opt('--expect <check>', "the result must hold this: PATH=JSON or PATH~/REGEX/, as '.structuredContent.total=3' or 'text~/Hello/' (repeatable; exit 1 if not)", collect, []);
+  opt('--expect-error', 'the call must fail (an error result or a JSON-RPC error); exit 1 if it succeeds');
   opt('-q, --quiet', 'no spinner, no server logs on stderr');
   opt('--verbose', 'diagnostics and error details on stderr');
   opt('--max-message-bytes <n>', 'largest response or event accepted from the server (default 67108864)');

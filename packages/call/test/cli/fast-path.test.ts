@@ -9,7 +9,7 @@ describe('parseFastPath', () => {
     expect(parseFastPath(['--url', 'http://h', 'greet', '--name', 'Ada', '--json', '-H', 'A: b', '--timeout=5'], META)).toEqual({
       tool: 'greet',
       tokens: ['--name', 'Ada'],
-      opts: { transport: 'auto', header: ['A: b'], root: [], env: [], timeout: '5', url: 'http://h', json: true },
+      opts: { transport: 'auto', header: ['A: b'], root: [], env: [], expect: [], timeout: '5', url: 'http://h', json: true },
     });
   });
 

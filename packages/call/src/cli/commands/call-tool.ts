@@ -3,6 +3,8 @@ import { closestNames, ConnectionError, ExitCode, RpcCode, ToolError, UsageError
 import { META_COMMANDS } from '../argv.ts';
 
 import { RpcError } from '../../client/json-rpc.ts';
+import type { CallOutcome } from '../../contract/expectation.ts';
+import { type CallExpectations, judgeOutcome } from '../../contract/verdict.ts';
 import { callTool, listToolsIfSupported, type ToolInfo } from '../../client/operations.ts';
 import { callToolAsTask } from '../../client/tool-task.ts';
 import { errorText, renderResult } from '../../render.ts';
@@ -19,6 +21,8 @@ export interface ToolCallRequest {
   /** Arguments from --args, which flags override. */
   baseArgs: Record<string, unknown>;
   help: boolean;
+  /** --expect and --expect-error: the call is judged, and its exit code is the verdict's. */
+  expected?: CallExpectations | undefined;
 }
 
 /**
@@ -76,6 +80,9 @@ export async function runToolCall(request: ToolCallRequest, context: CommandCont
       return invoke();
     });
   } catch (error) {
+    if (request.expected && error instanceof RpcError) {
+      return reportVerdict(request.tool, { kind: 'rpc-error', code: error.code, message: error.message, data: error.data }, request.expected, context);
+    }
     if (error instanceof RpcError && error.code === RpcCode.missingRequiredClientCapability) throw missingCapability(request.tool, error);
     if (error instanceof RpcError && (error.code === -32602 || error.code === -32601)) {
       if (tools && !tool) throw unknownTool(request.tool, tools, opts);
@@ -100,6 +107,7 @@ export async function runToolCall(request: ToolCallRequest, context: CommandCont
     const text = await renderResult(result, { outDir: opts.outDir, baseName: request.tool });
     if (!result.isError && text) writeOut(text.endsWith('\n') ? text : `${text}\n`);
   }
+  if (request.expected) return reportVerdict(request.tool, { kind: 'result', result }, request.expected, context);
   if (result.isError && rejectsArguments(errorText(result))) {
     // The arguments were wrong however it is found: a usage error (2), as when mcp-call finds it.
     ui.error(new UsageError(`mcp-call: tool "${request.tool}" rejected its arguments: ${errorText(result)} (see mcp-call ${request.tool} --help)`).message);
@@ -113,6 +121,14 @@ export async function runToolCall(request: ToolCallRequest, context: CommandCont
     return ExitCode.toolError;
   }
   return ExitCode.ok;
+}
+
+/** --expect and --expect-error: a line on stderr per reason the call failed them, and exit 1. */
+function reportVerdict(tool: string, outcome: CallOutcome, expected: CallExpectations, { ui }: CommandContext): number {
+  ui.stop();
+  const verdict = judgeOutcome(outcome, expected);
+  for (const reason of verdict.reasons) ui.error(`mcp-call: ${tool}: ${reason}`);
+  return verdict.passed ? ExitCode.ok : ExitCode.toolError;
 }
 
 /**
