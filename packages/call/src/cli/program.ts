@@ -2,7 +2,7 @@ import { closestNames, ExitCode, UsageError } from '@mcp-cli/core';
 import { type Argument, Command, CommanderError, Help, type HelpConfiguration } from 'commander';
 
 import { listTools } from '../client/operations.ts';
-import { firstPositional, META_COMMANDS } from './argv.ts';
+import { firstPositional, isUrl, META_COMMANDS } from './argv.ts';
 import { callTool } from './call-command.ts';
 import { batchCommand } from './commands/batch.ts';
 import { completionScript } from './commands/completion.ts';
@@ -190,6 +190,25 @@ export async function runProgram(args: string[], env: NodeJS.ProcessEnv, interru
     .option('--remove', 'take the trust back')
     .action(async (dir: string | undefined, options: { list?: boolean; remove?: boolean }) => {
       exitCode = await (await import('./commands/trust.ts')).trustCommand(dir, options, env);
+    });
+  // [server]: a URL, or a server's name from the configs, as --url or --server would give it.
+  const onServer = (opts: GlobalOptions, server: string | undefined, fn: Parameters<typeof withConnection<number>>[3], prefetch?: string[]) =>
+    withConnection(server !== undefined && !isUrl(server) ? { ...opts, server } : opts, env, interrupt, fn, { positionalUrl: isUrl(server) ? server : undefined, ...(prefetch ? { prefetch } : {}) });
+  sub('snapshot', "the server's surface (tools, prompts, resources, capabilities) as stable JSON: > mcp.lock.json")
+    .argument('[server]', 'a URL or a configured server name (default: --url, --server, --stdio)')
+    .action(async (server: string | undefined, _o, cmd: Command) => {
+      const { snapshotCommand } = await import('./commands/contract.ts');
+      exitCode = await onServer(all(cmd), server, snapshotCommand, ['tools/list']);
+    });
+  sub('diff', 'compare the server with a snapshot; exit 1 on a breaking change')
+    .argument('<lock-file>', 'a file written by mcp-call snapshot')
+    .argument('[server]', 'a URL or a configured server name (default: --url, --server, --stdio)')
+    .option('--fail-on <changes>', 'breaking, or any: exit 1 on any change', 'breaking')
+    .action(async (file: string, server: string | undefined, options: { failOn: string }, cmd: Command) => {
+      const { checkFailOn, diffCommand, readSnapshotFile } = await import('./commands/contract.ts');
+      const failOn = checkFailOn(options.failOn);
+      const expected = await readSnapshotFile(file);
+      exitCode = await onServer(all(cmd), server, (c) => diffCommand(c, expected, failOn), ['tools/list']);
     });
   sub('completion', 'print a shell completion script')
     .argument('<shell>', 'bash, zsh or fish')
