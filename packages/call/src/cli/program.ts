@@ -210,6 +210,13 @@ export async function runProgram(args: string[], env: NodeJS.ProcessEnv, interru
       const expected = await readSnapshotFile(file);
       exitCode = await onServer(all(cmd), server, (c) => diffCommand(c, expected, failOn), ['tools/list']);
     });
+  sub('test', 'run the cases of test files (YAML or JSON lines); exit 1 if any fails')
+    .argument('<files...>', 'test files: .yaml, .yml, .jsonl or .json')
+    .option('--jobs <n>', 'cases run at once on each server', '1')
+    .option('--junit <file>', 'also write the results as JUnit XML (GitHub Actions, GitLab)')
+    .action(async (files: string[], options: { jobs: string; junit?: string }, cmd: Command) => {
+      exitCode = await (await import('./commands/test-file.ts')).testCommand(files, options, all(cmd), env, interrupt);
+    });
   sub('completion', 'print a shell completion script')
     .argument('<shell>', 'bash, zsh or fish')
     .action((shell: string) => {

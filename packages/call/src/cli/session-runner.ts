@@ -33,7 +33,7 @@ export async function withConnection<T>(
   env: NodeJS.ProcessEnv,
   interrupt: AbortSignal,
   fn: (context: CommandContext) => Promise<T>,
-  { positionalUrl, prefetch }: { positionalUrl?: string | undefined; prefetch?: readonly string[] } = {},
+  { positionalUrl, prefetch, deadlineMs }: { positionalUrl?: string | undefined; prefetch?: readonly string[]; deadlineMs?: number } = {},
 ): Promise<T> {
   const settings = await resolveConnectionSettings(opts, env, positionalUrl);
   // Checked before anything starts (the spinner, the deadline), so a usage error ends at once.
@@ -45,7 +45,8 @@ export async function withConnection<T>(
   const roots = await resolveRoots(opts.root ?? []);
   keepRawOutput(opts.raw === true);
   const ui = await createUi({ quiet: opts.quiet === true, verbose: opts.verbose === true, env });
-  const timer = deadline(settings.timeoutMs);
+  // A command of many calls (mcp-call test) bounds each call itself, and the whole by their sum.
+  const timer = deadline(deadlineMs ?? settings.timeoutMs);
   const signal = AbortSignal.any([interrupt, timer.signal]);
   // isatty(0), not process.stdin: that getter builds the stdin stream, which a plain call never reads.
   const atTerminal = isatty(0) && isatty(2);

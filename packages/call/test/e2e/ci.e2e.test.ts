@@ -1,7 +1,8 @@
 import { cp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { REPO_ROOT, runCall, startServe, type ServeProcess, writeTempFiles } from '@mcp-cli/test-utils';
+import { REPO_ROOT, runCall, SERVE_BIN, startServe, type ServeProcess, writeTempFiles } from '@mcp-cli/test-utils';
+import { parse as parseJunit, type TestSuites } from 'junit2json';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const FIXTURE = `${REPO_ROOT}packages/call/test/fixtures/kitchen-sink/mcp-serve.config.mjs`;
@@ -98,5 +99,66 @@ describe('mcp-call snapshot and diff', () => {
       stderr: `mcp-call: Cannot read ${join(dir, 'none.json')}: no such file (write one with mcp-call snapshot > FILE)\n`,
     });
     expect(await runCall(['diff', join(dir, 'other.json'), 'http://127.0.0.1:9/mcp'])).toMatchObject({ code: 2, stderr: expect.stringContaining('is not a snapshot of format 1') });
+  });
+});
+
+describe('mcp-call test', () => {
+  const cases = `# Cases against the kitchen-sink fixture.
+- name: sums
+  tool: structured
+  args: { a: 1, b: 2 }
+  expect: [".structuredContent.sum=3", "text~/sum/"]
+- name: wrong sum
+  tool: structured
+  args: { a: 1, b: 2 }
+  expect: ".structuredContent.sum=4"
+- name: fails as it should
+  tool: fail
+  expectError: true
+  expect: ["text~/disk is full/"]
+- name: too slow
+  tool: slow
+  args: { ms: 5000 }
+  timeout: 0.3
+`;
+  const lines = '{"name":"ping","tool":"ping"}\n{"tool":"structured","args":{"a":2,"b":2},"expect":["text~/4/"]}\n';
+
+  it('runs YAML and JSON-lines cases over one stdio server, a line each, and writes JUnit XML a parser reads', async () => {
+    const dir = await writeTempFiles({ 'cases.yaml': cases, 'more.jsonl': lines });
+    const starts = join(dir, 'starts.log');
+    // The stdio server notes each start: a run of six cases starts it once.
+    const stdio = `sh -c 'echo started >> ${starts}; exec "${process.execPath}" "${SERVE_BIN}" --stdio --config "${FIXTURE}"'`;
+    const junit = join(dir, 'report.xml');
+    const result = await runCall(['test', join(dir, 'cases.yaml'), join(dir, 'more.jsonl'), '--stdio', stdio, '--jobs', '4', '--junit', junit, '--quiet']);
+    expect(result.code, result.stderr).toBe(1);
+    const printed = result.stdout.trim().split('\n');
+    expect(printed.filter((line) => /^PASS {2}.+ {2}\(\d+ ms\)$/.test(line)).map((line) => line.split('  ')[1]).sort()).toEqual(['fails as it should', 'ping', 'structured (line 2)', 'sums']);
+    expect(printed).toContain('      .structuredContent.sum=4 failed: expected 4, got 3');
+    expect(printed).toContain('      timed out after 0.3 s');
+    expect(printed.at(-1)).toMatch(/^4 passed, 2 failed \(\d+\.\d s\)$/);
+    expect((await readFile(starts, 'utf8')).trim().split('\n')).toEqual(['started']);
+
+    const report = (await parseJunit(await readFile(junit, 'utf8'))) as TestSuites;
+    expect(report).toMatchObject({ tests: 6, failures: 1, errors: 1 });
+    const [yaml, jsonl] = report.testsuite!;
+    expect(yaml).toMatchObject({ name: join(dir, 'cases.yaml'), tests: 4, failures: 1, errors: 1 });
+    expect(jsonl).toMatchObject({ name: join(dir, 'more.jsonl'), tests: 2, failures: 0, errors: 0 });
+    const wrong = yaml!.testcase!.find((c) => c.name === 'wrong sum')!;
+    expect(wrong.failure![0]!.message).toBe('.structuredContent.sum=4 failed: expected 4, got 3');
+    expect(yaml!.testcase!.find((c) => c.name === 'too slow')!.error![0]!.message).toBe('timed out after 0.3 s');
+  });
+
+  it('passes when every case passes, over HTTP with a server field, and names a bad case (exit 2)', async () => {
+    const server = await startServe(['--config', FIXTURE]);
+    const dir = await writeTempFiles({
+      'ok.yaml': `server: ${server.url}\ncases:\n  - tool: structured\n    args: { a: 1, b: 1 }\n    expect: [".structuredContent.sum=2"]\n`,
+      'bad.yaml': '- tool: structured\n  argz: {}\n',
+    });
+    const passing = await runCall(['test', join(dir, 'ok.yaml')]);
+    expect(passing.code, passing.stderr).toBe(0);
+    expect(passing.stdout).toMatch(/^PASS {2}structured \(case 1\) {2}\(\d+ ms\)\n1 passed, 0 failed/);
+    const bad = await runCall(['test', join(dir, 'bad.yaml'), '--url', server.url]);
+    expect(bad).toMatchObject({ code: 2, stderr: `mcp-call: ${join(dir, 'bad.yaml')}: case 1: unknown field "argz" (a case has name, tool, args, expect, expectError, timeout, server)\n` });
+    await server.stop();
   });
 });

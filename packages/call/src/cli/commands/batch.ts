@@ -3,9 +3,8 @@ import { createReadStream } from 'node:fs';
 import { ExitCode, UsageError } from '@mcp-cli/core';
 
 import { RpcError } from '../../client/json-rpc.ts';
-import { callTool, listToolsIfSupported, type ToolInfo } from '../../client/operations.ts';
-import { callToolAsTask } from '../../client/tool-task.ts';
-import { taskSupport } from '../tool-help.ts';
+import { listToolsIfSupported, type ToolInfo } from '../../client/operations.ts';
+import { callAsListed } from '../call-as-listed.ts';
 import type { CommandContext } from '../session-runner.ts';
 import { writeOut } from '../terminal-text.ts';
 
@@ -88,11 +87,7 @@ async function runLine(context: CommandContext, tools: ReadonlyMap<string, ToolI
     return { line, tool: request.tool, ok: false, error: '"args" must be a JSON object' };
   }
   try {
-    const tool = tools.get(request.tool);
-    const result =
-      tool && taskSupport(tool) === 'required' && !context.connection.session.modern
-        ? await callToolAsTask(context.connection, request.tool, args as Record<string, unknown>, { signal: context.signal })
-        : await callTool(context.connection, request.tool, args as Record<string, unknown>, { signal: context.signal });
+    const result = await callAsListed(context.connection, tools.get(request.tool), request.tool, args as Record<string, unknown>, context.signal);
     return { line, tool: request.tool, ok: !result.isError, result };
   } catch (error) {
     if (error instanceof RpcError) return { line, tool: request.tool, ok: false, error: error.message, code: error.code };
