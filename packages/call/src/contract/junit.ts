@@ -47,7 +47,6 @@ function count(reports: readonly CaseReport[]): { tests: number; failures: numbe
 
 /** Text XML can hold: characters XML 1.0 forbids (most controls, lone surrogates) become U+FFFD. */
 function xmlSafe(value: string): string {
-  // eslint-disable-next-line no-control-regex -- these are the characters being removed
   return value.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 
