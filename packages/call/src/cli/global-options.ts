@@ -58,6 +58,8 @@ export interface GlobalOptions {
   expect: string[];
   /** `--expect-error`: the call must fail. */
   expectError?: boolean;
+  /** `--record FILE`: write the run's JSON-RPC messages there (NDJSON, secrets redacted). */
+  record?: string;
 }
 
 /** Global flags and whether each takes a value; tool flag parsing hands these back. */
@@ -103,6 +105,7 @@ export const GLOBAL_FLAGS: Record<string, boolean> = {
   '--issuer': true,
   '--expect': true,
   '--expect-error': false,
+  '--record': true,
 };
 
 /** Commander's way to take an option more than once. */
@@ -116,7 +119,7 @@ const FLAG_KEYS: Record<string, keyof GlobalOptions> = {
   '--quiet': 'quiet', '-q': 'quiet', '--verbose': 'verbose', '--raw': 'raw', '--max-message-bytes': 'maxMessageBytes', '--stdio': 'stdio', '--env': 'env', '-e': 'env', '--no-imports': 'noImports',
   '--login': 'login', '--client-id': 'clientId', '--client-secret': 'clientSecret', '--client-credentials': 'clientCredentials', '--client-metadata-url': 'clientMetadataUrl',
   '--client-key': 'clientKey', '--client-assertion': 'clientAssertion', '--issuer': 'issuer',
-  '--expect': 'expect', '--expect-error': 'expectError',
+  '--expect': 'expect', '--expect-error': 'expectError', '--record': 'record',
 };
 
 /**
@@ -206,6 +209,7 @@ export function addGlobalOptions(command: Command, { hidden = false }: { hidden?
   opt('--client-metadata-url <url>', 'OAuth: an https URL of this client\'s metadata document, used as its client id where the server accepts one');
   opt('--expect <check>', "the result must hold this: PATH=JSON or PATH~/REGEX/, as '.structuredContent.total=3' or 'text~/Hello/' (repeatable; exit 1 if not)", collect, []);
   opt('--expect-error', 'the call must fail (an error result or a JSON-RPC error); exit 1 if it succeeds');
+  opt('--record <file>', 'write every JSON-RPC message of the run to FILE (NDJSON, secrets redacted); mcp-serve --replay FILE serves it back');
   opt('-q, --quiet', 'no spinner, no server logs on stderr');
   opt('--verbose', 'diagnostics and error details on stderr');
   opt('--max-message-bytes <n>', 'largest response or event accepted from the server (default 67108864)');

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isatty } from 'node:tty';
 
-import { ConnectionError, LOG_LEVELS, type LogLevel, SUPPORTED_PROTOCOL_VERSIONS, UsageError } from '@mcp-cli/core';
+import { ConnectionError, LOG_LEVELS, type LogLevel, redactedUrl, SUPPORTED_PROTOCOL_VERSIONS, UsageError } from '@mcp-cli/core';
 
 import { AUTO_VERSION, connect, type Connection, connectStdio, isRetryable } from '../client/connect.ts';
 import { MODERN_VERSION } from '../client/request-metadata.ts';
@@ -104,13 +104,15 @@ export async function withConnection<T>(
   }
   const open = async (): Promise<Connection> => {
     let opened: Connection;
+    // --record: each connection of the run (a new session, a new token) is one more in the file.
+    const tap = opts.record === undefined ? undefined : (await import('./record-file.ts')).recordTo(opts.record, describeServer(settings), knownSecrets(opts, settings));
     if (settings.stdio) {
       ui.status(`starting ${settings.stdio.command}`);
       // The server's stderr is its log: shown with --verbose, and its last lines in any failure.
-      opened = await connectStdio(settings.stdio, { ...common, onStderr: (line) => ui.debug(`server stderr: ${line}`) });
+      opened = await connectStdio(settings.stdio, { ...common, tap, onStderr: (line) => ui.debug(`server stderr: ${line}`) });
     } else {
       ui.status(`connecting to ${settings.url}`);
-      opened = await connect({ ...common, url: settings.url, transport: settings.transport, headers: settings.headers, waitMs: settings.waitMs }).catch((error: unknown) => {
+      opened = await connect({ ...common, tap, url: settings.url, transport: settings.transport, headers: settings.headers, waitMs: settings.waitMs }).catch((error: unknown) => {
         throw withWaitHint(error, settings.waitMs);
       });
     }
@@ -171,6 +173,18 @@ export async function withConnection<T>(
     await connection?.close().catch(() => undefined);
     timer.clear();
   }
+}
+
+/** The server as a recording names it: its URL without password or query, or its command line. */
+function describeServer(settings: ConnectionSettings): string {
+  return settings.stdio ? [settings.stdio.command, ...settings.stdio.args].join(' ') : redactedUrl(new URL(settings.url));
+}
+
+/** The user's own secrets, which a recording never holds: credentials, header values, long --env values. */
+function knownSecrets(opts: GlobalOptions, settings: ConnectionSettings): string[] {
+  const headerValues = Object.values(settings.headers).flatMap((value) => [value, value.replace(/^\S+\s+/, '')]);
+  const envValues = Object.values(settings.stdio?.env ?? {}).filter((value) => value.length >= 8);
+  return [...headerValues, ...envValues, opts.token, opts.clientSecret, opts.clientKey, opts.clientAssertion].filter((s): s is string => typeof s === 'string' && s.length >= 4);
 }
 
 /** A refused token: the flags that send one. */

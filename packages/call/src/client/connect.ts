@@ -4,6 +4,7 @@ import { abortableSleep } from './abortable-sleep.ts';
 import { ClientSession, type NotificationHandler, type ServerRequestHandler } from './client-session.ts';
 import { UNREACHABLE_CODES } from './http-request.ts';
 import { type ClientTransport, RpcError } from './json-rpc.ts';
+import { type MessageTap, tapMessages } from './message-tap.ts';
 import { MODERN_VERSION, mirroredHeaders } from './request-metadata.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './sse-parser.ts';
 import { SseTransport } from './sse-transport.ts';
@@ -35,6 +36,8 @@ export interface ConnectOptions {
   clientInfo: { name: string; version: string };
   onServerRequest?: ServerRequestHandler;
   onNotification?: NotificationHandler;
+  /** Sees every message of the connection (`--record`). */
+  tap?: MessageTap | undefined;
   /** Diagnostics for --verbose. */
   debug?: (message: string) => void;
   /** The protocol version to speak (default: the newest with sessions, 2025-11-25). */
@@ -171,7 +174,7 @@ export async function connectStdio(server: StdioServer, options: Omit<ConnectOpt
 async function discover(
   transport: ClientTransport,
   where: string,
-  options: Pick<ConnectOptions, 'signal' | 'capabilities' | 'clientInfo' | 'onServerRequest' | 'onNotification' | 'prefetch'>,
+  options: Pick<ConnectOptions, 'signal' | 'capabilities' | 'clientInfo' | 'onServerRequest' | 'onNotification' | 'prefetch' | 'tap'>,
 ): Promise<Connection> {
   const session = openSession(transport, options);
   session.useModernProtocol({ capabilities: options.capabilities, clientInfo: options.clientInfo });
@@ -246,7 +249,7 @@ function describedBy(result: Record<string, unknown>): ServerDescription {
  *
  * @throws ConnectionError when the handshake fails or the version is not supported.
  */
-export async function handshake(transport: ClientTransport, where: string, options: Pick<ConnectOptions, 'signal' | 'capabilities' | 'clientInfo' | 'onServerRequest' | 'onNotification' | 'protocolVersion'>): Promise<Connection> {
+export async function handshake(transport: ClientTransport, where: string, options: Pick<ConnectOptions, 'signal' | 'capabilities' | 'clientInfo' | 'onServerRequest' | 'onNotification' | 'protocolVersion' | 'tap'>): Promise<Connection> {
   const session = openSession(transport, options);
   let result: Record<string, unknown>;
   try {
@@ -286,8 +289,9 @@ export async function handshake(transport: ClientTransport, where: string, optio
 }
 
 /** A session over `transport` that answers the server's requests and hears its notifications as asked. */
-function openSession(transport: ClientTransport, options: Pick<ConnectOptions, 'onServerRequest' | 'onNotification'>): ClientSession {
+function openSession(transport: ClientTransport, options: Pick<ConnectOptions, 'onServerRequest' | 'onNotification' | 'tap'>): ClientSession {
   const session = new ClientSession(transport);
+  if (options.tap) tapMessages(transport, options.tap);
   if (options.onServerRequest) session.onServerRequest = options.onServerRequest;
   if (options.onNotification) session.onNotification = options.onNotification;
   return session;

@@ -37,17 +37,21 @@ export async function assembleServing(
   upstreamCommand: string[],
   logger: Logger,
   onUpstreamChange: (registry: Registry) => void,
-  /** Served to one client (stdio): its upstreams are its own, roots and all. */
-  { oneClient = false }: { oneClient?: boolean } = {},
+  /** Served to one client (stdio): its upstreams are its own, roots and all. `replay`: a recording to serve. */
+  { oneClient = false, replay }: { oneClient?: boolean; replay?: string | undefined } = {},
 ): Promise<Serving> {
   const [command, ...args] = upstreamCommand;
   if (command && /^https?:\/\//i.test(command)) {
     throw new UsageError(`mcp-serve -- takes a command that starts a stdio server, not a URL: put ${command} in the config's "servers" ({ servers: { name: { url: "${command}" } } })`, 'E_USAGE');
   }
+  if (command && replay) throw new UsageError('--replay serves a recording, mcp-serve -- CMD a live server: give one of them', 'E_USAGE');
   if (command) config.servers = { ...config.servers, [upstreamName(command, args)]: { command, args, prefix: '' } };
-  const builtin = !loaded && !command && Object.keys(config.servers).length === 0;
+  const builtin = !loaded && !command && !replay && Object.keys(config.servers).length === 0;
   if (builtin) Object.assign(config, BUILTIN_INFO);
-  let modules = builtin ? builtinHello() : await loadModules(config.modules);
+  // A recording served back: its server's identity, unless the config names one.
+  const replayed = replay ? await (await import('../replay/replay-modules.ts')).loadReplay(replay) : undefined;
+  if (replayed && !loaded?.config.name) Object.assign(config, replayed.info);
+  let modules = builtin ? builtinHello() : [...(replayed?.modules ?? []), ...(await loadModules(config.modules))];
   if (loaded && config.modules.length === 0 && Object.keys(config.servers).length === 0 && config.skills === undefined) {
     logger.warn(`${loaded.filepath} lists no modules: add "tools", "resources", "prompts", "skills" or "servers" to it`);
   }
@@ -78,7 +82,7 @@ export async function assembleServing(
     await gateway?.stop();
     throw error;
   }
-  const source = builtin ? 'built-in hello example: no config file found' : (loaded?.filepath ?? `${command} (stdio)`);
+  const source = builtin ? 'built-in hello example: no config file found' : replay ? `replay of ${replay}` : (loaded?.filepath ?? `${command} (stdio)`);
   return { registry, rebuild, gateway, source, builtin };
 }
 

@@ -2,7 +2,7 @@ import { hostname, networkInterfaces } from 'node:os';
 
 import type { ResolvedServeConfig } from '../config/resolve-config.ts';
 import type { Registry } from '../server/registry.ts';
-import { redactedUrl } from '../store/redacted-url.ts';
+import { redactedUrl } from '@mcp-cli/core';
 import type { ServerHandle } from '../start-server.ts';
 import type { Paint } from './cli-logger.ts';
 

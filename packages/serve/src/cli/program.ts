@@ -11,6 +11,8 @@ export interface ServeFlags {
   watch: boolean;
   /** Serve over stdio instead of HTTP. */
   stdio: boolean;
+  /** `--replay FILE`: serve a recording of `mcp-call --record`. */
+  replay: string | undefined;
   /** `mcp-serve -- CMD ARGS…`: one stdio server to serve, with no config file needed. */
   upstreamCommand: string[];
   quiet: boolean;
@@ -59,6 +61,7 @@ export function createProgram(version: string): Command {
     .option('--session-idle <ms>', 'close sessions idle this long (default 1800000)')
     .option('--page-size <n>', 'most entries in one page of tools/list, resources/list, prompts/list (default 1000)')
     .option('--stdio', 'serve one client over stdin/stdout instead of HTTP (for desktop clients); logs stay on stderr')
+    .option('--replay <file>', 'serve a recording made with mcp-call --record FILE: a mock of the recorded server')
     .option('-w, --watch', 'reload changed modules without a restart')
     .option('-q, --quiet', 'print only the ready line and errors')
     .addOption(new Option('--log-level <level>', 'lowest level logged (default info; warn with --quiet)').choices(['debug', 'info', 'warn', 'error']))
@@ -123,6 +126,7 @@ export function toServeFlags(opts: Record<string, unknown>, operands: string[] =
     layer,
     watch: opts.watch === true,
     stdio: opts.stdio === true,
+    replay: str('replay'),
     upstreamCommand: operands,
     quiet: opts.quiet === true,
     logLevel: str('logLevel') as CliLogLevel | undefined,

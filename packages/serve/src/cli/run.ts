@@ -67,7 +67,7 @@ async function serve(flags: ServeFlags, env: NodeJS.ProcessEnv): Promise<number>
   if (!flags.stdio) await checkPortFree(config.host, config.port);
   // Upstream changes reach whichever server runs; set once it does.
   const running: { replaceRegistry?: (registry: Registry) => Promise<void> } = {};
-  const serving = await assembleServing(config, loaded, flags.upstreamCommand, logger, (next) => void running.replaceRegistry?.(next), { oneClient: flags.stdio });
+  const serving = await assembleServing(config, loaded, flags.upstreamCommand, logger, (next) => void running.replaceRegistry?.(next), { oneClient: flags.stdio, replay: flags.replay });
   const { registry, source, gateway } = serving;
   if (flags.stdio) return serveOverStdio({ config, registry, logger, flags, loaded, layers, serving, running });
   const handle = await startServer({

@@ -111,7 +111,7 @@ function taskSupportOf(tool: Record<string, unknown>): TaskSupport | undefined {
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 /** What a listed resource or template says of itself, as far as given: served on as the upstream gave it. */
-function described(listed: Record<string, unknown>, fallbackName: string): Record<string, unknown> & { name: string } {
+export function described(listed: Record<string, unknown>, fallbackName: string): Record<string, unknown> & { name: string } {
   const description = str(listed.description);
   const mimeType = str(listed.mimeType);
   const title = str(listed.title);
@@ -127,7 +127,7 @@ function described(listed: Record<string, unknown>, fallbackName: string): Recor
 }
 
 /** An upstream definition's icons and `_meta`, when it gives them. */
-function presentation(listed: Record<string, unknown>): Record<string, unknown> {
+export function presentation(listed: Record<string, unknown>): Record<string, unknown> {
   return {
     ...(Array.isArray(listed.icons) ? { icons: listed.icons } : {}),
     ...(typeof listed._meta === 'object' && listed._meta !== null ? { _meta: listed._meta } : {}),

@@ -4,7 +4,7 @@ import { ConfigError } from '@mcp-cli/core';
 import type { Redis } from 'ioredis';
 
 import type { Logger } from '../logger.ts';
-import { redactedUrl } from './redacted-url.ts';
+import { redactedUrl } from '@mcp-cli/core';
 import type { StateStore, TaskLimits, TaskRecord, TaskSignal } from './state-store.ts';
 
 /** A process that has not said it is alive for this long has stopped; its running tasks have failed. */

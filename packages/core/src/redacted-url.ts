@@ -1,4 +1,4 @@
-/** A store's URL with its password hidden, for messages, logs and the banner. */
+/** A URL with its password and query hidden (they may hold secrets), for messages, logs and records. */
 export function redactedUrl(url: URL): string {
   const shown = new URL(url.href);
   if (shown.password) shown.password = '***';
