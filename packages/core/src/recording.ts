@@ -38,12 +38,22 @@ export interface RecordedExchange {
 /** What a redacted value is replaced by. */
 export const REDACTED = '[redacted]';
 
+/** Words that name a secret, in property names and in `name=value` text. */
+const SECRET_NAME = 'token|secret|password|passwd|api[-_]?key|authorization|cookie|credential|private[-_]?key';
 /** Property names whose string or object values are secrets, wherever they are in a message. */
-const SECRET_KEY = /token|secret|password|passwd|api[-_]?key|authorization|cookie|credential|private[-_]?key|session[-_]?id/i;
+const SECRET_KEY = new RegExp(`${SECRET_NAME}|session[-_]?id`, 'i');
 /** Protocol fields named like secrets that are not: kept. */
 const NOT_SECRET = new Set(['progressToken', 'maxTokens', 'nextCursor', 'cursor']);
-/** Secrets recognizable in any text: bearer credentials and JWTs. */
-const SECRET_TEXT = [/\b(Bearer|Basic|DPoP)\s+[A-Za-z0-9._~+/-]+=*/g, /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g];
+/**
+ * Secrets recognizable in any text: bearer credentials, JWTs, and secret-named pairs of JSON text
+ * or of a query string. Names are at most 64 characters, which keeps each pattern linear.
+ */
+const SECRET_TEXT: [RegExp, string][] = [
+  [/\b(Bearer|Basic|DPoP)\s+[A-Za-z0-9._~+/-]+=*/g, '$1 [redacted]'],
+  [/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, '[redacted]'],
+  [new RegExp(String.raw`("[^"\\]{0,64}(?:${SECRET_NAME})[^"\\]{0,64}"\s*:\s*)"(?:[^"\\]|\\.)*"`, 'gi'), '$1"[redacted]"'],
+  [new RegExp(String.raw`\b([\w.-]{0,64}(?:${SECRET_NAME})[\w.-]{0,64}=)[^&\s"']+`, 'gi'), '$1[redacted]'],
+];
 /** How deep a message is walked; deeper values are replaced whole (a message is peer data). */
 const MAX_DEPTH = 64;
 
@@ -57,7 +67,7 @@ export function redactSecrets<T>(value: T, known: readonly string[] = []): T {
   const text = (s: string): string => {
     let out = s;
     for (const secret of secrets) out = out.split(secret).join(REDACTED);
-    for (const pattern of SECRET_TEXT) out = out.replace(pattern, (match, scheme?: string) => (scheme && !match.startsWith('eyJ') ? `${scheme} ${REDACTED}` : REDACTED));
+    for (const [pattern, replacement] of SECRET_TEXT) out = out.replace(pattern, replacement);
     return out;
   };
   const walk = (v: unknown, depth: number): unknown => {

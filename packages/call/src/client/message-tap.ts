@@ -11,13 +11,15 @@ export type MessageTap = (from: 'client' | 'server', message: JsonRpcMessage) =>
  */
 export function tapMessages(transport: ClientTransport, tap: MessageTap): void {
   const send = transport.send.bind(transport);
-  transport.send = (message, signal) => {
+  const tappedSend: ClientTransport['send'] = (message, signal) => {
     tap('client', message);
     return send(message, signal);
   };
   const receive = transport.onMessage;
-  transport.onMessage = (message, relatedTo) => {
+  const tappedReceive: ClientTransport['onMessage'] = (message, relatedTo) => {
     tap('server', message);
     receive(message, relatedTo);
   };
+  transport.send = tappedSend;
+  transport.onMessage = tappedReceive;
 }

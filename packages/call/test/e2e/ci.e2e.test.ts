@@ -1,7 +1,11 @@
 import { cp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { REPO_ROOT, runCall, SERVE_BIN, startServe, type ServeProcess, writeTempFiles } from '@mcp-cli/test-utils';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { REPO_ROOT, runCall, runServe, SERVE_BIN, startServe, type ServeProcess, writeTempFiles } from '@mcp-cli/test-utils';
 import { parse as parseJunit, type TestSuites } from 'junit2json';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -162,3 +166,72 @@ describe('mcp-call test', () => {
     await server.stop();
   });
 });
+
+describe('mcp-call --record and mcp-serve --replay', () => {
+  const SECRET = 's3cr3t-token-value-42';
+  const calls = [
+    { name: 'structured', arguments: { a: 1, b: 2 } },
+    { name: 'types', arguments: { text: 'plain', count: 3, color: 'green' } },
+    { name: 'fail', arguments: {} },
+  ];
+
+  it('records a run, secrets redacted, and the replay answers the SDK client as the server did, over every transport', async () => {
+    const server = await startServe(['--config', FIXTURE, '--token', SECRET]);
+    const dir = await writeTempFiles({
+      'cases.jsonl': `${calls.map((c) => JSON.stringify({ tool: c.name, args: c.arguments, ...(c.name === 'fail' ? { expectError: true } : {}) })).join('\n')}\n`
+        + `${JSON.stringify({ name: 'echoes secrets', tool: 'types', args: { text: `${SECRET} and Bearer abc.def.ghi`, meta: { apiKey: 'sk-live-123456', note: 'kept' } } })}\n`,
+    });
+    const recording = join(dir, 'run.ndjson');
+    const run = await runCall(['test', join(dir, 'cases.jsonl'), '--url', server.url, '--token', SECRET, '--record', recording, '--quiet']);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const recorded = await readFile(recording, 'utf8');
+    expect(recorded).not.toContain(SECRET);
+    expect(recorded).not.toContain('sk-live-123456');
+    expect(recorded).not.toContain('abc.def.ghi');
+    expect(recorded).toContain('"note":"kept"');
+    const [header, ...messages] = recorded.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(header).toMatchObject({ mcpRecording: 1, client: expect.stringMatching(/^mcp-call /), server: expect.stringMatching(new RegExp(`^${server.url}`)) });
+    expect(messages.every((m) => (m.from === 'client' || m.from === 'server') && typeof m.t === 'number')).toBe(true);
+
+    // What the live server answers, through the SDK client, is what the replay must answer.
+    const live = await sdkClient('http', server.url, SECRET);
+    const expected = await Promise.all(calls.map((c) => live.callTool(c)));
+    await live.close();
+    await server.stop();
+
+    const replay = await startServe(['--replay', recording]);
+    for (const transport of ['http', 'sse'] as const) {
+      const client = await sdkClient(transport, replay.url);
+      expect(client.getServerVersion()).toMatchObject({ name: 'Kitchen Sink', version: '2.0.0' });
+      expect((await client.listTools()).tools.map((t) => t.name)).toContain('structured');
+      expect(await Promise.all(calls.map((c) => client.callTool(c)))).toEqual(expected);
+      // Arguments in another order are the same call; arguments never recorded say so.
+      expect(await client.callTool({ name: 'structured', arguments: { b: 2, a: 1 } })).toEqual(expected[0]);
+      await expect(client.callTool({ name: 'structured', arguments: { a: 5, b: 5 } })).rejects.toThrow(/the recording holds no call of tool "structured" with these arguments/);
+      await client.close();
+    }
+    await replay.stop();
+
+    const stdio = new Client({ name: 'replay-stdio', version: '1.0.0' });
+    await stdio.connect(new StdioClientTransport({ command: process.execPath, args: [SERVE_BIN, '--replay', recording, '--stdio'], stderr: 'ignore' }));
+    expect(await stdio.callTool(calls[0]!)).toEqual(expected[0]);
+    await stdio.close();
+  });
+
+  it('names a file that is not a recording (exit 2)', async () => {
+    const dir = await writeTempFiles({ 'not.ndjson': '{"hello":1}\n' });
+    const started = await runServe(['--replay', join(dir, 'not.ndjson'), '--port', '0']);
+    expect(started).toMatchObject({ code: 2, stderr: `mcp-serve: --replay ${join(dir, 'not.ndjson')}: line 1: not a recording of format 1 (write one with mcp-call --record FILE)\n` });
+  });
+});
+
+async function sdkClient(transport: 'http' | 'sse', baseUrl: string, token?: string): Promise<Client> {
+  const client = new Client({ name: 'e2e', version: '1.0.0' });
+  const requestInit = token ? { headers: { authorization: `Bearer ${token}` } } : undefined;
+  await client.connect(
+    transport === 'sse'
+      ? new SSEClientTransport(new URL(`${baseUrl}/sse`), { ...(requestInit ? { requestInit, eventSourceInit: { fetch: (url, init) => fetch(url, { ...init, headers: { ...init?.headers, ...requestInit.headers } }) } } : {}) })
+      : new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), requestInit ? { requestInit } : undefined),
+  );
+  return client;
+}
