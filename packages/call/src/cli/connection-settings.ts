@@ -26,6 +26,8 @@ export interface ConnectionSettings {
   oauth: OAuthEntry | undefined;
   /** Variables the server's imported entry names that are not set, for a refusal's hint. */
   unsetVariables: string[];
+  /** `--keep-alive`: keep the server warm in a daemon this long after the last call (0: no daemon). */
+  keepAliveMs: number;
 }
 
 const DEFAULT_URL = 'http://localhost:8000';
@@ -78,6 +80,7 @@ export async function resolveConnectionSettings(
     stdio,
     oauth: checkOAuthEntry(entry.oauth, serverName),
     unsetVariables: entry.unsetVariables ?? [],
+    keepAliveMs: seconds(opts.keepAlive ?? (env.MCP_CALL_KEEP_ALIVE || undefined) ?? (entry.keepAlive === undefined ? undefined : String(entry.keepAlive)), '--keep-alive', true) ?? 0,
   };
 }
 

@@ -60,6 +60,8 @@ export interface GlobalOptions {
   expectError?: boolean;
   /** `--record FILE`: write the run's JSON-RPC messages there (NDJSON, secrets redacted). */
   record?: string;
+  /** `--keep-alive SECONDS`: keep the server warm between runs (env MCP_CALL_KEEP_ALIVE). */
+  keepAlive?: string;
 }
 
 /** Global flags and whether each takes a value; tool flag parsing hands these back. */
@@ -106,6 +108,7 @@ export const GLOBAL_FLAGS: Record<string, boolean> = {
   '--expect': true,
   '--expect-error': false,
   '--record': true,
+  '--keep-alive': true,
 };
 
 /** Commander's way to take an option more than once. */
@@ -119,7 +122,7 @@ const FLAG_KEYS: Record<string, keyof GlobalOptions> = {
   '--quiet': 'quiet', '-q': 'quiet', '--verbose': 'verbose', '--raw': 'raw', '--max-message-bytes': 'maxMessageBytes', '--stdio': 'stdio', '--env': 'env', '-e': 'env', '--no-imports': 'noImports',
   '--login': 'login', '--client-id': 'clientId', '--client-secret': 'clientSecret', '--client-credentials': 'clientCredentials', '--client-metadata-url': 'clientMetadataUrl',
   '--client-key': 'clientKey', '--client-assertion': 'clientAssertion', '--issuer': 'issuer',
-  '--expect': 'expect', '--expect-error': 'expectError', '--record': 'record',
+  '--expect': 'expect', '--expect-error': 'expectError', '--record': 'record', '--keep-alive': 'keepAlive',
 };
 
 /**
@@ -209,6 +212,7 @@ export function addGlobalOptions(command: Command, { hidden = false }: { hidden?
   opt('--client-metadata-url <url>', 'OAuth: an https URL of this client\'s metadata document, used as its client id where the server accepts one');
   opt('--expect <check>', "the result must hold this: PATH=JSON or PATH~/REGEX/, as '.structuredContent.total=3' or 'text~/Hello/' (repeatable; exit 1 if not)", collect, []);
   opt('--expect-error', 'the call must fail (an error result or a JSON-RPC error); exit 1 if it succeeds');
+  opt('--keep-alive <seconds>', 'keep the server warm in a background daemon until this long after the last call (env MCP_CALL_KEEP_ALIVE); mcp-call stop ends it');
   opt('--record <file>', 'write every JSON-RPC message of the run to FILE (NDJSON, secrets redacted); mcp-serve --replay FILE serves it back');
   opt('-q, --quiet', 'no spinner, no server logs on stderr');
   opt('--verbose', 'diagnostics and error details on stderr');

@@ -217,6 +217,11 @@ export async function runProgram(args: string[], env: NodeJS.ProcessEnv, interru
     .action(async (files: string[], options: { jobs: string; junit?: string }, cmd: Command) => {
       exitCode = await (await import('./commands/test-file.ts')).testCommand(files, options, all(cmd), env, interrupt);
     });
+  sub('stop', 'stop the warm servers of --keep-alive: all of them, or the one of SERVER')
+    .argument('[server]', 'a URL or a configured server name (or --url, --server, --stdio)')
+    .action(async (server: string | undefined, _o, cmd: Command) => {
+      exitCode = await (await import('./commands/stop.ts')).stopCommand(server, all(cmd), env);
+    });
   sub('completion', 'print a shell completion script')
     .argument('<shell>', 'bash, zsh or fish')
     .action((shell: string) => {

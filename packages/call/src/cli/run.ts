@@ -12,6 +12,8 @@ import { outputStream, writeErr } from './terminal-text.ts';
  * errors print one line (details with --verbose), anything else is reported as a bug (exit 70).
  */
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  // The warm-server daemon (--keep-alive) is this program too, started by a call with this flag.
+  if (argv[2] === '--run-daemon') return (await import('../daemon/run-daemon.ts')).runDaemon();
   const interrupt = new AbortController();
   const onSignal = (): void => {
     interrupt.abort(new InterruptedError('interrupted'));

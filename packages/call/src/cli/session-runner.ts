@@ -106,7 +106,12 @@ export async function withConnection<T>(
     let opened: Connection;
     // --record: each connection of the run (a new session, a new token) is one more in the file.
     const tap = opts.record === undefined ? undefined : (await import('./record-file.ts')).recordTo(opts.record, describeServer(settings), knownSecrets(opts, settings));
-    if (settings.stdio) {
+    if (settings.keepAliveMs > 0) {
+      ui.status('connecting through the warm-server daemon');
+      const daemon = await import('../daemon/connect-daemon.ts');
+      const spec = daemon.daemonSpecFor(settings, protocolVersion, common.capabilities, roots);
+      opened = await daemon.connectThroughDaemon(spec, { keepAliveMs: settings.keepAliveMs, signal, env, onServerRequest: common.onServerRequest, onNotification: common.onNotification, tap, debug: common.debug });
+    } else if (settings.stdio) {
       ui.status(`starting ${settings.stdio.command}`);
       // The server's stderr is its log: shown with --verbose, and its last lines in any failure.
       opened = await connectStdio(settings.stdio, { ...common, tap, onStderr: (line) => ui.debug(`server stderr: ${line}`) });

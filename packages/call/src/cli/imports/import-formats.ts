@@ -26,6 +26,8 @@ export interface ServerEntry {
   args?: string[];
   env?: Record<string, string>;
   cwd?: string;
+  /** mcp-call's own config: keep this server warm this many seconds after a call (as --keep-alive). */
+  keepAlive?: number;
 }
 
 /** Where a format's files are, given the home directory, the platform and the environment. */
