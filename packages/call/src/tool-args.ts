@@ -57,6 +57,13 @@ export function toolFlags(schema: Schema): ToolFlag[] {
   });
 }
 
+/** The values a flag takes from a fixed set, for shell completion: its enum's, or true and false. */
+export function flagValues(flag: ToolFlag): string[] {
+  if (flag.kind === 'boolean') return ['true', 'false'];
+  const choices = enumOf(flag.schema) ?? (flag.kind === 'array' && flag.schema.items ? enumOf(flag.schema.items) : undefined);
+  return (choices ?? []).filter((c) => ['string', 'number', 'boolean'].includes(typeof c)).map(String);
+}
+
 /** The flag that sets a boolean to false: `--no-` before the flag's name (`--no-loud`). */
 export function negatedFlag(flag: ToolFlag): string {
   return `--no-${flag.flag.slice(2)}`;

@@ -100,11 +100,14 @@ export async function runProgram(args: string[], env: NodeJS.ProcessEnv, interru
     .option('--names', 'only the names, one per line')
     .option('--flags <tool>', "only that tool's flags, one per line")
     .option('--schema <tool>', "only that tool's input schema, as JSON, exactly as the server sent it")
+    .option('--values <tool>', "with --flag: the values that flag of the tool takes, one per line (its enum's, or true and false)")
+    .option('--flag <flag>', 'the flag for --values, as --color')
     .option('--cached', 'answer from a tools list at most 5 minutes old, kept per server (for shell completion)')
     .action(async (_o, cmd: Command) => {
-      const { names, flags, schema, cached } = cmd.opts<{ names?: boolean; flags?: string; schema?: string; cached?: boolean }>();
+      const { names, flags, schema, cached, values, flag } = cmd.opts<{ names?: boolean; flags?: string; schema?: string; cached?: boolean; values?: string; flag?: string }>();
+      if ((values === undefined) !== (flag === undefined)) throw new UsageError('--values TOOL and --flag FLAG go together: mcp-call tools --values TOOL --flag --name', 'E_INVALID_OPTION');
       const opts = all(cmd);
-      const view = { names: names === true, ...(flags === undefined ? {} : { flags }), ...(schema === undefined ? {} : { schema }) };
+      const view = { names: names === true, ...(flags === undefined ? {} : { flags }), ...(schema === undefined ? {} : { schema }), ...(values === undefined || flag === undefined ? {} : { values: { tool: values, flag } }) };
       if (!cached) {
         exitCode = await withConnection(opts, env, interrupt, (c) => listToolsCommand(c, view), { prefetch: ['tools/list'] });
         return;

@@ -442,6 +442,31 @@ describe('mcp-call connection handling', () => {
     expect(complete(['mcp-call', 'greet', '--na'])).toBe('--name');
   });
 
+  it('completes the values of a flag with fixed ones (an enum, a boolean) in bash, zsh and fish', async () => {
+    const server = await startServe(['--config', FIXTURE]);
+    const { chmod, writeFile } = await import('node:fs/promises');
+    const { spawnSync } = await import('node:child_process');
+    const bin = await mkdtemp(join(tmpdir(), 'completion-bin-'));
+    await writeFile(join(bin, 'mcp-call'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(CALL_BIN)} "$@"\n`);
+    await chmod(join(bin, 'mcp-call'), 0o755);
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, MCP_URL: server.url, XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), 'completion-cache-')) };
+    const shell = (name: string, script: string): string[] => spawnSync(name, ['-c', script], { env, encoding: 'utf8' }).stdout.split('\n').filter(Boolean).sort();
+    const bash = (words: string[]) => shell('bash', `eval "$(mcp-call completion bash)"; COMP_WORDS=(${words.join(' ')}); COMP_CWORD=${words.length - 1}; _mcp_call; printf '%s\\n' "\${COMPREPLY[@]}"`);
+    // zsh completes inside a widget only: compadd and compdef are stood in for, to read what the function offers.
+    const zsh = (words: string[], prefix: string) =>
+      shell('zsh', `compdef() { :; }; compadd() { print -l -- \${(P)2}; }; eval "$(mcp-call completion zsh)"; words=(${words.join(' ')}); CURRENT=${words.length}; PREFIX=${prefix}; _mcp_call`);
+    const fish = (line: string) => shell('fish', `mcp-call completion fish | source; complete --do-complete '${line}'`);
+    expect(bash(['mcp-call', 'types', '--color', ''])).toEqual(['blue', 'green', 'red']);
+    expect(bash(['mcp-call', 'types', '--color', 'g'])).toEqual(['green']);
+    expect(bash(['mcp-call', 'types', '--loud', ''])).toEqual(['false', 'true']);
+    expect(zsh(['mcp-call', 'types', '--color', "''"], "''")).toEqual(['blue', 'green', 'red']);
+    expect(fish('mcp-call types --color ').map((line) => line.split('\t')[0])).toEqual(['blue', 'green', 'red']);
+    // Flags are still completed after a flag's value.
+    expect(bash(['mcp-call', 'types', '--color', 'red', '--lo'])).toEqual(['--log-level', '--login', '--loud']);
+    expect(fish('mcp-call types --color red --lo').map((line) => line.split('\t')[0])).toContain('--loud');
+    await server.stop();
+  });
+
   it('takes help, version and call --help as a person means them', async () => {
     const help = await runCall(['help']);
     expect(help.code).toBe(0);

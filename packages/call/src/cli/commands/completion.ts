@@ -1,8 +1,8 @@
 import { UsageError } from '@mcp-cli/core';
 
 /**
- * `completion bash|zsh|fish`: a script that completes meta commands, global flags, tool names and
- * each tool's own flags. Tools are asked of the server (`mcp-call tools --cached`, so MCP_URL or
+ * `completion bash|zsh|fish`: a script that completes meta commands, global flags, tool names,
+ * each tool's own flags and the values of a flag with fixed ones (an enum, a boolean). Tools are asked of the server (`mcp-call tools --cached`, so MCP_URL or
  * the config applies, and a list at most 5 minutes old answers without connecting).
  *
  * @throws UsageError for another shell.
@@ -18,7 +18,10 @@ _mcp_call() {
   local cur=\${COMP_WORDS[COMP_CWORD]}
   COMPREPLY=()
   local meta=" ${META} "
-  if [[ $cur == -* ]]; then
+  local prev=\${COMP_WORDS[COMP_CWORD-1]}
+  if [[ $cur != -* && $COMP_CWORD -ge 3 && $prev == --* && $meta != *" \${COMP_WORDS[1]} "* ]]; then
+    _mcp_call_match "$cur" "$(mcp-call tools --values "\${COMP_WORDS[1]}" --flag "$prev" ${ASK})"
+  elif [[ $cur == -* ]]; then
     local flags=""
     if [[ $COMP_CWORD -ge 2 && $meta != *" \${COMP_WORDS[1]} "* ]]; then
       flags=$(mcp-call tools --flags "\${COMP_WORDS[1]}" ${ASK})
@@ -48,6 +51,8 @@ _mcp_call() {
   local -a candidates
   if [[ $CURRENT -eq 2 && $PREFIX != -* ]]; then
     candidates=(${META} \${(f)"$(mcp-call tools --names ${ASK})"})
+  elif [[ $PREFIX != -* && $CURRENT -gt 3 && \${words[CURRENT-1]} == --* && " ${META} " != *" \${words[2]} "* ]]; then
+    candidates=(\${(f)"$(mcp-call tools --values "\${words[2]}" --flag "\${words[CURRENT-1]}" ${ASK})"})
   elif [[ $PREFIX == -* && $CURRENT -gt 2 && " ${META} " != *" \${words[2]} "* ]]; then
     candidates=(${GLOBALS} \${(f)"$(mcp-call tools --flags "\${words[2]}" ${ASK})"})
   else
@@ -62,7 +67,8 @@ compdef _mcp_call mcp-call
 complete -c mcp-call -f
 complete -c mcp-call -n '__fish_is_first_arg' -a '${META}'
 complete -c mcp-call -n '__fish_is_first_arg' -a '(mcp-call tools --names ${ASK})'
-complete -c mcp-call -n 'not __fish_is_first_arg' -a '(mcp-call tools --flags (commandline -opc)[2] ${ASK})'
+complete -c mcp-call -n 'not __fish_is_first_arg; and not string match -q -- "--*" (commandline -opc)[-1]' -a '(mcp-call tools --flags (commandline -opc)[2] ${ASK})'
+complete -c mcp-call -n 'not __fish_is_first_arg; and string match -q -- "--*" (commandline -opc)[-1]' -a '(mcp-call tools --values (commandline -opc)[2] --flag (commandline -opc)[-1] ${ASK})'
 ${GLOBALS.split(' ').map((f) => `complete -c mcp-call -l ${f.slice(2)}`).join('\n')}
 `;
     default:

@@ -3,7 +3,7 @@ import { closestNames, ExitCode, UsageError } from '@mcp-cli/core';
 import { RpcError } from '../../client/json-rpc.ts';
 import { listAll, listTools, type ToolInfo } from '../../client/operations.ts';
 import { renderResult } from '../../render.ts';
-import { negatedFlag, parseToolArgs, type Schema, toolFlags } from '../../tool-args.ts';
+import { flagValues, negatedFlag, parseToolArgs, type Schema, toolFlags } from '../../tool-args.ts';
 import { type CommandContext, TRANSPORT_NAMES } from '../session-runner.ts';
 import { writeNone, writeOut } from '../terminal-text.ts';
 import { unknownTool } from './call-tool.ts';
@@ -16,6 +16,8 @@ export interface ToolsView {
   names?: boolean;
   flags?: string;
   schema?: string;
+  /** A tool's flag whose fixed values are wanted (its enum's, or true and false). */
+  values?: { tool: string; flag: string };
 }
 
 /** `tools`: one line per tool, or the full list with schemas as JSON. */
@@ -43,7 +45,11 @@ const COMPLETION_WORD = /^[A-Za-z0-9_.:@%+=,/-]{1,200}$/;
 
 /** Prints a tools list as `tools` shows it; `--flags TOOL` prints nothing for an unknown tool. */
 export function printTools(tools: ToolInfo[], view: ToolsView, json: boolean): void {
-  if (view.flags !== undefined) {
+  if (view.values !== undefined) {
+    const { tool: name, flag: wanted } = view.values;
+    const flag = toolFlags(tools.find((t) => t.name === name)?.inputSchema ?? {}).find((f) => f.flag === wanted || f.alias === wanted);
+    out((flag ? flagValues(flag) : []).filter((value) => COMPLETION_WORD.test(value)).join('\n'));
+  } else if (view.flags !== undefined) {
     const tool = tools.find((t) => t.name === view.flags);
     const flags = tool ? toolFlags(tool.inputSchema).flatMap((f) => (f.kind === 'boolean' ? [f.flag, negatedFlag(f)] : [f.flag])) : [];
     out(flags.filter((flag) => COMPLETION_WORD.test(flag)).join('\n'));
