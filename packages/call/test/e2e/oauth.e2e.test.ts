@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { freePort, type OidcProvider, REPO_ROOT, runCall, startOidcProvider, startServe, type ServeProcess, writeTempFiles } from '@mcp-cli/test-utils';
+import { CALL_BIN, freePort, type OidcProvider, REPO_ROOT, runCall, runNode, startOidcProvider, startServe, type ServeProcess, writeTempFiles } from '@mcp-cli/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // mcp-call logging in to an mcp-serve that a real OpenID Provider (oidc-provider) protects: a
@@ -11,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // consent pages), and CI logs in with client credentials, with no browser at all.
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
 const LOGIN_BROWSER = `${REPO_ROOT}packages/call/test/fixtures/oauth/chromium-login.mjs`;
+const PASTE_BROWSER = `${REPO_ROOT}packages/call/test/fixtures/oauth/chromium-paste-login.mjs`;
 const TOOLS = `
 export const whoami = { name: 'whoami', description: 'Who the token says the caller is', handler: (_args, ctx) => JSON.stringify({ sub: ctx.auth?.sub, client: ctx.auth?.client_id }) };
 export const writeFile = { name: 'write_file', description: 'Needs files:write', scopes: ['files:write'], handler: () => 'written' };
@@ -67,6 +69,33 @@ describe.skipIf(!CHROMIUM && process.env.CI === undefined)('mcp-call and OAuth 2
     expect((await call(['logout', mcp])).stderr).toBe(`mcp-call: logged out of ${mcp}\n`);
     expect((await call(['auth', 'status'])).stderr).toBe('(no logins)\n');
     expect((await call(['whoami', mcp])).code).toBe(3);
+  });
+
+  it('logs in with --no-browser: the login address printed, the address the browser ended on pasted back', { timeout: 120_000 }, async () => {
+    home = await mkdtemp(join(tmpdir(), 'mcp-call-home-'));
+    const child = spawn(process.execPath, [CALL_BIN, 'login', '--no-browser', mcp], {
+      env: { ...process.env, XDG_CONFIG_HOME: home, NO_COLOR: '1', BROWSER: '/bin/false' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    for (let i = 0; i < 200 && !/then paste here/.test(stderr); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const address = /open this address in a browser on any machine:\n {2}(\S+)\n/.exec(stderr)?.[1];
+    expect(address, stderr).toMatch(new RegExp(`^${provider.issuer}/auth\\?`));
+    // A line that is not the answer is refused, and another is read.
+    child.stdin.write('not a url\n');
+    const browser = await runNode(PASTE_BROWSER, [address!], { env: { ...process.env, CHROMIUM_PATH: CHROMIUM }, timeoutMs: 60_000 });
+    expect(browser.code, browser.stderr).toBe(0);
+    expect(browser.stdout).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback\?code=/);
+    // The browser could not reach the loopback address: the login still waits for the pasted one.
+    expect(child.exitCode).toBe(null);
+    child.stdin.end(browser.stdout);
+    expect(await exited, stderr).toBe(0);
+    expect(stderr).toContain('mcp-call: that is not a URL; paste the whole address from the browser\'s address bar:\n');
+    expect(stderr).toContain(`mcp-call: logged in to ${mcp} through ${provider.issuer}`);
+    const who = await call(['whoami', mcp]);
+    expect(JSON.parse(who.stdout)).toMatchObject({ sub: 'grace' });
   });
 
   it('takes client credentials from the config file too (the secret from the environment)', async () => {

@@ -18,7 +18,7 @@ async function serverOf(opts: GlobalOptions, env: NodeJS.ProcessEnv): Promise<{ 
 const LOGIN_TIMEOUT_MS = 10 * 60_000;
 
 /** `login [url]`: logs in to the server in the browser now (or with the client credentials given), and keeps the tokens. */
-export async function loginCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, logins: string, signal: AbortSignal): Promise<number> {
+export async function loginCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, logins: string, signal: AbortSignal, { noBrowser = false }: { noBrowser?: boolean } = {}): Promise<number> {
   const { url: server, oauth, timeoutMs, maxMessageBytes } = await serverOf(opts, env);
   const { authorize, machineCredentials } = await import('../oauth/authorize.ts');
   const timer = deadline(opts.timeout === undefined ? LOGIN_TIMEOUT_MS : timeoutMs, 'a login may take --timeout SECONDS');
@@ -32,6 +32,7 @@ export async function loginCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, 
     maxMessageBytes,
     interactive: true,
     fresh: true,
+    pasteBack: noBrowser,
     credentials: machineCredentials(opts, env, oauth),
     clientMetadataUrl: opts.clientMetadataUrl ?? oauth?.clientMetadataUrl,
     beforePrompt: () => undefined,

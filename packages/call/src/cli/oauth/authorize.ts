@@ -26,6 +26,8 @@ export interface AuthorizeOptions {
   interactive: boolean;
   /** Forget stored tokens first (`mcp-call login`). */
   fresh?: boolean;
+  /** `login --no-browser`: print the URL, and take the address the browser ends on from stdin. */
+  pasteBack?: boolean;
   /** Client id and secret, key or workload assertion, for a pre-registered client or a grant without a person. */
   credentials: MachineCredentials;
   clientMetadataUrl: string | undefined;
@@ -112,6 +114,8 @@ async function authorizeWithSdk(options: AuthorizeOptions): Promise<string | und
     }
     const previousPort = redirectPort(stored);
     const callback = options.interactive ? await LoopbackCallback.start(previousPort).catch(() => LoopbackCallback.start(0)) : undefined;
+    // Stops reading pasted lines once the login ends, whichever way it ended.
+    const pasting = new AbortController();
     try {
       const provider = new CliOAuthProvider({
         server: options.server,
@@ -123,8 +127,13 @@ async function authorizeWithSdk(options: AuthorizeOptions): Promise<string | und
           if (!callback) throw loginNeeded(options.server);
           if (!isWebUrl(url.href)) throw new ConnectionError(`The authorization server of ${options.server} names an authorization endpoint that is not an http or https URL (${url.protocol}): mcp-call will not open it`, 'E_AUTH');
           options.beforePrompt();
-          writeErr(`mcp-call: ${options.server} needs you to log in; opening your browser at:\n  ${url.href}\n`);
-          launchBrowser(url.href, options.env);
+          if (options.pasteBack) {
+            writeErr(`mcp-call: to log in to ${options.server}, open this address in a browser on any machine:\n  ${url.href}\nthen paste here the address the browser ends on (${callback.redirectUrl}?code=…), even if that page does not load:\n`);
+            void takePastedAnswer(callback, AbortSignal.any([options.signal, pasting.signal]));
+          } else {
+            writeErr(`mcp-call: ${options.server} needs you to log in; opening your browser at:\n  ${url.href}\n`);
+            launchBrowser(url.href, options.env);
+          }
         },
       });
       if (callback) callback.expectedState = provider.state();
@@ -135,6 +144,7 @@ async function authorizeWithSdk(options: AuthorizeOptions): Promise<string | und
       }
       return accessToken(remember(options.server, await provider.tokens()));
     } finally {
+      pasting.abort();
       callback?.close();
     }
   } catch (error) {
@@ -171,6 +181,22 @@ async function namedIssuer(sdk: typeof SdkClient, discoverResource: () => Promis
   } catch (error) {
     if (error instanceof ConnectionError) throw error; // an answer over the limit is no "none"
     return undefined;
+  }
+}
+
+/** How many pasted lines are read before the login gives up. */
+const MAX_PASTE_TRIES = 5;
+
+/** Reads pasted addresses from stdin until one is taken (the callback then settles), a bounded number of times. */
+async function takePastedAnswer(callback: LoopbackCallback, signal: AbortSignal): Promise<void> {
+  const { nextLine } = await import('../stdin-lines.ts');
+  for (let tries = 0; tries < MAX_PASTE_TRIES; tries++) {
+    const line = await nextLine(signal);
+    if (line === undefined) return; // end of input: the browser may still reach the loopback address
+    if (!line.trim()) continue;
+    const refusal = callback.accept(line);
+    if (refusal === undefined || refusal.startsWith('the authorization server refused')) return;
+    writeErr(`mcp-call: ${refusal}; paste the whole address from the browser's address bar:\n`);
   }
 }
 

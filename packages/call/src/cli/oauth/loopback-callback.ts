@@ -9,6 +9,9 @@ export interface CallbackResult {
   iss: string | undefined;
 }
 
+/** Why an answer whose state is not this login's is refused. */
+const OTHER_LOGIN = 'that answer belongs to another login (its state differs)';
+
 /** How long the person has to finish logging in. */
 const LOGIN_TIMEOUT_MS = 5 * 60_000;
 
@@ -27,13 +30,34 @@ export class LoopbackCallback {
     server.on('request', (req, res) => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       if (url.pathname !== '/callback') return void res.writeHead(404).end();
-      const state = url.searchParams.get('state') ?? undefined;
-      if (this.expectedState !== undefined && state !== this.expectedState) return void res.writeHead(400, { 'content-type': 'text/plain' }).end('This answer belongs to another login.');
-      const code = url.searchParams.get('code');
-      const error = url.searchParams.get('error');
-      res.writeHead(code ? 200 : 400, { 'content-type': 'text/html; charset=utf-8' }).end(code ? '<!doctype html><title>Logged in</title><p>mcp-call is logged in. You can close this tab.</p>' : '<!doctype html><title>Login failed</title><p>The login did not succeed. See the terminal.</p>');
-      this.#settle(code ? { code, state, iss: url.searchParams.get('iss') ?? undefined } : new Error(`the authorization server refused: ${(error ?? 'no code').slice(0, 100)}${url.searchParams.get('error_description') ? ` (${url.searchParams.get('error_description')!.slice(0, 200)})` : ''}`));
+      const refusal = this.#take(url);
+      if (refusal === OTHER_LOGIN) return void res.writeHead(400, { 'content-type': 'text/plain' }).end('This answer belongs to another login.');
+      res.writeHead(refusal ? 400 : 200, { 'content-type': 'text/html; charset=utf-8' }).end(refusal ? '<!doctype html><title>Login failed</title><p>The login did not succeed. See the terminal.</p>' : '<!doctype html><title>Logged in</title><p>mcp-call is logged in. You can close this tab.</p>');
     });
+  }
+
+  /**
+   * Takes the address a browser ended on, pasted by the person (`login --no-browser`: the browser
+   * may be on another machine, where this loopback address does not load), as if the browser had
+   * reached it. Returns why it was not taken, if it was not.
+   */
+  accept(pasted: string): string | undefined {
+    const text = pasted.trim();
+    if (!URL.canParse(text)) return 'that is not a URL';
+    const url = new URL(text);
+    if (url.pathname !== new URL(this.redirectUrl).pathname || !/^http:$/.test(url.protocol)) return `that is not the address the login ends on (${this.redirectUrl}?code=…)`;
+    return this.#take(url);
+  }
+
+  /** Settles on an answer with the expected state; returns why one was not taken. */
+  #take(url: URL): string | undefined {
+    const state = url.searchParams.get('state') ?? undefined;
+    if (this.expectedState !== undefined && state !== this.expectedState) return OTHER_LOGIN;
+    const code = url.searchParams.get('code');
+    const error = url.searchParams.get('error');
+    const refusal = code ? undefined : `the authorization server refused: ${(error ?? 'no code').slice(0, 100)}${url.searchParams.get('error_description') ? ` (${url.searchParams.get('error_description')!.slice(0, 200)})` : ''}`;
+    this.#settle(code ? { code, state, iss: url.searchParams.get('iss') ?? undefined } : new Error(refusal));
+    return refusal;
   }
 
   /** Starts listening on `port` (0: any free one). */
