@@ -20,7 +20,7 @@ export interface OidcProvider {
 }
 
 /**
- * Starts oidc-provider with client credentials, resource indicators (RFC 8707), introspection,
+ * Starts oidc-provider with client credentials, the device grant (RFC 8628), resource indicators (RFC 8707), introspection,
  * dynamic client registration, and its own login and consent pages (any user name logs in).
  * Resources whose URL ends in `/opaque/mcp` get opaque access tokens; every other one gets JWTs
  * (RS256) whose `aud` is the resource. `scopes` are the scopes its resources offer.
@@ -47,6 +47,8 @@ export async function startOidcProvider(scopes: string[], options: { accessToken
       devInteractions: { enabled: true },
       registration: { enabled: true },
       clientCredentials: { enabled: true },
+      // RFC 8628, with the provider's own pages for entering the code.
+      deviceFlow: { enabled: true },
       introspection: { enabled: true, allowedPolicy: () => true },
       resourceIndicators: {
         enabled: true,

@@ -176,9 +176,10 @@ export async function runProgram(args: string[], env: NodeJS.ProcessEnv, interru
       exitCode = await connected(all(cmd), (c) => watchCommand(c, uri, interrupt));
     });
   sub('login', 'log in to an OAuth-protected server in the browser now (or with --client-credentials), and keep its tokens')
+    .option('--device', 'log in with a code entered on any device (OAuth device grant, RFC 8628): for SSH and CI')
     .option('--no-browser', 'print the login address, and take the address the browser ends on pasted on stdin (SSH, CI)')
-    .action(async (options: { browser?: boolean }, cmd: Command) => {
-      exitCode = await (await import('./commands/auth.ts')).loginCommand(all(cmd), env, loginDirectory(env), interrupt, { noBrowser: options.browser === false });
+    .action(async (options: { browser?: boolean; device?: boolean }, cmd: Command) => {
+      exitCode = await (await import('./commands/auth.ts')).loginCommand(all(cmd), env, loginDirectory(env), interrupt, { noBrowser: options.browser === false, device: options.device === true });
     });
   sub('logout', "forget a server's OAuth tokens and registration").action(async (_o, cmd: Command) => {
     exitCode = await (await import('./commands/auth.ts')).logoutCommand(all(cmd), env, loginDirectory(env));

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // consent pages), and CI logs in with client credentials, with no browser at all.
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
 const LOGIN_BROWSER = `${REPO_ROOT}packages/call/test/fixtures/oauth/chromium-login.mjs`;
+const DEVICE_BROWSER = `${REPO_ROOT}packages/call/test/fixtures/oauth/chromium-device-login.mjs`;
 const PASTE_BROWSER = `${REPO_ROOT}packages/call/test/fixtures/oauth/chromium-paste-login.mjs`;
 const TOOLS = `
 export const whoami = { name: 'whoami', description: 'Who the token says the caller is', handler: (_args, ctx) => JSON.stringify({ sub: ctx.auth?.sub, client: ctx.auth?.client_id }) };
@@ -96,6 +97,25 @@ describe.skipIf(!CHROMIUM && process.env.CI === undefined)('mcp-call and OAuth 2
     expect(stderr).toContain(`mcp-call: logged in to ${mcp} through ${provider.issuer}`);
     const who = await call(['whoami', mcp]);
     expect(JSON.parse(who.stdout)).toMatchObject({ sub: 'grace' });
+  });
+
+  it('logs in with --device: a code entered on another device (RFC 8628), polled for, the token kept', { timeout: 120_000 }, async () => {
+    home = await mkdtemp(join(tmpdir(), 'mcp-call-home-'));
+    const child = spawn(process.execPath, [CALL_BIN, 'login', '--device', mcp], { env: { ...process.env, XDG_CONFIG_HOME: home, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    for (let i = 0; i < 200 && !/waiting for the login/.test(stderr); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const printed = /open (\S+) on any device and enter the code (\S+)\n {2}\(or open (\S+)\)/.exec(stderr);
+    expect(printed, stderr).not.toBeNull();
+    expect(printed![1]).toBe(`${provider.issuer}/device`);
+    const browser = await runNode(DEVICE_BROWSER, [printed![3]!], { env: { ...process.env, CHROMIUM_PATH: CHROMIUM }, timeoutMs: 60_000 });
+    expect(browser.code, browser.stderr).toBe(0);
+    expect(await exited, stderr).toBe(0);
+    expect(stderr).toContain(`mcp-call: logged in to ${mcp} through ${provider.issuer}`);
+    const who = await call(['whoami', mcp]);
+    expect(who.stderr).toBe('');
+    expect(JSON.parse(who.stdout)).toMatchObject({ sub: 'hedy' });
   });
 
   it('takes client credentials from the config file too (the secret from the environment)', async () => {

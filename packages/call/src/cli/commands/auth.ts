@@ -18,10 +18,16 @@ async function serverOf(opts: GlobalOptions, env: NodeJS.ProcessEnv): Promise<{ 
 const LOGIN_TIMEOUT_MS = 10 * 60_000;
 
 /** `login [url]`: logs in to the server in the browser now (or with the client credentials given), and keeps the tokens. */
-export async function loginCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, logins: string, signal: AbortSignal, { noBrowser = false }: { noBrowser?: boolean } = {}): Promise<number> {
+export async function loginCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, logins: string, signal: AbortSignal, { noBrowser = false, device = false }: { noBrowser?: boolean; device?: boolean } = {}): Promise<number> {
   const { url: server, oauth, timeoutMs, maxMessageBytes } = await serverOf(opts, env);
-  const { authorize, machineCredentials } = await import('../oauth/authorize.ts');
   const timer = deadline(opts.timeout === undefined ? LOGIN_TIMEOUT_MS : timeoutMs, 'a login may take --timeout SECONDS');
+  if (device) {
+    const { deviceLogin } = await import('../oauth/device-login.ts');
+    const clientId = opts.clientId ?? (env.MCP_CLIENT_ID || undefined) ?? oauth?.clientId;
+    await deviceLogin({ server, loginDirectory: logins, signal: AbortSignal.any([signal, timer.signal]), maxMessageBytes, clientId, debug: (message) => opts.verbose && writeErr(`mcp-call: ${message}\n`) }).finally(() => timer.clear());
+    return reportLogin(logins, server);
+  }
+  const { authorize, machineCredentials } = await import('../oauth/authorize.ts');
   const token = await authorize({
     server,
     challenge: undefined,
@@ -39,6 +45,11 @@ export async function loginCommand(opts: GlobalOptions, env: NodeJS.ProcessEnv, 
     debug: (message) => opts.verbose && writeErr(`mcp-call: ${message}\n`),
   }).finally(() => timer.clear());
   if (token === undefined) throw new ConnectionError(`${server} does not use OAuth (it publishes no protected-resource metadata): pass a token with --token instead`, 'E_NO_OAUTH');
+  return reportLogin(logins, server);
+}
+
+/** Says whom the kept login is with, and through which authorization server. */
+async function reportLogin(logins: string, server: string): Promise<number> {
   const login = await readLogin(logins, server);
   writeErr(`mcp-call: logged in to ${server}${login?.issuer ? ` through ${login.issuer}` : ''}${typeof login?.tokens?.scope === 'string' ? ` (scope: ${login.tokens.scope})` : ''}\n`);
   return ExitCode.ok;
