@@ -44,10 +44,7 @@ function compareAccepted(before: Schema, after: Schema, at: string | undefined, 
   compareTypes(before, after, name, report, 'input');
   compareValues(before, after, name, report, 'input');
   compareBounds(before, after, name, report);
-  const was = properties(before);
-  const is = properties(after);
-  const wasRequired = requiredOf(before);
-  const isRequired = requiredOf(after);
+  const { was, is, wasRequired, isRequired } = objectParts(before, after);
   for (const key of Object.keys(was)) {
     const path = at === undefined ? key : `${at}.${key}`;
     if (!(key in is)) report({ severity: 'breaking', change: `argument "${path}" removed` });
@@ -71,10 +68,7 @@ function comparePromised(before: Schema, after: Schema, at: string | undefined, 
   const name = at === undefined ? 'the output' : `output property "${at}"`;
   compareTypes(before, after, name, report, 'output');
   compareValues(before, after, name, report, 'output');
-  const was = properties(before);
-  const is = properties(after);
-  const wasRequired = requiredOf(before);
-  const isRequired = requiredOf(after);
+  const { was, is, wasRequired, isRequired } = objectParts(before, after);
   for (const key of Object.keys(was)) {
     const path = at === undefined ? key : `${at}.${key}`;
     if (!(key in is)) report({ severity: 'breaking', change: `output property "${path}" removed` });
@@ -135,6 +129,11 @@ function compareBounds(before: Schema, after: Schema, name: string, report: Repo
 
 function isSchema(value: unknown): value is Schema {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** The properties and required names of two object schemas, side by side. */
+function objectParts(before: Schema, after: Schema): { was: Record<string, Schema>; is: Record<string, Schema>; wasRequired: Set<string>; isRequired: Set<string> } {
+  return { was: properties(before), is: properties(after), wasRequired: requiredOf(before), isRequired: requiredOf(after) };
 }
 
 function properties(schema: Schema): Record<string, Schema> {

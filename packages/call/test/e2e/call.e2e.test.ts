@@ -426,12 +426,8 @@ describe('mcp-call connection handling', () => {
 
   it('completes tool names and each tool\'s flags in bash, from a tools list cached per server', async () => {
     const server = await startServe([]);
-    const { chmod, writeFile } = await import('node:fs/promises');
     const { spawnSync } = await import('node:child_process');
-    const bin = await mkdtemp(join(tmpdir(), 'completion-bin-'));
-    await writeFile(join(bin, 'mcp-call'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(CALL_BIN)} "$@"\n`);
-    await chmod(join(bin, 'mcp-call'), 0o755);
-    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, MCP_URL: server.url, XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), 'completion-cache-')) };
+    const env = await completionEnv(server.url);
     const complete = (words: string[]) =>
       spawnSync('bash', ['-c', `eval "$(mcp-call completion bash)"; COMP_WORDS=(${words.join(' ')}); COMP_CWORD=${words.length - 1}; _mcp_call; echo "\${COMPREPLY[*]}"`], { env, encoding: 'utf8' }).stdout.trim();
     expect(complete(['mcp-call', 'gr'])).toBe('greet');
@@ -444,12 +440,8 @@ describe('mcp-call connection handling', () => {
 
   it('completes the values of a flag with fixed ones (an enum, a boolean) in bash, zsh and fish', async () => {
     const server = await startServe(['--config', FIXTURE]);
-    const { chmod, writeFile } = await import('node:fs/promises');
     const { spawnSync } = await import('node:child_process');
-    const bin = await mkdtemp(join(tmpdir(), 'completion-bin-'));
-    await writeFile(join(bin, 'mcp-call'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(CALL_BIN)} "$@"\n`);
-    await chmod(join(bin, 'mcp-call'), 0o755);
-    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, MCP_URL: server.url, XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), 'completion-cache-')) };
+    const env = await completionEnv(server.url);
     const shell = (name: string, script: string): string[] => spawnSync(name, ['-c', script], { env, encoding: 'utf8' }).stdout.split('\n').filter(Boolean).sort();
     const bash = (words: string[]) => shell('bash', `eval "$(mcp-call completion bash)"; COMP_WORDS=(${words.join(' ')}); COMP_CWORD=${words.length - 1}; _mcp_call; printf '%s\\n' "\${COMPREPLY[@]}"`);
     // zsh completes inside a widget only: compadd and compdef are stood in for, to read what the function offers.
@@ -502,3 +494,12 @@ describe('mcp-call connection handling', () => {
     expect((await runCall(['completion', 'tcsh'])).code).toBe(2);
   });
 });
+
+/** An environment where `mcp-call` on PATH is the built bin, with a cache of its own, for completion scripts. */
+async function completionEnv(serverUrl: string): Promise<NodeJS.ProcessEnv> {
+  const { chmod, writeFile } = await import('node:fs/promises');
+  const bin = await mkdtemp(join(tmpdir(), 'completion-bin-'));
+  await writeFile(join(bin, 'mcp-call'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(CALL_BIN)} "$@"\n`);
+  await chmod(join(bin, 'mcp-call'), 0o755);
+  return { ...process.env, PATH: `${bin}:${process.env.PATH}`, MCP_URL: serverUrl, XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), 'completion-cache-')) };
+}
