@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { connect as connectSocket, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -49,7 +50,7 @@ export async function connectThroughDaemon(spec: DaemonSpec, options: DaemonConn
   if (!socket) {
     options.debug?.(`starting a warm-server daemon (${files.key})`);
     await startDaemon({ spec, keepAliveMs: options.keepAliveMs, socket: files.socket, pidFile: files.pidFile }, options.signal);
-    socket = await waitForSocket(files.socket, options.signal);
+    socket = await waitForSocket(files.socket, files.pidFile, options.signal);
   } else {
     options.debug?.(`using the warm-server daemon ${files.key}`);
   }
@@ -79,11 +80,15 @@ export function openSocket(path: string): Promise<Socket | undefined> {
   });
 }
 
-/** Polls for the daemon's socket: it listens once its server has answered the handshake. */
-async function waitForSocket(path: string, signal: AbortSignal): Promise<Socket> {
+/**
+ * Polls for the daemon's socket: it listens once its server has answered the handshake. A daemon
+ * that gave up (its pid file gone: another run's, started at the same moment, failed) ends the wait.
+ */
+async function waitForSocket(path: string, pidFile: string, signal: AbortSignal): Promise<Socket> {
   for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
     const socket = await openSocket(path);
     if (socket) return socket;
+    if (!existsSync(pidFile)) throw new ConnectionError('The warm-server daemon could not reach its server: run the command without --keep-alive to see why', 'E_DAEMON');
     await abortableSleep(delay, signal);
   }
 }

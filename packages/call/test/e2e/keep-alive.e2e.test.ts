@@ -95,6 +95,13 @@ describe('mcp-call --keep-alive: a warm server between runs', () => {
     expect(await serverPids()).toHaveLength(2);
   });
 
+  it('says why a server cannot start (exit 3), and leaves no daemon behind', async () => {
+    await setUp();
+    const failed = await runCall(['--stdio', `sh -c 'echo boom >&2; exit 3'`, '--keep-alive', '60', 'echo'], { env });
+    expect(failed).toMatchObject({ code: 3, stderr: 'mcp-call: The server "sh -c echo boom >&2; exit 3" exited with code 3; its last stderr lines: boom\n' });
+    expect(await readdir(join(env.XDG_RUNTIME_DIR!, 'mcp-call'))).toEqual([]);
+  });
+
   it('ends on its own after the idle time', async () => {
     await setUp();
     expect((await runCall(['--stdio', stdio, '--keep-alive', '0.5', 'echo', '--message', 'a'], { env })).code).toBe(0);
