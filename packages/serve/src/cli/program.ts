@@ -61,7 +61,7 @@ export function createProgram(version: string): Command {
     .option('--session-idle <ms>', 'close sessions idle this long (default 1800000)')
     .option('--page-size <n>', 'most entries in one page of tools/list, resources/list, prompts/list (default 1000)')
     .option('--stdio', 'serve one client over stdin/stdout instead of HTTP (for desktop clients); logs stay on stderr')
-    .option('--replay <file>', 'serve a recording made with mcp-call --record FILE: a mock of the recorded server')
+    .option('--replay <file>', 'serve a recording made with mcp-call --record FILE, as a mock of that server (default: none)')
     .option('-w, --watch', 'reload changed modules without a restart')
     .option('-q, --quiet', 'print only the ready line and errors')
     .addOption(new Option('--log-level <level>', 'lowest level logged (default info; warn with --quiet)').choices(['debug', 'info', 'warn', 'error']))
