@@ -179,7 +179,12 @@ export class TaskBroker implements TaskProvider {
   }
 }
 
-/** The client a task belongs to: its session (stdio and stateless servers have one owner). */
+/**
+ * The client a task belongs to: its session; without one (a stateless server, a 2026-07-28
+ * request), its credential, so that a task id that leaks is of no use to another token. Only
+ * anonymous requests without a session (stdio's one client, or an open server) share an owner.
+ */
 function ownerOf(ctx: RequestContext): string {
-  return ctx.session.id ?? '';
+  if (ctx.session.id !== undefined) return ctx.session.id;
+  return ctx.session.principal ? `principal:${ctx.session.principal}` : '';
 }

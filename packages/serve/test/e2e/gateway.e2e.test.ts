@@ -367,6 +367,28 @@ describe('mcp-serve gateway from a config file', () => {
 });
 
 describe('a gateway never lets one client reach another client\'s data', () => {
+  it('binds a forwarded task to the token that made it, on a stateless server (no session to bind it to)', async () => {
+    const server = await startServe(['--stateless', '--token', 'alpha-token-0001', '--token', 'beta-token-0002', '--', 'mcp-server-everything', 'stdio'], { env });
+    const withToken = async (token: string) => {
+      const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+      const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
+      const client = new Client({ name: token, version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+      return client;
+    };
+    const alpha = await withToken('alpha-token-0001');
+    const beta = await withToken('beta-token-0002');
+    const call = { method: 'tools/call' as const, params: { name: 'simulate-research-query', arguments: { topic: 'go' }, task: { ttl: 60_000 } } };
+    const taskId = (await alpha.request(call, CreateTaskResultSchema)).task.taskId;
+    expect((await alpha.request({ method: 'tasks/get', params: { taskId } }, GetTaskResultSchema)).taskId).toBe(taskId);
+    // The id alone is not enough: another token gets no answer about it.
+    await expect(beta.request({ method: 'tasks/get', params: { taskId } }, GetTaskResultSchema)).rejects.toThrow(/-32602.*Unknown task/);
+    await expect(beta.request({ method: 'tasks/cancel', params: { taskId } }, CancelTaskResultSchema)).rejects.toThrow(/-32602.*Unknown task/);
+    await alpha.request({ method: 'tasks/cancel', params: { taskId } }, CancelTaskResultSchema);
+    await Promise.all([alpha.close(), beta.close()]);
+    expect(await server.stop()).toBe(0);
+  });
+
   const sdkConfig = (extra = '') => `export default { servers: { sdk: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(SDK_SERVER)}], prefix: ''${extra} } } };`;
   /** A client whose sampling handler records what it was asked, and answers with its own name. */
   const samplingClient = async (url: string, transport: 'sse' | 'http', name: string) => {
