@@ -8,6 +8,7 @@ import { ConnectionError, type JsonRpcMessage } from '@mcp-cli/core';
 import { abortableSleep } from '../client/abortable-sleep.ts';
 import { ClientSession, type NotificationHandler, type ServerRequestHandler } from '../client/client-session.ts';
 import type { Connection } from '../client/connect.ts';
+import { AuthChallengeError } from '../client/http-request.ts';
 import type { ConnectionSettings } from '../cli/connection-settings.ts';
 import type { ClientTransport } from '../client/json-rpc.ts';
 import { type MessageTap, tapMessages } from '../client/message-tap.ts';
@@ -116,6 +117,10 @@ async function startDaemon(launch: DaemonLaunch, signal: AbortSignal): Promise<v
     child.unref();
   });
   if (line === 'ready') return;
+  if (line.startsWith('auth ')) {
+    const refused = JSON.parse(line.slice(5)) as { url: string; status: number; reason: string; challenge: string | undefined };
+    throw new AuthChallengeError(refused.url, refused.status, refused.reason, refused.challenge);
+  }
   throw new ConnectionError(line.startsWith('error ') ? line.slice(6) : 'The warm-server daemon exited before it was ready', 'E_DAEMON');
 }
 

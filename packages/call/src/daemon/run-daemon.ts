@@ -4,6 +4,7 @@ import { createServer, type Socket } from 'node:net';
 import { isRpcError, RpcError } from '@mcp-cli/core';
 
 import { connect, type Connection, connectStdio } from '../client/connect.ts';
+import { AuthChallengeError } from '../client/http-request.ts';
 import { VERSION } from '../cli/version.ts';
 import { type DaemonHello, type DaemonLaunch, describeTarget } from './daemon-spec.ts';
 import { readJsonLines, writeJsonLine } from './json-lines.ts';
@@ -52,7 +53,7 @@ export async function runDaemon(): Promise<number> {
     if (!stopping) {
       stopping = true;
       server.close();
-      for (const client of clients) client.socket.destroy();
+      for (const client of clients) client.socket.end();
       await connection?.close().catch(() => undefined);
       removeOwnFiles(launch);
     }
@@ -85,7 +86,9 @@ export async function runDaemon(): Promise<number> {
       : await connect({ ...common, url: spec.target.url, transport: spec.target.transport, headers: spec.target.headers, waitMs: spec.target.waitMs });
   } catch (error) {
     removeOwnFiles(launch);
-    say(`error ${(error as Error).message.replace(/\n/g, ' ')}`);
+    // A refused token is told as such, so that the run can log in (or refresh) and try again.
+    if (error instanceof AuthChallengeError) say(`auth ${JSON.stringify({ url: error.url, status: error.status, reason: /\((.*)\)$/.exec(error.message)?.[1] ?? error.message, challenge: error.challenge })}`);
+    else say(`error ${(error as Error).message.replace(/\n/g, ' ')}`);
     return 1;
   }
   const held = connection;
@@ -155,7 +158,12 @@ export async function runDaemon(): Promise<number> {
       .request(method, sent, { signal: controller.signal, ...(onProgress ? { onProgress } : {}) })
       .then(
         (result) => writeJsonLine(client.socket, { jsonrpc: '2.0', id, result }),
-        (error: unknown) => writeJsonLine(client.socket, { jsonrpc: '2.0', id, error: asRpcError(error) }),
+        (error: unknown) => {
+          if (!(error instanceof AuthChallengeError)) return writeJsonLine(client.socket, { jsonrpc: '2.0', id, error: asRpcError(error) });
+          // The token it was started with was refused (expired, revoked): a new run logs in anew.
+          writeJsonLine(client.socket, { jsonrpc: '2.0', id, error: { code: -32603, message: `${error.message}: the warm-server daemon's token was refused, and it has stopped; run the command again to get a new one` } });
+          void stop();
+        },
       )
       .finally(() => client.inFlight.delete(key));
   };

@@ -140,6 +140,23 @@ describe.skipIf(!CHROMIUM && process.env.CI === undefined)('mcp-call and OAuth 2
     expect(wrong.stderr).not.toContain('not-the-secret');
   });
 
+  it('gets a token for a warm server (--keep-alive) as for a plain call, and its daemon uses it', async () => {
+    home = await mkdtemp(join(tmpdir(), 'mcp-call-home-'));
+    const runtime = await mkdtemp(join(tmpdir(), 'mcp-call-run-'));
+    const env = { MCP_CLIENT_SECRET: provider.client.secret, XDG_RUNTIME_DIR: runtime };
+    const args = ['--client-credentials', '--client-id', provider.client.id, '--issuer', provider.issuer, '--keep-alive', '60', 'whoami', mcp];
+    try {
+      // The daemon is refused (401) at its start: the run gets a token and starts one that holds it.
+      const first = await call(args, env);
+      expect(first.stderr).toBe('');
+      expect(JSON.parse(first.stdout)).toMatchObject({ client: provider.client.id });
+      const second = await call(args, env);
+      expect(JSON.parse(second.stdout)).toMatchObject({ client: provider.client.id });
+    } finally {
+      await call(['stop'], { XDG_RUNTIME_DIR: runtime });
+    }
+  });
+
   it('logs in to the legacy SSE endpoint of a server whose audience is its /mcp URL', async () => {
     home = await mkdtemp(join(tmpdir(), 'mcp-call-home-'));
     const sse = mcp.replace(/\/mcp$/, '/sse');
