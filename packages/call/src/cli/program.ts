@@ -2,7 +2,7 @@ import { closestNames, ExitCode, UsageError } from '@mcp-cli/core';
 import { type Argument, Command, CommanderError, Help, type HelpConfiguration } from 'commander';
 
 import { listTools } from '../client/operations.ts';
-import { firstPositional, isUrl, META_COMMANDS } from './argv.ts';
+import { firstPositional, META_COMMANDS } from './argv.ts';
 import { callTool } from './call-command.ts';
 import { batchCommand } from './commands/batch.ts';
 import { completionScript } from './commands/completion.ts';
@@ -24,6 +24,7 @@ import { resolveConnectionSettings } from './connection-settings.ts';
 import { addGlobalOptions, collect, GLOBAL_FLAGS, type GlobalOptions } from './global-options.ts';
 import { HELP_AFTER } from './help-text.ts';
 import { loginDirectory } from './oauth/login-directory.ts';
+import { aimedAt } from './server-argument.ts';
 import { withConnection } from './session-runner.ts';
 import { outputStream, writeErr } from './terminal-text.ts';
 import { VERSION } from './version.ts';
@@ -198,8 +199,10 @@ export async function runProgram(args: string[], env: NodeJS.ProcessEnv, interru
       exitCode = await (await import('./commands/trust.ts')).trustCommand(dir, options, env);
     });
   // [server]: a URL, or a server's name from the configs, as --url or --server would give it.
-  const onServer = (opts: GlobalOptions, server: string | undefined, fn: Parameters<typeof withConnection<number>>[3], prefetch?: string[]) =>
-    withConnection(server !== undefined && !isUrl(server) ? { ...opts, server } : opts, env, interrupt, fn, { positionalUrl: isUrl(server) ? server : undefined, ...(prefetch ? { prefetch } : {}) });
+  const onServer = (opts: GlobalOptions, server: string | undefined, fn: Parameters<typeof withConnection<number>>[3], prefetch?: string[]) => {
+    const aimed = aimedAt(opts, server);
+    return withConnection(aimed.opts, env, interrupt, fn, { positionalUrl: aimed.positionalUrl, ...(prefetch ? { prefetch } : {}) });
+  };
   sub('snapshot', "the server's surface (tools, prompts, resources, capabilities) as stable JSON: > mcp.lock.json")
     .argument('[server]', 'a URL or a configured server name (default: --url, --server, --stdio)')
     .action(async (server: string | undefined, _o, cmd: Command) => {

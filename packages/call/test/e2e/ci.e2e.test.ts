@@ -158,7 +158,8 @@ describe('mcp-call test', () => {
       'ok.yaml': `server: ${server.url}\ncases:\n  - tool: structured\n    args: { a: 1, b: 1 }\n    expect: [".structuredContent.sum=2"]\n`,
       'bad.yaml': '- tool: structured\n  argz: {}\n',
     });
-    const passing = await runCall(['test', join(dir, 'ok.yaml')]);
+    // The file's server wins over the command line's.
+    const passing = await runCall(['test', join(dir, 'ok.yaml'), '--url', 'http://127.0.0.1:9/mcp']);
     expect(passing.code, passing.stderr).toBe(0);
     expect(passing.stdout).toMatch(/^PASS {2}structured \(case 1\) {2}\(\d+ ms\)\n1 passed, 0 failed/);
     const bad = await runCall(['test', join(dir, 'bad.yaml'), '--url', server.url]);

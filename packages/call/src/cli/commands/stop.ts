@@ -3,9 +3,9 @@ import { ExitCode } from '@mcp-cli/core';
 import { daemonDirectory } from '../../daemon/daemon-paths.ts';
 import { describeTarget } from '../../daemon/daemon-spec.ts';
 import { stopDaemons } from '../../daemon/stop-daemons.ts';
-import { isUrl } from '../argv.ts';
 import { resolveConnectionSettings } from '../connection-settings.ts';
 import type { GlobalOptions } from '../global-options.ts';
+import { aimedAt } from '../server-argument.ts';
 import { writeErr } from '../terminal-text.ts';
 
 /** `stop [SERVER]`: ends warm-server daemons, all of the user's or the one holding SERVER. */
@@ -13,7 +13,8 @@ export async function stopCommand(server: string | undefined, opts: GlobalOption
   const named = server !== undefined || opts.url !== undefined || opts.server !== undefined || opts.stdio !== undefined;
   let target: string | undefined;
   if (named) {
-    const settings = await resolveConnectionSettings(server !== undefined && !isUrl(server) ? { ...opts, server } : opts, env, isUrl(server) ? server : undefined);
+    const aimed = aimedAt(opts, server);
+    const settings = await resolveConnectionSettings(aimed.opts, env, aimed.positionalUrl);
     target = describeTarget(settings.stdio ? { stdio: settings.stdio } : { url: settings.url, transport: settings.transport, headers: {}, waitMs: 0 });
   }
   const stopped = await stopDaemons(daemonDirectory(env), target);

@@ -8,9 +8,9 @@ import type { CallOutcome } from '../../contract/expectation.ts';
 import { type CaseReport, formatJunit } from '../../contract/junit.ts';
 import { readTestFile, type TestCase } from '../../contract/test-cases.ts';
 import { judgeOutcome } from '../../contract/verdict.ts';
-import { isUrl } from '../argv.ts';
 import { callAsListed } from '../call-as-listed.ts';
 import type { GlobalOptions } from '../global-options.ts';
+import { aimedAt } from '../server-argument.ts';
 import { type CommandContext, withConnection } from '../session-runner.ts';
 import { writeOut } from '../terminal-text.ts';
 
@@ -46,10 +46,10 @@ export async function testCommand(files: string[], options: TestRunOptions, opts
   for (const [server, group] of groupByServer(cases)) {
     const perCaseMs = (c: TestCase): number => (c.timeoutSeconds ?? timeoutSeconds) * 1000;
     const deadlineMs = Math.min(MAX_DEADLINE_MS, group.reduce((sum, c) => sum + perCaseMs(c), perCaseMs(group[0]!)));
-    const groupOpts = server === undefined || isUrl(server) ? opts : { ...opts, server };
+    const aimed = aimedAt(opts, server);
     try {
-      await withConnection(groupOpts, env, interrupt, (context) => runCases(context, group, jobs, perCaseMs, report), {
-        positionalUrl: isUrl(server) ? server : undefined,
+      await withConnection(aimed.opts, env, interrupt, (context) => runCases(context, group, jobs, perCaseMs, report), {
+        positionalUrl: aimed.positionalUrl,
         prefetch: ['tools/list'],
         deadlineMs,
       });
