@@ -6,5 +6,6 @@ export default defineProject({
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    setupFiles: ['../test-utils/src/stop-started.ts'],
   },
 });

@@ -14,6 +14,29 @@ export interface ServeProcess {
   stop(): Promise<number | null>;
 }
 
+/** Every mcp-serve this test file started that has not exited: stopped after the file (stop-started.ts). */
+const running = new Set<ChildProcess>();
+
+/**
+ * Stops each mcp-serve this test file started and left running (a test that failed before its
+ * own stop): SIGTERM, then SIGKILL after 5 seconds.
+ */
+export async function stopStartedServers(): Promise<void> {
+  await Promise.all(
+    [...running].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
+          child.once('exit', () => {
+            clearTimeout(kill);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
 /**
  * Spawns the built `mcp-serve --port 0 …` and resolves once its ready line gives the URL.
  * Rejects with its stderr if it exits first.
@@ -33,7 +56,13 @@ export async function startServe(
     stderr += chunk;
     for (const check of waiters) check();
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  running.add(child);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
 
   const waitForStderr = (text: string | RegExp, timeoutMs = 15_000): Promise<void> =>
     new Promise((resolve, reject) => {
