@@ -12,6 +12,7 @@ import { AuthChallengeError } from '../client/http-request.ts';
 import type { ConnectionSettings } from '../cli/connection-settings.ts';
 import type { ClientTransport } from '../client/json-rpc.ts';
 import { type MessageTap, tapMessages } from '../client/message-tap.ts';
+import { signalGroup } from '../client/process-group.ts';
 import { daemonDirectory, daemonFiles } from './daemon-paths.ts';
 import type { DaemonHello, DaemonLaunch, DaemonSpec } from './daemon-spec.ts';
 import { readJsonLines, writeJsonLine } from './json-lines.ts';
@@ -100,7 +101,8 @@ async function startDaemon(launch: DaemonLaunch, signal: AbortSignal): Promise<v
   // Its own process group and no terminal: Ctrl-C in this shell does not reach it.
   const child = spawn(process.execPath, [bin, '--run-daemon'], { detached: true, stdio: ['pipe', 'pipe', 'ignore'] });
   child.stdin.end(JSON.stringify(launch));
-  const onAbort = (): void => signalGroupOf(child.pid);
+  // A daemon still starting when the run is interrupted would serve no one.
+  const onAbort = (): void => signalGroup(child, 'SIGTERM');
   const line = await new Promise<string>((resolve, reject) => {
     let out = '';
     signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
@@ -122,15 +124,6 @@ async function startDaemon(launch: DaemonLaunch, signal: AbortSignal): Promise<v
     throw new AuthChallengeError(refused.url, refused.status, refused.reason, refused.challenge);
   }
   throw new ConnectionError(line.startsWith('error ') ? line.slice(6) : 'The warm-server daemon exited before it was ready', 'E_DAEMON');
-}
-
-/** Stops a daemon that was still starting when the run was interrupted: it would serve no one. */
-function signalGroupOf(pid: number | undefined): void {
-  try {
-    if (pid !== undefined) process.kill(-pid, 'SIGTERM');
-  } catch {
-    // already gone
-  }
 }
 
 /** A client transport to the daemon: JSON lines over its socket; the first line is its hello. */

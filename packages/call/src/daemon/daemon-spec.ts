@@ -33,6 +33,6 @@ export interface DaemonHello {
 }
 
 /** The server as a daemon names it. */
-export function describeTarget(target: DaemonSpec['target']): string {
+export function describeTarget(target: { stdio: StdioServer } | { url: string }): string {
   return 'stdio' in target ? [target.stdio.command, ...target.stdio.args].join(' ') : target.url;
 }

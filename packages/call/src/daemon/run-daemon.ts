@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 
 import { isRpcError, RpcError } from '@mcp-cli/core';
@@ -8,6 +8,7 @@ import { AuthChallengeError } from '../client/http-request.ts';
 import { VERSION } from '../cli/version.ts';
 import { type DaemonHello, type DaemonLaunch, describeTarget } from './daemon-spec.ts';
 import { readJsonLines, writeJsonLine } from './json-lines.ts';
+import { removeOwnFiles, takePidFile } from './pid-file.ts';
 
 /** One mcp-call run connected to the daemon, and its requests in flight. */
 interface DaemonClient {
@@ -194,52 +195,6 @@ export async function runDaemon(): Promise<number> {
   say('ready');
   closeSync(1);
   return new Promise<number>(() => undefined); // runs until stop() exits
-}
-
-/** Creates the pid file, or finds a live daemon that holds it (false); a dead one's is taken over. */
-function takePidFile(pidFile: string): boolean {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = openSync(pidFile, 'wx', 0o600);
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const holder = Number(readFileSync(pidFile, 'utf8').trim());
-    if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) return false;
-    try {
-      unlinkSync(pidFile);
-    } catch {
-      // another starter took it over first
-    }
-  }
-  return false;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Removes the socket and the pid file, the pid file only while it is still this daemon's. */
-function removeOwnFiles(launch: DaemonLaunch): void {
-  try {
-    if (readFileSync(launch.pidFile, 'utf8').trim() !== String(process.pid)) return;
-    unlinkSync(launch.socket);
-  } catch {
-    // already gone
-  }
-  try {
-    unlinkSync(launch.pidFile);
-  } catch {
-    // already gone
-  }
 }
 
 function asRpcError(error: unknown): { code: number; message: string; data?: unknown } {

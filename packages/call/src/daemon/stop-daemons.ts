@@ -1,9 +1,10 @@
-import { readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { openSocket } from './connect-daemon.ts';
 import type { DaemonHello } from './daemon-spec.ts';
 import { readJsonLines, writeJsonLine } from './json-lines.ts';
+import { isAlive, readPid } from './pid-file.ts';
 
 /** How long a daemon has to say hello and to stop. */
 const ANSWER_MS = 5_000;
@@ -58,31 +59,15 @@ export async function stopDaemons(dir: string, server: string | undefined): Prom
 
 /** Waits, a bounded time, until the daemon has stopped its server and exited: `stop` then leaves nothing running. */
 async function untilGone(pidFile: string): Promise<void> {
-  let pid: number;
-  try {
-    pid = Number(readFileSync(pidFile, 'utf8').trim());
-  } catch {
-    return;
-  }
-  for (const deadline = Date.now() + STOP_WAIT_MS; Date.now() < deadline; ) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  const pid = readPid(pidFile);
+  if (pid === undefined) return;
+  for (const deadline = Date.now() + STOP_WAIT_MS; Date.now() < deadline && isAlive(pid); ) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 /** The socket and pid file of a daemon whose process is gone. */
 function removeIfDead(socket: string, pidFile: string): void {
-  try {
-    const pid = Number(readFileSync(pidFile, 'utf8').trim());
-    process.kill(pid, 0);
-    return; // alive, only not answering yet
-  } catch {
-    // dead, or no pid file
-  }
+  const pid = readPid(pidFile);
+  if (pid !== undefined && isAlive(pid)) return; // alive, only not answering yet
   for (const file of [socket, pidFile]) {
     try {
       unlinkSync(file);

@@ -6,7 +6,7 @@ import { createHandlerContext } from '../server/handler-context.ts';
 import type { MethodHandler, RequestContext } from '../server/mcp-session.ts';
 import type { TaskProvider, TaskSupport } from '../server/task-provider.ts';
 import type { Upstream } from './upstream.ts';
-import { TASK_TOOL, type TaskTool, type Target } from './upstream-definitions.ts';
+import { clientOfSession, TASK_TOOL, type TaskTool, type Target } from './upstream-definitions.ts';
 
 const RELATED_TASK = 'io.modelcontextprotocol/related-task';
 /** Tasks one client may hold at once, and all clients together: a client that never collects its tasks costs bounded memory. */
@@ -115,7 +115,8 @@ export class TaskBroker implements TaskProvider {
   }
 
   /** A client session ended: its tasks can no longer be asked for. */
-  forget(owner: string): void {
+  forget(sessionId: string): void {
+    const owner = clientOfSession({ id: sessionId, principal: '' });
     for (const task of this.#tasks.values()) if (task.owner === owner) this.#drop(task);
   }
 
@@ -180,11 +181,10 @@ export class TaskBroker implements TaskProvider {
 }
 
 /**
- * The client a task belongs to: its session; without one (a stateless server, a 2026-07-28
- * request), its credential, so that a task id that leaks is of no use to another token. Only
- * anonymous requests without a session (stdio's one client, or an open server) share an owner.
+ * The client a task belongs to, by the gateway's one rule (clientOfSession): its session, else its
+ * credential, so that a task id that leaks is of no use to another token. Only anonymous requests
+ * without a session (stdio's one client, or an open server) share an owner.
  */
 function ownerOf(ctx: RequestContext): string {
-  if (ctx.session.id !== undefined) return ctx.session.id;
-  return ctx.session.principal ? `principal:${ctx.session.principal}` : '';
+  return clientOfSession(ctx.session) ?? '';
 }

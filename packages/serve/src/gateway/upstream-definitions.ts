@@ -66,8 +66,14 @@ export class ActiveCalls {
  */
 export function clientOf(ctx: HandlerContext): string | undefined {
   if (ctx.sessionId !== undefined) return `session:${ctx.sessionId}`;
-  const principal = (ctx as InternalHandlerContext)[REQUEST]?.session.principal;
-  return principal ? `principal:${principal}` : undefined;
+  const session = (ctx as InternalHandlerContext)[REQUEST]?.session;
+  return session ? clientOfSession(session) : undefined;
+}
+
+/** The same, for a protocol session: `session:ID`, else `principal:DIGEST`, else undefined. */
+export function clientOfSession(session: { id: string | undefined; principal: string }): string | undefined {
+  if (session.id !== undefined) return `session:${session.id}`;
+  return session.principal ? `principal:${session.principal}` : undefined;
 }
 
 /** Where a call goes: an upstream and the calls in flight to it. */

@@ -15,7 +15,7 @@ export async function stopCommand(server: string | undefined, opts: GlobalOption
   if (named) {
     const aimed = aimedAt(opts, server);
     const settings = await resolveConnectionSettings(aimed.opts, env, aimed.positionalUrl);
-    target = describeTarget(settings.stdio ? { stdio: settings.stdio } : { url: settings.url, transport: settings.transport, headers: {}, waitMs: 0 });
+    target = describeTarget(settings.stdio ? { stdio: settings.stdio } : { url: settings.url });
   }
   const stopped = await stopDaemons(daemonDirectory(env), target);
   writeErr(`${stopped === 0 ? 'no warm server' : stopped === 1 ? '1 warm server' : `${stopped} warm servers`} ${target ? `for ${target} ` : ''}${stopped === 0 ? 'running' : 'stopped'}\n`);

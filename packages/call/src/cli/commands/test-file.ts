@@ -9,6 +9,7 @@ import { type CaseReport, formatJunit } from '../../contract/junit.ts';
 import { readTestFile, type TestCase } from '../../contract/test-cases.ts';
 import { judgeOutcome } from '../../contract/verdict.ts';
 import { callAsListed } from '../call-as-listed.ts';
+import { deadline } from '../deadline.ts';
 import type { GlobalOptions } from '../global-options.ts';
 import { aimedAt } from '../server-argument.ts';
 import { type CommandContext, withConnection } from '../session-runner.ts';
@@ -88,8 +89,7 @@ async function runCases(context: CommandContext, cases: TestCase[], jobs: number
 
 async function runCase(context: CommandContext, c: TestCase, timeoutMs: number, tools: Map<string, Parameters<typeof callAsListed>[1]>): Promise<CaseReport> {
   const started = performance.now();
-  const timer = new AbortController();
-  const timeout = setTimeout(() => timer.abort(), timeoutMs);
+  const timer = deadline(timeoutMs);
   const signal = AbortSignal.any([context.signal, timer.signal]);
   const seconds = (): number => (performance.now() - started) / 1000;
   let outcome: CallOutcome;
@@ -100,7 +100,7 @@ async function runCase(context: CommandContext, c: TestCase, timeoutMs: number, 
     else if (timer.signal.aborted && !context.signal.aborted) return { file: c.file, name: c.name, seconds: seconds(), outcome: 'error', reasons: [`timed out after ${timeoutMs / 1000} s`] };
     else throw error;
   } finally {
-    clearTimeout(timeout);
+    timer.clear();
   }
   const verdict = judgeOutcome(outcome, { expectations: c.expectations, expectError: c.expectError });
   return { file: c.file, name: c.name, seconds: seconds(), outcome: verdict.passed ? 'passed' : 'failure', reasons: verdict.reasons };

@@ -38,14 +38,16 @@ type Json = Record<string, unknown>;
  * device login, or the person denies it or lets the code expire.
  */
 export async function deviceLogin(options: DeviceLoginOptions): Promise<string> {
-  const fetchJson = jsonFetcher(boundedFetch(options.signal, options.maxMessageBytes), options.signal);
   const sdk = await import('@modelcontextprotocol/client');
   const fetchFn = boundedFetch(options.signal, options.maxMessageBytes);
+  const fetchJson = jsonFetcher(fetchFn);
   const resource = await sdk.discoverOAuthProtectedResourceMetadata(options.server, {}, fetchFn).catch((error: unknown) => {
     throw new ConnectionError(`${options.server} does not say which authorization server it uses (no protected-resource metadata: ${(error as Error).message}): pass a token with --token instead`, 'E_NO_OAUTH');
   });
   const authorizationServer = resource.authorization_servers?.[0] ?? new URL('/', options.server).href;
-  const metadata = await authorizationServerMetadata(authorizationServer, fetchJson);
+  // RFC 8414, else OpenID Connect discovery, the issuer checked; the SDK keeps fields it does not know.
+  const metadata = (await sdk.discoverAuthorizationServerMetadata(authorizationServer, { fetchFn })) as Json | undefined;
+  if (!metadata) throw new ConnectionError(`No authorization server metadata at ${authorizationServer}`, 'E_AUTH');
   const deviceEndpoint = metadata.device_authorization_endpoint;
   if (typeof deviceEndpoint !== 'string' || !isWebUrl(deviceEndpoint)) {
     throw new ConnectionError(`The authorization server of ${options.server} (${String(metadata.issuer)}) offers no device login (RFC 8628): use mcp-call login --no-browser, which takes the address the browser ends on`, 'E_NO_DEVICE_LOGIN');
@@ -69,21 +71,6 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<string> 
   return tokens.access_token;
 }
 
-/** RFC 8414 metadata, else OpenID Connect discovery; its issuer must be the one asked (no mix-up). */
-async function authorizationServerMetadata(authorizationServer: string, fetchJson: ReturnType<typeof jsonFetcher>): Promise<Json> {
-  const base = new URL(authorizationServer);
-  const path = base.pathname === '/' ? '' : base.pathname.replace(/\/$/, '');
-  for (const wellKnown of [`/.well-known/oauth-authorization-server${path}`, `${path}/.well-known/openid-configuration`]) {
-    const metadata = await fetchJson(new URL(wellKnown, base).href).catch(() => undefined);
-    if (!metadata) continue;
-    if (String(metadata.issuer).replace(/\/$/, '') !== authorizationServer.replace(/\/$/, '')) {
-      throw new ConnectionError(`The authorization server at ${authorizationServer} calls itself ${String(metadata.issuer)}: mcp-call will not log in through it`, 'E_AUTH');
-    }
-    return metadata;
-  }
-  throw new ConnectionError(`No authorization server metadata at ${authorizationServer}`, 'E_AUTH');
-}
-
 /** Registers mcp-call as a public client that uses the device grant (and refreshes). */
 async function register(sdk: typeof SdkClient, authorizationServer: string, metadata: Json, fetchFn: typeof fetch): Promise<Json> {
   if (typeof metadata.registration_endpoint !== 'string') {
@@ -95,7 +82,7 @@ async function register(sdk: typeof SdkClient, authorizationServer: string, meta
 
 /** Polls the token endpoint as RFC 8628 section 3.5 says, until the person logs in, denies, or the code expires. */
 async function pollForTokens(
-  fetchJson: ReturnType<typeof jsonFetcher>,
+  fetchJson: JsonFetch,
   tokenEndpoint: string,
   { clientId, deviceCode, resource, interval, expiresIn, signal }: { clientId: string; deviceCode: string; resource: string; interval: unknown; expiresIn: unknown; signal: AbortSignal },
 ): Promise<Json> {
@@ -117,10 +104,12 @@ async function pollForTokens(
   throw new ConnectionError('The device code expired before the login was finished: run mcp-call login --device again', 'E_AUTH');
 }
 
-/** GETs JSON, or POSTs a form and reads JSON (an error answer too, when `errorsAreAnswers`). */
-function jsonFetcher(fetchFn: typeof fetch, signal: AbortSignal) {
-  return async (url: string, form?: Record<string, string>, errorsAreAnswers = false): Promise<Json> => {
-    const response = await fetchFn(url, form ? { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: new URLSearchParams(form), signal } : { headers: { accept: 'application/json' }, signal });
+type JsonFetch = (url: string, form: Record<string, string>, errorsAreAnswers?: boolean) => Promise<Json>;
+
+/** POSTs a form and reads JSON (an error answer too, when `errorsAreAnswers`); the fetch brings the deadline. */
+function jsonFetcher(fetchFn: typeof fetch): JsonFetch {
+  return async (url, form, errorsAreAnswers = false) => {
+    const response = await fetchFn(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: new URLSearchParams(form) });
     const body = (await response.json().catch(() => undefined)) as unknown;
     if ((!response.ok && !errorsAreAnswers) || body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw new ConnectionError(`${url} answered HTTP ${response.status}${(body as Json | undefined)?.error ? `: ${String((body as Json).error)}` : ''}`, 'E_AUTH');
