@@ -25,6 +25,7 @@ import { openSession } from './server/open-session.ts';
 import type { Registry } from './server/registry.ts';
 import { missingScopes, scopesNamed } from './server/required-scopes.ts';
 import { SubscriptionHub } from './server/subscription-hub.ts';
+import { SharedSessions } from './sessions/shared-sessions.ts';
 import { openStore } from './store/open-store.ts';
 import { createSseTransport } from './transports/sse.ts';
 import { createStreamableHttpTransport } from './transports/streamable-http.ts';
@@ -77,9 +78,16 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
   const protocol = createProtocol(config, { getRegistry: () => registry, subscriptions, logger, tasks: options.tasks, store });
   const { limits } = config;
   const sessions = new Set<McpSession>();
-  const announceToAll: SessionProtocol['announceListChanged'] = (list) => {
-    for (const session of sessions) announceListChanges(session, [list]);
+  // With a Redis store every process serves every session.
+  const shared = store.sessions
+    ? new SharedSessions(store.sessions, { ttlMs: limits.sessionIdleMs, bounds: { maxEvents: limits.resumeEvents, maxBytes: limits.resumeBytes }, subscriptions, logger })
+    : undefined;
+  const announce = (lists: readonly ('tools' | 'prompts' | 'resources')[]): void => {
+    // Sessions in the store hear of it through the store, wherever their stream is; a 2026-07-28 listener here.
+    if (shared) shared.announceListChanged(lists);
+    for (const session of sessions) if (!shared || session.modern) announceListChanges(session, lists);
   };
+  const announceToAll: SessionProtocol['announceListChanged'] = (list) => announce([list]);
   protocol.announceListChanged = announceToAll;
   const limiter = new SessionLimiter(config.limits.maxSessions, config.limits.maxSessionsPerClient);
   const createSession = (id: string | undefined, sink: MessageSink, client: string): McpSession | Refusal => {
@@ -111,8 +119,8 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     return session;
   };
   const maxStreamBufferBytes = limits.maxStreamBufferBytes;
-  const sse = createSseTransport({ messagesEndpoint: config.publicBasePath + config.paths.messages, createSession, maxStreamBufferBytes, logger });
-  const http = createStreamableHttpTransport({ stateless: config.stateless, createSession, maxStreamBufferBytes, logger });
+  const sse = createSseTransport({ messagesEndpoint: config.publicBasePath + config.paths.messages, createSession, maxStreamBufferBytes, shared, logger });
+  const http = createStreamableHttpTransport({ stateless: config.stateless, createSession, maxStreamBufferBytes, shared, logger });
   const bodyLimits = { maxBytes: limits.maxBodyBytes, maxBatch: limits.maxBatchSize, timeoutMs: limits.bodyTimeoutMs };
   const guard = createRequestGuard({
     loopback: isLoopbackHost(config.host),
@@ -175,7 +183,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     requests++;
     if (isSse) {
       if (req.method !== 'GET') return methodNotAllowed(req, res, 'GET');
-      sse.handleStream(res, client, credentialOf(req));
+      await sse.handleStream(res, client, credentialOf(req));
       return;
     }
     if (req.method === 'POST') {
@@ -194,9 +202,9 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       }
       if (isMessages) {
         const sessionId = queryAt === -1 ? null : new URLSearchParams(target.slice(queryAt + 1)).get('sessionId');
-        sse.handleMessages(res, sessionId, body.messages, body.isBatch, credentialOf(req), claimsOf(req));
+        await sse.handleMessages(res, sessionId, body.messages, body.isBatch, credentialOf(req), claimsOf(req));
       } else {
-        http.handlePost(req, res, body.messages, body.isBatch);
+        await http.handlePost(req, res, body.messages, body.isBatch);
       }
       return;
     }
@@ -247,7 +255,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     port,
     async replaceRegistry(next) {
       registry = next;
-      for (const session of sessions) announceListChanges(session);
+      announce(['tools', 'resources', 'prompts']);
     },
     stats() {
       return { sessions: limiter.total, sseSessions: sse.size, httpSessions: http.size, subscriptions: subscriptions.size };

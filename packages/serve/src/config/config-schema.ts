@@ -117,6 +117,8 @@ export const serveConfigSchema = z
         callTimeoutMs: positiveInt.optional(),
         sseKeepAliveMs: positiveInt.optional(),
         sessionIdleMs: positiveInt.optional(),
+        resumeEvents: positiveInt.optional(),
+        resumeBytes: positiveInt.optional(),
         pageSize: positiveInt.optional(),
       })
       .strict()

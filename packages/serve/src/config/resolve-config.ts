@@ -38,6 +38,9 @@ export interface ServeLimits {
   callTimeoutMs: number;
   sseKeepAliveMs: number;
   sessionIdleMs: number;
+  /** Most events, and bytes, a shared session's server stream keeps in the store for clients that resume. */
+  resumeEvents: number;
+  resumeBytes: number;
   /** Most entries in one page of a list method (`tools/list`, `resources/list`, …). */
   pageSize: number;
 }
@@ -92,6 +95,8 @@ export const DEFAULT_LIMITS: ServeLimits = {
   callTimeoutMs: 5 * 60_000,
   sseKeepAliveMs: 15_000,
   sessionIdleMs: 30 * 60_000,
+  resumeEvents: 100,
+  resumeBytes: 1024 * 1024,
   pageSize: 1000,
 };
 

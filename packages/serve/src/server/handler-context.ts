@@ -122,7 +122,7 @@ class RequestHandlerContext implements InternalHandlerContext {
       const required = path.reduceRight<Record<string, unknown>>((inner, key) => ({ [key]: inner }), {});
       throw new RpcError(RpcCode.missingRequiredClientCapability, `The client did not declare the ${name} capability (required for ${what})`, { requiredCapabilities: required });
     }
-    throw new Error(`Client does not support ${name} (required for ${what})`);
+    throw new Error(`Client does not support ${name} (required for ${what})${session.capabilityHint ? `: ${session.capabilityHint}` : ''}`);
   }
 }
 

@@ -134,6 +134,15 @@ interface Outgoing {
 }
 
 /**
+ * Ids for the requests sessions send their clients, when the answer may reach another process:
+ * each names the process that asked, and the process finds the session that waits on it.
+ */
+export interface OutgoingIds {
+  take(session: McpSession): string;
+  release(id: string): void;
+}
+
+/**
  * The protocol state of one client session: negotiated version, log level, requests in flight
  * (each with an AbortController for cancellation), and requests the server sent to the client.
  * Maps are created on first use, so an idle session costs a few hundred bytes.
@@ -160,7 +169,11 @@ export class McpSession {
   /** A 2026-07-28 HTTP request's headers: its `Mcp-Param-*` ones are checked against the arguments they mirror. */
   requestHeaders: IncomingHttpHeaders | undefined;
   #inflight: Map<string | number, Inflight> | undefined;
-  #outgoing: Map<number, Outgoing> | undefined;
+  #outgoing: Map<string | number, Outgoing> | undefined;
+  /** Where the ids of requests to the client come from when several processes serve the session. */
+  outgoingIds: OutgoingIds | undefined;
+  /** Why the client's capabilities are unknown here, when they may be (a stateless request with no session). */
+  capabilityHint: string | undefined;
   #nextOutgoingId = 0;
   #principal = '';
   readonly #protocol: SessionProtocol;
@@ -252,12 +265,17 @@ export class McpSession {
   /** Sends a request to the client and awaits its answer. */
   request(method: string, params: Record<string, unknown>, relatedId: string | number | undefined, signal: AbortSignal): Promise<Record<string, unknown>> {
     if (this.closed) return Promise.reject(new RpcError(RpcCode.serverError, 'Connection closed'));
-    const id = ++this.#nextOutgoingId;
+    const ids = this.outgoingIds;
+    const id = ids ? ids.take(this) : ++this.#nextOutgoingId;
     this.#outgoing ??= new Map();
     const outgoing = this.#outgoing;
+    const forget = (): void => {
+      outgoing.delete(id);
+      if (ids) ids.release(id as string);
+    };
     return new Promise((resolve, reject) => {
       const onAbort = (): void => {
-        outgoing.delete(id);
+        forget();
         this.notify('notifications/cancelled', { requestId: id, reason: 'request aborted' }, relatedId);
         reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
       };
@@ -276,7 +294,7 @@ export class McpSession {
       try {
         void this.#sink(message, relatedId, JSON.stringify(message));
       } catch (error) {
-        outgoing.delete(id);
+        forget();
         signal.removeEventListener('abort', onAbort);
         reject(error as Error);
       }
@@ -310,7 +328,10 @@ export class McpSession {
     // Made only when someone waits: an Error's stack costs more than the rest of a short session.
     if (this.#outgoing && this.#outgoing.size > 0) {
       const error = new RpcError(RpcCode.serverError, 'Connection closed');
-      for (const outgoing of this.#outgoing.values()) outgoing.reject(error);
+      for (const [id, outgoing] of this.#outgoing) {
+        this.outgoingIds?.release(id as string);
+        outgoing.reject(error);
+      }
     }
     this.#inflight = undefined;
     this.#outgoing = undefined;
@@ -440,10 +461,12 @@ export class McpSession {
   }
 
   #settleOutgoing(message: JsonRpcMessage): void {
-    const id = typeof message.id === 'number' ? message.id : Number(message.id);
-    const outgoing = this.#outgoing?.get(id);
+    // Ids are numbers, or strings naming the process (outgoingIds); a client may echo a number as a string.
+    const id = this.outgoingIds ? message.id : typeof message.id === 'number' ? message.id : Number(message.id);
+    const outgoing = id === undefined ? undefined : this.#outgoing?.get(id);
     if (!outgoing) return;
-    this.#outgoing!.delete(id);
+    this.#outgoing!.delete(id!);
+    if (this.outgoingIds) this.outgoingIds.release(id as string);
     if (message.error) outgoing.reject(new RpcError(message.error.code, message.error.message, message.error.data));
     else outgoing.resolve(message.result ?? {});
   }

@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 
 import type { Logger } from '../logger.ts';
 import { redactedUrl } from '@mcp-cli/core';
+import { RedisSessionDirectory } from './redis-session-directory.ts';
 import type { StateStore, TaskLimits, TaskRecord, TaskSignal } from './state-store.ts';
 
 /** A process that has not said it is alive for this long has stopped; its running tasks have failed. */
@@ -49,6 +50,7 @@ return 1`;
 export class RedisStore implements StateStore {
   readonly processId = randomUUID();
   readonly description: string;
+  readonly sessions: RedisSessionDirectory;
   readonly #redis: Redis;
   readonly #subscriber: Redis;
   readonly #prefix: string;
@@ -63,6 +65,7 @@ export class RedisStore implements StateStore {
     this.#prefix = prefix;
     this.#logger = logger;
     this.description = redactedUrl(url);
+    this.sessions = new RedisSessionDirectory(redis, prefix, this.processId.replaceAll('-', '').slice(0, 12), logger);
     this.#alive = setInterval(() => void this.#sayAlive(), ALIVE_EVERY_MS).unref();
   }
 
@@ -74,7 +77,8 @@ export class RedisStore implements StateStore {
   static async open(url: URL, logger: Logger): Promise<RedisStore> {
     const { Redis } = await import('ioredis');
     const prefix = url.searchParams.get('prefix') ?? 'mcp-serve:';
-    const options = { lazyConnect: true, connectTimeout: CONNECT_TIMEOUT_MS, commandTimeout: COMMAND_TIMEOUT_MS, maxRetriesPerRequest: 1 };
+    // No offline queue: while Redis is away a command fails at once, and nothing piles up.
+    const options = { lazyConnect: true, connectTimeout: CONNECT_TIMEOUT_MS, commandTimeout: COMMAND_TIMEOUT_MS, maxRetriesPerRequest: 1, enableOfflineQueue: false };
     const redis = new Redis(url.href, options);
     const subscriber = new Redis(url.href, { ...options, commandTimeout: undefined });
     // ioredis reconnects by itself; once connected, the error events it emits meanwhile are logged.
@@ -154,14 +158,16 @@ export class RedisStore implements StateStore {
     // A Redis that restarted empty has lost the secret: the first process back puts its own
     // again, and every process takes what the store holds (also every few seconds, with #sayAlive).
     this.#redis.on('ready', () => void this.#agreeOnSecret());
-    this.#subscriber.on('message', (_channel: string, message: string) => {
+    const sessionChannels = this.sessions.channels;
+    this.#subscriber.on('message', (channel: string, message: string) => {
+      if (sessionChannels.includes(channel)) return this.sessions.receive(message);
       try {
         this.#onSignal(JSON.parse(message) as TaskSignal);
       } catch (error) {
         this.#logger.warn('ignored a malformed task signal from the store', { error: (error as Error).message });
       }
     });
-    await this.#subscriber.subscribe(this.#channel(this.processId));
+    await this.#subscriber.subscribe(this.#channel(this.processId), ...sessionChannels);
   }
 
   async #sayAlive(): Promise<void> {

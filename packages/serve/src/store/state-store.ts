@@ -1,3 +1,5 @@
+import type { SessionDirectory } from './session-directory.ts';
+
 /** Where a task stands (the tasks extension, SEP-2663). */
 export type TaskStatus = 'working' | 'input_required' | 'completed' | 'failed' | 'cancelled';
 
@@ -54,6 +56,8 @@ export interface StateStore {
   cancelTask(taskId: string): Promise<boolean>;
   /** Sends a signal to the process running a task. */
   signal(runner: string, signal: TaskSignal): Promise<void>;
+  /** Sessions every process serves (Redis); undefined when sessions stay in the process that opened them. */
+  readonly sessions?: SessionDirectory;
   /** Takes the signals sent to this process. */
   onSignal(handler: (signal: TaskSignal) => void): void;
   /** False once a process has stopped: its unfinished tasks will never finish. */

@@ -8,6 +8,7 @@ import type { Refusal } from '../http/request-guard.ts';
 import type { Logger } from '../logger.ts';
 import type { MessageSink } from '../server/json-rpc.ts';
 import type { McpSession } from '../server/mcp-session.ts';
+import { type SharedSessions, StoreUnavailableError } from '../sessions/shared-sessions.ts';
 import { chain } from './chain.ts';
 import { formatEvent, KEEP_ALIVE, openEventStream, whenDrained, writeBounded } from './sse-stream.ts';
 
@@ -19,14 +20,16 @@ export interface SseTransportOptions {
   createSession: (id: string, sink: MessageSink, client: string) => McpSession | Refusal;
   /** Unsent bytes one stream may hold for a client that does not read. */
   maxStreamBufferBytes: number;
+  /** Sessions every process serves (`--store redis://…`): a POST may reach any process, its answers the one holding the stream. */
+  shared?: SharedSessions | undefined;
   logger: Logger;
 }
 
 /** The legacy transport's two routes and its open streams. */
 export interface SseTransportHandler {
   /** Opens a stream; `credential` (a digest) is the only one its messages will be taken with. */
-  handleStream(res: ServerResponse, client: string, credential: string): void;
-  handleMessages(res: ServerResponse, sessionId: string | null, messages: JsonRpcMessage[], isBatch: boolean, credential: string, auth?: Readonly<Record<string, unknown>>): void;
+  handleStream(res: ServerResponse, client: string, credential: string): Promise<void> | void;
+  handleMessages(res: ServerResponse, sessionId: string | null, messages: JsonRpcMessage[], isBatch: boolean, credential: string, auth?: Readonly<Record<string, unknown>>): Promise<void> | void;
   /** Writes a keep-alive comment to every stream. */
   keepAlive(): void;
   /** Closes streams whose client has posted nothing for longer than `idleMs`; returns how many. */
@@ -42,6 +45,13 @@ interface SseSession {
   lastSeen: number;
 }
 
+/** A shared session whose stream another process holds: its answers go there through the store. */
+interface SseCopy {
+  session: McpSession;
+  credential: string;
+  lastSeen: number;
+}
+
 /**
  * The HTTP+SSE transport of protocol 2024-11-05: `GET` opens a stream whose first event names
  * the POST endpoint with the session id; each POST is answered 202 and every reply rides the
@@ -50,10 +60,51 @@ interface SseSession {
  */
 export function createSseTransport(options: SseTransportOptions): SseTransportHandler {
   const sessions = new Map<string, SseSession>();
-  const { maxStreamBufferBytes: cap, logger } = options;
+  const copies = new Map<string, SseCopy>();
+  const { maxStreamBufferBytes: cap, logger, shared } = options;
+
+  /** A copy of a shared session opened on another process, made from its record; undefined when there is none for `credential`. */
+  async function loadCopy(res: ServerResponse, sessionId: string, credential: string, client: string): Promise<SseCopy | undefined> {
+    let found: Awaited<ReturnType<SharedSessions['load']>>;
+    try {
+      found = await shared!.load(sessionId, credential, 'sse');
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      sendRpcError(res, 503, RpcCode.serverError, `Service unavailable: ${error.message}; try again shortly`, { 'Retry-After': '1' });
+      return undefined;
+    }
+    const holder = found?.holder;
+    if (!found || !holder) return undefined;
+    const existing = copies.get(sessionId);
+    if (existing) return existing;
+    let made: McpSession | undefined = undefined;
+    const toHolder: MessageSink = (_message, _relatedId, json) =>
+      shared!.deliverTo(holder, sessionId, json).then(
+        (taken) => {
+          if (taken) return;
+          // The process holding the stream stopped: the session cannot answer any more.
+          logger.info('ended a session whose stream was held by a process that stopped', { sessionId });
+          void shared!.end(sessionId).catch(() => undefined);
+          made?.close();
+        },
+        (error: Error) => logger.warn('session store: could not send an answer to the process holding the stream', { sessionId, error: error.message }),
+      );
+    const session = options.createSession(sessionId, shared!.gate(() => made, 'sse', toHolder), client);
+    if (!('receive' in session)) {
+      sendRpcError(res, session.status, RpcCode.serverError, session.message, session.headers);
+      return undefined;
+    }
+    made = session;
+    session.bindPrincipal(credential);
+    shared!.adopt(session, found.record);
+    const copy: SseCopy = { session, credential, lastSeen: Date.now() };
+    copies.set(sessionId, copy);
+    session.onclose = chain(session.onclose, () => void (copies.get(sessionId) === copy && copies.delete(sessionId)));
+    return copy;
+  }
 
   return {
-    handleStream(res, client, credential) {
+    async handleStream(res, client, credential) {
       const id = randomUUID();
       // Events written in one turn of the event loop leave in one write: under load many
       // answers share a syscall, and a lone answer waits only for the end of the turn.
@@ -74,12 +125,32 @@ export function createSseTransport(options: SseTransportOptions): SseTransportHa
         res.destroy(); // the close below ends the session and aborts what it runs
         return undefined;
       };
-      const session = options.createSession(id, sink, client);
+      let made: McpSession | undefined = undefined;
+      const session = options.createSession(id, shared ? shared.gate(() => made, 'sse', sink) : sink, client);
       if (!('receive' in session)) {
         sendRpcError(res, session.status, RpcCode.serverError, session.message, session.headers);
         return;
       }
+      made = session;
       session.bindPrincipal(credential);
+      if (shared) {
+        // In the store before the client learns the id: its first POST may reach any process.
+        shared.adopt(session);
+        const held = { session, deliver: (json: string) => void sink({ jsonrpc: '2.0' }, undefined, json), release: () => undefined };
+        try {
+          await shared.save(id, { kind: 'sse', owner: credential, protocolVersion: session.protocolVersion, clientCapabilities: {}, logLevel: undefined }, true);
+          await shared.hold(id, held);
+        } catch (error) {
+          session.close();
+          sendRpcError(res, 503, RpcCode.serverError, `Service unavailable: ${(error as Error).message}; try again shortly`, { 'Retry-After': '1' });
+          return;
+        }
+        res.once('close', () => {
+          shared.release(id, held);
+          // The stream was the session: it ends on every process.
+          void shared.end(id).catch(() => undefined);
+        });
+      }
       sessions.set(id, { session, res, credential, lastSeen: Date.now() });
       openEventStream(res);
       res.write(formatEvent(`${options.messagesEndpoint}?sessionId=${id}`, 'endpoint'));
@@ -93,12 +164,20 @@ export function createSseTransport(options: SseTransportOptions): SseTransportHa
       logger.debug('sse session opened', { sessionId: id, client });
     },
 
-    handleMessages(res, sessionId, messages, isBatch, credential, auth) {
+    async handleMessages(res, sessionId, messages, isBatch, credential, auth) {
       if (!sessionId) {
         sendRpcError(res, 400, RpcCode.invalidRequest, 'Missing sessionId query parameter: open GET /sse first and POST to the endpoint it names');
         return;
       }
-      const entry = sessions.get(sessionId);
+      let entry: SseSession | SseCopy | undefined = sessions.get(sessionId) ?? copies.get(sessionId);
+      if (shared) {
+        if (!entry) entry = await loadCopy(res, sessionId, credential, 'unknown');
+        else if (entry.credential === credential && !(await shared.isOpen(sessionId))) {
+          entry.session.close();
+          entry = undefined;
+        }
+        if (res.headersSent) return;
+      }
       // A session opened with another credential does not exist for this one.
       if (!entry || entry.credential !== credential) {
         sendRpcError(res, 404, RpcCode.serverError, `Unknown or closed session "${sessionId.slice(0, 100)}": open a new stream with GET /sse`);
@@ -121,7 +200,7 @@ export function createSseTransport(options: SseTransportOptions): SseTransportHa
       entry.lastSeen = Date.now();
       res.writeHead(202, { 'Content-Type': 'text/plain', 'Content-Length': 8 }).end('Accepted');
       session.auth = auth;
-      for (const message of messages) session.receive(message);
+      for (const message of messages) if (!shared?.intercept(session, message)) session.receive(message);
     },
 
     keepAlive() {
@@ -132,15 +211,23 @@ export function createSseTransport(options: SseTransportOptions): SseTransportHa
     sweepIdle(idleMs) {
       const cutoff = Date.now() - idleMs;
       let closed = 0;
-      for (const entry of sessions.values()) {
+      for (const copy of copies.values()) if (copy.lastSeen < cutoff && copy.session.inflightCount === 0) copy.session.close();
+      for (const [id, entry] of sessions) {
         if (entry.lastSeen >= cutoff || entry.session.inflightCount > 0) continue;
+        // Its client may post to other processes: the session is idle once its record has expired.
+        if (shared) {
+          void shared.exists(id).then((open) => open || entry.res.end());
+          continue;
+        }
         closed++;
         entry.res.end();
       }
       return closed;
     },
 
+
     closeAll() {
+      for (const { session } of copies.values()) session.close();
       for (const { res } of sessions.values()) res.end();
     },
 

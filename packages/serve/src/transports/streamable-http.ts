@@ -10,6 +10,8 @@ import { credentialOf, type Refusal } from '../http/request-guard.ts';
 import type { Logger } from '../logger.ts';
 import type { MessageSink } from '../server/json-rpc.ts';
 import type { McpSession } from '../server/mcp-session.ts';
+import { type HeldStream, type SharedSessions, StoreUnavailableError } from '../sessions/shared-sessions.ts';
+import type { SharedSessionRecord } from '../store/session-directory.ts';
 import { chain } from './chain.ts';
 import { EventLog } from './event-log.ts';
 import { formatEvent, KEEP_ALIVE, openEventStream, whenDrained, writeBounded } from './sse-stream.ts';
@@ -22,14 +24,16 @@ export interface StreamableHttpOptions {
   createSession: (id: string | undefined, sink: MessageSink, client: string) => McpSession | Refusal;
   /** Unsent bytes one response may hold for a client that does not read. */
   maxStreamBufferBytes: number;
+  /** Sessions every process serves (`--store redis://…`): any process answers any request of a session. */
+  shared?: SharedSessions | undefined;
   logger: Logger;
 }
 
 /** The Streamable HTTP endpoint and its sessions. */
 export interface StreamableHttpHandler {
-  handlePost(req: IncomingMessage, res: ServerResponse, messages: JsonRpcMessage[], isBatch: boolean): void;
-  handleGet(req: IncomingMessage, res: ServerResponse): void;
-  handleDelete(req: IncomingMessage, res: ServerResponse): void;
+  handlePost(req: IncomingMessage, res: ServerResponse, messages: JsonRpcMessage[], isBatch: boolean): Promise<void> | void;
+  handleGet(req: IncomingMessage, res: ServerResponse): Promise<void> | void;
+  handleDelete(req: IncomingMessage, res: ServerResponse): Promise<void> | void;
   /** Writes a keep-alive comment to every open event stream. */
   keepAlive(): void;
   /** Closes sessions with nothing open and no request for longer than `idleMs`; returns how many. */
@@ -58,6 +62,8 @@ class Channel {
   readonly acceptsSse: boolean;
   readonly isBatch: boolean;
   closed = false;
+  /** Messages another process sent while this resumed stream replays the store's log: written after it. */
+  replaying: { json: string; eventId: string | undefined }[] | undefined = undefined;
 
   constructor(res: ServerResponse, streamId: string, mode: 'pending' | 'sse', pending: Set<string | number>, acceptsJson: boolean, acceptsSse: boolean, isBatch: boolean) {
     this.res = res;
@@ -85,6 +91,8 @@ class HttpSession {
   standalone: Channel | undefined = undefined;
   log: EventLog | undefined = undefined;
   nextStream = 0;
+  /** Where other processes' messages for this session's server stream arrive, while it is open here. */
+  held: HeldStream | undefined = undefined;
 
   constructor(session: McpSession, credential: string) {
     this.session = session;
@@ -103,19 +111,24 @@ const STANDALONE = 'get';
  */
 export function createStreamableHttpTransport(options: StreamableHttpOptions): StreamableHttpHandler {
   const sessions = new Map<string, HttpSession>();
-  const { maxStreamBufferBytes: cap, logger } = options;
+  const { maxStreamBufferBytes: cap, logger, shared } = options;
+  // Sessions of the store being loaded here, so concurrent requests of one share the load.
+  const loading = new Map<string, Promise<HttpSession | undefined>>();
   // Stateless requests running in this process, so a cancellation on another POST can reach them.
   const statelessRuns = new Map<string, McpSession>();
   // 2026-07-28 requests being answered (a subscriptions/listen stays open): kept alive and ended on shutdown.
   const modernOpen = new Set<HttpSession>();
 
-  function newSession(id: string | undefined, client: string, credential: string): HttpSession | Refusal {
+  function newSession(id: string | undefined, client: string, credential: string, record?: SharedSessionRecord): HttpSession | Refusal {
     // Made once the session exists (the sink reaches it only later).
     let made: HttpSession | undefined = undefined;
-    const session = options.createSession(id, (message, relatedId, json) => route(made!, message, relatedId, json), client);
+    const routed: MessageSink = (message, relatedId, json) => route(made!, message, relatedId, json);
+    const sink = shared && id ? shared.gate(() => made?.session, 'http', routed) : routed;
+    const session = options.createSession(id, sink, client);
     if (!('receive' in session)) return session;
     const entry = new HttpSession(session, credential);
     session.bindPrincipal(credential);
+    if (shared && id) shared.adopt(session, record);
     made = entry;
     const releaseDropped = (requestId: string | number): void => release(entry, requestId);
     session.ondrop = releaseDropped;
@@ -146,6 +159,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
     const channel = relatedId === undefined ? undefined : entry.byRequest.get(relatedId);
     const isResponse = message.method === undefined;
     if (!channel) {
+      if (shared && entry.session.id && !options.stateless) return toSharedStream(entry, json);
       // Not tied to a request on an open POST: the server's own stream, or kept for a resume.
       const target = entry.standalone;
       if (target && !target.closed) return writeSse(entry, target, json);
@@ -187,6 +201,44 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
     const written = writeSse(entry, channel, json);
     if (isResponse && channel.pending.size === 0) channel.res.end();
     return written;
+  }
+
+  /**
+   * A message for the server stream of a shared session: logged in the store (for a resume on any
+   * process) and sent to the process holding the stream; written here when this one holds it.
+   */
+  function toSharedStream(entry: HttpSession, json: string): Promise<void> {
+    return shared!.appendEvent(entry.session.id!, json).then(
+      (logged) => {
+        if (logged?.heldHere) entry.held?.deliver(json, logged.eventId || undefined);
+      },
+      (error: Error) => {
+        // The store is away: a stream open here still gets the message (with no id to resume from).
+        logger.warn('session store: could not log a server stream event', { sessionId: entry.session.id, error: error.message });
+        entry.held?.deliver(json, undefined);
+      },
+    );
+  }
+
+  /** Writes one message on a shared session's server stream (`eventId` from the store's log). */
+  function writeShared(entry: HttpSession, channel: Channel, json: string, eventId: string | undefined): void {
+    if (channel.closed) return;
+    const outcome = writeBounded(channel.res, formatEvent(json, 'message', eventId === undefined ? undefined : `${STANDALONE}_${eventId}`), cap);
+    if (outcome === 'overflow') overflow(entry, channel);
+  }
+
+  /** What other processes' messages for this session's server stream, now open here on `channel`, become. */
+  function holdStream(entry: HttpSession, channel: Channel): HeldStream {
+    return {
+      session: entry.session,
+      deliver(json, eventId) {
+        if (channel.replaying) channel.replaying.push({ json, eventId });
+        else writeShared(entry, channel, json, eventId);
+      },
+      release() {
+        channel.res.end();
+      },
+    };
   }
 
   function writeSse(entry: HttpSession, channel: Channel, json: string): Promise<void> | void {
@@ -239,7 +291,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
     });
   }
 
-  function findSession(req: IncomingMessage, res: ServerResponse, credential = credentialOf(req)): HttpSession | undefined {
+  function findSession(req: IncomingMessage, res: ServerResponse, credential = credentialOf(req)): HttpSession | undefined | Promise<HttpSession | undefined> {
     const header = req.headers['mcp-session-id'];
     const id = Array.isArray(header) ? header[0] : header;
     if (!id) {
@@ -247,13 +299,58 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
       return undefined;
     }
     const entry = sessions.get(id);
+    if (shared) return findShared(req, res, id, credential, entry);
     // A session made with another credential does not exist for this one.
-    if (!entry || entry.credential !== credential) {
-      sendRpcError(res, 404, RpcCode.serverError, `Session "${id.slice(0, 100)}" not found or ended: initialize a new session`);
-      return undefined;
-    }
+    if (!entry || entry.credential !== credential) return notFound(res, id);
     entry.lastSeen = Date.now();
     return entry;
+  }
+
+  function notFound(res: ServerResponse, id: string): undefined {
+    sendRpcError(res, 404, RpcCode.serverError, `Session "${id.slice(0, 100)}" not found or ended: initialize a new session`);
+    return undefined;
+  }
+
+  /** A session of the store: served here from a copy made from its record, while it has not ended anywhere. */
+  async function findShared(req: IncomingMessage, res: ServerResponse, id: string, credential: string, local: HttpSession | undefined): Promise<HttpSession | undefined> {
+    let entry = local;
+    try {
+      if (!entry) {
+        let load = loading.get(id);
+        if (!load) {
+          load = loadShared(id, credential, req.socket.remoteAddress ?? 'unknown').finally(() => loading.delete(id));
+          loading.set(id, load);
+        }
+        entry = await load;
+      } else if (entry.credential === credential && !(await shared!.isOpen(id))) {
+        entry.session.close();
+        entry = undefined;
+      }
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      sendRpcError(res, 503, RpcCode.serverError, `Service unavailable: ${error.message}; try again shortly`, { 'Retry-After': '1' });
+      return undefined;
+    }
+    if (!entry || entry.credential !== credential || entry.session.closed) return notFound(res, id);
+    entry.lastSeen = Date.now();
+    return entry;
+  }
+
+  async function loadShared(id: string, credential: string, client: string): Promise<HttpSession | undefined> {
+    const found = await shared!.load(id, credential, 'http');
+    if (!found) return undefined;
+    const existing = sessions.get(id);
+    if (existing) return existing;
+    const entry = newSession(id, client, credential, found.record);
+    if (!('session' in entry)) return undefined;
+    sessions.set(id, entry);
+    return entry;
+  }
+
+  /** Hands a client's message to its session, after what concerns other processes went there. */
+  function deliver(entry: HttpSession, message: JsonRpcMessage): void {
+    if (shared && entry.session.id && shared.intercept(entry.session, message)) return;
+    entry.session.receive(message);
   }
 
   function handleStatelessPost(req: IncomingMessage, res: ServerResponse, messages: JsonRpcMessage[], entry: HttpSession, credential: string): boolean {
@@ -266,15 +363,93 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
       });
       return false;
     }
-    res.writeHead(202).end();
+    res.writeHead(202, headersOf(entry)).end();
     for (const message of messages) {
       const target = message.method === 'notifications/cancelled' ? statelessRuns.get(runKey(credential, message.params?.requestId)) : undefined;
       const session = target ?? entry.session;
       session.auth = claimsOf(req);
-      session.receive(message);
+      if (target) session.receive(message);
+      else deliver(entry, message);
     }
     entry.session.close();
     return true;
+  }
+
+  /**
+   * The session of one stateless POST. With a store, `initialize` gets a session id and its record
+   * (version, capabilities), and a later POST that sends the id is served with them, so its tools
+   * may ask the client for sampling or elicitation; the answer may reach any process.
+   */
+  async function statelessSession(req: IncomingMessage, res: ServerResponse, initialize: boolean, client: string, credential: string, headerVersion: string | undefined): Promise<HttpSession | Refusal | undefined> {
+    const header = req.headers['mcp-session-id'];
+    const id = Array.isArray(header) ? header[0] : header;
+    if (shared && initialize) return newSession(randomUUID(), client, credential);
+    if (shared && id) {
+      let found: Awaited<ReturnType<SharedSessions['load']>>;
+      try {
+        found = await shared.load(id, credential, 'http');
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError)) throw error;
+        sendRpcError(res, 503, RpcCode.serverError, `Service unavailable: ${error.message}; try again shortly`, { 'Retry-After': '1' });
+        return undefined;
+      }
+      if (!found) return notFound(res, id);
+      return newSession(id, client, credential, found.record);
+    }
+    const entry = newSession(undefined, client, credential);
+    if (!('session' in entry) || initialize) return entry;
+    // Without a session, the version the client speaks is the one its header names (2025-03-26
+    // when it names none, as the spec assumes): results are shaped for it (resource links, audio).
+    entry.session.protocolVersion = headerVersion ?? '2025-03-26';
+    entry.session.capabilityHint = shared
+      ? 'the request carried no Mcp-Session-Id, so the capabilities the client declared in initialize are unknown here; send the session id initialize returned'
+      : 'this server is stateless (--stateless) and keeps no session, so the capabilities the client declared in initialize are unknown here; run it with --store redis://… to keep them, or without --stateless';
+    return entry;
+  }
+
+  /**
+   * Opens a shared session's server stream here: this process becomes its holder (the one before
+   * ends its own), and a resume first replays what the store logged after the client's last event.
+   */
+  async function openSharedStream(res: ServerResponse, entry: HttpSession, resumeFrom: string | undefined): Promise<void> {
+    if (entry.standalone && !entry.standalone.closed) {
+      sendRpcError(res, 409, RpcCode.serverError, `Conflict: stream "${STANDALONE}" of this session is still open`);
+      return;
+    }
+    const id = entry.session.id!;
+    const channel = new Channel(res, STANDALONE, 'sse', new Set(), false, true, false);
+    channel.replaying = [];
+    const held = holdStream(entry, channel);
+    entry.standalone = channel;
+    entry.held = held;
+    let replay: { eventId: string; json: string }[] = [];
+    try {
+      if (!(await shared!.hold(id, held))) {
+        entry.session.close();
+        notFound(res, id);
+        return;
+      }
+      if (resumeFrom) replay = await shared!.eventsAfter(id, resumeFrom.slice(STANDALONE.length + 1));
+    } catch (error) {
+      if (entry.standalone === channel) entry.standalone = undefined;
+      shared!.release(id, held);
+      sendRpcError(res, 503, RpcCode.serverError, `Service unavailable: ${(error as Error).message}; try again shortly`, { 'Retry-After': '1' });
+      return;
+    }
+    openEventStream(res, headersOf(entry));
+    entry.live.add(channel);
+    track(entry, channel, false, () => {
+      if (entry.held === held) entry.held = undefined;
+      shared!.release(id, held);
+    });
+    const replayed = new Set<string>();
+    for (const event of replay) {
+      replayed.add(event.eventId);
+      writeShared(entry, channel, event.json, event.eventId);
+    }
+    const arrived = channel.replaying;
+    channel.replaying = undefined;
+    for (const event of arrived) if (event.eventId === undefined || !replayed.has(event.eventId)) writeShared(entry, channel, event.json, event.eventId);
   }
 
   /**
@@ -317,7 +492,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
   }
 
   return {
-    handlePost(req, res, messages, isBatch) {
+    async handlePost(req, res, messages, isBatch) {
       const accept = String(req.headers.accept ?? '*/*');
       const acceptsJson = /application\/json|\*\/\*/.test(accept);
       const acceptsSse = /text\/event-stream|\*\/\*/.test(accept);
@@ -342,10 +517,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
       let entry: HttpSession | Refusal | undefined;
       if (options.stateless) {
         if (isBatch && !supportsBatches(headerVersion ?? '2025-03-26')) return refuseBatch(res, headerVersion!);
-        entry = newSession(undefined, client, credential);
-        // Without a session, the version the client speaks is the one its header names (2025-03-26
-        // when it names none, as the spec assumes): results are shaped for it (resource links, audio).
-        if ('session' in entry && !initialize) entry.session.protocolVersion = headerVersion ?? '2025-03-26';
+        entry = await statelessSession(req, res, initialize !== undefined, client, credential, headerVersion);
       } else if (initialize) {
         if (req.headers['mcp-session-id']) {
           sendRpcError(res, 400, RpcCode.invalidRequest, 'Invalid Request: this session is already initialized; omit Mcp-Session-Id to start a new one');
@@ -353,7 +525,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
         }
         entry = newSession(randomUUID(), client, credential);
       } else {
-        entry = findSession(req, res, credential);
+        entry = await findSession(req, res, credential);
         if (entry && isBatch && !supportsBatches(entry.session.protocolVersion)) return refuseBatch(res, entry.session.protocolVersion);
       }
       if (!entry) return;
@@ -372,14 +544,15 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
       if (requests.length === 0) {
         res.writeHead(202, headersOf(entry)).end();
         entry.session.auth = claimsOf(req);
-        for (const message of messages) entry.session.receive(message);
+        for (const message of messages) deliver(entry, message);
         return;
       }
       const channel = new Channel(res, `p${++entry.nextStream}`, 'pending', new Set(requests.map((m) => m.id!)), acceptsJson, acceptsSse, isBatch);
       for (const id of channel.pending) entry.byRequest.set(id, channel);
       track(entry, channel, options.stateless);
-      for (const message of messages) entry.session.receive(message);
-      if (!initialize || !entry.session.id) return;
+      entry.session.auth = claimsOf(req);
+      for (const message of messages) deliver(entry, message);
+      if (!initialize || !entry.session.id || options.stateless) return;
       if (entry.session.initialized) {
         sessions.set(entry.session.id, entry);
         logger.debug('http session opened', { sessionId: entry.session.id, client });
@@ -388,7 +561,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
       }
     },
 
-    handleGet(req, res) {
+    async handleGet(req, res) {
       if (options.stateless) {
         sendRpcError(res, 405, RpcCode.serverError, 'Method not allowed: this server is stateless, use POST', { Allow: 'POST' });
         return;
@@ -398,11 +571,12 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
         return;
       }
       if (checkVersion(req, res) === false) return;
-      const entry = findSession(req, res);
+      const entry = await findSession(req, res);
       if (!entry) return;
       const lastEventId = req.headers['last-event-id'];
       const resumeFrom = typeof lastEventId === 'string' && lastEventId ? lastEventId : undefined;
       const streamId = resumeFrom ? EventLog.streamOf(resumeFrom) : STANDALONE;
+      if (shared && streamId === STANDALONE) return openSharedStream(res, entry, resumeFrom);
       // A stream is resumed only once it has ended: a live one keeps its events and its answers.
       const live = streamId === STANDALONE ? entry.standalone : [...entry.live].find((c) => c.streamId === streamId && !c.closed);
       const postOpen = [...entry.byRequest.values()].some((c) => c.streamId === streamId && !c.closed);
@@ -432,13 +606,21 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
       if (streamId === STANDALONE) entry.standalone = channel;
     },
 
-    handleDelete(req, res) {
+    async handleDelete(req, res) {
       if (options.stateless) {
         sendRpcError(res, 405, RpcCode.serverError, 'Method not allowed: this server is stateless, use POST', { Allow: 'POST' });
         return;
       }
-      const entry = findSession(req, res);
+      const entry = await findSession(req, res);
       if (!entry) return;
+      if (shared) {
+        // Ended in the store first: every process drops its copy, and no process serves it again.
+        const ended = await shared.end(entry.session.id!).then(() => true, (error: Error) => {
+          sendRpcError(res, 503, RpcCode.serverError, `Service unavailable: ${error.message}; try again shortly`, { 'Retry-After': '1' });
+          return false;
+        });
+        if (!ended) return;
+      }
       entry.session.close();
       res.writeHead(200, { 'Content-Length': 0 }).end();
     },
@@ -446,7 +628,10 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
     keepAlive() {
       // A stream that still holds unsent bytes needs no keep-alive.
       for (const entry of [...sessions.values(), ...modernOpen]) for (const channel of entry.live) if (channel.res.writableLength === 0) channel.res.write(KEEP_ALIVE);
+      // A session whose stream is open here is in use, though its requests may go to other processes.
+      if (shared) for (const entry of sessions.values()) if (entry.live.size > 0) void shared.isOpen(entry.session.id!);
     },
+
 
     sweepIdle(idleMs) {
       const cutoff = Date.now() - idleMs;

@@ -1,0 +1,306 @@
+import type { JsonRpcMessage } from '@mcp-cli/core';
+
+import type { Logger } from '../logger.ts';
+import type { MessageSink } from '../server/json-rpc.ts';
+import type { McpSession, OutgoingIds } from '../server/mcp-session.ts';
+import { existingUpdateSender } from '../server/method-handlers.ts';
+import type { SubscriptionHub } from '../server/subscription-hub.ts';
+import { chain } from '../transports/chain.ts';
+import type { EventLogBounds, SessionDirectory, SessionNotice, SharedSessionRecord } from '../store/session-directory.ts';
+
+/** A session's stream held by this process: where the messages other processes send it go. */
+export interface HeldStream {
+  session: McpSession;
+  /** Writes one message (with its event-log id, when it has one). */
+  deliver(json: string, eventId: string | undefined): void;
+  /** Another process took the stream over: end this one. */
+  release(): void;
+}
+
+/** The store could not be reached: the request that needed it fails, the server goes on. */
+export class StoreUnavailableError extends Error {}
+
+/** Options of {@link SharedSessions}. */
+export interface SharedSessionsOptions {
+  /** A session lives this long after its last request anywhere. */
+  ttlMs: number;
+  /** What a session's event log keeps for clients that resume. */
+  bounds: EventLogBounds;
+  subscriptions: SubscriptionHub;
+  logger: Logger;
+}
+
+/** A session's own record is touched at most this often per process: a request costs no store round trip. */
+const TOUCH_EVERY_MS = 5_000;
+
+/**
+ * Sessions that any process serving the endpoint answers, through a {@link SessionDirectory}. A
+ * process serves a session it did not open with a local copy made from the session's record; what
+ * the copy changes (version, capabilities, log level) is written back before the client sees the
+ * next message. What must reach another process goes there as a notice: a message for a stream it
+ * holds, a client's answer to a request it sent, a cancellation of a request it runs.
+ */
+export class SharedSessions {
+  readonly directory: SessionDirectory;
+  readonly #options: SharedSessionsOptions;
+  /** Sessions served here, by id (a stateless endpoint serves several at once for one id). */
+  readonly #local = new Map<string, Set<McpSession>>();
+  readonly #held = new Map<string, HeldStream>();
+  /** Requests sent to clients that wait on an answer here, by id. */
+  readonly #waiting = new Map<string, McpSession>();
+  readonly #touched = new Map<string, number>();
+  #nextOutgoing = 0;
+  readonly outgoingIds: OutgoingIds;
+
+  constructor(directory: SessionDirectory, options: SharedSessionsOptions) {
+    this.directory = directory;
+    this.#options = options;
+    const tag = directory.processTag;
+    this.outgoingIds = {
+      take: (session) => {
+        const id = `${tag}:${++this.#nextOutgoing}`;
+        this.#waiting.set(id, session);
+        return id;
+      },
+      release: (id) => void this.#waiting.delete(id),
+    };
+    directory.onNotice((notice) => this.#onNotice(notice));
+  }
+
+  get ttlMs(): number {
+    return this.#options.ttlMs;
+  }
+
+  /**
+   * Makes `session` serve the shared session `id`: from its record when it was opened elsewhere,
+   * with ids for its requests to the client that any process routes back here.
+   */
+  adopt(session: McpSession, record?: SharedSessionRecord): void {
+    const id = session.id!;
+    if (record) applyRecord(session, record);
+    session.outgoingIds = this.outgoingIds;
+    let local = this.#local.get(id);
+    if (!local) this.#local.set(id, (local = new Set()));
+    local.add(session);
+    const forget = (): void => {
+      const sessions = this.#local.get(id);
+      sessions?.delete(session);
+      if (sessions?.size === 0) {
+        this.#local.delete(id);
+        this.#touched.delete(id);
+      }
+    };
+    session.onclose = chain(session.onclose, forget);
+  }
+
+  /**
+   * Wraps a session's sink: once its version, capabilities or log level changed, the record is
+   * written (and the other processes told) before the client sees the next message, so a request
+   * the client sends next finds them on any process. A record that cannot be written turns the
+   * answer to `initialize` into an error, for a session no other process would know.
+   */
+  gate(sessionOf: () => McpSession | undefined, kind: SharedSessionRecord['kind'], sink: MessageSink): MessageSink {
+    let synced: string | undefined;
+    let pending: Promise<void> | undefined;
+    return (message, relatedId, json) => {
+      if (pending) return pending.then(() => sink(message, relatedId, json));
+      const session = sessionOf();
+      if (!session?.id || !session.initialized) return sink(message, relatedId, json);
+      const state = stateOf(session);
+      if (synced === undefined) synced = session.initialized && message.method === undefined && isInitializeResult(message) ? '' : state;
+      if (state === synced) return sink(message, relatedId, json);
+      const first = synced === '';
+      synced = state;
+      const record = recordOf(session, kind);
+      pending = this.#publish(session.id, record).then(
+        () => {
+          pending = undefined;
+          return sink(message, relatedId, json);
+        },
+        (error: unknown) => {
+          pending = undefined;
+          this.#options.logger.warn('session store: could not save a session', { sessionId: session.id, error: (error as Error).message });
+          if (!first || message.id === undefined) return sink(message, relatedId, json);
+          const refusal: JsonRpcMessage = { jsonrpc: '2.0', id: message.id, error: { code: -32000, message: `The session store is unreachable (${(error as Error).message}): try again` } };
+          const sent = sink(refusal, relatedId, JSON.stringify(refusal));
+          session.close();
+          return sent;
+        },
+      );
+      return pending;
+    };
+  }
+
+  /** Writes a session's record at its start (a legacy stream opened here is held here). */
+  async save(sessionId: string, record: SharedSessionRecord, holdHere = false): Promise<void> {
+    await this.#store(() => this.directory.save(sessionId, record, this.#options.ttlMs, holdHere));
+    this.#touched.set(sessionId, Date.now());
+  }
+
+  /**
+   * The record of a session opened elsewhere, when `owner` may use it; undefined when there is none.
+   * @throws StoreUnavailableError when the store cannot be reached.
+   */
+  async load(sessionId: string, owner: string, kind: SharedSessionRecord['kind']): Promise<{ record: SharedSessionRecord; holder: string | undefined } | undefined> {
+    const found = await this.#store(() => this.directory.get(sessionId));
+    if (!found || found.record.owner !== owner || found.record.kind !== kind) return undefined;
+    this.#touched.set(sessionId, Date.now());
+    return found;
+  }
+
+  /**
+   * False when the session has ended or expired. The store is asked at most every few seconds per
+   * session; while it cannot be reached the session is taken as open (served from here).
+   */
+  async isOpen(sessionId: string): Promise<boolean> {
+    const now = Date.now();
+    if (now - (this.#touched.get(sessionId) ?? 0) < TOUCH_EVERY_MS) return true;
+    this.#touched.set(sessionId, now);
+    return this.directory.touch(sessionId, this.#options.ttlMs).catch((error: Error) => {
+      this.#options.logger.warn('session store: could not extend a session', { sessionId, error: error.message });
+      return true;
+    });
+  }
+
+  /** True while the session's record exists, without extending it (a legacy stream whose client posts to other processes). */
+  async exists(sessionId: string): Promise<boolean> {
+    return this.directory.get(sessionId).then((found) => found !== undefined, () => true);
+  }
+
+  /** Ends a session on every process. @throws StoreUnavailableError */
+  async end(sessionId: string): Promise<void> {
+    await this.#store(() => this.directory.end(sessionId));
+  }
+
+  /**
+   * Holds the session's stream here: messages for it come to `stream`, and the process that held it
+   * before ends its own. False when the session is gone. @throws StoreUnavailableError
+   */
+  async hold(sessionId: string, stream: HeldStream): Promise<boolean> {
+    this.#held.set(sessionId, stream);
+    const previous = await this.#store(() => this.directory.hold(sessionId)).catch((error: unknown) => {
+      if (this.#held.get(sessionId) === stream) this.#held.delete(sessionId);
+      throw error;
+    });
+    if (previous === null) {
+      this.#held.delete(sessionId);
+      return false;
+    }
+    if (previous !== undefined && previous !== this.directory.processTag) void this.directory.send(previous, { type: 'release', sessionId }).catch(() => undefined);
+    return true;
+  }
+
+  /** Gives the stream up (it closed here). */
+  release(sessionId: string, stream: HeldStream): void {
+    if (this.#held.get(sessionId) !== stream) return;
+    this.#held.delete(sessionId);
+    void this.directory.release(sessionId).catch(() => undefined);
+  }
+
+  /** Logs an event of the session's server stream, sent to its holder; see {@link SessionDirectory.appendEvent}. */
+  appendEvent(sessionId: string, json: string): Promise<{ eventId: string; heldHere: boolean } | undefined> {
+    return this.directory.appendEvent(sessionId, json, this.#options.bounds, this.#options.ttlMs);
+  }
+
+  /** The logged events after `eventId`. @throws StoreUnavailableError */
+  eventsAfter(sessionId: string, eventId: string): Promise<{ eventId: string; json: string }[]> {
+    return this.#store(() => this.directory.eventsAfter(sessionId, eventId));
+  }
+
+  /** Sends one message to the stream another process holds; false when that process has stopped. */
+  deliverTo(holder: string, sessionId: string, json: string): Promise<boolean> {
+    return this.directory.send(holder, { type: 'deliver', sessionId, json });
+  }
+
+  /** Tells every session in the store, on every process, that lists changed (logged for a resume, like any stream event). */
+  announceListChanged(lists: readonly ('tools' | 'prompts' | 'resources')[]): void {
+    const jsons = lists.map((list) => JSON.stringify({ jsonrpc: '2.0', method: `notifications/${list}/list_changed`, params: {} }));
+    this.directory.announce(jsons, this.#options.bounds, this.#options.ttlMs).catch((error: Error) => {
+      this.#options.logger.warn('session store: could not tell the sessions that lists changed', { lists, error: error.message });
+    });
+  }
+
+  /**
+   * Takes what a client sent that concerns another process before its session sees it: an answer to
+   * a request another process sent (true: consumed here), a cancellation of a request running
+   * elsewhere, a dropped subscription another process may hold.
+   */
+  intercept(session: McpSession, message: JsonRpcMessage): boolean {
+    const { method, id } = message;
+    if (method === undefined) {
+      if (typeof id !== 'string') return false;
+      const tag = id.slice(0, id.indexOf(':'));
+      if (tag === this.directory.processTag) this.#waiting.get(id)?.receive(message);
+      else if (tag) void this.directory.send(tag, { type: 'answer', sessionId: session.id!, message }).catch(() => undefined);
+      return true;
+    }
+    if (method === 'notifications/cancelled') {
+      const requestId = message.params?.requestId;
+      if ((typeof requestId === 'string' || typeof requestId === 'number') && !session.isInflight(requestId)) {
+        const reason = typeof message.params?.reason === 'string' ? message.params.reason : 'cancelled by the client';
+        void this.directory.broadcast({ type: 'cancel', sessionId: session.id!, owner: session.principal, requestId, reason }).catch(() => undefined);
+      }
+    } else if (method === 'resources/unsubscribe' && typeof message.params?.uri === 'string') {
+      void this.directory.broadcast({ type: 'unsubscribe', sessionId: session.id!, uri: message.params.uri }).catch(() => undefined);
+    }
+    return false;
+  }
+
+  async #publish(sessionId: string, record: SharedSessionRecord): Promise<void> {
+    await this.directory.save(sessionId, record, this.#options.ttlMs);
+    await this.directory.broadcast({ type: 'refresh', sessionId, record });
+  }
+
+  async #store<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw new StoreUnavailableError(`the session store is unreachable (${(error as Error).message})`);
+    }
+  }
+
+  #onNotice(notice: SessionNotice): void {
+    switch (notice.type) {
+      case 'deliver':
+        this.#held.get(notice.sessionId)?.deliver(notice.json, notice.eventId || undefined);
+        return;
+      case 'release':
+        this.#held.get(notice.sessionId)?.release();
+        return;
+      case 'answer':
+        if (typeof notice.message.id === 'string') this.#waiting.get(notice.message.id)?.receive(notice.message);
+        return;
+      default:
+    }
+    for (const session of [...(this.#local.get(notice.sessionId) ?? [])]) {
+      if (notice.type === 'end') session.close();
+      else if (notice.type === 'refresh') applyRecord(session, notice.record);
+      else if (notice.type === 'cancel' && session.principal === notice.owner) session.cancel(notice.requestId, notice.reason);
+      else if (notice.type === 'unsubscribe') {
+        const send = existingUpdateSender(session);
+        if (send) this.#options.subscriptions.unsubscribe(send, notice.uri);
+      }
+    }
+  }
+}
+
+function applyRecord(session: McpSession, record: SharedSessionRecord): void {
+  session.protocolVersion = record.protocolVersion;
+  session.clientCapabilities = record.clientCapabilities;
+  session.logLevel = record.logLevel;
+  session.initialized = true;
+  session.established = true;
+}
+
+function recordOf(session: McpSession, kind: SharedSessionRecord['kind']): SharedSessionRecord {
+  return { kind, owner: session.principal, protocolVersion: session.protocolVersion, clientCapabilities: session.clientCapabilities, logLevel: session.logLevel };
+}
+
+/** What a copy of a session may change and others must learn (capabilities change only with the version, at initialize). */
+function stateOf(session: McpSession): string {
+  return `${session.protocolVersion}\u0000${session.logLevel ?? ''}`;
+}
+
+function isInitializeResult(message: JsonRpcMessage): boolean {
+  return typeof message.result?.protocolVersion === 'string' && typeof message.result.serverInfo === 'object';
+}
