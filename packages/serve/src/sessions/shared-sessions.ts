@@ -49,6 +49,8 @@ export class SharedSessions {
   /** Requests sent to clients that wait on an answer here, by id. */
   readonly #waiting = new Map<string, McpSession>();
   readonly #touched = new Map<string, number>();
+  /** The state of each session as the store has it: a change is written before the next message. */
+  readonly #synced = new WeakMap<McpSession, SyncedState>();
   #nextOutgoing = 0;
   readonly outgoingIds: OutgoingIds;
 
@@ -77,7 +79,7 @@ export class SharedSessions {
    */
   adopt(session: McpSession, record?: SharedSessionRecord): void {
     const id = session.id!;
-    if (record) applyRecord(session, record);
+    if (record) this.#apply(session, record);
     session.outgoingIds = this.outgoingIds;
     let local = this.#local.get(id);
     if (!local) this.#local.set(id, (local = new Set()));
@@ -96,38 +98,41 @@ export class SharedSessions {
   /**
    * Wraps a session's sink: once its version, capabilities or log level changed, the record is
    * written (and the other processes told) before the client sees the next message, so a request
-   * the client sends next finds them on any process. A record that cannot be written turns the
-   * answer to `initialize` into an error, for a session no other process would know.
+   * the client sends next finds them on any process. Messages keep their order. A record that
+   * cannot be written turns the answer to `initialize` into an error, for a session no other
+   * process would know.
    */
   gate(sessionOf: () => McpSession | undefined, kind: SharedSessionRecord['kind'], sink: MessageSink): MessageSink {
-    let synced: string | undefined;
     let pending: Promise<void> | undefined;
+    const queue = (send: () => Promise<void> | void): Promise<void> => {
+      const next = (pending ?? Promise.resolve()).then(send);
+      pending = next;
+      void next.then(() => {
+        if (pending === next) pending = undefined;
+      });
+      return next;
+    };
     return (message, relatedId, json) => {
-      if (pending) return pending.then(() => sink(message, relatedId, json));
+      if (pending) return queue(() => sink(message, relatedId, json));
       const session = sessionOf();
       if (!session?.id || !session.initialized) return sink(message, relatedId, json);
-      const state = stateOf(session);
-      if (synced === undefined) synced = session.initialized && message.method === undefined && isInitializeResult(message) ? '' : state;
-      if (state === synced) return sink(message, relatedId, json);
-      const first = synced === '';
-      synced = state;
+      const synced = this.#synced.get(session);
+      if (synced && isSynced(session, synced)) return sink(message, relatedId, json);
+      this.#synced.set(session, stateOf(session));
       const record = recordOf(session, kind);
-      pending = this.#publish(session.id, record).then(
-        () => {
-          pending = undefined;
-          return sink(message, relatedId, json);
-        },
-        (error: unknown) => {
-          pending = undefined;
-          this.#options.logger.warn('session store: could not save a session', { sessionId: session.id, error: (error as Error).message });
-          if (!first || message.id === undefined) return sink(message, relatedId, json);
-          const refusal: JsonRpcMessage = { jsonrpc: '2.0', id: message.id, error: { code: -32000, message: `The session store is unreachable (${(error as Error).message}): try again` } };
-          const sent = sink(refusal, relatedId, JSON.stringify(refusal));
-          session.close();
-          return sent;
-        },
+      return queue(() =>
+        this.#publish(session.id!, record).then(
+          () => sink(message, relatedId, json),
+          (error: unknown) => {
+            this.#options.logger.warn('session store: could not save a session', { sessionId: session.id, error: (error as Error).message });
+            if (synced !== undefined || message.id === undefined) return sink(message, relatedId, json);
+            const refusal: JsonRpcMessage = { jsonrpc: '2.0', id: message.id, error: { code: -32000, message: `The session store is unreachable (${(error as Error).message}): try again` } };
+            const sent = sink(refusal, relatedId, JSON.stringify(refusal));
+            session.close();
+            return sent;
+          },
+        ),
       );
-      return pending;
     };
   }
 
@@ -259,6 +264,11 @@ export class SharedSessions {
     }
   }
 
+  #apply(session: McpSession, record: SharedSessionRecord): void {
+    applyRecord(session, record);
+    this.#synced.set(session, stateOf(session));
+  }
+
   #onNotice(notice: SessionNotice): void {
     switch (notice.type) {
       case 'deliver':
@@ -274,7 +284,7 @@ export class SharedSessions {
     }
     for (const session of [...(this.#local.get(notice.sessionId) ?? [])]) {
       if (notice.type === 'end') session.close();
-      else if (notice.type === 'refresh') applyRecord(session, notice.record);
+      else if (notice.type === 'refresh') this.#apply(session, notice.record);
       else if (notice.type === 'cancel' && session.principal === notice.owner) session.cancel(notice.requestId, notice.reason);
       else if (notice.type === 'unsubscribe') {
         const send = existingUpdateSender(session);
@@ -296,11 +306,17 @@ function recordOf(session: McpSession, kind: SharedSessionRecord['kind']): Share
   return { kind, owner: session.principal, protocolVersion: session.protocolVersion, clientCapabilities: session.clientCapabilities, logLevel: session.logLevel };
 }
 
-/** What a copy of a session may change and others must learn (capabilities change only with the version, at initialize). */
-function stateOf(session: McpSession): string {
-  return `${session.protocolVersion}\u0000${session.logLevel ?? ''}`;
+/** What a copy of a session may change and the others must learn (`initialize` sets new capabilities). */
+interface SyncedState {
+  protocolVersion: string;
+  logLevel: string | undefined;
+  clientCapabilities: Record<string, unknown>;
 }
 
-function isInitializeResult(message: JsonRpcMessage): boolean {
-  return typeof message.result?.protocolVersion === 'string' && typeof message.result.serverInfo === 'object';
+function stateOf(session: McpSession): SyncedState {
+  return { protocolVersion: session.protocolVersion, logLevel: session.logLevel, clientCapabilities: session.clientCapabilities };
+}
+
+function isSynced(session: McpSession, synced: SyncedState): boolean {
+  return session.clientCapabilities === synced.clientCapabilities && session.protocolVersion === synced.protocolVersion && session.logLevel === synced.logLevel;
 }
