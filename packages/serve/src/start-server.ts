@@ -151,7 +151,8 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     if (pathname === config.paths.health && req.method === 'GET') {
       const extra = options.health?.();
       const status = extra && !extra.healthy ? 'degraded' : 'ok';
-      const body = JSON.stringify({ status, sessions: limiter.total, requests, ...(extra ? { upstreams: extra.upstreams } : {}) });
+      // `process` names this process among those sharing the store, as the store's records name it.
+      const body = JSON.stringify({ status, sessions: limiter.total, requests, ...(shared ? { process: shared.directory.processTag } : {}), ...(extra ? { upstreams: extra.upstreams } : {}) });
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(body);
       return;
     }

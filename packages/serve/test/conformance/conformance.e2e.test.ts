@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { CALL_BIN, REPO_ROOT, startServe, type ServeProcess } from '@mcp-cli/test-utils';
+import { CALL_BIN, NGINX_BIN, REDIS_BIN, REPO_ROOT, startNginx, startRedis, startServe, type ServeProcess } from '@mcp-cli/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The official MCP conformance suite, through the project's own runner (scripts/conformance/run.mjs:
@@ -146,5 +146,54 @@ describe('official MCP conformance suite', () => {
     const command = `node ${CALL_BIN} --tool test_client_elicitation_defaults --elicit defaults`;
     const { summary, output } = await runConformance(['client', command, 'elicitation-sep1034-client-defaults']);
     expect(summary, output.slice(-4000)).toBe('1 passed, 0 failed');
+  });
+});
+
+// The same suite through a plain round-robin nginx in front of three processes that share their
+// sessions in a real Redis: every request of a session may reach another process, sampling and
+// elicitation answers included. Then the same three with --stateless: a 2025 client's
+// capabilities come back from the session id it keeps sending.
+describe.skipIf((!NGINX_BIN || !REDIS_BIN) && process.env.CI === undefined)('official MCP conformance suite through a round-robin balancer', () => {
+  let redis: { url: string; stop(): Promise<void> };
+
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  async function behindNginx(extra: string[], run: (url: string) => Promise<void>): Promise<void> {
+    const backends = await Promise.all([1, 2, 3].map(() => startServe(['--config', `${REPO_ROOT}examples/conformance/mcp-serve.config.ts`, '--store', redis.url, '--allowed-host', 'backends', ...extra])));
+    const proxy = await startNginx(
+      `
+  upstream backends { ${backends.map((b) => `server 127.0.0.1:${new URL(b.url).port};`).join(' ')} keepalive 16; }
+  server { listen 127.0.0.1:{{PORT}}; proxy_http_version 1.1; proxy_set_header Connection ""; location / { proxy_pass http://backends; } }`,
+      '/health',
+    );
+    try {
+      await run(proxy.url.replace('127.0.0.1', 'localhost'));
+      const spread = await Promise.all(backends.map(async (b) => ((await (await fetch(`${b.url}/health`)).json()) as { requests: number }).requests));
+      expect(spread.every((requests) => requests > 10), `requests per process: ${spread.join(', ')}`).toBe(true);
+    } finally {
+      proxy.stop();
+      await Promise.all(backends.map((b) => b.stop()));
+    }
+  }
+
+  it('passes every 2025-11-25 scenario (0.2.0-alpha.12) over Streamable HTTP and over legacy SSE, sessions spread over three processes', { timeout: TIMEOUT }, async () => {
+    await behindNginx([], async (url) => {
+      const http = await runConformance(['--version', '0.2.0-alpha.12', 'server', `${url}/mcp`, '--requirements', '2025-11-25']);
+      expect(http.summary, http.output.slice(-4000)).toBe('33 passed, 0 failed');
+      const sse = await runConformance(['--version', '0.2.0-alpha.12', 'server-sse', `${url}/sse`, '--requirements', '2025-11-25']);
+      expect(sse.summary, sse.output.slice(-4000)).toBe('33 passed, 0 failed');
+    });
+  });
+
+  it('passes every 2025-11-25 scenario (0.2.0-alpha.12) with --stateless, sampling and elicitation included', { timeout: TIMEOUT }, async () => {
+    await behindNginx(['--stateless'], async (url) => {
+      const http = await runConformance(['--version', '0.2.0-alpha.12', 'server', `${url}/mcp`, '--requirements', '2025-11-25']);
+      expect(http.summary, http.output.slice(-4000)).toBe('33 passed, 0 failed');
+    });
   });
 });

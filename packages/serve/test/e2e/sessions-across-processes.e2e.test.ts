@@ -234,4 +234,35 @@ describe.skipIf((!NGINX_BIN || !REDIS_BIN) && !required)('sessions served by any
     for (const backend of backends) expect((await ping(backend.url)).status).toBe(404);
     await client.close();
   });
+
+  // Last: it kills one of the three processes.
+  it('loses no event when the process holding a stream is killed: the client resumes with Last-Event-ID on another, and goes on', async () => {
+    const { client, heard } = await connect('http');
+    const sessionId = (client.transport as { sessionId?: string }).sessionId!;
+    const { Redis } = await import('ioredis');
+    const store = new Redis(redis.url);
+    try {
+      // The process holding the client's GET stream, as the store names it and /health says it.
+      await expect.poll(() => store.hget(`mcp-serve:session:${sessionId}`, 'holder')).toMatch(/^[0-9a-f]{12}$/);
+      const holder = await store.hget(`mcp-serve:session:${sessionId}`, 'holder');
+      const tags = await Promise.all(backends.map(async (b) => ((await (await fetch(`${b.url}/health`)).json()) as { process: string }).process));
+      const victim = backends[tags.indexOf(holder!)]!;
+      expect(victim).toBeDefined();
+      const other = await connect('http');
+      await other.client.callTool({ name: 'announce', arguments: {} });
+      await expect.poll(() => heard.listChanged).toBe(1);
+      victim.child.kill('SIGKILL');
+      await new Promise((resolve) => victim.child.once('exit', resolve));
+      // Sent while the stream is down: logged in Redis, replayed where the client reconnects.
+      for (let i = 0; i < 3; i++) expect((await other.client.callTool({ name: 'announce', arguments: {} })).content).toEqual([{ type: 'text', text: 'announced' }]);
+      await expect.poll(() => heard.listChanged, { timeout: 15_000 }).toBe(4);
+      for (let i = 0; i < 6; i++) expect((await client.callTool({ name: 'echo', arguments: { text: `after ${i}` } })).content).toEqual([{ type: 'text', text: `echo after ${i}` }]);
+      expect(await store.hget(`mcp-serve:session:${sessionId}`, 'holder')).not.toBe(holder);
+      // Nothing was replayed twice.
+      expect(heard.listChanged).toBe(4);
+      await Promise.all([client.close(), other.client.close()]);
+    } finally {
+      store.disconnect();
+    }
+  });
 });
