@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { setMaxListeners } from 'node:events';
 import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 
@@ -51,7 +52,7 @@ async function redisCommand(port, ...args) {
 /** A session of the SDK client on `streamUrl` whose POSTs go to `postUrl`. */
 async function connectSdk(transport, streamUrl, postUrl) {
   const redirect = (input, init) => {
-    const url = new URL(typeof input === 'string' ? input : input.url);
+    const url = new URL(input instanceof URL ? input.href : typeof input === 'string' ? input : input.url);
     if ((init?.method ?? 'GET') === 'POST') url.host = new URL(postUrl).host;
     return fetch(url, init);
   };
@@ -66,15 +67,21 @@ async function measure(transport, servers, calls, redisPid) {
   const client = await connectSdk(transport, streamServer.url, postServer.url);
   const call = () => client.callTool({ name: 'greet', arguments: { name: 'x' } });
   for (let i = 0; i < 300; i++) await call(); // warm the JIT
-  const cpu = async () => (await Promise.all(servers.map((s) => s.cpuMicros()))).reduce((a, b) => a + b, 0);
+  const cpu = () => Promise.all(servers.map((s) => s.cpuMicros()));
   const before = await cpu();
   const redisBefore = redisPid ? cpuMs(redisPid) : 0;
   for (let i = 0; i < calls; i++) await call();
-  const serverUs = ((await cpu()) - before) / calls;
+  const after = await cpu();
+  const each = after.map((micros, i) => (micros - before[i]) / calls);
+  if (process.env.BENCH_VERBOSE) console.log(transport, servers.length, each.map((us) => us.toFixed(0)).join(' + '));
+  const serverUs = each.reduce((a, b) => a + b, 0);
   const redisUs = redisPid ? ((cpuMs(redisPid) - redisBefore) * 1000) / calls : 0;
   await client.close();
   return { serverUs, redisUs };
 }
+
+// The SDK's SSE client adds an abort listener per POST to one signal: thousands of calls are expected here.
+setMaxListeners(0);
 
 if (!pinSelf()) {
   const { values } = parseArgs({ options: { calls: { type: 'string', default: '3000' }, sessions: { type: 'string', default: '2000' } } });

@@ -75,13 +75,14 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
   let registry = options.registry;
   const subscriptions = new SubscriptionHub(() => registry);
   const store = await openStore(config.store, logger);
-  const protocol = createProtocol(config, { getRegistry: () => registry, subscriptions, logger, tasks: options.tasks, store });
   const { limits } = config;
-  const sessions = new Set<McpSession>();
   // With a Redis store every process serves every session.
   const shared = store.sessions
     ? new SharedSessions(store.sessions, { ttlMs: limits.sessionIdleMs, bounds: { maxEvents: limits.resumeEvents, maxBytes: limits.resumeBytes }, subscriptions, logger })
     : undefined;
+  const subscribeShared = shared && ((session: McpSession, uri: string) => shared.subscribe(session, uri));
+  const protocol = createProtocol(config, { getRegistry: () => registry, subscriptions, logger, tasks: options.tasks, store, subscribeShared });
+  const sessions = new Set<McpSession>();
   const announce = (lists: readonly ('tools' | 'prompts' | 'resources')[]): void => {
     // Sessions in the store hear of it through the store, wherever their stream is; a 2026-07-28 listener here.
     if (shared) shared.announceListChanged(lists);

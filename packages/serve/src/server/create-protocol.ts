@@ -5,7 +5,7 @@ import { ALL_PROTOCOL_VERSIONS } from '../http/request-metadata.ts';
 import type { Logger } from '../logger.ts';
 import { negotiateVersion, type SessionProtocol } from './mcp-session.ts';
 import { stateSecret } from './input-round.ts';
-import { createMethodHandlers, SERVER_CAPABILITIES } from './method-handlers.ts';
+import { createMethodHandlers, type MethodContext, SERVER_CAPABILITIES } from './method-handlers.ts';
 import { SKILLS_EXTENSION } from './skills.ts';
 import type { Registry } from './registry.ts';
 import type { StateStore } from '../store/state-store.ts';
@@ -32,6 +32,8 @@ export interface ProtocolParts {
   store: StateStore;
   /** Who runs tools as 2025-11-25 tasks (a gateway's upstreams). */
   tasks?: TaskProvider | undefined;
+  /** Subscribes a session several processes serve; see {@link MethodContext.subscribeShared}. */
+  subscribeShared?: MethodContext['subscribeShared'];
 }
 
 /**
@@ -39,7 +41,7 @@ export interface ProtocolParts {
  * table over the current registry, the initialize answer and the error mapping.
  */
 export function createProtocol(config: ResolvedServeConfig, parts: ProtocolParts): SessionProtocol {
-  const { getRegistry, subscriptions, logger, tasks, store } = parts;
+  const { getRegistry, subscriptions, logger, tasks, store, subscribeShared } = parts;
   const info = {
     name: config.name,
     version: config.version,
@@ -58,7 +60,7 @@ export function createProtocol(config: ResolvedServeConfig, parts: ProtocolParts
     return shared.key;
   };
   return {
-    methods: createMethodHandlers({ getRegistry, callTimeoutMs: config.limits.callTimeoutMs, pageSize: config.limits.pageSize, logger, subscriptions, tasks, store }),
+    methods: createMethodHandlers({ getRegistry, callTimeoutMs: config.limits.callTimeoutMs, pageSize: config.limits.pageSize, logger, subscriptions, tasks, store, subscribeShared }),
     initializeResult: (requested) => {
       const taskCapability = tasks?.capability();
       return {

@@ -28,6 +28,8 @@ export interface MethodContext {
   tasks?: TaskProvider | undefined;
   /** Where module tasks live. */
   store: StateStore;
+  /** Subscribes a session that several processes serve (`--store`): its subscriptions follow its stream. */
+  subscribeShared?: ((session: McpSession, uri: string) => Promise<boolean>) | undefined;
 }
 
 /** Most resources one subscriptions/listen may watch. */
@@ -174,9 +176,10 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
     return cache && ctx.session.modern ? { contents, ttlMs: Math.max(0, Math.floor(cache.ttlMs)), ...(cache.scope ? { cacheScope: cache.scope } : {}) } : { contents };
   });
 
-  methods.set('resources/subscribe', (params, ctx) => {
+  methods.set('resources/subscribe', async (params, ctx) => {
     const uri = requireString(params, 'uri');
-    if (!context.subscriptions.subscribe(uri, updateSender(ctx.session))) {
+    const subscribed = context.subscribeShared && ctx.session.id ? await context.subscribeShared(ctx.session, uri) : context.subscriptions.subscribe(uri, updateSender(ctx.session));
+    if (!subscribed) {
       throw new RpcError(RpcCode.invalidParams, `Unknown resource "${uri}"`);
     }
     return {};

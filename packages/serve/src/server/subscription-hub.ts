@@ -27,10 +27,9 @@ export class SubscriptionHub {
    * of a template that can be watched (the first template it matches, as a read takes).
    */
   subscribe(uri: string, send: UpdateSender): boolean {
-    const registry = this.#getRegistry();
-    const resource = registry.resources.get(uri);
-    const template = resource ? undefined : registry.templates.find((t) => t.template.match(uri));
-    if (!resource && !template?.def.subscribe) return false;
+    const watchable = this.#watchable(uri);
+    if (!watchable) return false;
+    const { resource, template } = watchable;
     let watch = this.#watches.get(uri);
     if (!watch) {
       watch = { subscribers: new Set(), stop: undefined };
@@ -44,6 +43,18 @@ export class SubscriptionHub {
     }
     watch.subscribers.add(send);
     return true;
+  }
+
+  /** True when `uri` names a resource a session may subscribe to. */
+  canWatch(uri: string): boolean {
+    return this.#watchable(uri) !== undefined;
+  }
+
+  #watchable(uri: string): { resource: ReturnType<Registry['resources']['get']>; template: Registry['templates'][number] | undefined } | undefined {
+    const registry = this.#getRegistry();
+    const resource = registry.resources.get(uri);
+    const template = resource ? undefined : registry.templates.find((t) => t.template.match(uri));
+    return resource || template?.def.subscribe ? { resource, template } : undefined;
   }
 
   /** Removes a subscriber of one URI, or of every URI when `uri` is undefined. */

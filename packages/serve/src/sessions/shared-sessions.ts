@@ -3,7 +3,7 @@ import type { JsonRpcMessage } from '@mcp-cli/core';
 import type { Logger } from '../logger.ts';
 import type { MessageSink } from '../server/json-rpc.ts';
 import type { McpSession, OutgoingIds } from '../server/mcp-session.ts';
-import { existingUpdateSender } from '../server/method-handlers.ts';
+import { existingUpdateSender, updateSender } from '../server/method-handlers.ts';
 import type { SubscriptionHub } from '../server/subscription-hub.ts';
 import { chain } from '../transports/chain.ts';
 import type { EventLogBounds, SessionDirectory, SessionNotice, SharedSessionRecord } from '../store/session-directory.ts';
@@ -192,14 +192,37 @@ export class SharedSessions {
       return false;
     }
     if (previous !== undefined && previous !== this.directory.processTag) void this.directory.send(previous, { type: 'release', sessionId }).catch(() => undefined);
+    // The session's resource subscriptions follow its stream: watched here from now on.
+    for (const uri of await this.directory.subscriptionsOf(sessionId).catch(() => [])) this.#watchHere(sessionId, uri);
     return true;
   }
 
-  /** Gives the stream up (it closed here). */
+  /** Gives the stream up (it closed here), and the subscriptions watched for it. */
   release(sessionId: string, stream: HeldStream): void {
     if (this.#held.get(sessionId) !== stream) return;
     this.#held.delete(sessionId);
+    const send = existingUpdateSender(stream.session);
+    if (send) this.#options.subscriptions.unsubscribe(send);
     void this.directory.release(sessionId).catch(() => undefined);
+  }
+
+  /**
+   * Subscribes a session to a resource: kept in the store, and watched by the process holding the
+   * session's stream (the next holder takes it over, so a subscription outlives the process that
+   * took it). False for a URI that names no resource to watch. @throws StoreUnavailableError
+   */
+  async subscribe(session: McpSession, uri: string): Promise<boolean> {
+    if (!this.#options.subscriptions.canWatch(uri)) return false;
+    const sessionId = session.id!;
+    const holder = await this.#store(() => this.directory.addSubscription(sessionId, uri));
+    if (holder === this.directory.processTag) this.#watchHere(sessionId, uri);
+    else if (holder) await this.#store(() => this.directory.send(holder, { type: 'subscribe', sessionId, uri }));
+    return true;
+  }
+
+  #watchHere(sessionId: string, uri: string): void {
+    const held = this.#held.get(sessionId);
+    if (held) this.#options.subscriptions.subscribe(uri, updateSender(held.session));
   }
 
   /** Logs an event of the session's server stream, sent to its holder; see {@link SessionDirectory.appendEvent}. */
@@ -246,7 +269,8 @@ export class SharedSessions {
         void this.directory.broadcast({ type: 'cancel', sessionId: session.id!, owner: session.principal, requestId, reason }).catch(() => undefined);
       }
     } else if (method === 'resources/unsubscribe' && typeof message.params?.uri === 'string') {
-      void this.directory.broadcast({ type: 'unsubscribe', sessionId: session.id!, uri: message.params.uri }).catch(() => undefined);
+      const uri = message.params.uri;
+      void this.directory.removeSubscription(session.id!, uri).then(() => this.directory.broadcast({ type: 'unsubscribe', sessionId: session.id!, uri })).catch(() => undefined);
     }
     return false;
   }
@@ -276,6 +300,9 @@ export class SharedSessions {
         return;
       case 'release':
         this.#held.get(notice.sessionId)?.release();
+        return;
+      case 'subscribe':
+        this.#watchHere(notice.sessionId, notice.uri);
         return;
       case 'answer':
         if (typeof notice.message.id === 'string') this.#waiting.get(notice.message.id)?.receive(notice.message);

@@ -15,10 +15,11 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])
 return 1`;
 
-// KEYS: the session, its events, the index; ARGV: ttl, expiry, id.
+// KEYS: the session, its events, the index, its subscriptions; ARGV: ttl, expiry, id.
 const TOUCH = `
 if redis.call('PEXPIRE', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('PEXPIRE', KEYS[2], ARGV[1])
+redis.call('PEXPIRE', KEYS[4], ARGV[1])
 redis.call('ZADD', KEYS[3], 'XX', ARGV[2], ARGV[3])
 return 1`;
 
@@ -27,6 +28,14 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 local previous = redis.call('HGET', KEYS[1], 'holder')
 redis.call('HSET', KEYS[1], 'holder', ARGV[1])
 return previous or ''`;
+
+// KEYS: the session, its subscriptions; ARGV: the URI.
+const ADD_SUBSCRIPTION = `
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then return false end
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ttl)
+return redis.call('HGET', KEYS[1], 'holder') or ''`;
 
 const RELEASE = `
 if redis.call('HGET', KEYS[1], 'holder') == ARGV[1] then redis.call('HDEL', KEYS[1], 'holder') end
@@ -54,7 +63,7 @@ local function append(prefix, sessionId, json, maxEvents, maxBytes, ttl, self)
   end
   local holder = redis.call('HGET', key, 'holder')
   if holder and holder ~= self then
-    redis.call('PUBLISH', prefix .. 'sessions:' .. holder, cjson.encode({ type = 'deliver', sessionId = sessionId, json = json, eventId = id }))
+    redis.call('PUBLISH', prefix .. 'sessions:' .. holder, 'd' .. sessionId .. ' ' .. id .. '\\n' .. json)
   end
   return { id, holder or '' }
 end`;
@@ -100,6 +109,13 @@ export class RedisSessionDirectory implements SessionDirectory {
 
   /** Takes a message from one of {@link channels}. */
   receive(message: string): void {
+    if (message.startsWith('d')) {
+      const space = message.indexOf(' ');
+      const newline = message.indexOf('\n', space);
+      if (space === -1 || newline === -1) return;
+      this.#onNotice({ type: 'deliver', sessionId: message.slice(1, space), eventId: message.slice(space + 1, newline), json: message.slice(newline + 1) });
+      return;
+    }
     let notice: SessionNotice;
     try {
       notice = JSON.parse(message) as SessionNotice;
@@ -121,11 +137,11 @@ export class RedisSessionDirectory implements SessionDirectory {
   }
 
   async touch(sessionId: string, ttlMs: number): Promise<boolean> {
-    return (await this.#redis.eval(TOUCH, 3, this.#key(sessionId), this.#eventsKey(sessionId), this.#index, ttlMs, Date.now() + ttlMs, sessionId)) === 1;
+    return (await this.#redis.eval(TOUCH, 4, this.#key(sessionId), this.#eventsKey(sessionId), this.#index, this.#subsKey(sessionId), ttlMs, Date.now() + ttlMs, sessionId)) === 1;
   }
 
   async end(sessionId: string): Promise<void> {
-    await this.#redis.multi().del(this.#key(sessionId), this.#eventsKey(sessionId)).zrem(this.#index, sessionId).exec();
+    await this.#redis.multi().del(this.#key(sessionId), this.#eventsKey(sessionId), this.#subsKey(sessionId)).zrem(this.#index, sessionId).exec();
     await this.broadcast({ type: 'end', sessionId });
   }
 
@@ -153,6 +169,19 @@ export class RedisSessionDirectory implements SessionDirectory {
     }
   }
 
+  async addSubscription(sessionId: string, uri: string): Promise<string | undefined | null> {
+    const holder = (await this.#redis.eval(ADD_SUBSCRIPTION, 2, this.#key(sessionId), this.#subsKey(sessionId), uri)) as string | null;
+    return holder === null ? null : holder || undefined;
+  }
+
+  async removeSubscription(sessionId: string, uri: string): Promise<void> {
+    await this.#redis.srem(this.#subsKey(sessionId), uri);
+  }
+
+  subscriptionsOf(sessionId: string): Promise<string[]> {
+    return this.#redis.smembers(this.#subsKey(sessionId));
+  }
+
   async eventsAfter(sessionId: string, eventId: string): Promise<{ eventId: string; json: string }[]> {
     // `(` excludes the event the client already has; a malformed id reads nothing.
     if (!/^\d+-\d+$/.test(eventId)) return [];
@@ -161,7 +190,7 @@ export class RedisSessionDirectory implements SessionDirectory {
   }
 
   async send(processTag: string, notice: SessionNotice): Promise<boolean> {
-    return (await this.#redis.publish(this.#channel(processTag), JSON.stringify(notice))) > 0;
+    return (await this.#redis.publish(this.#channel(processTag), encode(notice))) > 0;
   }
 
   async broadcast(notice: SessionNotice): Promise<void> {
@@ -180,6 +209,10 @@ export class RedisSessionDirectory implements SessionDirectory {
     return `${this.#prefix}sessions`;
   }
 
+  #subsKey(sessionId: string): string {
+    return `${this.#prefix}subscriptions:${sessionId}`;
+  }
+
   #eventsKey(sessionId: string): string {
     return `${this.#prefix}events:${sessionId}`;
   }
@@ -187,4 +220,13 @@ export class RedisSessionDirectory implements SessionDirectory {
   #channel(processTag: string): string {
     return `${this.#prefix}sessions:${processTag}`;
   }
+}
+
+/**
+ * A notice as it travels. A message for a stream (most of them: every answer of a legacy SSE
+ * session that another process serves) is `d<session> <event id>\n<json>`: its JSON is sent as it
+ * is, neither escaped into another JSON text nor parsed on the way.
+ */
+function encode(notice: SessionNotice): string {
+  return notice.type === 'deliver' ? `d${notice.sessionId} ${notice.eventId ?? ''}\n${notice.json}` : JSON.stringify(notice);
 }

@@ -23,6 +23,8 @@ export type SessionNotice =
   | { type: 'cancel'; sessionId: string; owner: string; requestId: string | number; reason: string }
   /** To all: the session's version, capabilities or log level changed. */
   | { type: 'refresh'; sessionId: string; record: SharedSessionRecord }
+  /** To the holder of the session's stream: watch this resource for it. */
+  | { type: 'subscribe'; sessionId: string; uri: string }
   /** To all: the client dropped a resource subscription, which another process may hold. */
   | { type: 'unsubscribe'; sessionId: string; uri: string }
   /** To all: the session ended (DELETE, or its stream closed). */
@@ -59,6 +61,10 @@ export interface SessionDirectory {
    * whether this process holds the stream (then the caller writes it); undefined once the session is gone.
    */
   appendEvent(sessionId: string, json: string, bounds: EventLogBounds, ttlMs: number): Promise<{ eventId: string; heldHere: boolean } | undefined>;
+  /** Adds a resource subscription of the session; returns the holder of its stream (null when the session is gone). */
+  addSubscription(sessionId: string, uri: string): Promise<string | undefined | null>;
+  removeSubscription(sessionId: string, uri: string): Promise<void>;
+  subscriptionsOf(sessionId: string): Promise<string[]>;
   /** Sends each message to every live session's server stream (logged like {@link appendEvent}); returns how many sessions. */
   announce(jsons: string[], bounds: EventLogBounds, ttlMs: number): Promise<number>;
   /** The logged events after `eventId`, oldest first. */

@@ -236,7 +236,7 @@ describe.skipIf((!NGINX_BIN || !REDIS_BIN) && !required)('sessions served by any
   });
 
   // Last: it kills one of the three processes.
-  it('loses no event when the process holding a stream is killed: the client resumes with Last-Event-ID on another, and goes on', async () => {
+  it('loses no event when the process holding a stream is killed: the client resumes with Last-Event-ID on another, its subscription follows, and it goes on', async () => {
     const { client, heard } = await connect('http');
     const sessionId = (client.transport as { sessionId?: string }).sessionId!;
     const { Redis } = await import('ioredis');
@@ -248,6 +248,8 @@ describe.skipIf((!NGINX_BIN || !REDIS_BIN) && !required)('sessions served by any
       const tags = await Promise.all(backends.map(async (b) => ((await (await fetch(`${b.url}/health`)).json()) as { process: string }).process));
       const victim = backends[tags.indexOf(holder!)]!;
       expect(victim).toBeDefined();
+      await client.subscribeResource({ uri: 'test://ticking' });
+      await expect.poll(() => heard.updated).toBeGreaterThan(0);
       const other = await connect('http');
       await other.client.callTool({ name: 'announce', arguments: {} });
       await expect.poll(() => heard.listChanged).toBe(1);
@@ -256,6 +258,9 @@ describe.skipIf((!NGINX_BIN || !REDIS_BIN) && !required)('sessions served by any
       // Sent while the stream is down: logged in Redis, replayed where the client reconnects.
       for (let i = 0; i < 3; i++) expect((await other.client.callTool({ name: 'announce', arguments: {} })).content).toEqual([{ type: 'text', text: 'announced' }]);
       await expect.poll(() => heard.listChanged, { timeout: 15_000 }).toBe(4);
+      // The subscription followed the stream to its new process: updates come again.
+      const updatesAfterResume = heard.updated;
+      await expect.poll(() => heard.updated).toBeGreaterThan(updatesAfterResume + 1);
       for (let i = 0; i < 6; i++) expect((await client.callTool({ name: 'echo', arguments: { text: `after ${i}` } })).content).toEqual([{ type: 'text', text: `echo after ${i}` }]);
       expect(await store.hget(`mcp-serve:session:${sessionId}`, 'holder')).not.toBe(holder);
       // Nothing was replayed twice.
