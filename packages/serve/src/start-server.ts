@@ -78,7 +78,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
   const { limits } = config;
   // With a Redis store every process serves every session.
   const shared = store.sessions
-    ? new SharedSessions(store.sessions, { ttlMs: limits.sessionIdleMs, bounds: { maxEvents: limits.resumeEvents, maxBytes: limits.resumeBytes }, subscriptions, logger })
+    ? new SharedSessions(store.sessions, { storeName: store.description, ttlMs: limits.sessionIdleMs, bounds: { maxEvents: limits.resumeEvents, maxBytes: limits.resumeBytes }, subscriptions, logger })
     : undefined;
   const subscribeShared = shared && ((session: McpSession, uri: string) => shared.subscribe(session, uri));
   const protocol = createProtocol(config, { getRegistry: () => registry, subscriptions, logger, tasks: options.tasks, store, subscribeShared });

@@ -22,6 +22,8 @@ export class StoreUnavailableError extends Error {}
 
 /** Options of {@link SharedSessions}. */
 export interface SharedSessionsOptions {
+  /** The store as errors name it (no credentials). */
+  storeName: string;
   /** A session lives this long after its last request anywhere. */
   ttlMs: number;
   /** What a session's event log keeps for clients that resume. */
@@ -126,7 +128,9 @@ export class SharedSessions {
           (error: unknown) => {
             this.#options.logger.warn('session store: could not save a session', { sessionId: session.id, error: (error as Error).message });
             if (synced !== undefined || message.id === undefined) return sink(message, relatedId, json);
-            const refusal: JsonRpcMessage = { jsonrpc: '2.0', id: message.id, error: { code: -32000, message: `The session store is unreachable (${(error as Error).message}): try again` } };
+            const refusal: JsonRpcMessage = { jsonrpc: '2.0', id: message.id, error: { code: -32000, message: `Service unavailable: ${(error as Error).message}; try again shortly` } };
+            // No session id goes out with it: the session ends here.
+            session.initialized = false;
             const sent = sink(refusal, relatedId, JSON.stringify(refusal));
             session.close();
             return sent;
@@ -276,15 +280,20 @@ export class SharedSessions {
   }
 
   async #publish(sessionId: string, record: SharedSessionRecord): Promise<void> {
-    await this.directory.save(sessionId, record, this.#options.ttlMs);
-    await this.directory.broadcast({ type: 'refresh', sessionId, record });
+    await this.#store(async () => {
+      await this.directory.save(sessionId, record, this.#options.ttlMs);
+      await this.directory.broadcast({ type: 'refresh', sessionId, record });
+    });
   }
 
   async #store<T>(operation: () => Promise<T>): Promise<T> {
     try {
       return await operation();
     } catch (error) {
-      throw new StoreUnavailableError(`the session store is unreachable (${(error as Error).message})`);
+      // ioredis says "Stream isn't writeable…" or "Connection is closed" while it reconnects.
+      const message = (error as Error).message;
+      const reason = /writeable|closed|ECONNREFUSED/.test(message) ? 'not connected' : message.replace(/\.+$/, '');
+      throw new StoreUnavailableError(`the session store ${this.#options.storeName} is unreachable (${reason})`);
     }
   }
 

@@ -271,3 +271,80 @@ describe.skipIf((!NGINX_BIN || !REDIS_BIN) && !required)('sessions served by any
     }
   });
 });
+
+describe.skipIf(!REDIS_BIN && !required)('sessions across processes while Redis is away', () => {
+  it('fails what needs the store with one clear line, keeps serving the sessions each process holds, and reconnects by itself', async () => {
+    const dir = await writeTempFiles(MODULES);
+    let redis = await startRedis();
+    const port = Number(new URL(redis.url).port);
+    const [one, two] = await Promise.all([1, 2].map(() => startServe(['--store', redis.url], { cwd: dir })));
+    try {
+      const post = (url: string, body: unknown, sessionId?: string) =>
+        fetch(`${url}/mcp`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'MCP-Protocol-Version': '2025-11-25', ...(sessionId ? { 'Mcp-Session-Id': sessionId } : {}) },
+          body: JSON.stringify(body),
+        });
+      const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } };
+      const echo = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { text: `call ${id}` } } });
+      const opened = await post(one!.url, initialize);
+      const held = opened.headers.get('mcp-session-id')!;
+      const elsewhere = (await post(two!.url, initialize)).headers.get('mcp-session-id')!;
+      // The first process serves the second's session too, from a copy it makes now.
+      expect((await (await post(one!.url, echo(2), elsewhere)).json()).result.content).toEqual([{ type: 'text', text: 'echo call 2' }]);
+
+      await redis.stop();
+      // Sessions a process holds a copy of go on.
+      for (const sessionId of [held, elsewhere]) expect((await (await post(one!.url, echo(3), sessionId)).json()).result.content).toEqual([{ type: 'text', text: 'echo call 3' }]);
+      // One it has no copy of needs the store: 503, one line naming the store, a hint to retry.
+      const refused = await post(two!.url, echo(4), held);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect((await refused.json()).error.message).toBe(`Service unavailable: the session store ${redis.url} is unreachable (not connected); try again shortly`);
+      // A new session cannot be kept where the others would find it: its initialize says so, with no session id.
+      const unkept = await post(two!.url, initialize);
+      expect(unkept.headers.get('mcp-session-id')).toBeNull();
+      expect((await unkept.json()).error.message).toBe(`Service unavailable: the session store ${redis.url} is unreachable (not connected); try again shortly`);
+      expect((await fetch(`${two!.url}/health`)).status).toBe(200);
+
+      // Back (empty, as a Redis without persistence restarts): new sessions work on both, unaided.
+      redis = await startRedis({ port });
+      let fresh: string | null = null;
+      await expect
+        .poll(async () => {
+          const reply = await post(two!.url, initialize);
+          fresh = reply.headers.get('mcp-session-id');
+          return fresh;
+        }, { timeout: 15_000 })
+        .toMatch(/^[0-9a-f-]{36}$/);
+      // The other process reconnects on its own schedule (ioredis backs off up to 2 s).
+      await expect.poll(async () => (await (await post(one!.url, echo(5), fresh!)).json()).result?.content, { timeout: 15_000 }).toEqual([{ type: 'text', text: 'echo call 5' }]);
+    } finally {
+      await Promise.all([one?.stop(), two?.stop()]);
+      await redis.stop();
+    }
+  });
+});
+
+describe.skipIf(!REDIS_BIN && !required)('stateless processes with a store', () => {
+  it('says in the tool error why a request without a session id cannot ask the client, with a store and without', async () => {
+    const dir = await writeTempFiles(MODULES);
+    const redis = await startRedis();
+    const [withStore, without] = await Promise.all([startServe(['--stateless', '--store', redis.url], { cwd: dir }), startServe(['--stateless'], { cwd: dir })]);
+    try {
+      const sample = async (url: string) => {
+        const reply = await fetch(`${url}/mcp`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'MCP-Protocol-Version': '2025-11-25' },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'sample', arguments: {} } }),
+        });
+        return ((await reply.json()) as { result: { content: { text: string }[] } }).result.content[0]!.text;
+      };
+      expect(await sample(withStore!.url)).toBe('Client does not support sampling (required for sampling/createMessage): the request carried no Mcp-Session-Id, so the capabilities the client declared in initialize are unknown here; send the session id initialize returned');
+      expect(await sample(without!.url)).toMatch(/: this server is stateless \(--stateless\) and keeps no session, .* run it with --store redis:\/\/… to keep them, or without --stateless$/);
+    } finally {
+      await Promise.all([withStore?.stop(), without?.stop()]);
+      await redis.stop();
+    }
+  });
+});
