@@ -151,6 +151,8 @@ export class McpSession {
   readonly id: string | undefined;
   protocolVersion = LATEST_PROTOCOL_VERSION;
   clientCapabilities: Record<string, unknown> = {};
+  /** Who the client says it is, in `initialize`. */
+  clientInfo: Record<string, unknown> | undefined;
   logLevel: LogLevel | undefined;
   closed = false;
   /** True once `initialize` was answered with a result. */
@@ -346,6 +348,7 @@ export class McpSession {
     }
     if (method === 'initialize') {
       this.clientCapabilities = (params.capabilities as Record<string, unknown> | undefined) ?? {};
+      this.clientInfo = params.clientInfo as Record<string, unknown> | undefined;
       const result = this.#protocol.initializeResult(params.protocolVersion);
       this.protocolVersion = String(result.protocolVersion);
       this.initialized = true;

@@ -8,6 +8,7 @@ export interface SharedSessionRecord {
   owner: string;
   protocolVersion: string;
   clientCapabilities: Record<string, unknown>;
+  clientInfo?: Record<string, unknown> | undefined;
   logLevel: LogLevel | undefined;
 }
 
