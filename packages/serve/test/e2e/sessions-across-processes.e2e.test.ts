@@ -285,26 +285,27 @@ describe.skipIf(!REDIS_BIN && !required)('sessions across processes while Redis 
           headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'MCP-Protocol-Version': '2025-11-25', ...(sessionId ? { 'Mcp-Session-Id': sessionId } : {}) },
           body: JSON.stringify(body),
         });
+      const reply = async (response: Response | Promise<Response>) => (await (await response).json()) as { result?: { content: unknown }; error?: { message: string } };
       const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } };
       const echo = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { text: `call ${id}` } } });
       const opened = await post(one!.url, initialize);
       const held = opened.headers.get('mcp-session-id')!;
       const elsewhere = (await post(two!.url, initialize)).headers.get('mcp-session-id')!;
       // The first process serves the second's session too, from a copy it makes now.
-      expect((await (await post(one!.url, echo(2), elsewhere)).json()).result.content).toEqual([{ type: 'text', text: 'echo call 2' }]);
+      expect((await reply(post(one!.url, echo(2), elsewhere))).result?.content).toEqual([{ type: 'text', text: 'echo call 2' }]);
 
       await redis.stop();
       // Sessions a process holds a copy of go on.
-      for (const sessionId of [held, elsewhere]) expect((await (await post(one!.url, echo(3), sessionId)).json()).result.content).toEqual([{ type: 'text', text: 'echo call 3' }]);
+      for (const sessionId of [held, elsewhere]) expect((await reply(post(one!.url, echo(3), sessionId))).result?.content).toEqual([{ type: 'text', text: 'echo call 3' }]);
       // One it has no copy of needs the store: 503, one line naming the store, a hint to retry.
       const refused = await post(two!.url, echo(4), held);
       expect(refused.status).toBe(503);
       expect(refused.headers.get('retry-after')).toBe('1');
-      expect((await refused.json()).error.message).toBe(`Service unavailable: the session store ${redis.url} is unreachable (not connected); try again shortly`);
+      expect((await reply(refused)).error?.message).toBe(`Service unavailable: the session store ${redis.url} is unreachable (not connected); try again shortly`);
       // A new session cannot be kept where the others would find it: its initialize says so, with no session id.
       const unkept = await post(two!.url, initialize);
       expect(unkept.headers.get('mcp-session-id')).toBeNull();
-      expect((await unkept.json()).error.message).toBe(`Service unavailable: the session store ${redis.url} is unreachable (not connected); try again shortly`);
+      expect((await reply(unkept)).error?.message).toBe(`Service unavailable: the session store ${redis.url} is unreachable (not connected); try again shortly`);
       expect((await fetch(`${two!.url}/health`)).status).toBe(200);
 
       // Back (empty, as a Redis without persistence restarts): new sessions work on both, unaided.
@@ -318,7 +319,7 @@ describe.skipIf(!REDIS_BIN && !required)('sessions across processes while Redis 
         }, { timeout: 15_000 })
         .toMatch(/^[0-9a-f-]{36}$/);
       // The other process reconnects on its own schedule (ioredis backs off up to 2 s).
-      await expect.poll(async () => (await (await post(one!.url, echo(5), fresh!)).json()).result?.content, { timeout: 15_000 }).toEqual([{ type: 'text', text: 'echo call 5' }]);
+      await expect.poll(async () => (await reply(post(one!.url, echo(5), fresh!))).result?.content, { timeout: 15_000 }).toEqual([{ type: 'text', text: 'echo call 5' }]);
     } finally {
       await Promise.all([one?.stop(), two?.stop()]);
       await redis.stop();
