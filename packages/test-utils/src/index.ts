@@ -8,7 +8,7 @@ export type { PidFile } from './pid-file.ts';
 export { pidFile } from './pid-file.ts';
 export type { RawResponse } from './http-request.ts';
 export { INITIALIZE_BODY, MCP_POST_HEADERS, rawRequest } from './http-request.ts';
-export { freePort, NGINX_BIN, startNginx } from './nginx.ts';
+export { freePort, NGINX_BIN, startNginx, startRoundRobin } from './nginx.ts';
 export { REDIS_BIN, startRedis } from './redis.ts';
 export type { OidcProvider } from './oidc.ts';
 export { startOidcProvider } from './oidc.ts';

@@ -52,3 +52,27 @@ http {
   }
   return { child, url, stop: () => child.kill('SIGQUIT') };
 }
+
+/**
+ * A plain round-robin nginx in front of `backendUrls` (no `ip_hash`, no sticky cookie), as a
+ * deployment of several mcp-serve processes has one; `httpLines` go in its `http` block and
+ * `serverLines` in its `server` block (an access log, say). The backends see `backends` as the
+ * Host: start them with `--allowed-host backends`.
+ */
+export function startRoundRobin(backendUrls: string[], { httpLines = '', serverLines = '' } = {}): ReturnType<typeof startNginx> {
+  const servers = backendUrls.map((url) => `server 127.0.0.1:${new URL(url).port} max_fails=0;`).join(' ');
+  return startNginx(
+    `
+  ${httpLines}
+  upstream backends { ${servers} keepalive 16; }
+  server {
+    listen 127.0.0.1:{{PORT}};
+    ${serverLines}
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_read_timeout 1h;
+    location / { proxy_pass http://backends; }
+  }`,
+    '/health',
+  );
+}

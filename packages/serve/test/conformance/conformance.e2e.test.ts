@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { CALL_BIN, NGINX_BIN, REDIS_BIN, REPO_ROOT, startNginx, startRedis, startServe, type ServeProcess } from '@mcp-cli/test-utils';
+import { CALL_BIN, NGINX_BIN, REDIS_BIN, REPO_ROOT, startRedis, startRoundRobin, startServe, type ServeProcess } from '@mcp-cli/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The official MCP conformance suite, through the project's own runner (scripts/conformance/run.mjs:
@@ -165,12 +165,7 @@ describe.skipIf((!NGINX_BIN || !REDIS_BIN) && process.env.CI === undefined)('off
 
   async function behindNginx(extra: string[], run: (url: string) => Promise<void>): Promise<void> {
     const backends = await Promise.all([1, 2, 3].map(() => startServe(['--config', `${REPO_ROOT}examples/conformance/mcp-serve.config.ts`, '--store', redis.url, '--allowed-host', 'backends', ...extra])));
-    const proxy = await startNginx(
-      `
-  upstream backends { ${backends.map((b) => `server 127.0.0.1:${new URL(b.url).port};`).join(' ')} keepalive 16; }
-  server { listen 127.0.0.1:{{PORT}}; proxy_http_version 1.1; proxy_set_header Connection ""; location / { proxy_pass http://backends; } }`,
-      '/health',
-    );
+    const proxy = await startRoundRobin(backends.map((b) => b.url));
     try {
       await run(proxy.url.replace('127.0.0.1', 'localhost'));
       const spread = await Promise.all(backends.map(async (b) => ((await (await fetch(`${b.url}/health`)).json()) as { requests: number }).requests));

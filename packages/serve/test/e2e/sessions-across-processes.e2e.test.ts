@@ -9,7 +9,7 @@ import {
   ResourceUpdatedNotificationSchema,
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import { NGINX_BIN, REDIS_BIN, runCall, startNginx, startRedis, startServe, writeTempFiles, type ServeProcess } from '@mcp-cli/test-utils';
+import { NGINX_BIN, REDIS_BIN, runCall, startRedis, startRoundRobin, startServe, writeTempFiles, type ServeProcess } from '@mcp-cli/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { connectSdkClient, type TransportName } from './sdk-client.ts';
@@ -79,20 +79,9 @@ describe.skipIf((!NGINX_BIN || !REDIS_BIN) && !required)('sessions served by any
     // Only the first process watches its modules: a change there must still reach every client.
     const start = (watch: boolean) => startServe([...(watch ? ['--watch'] : []), '--store', redis.url, '--allowed-host', 'backends'], { cwd: dir });
     backends = await Promise.all([start(true), start(false), start(false)]);
-    const ports = backends.map((b) => new URL(b.url).port);
-    proxy = await startNginx(
-      `
-  log_format spread '$request_method $uri $upstream_addr $http_mcp_session_id $arg_sessionId';
-  upstream backends { ${ports.map((port) => `server 127.0.0.1:${port} max_fails=0;`).join(' ')} keepalive 16; }
-  server {
-    listen 127.0.0.1:{{PORT}};
-    access_log ${dir}/access.log spread;
-    proxy_http_version 1.1;
-    proxy_set_header Connection "";
-    proxy_read_timeout 1h;
-    location / { proxy_pass http://backends; }
-  }`,
-      '/health',
+    proxy = await startRoundRobin(
+      backends.map((b) => b.url),
+      { httpLines: "log_format spread '$request_method $uri $upstream_addr $http_mcp_session_id $arg_sessionId';", serverLines: `access_log ${dir}/access.log spread;` },
     );
   });
   afterAll(async () => {

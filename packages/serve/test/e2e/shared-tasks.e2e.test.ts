@@ -1,4 +1,4 @@
-import { NGINX_BIN, REDIS_BIN, REPO_ROOT, runCall, startNginx, startRedis, startServe, type ServeProcess } from '@mcp-cli/test-utils';
+import { NGINX_BIN, REDIS_BIN, REPO_ROOT, runCall, startRedis, startRoundRobin, startServe, type ServeProcess } from '@mcp-cli/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Three mcp-serve processes share their tasks through a real Redis (Debian's redis-server; .ci/run
@@ -20,19 +20,7 @@ describe.skipIf((!NGINX_BIN || !REDIS_BIN) && !required)('tasks shared by severa
     expect(NGINX_BIN, 'nginx is not installed (apt-get install nginx-light)').toBeDefined();
     redis = await startRedis();
     backends = await Promise.all([startBackend(), startBackend(), startBackend()]);
-    const ports = backends.map((b) => new URL(b.url).port);
-    proxy = await startNginx(
-      `
-  upstream backends { ${ports.map((port) => `server 127.0.0.1:${port};`).join(' ')} keepalive 16; }
-  server {
-    listen 127.0.0.1:{{PORT}};
-    proxy_http_version 1.1;
-    proxy_set_header Connection "";
-    proxy_buffering off;
-    location / { proxy_pass http://backends; }
-  }`,
-      '/health',
-    );
+    proxy = await startRoundRobin(backends.map((b) => b.url));
   });
   afterAll(async () => {
     proxy?.stop();
