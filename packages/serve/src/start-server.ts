@@ -204,7 +204,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       }
       if (isMessages) {
         const sessionId = queryAt === -1 ? null : new URLSearchParams(target.slice(queryAt + 1)).get('sessionId');
-        await sse.handleMessages(res, sessionId, body.messages, body.isBatch, credentialOf(req), claimsOf(req));
+        await sse.handleMessages(res, sessionId, body.messages, body.isBatch, credentialOf(req), client, claimsOf(req));
       } else {
         await http.handlePost(req, res, body.messages, body.isBatch);
       }

@@ -262,7 +262,7 @@ export class SharedSessions {
     if (method === undefined) {
       if (typeof id !== 'string') return false;
       const tag = id.slice(0, id.indexOf(':'));
-      if (tag === this.directory.processTag) this.#waiting.get(id)?.receive(message);
+      if (tag === this.directory.processTag) this.#answer(session.id!, message);
       else if (tag) void this.directory.send(tag, { type: 'answer', sessionId: session.id!, message }).catch(() => undefined);
       return true;
     }
@@ -297,6 +297,12 @@ export class SharedSessions {
     }
   }
 
+  /** Settles the request an answer is for, when the session that sent it is the one it was asked in: no client answers for another. */
+  #answer(sessionId: string, message: JsonRpcMessage): void {
+    const waiting = typeof message.id === 'string' ? this.#waiting.get(message.id) : undefined;
+    if (waiting?.id === sessionId) waiting.receive(message);
+  }
+
   #apply(session: McpSession, record: SharedSessionRecord): void {
     applyRecord(session, record);
     this.#synced.set(session, stateOf(session));
@@ -314,7 +320,7 @@ export class SharedSessions {
         this.#watchHere(notice.sessionId, notice.uri);
         return;
       case 'answer':
-        if (typeof notice.message.id === 'string') this.#waiting.get(notice.message.id)?.receive(notice.message);
+        this.#answer(notice.sessionId, notice.message);
         return;
       default:
     }

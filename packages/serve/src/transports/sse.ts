@@ -29,7 +29,7 @@ export interface SseTransportOptions {
 export interface SseTransportHandler {
   /** Opens a stream; `credential` (a digest) is the only one its messages will be taken with. */
   handleStream(res: ServerResponse, client: string, credential: string): Promise<void> | void;
-  handleMessages(res: ServerResponse, sessionId: string | null, messages: JsonRpcMessage[], isBatch: boolean, credential: string, auth?: Readonly<Record<string, unknown>>): Promise<void> | void;
+  handleMessages(res: ServerResponse, sessionId: string | null, messages: JsonRpcMessage[], isBatch: boolean, credential: string, client: string, auth?: Readonly<Record<string, unknown>>): Promise<void> | void;
   /** Writes a keep-alive comment to every stream. */
   keepAlive(): void;
   /** Closes streams whose client has posted nothing for longer than `idleMs`; returns how many. */
@@ -164,14 +164,14 @@ export function createSseTransport(options: SseTransportOptions): SseTransportHa
       logger.debug('sse session opened', { sessionId: id, client });
     },
 
-    async handleMessages(res, sessionId, messages, isBatch, credential, auth) {
+    async handleMessages(res, sessionId, messages, isBatch, credential, client, auth) {
       if (!sessionId) {
         sendRpcError(res, 400, RpcCode.invalidRequest, 'Missing sessionId query parameter: open GET /sse first and POST to the endpoint it names');
         return;
       }
       let entry: SseSession | SseCopy | undefined = sessions.get(sessionId) ?? copies.get(sessionId);
       if (shared) {
-        if (!entry) entry = await loadCopy(res, sessionId, credential, 'unknown');
+        if (!entry) entry = await loadCopy(res, sessionId, credential, client);
         else if (entry.credential === credential && !(await shared.isOpen(sessionId))) {
           entry.session.close();
           entry = undefined;

@@ -113,7 +113,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
   const sessions = new Map<string, HttpSession>();
   const { maxStreamBufferBytes: cap, logger, shared } = options;
   // Sessions of the store being loaded here, so concurrent requests of one share the load.
-  const loading = new Map<string, Promise<HttpSession | undefined>>();
+  const loading = new Map<string, Promise<HttpSession | Refusal | undefined>>();
   // Stateless requests running in this process, so a cancellation on another POST can reach them.
   const statelessRuns = new Map<string, McpSession>();
   // 2026-07-28 requests being answered (a subscriptions/listen stays open): kept alive and ended on shutdown.
@@ -321,7 +321,13 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
           load = loadShared(id, credential, req.socket.remoteAddress ?? 'unknown').finally(() => loading.delete(id));
           loading.set(id, load);
         }
-        entry = await load;
+        const loaded = await load;
+        // This process is at its session limits: the copy is refused as a new session would be.
+        if (loaded && !('session' in loaded)) {
+          sendRpcError(res, loaded.status, RpcCode.serverError, loaded.message, loaded.headers);
+          return undefined;
+        }
+        entry = loaded;
       } else if (entry.credential === credential && !(await shared!.isOpen(id))) {
         entry.session.close();
         entry = undefined;
@@ -336,14 +342,13 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
     return entry;
   }
 
-  async function loadShared(id: string, credential: string, client: string): Promise<HttpSession | undefined> {
+  async function loadShared(id: string, credential: string, client: string): Promise<HttpSession | Refusal | undefined> {
     const found = await shared!.load(id, credential, 'http');
     if (!found) return undefined;
     const existing = sessions.get(id);
     if (existing) return existing;
     const entry = newSession(id, client, credential, found.record);
-    if (!('session' in entry)) return undefined;
-    sessions.set(id, entry);
+    if ('session' in entry) sessions.set(id, entry);
     return entry;
   }
 

@@ -224,6 +224,31 @@ describe.skipIf((!NGINX_BIN || !REDIS_BIN) && !required)('sessions served by any
     await client.close();
   });
 
+  it('takes the answer to a server request only from the session it was asked in, wherever it arrives', async () => {
+    const headers = (sessionId?: string) => ({ 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'MCP-Protocol-Version': '2025-11-25', ...(sessionId ? { 'Mcp-Session-Id': sessionId } : {}) });
+    const open = async (url: string) => {
+      const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: { sampling: {} }, clientInfo: { name: 't', version: '1' } } };
+      return (await fetch(`${url}/mcp`, { method: 'POST', headers: headers(), body: JSON.stringify(init) })).headers.get('mcp-session-id')!;
+    };
+    const [asked, other] = await Promise.all([open(backends[0]!.url), open(backends[1]!.url)]);
+    const call = await fetch(`${backends[0]!.url}/mcp`, { method: 'POST', headers: headers(asked), body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'sample', arguments: {} } }) });
+    const reader = call.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    while (!/"method":"sampling\/createMessage"/.test(text)) text += (await reader.read()).value ?? '';
+    const requestId = /"id":("[^"]+")/.exec(text)![1]!;
+    const answer = (sessionId: string, reply: string) => fetch(`${backends[1]!.url}/mcp`, { method: 'POST', headers: headers(sessionId), body: `{"jsonrpc":"2.0","id":${requestId},"result":{"role":"assistant","content":{"type":"text","text":"${reply}"},"model":"m"}}` });
+    // Another session sends an answer with the same id, on another process: it is not taken.
+    expect((await answer(other, 'forged')).status).toBe(202);
+    expect((await answer(asked, 'genuine')).status).toBe(202);
+    for (;;) {
+      const { value, done } = await reader.read();
+      text += value ?? '';
+      if (done || /"id":2,"result"/.test(text)) break;
+    }
+    expect(text).toContain('sampled genuine');
+    expect(text).not.toContain('forged');
+  });
+
   // Last: it kills one of the three processes.
   it('loses no event when the process holding a stream is killed: the client resumes with Last-Event-ID on another, its subscription follows, and it goes on', async () => {
     const { client, heard } = await connect('http');
