@@ -145,11 +145,18 @@ export function createSseTransport(options: SseTransportOptions): SseTransportHa
           sendRpcError(res, 503, RpcCode.serverError, `Service unavailable: ${(error as Error).message}; try again shortly`, { 'Retry-After': '1' });
           return;
         }
-        res.once('close', () => {
+        const ended = (): void => {
           shared.release(id, held);
           // The stream was the session: it ends on every process.
           void shared.end(id).catch(() => undefined);
-        });
+        };
+        // A client that went away while the store was asked gets no session.
+        if (res.destroyed) {
+          ended();
+          session.close();
+          return;
+        }
+        res.once('close', ended);
       }
       sessions.set(id, { session, res, credential, lastSeen: Date.now() });
       openEventStream(res);

@@ -427,6 +427,11 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
     const held = holdStream(entry, channel);
     entry.standalone = channel;
     entry.held = held;
+    const letGo = (): void => {
+      if (entry.standalone === channel) entry.standalone = undefined;
+      if (entry.held === held) entry.held = undefined;
+      shared!.release(id, held);
+    };
     let replay: { eventId: string; json: string }[] = [];
     try {
       if (!(await shared!.hold(id, held))) {
@@ -436,17 +441,15 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
       }
       if (resumeFrom) replay = await shared!.eventsAfter(id, resumeFrom.slice(STANDALONE.length + 1));
     } catch (error) {
-      if (entry.standalone === channel) entry.standalone = undefined;
-      shared!.release(id, held);
+      letGo();
       sendRpcError(res, 503, RpcCode.serverError, `Service unavailable: ${(error as Error).message}; try again shortly`, { 'Retry-After': '1' });
       return;
     }
+    // A client that went away while the store was asked leaves nothing open.
+    if (res.destroyed) return letGo();
     openEventStream(res, headersOf(entry));
     entry.live.add(channel);
-    track(entry, channel, false, () => {
-      if (entry.held === held) entry.held = undefined;
-      shared!.release(id, held);
-    });
+    track(entry, channel, false, letGo);
     const replayed = new Set<string>();
     for (const event of replay) {
       replayed.add(event.eventId);
