@@ -26,6 +26,8 @@ import type { Registry } from './server/registry.ts';
 import { missingScopes, scopesNamed } from './server/required-scopes.ts';
 import { SubscriptionHub } from './server/subscription-hub.ts';
 import { SharedSessions } from './sessions/shared-sessions.ts';
+import { METRICS_PATH, refusalReason, serveMetrics } from './metrics/metrics-endpoint.ts';
+import { ServerMetrics } from './metrics/server-metrics.ts';
 import { openStore } from './store/open-store.ts';
 import { createSseTransport } from './transports/sse.ts';
 import { createStreamableHttpTransport } from './transports/streamable-http.ts';
@@ -93,7 +95,10 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
   const limiter = new SessionLimiter(config.limits.maxSessions, config.limits.maxSessionsPerClient);
   const createSession = (id: string | undefined, sink: MessageSink, client: string): McpSession | Refusal => {
     const release = limiter.acquire(client);
-    if (typeof release !== 'function') return release;
+    if (typeof release !== 'function') {
+      metrics?.refused('limits');
+      return release;
+    }
     const session = openSession(id, sink, {
       protocol,
       subscriptions,
@@ -120,8 +125,25 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     return session;
   };
   const maxStreamBufferBytes = limits.maxStreamBufferBytes;
-  const sse = createSseTransport({ messagesEndpoint: config.publicBasePath + config.paths.messages, createSession, maxStreamBufferBytes, shared, logger });
+  // Sessions of the legacy transport, for the metrics' transport label.
+  const legacySessions = new WeakSet<McpSession>();
+  const createLegacySession: typeof createSession = (id, sink, client) => {
+    const made = createSession(id, sink, client);
+    if ('receive' in made) legacySessions.add(made);
+    return made;
+  };
+  const sse = createSseTransport({ messagesEndpoint: config.publicBasePath + config.paths.messages, createSession: createLegacySession, maxStreamBufferBytes, shared, logger });
   const http = createStreamableHttpTransport({ stateless: config.stateless, createSession, maxStreamBufferBytes, shared, logger });
+  const metrics = config.metrics
+    ? await ServerMetrics.create({
+        getRegistry: () => registry,
+        sessions: () => [...sessions].map((session) => ({ transport: legacySessions.has(session) ? 'sse' : 'http', protocolVersion: session.protocolVersion })),
+        streams: () => ({ sse: sse.size, http: http.streams }),
+        upstreams: options.health && (() => options.health!().upstreams as Record<string, { state: string; restarts?: number }>),
+      })
+    : undefined;
+  protocol.observer = metrics;
+  if (metrics) store.onConnectionError?.(() => metrics.storeError());
   const bodyLimits = { maxBytes: limits.maxBodyBytes, maxBatch: limits.maxBatchSize, timeoutMs: limits.bodyTimeoutMs };
   const guard = createRequestGuard({
     loopback: isLoopbackHost(config.host),
@@ -165,18 +187,21 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'max-age=300' }).end(JSON.stringify(oauth.metadata(pathname)));
       return;
     }
+    if (metrics && pathname === METRICS_PATH) return serveMetrics(req, res, metrics, { token: config.metrics!.token, guard, oauth });
     if (!isSse && !isMessages && !isMcp) {
       sendRpcError(res, 404, RpcCode.serverError, `Not found: ${pathname} (MCP endpoints: ${config.paths.mcp}, ${config.paths.sse})`);
       return;
     }
     const refusal = guard(req);
     if (refusal) {
+      metrics?.refused(refusalReason(refusal.status));
       req.resume();
       sendRpcError(res, refusal.status, RpcCode.serverError, refusal.message, refusal.headers);
       return;
     }
     const verified = oauth ? await oauth.authenticate(req, isSse || isMessages) : undefined;
     if (typeof verified === 'object' && 'status' in verified) {
+      metrics?.refused('auth');
       req.resume();
       sendRpcError(res, verified.status, RpcCode.serverError, verified.message, verified.headers);
       return;
@@ -191,6 +216,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     if (req.method === 'POST') {
       const body = await readJsonBody(req, bodyLimits);
       if (isBodyError(body)) {
+        metrics?.refused('bad_request');
         sendRpcError(res, body.status, body.code, body.message, body.close ? { Connection: 'close' } : {});
         return;
       }

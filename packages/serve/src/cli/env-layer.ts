@@ -33,5 +33,10 @@ export function readEnvLayer(env: NodeJS.ProcessEnv): ServeConfig {
     }
     layer.stateless = /^(1|true)$/i.test(env.MCP_SERVE_STATELESS);
   }
+  if (env.MCP_SERVE_METRICS_TOKEN) layer.metrics = { token: env.MCP_SERVE_METRICS_TOKEN };
+  else if (env.MCP_SERVE_METRICS) {
+    if (!/^(1|true|0|false)$/i.test(env.MCP_SERVE_METRICS)) throw new UsageError(`MCP_SERVE_METRICS must be true or false (got "${env.MCP_SERVE_METRICS}")`);
+    layer.metrics = /^(1|true)$/i.test(env.MCP_SERVE_METRICS);
+  }
   return layer;
 }

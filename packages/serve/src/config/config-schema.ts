@@ -60,6 +60,8 @@ export const serveConfigSchema = z
     publicBasePath: z.union([urlPath, z.literal('')]).optional(),
     /** Streamable HTTP without sessions: every POST stands alone (for load balancers). */
     stateless: z.boolean().optional(),
+    /** Prometheus metrics at /metrics: true, or a token of its own for the scraper. */
+    metrics: z.union([z.boolean(), z.object({ token: z.string().min(16, 'a token of 16 characters or more').optional() }).strict()]).optional(),
     /**
      * Signs the requestState of 2026-07-28 input-required results. Processes that serve one
      * endpoint share it; unset, each process makes its own at start.

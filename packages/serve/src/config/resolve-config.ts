@@ -59,6 +59,8 @@ export interface ResolvedServeConfig {
   paths: { sse: string; messages: string; mcp: string; health: string };
   publicBasePath: string;
   stateless: boolean;
+  /** Prometheus metrics at /metrics, and the token that alone opens it when set. */
+  metrics: { token: string | undefined } | undefined;
   /** Signs 2026-07-28 request states; undefined: a random one per process. */
   stateSecret: string | undefined;
   /** `memory`, or the Redis URL where tasks are kept for every process of one endpoint. */
@@ -154,6 +156,7 @@ export async function resolveConfig(layers: ConfigLayer[]): Promise<ResolvedServ
     },
     publicBasePath: (merged.publicBasePath ?? '').replace(/\/+$/, ''),
     stateless: merged.stateless ?? false,
+    metrics: merged.metrics ? { token: merged.metrics === true ? undefined : merged.metrics.token } : undefined,
     stateSecret: merged.stateSecret,
     store: merged.store ?? 'memory',
     skills: merged.skills,

@@ -14,7 +14,7 @@ export interface Gateway {
   /** What the upstreams serve now, as modules for the registry. */
   modules(): LoadedModule[];
   /** Each upstream's state, for /health. */
-  health(): Record<string, { state: UpstreamState; error?: string; sessions?: number }>;
+  health(): Record<string, { state: UpstreamState; restarts: number; error?: string; sessions?: number }>;
   /** True when every upstream that is not optional is ready. */
   healthy(): boolean;
   /** A client session ended: its own upstream processes (perSession) end with it. */
@@ -162,7 +162,7 @@ export async function startGateway(
         .map((entry) => ({ file: `upstream server "${entry.upstream.name}"`, definitions: upstreamDefinitions(entry.upstream, entry.naming, route(entry), entry.watchers) })),
     health: () =>
       Object.fromEntries(
-        entries.map(({ upstream, sessions }) => [upstream.name, { state: upstream.state, ...(upstream.lastError ? { error: upstream.lastError } : {}), ...(isPerSession(upstream.spec) ? { sessions: sessions.size } : {}) }]),
+        entries.map(({ upstream, sessions }) => [upstream.name, { state: upstream.state, restarts: upstream.restartCount, ...(upstream.lastError ? { error: upstream.lastError } : {}), ...(isPerSession(upstream.spec) ? { sessions: sessions.size } : {}) }]),
       ),
     healthy: () => entries.every(({ upstream }) => upstream.spec.optional === true || upstream.state === 'ready'),
     clientNotification: (method, params, sessionId) => {

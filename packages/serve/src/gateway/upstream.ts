@@ -63,6 +63,8 @@ export class Upstream {
   readonly name: string;
   readonly spec: AnyUpstreamSpec;
   state: UpstreamState = 'starting';
+  /** Times it was lost and started again, since the gateway started (for /health and metrics). */
+  restartCount = 0;
   listing: UpstreamListing = EMPTY;
   /** The last failure, for /health and logs. */
   lastError: string | undefined;
@@ -195,6 +197,7 @@ export class Upstream {
       this.#onChange();
       return;
     }
+    this.restartCount++;
     this.#logger.warn(`upstream ${this.name} was lost; restarting`, { error: error.message });
     this.#onChange();
     this.#scheduleRestart();

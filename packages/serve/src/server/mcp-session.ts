@@ -31,6 +31,18 @@ export interface RequestContext {
 /** Serves one method; throws RpcError for protocol errors. */
 export type MethodHandler = (params: Record<string, unknown>, ctx: RequestContext) => unknown;
 
+/** How a request ended, as metrics count it. */
+export type RequestOutcome = 'ok' | 'tool_error' | 'protocol_error' | 'cancelled' | 'timed_out';
+
+/** Told of each request a method handler serves, when the server keeps metrics. */
+export interface RequestObserver {
+  requestStarted(): void;
+  requestEnded(method: string, params: Record<string, unknown>, outcome: RequestOutcome, seconds: number): void;
+}
+
+/** The reason a call's signal is aborted with when its per-call timeout fires. */
+export const CALL_TIMEOUT = 'timeout';
+
 /** What every session of one server shares: the method table and the server's identity. */
 export interface SessionProtocol {
   methods: ReadonlyMap<string, MethodHandler>;
@@ -43,6 +55,8 @@ export interface SessionProtocol {
   cacheScope: 'public' | 'private';
   /** Signs the `requestState` of input-required results. */
   stateSecret: Buffer;
+  /** Told of each request served (metrics); undefined costs nothing. */
+  observer?: RequestObserver | undefined;
   /** Tells every session that follows list changes that a list changed (set by the server that owns the sessions). */
   announceListChanged?: (list: 'tools' | 'prompts' | 'resources') => void;
   onError(error: unknown, method: string): RpcError;
@@ -62,6 +76,8 @@ class Inflight implements RequestContext {
   readonly progressToken: string | number | undefined;
   #controller: AbortController | undefined;
   #reason: unknown;
+  /** Answered before its handler ended (a 2026-07-28 input-required result). */
+  answeredEarly = false;
   #aborted = false;
   #listeners: ((reason: unknown) => void)[] | undefined;
   /** A 2026-07-28 request's input-required round, once its handler has asked (or it carried answers). */
@@ -89,6 +105,11 @@ class Inflight implements RequestContext {
   onAbort(listener: (reason: unknown) => void): void {
     if (this.#aborted) listener(this.#reason);
     else (this.#listeners ??= []).push(listener);
+  }
+
+  /** What the request was aborted with, if it was. */
+  get abortReason(): unknown {
+    return this.#reason;
   }
 
   abort(reason: unknown): void {
@@ -371,6 +392,9 @@ export class McpSession {
     const inflight = new Inflight(this, id, method, params);
     this.#inflight ??= new Map();
     this.#inflight.set(id, inflight);
+    const observer = this.#protocol.observer;
+    const startedAt = observer ? performance.now() : 0;
+    observer?.requestStarted();
     let reply: JsonRpcMessage;
     try {
       if (this.modern && ASKING_METHODS.has(method)) this.#askInRounds(id, method, params, inflight);
@@ -378,7 +402,9 @@ export class McpSession {
     } catch (error) {
       reply = errorReply(id, this.#protocol.onError(error, method));
     }
-    if (this.#settle(id, inflight)) this.#reply(id, reply, id, method, inflight.name);
+    const answered = this.#settle(id, inflight);
+    if (answered) this.#reply(id, reply, id, method, inflight.name);
+    if (observer) observer.requestEnded(method, params, outcomeOf(reply, answered, inflight), (performance.now() - startedAt) / 1000);
   }
 
   /** Takes a request out of flight to answer it; false when it was cancelled, or its session closed, meanwhile (no answer is sent). */
@@ -404,6 +430,7 @@ export class McpSession {
   /** Answers a request whose handler still waits (on a question for the client): the handler is abandoned. */
   #answerWhileWaiting(id: string | number, inflight: Inflight, method: string, result: Record<string, unknown>): void {
     if (!this.#settle(id, inflight)) return;
+    inflight.answeredEarly = true;
     inflight.abort(new Error('input required'));
     this.#reply(id, { jsonrpc: '2.0', id, result }, id, method, inflight.name);
   }
@@ -497,6 +524,14 @@ function spliceParts(protocol: SessionProtocol): { hints: string; tail: string }
     SPLICE_PARTS.set(protocol, parts);
   }
   return parts;
+}
+
+function outcomeOf(reply: JsonRpcMessage, answered: boolean, inflight: Inflight): RequestOutcome {
+  if (!answered) return inflight.answeredEarly ? 'ok' : 'cancelled';
+  if (reply.error) return 'protocol_error';
+  if (reply.result?.isError !== true) return 'ok';
+  const reason = inflight.abortReason;
+  return reason instanceof Error && reason.message === CALL_TIMEOUT ? 'timed_out' : 'tool_error';
 }
 
 function errorReply(id: string | number, rpc: RpcError): JsonRpcMessage {

@@ -3,7 +3,7 @@ import { type CallToolResult, type HandlerContext, isRpcError } from '@mcp-cli/c
 import type { Logger } from '../logger.ts';
 import { deadlines } from './deadlines.ts';
 import { createHandlerContext } from './handler-context.ts';
-import type { RequestContext } from './mcp-session.ts';
+import { CALL_TIMEOUT, type RequestContext } from './mcp-session.ts';
 import type { RegisteredTool } from './registry.ts';
 import { publicMessage } from './to-rpc-error.ts';
 import { errorResult, toToolResult } from './tool-result.ts';
@@ -41,7 +41,7 @@ export function runTool(
   // One promise settled by whichever comes first, the handler or the timer (cheaper than a race).
   return new Promise<CallToolResult>((resolve, reject) => {
     const timedOut = (): void => {
-      ctx.abort(new Error('timeout'));
+      ctx.abort(new Error(CALL_TIMEOUT));
       logger.warn('call timed out', { tool: name, sessionId: ctx.session.id, timeoutMs: callTimeoutMs });
       resolve(errorResult(`Tool "${name}" timed out after ${callTimeoutMs} ms`));
     };

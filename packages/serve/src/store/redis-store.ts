@@ -140,6 +140,11 @@ export class RedisStore implements StateStore {
     this.#onSignal = handler;
   }
 
+  onConnectionError(listener: () => void): void {
+    this.#redis.on('error', listener);
+    this.#subscriber.on('error', listener);
+  }
+
   async isRunning(processId: string): Promise<boolean> {
     return (await this.#redis.exists(this.#aliveKey(processId))) === 1;
   }

@@ -60,6 +60,8 @@ export interface StateStore {
   readonly sessions?: SessionDirectory;
   /** Takes the signals sent to this process. */
   onSignal(handler: (signal: TaskSignal) => void): void;
+  /** Calls `listener` on each error of the store's connections (metrics count them); a memory store has none. */
+  onConnectionError?(listener: () => void): void;
   /** False once a process has stopped: its unfinished tasks will never finish. */
   isRunning(processId: string): Promise<boolean>;
   close(): Promise<void>;

@@ -40,6 +40,8 @@ export interface StreamableHttpHandler {
   sweepIdle(idleMs: number): number;
   closeAll(): void;
   readonly size: number;
+  /** Event streams open (GET streams and POSTs answered as streams). */
+  readonly streams: number;
 }
 
 /**
@@ -658,6 +660,13 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
 
     get size() {
       return sessions.size;
+    },
+
+    get streams() {
+      let open = 0;
+      for (const entry of sessions.values()) open += entry.live.size;
+      for (const entry of modernOpen) open += entry.live.size;
+      return open;
     },
   };
 }

@@ -1,0 +1,142 @@
+import type * as PromClient from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry as PromRegistry } from 'prom-client';
+
+import type { RequestObserver, RequestOutcome } from '../server/mcp-session.ts';
+import type { Registry } from '../server/registry.ts';
+
+/** Why a request was refused before any method ran, as `mcp_refused_total` counts it. */
+export type RefusalReason = 'auth' | 'forbidden' | 'limits' | 'bad_request' | 'rate';
+
+/** What the gauges read at each scrape. */
+export interface MetricSources {
+  getRegistry(): Registry;
+  /** Open sessions by transport and protocol version. */
+  sessions(): Iterable<{ transport: string; protocolVersion: string }>;
+  /** Open event streams by transport. */
+  streams(): Record<string, number>;
+  /** The gateway's upstreams: state and restarts, by server name. */
+  upstreams?: (() => Record<string, { state: string; restarts?: number }>) | undefined;
+}
+
+/** Names with a label value of their own; anything else a client sends counts as `(unknown)`. */
+const NAMED_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
+const UPSTREAM_STATES = ['starting', 'ready', 'restarting', 'failed', 'stopped'];
+
+/**
+ * The Prometheus metrics of one server (prom-client, on a registry of its own). Label values are
+ * bounded: a tool, prompt or resource is named only when the server has it (a resource by its
+ * name, never its URI), and no session id or argument value is ever a label.
+ */
+export class ServerMetrics implements RequestObserver {
+  readonly #registry: PromRegistry;
+  readonly #requests: Counter<'method' | 'name' | 'outcome'>;
+  readonly #duration: Histogram<'method' | 'name'>;
+  readonly #inFlight: Gauge;
+  readonly #refused: Counter<'reason'>;
+  readonly #storeErrors: Counter;
+  readonly #sources: MetricSources;
+
+  private constructor(prom: typeof PromClient, sources: MetricSources) {
+    this.#sources = sources;
+    const registry = new prom.Registry();
+    this.#registry = registry;
+    prom.collectDefaultMetrics({ register: registry });
+    this.#requests = new prom.Counter({ name: 'mcp_requests_total', help: 'MCP requests served, by method, tool/prompt/resource name and outcome', labelNames: ['method', 'name', 'outcome'], registers: [registry] });
+    this.#duration = new prom.Histogram({
+      name: 'mcp_request_duration_seconds',
+      help: 'Time to answer an MCP request, by method and name',
+      labelNames: ['method', 'name'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    });
+    this.#inFlight = new prom.Gauge({ name: 'mcp_requests_in_flight', help: 'MCP requests being served', registers: [registry] });
+    this.#refused = new prom.Counter({ name: 'mcp_refused_total', help: 'HTTP requests refused before any method ran, by reason', labelNames: ['reason'], registers: [registry] });
+    this.#storeErrors = new prom.Counter({ name: 'mcp_store_errors_total', help: 'Operations on the Redis store that failed', registers: [registry] });
+    new prom.Gauge({
+      name: 'mcp_sessions',
+      help: 'Open sessions, by transport and protocol version',
+      labelNames: ['transport', 'protocol_version'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const { transport, protocolVersion } of sources.sessions()) this.inc({ transport, protocol_version: protocolVersion });
+      },
+    });
+    new prom.Gauge({
+      name: 'mcp_streams',
+      help: 'Open event streams, by transport',
+      labelNames: ['transport'],
+      registers: [registry],
+      collect() {
+        for (const [transport, count] of Object.entries(sources.streams())) this.set({ transport }, count);
+      },
+    });
+    if (sources.upstreams) {
+      const upstreams = sources.upstreams;
+      new prom.Gauge({
+        name: 'mcp_upstream_state',
+        help: 'State of each upstream server of the gateway (1 for its current state)',
+        labelNames: ['server', 'state'],
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const [server, { state }] of Object.entries(upstreams())) for (const known of UPSTREAM_STATES) this.set({ server, state: known }, known === state ? 1 : 0);
+        },
+      });
+      new prom.Gauge({
+        name: 'mcp_upstream_restarts',
+        help: 'Restarts of each upstream server of the gateway since start',
+        labelNames: ['server'],
+        registers: [registry],
+        collect() {
+          for (const [server, { restarts }] of Object.entries(upstreams())) this.set({ server }, restarts ?? 0);
+        },
+      });
+    }
+  }
+
+  /** Loads prom-client (only when metrics are asked for) and registers every metric. */
+  static async create(sources: MetricSources): Promise<ServerMetrics> {
+    return new ServerMetrics(await import('prom-client'), sources);
+  }
+
+  requestStarted(): void {
+    this.#inFlight.inc();
+  }
+
+  /**
+   * Counts a request that ended; `params` name its tool, prompt or resource. Only methods in the
+   * server's table get here (an unknown one is answered before), so `method` is bounded too.
+   */
+  requestEnded(method: string, params: Record<string, unknown>, outcome: RequestOutcome, seconds: number): void {
+    this.#inFlight.dec();
+    const name = NAMED_METHODS.has(method) ? this.#nameOf(method, params) : '';
+    this.#requests.inc({ method, name, outcome });
+    this.#duration.observe({ method, name }, seconds);
+  }
+
+  refused(reason: RefusalReason): void {
+    this.#refused.inc({ reason });
+  }
+
+  storeError(): void {
+    this.#storeErrors.inc();
+  }
+
+  /** The text Prometheus scrapes. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.#registry.contentType, body: await this.#registry.metrics() };
+  }
+
+  #nameOf(method: string, params: Record<string, unknown>): string {
+    const registry = this.#sources.getRegistry();
+    if (method === 'resources/read') {
+      const uri = typeof params.uri === 'string' ? params.uri : '';
+      const name = registry.resources.get(uri)?.def.name ?? registry.templates.find((t) => t.template.match(uri))?.def.name;
+      return name ?? '(unknown)';
+    }
+    const name = typeof params.name === 'string' ? params.name : '';
+    const known = method === 'tools/call' ? registry.tools.has(name) : registry.prompts.has(name);
+    return known ? name : '(unknown)';
+  }
+}
