@@ -9,6 +9,7 @@ export { pidFile } from './pid-file.ts';
 export type { RawResponse } from './http-request.ts';
 export { INITIALIZE_BODY, MCP_POST_HEADERS, rawRequest } from './http-request.ts';
 export { freePort, NGINX_BIN, startNginx, startRoundRobin } from './nginx.ts';
+export { PROMETHEUS_BIN, type PrometheusHandle, startPrometheus } from './prometheus.ts';
 export { REDIS_BIN, startRedis } from './redis.ts';
 export type { OidcProvider } from './oidc.ts';
 export { startOidcProvider } from './oidc.ts';

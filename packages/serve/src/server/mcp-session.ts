@@ -76,8 +76,9 @@ class Inflight implements RequestContext {
   readonly progressToken: string | number | undefined;
   #controller: AbortController | undefined;
   #reason: unknown;
-  /** Answered before its handler ended (a 2026-07-28 input-required result). */
-  answeredEarly = false;
+  readonly params: Record<string, unknown>;
+  /** When it started (`performance.now()`), when the server keeps metrics. */
+  startedAt = 0;
   #aborted = false;
   #listeners: ((reason: unknown) => void)[] | undefined;
   /** A 2026-07-28 request's input-required round, once its handler has asked (or it carried answers). */
@@ -91,6 +92,7 @@ class Inflight implements RequestContext {
     this.session = session;
     this.requestId = requestId;
     this.method = method;
+    this.params = params;
     this.name = typeof params.name === 'string' ? params.name : undefined;
     this.progressToken = (params._meta as { progressToken?: string | number } | undefined)?.progressToken;
   }
@@ -332,6 +334,7 @@ export class McpSession {
     const inflight = this.#inflight?.get(requestId);
     if (!inflight) return false;
     this.#inflight!.delete(requestId);
+    this.#ended(inflight, 'cancelled');
     this.oncancel?.(requestId, inflight, reason);
     inflight.abort(reason);
     this.ondrop?.(requestId);
@@ -345,6 +348,7 @@ export class McpSession {
     // A 2026-07-28 request's session ends with its response: closed early, the client cancelled it.
     const reason = this.modern ? 'the client closed the request' : 'session closed';
     for (const [requestId, inflight] of this.#inflight ?? []) {
+      this.#ended(inflight, 'cancelled');
       this.oncancel?.(requestId, inflight, reason);
       inflight.abort(new Error(reason));
     }
@@ -392,9 +396,10 @@ export class McpSession {
     const inflight = new Inflight(this, id, method, params);
     this.#inflight ??= new Map();
     this.#inflight.set(id, inflight);
-    const observer = this.#protocol.observer;
-    const startedAt = observer ? performance.now() : 0;
-    observer?.requestStarted();
+    if (this.#protocol.observer) {
+      inflight.startedAt = performance.now();
+      this.#protocol.observer.requestStarted();
+    }
     let reply: JsonRpcMessage;
     try {
       if (this.modern && ASKING_METHODS.has(method)) this.#askInRounds(id, method, params, inflight);
@@ -402,9 +407,14 @@ export class McpSession {
     } catch (error) {
       reply = errorReply(id, this.#protocol.onError(error, method));
     }
-    const answered = this.#settle(id, inflight);
-    if (answered) this.#reply(id, reply, id, method, inflight.name);
-    if (observer) observer.requestEnded(method, params, outcomeOf(reply, answered, inflight), (performance.now() - startedAt) / 1000);
+    if (!this.#settle(id, inflight)) return; // cancelled, or answered early: counted then
+    this.#ended(inflight, outcomeOf(reply, inflight));
+    this.#reply(id, reply, id, method, inflight.name);
+  }
+
+  /** Tells the observer (metrics) that a request left flight, once. */
+  #ended(inflight: Inflight, outcome: RequestOutcome): void {
+    this.#protocol.observer?.requestEnded(inflight.method, inflight.params, outcome, (performance.now() - inflight.startedAt) / 1000);
   }
 
   /** Takes a request out of flight to answer it; false when it was cancelled, or its session closed, meanwhile (no answer is sent). */
@@ -430,7 +440,7 @@ export class McpSession {
   /** Answers a request whose handler still waits (on a question for the client): the handler is abandoned. */
   #answerWhileWaiting(id: string | number, inflight: Inflight, method: string, result: Record<string, unknown>): void {
     if (!this.#settle(id, inflight)) return;
-    inflight.answeredEarly = true;
+    this.#ended(inflight, 'ok');
     inflight.abort(new Error('input required'));
     this.#reply(id, { jsonrpc: '2.0', id, result }, id, method, inflight.name);
   }
@@ -526,8 +536,7 @@ function spliceParts(protocol: SessionProtocol): { hints: string; tail: string }
   return parts;
 }
 
-function outcomeOf(reply: JsonRpcMessage, answered: boolean, inflight: Inflight): RequestOutcome {
-  if (!answered) return inflight.answeredEarly ? 'ok' : 'cancelled';
+function outcomeOf(reply: JsonRpcMessage, inflight: Inflight): RequestOutcome {
   if (reply.error) return 'protocol_error';
   if (reply.result?.isError !== true) return 'ok';
   const reason = inflight.abortReason;

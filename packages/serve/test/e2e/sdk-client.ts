@@ -11,12 +11,14 @@ export async function connectSdkClient(
   baseUrl: string,
   transport: TransportName,
   capabilities: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
 ): Promise<Client> {
   const client = new Client({ name: 'e2e', version: '1.0.0' }, { capabilities });
+  const requestInit = { headers };
   const t =
     transport === 'sse'
-      ? new SSEClientTransport(new URL(`${baseUrl}/sse`))
-      : new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`));
+      ? new SSEClientTransport(new URL(`${baseUrl}/sse`), { requestInit })
+      : new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), { requestInit });
   await client.connect(t);
   return client;
 }
