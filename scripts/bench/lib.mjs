@@ -2,7 +2,12 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
+
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -180,4 +185,43 @@ export async function requestSender(url, name, agent) {
     const { status, text } = await postJson(url, JSON.stringify({ jsonrpc: '2.0', id: ++id, method: kind.method, params: kind.params }), headers, agent);
     if (status !== 200) throw new Error(`${name}: HTTP ${status}: ${text.slice(0, 200)}`);
   };
+}
+
+/** A session of the SDK client on `streamUrl` whose POSTs go to `postUrl`. */
+async function connectSdk(transport, streamUrl, postUrl) {
+  const redirect = (input, init) => {
+    const url = new URL(input instanceof URL ? input.href : typeof input === 'string' ? input : input.url);
+    if ((init?.method ?? 'GET') === 'POST') url.host = new URL(postUrl).host;
+    return fetch(url, init);
+  };
+  const client = new Client({ name: 'bench', version: '1.0.0' });
+  const t = transport === 'sse' ? new SSEClientTransport(new URL(`${streamUrl}/sse`), { fetch: redirect }) : new StreamableHTTPClientTransport(new URL(`${streamUrl}/mcp`), { fetch: redirect });
+  await client.connect(t);
+  return client;
+}
+
+/**
+ * Server CPU per call (µs) of one SDK 1.x client session calling greet `calls` times, after 300 to
+ * warm up: the stream on the first of `servers`, every POST sent to the last; the CPU of all of
+ * them is summed, and Redis's (`redisPid`) is given apart.
+ */
+export async function measureSdkCalls(transport, servers, calls, redisPid) {
+  // The SDK's SSE client adds an abort listener per POST to one signal: thousands of calls are expected.
+  setMaxListeners(0);
+  const streamServer = servers[0];
+  const postServer = servers.at(-1);
+  const client = await connectSdk(transport, streamServer.url, postServer.url);
+  const call = () => client.callTool({ name: 'greet', arguments: { name: 'x' } });
+  for (let i = 0; i < 300; i++) await call(); // warm the JIT
+  const cpu = () => Promise.all(servers.map((s) => s.cpuMicros()));
+  const before = await cpu();
+  const redisBefore = redisPid ? cpuMs(redisPid) : 0;
+  for (let i = 0; i < calls; i++) await call();
+  const after = await cpu();
+  const each = after.map((micros, i) => (micros - before[i]) / calls);
+  if (process.env.BENCH_VERBOSE) console.log(transport, servers.length, each.map((us) => us.toFixed(0)).join(' + '));
+  const serverUs = each.reduce((a, b) => a + b, 0);
+  const redisUs = redisPid ? ((cpuMs(redisPid) - redisBefore) * 1000) / calls : 0;
+  await client.close();
+  return { serverUs, redisUs };
 }

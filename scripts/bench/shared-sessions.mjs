@@ -10,15 +10,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { setMaxListeners } from 'node:events';
 import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-
-import { cpuMs, pinSelf, postJson, ROOT, startMcpServe } from './lib.mjs';
+import { measureSdkCalls, pinSelf, postJson, ROOT, startMcpServe } from './lib.mjs';
 
 const REDIS = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => existsSync(p));
 // ioredis as mcp-serve depends on it.
@@ -49,40 +44,6 @@ async function redisCommand(port, ...args) {
   }
 }
 
-/** A session of the SDK client on `streamUrl` whose POSTs go to `postUrl`. */
-async function connectSdk(transport, streamUrl, postUrl) {
-  const redirect = (input, init) => {
-    const url = new URL(input instanceof URL ? input.href : typeof input === 'string' ? input : input.url);
-    if ((init?.method ?? 'GET') === 'POST') url.host = new URL(postUrl).host;
-    return fetch(url, init);
-  };
-  const client = new Client({ name: 'bench', version: '1.0.0' });
-  const t = transport === 'sse' ? new SSEClientTransport(new URL(`${streamUrl}/sse`), { fetch: redirect }) : new StreamableHTTPClientTransport(new URL(`${streamUrl}/mcp`), { fetch: redirect });
-  await client.connect(t);
-  return client;
-}
-
-async function measure(transport, servers, calls, redisPid) {
-  const [streamServer, postServer = streamServer] = servers;
-  const client = await connectSdk(transport, streamServer.url, postServer.url);
-  const call = () => client.callTool({ name: 'greet', arguments: { name: 'x' } });
-  for (let i = 0; i < 300; i++) await call(); // warm the JIT
-  const cpu = () => Promise.all(servers.map((s) => s.cpuMicros()));
-  const before = await cpu();
-  const redisBefore = redisPid ? cpuMs(redisPid) : 0;
-  for (let i = 0; i < calls; i++) await call();
-  const after = await cpu();
-  const each = after.map((micros, i) => (micros - before[i]) / calls);
-  if (process.env.BENCH_VERBOSE) console.log(transport, servers.length, each.map((us) => us.toFixed(0)).join(' + '));
-  const serverUs = each.reduce((a, b) => a + b, 0);
-  const redisUs = redisPid ? ((cpuMs(redisPid) - redisBefore) * 1000) / calls : 0;
-  await client.close();
-  return { serverUs, redisUs };
-}
-
-// The SDK's SSE client adds an abort listener per POST to one signal: thousands of calls are expected here.
-setMaxListeners(0);
-
 if (!pinSelf()) {
   const { values } = parseArgs({ options: { calls: { type: 'string', default: '3000' }, sessions: { type: 'string', default: '2000' } } });
   const calls = Number(values.calls);
@@ -90,12 +51,12 @@ if (!pinSelf()) {
   const rows = [];
   for (const transport of ['http', 'sse']) {
     const alone = await startMcpServe();
-    const baseline = await measure(transport, [alone], calls);
+    const baseline = await measureSdkCalls(transport, [alone], calls);
     await alone.stop();
     const holder = await startMcpServe(['--store', redis.url]);
-    const held = await measure(transport, [holder], calls, redis.pid);
+    const held = await measureSdkCalls(transport, [holder], calls, redis.pid);
     const second = await startMcpServe(['--store', redis.url]);
-    const elsewhere = await measure(transport, [holder, second], calls, redis.pid);
+    const elsewhere = await measureSdkCalls(transport, [holder, second], calls, redis.pid);
     await Promise.all([holder.stop(), second.stop()]);
     rows.push([transport, baseline, held, elsewhere]);
   }

@@ -38,7 +38,7 @@ export function createProgram(version: string): Command {
     .option('--public-base-path <path>', 'prefix a reverse proxy mounts the server under (default: none; env MCP_SERVE_PUBLIC_BASE_PATH)')
     .option('--stateless', 'Streamable HTTP with no session kept in the process (default: off)')
     .option('--metrics', 'serve Prometheus metrics at /metrics, protected like /mcp (default: off; env MCP_SERVE_METRICS)')
-    .option('--metrics-token <token>', 'serve /metrics to this bearer token only (implies --metrics; env MCP_SERVE_METRICS_TOKEN)')
+    .option('--metrics-token <token>', 'serve /metrics to this bearer token only, implies --metrics (default: none; env MCP_SERVE_METRICS_TOKEN)')
     .option('--store <url>', 'keep sessions and tasks in Redis (redis://host:port), so any of several processes serves any client; default memory (env MCP_SERVE_STORE)')
     .option('--auth-issuer <url>', 'take OAuth access tokens from this authorization server (default: none; env MCP_SERVE_AUTH_ISSUER)')
     .option('--auth-audience <url>', "this server's resource URL, as tokens name it in aud (default: none; env MCP_SERVE_AUTH_AUDIENCE)")
