@@ -80,6 +80,7 @@ export { argumentAt, headerParams, MCP_NAME_PARAM } from './mirrored-headers.ts'
 export { closestNames } from './closest-names.ts';
 export { readResponseText, ResponseTooLargeError } from './read-response-text.ts';
 export { escapeControls } from './escape-controls.ts';
+export { canonicalJson } from './canonical-json.ts';
 export { redactedUrl } from './redacted-url.ts';
 export type { RecordedExchange, RecordedMessage, RecordingHeader } from './recording.ts';
 export { pairExchanges, parseRecording, RECORDING_FORMAT, REDACTED, redactSecrets } from './recording.ts';

@@ -1,7 +1,10 @@
 import type { Readable, Writable } from 'node:stream';
 
+import { ConfigError } from '@mcp-cli/core';
+
 import type { ResolvedServeConfig } from './config/resolve-config.ts';
 import { type Logger, silentLogger } from './logger.ts';
+import { AuditLog } from './audit/audit-log.ts';
 import { createProtocol } from './server/create-protocol.ts';
 import { MemoryStore } from './store/memory-store.ts';
 import type { TaskProvider } from './server/task-provider.ts';
@@ -50,7 +53,10 @@ export async function serveStdio(options: ServeStdioOptions): Promise<StdioHandl
   const subscriptions = new SubscriptionHub(() => registry);
   // One client, one process: its tasks need no shared store.
   const store = new MemoryStore();
+  if (config.auditLog === '-') throw new ConfigError('--audit-log - writes to standard output, which --stdio keeps for the protocol: name a file', 'E_AUDIT_LOG');
+  const audit = config.auditLog === undefined ? undefined : await AuditLog.open(config.auditLog, () => registry);
   const protocol = createProtocol(config, { getRegistry: () => registry, subscriptions, logger, tasks: options.tasks, store });
+  protocol.observer = audit;
   const announce: SessionProtocol['announceListChanged'] = (list) => announceListChanges(session, [list]);
   protocol.announceListChanged = announce;
   const { session, done } = serveStdioSession({
@@ -60,7 +66,11 @@ export async function serveStdio(options: ServeStdioOptions): Promise<StdioHandl
     maxBatch: config.limits.maxBatchSize,
     maxUnsentBytes: config.limits.maxStreamBufferBytes,
     logger,
-    createSession: (id, sink) => openSession(id, sink, { protocol, subscriptions, logger, onClientNotification: options.onClientNotification }),
+    createSession: (id, sink) => {
+      const opened = openSession(id, sink, { protocol, subscriptions, logger, onClientNotification: options.onClientNotification });
+      opened.clientAddress = 'stdio';
+      return opened;
+    },
   });
   return {
     done,
@@ -70,6 +80,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<StdioHandl
     },
     async close() {
       session.close();
+      await audit?.close();
       await store.close();
     },
   };

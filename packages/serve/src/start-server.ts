@@ -28,6 +28,8 @@ import { SubscriptionHub } from './server/subscription-hub.ts';
 import { SharedSessions } from './sessions/shared-sessions.ts';
 import { METRICS_PATH, refusalReason, serveMetrics } from './metrics/metrics-endpoint.ts';
 import { ServerMetrics } from './metrics/server-metrics.ts';
+import { AuditLog } from './audit/audit-log.ts';
+import { combineObservers } from './server/request-observers.ts';
 import { openStore } from './store/open-store.ts';
 import { createSseTransport } from './transports/sse.ts';
 import { createStreamableHttpTransport } from './transports/streamable-http.ts';
@@ -76,6 +78,8 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
   const logger = options.logger ?? silentLogger;
   let registry = options.registry;
   const subscriptions = new SubscriptionHub(() => registry);
+  // Opened first: a log that cannot be written fails start-up before anything else is held.
+  const audit = config.auditLog === undefined ? undefined : await AuditLog.open(config.auditLog, () => registry);
   const store = await openStore(config.store, logger);
   const { limits } = config;
   // With a Redis store every process serves every session.
@@ -111,6 +115,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
         release();
       },
     });
+    session.clientAddress = client;
     sessions.add(session);
     // A session that never gets past initialize (or an SSE stream that never posts) must not
     // hold a slot for the whole idle time.
@@ -137,12 +142,17 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
   const metrics = config.metrics
     ? await ServerMetrics.create({
         getRegistry: () => registry,
+        inFlight: () => {
+          let count = 0;
+          for (const session of sessions) count += session.inflightCount;
+          return count;
+        },
         sessions: () => [...sessions].map((session) => ({ transport: legacySessions.has(session) ? 'sse' : 'http', protocolVersion: session.protocolVersion })),
         streams: () => ({ sse: sse.size, http: http.streams }),
         upstreams: options.health && (() => options.health!().upstreams as Record<string, { state: string; restarts?: number }>),
       })
     : undefined;
-  protocol.observer = metrics;
+  protocol.observer = combineObservers(metrics, audit);
   if (metrics) store.onConnectionError?.(() => metrics.storeError());
   const bodyLimits = { maxBytes: limits.maxBodyBytes, maxBatch: limits.maxBatchSize, timeoutMs: limits.bodyTimeoutMs };
   const guard = createRequestGuard({
@@ -296,6 +306,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       http.closeAll();
       httpServer.closeAllConnections();
       await closed;
+      await audit?.close();
       await store.close();
     },
   };

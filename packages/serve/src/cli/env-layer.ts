@@ -25,6 +25,7 @@ export function readEnvLayer(env: NodeJS.ProcessEnv): ServeConfig {
     publicBasePath: env.MCP_SERVE_PUBLIC_BASE_PATH,
     stateSecret: env.MCP_SERVE_STATE_SECRET || undefined,
     store: env.MCP_SERVE_STORE || undefined,
+    auditLog: env.MCP_SERVE_AUDIT_LOG || undefined,
     auth: { issuer: env.MCP_SERVE_AUTH_ISSUER || undefined, audience: env.MCP_SERVE_AUTH_AUDIENCE || undefined } as ServeConfig['auth'],
   };
   if (env.MCP_SERVE_STATELESS) {

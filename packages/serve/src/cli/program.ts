@@ -37,6 +37,7 @@ export function createProgram(version: string): Command {
     .option('--mcp-path <path>', 'path of the Streamable HTTP endpoint (default /mcp)')
     .option('--public-base-path <path>', 'prefix a reverse proxy mounts the server under (default: none; env MCP_SERVE_PUBLIC_BASE_PATH)')
     .option('--stateless', 'Streamable HTTP with no session kept in the process (default: off)')
+    .option('--audit-log <file>', 'one JSON line per tool call, prompt get and resource read, to a file or - for stdout (default: none; env MCP_SERVE_AUDIT_LOG)')
     .option('--metrics', 'serve Prometheus metrics at /metrics, protected like /mcp (default: off; env MCP_SERVE_METRICS)')
     .option('--metrics-token <token>', 'serve /metrics to this bearer token only, implies --metrics (default: none; env MCP_SERVE_METRICS_TOKEN)')
     .option('--store <url>', 'keep sessions and tasks in Redis (redis://host:port), so any of several processes serves any client; default memory (env MCP_SERVE_STORE)')
@@ -100,6 +101,7 @@ export function toServeFlags(opts: Record<string, unknown>, operands: string[] =
     paths: { sse: str('ssePath'), messages: str('messagesPath'), mcp: str('mcpPath') },
     publicBasePath: str('publicBasePath'),
     stateless: opts.stateless === true ? true : undefined,
+    auditLog: str('auditLog'),
     metrics: str('metricsToken') !== undefined ? { token: str('metricsToken') } : opts.metrics === true ? true : undefined,
     store: str('store'),
     tokens: opts.token as string[] | undefined,

@@ -60,6 +60,8 @@ export const serveConfigSchema = z
     publicBasePath: z.union([urlPath, z.literal('')]).optional(),
     /** Streamable HTTP without sessions: every POST stands alone (for load balancers). */
     stateless: z.boolean().optional(),
+    /** The audit log: a file appended to, or - for standard output. */
+    auditLog: z.string().min(1).optional(),
     /** Prometheus metrics at /metrics: true, or a token of its own for the scraper. */
     metrics: z.union([z.boolean(), z.object({ token: z.string().min(16, 'a token of 16 characters or more').optional() }).strict()]).optional(),
     /**

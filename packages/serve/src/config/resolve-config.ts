@@ -59,6 +59,8 @@ export interface ResolvedServeConfig {
   paths: { sse: string; messages: string; mcp: string; health: string };
   publicBasePath: string;
   stateless: boolean;
+  /** Where the audit log goes (a file, or - for standard output), when it is on. */
+  auditLog: string | undefined;
   /** Prometheus metrics at /metrics, and the token that alone opens it when set. */
   metrics: { token: string | undefined } | undefined;
   /** Signs 2026-07-28 request states; undefined: a random one per process. */
@@ -156,6 +158,7 @@ export async function resolveConfig(layers: ConfigLayer[]): Promise<ResolvedServ
     },
     publicBasePath: (merged.publicBasePath ?? '').replace(/\/+$/, ''),
     stateless: merged.stateless ?? false,
+    auditLog: merged.auditLog,
     metrics: merged.metrics ? { token: merged.metrics === true ? undefined : merged.metrics.token } : undefined,
     stateSecret: merged.stateSecret,
     store: merged.store ?? 'memory',

@@ -1,8 +1,9 @@
 import type * as PromClient from 'prom-client';
-import type { Counter, Gauge, Histogram, Registry as PromRegistry } from 'prom-client';
+import type { Counter, Histogram, Registry as PromRegistry } from 'prom-client';
 
 import type { RequestObserver, RequestOutcome } from '../server/mcp-session.ts';
 import type { Registry } from '../server/registry.ts';
+import { requestName } from '../server/request-name.ts';
 
 /** Why a request was refused before any method ran, as `mcp_refused_total` counts it. */
 export type RefusalReason = 'auth' | 'forbidden' | 'limits' | 'bad_request' | 'rate';
@@ -10,6 +11,8 @@ export type RefusalReason = 'auth' | 'forbidden' | 'limits' | 'bad_request' | 'r
 /** What the gauges read at each scrape. */
 export interface MetricSources {
   getRegistry(): Registry;
+  /** Requests being served, across every session. */
+  inFlight(): number;
   /** Open sessions by transport and protocol version. */
   sessions(): Iterable<{ transport: string; protocolVersion: string }>;
   /** Open event streams by transport. */
@@ -18,8 +21,6 @@ export interface MetricSources {
   upstreams?: (() => Record<string, { state: string; restarts?: number }>) | undefined;
 }
 
-/** Names with a label value of their own; anything else a client sends counts as `(unknown)`. */
-const NAMED_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
 const UPSTREAM_STATES = ['starting', 'ready', 'restarting', 'failed', 'stopped'];
 
 /**
@@ -31,10 +32,10 @@ export class ServerMetrics implements RequestObserver {
   readonly #registry: PromRegistry;
   readonly #requests: Counter<'method' | 'name' | 'outcome'>;
   readonly #duration: Histogram<'method' | 'name'>;
-  readonly #inFlight: Gauge;
   readonly #refused: Counter<'reason'>;
   readonly #storeErrors: Counter;
   readonly #sources: MetricSources;
+  readonly #series = new Map<string, { count: { inc(): void }; duration: { observe(value: number): void } }>();
 
   private constructor(prom: typeof PromClient, sources: MetricSources) {
     this.#sources = sources;
@@ -49,7 +50,14 @@ export class ServerMetrics implements RequestObserver {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: [registry],
     });
-    this.#inFlight = new prom.Gauge({ name: 'mcp_requests_in_flight', help: 'MCP requests being served', registers: [registry] });
+    new prom.Gauge({
+      name: 'mcp_requests_in_flight',
+      help: 'MCP requests being served',
+      registers: [registry],
+      collect() {
+        this.set(sources.inFlight());
+      },
+    });
     this.#refused = new prom.Counter({ name: 'mcp_refused_total', help: 'HTTP requests refused before any method ran, by reason', labelNames: ['reason'], registers: [registry] });
     this.#storeErrors = new prom.Counter({ name: 'mcp_store_errors_total', help: 'Operations on the Redis store that failed', registers: [registry] });
     new prom.Gauge({
@@ -100,19 +108,21 @@ export class ServerMetrics implements RequestObserver {
     return new ServerMetrics(await import('prom-client'), sources);
   }
 
-  requestStarted(): void {
-    this.#inFlight.inc();
-  }
-
   /**
    * Counts a request that ended; `params` name its tool, prompt or resource. Only methods in the
    * server's table get here (an unknown one is answered before), so `method` is bounded too.
    */
   requestEnded(method: string, params: Record<string, unknown>, outcome: RequestOutcome, seconds: number): void {
-    this.#inFlight.dec();
-    const name = NAMED_METHODS.has(method) ? this.#nameOf(method, params) : '';
-    this.#requests.inc({ method, name, outcome });
-    this.#duration.observe({ method, name }, seconds);
+    const name = requestName(this.#sources.getRegistry(), method, params);
+    // Each label set's children are found once: prom-client hashes the labels on every call otherwise.
+    const key = `${method}\u0000${name}\u0000${outcome}`;
+    let series = this.#series.get(key);
+    if (!series) {
+      series = { count: this.#requests.labels({ method, name, outcome }), duration: this.#duration.labels({ method, name }) };
+      this.#series.set(key, series);
+    }
+    series.count.inc();
+    series.duration.observe(seconds);
   }
 
   refused(reason: RefusalReason): void {
@@ -126,17 +136,5 @@ export class ServerMetrics implements RequestObserver {
   /** The text Prometheus scrapes. */
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.#registry.contentType, body: await this.#registry.metrics() };
-  }
-
-  #nameOf(method: string, params: Record<string, unknown>): string {
-    const registry = this.#sources.getRegistry();
-    if (method === 'resources/read') {
-      const uri = typeof params.uri === 'string' ? params.uri : '';
-      const name = registry.resources.get(uri)?.def.name ?? registry.templates.find((t) => t.template.match(uri))?.def.name;
-      return name ?? '(unknown)';
-    }
-    const name = typeof params.name === 'string' ? params.name : '';
-    const known = method === 'tools/call' ? registry.tools.has(name) : registry.prompts.has(name);
-    return known ? name : '(unknown)';
   }
 }

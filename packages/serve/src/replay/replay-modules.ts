@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 
 import {
   type CallToolResult,
+  canonicalJson,
   ConfigError,
   type Definition,
   META,
@@ -172,12 +173,4 @@ function serverInfo(exchanges: RecordedExchange[], file: string): Replay['info']
     }
   }
   return { name: `replay of ${file}`, version: '0.0.0' };
-}
-
-/** JSON with object keys sorted, so that arguments given in another order are the same call. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  const entries = Object.keys(value as Record<string, unknown>).sort().map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
-  return `{${entries.join(',')}}`;
 }

@@ -34,10 +34,10 @@ export type MethodHandler = (params: Record<string, unknown>, ctx: RequestContex
 /** How a request ended, as metrics count it. */
 export type RequestOutcome = 'ok' | 'tool_error' | 'protocol_error' | 'cancelled' | 'timed_out';
 
-/** Told of each request a method handler serves, when the server keeps metrics. */
+/** Told of each request a method handler serves, when the server keeps metrics or an audit log. */
 export interface RequestObserver {
-  requestStarted(): void;
-  requestEnded(method: string, params: Record<string, unknown>, outcome: RequestOutcome, seconds: number): void;
+  requestStarted?(): void;
+  requestEnded(method: string, params: Record<string, unknown>, outcome: RequestOutcome, seconds: number, session: McpSession): void;
 }
 
 /** The reason a call's signal is aborted with when its per-call timeout fires. */
@@ -174,6 +174,8 @@ export class McpSession {
   readonly id: string | undefined;
   protocolVersion = LATEST_PROTOCOL_VERSION;
   clientCapabilities: Record<string, unknown> = {};
+  /** The client's network address, as the per-client limits count it (the audit log names it). */
+  clientAddress: string | undefined;
   /** Who the client says it is, in `initialize`. */
   clientInfo: Record<string, unknown> | undefined;
   logLevel: LogLevel | undefined;
@@ -398,7 +400,7 @@ export class McpSession {
     this.#inflight.set(id, inflight);
     if (this.#protocol.observer) {
       inflight.startedAt = performance.now();
-      this.#protocol.observer.requestStarted();
+      this.#protocol.observer.requestStarted?.();
     }
     let reply: JsonRpcMessage;
     try {
@@ -414,7 +416,7 @@ export class McpSession {
 
   /** Tells the observer (metrics) that a request left flight, once. */
   #ended(inflight: Inflight, outcome: RequestOutcome): void {
-    this.#protocol.observer?.requestEnded(inflight.method, inflight.params, outcome, (performance.now() - inflight.startedAt) / 1000);
+    this.#protocol.observer?.requestEnded(inflight.method, inflight.params, outcome, (performance.now() - inflight.startedAt) / 1000, this);
   }
 
   /** Takes a request out of flight to answer it; false when it was cancelled, or its session closed, meanwhile (no answer is sent). */

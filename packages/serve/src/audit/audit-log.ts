@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+
+import { canonicalJson, ConfigError } from '@mcp-cli/core';
+
+import type { McpSession, RequestObserver, RequestOutcome } from '../server/mcp-session.ts';
+import type { Registry } from '../server/registry.ts';
+import { requestName } from '../server/request-name.ts';
+
+/** The requests the audit log records: what a client did with the server's tools, prompts and resources. */
+const AUDITED = new Set(['tools/call', 'prompts/get', 'resources/read']);
+/** Lines held while the sink does not keep up; past either bound, lines are dropped and counted. */
+const MAX_QUEUED_LINES = 10_000;
+const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The audit log (`--audit-log FILE|-`): one JSON line per tool call, prompt get and resource read,
+ * with who made it, in which session, what it was about, a hash of its arguments (never their
+ * values), its outcome and duration. Writing never holds a call up: while the sink is slow,
+ * lines wait in a bounded queue, and what does not fit is dropped and counted in a line of its own.
+ */
+export class AuditLog implements RequestObserver {
+  readonly #sink: Writable;
+  readonly #getRegistry: () => Registry;
+  readonly #closeSink: boolean;
+  #queue: string[] = [];
+  #queuedBytes = 0;
+  #blocked = false;
+  #dropped = 0;
+
+  private constructor(sink: Writable, getRegistry: () => Registry, closeSink: boolean) {
+    this.#sink = sink;
+    this.#getRegistry = getRegistry;
+    this.#closeSink = closeSink;
+    sink.on('drain', () => this.#flush());
+  }
+
+  /**
+   * Opens the log: `-` is standard output, anything else a file appended to (made if missing).
+   * @throws ConfigError when the file cannot be opened.
+   */
+  static async open(target: string, getRegistry: () => Registry): Promise<AuditLog> {
+    if (target === '-') return new AuditLog(process.stdout, getRegistry, false);
+    const file = createWriteStream(target, { flags: 'a' });
+    await new Promise<void>((resolve, reject) => {
+      file.once('open', () => resolve());
+      file.once('error', (error) => reject(new ConfigError(`Cannot open the audit log ${target}: ${error.message}. Name a file in a directory that exists and can be written, or - for standard output`, 'E_AUDIT_LOG')));
+    });
+    // A disk that fails later must not crash the server: the lines are lost, and said so on stderr once.
+    file.on('error', (error) => process.stderr.write(`mcp-serve: the audit log ${target} failed: ${error.message}\n`));
+    return new AuditLog(file, getRegistry, true);
+  }
+
+  requestEnded(method: string, params: Record<string, unknown>, outcome: RequestOutcome, seconds: number, session: McpSession): void {
+    if (!AUDITED.has(method)) return;
+    const args = method === 'resources/read' ? params.uri : params.arguments;
+    const entry = {
+      time: new Date().toISOString(),
+      identity: identityOf(session),
+      ...(session.id === undefined ? {} : { session: session.id }),
+      method,
+      name: requestName(this.#getRegistry(), method, params),
+      argumentsHash: `sha256:${createHash('sha256').update(canonicalJson(args ?? {})).digest('hex')}`,
+      outcome,
+      durationMs: Math.round(seconds * 1000 * 10) / 10,
+    };
+    this.#write(`${JSON.stringify(entry)}\n`);
+  }
+
+  /** Writes what is queued and ends the file (standard output stays open). */
+  async close(): Promise<void> {
+    this.#flush();
+    if (!this.#closeSink) return;
+    await new Promise<void>((resolve) => this.#sink.end(() => resolve()));
+  }
+
+  #write(line: string): void {
+    if (!this.#blocked) {
+      this.#blocked = !this.#sink.write(line);
+      return;
+    }
+    if (this.#queue.length >= MAX_QUEUED_LINES || this.#queuedBytes + line.length > MAX_QUEUED_BYTES) {
+      this.#dropped++;
+      return;
+    }
+    this.#queue.push(line);
+    this.#queuedBytes += line.length;
+  }
+
+  #flush(): void {
+    this.#blocked = false;
+    const queued = this.#queue;
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    for (const line of queued) this.#write(line);
+    if (this.#dropped > 0 && !this.#blocked) {
+      const dropped = this.#dropped;
+      this.#dropped = 0;
+      this.#write(`${JSON.stringify({ time: new Date().toISOString(), event: 'audit_lines_dropped', count: dropped })}\n`);
+    }
+  }
+}
+
+/**
+ * Who made a request: the OAuth token's subject and client, or a digest of the static token (the
+ * same for every request with it, never the token), and the client's address.
+ */
+function identityOf(session: McpSession): Record<string, string> {
+  const identity: Record<string, string> = {};
+  const claims = session.auth;
+  if (claims) {
+    if (typeof claims.sub === 'string') identity.subject = claims.sub;
+    const client = claims.client_id ?? claims.azp;
+    if (typeof client === 'string') identity.clientId = client;
+  } else if (session.principal) {
+    identity.token = session.principal.slice(0, 12);
+  }
+  if (session.clientAddress) identity.address = session.clientAddress;
+  return identity;
+}
