@@ -1,10 +1,14 @@
-import { PROMETHEUS_BIN, runCall, startPrometheus, startServe, writeTempFiles, type PrometheusHandle, type ServeProcess } from '@mcp-cli/test-utils';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+
+import { PROMETHEUS_BIN, runCall, runServe, SERVE_BIN, startPrometheus, startServe, writeTempFiles, type PrometheusHandle, type ServeProcess } from '@mcp-cli/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { connectSdkClient } from './sdk-client.ts';
 
-// A real Prometheus (Debian's; .ci/run installs it) scrapes mcp-serve --metrics every second; the
-// counters are read back through its HTTP API, as a dashboard would.
+// Running mcp-serve for a team: a real Prometheus (Debian's; .ci/run installs it) scrapes
+// mcp-serve --metrics every second, the counters read back through its HTTP API as a dashboard
+// would; and the audit log, read back from its file.
 const required = process.env.CI !== undefined;
 const TOKEN = 'team-token-0123456789';
 const METRICS_TOKEN = 'scraper-token-0123456789';
@@ -77,5 +81,57 @@ describe.skipIf(!PROMETHEUS_BIN && !required)('Prometheus metrics', () => {
     // An MCP request without the token is refused, and counted.
     expect((await fetch(`${server.url}/mcp`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).status).toBe(401);
     await expect.poll(() => prometheus.query('sum(mcp_refused_total{reason="auth"})'), { timeout: 20_000 }).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('audit log', () => {
+  it('writes one JSON line per call and read: who, what, a hash of the arguments (never their values), outcome and duration', async () => {
+    const dir = await writeTempFiles(MODULES);
+    const log = `${dir}/audit.jsonl`;
+    const server = await startServe(['--token', TOKEN, '--audit-log', log], { cwd: dir });
+    const call = (args: string[]) => runCall(['--url', `${server.url}/mcp`, '--header', `Authorization: Bearer ${TOKEN}`, ...args]);
+    try {
+      expect((await call(['echo', '--text', 'a secret value'])).code).toBe(0);
+      expect((await call(['broken'])).code).toBe(1);
+      expect((await call(['read', 'users://42'])).code).toBe(0);
+      expect((await call(['--tool', 'no-such-tool'])).code).not.toBe(0);
+      expect((await call(['tools'])).code).toBe(0); // a listing is not audited
+    } finally {
+      await server.stop();
+    }
+    const text = await readFile(log, 'utf8');
+    expect(text).not.toContain('a secret value');
+    expect(text).not.toContain(TOKEN);
+    const lines = text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.map((l) => [l.method, l.name, l.outcome])).toEqual([
+      ['tools/call', 'echo', 'ok'],
+      ['tools/call', 'broken', 'tool_error'],
+      ['resources/read', 'user', 'ok'],
+      ['tools/call', '(unknown)', 'protocol_error'],
+    ]);
+    const [echo, , read] = lines;
+    expect(echo!.argumentsHash).toBe(`sha256:${createHash('sha256').update('{"text":"a secret value"}').digest('hex')}`);
+    expect(read!.argumentsHash).toBe(`sha256:${createHash('sha256').update('"users://42"').digest('hex')}`);
+    expect(echo!.identity).toEqual({ token: expect.stringMatching(/^\S{12}$/), address: '127.0.0.1' });
+    expect(echo!.time).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(typeof echo!.durationMs).toBe('number');
+  });
+
+  it('works over stdio to a file, and refuses standard output there in one line', async () => {
+    const dir = await writeTempFiles(MODULES);
+    const refused = await runServe(['--stdio', '--audit-log', '-'], { cwd: dir });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toContain('--audit-log - writes to standard output, which --stdio keeps for the protocol: name a file');
+    const run = await runCall(['--stdio', `node ${SERVE_BIN} --stdio --audit-log ${dir}/audit.jsonl`, 'echo', '--text', 'over stdio'], { cwd: dir });
+    expect(run.stdout).toBe('over stdio\n');
+    const [line] = (await readFile(`${dir}/audit.jsonl`, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(line).toMatchObject({ method: 'tools/call', name: 'echo', outcome: 'ok', identity: { address: 'stdio' } });
+  });
+
+  it('fails at start-up with one line when the audit log cannot be written', async () => {
+    const run = await runServe(['--audit-log', '/nonexistent-dir/audit.jsonl', '--port', '0']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/Cannot open the audit log \/nonexistent-dir\/audit\.jsonl: ENOENT.*Name a file in a directory that exists/);
   });
 });
