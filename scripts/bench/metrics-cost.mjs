@@ -1,18 +1,22 @@
-// What --metrics costs: server CPU per call of one SDK 1.x client session (greet) with metrics off
-// and on, over Streamable HTTP and legacy SSE. Rounds alternate the two; medians are reported.
+// What --metrics and --audit-log cost: server CPU per call of one SDK 1.x client session (greet)
+// with both off, metrics on, and the audit log on (to a file), over Streamable HTTP and legacy
+// SSE. Rounds alternate the settings; medians are reported.
 //
 //   node scripts/bench/metrics-cost.mjs [--calls 3000] [--rounds 3]
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { measureSdkCalls, median, pinSelf, startMcpServe } from './lib.mjs';
 
 if (!pinSelf()) {
   const { values } = parseArgs({ options: { calls: { type: 'string', default: '3000' }, rounds: { type: 'string', default: '3' } } });
-  const settings = { off: [], metrics: ['--metrics'] };
-  console.log('| transport | metrics off (µs/call) | metrics on | × |');
+  const settings = { off: [], metrics: ['--metrics'], audit: ['--audit-log', join(mkdtempSync(join(tmpdir(), 'audit-')), 'audit.jsonl')] };
+  console.log('| transport | all off (µs/call) | metrics on | audit log on |');
   console.log('|---|---|---|---|');
   for (const transport of ['http', 'sse']) {
-    const costs = { off: [], metrics: [] };
+    const costs = { off: [], metrics: [], audit: [] };
     for (let round = 0; round < Number(values.rounds); round++) {
       for (const [name, flags] of Object.entries(settings)) {
         const server = await startMcpServe(flags);
@@ -21,7 +25,7 @@ if (!pinSelf()) {
       }
     }
     const off = median(costs.off);
-    const on = median(costs.metrics);
-    console.log(`| ${transport === 'http' ? 'Streamable HTTP' : 'legacy SSE'} | ${off.toFixed(0)} | ${on.toFixed(0)} | ${(on / off).toFixed(2)}× |`);
+    const cell = (name) => `${median(costs[name]).toFixed(0)} (${(median(costs[name]) / off).toFixed(2)}×)`;
+    console.log(`| ${transport === 'http' ? 'Streamable HTTP' : 'legacy SSE'} | ${off.toFixed(0)} | ${cell('metrics')} | ${cell('audit')} |`);
   }
 }
