@@ -5,6 +5,7 @@ import { ConfigError } from '@mcp-cli/core';
 import type { ResolvedServeConfig } from './config/resolve-config.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import { AuditLog } from './audit/audit-log.ts';
+import { createRateLimits } from './rate-limit/rate-limits.ts';
 import { createProtocol } from './server/create-protocol.ts';
 import { MemoryStore } from './store/memory-store.ts';
 import type { TaskProvider } from './server/task-provider.ts';
@@ -55,7 +56,8 @@ export async function serveStdio(options: ServeStdioOptions): Promise<StdioHandl
   const store = new MemoryStore();
   if (config.auditLog === '-') throw new ConfigError('--audit-log - writes to standard output, which --stdio keeps for the protocol: name a file', 'E_AUDIT_LOG');
   const audit = config.auditLog === undefined ? undefined : await AuditLog.open(config.auditLog, () => registry);
-  const protocol = createProtocol(config, { getRegistry: () => registry, subscriptions, logger, tasks: options.tasks, store });
+  const rateLimits = await createRateLimits(config.limits, { kind: 'memory' });
+  const protocol = createProtocol(config, { getRegistry: () => registry, subscriptions, logger, tasks: options.tasks, store, rateLimits });
   protocol.observer = audit;
   const announce: SessionProtocol['announceListChanged'] = (list) => announceListChanges(session, [list]);
   protocol.announceListChanged = announce;

@@ -30,6 +30,7 @@ import { METRICS_PATH, refusalReason, serveMetrics } from './metrics/metrics-end
 import { ServerMetrics } from './metrics/server-metrics.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { combineObservers } from './server/request-observers.ts';
+import { createRateLimits } from './rate-limit/rate-limits.ts';
 import { openStore } from './store/open-store.ts';
 import { createSseTransport } from './transports/sse.ts';
 import { createStreamableHttpTransport } from './transports/streamable-http.ts';
@@ -87,7 +88,12 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     ? new SharedSessions(store.sessions, { storeName: store.description, ttlMs: limits.sessionIdleMs, bounds: { maxEvents: limits.resumeEvents, maxBytes: limits.resumeBytes }, subscriptions, logger })
     : undefined;
   const subscribeShared = shared && ((session: McpSession, uri: string) => shared.subscribe(session, uri));
-  const protocol = createProtocol(config, { getRegistry: () => registry, subscriptions, logger, tasks: options.tasks, store, subscribeShared });
+  // Counted in the store's Redis when there is one, so a limit holds across every process.
+  const rateLimits = await createRateLimits(limits, store.redis ? { kind: 'redis', ...store.redis } : { kind: 'memory' }).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
+  const protocol = createProtocol(config, { getRegistry: () => registry, subscriptions, logger, tasks: options.tasks, store, subscribeShared, rateLimits });
   const sessions = new Set<McpSession>();
   const announce = (lists: readonly ('tools' | 'prompts' | 'resources')[]): void => {
     // Sessions in the store hear of it through the store, wherever their stream is; a 2026-07-28 listener here.
@@ -153,6 +159,10 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       })
     : undefined;
   protocol.observer = combineObservers(metrics, audit);
+  if (metrics && rateLimits) {
+    const countRefusal = (): void => metrics.refused('rate');
+    rateLimits.onRefused = countRefusal;
+  }
   if (metrics) store.onConnectionError?.(() => metrics.storeError());
   const bodyLimits = { maxBytes: limits.maxBodyBytes, maxBatch: limits.maxBatchSize, timeoutMs: limits.bodyTimeoutMs };
   const guard = createRequestGuard({

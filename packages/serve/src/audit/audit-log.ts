@@ -13,19 +13,25 @@ const AUDITED = new Set(['tools/call', 'prompts/get', 'resources/read']);
 /** Lines held while the sink does not keep up; past either bound, lines are dropped and counted. */
 const MAX_QUEUED_LINES = 10_000;
 const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+/** Lines are written together, at most this long after the first of them. */
+const BATCH_MS = 50;
 
 /**
  * The audit log (`--audit-log FILE|-`): one JSON line per tool call, prompt get and resource read,
  * with who made it, in which session, what it was about, a hash of its arguments (never their
- * values), its outcome and duration. Writing never holds a call up: while the sink is slow,
- * lines wait in a bounded queue, and what does not fit is dropped and counted in a line of its own.
+ * values), its outcome and duration. Writing never holds a call up: lines are written together
+ * every 50 ms; while the sink is slow they wait in a bounded queue, and what does not fit is
+ * dropped and counted in a line of its own.
  */
 export class AuditLog implements RequestObserver {
   readonly #sink: Writable;
   readonly #getRegistry: () => Registry;
   readonly #closeSink: boolean;
-  #queue: string[] = [];
-  #queuedBytes = 0;
+  /** Lines not yet handed to the sink: written together, at most every {@link BATCH_MS}. */
+  #pending: string[] = [];
+  #pendingBytes = 0;
+  #timer: NodeJS.Timeout | undefined;
+  /** The sink said it is full: nothing more is handed to it until it drains. */
   #blocked = false;
   #dropped = 0;
 
@@ -33,7 +39,10 @@ export class AuditLog implements RequestObserver {
     this.#sink = sink;
     this.#getRegistry = getRegistry;
     this.#closeSink = closeSink;
-    sink.on('drain', () => this.#flush());
+    sink.on('drain', () => {
+      this.#blocked = false;
+      this.#flush();
+    });
   }
 
   /**
@@ -48,7 +57,7 @@ export class AuditLog implements RequestObserver {
       file.once('error', (error) => reject(new ConfigError(`Cannot open the audit log ${target}: ${error.message}. Name a file in a directory that exists and can be written, or - for standard output`, 'E_AUDIT_LOG')));
     });
     // A disk that fails later must not crash the server: the lines are lost, and said so on stderr once.
-    file.on('error', (error) => process.stderr.write(`mcp-serve: the audit log ${target} failed: ${error.message}\n`));
+    file.once('error', (error) => process.stderr.write(`mcp-serve: the audit log ${target} failed: ${error.message}\n`));
     return new AuditLog(file, getRegistry, true);
   }
 
@@ -65,40 +74,40 @@ export class AuditLog implements RequestObserver {
       outcome,
       durationMs: Math.round(seconds * 1000 * 10) / 10,
     };
-    this.#write(`${JSON.stringify(entry)}\n`);
+    this.#add(`${JSON.stringify(entry)}\n`);
   }
 
-  /** Writes what is queued and ends the file (standard output stays open). */
+  /** Writes what is pending and ends the file (standard output stays open). */
   async close(): Promise<void> {
+    clearTimeout(this.#timer);
     this.#flush();
     if (!this.#closeSink) return;
     await new Promise<void>((resolve) => this.#sink.end(() => resolve()));
   }
 
-  #write(line: string): void {
-    if (!this.#blocked) {
-      this.#blocked = !this.#sink.write(line);
-      return;
-    }
-    if (this.#queue.length >= MAX_QUEUED_LINES || this.#queuedBytes + line.length > MAX_QUEUED_BYTES) {
+  #add(line: string): void {
+    if (this.#pending.length >= MAX_QUEUED_LINES || this.#pendingBytes + line.length > MAX_QUEUED_BYTES) {
       this.#dropped++;
       return;
     }
-    this.#queue.push(line);
-    this.#queuedBytes += line.length;
+    this.#pending.push(line);
+    this.#pendingBytes += line.length;
+    // One write for many lines: a write per call would cost more than the call.
+    if (this.#timer === undefined && !this.#blocked) this.#timer = setTimeout(() => this.#flush(), BATCH_MS).unref();
   }
 
   #flush(): void {
-    this.#blocked = false;
-    const queued = this.#queue;
-    this.#queue = [];
-    this.#queuedBytes = 0;
-    for (const line of queued) this.#write(line);
-    if (this.#dropped > 0 && !this.#blocked) {
-      const dropped = this.#dropped;
+    this.#timer = undefined;
+    if (this.#blocked) return;
+    if (this.#dropped > 0) {
+      this.#pending.push(`${JSON.stringify({ time: new Date().toISOString(), event: 'audit_lines_dropped', count: this.#dropped })}\n`);
       this.#dropped = 0;
-      this.#write(`${JSON.stringify({ time: new Date().toISOString(), event: 'audit_lines_dropped', count: dropped })}\n`);
     }
+    if (this.#pending.length === 0) return;
+    const text = this.#pending.join('');
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#blocked = !this.#sink.write(text);
   }
 }
 

@@ -38,6 +38,7 @@ export function createProgram(version: string): Command {
     .option('--public-base-path <path>', 'prefix a reverse proxy mounts the server under (default: none; env MCP_SERVE_PUBLIC_BASE_PATH)')
     .option('--stateless', 'Streamable HTTP with no session kept in the process (default: off)')
     .option('--audit-log <file>', 'one JSON line per tool call, prompt get and resource read, to a file or - for stdout (default: none; env MCP_SERVE_AUDIT_LOG)')
+    .option('--rate-limit <rate>', 'calls per client (OAuth subject, token or address): 20/s, 100/m, 1000/h (default: none)')
     .option('--metrics', 'serve Prometheus metrics at /metrics, protected like /mcp (default: off; env MCP_SERVE_METRICS)')
     .option('--metrics-token <token>', 'serve /metrics to this bearer token only, implies --metrics (default: none; env MCP_SERVE_METRICS_TOKEN)')
     .option('--store <url>', 'keep sessions and tasks in Redis (redis://host:port), so any of several processes serves any client; default memory (env MCP_SERVE_STORE)')
@@ -123,6 +124,7 @@ export function toServeFlags(opts: Record<string, unknown>, operands: string[] =
       callTimeoutMs: int('callTimeout', '--call-timeout'),
       sseKeepAliveMs: int('keepAlive', '--keep-alive'),
       sessionIdleMs: int('sessionIdle', '--session-idle'),
+      rate: str('rateLimit'),
       pageSize: int('pageSize', '--page-size'),
     },
   };

@@ -121,6 +121,10 @@ export const serveConfigSchema = z
         callTimeoutMs: positiveInt.optional(),
         sseKeepAliveMs: positiveInt.optional(),
         sessionIdleMs: positiveInt.optional(),
+        /** Calls (tools, prompts, reads) per identity: `20/s`, `100/m`, `1000/h`. */
+        rate: z.string().optional(),
+        /** Rates of their own for named tools, on top of `rate`. */
+        toolRates: z.record(z.string(), z.string()).optional(),
         resumeEvents: positiveInt.optional(),
         resumeBytes: positiveInt.optional(),
         pageSize: positiveInt.optional(),

@@ -38,6 +38,9 @@ export interface ServeLimits {
   callTimeoutMs: number;
   sseKeepAliveMs: number;
   sessionIdleMs: number;
+  /** Calls per identity (`20/s`), and rates of their own for named tools; none by default. */
+  rate?: string | undefined;
+  toolRates?: Record<string, string> | undefined;
   /** Most events, and bytes, a shared session's server stream keeps in the store for clients that resume. */
   resumeEvents: number;
   resumeBytes: number;

@@ -3,8 +3,9 @@ import { META, TASKS_EXTENSION } from '@mcp-cli/core';
 import type { ResolvedServeConfig } from '../config/resolve-config.ts';
 import { ALL_PROTOCOL_VERSIONS } from '../http/request-metadata.ts';
 import type { Logger } from '../logger.ts';
-import { negotiateVersion, type SessionProtocol } from './mcp-session.ts';
+import { type MethodHandler, negotiateVersion, type SessionProtocol } from './mcp-session.ts';
 import { stateSecret } from './input-round.ts';
+import { limitRates, type RateLimits } from '../rate-limit/rate-limits.ts';
 import { createMethodHandlers, type MethodContext, SERVER_CAPABILITIES } from './method-handlers.ts';
 import { SKILLS_EXTENSION } from './skills.ts';
 import type { Registry } from './registry.ts';
@@ -32,6 +33,8 @@ export interface ProtocolParts {
   store: StateStore;
   /** Who runs tools as 2025-11-25 tasks (a gateway's upstreams). */
   tasks?: TaskProvider | undefined;
+  /** Rate limits per identity (`--rate-limit`), counted before the methods they cover run. */
+  rateLimits?: RateLimits | undefined;
   /** Subscribes a session several processes serve; see {@link MethodContext.subscribeShared}. */
   subscribeShared?: MethodContext['subscribeShared'];
 }
@@ -41,7 +44,7 @@ export interface ProtocolParts {
  * table over the current registry, the initialize answer and the error mapping.
  */
 export function createProtocol(config: ResolvedServeConfig, parts: ProtocolParts): SessionProtocol {
-  const { getRegistry, subscriptions, logger, tasks, store, subscribeShared } = parts;
+  const { getRegistry, subscriptions, logger, tasks, store, subscribeShared, rateLimits } = parts;
   const info = {
     name: config.name,
     version: config.version,
@@ -60,7 +63,7 @@ export function createProtocol(config: ResolvedServeConfig, parts: ProtocolParts
     return shared.key;
   };
   return {
-    methods: createMethodHandlers({ getRegistry, callTimeoutMs: config.limits.callTimeoutMs, pageSize: config.limits.pageSize, logger, subscriptions, tasks, store, subscribeShared }),
+    methods: limited(createMethodHandlers({ getRegistry, callTimeoutMs: config.limits.callTimeoutMs, pageSize: config.limits.pageSize, logger, subscriptions, tasks, store, subscribeShared }), rateLimits),
     initializeResult: (requested) => {
       const taskCapability = tasks?.capability();
       return {
@@ -84,4 +87,8 @@ export function createProtocol(config: ResolvedServeConfig, parts: ProtocolParts
     onError: (error, method) => toRpcError(error, logger, method),
     onUnsendable: (error, method, name) => unsendableError(error, logger, method, name),
   };
+}
+
+function limited(methods: Map<string, MethodHandler>, rateLimits: RateLimits | undefined): Map<string, MethodHandler> {
+  return rateLimits ? limitRates(methods, rateLimits) : methods;
 }

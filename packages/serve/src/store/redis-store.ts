@@ -104,6 +104,10 @@ export class RedisStore implements StateStore {
     }
   }
 
+  get redis(): { client: Redis; prefix: string } {
+    return { client: this.#redis, prefix: this.#prefix };
+  }
+
   get sharedSecret(): string | undefined {
     return this.#sharedSecret;
   }

@@ -56,6 +56,8 @@ export interface StateStore {
   cancelTask(taskId: string): Promise<boolean>;
   /** Sends a signal to the process running a task. */
   signal(runner: string, signal: TaskSignal): Promise<void>;
+  /** The Redis connection and key prefix other shared counts use (rate limits); undefined in memory. */
+  readonly redis?: { client: unknown; prefix: string };
   /** Sessions every process serves (Redis); undefined when sessions stay in the process that opened them. */
   readonly sessions?: SessionDirectory;
   /** Takes the signals sent to this process. */

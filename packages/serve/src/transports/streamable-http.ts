@@ -12,6 +12,7 @@ import type { MessageSink } from '../server/json-rpc.ts';
 import type { McpSession } from '../server/mcp-session.ts';
 import { type HeldStream, type SharedSessions, StoreUnavailableError } from '../sessions/shared-sessions.ts';
 import type { SharedSessionRecord } from '../store/session-directory.ts';
+import { RATE_LIMITED, rateLimitHeaders } from '../rate-limit/rate-limits.ts';
 import { chain } from './chain.ts';
 import { EventLog } from './event-log.ts';
 import { formatEvent, KEEP_ALIVE, openEventStream, whenDrained, writeBounded } from './sse-stream.ts';
@@ -184,7 +185,12 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
       if (isResponse && channel.acceptsJson && holding) {
         channel.buffered.push(json);
         channel.bufferedBytes += json.length;
-        if (channel.pending.size === 0) sendJson(channel, channel.buffered, headersOf(entry), entry.session.modern ? modernStatus(message) : 200);
+        if (channel.pending.size === 0) {
+          // A request over its rate, answered alone, is refused as HTTP says it: 429 with Retry-After.
+          const limited = message.error?.code === RATE_LIMITED && !channel.isBatch;
+          const headers = limited ? copyWith(headersOf(entry), rateLimitHeaders(message.error!.data)) : headersOf(entry);
+          sendJson(channel, channel.buffered, headers, limited ? 429 : entry.session.modern ? modernStatus(message) : 200);
+        }
         else if (channel.bufferedBytes > cap) overflow(entry, channel);
         return;
       }

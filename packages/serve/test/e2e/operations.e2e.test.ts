@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 
-import { PROMETHEUS_BIN, runCall, runServe, SERVE_BIN, startPrometheus, startServe, writeTempFiles, type PrometheusHandle, type ServeProcess } from '@mcp-cli/test-utils';
+import { PROMETHEUS_BIN, REDIS_BIN, runCall, runServe, SERVE_BIN, startPrometheus, startRedis, startServe, writeTempFiles, type PrometheusHandle, type ServeProcess } from '@mcp-cli/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { connectSdkClient } from './sdk-client.ts';
@@ -133,5 +133,53 @@ describe('audit log', () => {
     const run = await runServe(['--audit-log', '/nonexistent-dir/audit.jsonl', '--port', '0']);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/Cannot open the audit log \/nonexistent-dir\/audit\.jsonl: ENOENT.*Name a file in a directory that exists/);
+  });
+});
+
+describe('rate limits', () => {
+  const OTHER = 'other-team-token-98765';
+  const post = (url: string, token: string, id: number, name = 'echo') =>
+    fetch(`${url}/mcp`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', Authorization: `Bearer ${token}`, 'MCP-Protocol-Version': '2026-07-28', 'Mcp-Method': 'tools/call', 'Mcp-Name': name },
+      body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: { text: 'hi' }, _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {}, 'io.modelcontextprotocol/clientInfo': { name: 't', version: '1' } } } }),
+    });
+
+  it('limits each identity on its own, per server and per tool: 429 with Retry-After, or an error with the delay inside a session', async () => {
+    const dir = await writeTempFiles({ ...MODULES, 'mcp-serve.config.mjs': `export default { tools: './tools.mjs', resources: './resources.mjs', limits: { toolRates: { broken: '1/h' } } };` });
+    const server = await startServe(['--token', TOKEN, '--token', OTHER, '--rate-limit', '3/m'], { cwd: dir });
+    try {
+      for (let id = 1; id <= 3; id++) expect((await post(server.url, TOKEN, id)).status).toBe(200);
+      const refused = await post(server.url, TOKEN, 4);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(((await refused.json()) as { error: { code: number; message: string; data: { retryAfterMs: number } } }).error).toMatchObject({ code: -32029, message: expect.stringMatching(/^Rate limit exceeded for this client: try again in \d+ s$/), data: { retryAfterMs: expect.any(Number) } });
+      // Another identity is not affected; a tool's own rate holds beside the server's.
+      expect((await post(server.url, OTHER, 1)).status).toBe(200);
+      expect((await post(server.url, OTHER, 2, 'broken')).status).toBe(200);
+      const tool = await post(server.url, OTHER, 3, 'broken');
+      expect(tool.status).toBe(429);
+      expect(((await tool.json()) as { error: { message: string } }).error.message).toMatch(/^Rate limit exceeded for tool "broken"/);
+      // Inside a legacy SSE session the refusal is the call's JSON-RPC error, with the delay.
+      const client = await connectSdkClient(server.url, 'sse', {}, { Authorization: `Bearer ${OTHER}` });
+      await expect(client.callTool({ name: 'echo', arguments: { text: 'x' } })).rejects.toMatchObject({ code: -32029, data: { retryAfterMs: expect.any(Number) } });
+      await client.close();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it.skipIf(!REDIS_BIN && !required)('holds a limit in total across three processes sharing a Redis store', async () => {
+    const dir = await writeTempFiles(MODULES);
+    const redis = await startRedis();
+    const servers = await Promise.all([1, 2, 3].map(() => startServe(['--token', TOKEN, '--rate-limit', '5/m', '--store', redis.url], { cwd: dir })));
+    try {
+      const statuses: number[] = [];
+      for (let id = 1; id <= 7; id++) statuses.push((await post(servers[id % 3]!.url, TOKEN, id)).status);
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+      await redis.stop();
+    }
   });
 });
