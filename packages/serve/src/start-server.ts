@@ -31,6 +31,7 @@ import { ServerMetrics } from './metrics/server-metrics.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { combineObservers } from './server/request-observers.ts';
 import { createRateLimits } from './rate-limit/rate-limits.ts';
+import { toolSelectionOf } from './http/tool-selection.ts';
 import { openStore } from './store/open-store.ts';
 import { createSseTransport } from './transports/sse.ts';
 import { createStreamableHttpTransport } from './transports/streamable-http.ts';
@@ -230,7 +231,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     requests++;
     if (isSse) {
       if (req.method !== 'GET') return methodNotAllowed(req, res, 'GET');
-      await sse.handleStream(res, client, credentialOf(req));
+      await sse.handleStream(res, client, credentialOf(req), toolSelectionOf(target));
       return;
     }
     if (req.method === 'POST') {

@@ -174,6 +174,8 @@ export class McpSession {
   readonly id: string | undefined;
   protocolVersion = LATEST_PROTOCOL_VERSION;
   clientCapabilities: Record<string, unknown> = {};
+  /** The tools this client asked for (`?tools=a,b`): it lists and calls only those; undefined for all. */
+  toolSelection: ReadonlySet<string> | undefined;
   /** The client's network address, as the per-client limits count it (the audit log names it). */
   clientAddress: string | undefined;
   /** Who the client says it is, in `initialize`. */

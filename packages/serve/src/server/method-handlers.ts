@@ -76,7 +76,7 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
 
   // The listing only changes with the registry (--watch swaps it whole), so it is built once per registry.
   const toolListings = new WeakMap<Registry, { tools: Record<string, unknown>[] }>();
-  methods.set('tools/list', (params) => {
+  methods.set('tools/list', (params, ctx) => {
     const registry = getRegistry();
     let listing = toolListings.get(registry);
     if (!listing) {
@@ -97,7 +97,8 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
       };
       toolListings.set(registry, listing);
     }
-    return page('tools', listing.tools, params);
+    const selection = ctx.session.toolSelection;
+    return page('tools', selection ? listing.tools.filter((tool) => selection.has(tool.name as string)) : listing.tools, params);
   });
 
   // A task tool for a 2026-07-28 client: a task when it declares the extension; else a plain call, or -32021 when only a task will do.
@@ -113,9 +114,11 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
     const name = requireString(params, 'name');
     const args = params.arguments;
     if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args))) invalid('"arguments" must be an object');
-    const tool = getRegistry().tools.get(name);
+    // A tool outside the client's selection does not exist for it.
+    const selection = ctx.session.toolSelection;
+    const tool = !selection || selection.has(name) ? getRegistry().tools.get(name) : undefined;
     if (!tool) {
-      const names = [...getRegistry().tools.keys()].join(', ') || 'none';
+      const names = [...getRegistry().tools.keys()].filter((known) => !selection || selection.has(known)).join(', ') || 'none';
       throw new RpcError(RpcCode.invalidParams, `Unknown tool "${name}" (tools: ${names})`);
     }
     const taskSupport = tasks?.taskSupport(tool.def);

@@ -340,13 +340,14 @@ function applyRecord(session: McpSession, record: SharedSessionRecord): void {
   session.protocolVersion = record.protocolVersion;
   session.clientCapabilities = record.clientCapabilities;
   session.clientInfo = record.clientInfo;
+  session.toolSelection = record.tools && new Set(record.tools);
   session.logLevel = record.logLevel;
   session.initialized = true;
   session.established = true;
 }
 
 function recordOf(session: McpSession, kind: SharedSessionRecord['kind']): SharedSessionRecord {
-  return { kind, owner: session.principal, protocolVersion: session.protocolVersion, clientCapabilities: session.clientCapabilities, clientInfo: session.clientInfo, logLevel: session.logLevel };
+  return { kind, owner: session.principal, protocolVersion: session.protocolVersion, clientCapabilities: session.clientCapabilities, clientInfo: session.clientInfo, logLevel: session.logLevel, ...(session.toolSelection ? { tools: [...session.toolSelection] } : {}) };
 }
 
 /** What a copy of a session may change and the others must learn (`initialize` sets new capabilities). */

@@ -10,6 +10,8 @@ export interface SharedSessionRecord {
   clientCapabilities: Record<string, unknown>;
   clientInfo?: Record<string, unknown> | undefined;
   logLevel: LogLevel | undefined;
+  /** The tools the client selected in its URL, when it did. */
+  tools?: string[] | undefined;
 }
 
 /** A message between the processes serving sessions, over Redis pub/sub. */

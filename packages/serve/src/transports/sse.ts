@@ -28,7 +28,7 @@ export interface SseTransportOptions {
 /** The legacy transport's two routes and its open streams. */
 export interface SseTransportHandler {
   /** Opens a stream; `credential` (a digest) is the only one its messages will be taken with. */
-  handleStream(res: ServerResponse, client: string, credential: string): Promise<void> | void;
+  handleStream(res: ServerResponse, client: string, credential: string, toolSelection?: ReadonlySet<string>): Promise<void> | void;
   handleMessages(res: ServerResponse, sessionId: string | null, messages: JsonRpcMessage[], isBatch: boolean, credential: string, client: string, auth?: Readonly<Record<string, unknown>>): Promise<void> | void;
   /** Writes a keep-alive comment to every stream. */
   keepAlive(): void;
@@ -104,7 +104,7 @@ export function createSseTransport(options: SseTransportOptions): SseTransportHa
   }
 
   return {
-    async handleStream(res, client, credential) {
+    async handleStream(res, client, credential, toolSelection) {
       const id = randomUUID();
       // Events written in one turn of the event loop leave in one write: under load many
       // answers share a syscall, and a lone answer waits only for the end of the turn.
@@ -133,12 +133,13 @@ export function createSseTransport(options: SseTransportOptions): SseTransportHa
       }
       made = session;
       session.bindPrincipal(credential);
+      session.toolSelection = toolSelection;
       if (shared) {
         // In the store before the client learns the id: its first POST may reach any process.
         shared.adopt(session);
         const held = { session, deliver: (json: string) => void sink({ jsonrpc: '2.0' }, undefined, json), release: () => undefined };
         try {
-          await shared.save(id, { kind: 'sse', owner: credential, protocolVersion: session.protocolVersion, clientCapabilities: {}, logLevel: undefined }, true);
+          await shared.save(id, { kind: 'sse', owner: credential, protocolVersion: session.protocolVersion, clientCapabilities: {}, logLevel: undefined, ...(toolSelection ? { tools: [...toolSelection] } : {}) }, true);
           await shared.hold(id, held);
         } catch (error) {
           session.close();

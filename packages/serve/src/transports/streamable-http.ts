@@ -13,6 +13,7 @@ import type { McpSession } from '../server/mcp-session.ts';
 import { type HeldStream, type SharedSessions, StoreUnavailableError } from '../sessions/shared-sessions.ts';
 import type { SharedSessionRecord } from '../store/session-directory.ts';
 import { RATE_LIMITED, rateLimitHeaders } from '../rate-limit/rate-limits.ts';
+import { toolSelectionOf } from '../http/tool-selection.ts';
 import { chain } from './chain.ts';
 import { EventLog } from './event-log.ts';
 import { formatEvent, KEEP_ALIVE, openEventStream, whenDrained, writeBounded } from './sse-stream.ts';
@@ -141,6 +142,12 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
       if (entry.byRequest.size > 0) answerWaitingCalls(entry);
       if (id) logger.debug('http session closed', { sessionId: id });
     });
+    return entry;
+  }
+
+  /** A new session serves the tools its request's URL selects (`?tools=a,b`), for its whole life. */
+  function selectTools(entry: HttpSession | Refusal, req: IncomingMessage): HttpSession | Refusal {
+    if ('session' in entry) entry.session.toolSelection = toolSelectionOf(req.url);
     return entry;
   }
 
@@ -396,7 +403,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
   async function statelessSession(req: IncomingMessage, res: ServerResponse, initialize: boolean, client: string, credential: string, headerVersion: string | undefined): Promise<HttpSession | Refusal | undefined> {
     const header = req.headers['mcp-session-id'];
     const id = Array.isArray(header) ? header[0] : header;
-    if (shared && initialize) return newSession(randomUUID(), client, credential);
+    if (shared && initialize) return selectTools(newSession(randomUUID(), client, credential), req);
     if (shared && id) {
       let found: Awaited<ReturnType<SharedSessions['load']>>;
       try {
@@ -409,7 +416,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
       if (!found) return notFound(res, id);
       return newSession(id, client, credential, found.record);
     }
-    const entry = newSession(undefined, client, credential);
+    const entry = selectTools(newSession(undefined, client, credential), req);
     if (!('session' in entry) || initialize) return entry;
     // Without a session, the version the client speaks is the one its header names (2025-03-26
     // when it names none, as the spec assumes): results are shaped for it (resource links, audio).
@@ -487,7 +494,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
     const meta = readRequestMeta(req, message);
     if (isRefusal(meta)) return sendRpcError(res, meta.status, meta.code, meta.message, {}, id, meta.data);
     const credential = credentialOf(req);
-    const entry = newSession(undefined, req.socket.remoteAddress ?? 'unknown', credential);
+    const entry = selectTools(newSession(undefined, req.socket.remoteAddress ?? 'unknown', credential), req);
     if (!('session' in entry)) return sendRpcError(res, entry.status, RpcCode.serverError, entry.message, entry.headers, id);
     if (!entry.session.servesModern(message.method)) {
       entry.session.close();
@@ -539,7 +546,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
           sendRpcError(res, 400, RpcCode.invalidRequest, 'Invalid Request: this session is already initialized; omit Mcp-Session-Id to start a new one');
           return;
         }
-        entry = newSession(randomUUID(), client, credential);
+        entry = selectTools(newSession(randomUUID(), client, credential), req);
       } else {
         entry = await findSession(req, res, credential);
         if (entry && isBatch && !supportsBatches(entry.session.protocolVersion)) return refuseBatch(res, entry.session.protocolVersion);

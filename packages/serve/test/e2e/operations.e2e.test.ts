@@ -183,3 +183,29 @@ describe('rate limits', () => {
     }
   });
 });
+
+describe('tools selected by URL', () => {
+  it('lists and calls only the tools a client selects with ?tools=, over Streamable HTTP, legacy SSE and with mcp-call', async () => {
+    const dir = await writeTempFiles(MODULES);
+    const server = await startServe([], { cwd: dir });
+    try {
+      for (const transport of ['http', 'sse'] as const) {
+        const client = await connectSdkClient(`${server.url}`, transport, {}, {}, 'tools=echo,slow,not-a-tool');
+        expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(['echo', 'slow']);
+        expect((await client.callTool({ name: 'echo', arguments: { text: 'selected' } })).content).toEqual([{ type: 'text', text: 'selected' }]);
+        // A tool outside the selection does not exist for this client, though the server has it.
+        await expect(client.callTool({ name: 'broken', arguments: {} })).rejects.toThrow('Unknown tool "broken" (tools: echo, slow)');
+        await client.close();
+      }
+      const all = await connectSdkClient(server.url, 'http');
+      expect((await all.listTools()).tools).toHaveLength(3);
+      await all.close();
+      const listed = await runCall(['--url', `${server.url}/mcp?tools=broken`, 'tools']);
+      expect(listed.stdout.trim().split('\n').map((line) => line.split(/\s+/)[0])).toEqual(['broken']);
+      const refused = await runCall(['--url', `${server.url}/mcp?tools=broken`, '--protocol-version', '2025-11-25', '--tool', 'echo', '--args', '{}']);
+      expect(refused.code).not.toBe(0);
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -12,13 +12,14 @@ export async function connectSdkClient(
   transport: TransportName,
   capabilities: Record<string, unknown> = {},
   headers: Record<string, string> = {},
+  query = '',
 ): Promise<Client> {
   const client = new Client({ name: 'e2e', version: '1.0.0' }, { capabilities });
   const requestInit = { headers };
   const t =
     transport === 'sse'
-      ? new SSEClientTransport(new URL(`${baseUrl}/sse`), { requestInit })
-      : new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), { requestInit });
+      ? new SSEClientTransport(new URL(`${baseUrl}/sse${query && `?${query}`}`), { requestInit })
+      : new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp${query && `?${query}`}`), { requestInit });
   await client.connect(t);
   return client;
 }
