@@ -27,9 +27,8 @@ import { missingScopes, scopesNamed } from './server/required-scopes.ts';
 import { SubscriptionHub } from './server/subscription-hub.ts';
 import { SharedSessions } from './sessions/shared-sessions.ts';
 import { METRICS_PATH, refusalReason, serveMetrics } from './metrics/metrics-endpoint.ts';
-import { ServerMetrics } from './metrics/server-metrics.ts';
+import { observeServer } from './metrics/observe-server.ts';
 import { AuditLog } from './audit/audit-log.ts';
-import { combineObservers } from './server/request-observers.ts';
 import { createRateLimits } from './rate-limit/rate-limits.ts';
 import { toolSelectionOf } from './http/tool-selection.ts';
 import { openStore } from './store/open-store.ts';
@@ -146,25 +145,18 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
   };
   const sse = createSseTransport({ messagesEndpoint: config.publicBasePath + config.paths.messages, createSession: createLegacySession, maxStreamBufferBytes, shared, logger });
   const http = createStreamableHttpTransport({ stateless: config.stateless, createSession, maxStreamBufferBytes, shared, logger });
-  const metrics = config.metrics
-    ? await ServerMetrics.create({
-        getRegistry: () => registry,
-        inFlight: () => {
-          let count = 0;
-          for (const session of sessions) count += session.inflightCount;
-          return count;
-        },
-        sessions: () => [...sessions].map((session) => ({ transport: legacySessions.has(session) ? 'sse' : 'http', protocolVersion: session.protocolVersion })),
-        streams: () => ({ sse: sse.size, http: http.streams }),
-        upstreams: options.health && (() => options.health!().upstreams as Record<string, { state: string; restarts?: number }>),
-      })
-    : undefined;
-  protocol.observer = combineObservers(metrics, audit);
-  if (metrics && rateLimits) {
-    const countRefusal = (): void => metrics.refused('rate');
-    rateLimits.onRefused = countRefusal;
-  }
-  if (metrics) store.onConnectionError?.(() => metrics.storeError());
+  const { metrics, observer } = await observeServer({
+    metrics: config.metrics !== undefined,
+    getRegistry: () => registry,
+    sessions,
+    isLegacy: (session) => legacySessions.has(session),
+    streams: () => ({ sse: sse.size, http: http.streams }),
+    upstreams: options.health && (() => options.health!().upstreams as Record<string, { state: string; restarts?: number }>),
+    store,
+    rateLimits,
+    also: audit,
+  });
+  protocol.observer = observer;
   const bodyLimits = { maxBytes: limits.maxBodyBytes, maxBatch: limits.maxBatchSize, timeoutMs: limits.bodyTimeoutMs };
   const guard = createRequestGuard({
     loopback: isLoopbackHost(config.host),
