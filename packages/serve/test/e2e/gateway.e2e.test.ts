@@ -239,9 +239,9 @@ describe('mcp-serve gateway from a config file', () => {
     expect(lines.at(-1)).toMatchObject({ level: 'fatal', code: 'E_BIND', msg: expect.stringMatching(/Cannot bind host "203\.0\.113\.1"/) });
   });
 
-  it('restarts an upstream that dies mid-call: the call fails, the tools come back with list_changed', async () => {
+  it('restarts an upstream that dies mid-call: the call fails, the tools come back with list_changed, the metrics count the restart', async () => {
     const dir = await writeTempFiles({ 'mcp-serve.config.mjs': `export default { servers: { sdk: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(SDK_SERVER)}] } } };` });
-    const server = await startServe(['--log-level', 'debug'], { cwd: dir, env });
+    const server = await startServe(['--log-level', 'debug', '--metrics'], { cwd: dir, env });
     const client = await connectSdkClient(server.url, 'http');
     const changes: number[] = [];
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changes.push(Date.now()));
@@ -251,6 +251,10 @@ describe('mcp-serve gateway from a config file', () => {
     await waitFor(async () => (await health(server.url)).upstreams.sdk!.state === 'ready', 'the upstream to restart');
     await waitFor(async () => changes.length >= 2, 'list_changed on loss and on return');
     expect((await client.callTool({ name: 'sdk_echo', arguments: { text: 'back' } })).content).toEqual([{ type: 'text', text: '{"text":"back"}' }]);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toContain('mcp_upstream_restarts{server="sdk"} 1');
+    expect(metrics).toContain('mcp_upstream_state{server="sdk",state="ready"} 1');
+    expect(metrics).toContain('mcp_upstream_state{server="sdk",state="restarting"} 0');
     await client.close();
     expect(await server.stop()).toBe(0);
   });
