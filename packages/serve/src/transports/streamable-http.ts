@@ -437,6 +437,8 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
       return;
     }
     const id = entry.session.id!;
+    // Its other requests may all reach other processes: a client that opens its stream here is past the handshake.
+    entry.session.established = true;
     const channel = new Channel(res, STANDALONE, 'sse', new Set(), false, true, false);
     channel.replaying = [];
     const held = holdStream(entry, channel);

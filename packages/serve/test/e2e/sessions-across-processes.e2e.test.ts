@@ -363,3 +363,33 @@ describe.skipIf(!REDIS_BIN && !required)('stateless processes with a store', () 
     }
   });
 });
+
+describe.skipIf(!REDIS_BIN && !required)('a session whose handshake ends on another process', () => {
+  it('keeps the stream open on the process that took initialize, past the handshake timeout', async () => {
+    const dir = await writeTempFiles(MODULES);
+    const redis = await startRedis();
+    const [one, two] = await Promise.all([1, 2].map(() => startServe(['--store', redis.url, '--handshake-timeout', '300'], { cwd: dir })));
+    try {
+      const headers = (sessionId?: string) => ({ 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'MCP-Protocol-Version': '2025-11-25', ...(sessionId ? { 'Mcp-Session-Id': sessionId } : {}) });
+      const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } };
+      const sessionId = (await fetch(`${one!.url}/mcp`, { method: 'POST', headers: headers(), body: JSON.stringify(init) })).headers.get('mcp-session-id')!;
+      const stream = await fetch(`${one!.url}/mcp`, { headers: { ...headers(sessionId), Accept: 'text/event-stream' } });
+      expect(stream.status).toBe(200);
+      // The rest of the handshake, and every call, go to the other process.
+      expect((await fetch(`${two!.url}/mcp`, { method: 'POST', headers: headers(sessionId), body: '{"jsonrpc":"2.0","method":"notifications/initialized"}' })).status).toBe(202);
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      await fetch(`${two!.url}/mcp`, { method: 'POST', headers: headers(sessionId), body: '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"announce","arguments":{}}}' });
+      const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = '';
+      while (!text.includes('list_changed')) {
+        const { value, done } = await reader.read();
+        expect(done, `the stream ended early: ${text}`).toBe(false);
+        text += value ?? '';
+      }
+      await reader.cancel();
+    } finally {
+      await Promise.all([one?.stop(), two?.stop()]);
+      await redis.stop();
+    }
+  });
+});
