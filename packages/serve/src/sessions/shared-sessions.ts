@@ -81,7 +81,7 @@ export class SharedSessions {
    */
   adopt(session: McpSession, record?: SharedSessionRecord): void {
     const id = session.id!;
-    if (record) this.#apply(session, record);
+    if (record) this.#apply(session, record, true);
     session.outgoingIds = this.outgoingIds;
     let local = this.#local.get(id);
     if (!local) this.#local.set(id, (local = new Set()));
@@ -303,8 +303,8 @@ export class SharedSessions {
     if (waiting?.id === sessionId) waiting.receive(message);
   }
 
-  #apply(session: McpSession, record: SharedSessionRecord): void {
-    applyRecord(session, record);
+  #apply(session: McpSession, record: SharedSessionRecord, established: boolean): void {
+    applyRecord(session, record, established);
     this.#synced.set(session, stateOf(session));
   }
 
@@ -326,7 +326,7 @@ export class SharedSessions {
     }
     for (const session of [...(this.#local.get(notice.sessionId) ?? [])]) {
       if (notice.type === 'end') session.close();
-      else if (notice.type === 'refresh') this.#apply(session, notice.record);
+      else if (notice.type === 'refresh') this.#apply(session, notice.record, notice.record.kind === 'sse');
       else if (notice.type === 'cancel' && session.principal === notice.owner) session.cancel(notice.requestId, notice.reason);
       else if (notice.type === 'unsubscribe') {
         const send = existingUpdateSender(session);
@@ -336,14 +336,19 @@ export class SharedSessions {
   }
 }
 
-function applyRecord(session: McpSession, record: SharedSessionRecord): void {
+/**
+ * Gives a session the state its record holds. `established` (past the handshake) is set for a copy
+ * made for a request after `initialize`, and for a legacy session, whose holder sees none of the
+ * POSTs other processes take; a Streamable HTTP session's own process keeps its handshake timeout.
+ */
+function applyRecord(session: McpSession, record: SharedSessionRecord, established: boolean): void {
   session.protocolVersion = record.protocolVersion;
   session.clientCapabilities = record.clientCapabilities;
   session.clientInfo = record.clientInfo;
   session.toolSelection = record.tools && new Set(record.tools);
   session.logLevel = record.logLevel;
   session.initialized = true;
-  session.established = true;
+  if (established) session.established = true;
 }
 
 function recordOf(session: McpSession, kind: SharedSessionRecord['kind']): SharedSessionRecord {
