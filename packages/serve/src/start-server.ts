@@ -26,7 +26,7 @@ import type { Registry } from './server/registry.ts';
 import { missingScopes, scopesNamed } from './server/required-scopes.ts';
 import { SubscriptionHub } from './server/subscription-hub.ts';
 import { SharedSessions } from './sessions/shared-sessions.ts';
-import { METRICS_PATH, refusalReason, serveMetrics } from './metrics/metrics-endpoint.ts';
+import { createMetricsEndpoint, METRICS_PATH, refusalReason } from './metrics/metrics-endpoint.ts';
 import { observeServer } from './metrics/observe-server.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { createRateLimits } from './rate-limit/rate-limits.ts';
@@ -175,6 +175,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       }), () => scopesNamed(registry, config.auth!.scopes), staticTokenMatcher(config.tokens), legacyResource)
     : undefined;
 
+  const scrape = metrics && createMetricsEndpoint(metrics, { token: config.metrics!.token, guard, oauth });
   // MCP requests served since start: /health reports it, so a balancer's spread can be seen.
   let requests = 0;
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -200,7 +201,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'max-age=300' }).end(JSON.stringify(oauth.metadata(pathname)));
       return;
     }
-    if (metrics && pathname === METRICS_PATH) return serveMetrics(req, res, metrics, { token: config.metrics!.token, guard, oauth });
+    if (scrape && pathname === METRICS_PATH) return scrape(req, res);
     if (!isSse && !isMessages && !isMcp) {
       sendRpcError(res, 404, RpcCode.serverError, `Not found: ${pathname} (MCP endpoints: ${config.paths.mcp}, ${config.paths.sse})`);
       return;

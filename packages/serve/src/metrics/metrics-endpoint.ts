@@ -18,21 +18,25 @@ export interface MetricsAccess {
   oauth: ProtectedResource | undefined;
 }
 
-/** Answers a scrape of `/metrics`, refusing what the MCP endpoints would refuse. */
-export async function serveMetrics(req: IncomingMessage, res: ServerResponse, metrics: ServerMetrics, access: MetricsAccess): Promise<void> {
-  req.resume();
-  if (req.method !== 'GET') {
-    sendRpcError(res, 405, RpcCode.serverError, `Method ${req.method ?? ''} not allowed here: use GET`, { Allow: 'GET' });
-    return;
-  }
-  const refusal = await refusalOf(req, access);
-  if (refusal) {
-    metrics.refused(refusal.status === 401 ? 'auth' : 'forbidden');
-    sendRpcError(res, refusal.status, RpcCode.serverError, refusal.message, refusal.headers);
-    return;
-  }
-  const { contentType, body } = await metrics.render();
-  res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-store' }).end(body);
+/** The handler of scrapes of `/metrics`, refusing what the MCP endpoints would refuse. */
+export function createMetricsEndpoint(metrics: ServerMetrics, access: MetricsAccess): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  // Digested once: a scrape compares, it does not hash the configured token again.
+  const ownToken = access.token === undefined ? undefined : staticTokenMatcher([access.token]);
+  return async (req, res) => {
+    req.resume();
+    if (req.method !== 'GET') {
+      sendRpcError(res, 405, RpcCode.serverError, `Method ${req.method ?? ''} not allowed here: use GET`, { Allow: 'GET' });
+      return;
+    }
+    const refusal = await refusalOf(req, ownToken, access);
+    if (refusal) {
+      metrics.refused(refusal.status === 401 ? 'auth' : 'forbidden');
+      sendRpcError(res, refusal.status, RpcCode.serverError, refusal.message, refusal.headers);
+      return;
+    }
+    const { contentType, body } = await metrics.render();
+    res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-store' }).end(body);
+  };
 }
 
 /** The reason a refusal counts under in `mcp_refused_total`. */
@@ -42,9 +46,9 @@ export function refusalReason(status: number): RefusalReason {
   return status === 421 ? 'forbidden' : 'bad_request';
 }
 
-async function refusalOf(req: IncomingMessage, access: MetricsAccess): Promise<Refusal | undefined> {
-  if (access.token !== undefined) {
-    return staticTokenMatcher([access.token])(req.headers.authorization) ? undefined : { status: 401, message: 'Unauthorized: /metrics needs its token (--metrics-token) as a Bearer token', headers: { 'WWW-Authenticate': 'Bearer' } };
+async function refusalOf(req: IncomingMessage, ownToken: ((header: string | undefined) => boolean) | undefined, access: MetricsAccess): Promise<Refusal | undefined> {
+  if (ownToken) {
+    return ownToken(req.headers.authorization) ? undefined : { status: 401, message: 'Unauthorized: /metrics needs its token (--metrics-token) as a Bearer token', headers: { 'WWW-Authenticate': 'Bearer' } };
   }
   const refusal = access.guard(req);
   if (refusal || !access.oauth) return refusal;

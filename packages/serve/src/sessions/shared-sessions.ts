@@ -1,5 +1,8 @@
-import type { JsonRpcMessage } from '@mcp-cli/core';
+import type { ServerResponse } from 'node:http';
 
+import { type JsonRpcMessage, RpcCode } from '@mcp-cli/core';
+
+import { sendRpcError } from '../http/http-errors.ts';
 import type { Logger } from '../logger.ts';
 import type { MessageSink } from '../server/json-rpc.ts';
 import type { McpSession, OutgoingIds } from '../server/mcp-session.ts';
@@ -19,6 +22,16 @@ export interface HeldStream {
 
 /** The store could not be reached: the request that needed it fails, the server goes on. */
 export class StoreUnavailableError extends Error {}
+
+/** What a client is told when a request needed the store and it could not be reached. */
+export function storeUnavailableMessage(error: unknown): string {
+  return `Service unavailable: ${(error as Error).message}; try again shortly`;
+}
+
+/** Answers 503, with `Retry-After`, a request that needed the store. */
+export function sendStoreUnavailable(res: ServerResponse, error: unknown): void {
+  sendRpcError(res, 503, RpcCode.serverError, storeUnavailableMessage(error), { 'Retry-After': '1' });
+}
 
 /** Options of {@link SharedSessions}. */
 export interface SharedSessionsOptions {
@@ -128,7 +141,7 @@ export class SharedSessions {
           (error: unknown) => {
             this.#options.logger.warn('session store: could not save a session', { sessionId: session.id, error: (error as Error).message });
             if (synced !== undefined || message.id === undefined) return sink(message, relatedId, json);
-            const refusal: JsonRpcMessage = { jsonrpc: '2.0', id: message.id, error: { code: -32000, message: `Service unavailable: ${(error as Error).message}; try again shortly` } };
+            const refusal: JsonRpcMessage = { jsonrpc: '2.0', id: message.id, error: { code: RpcCode.serverError, message: storeUnavailableMessage(error) } };
             // No session id goes out with it: the session ends here.
             session.initialized = false;
             const sent = sink(refusal, relatedId, JSON.stringify(refusal));

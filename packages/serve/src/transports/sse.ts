@@ -8,7 +8,7 @@ import type { Refusal } from '../http/request-guard.ts';
 import type { Logger } from '../logger.ts';
 import type { MessageSink } from '../server/json-rpc.ts';
 import type { McpSession } from '../server/mcp-session.ts';
-import { type SharedSessions, StoreUnavailableError } from '../sessions/shared-sessions.ts';
+import { sendStoreUnavailable, type SharedSessions, StoreUnavailableError } from '../sessions/shared-sessions.ts';
 import { chain } from './chain.ts';
 import { formatEvent, KEEP_ALIVE, openEventStream, whenDrained, writeBounded } from './sse-stream.ts';
 
@@ -70,7 +70,7 @@ export function createSseTransport(options: SseTransportOptions): SseTransportHa
       found = await shared!.load(sessionId, credential, 'sse');
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;
-      sendRpcError(res, 503, RpcCode.serverError, `Service unavailable: ${error.message}; try again shortly`, { 'Retry-After': '1' });
+      sendStoreUnavailable(res, error);
       return undefined;
     }
     const holder = found?.holder;
@@ -143,7 +143,7 @@ export function createSseTransport(options: SseTransportOptions): SseTransportHa
           await shared.hold(id, held);
         } catch (error) {
           session.close();
-          sendRpcError(res, 503, RpcCode.serverError, `Service unavailable: ${(error as Error).message}; try again shortly`, { 'Retry-After': '1' });
+          sendStoreUnavailable(res, error);
           return;
         }
         const ended = (): void => {

@@ -10,7 +10,7 @@ import { credentialOf, type Refusal } from '../http/request-guard.ts';
 import type { Logger } from '../logger.ts';
 import type { MessageSink } from '../server/json-rpc.ts';
 import type { McpSession } from '../server/mcp-session.ts';
-import { type HeldStream, type SharedSessions, StoreUnavailableError } from '../sessions/shared-sessions.ts';
+import { type HeldStream, sendStoreUnavailable, type SharedSessions, StoreUnavailableError } from '../sessions/shared-sessions.ts';
 import type { SharedSessionRecord } from '../store/session-directory.ts';
 import { RATE_LIMITED, rateLimitHeaders } from '../rate-limit/rate-limits.ts';
 import { toolSelectionOf } from '../http/tool-selection.ts';
@@ -349,7 +349,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
       }
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;
-      sendRpcError(res, 503, RpcCode.serverError, `Service unavailable: ${error.message}; try again shortly`, { 'Retry-After': '1' });
+      sendStoreUnavailable(res, error);
       return undefined;
     }
     if (!entry || entry.credential !== credential || entry.session.closed) return notFound(res, id);
@@ -410,7 +410,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
         found = await shared.load(id, credential, 'http');
       } catch (error) {
         if (!(error instanceof StoreUnavailableError)) throw error;
-        sendRpcError(res, 503, RpcCode.serverError, `Service unavailable: ${error.message}; try again shortly`, { 'Retry-After': '1' });
+        sendStoreUnavailable(res, error);
         return undefined;
       }
       if (!found) return notFound(res, id);
@@ -459,7 +459,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
       if (resumeFrom) replay = await shared!.eventsAfter(id, resumeFrom.slice(STANDALONE.length + 1));
     } catch (error) {
       letGo();
-      sendRpcError(res, 503, RpcCode.serverError, `Service unavailable: ${(error as Error).message}; try again shortly`, { 'Retry-After': '1' });
+      sendStoreUnavailable(res, error);
       return;
     }
     // A client that went away while the store was asked leaves nothing open.
@@ -641,7 +641,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
       if (shared) {
         // Ended in the store first: every process drops its copy, and no process serves it again.
         const ended = await shared.end(entry.session.id!).then(() => true, (error: Error) => {
-          sendRpcError(res, 503, RpcCode.serverError, `Service unavailable: ${error.message}; try again shortly`, { 'Retry-After': '1' });
+          sendStoreUnavailable(res, error);
           return false;
         });
         if (!ended) return;

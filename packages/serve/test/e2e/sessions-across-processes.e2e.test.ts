@@ -65,6 +65,24 @@ export const ticking = { kind: 'resource', uri: 'test://ticking', name: 'ticking
   'prompts.mjs': `export const hello = { kind: 'prompt', name: 'hello', description: 'says hello', arguments: [{ name: 'who', required: true }], get: ({ who }) => 'Hello ' + who };`,
 };
 
+/** Headers of a raw 2025-11-25 POST, in the session `sessionId` when one is given. */
+function sessionHeaders(sessionId?: string): Record<string, string> {
+  return { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'MCP-Protocol-Version': '2025-11-25', ...(sessionId ? { 'Mcp-Session-Id': sessionId } : {}) };
+}
+
+/** Runs `test` with a fresh Redis and one mcp-serve (serving MODULES) per entry of `flags(redisUrl)`; stops them all after. */
+async function withProcesses(flags: (redisUrl: string) => string[][], test: (servers: ServeProcess[]) => Promise<void>): Promise<void> {
+  const dir = await writeTempFiles(MODULES);
+  const redis = await startRedis();
+  const servers = await Promise.all(flags(redis.url).map((args) => startServe(args, { cwd: dir })));
+  try {
+    await test(servers);
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()));
+    await redis.stop();
+  }
+}
+
 describe.skipIf((!NGINX_BIN || !REDIS_BIN) && !required)('sessions served by any of several processes through Redis', () => {
   let dir: string;
   let redis: { url: string; stop(): Promise<void> };
@@ -213,7 +231,7 @@ describe.skipIf((!NGINX_BIN || !REDIS_BIN) && !required)('sessions served by any
     const { client } = await connect('http');
     const transport = client.transport as { sessionId?: string };
     const sessionId = transport.sessionId!;
-    const headers = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'Mcp-Session-Id': sessionId, 'MCP-Protocol-Version': '2025-11-25' };
+    const headers = sessionHeaders(sessionId);
     const ping = (url: string, extra: Record<string, string> = {}) => fetch(`${url}/mcp`, { method: 'POST', headers: { ...headers, ...extra }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' });
     for (const backend of backends) {
       expect((await ping(backend.url)).status).toBe(200);
@@ -225,7 +243,7 @@ describe.skipIf((!NGINX_BIN || !REDIS_BIN) && !required)('sessions served by any
   });
 
   it('takes the answer to a server request only from the session it was asked in, wherever it arrives', async () => {
-    const headers = (sessionId?: string) => ({ 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'MCP-Protocol-Version': '2025-11-25', ...(sessionId ? { 'Mcp-Session-Id': sessionId } : {}) });
+    const headers = sessionHeaders;
     const open = async (url: string) => {
       const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: { sampling: {} }, clientInfo: { name: 't', version: '1' } } };
       return (await fetch(`${url}/mcp`, { method: 'POST', headers: headers(), body: JSON.stringify(init) })).headers.get('mcp-session-id')!;
@@ -296,7 +314,7 @@ describe.skipIf(!REDIS_BIN && !required)('sessions across processes while Redis 
       const post = (url: string, body: unknown, sessionId?: string) =>
         fetch(`${url}/mcp`, {
           method: 'POST',
-          headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'MCP-Protocol-Version': '2025-11-25', ...(sessionId ? { 'Mcp-Session-Id': sessionId } : {}) },
+          headers: sessionHeaders(sessionId),
           body: JSON.stringify(body),
         });
       const reply = async (response: Response | Promise<Response>) => (await (await response).json()) as { result?: { content: unknown }; error?: { message: string } };
@@ -343,34 +361,26 @@ describe.skipIf(!REDIS_BIN && !required)('sessions across processes while Redis 
 
 describe.skipIf(!REDIS_BIN && !required)('stateless processes with a store', () => {
   it('says in the tool error why a request without a session id cannot ask the client, with a store and without', async () => {
-    const dir = await writeTempFiles(MODULES);
-    const redis = await startRedis();
-    const [withStore, without] = await Promise.all([startServe(['--stateless', '--store', redis.url], { cwd: dir }), startServe(['--stateless'], { cwd: dir })]);
-    try {
+    await withProcesses((store) => [['--stateless', '--store', store], ['--stateless']], async ([withStore, without]) => {
       const sample = async (url: string) => {
         const reply = await fetch(`${url}/mcp`, {
           method: 'POST',
-          headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'MCP-Protocol-Version': '2025-11-25' },
+          headers: sessionHeaders(),
           body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'sample', arguments: {} } }),
         });
         return ((await reply.json()) as { result: { content: { text: string }[] } }).result.content[0]!.text;
       };
       expect(await sample(withStore!.url)).toBe('Client does not support sampling (required for sampling/createMessage): the request carried no Mcp-Session-Id, so the capabilities the client declared in initialize are unknown here; send the session id initialize returned');
       expect(await sample(without!.url)).toMatch(/: this server is stateless \(--stateless\) and keeps no session, .* run it with --store redis:\/\/… to keep them, or without --stateless$/);
-    } finally {
-      await Promise.all([withStore?.stop(), without?.stop()]);
-      await redis.stop();
-    }
+    });
   });
 });
 
 describe.skipIf(!REDIS_BIN && !required)('a session whose handshake ends on another process', () => {
   it('keeps the stream open on the process that took initialize, past the handshake timeout', async () => {
-    const dir = await writeTempFiles(MODULES);
-    const redis = await startRedis();
-    const [one, two] = await Promise.all([1, 2].map(() => startServe(['--store', redis.url, '--handshake-timeout', '300'], { cwd: dir })));
-    try {
-      const headers = (sessionId?: string) => ({ 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'MCP-Protocol-Version': '2025-11-25', ...(sessionId ? { 'Mcp-Session-Id': sessionId } : {}) });
+    const flags = (store: string) => ['--store', store, '--handshake-timeout', '300'];
+    await withProcesses((store) => [flags(store), flags(store)], async ([one, two]) => {
+      const headers = sessionHeaders;
       const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } };
       const sessionId = (await fetch(`${one!.url}/mcp`, { method: 'POST', headers: headers(), body: JSON.stringify(init) })).headers.get('mcp-session-id')!;
       const stream = await fetch(`${one!.url}/mcp`, { headers: { ...headers(sessionId), Accept: 'text/event-stream' } });
@@ -387,9 +397,6 @@ describe.skipIf(!REDIS_BIN && !required)('a session whose handshake ends on anot
         text += value ?? '';
       }
       await reader.cancel();
-    } finally {
-      await Promise.all([one?.stop(), two?.stop()]);
-      await redis.stop();
-    }
+    });
   });
 });
