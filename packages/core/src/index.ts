@@ -84,3 +84,7 @@ export { canonicalJson } from './canonical-json.ts';
 export { redactedUrl } from './redacted-url.ts';
 export type { RecordedExchange, RecordedMessage, RecordingHeader } from './recording.ts';
 export { pairExchanges, parseRecording, RECORDING_FORMAT, REDACTED, redactSecrets } from './recording.ts';
+export type { TraceCarrier } from './trace-context.ts';
+export { adoptTraceHeaders, isTraceparent, traceCarrierOf, traceHeaders, withTraceMeta } from './trace-context.ts';
+export type { RequestSpan, SpanAttributes, Tracing } from './tracing.ts';
+export { passThroughTracing, startTracing, tracingEndpoint } from './tracing.ts';

@@ -15,6 +15,8 @@ import { openSession } from './server/open-session.ts';
 import type { Registry } from './server/registry.ts';
 import { SubscriptionHub } from './server/subscription-hub.ts';
 import { serveStdioSession } from './transports/stdio.ts';
+import { openTracing } from './tracing/open-tracing.ts';
+import { combineObservers } from './server/request-observers.ts';
 
 /** Options of {@link serveStdio}. */
 export interface ServeStdioOptions {
@@ -58,7 +60,8 @@ export async function serveStdio(options: ServeStdioOptions): Promise<StdioHandl
   const audit = config.auditLog === undefined ? undefined : await AuditLog.open(config.auditLog, () => registry);
   const rateLimits = await createRateLimits(config.limits, { kind: 'memory' });
   const protocol = createProtocol(config, { getRegistry: () => registry, subscriptions, logger, tasks: options.tasks, store, rateLimits });
-  protocol.observer = audit;
+  const tracing = await openTracing(config, () => registry, () => 'stdio', logger);
+  protocol.observer = combineObservers(tracing?.observer, audit);
   const announce: SessionProtocol['announceListChanged'] = (list) => announceListChanges(session, [list]);
   protocol.announceListChanged = announce;
   const { session, done } = serveStdioSession({
@@ -83,6 +86,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<StdioHandl
     async close() {
       session.close();
       await audit?.close();
+      await tracing?.tracing.shutdown();
       await store.close();
     },
   };

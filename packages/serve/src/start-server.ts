@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { isLoopbackHost, RpcCode } from '@mcp-cli/core';
+import { adoptTraceHeaders, isLoopbackHost, RpcCode } from '@mcp-cli/core';
 
 import type { ResolvedServeConfig } from './config/resolve-config.ts';
 import { applyCors } from './http/cors.ts';
@@ -28,6 +28,8 @@ import { SubscriptionHub } from './server/subscription-hub.ts';
 import { SharedSessions } from './sessions/shared-sessions.ts';
 import { createMetricsEndpoint, METRICS_PATH, refusalReason } from './metrics/metrics-endpoint.ts';
 import { observeServer } from './metrics/observe-server.ts';
+import { combineObservers } from './server/request-observers.ts';
+import { openTracing } from './tracing/open-tracing.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { createRateLimits } from './rate-limit/rate-limits.ts';
 import { toolSelectionOf } from './http/tool-selection.ts';
@@ -145,6 +147,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
   };
   const sse = createSseTransport({ messagesEndpoint: config.publicBasePath + config.paths.messages, createSession: createLegacySession, maxStreamBufferBytes, shared, logger });
   const http = createStreamableHttpTransport({ stateless: config.stateless, createSession, maxStreamBufferBytes, shared, logger });
+  const tracing = await openTracing(config, () => registry, (session) => (legacySessions.has(session) ? 'sse' : 'http'), logger);
   const { metrics, observer } = await observeServer({
     metrics: config.metrics !== undefined,
     getRegistry: () => registry,
@@ -154,7 +157,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     upstreams: options.health && (() => options.health!().upstreams as Record<string, { state: string; restarts?: number }>),
     store,
     rateLimits,
-    also: audit,
+    also: combineObservers(tracing?.observer, audit),
   });
   protocol.observer = observer;
   const bodyLimits = { maxBytes: limits.maxBodyBytes, maxBatch: limits.maxBatchSize, timeoutMs: limits.bodyTimeoutMs };
@@ -234,6 +237,8 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
         sendRpcError(res, body.status, body.code, body.message, body.close ? { Connection: 'close' } : {});
         return;
       }
+      // A trace the client sent as HTTP headers joins each request's _meta, where every transport's is read.
+      if (tracing) adoptTraceHeaders(req.headers, body.messages);
       // A tool, prompt or resource that needs scopes the token lacks: 403, so the client can step up.
       const lacking = oauth && typeof verified === 'object' ? missingScopes(registry, body.messages, verified.scopes) : undefined;
       if (lacking) {
@@ -311,6 +316,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       httpServer.closeAllConnections();
       await closed;
       await audit?.close();
+      await tracing?.tracing.shutdown();
       await store.close();
     },
   };

@@ -15,3 +15,4 @@ export type { OidcProvider } from './oidc.ts';
 export { startOidcProvider } from './oidc.ts';
 export type { RawSession, UnreadResponse } from './raw-mcp.ts';
 export { cpuMsOf, initializeRaw, rssOf, sendAndStopReading } from './raw-mcp.ts';
+export { type CollectedSpan, type OtlpCollector, startOtlpCollector } from './otlp-collector.ts';

@@ -62,6 +62,8 @@ export interface GlobalOptions {
   record?: string;
   /** `--keep-alive SECONDS`: keep the server warm between runs (env MCP_CALL_KEEP_ALIVE). */
   keepAlive?: string;
+  /** `--traceparent`: the W3C trace the calls join (env TRACEPARENT). */
+  traceparent?: string;
 }
 
 /** Global flags and whether each takes a value; tool flag parsing hands these back. */
@@ -109,6 +111,7 @@ export const GLOBAL_FLAGS: Record<string, boolean> = {
   '--expect-error': false,
   '--record': true,
   '--keep-alive': true,
+  '--traceparent': true,
 };
 
 /** Commander's way to take an option more than once. */
@@ -122,7 +125,7 @@ const FLAG_KEYS: Record<string, keyof GlobalOptions> = {
   '--quiet': 'quiet', '-q': 'quiet', '--verbose': 'verbose', '--raw': 'raw', '--max-message-bytes': 'maxMessageBytes', '--stdio': 'stdio', '--env': 'env', '-e': 'env', '--no-imports': 'noImports',
   '--login': 'login', '--client-id': 'clientId', '--client-secret': 'clientSecret', '--client-credentials': 'clientCredentials', '--client-metadata-url': 'clientMetadataUrl',
   '--client-key': 'clientKey', '--client-assertion': 'clientAssertion', '--issuer': 'issuer',
-  '--expect': 'expect', '--expect-error': 'expectError', '--record': 'record', '--keep-alive': 'keepAlive',
+  '--expect': 'expect', '--expect-error': 'expectError', '--record': 'record', '--keep-alive': 'keepAlive', '--traceparent': 'traceparent',
 };
 
 /**
@@ -214,6 +217,7 @@ export function addGlobalOptions(command: Command, { hidden = false }: { hidden?
   opt('--expect-error', 'the call must fail (an error result or a JSON-RPC error); exit 1 if it succeeds');
   opt('--keep-alive <seconds>', 'keep the server warm in a background daemon until this long after the last call (env MCP_CALL_KEEP_ALIVE); mcp-call stop ends it');
   opt('--record <file>', 'write every JSON-RPC message of the run to FILE (NDJSON, secrets redacted); mcp-serve --replay FILE serves it back');
+  opt('--traceparent <value>', 'join this W3C trace: each request carries it in _meta and as a header (env TRACEPARENT); with OTEL_EXPORTER_OTLP_ENDPOINT set, mcp-call sends its own spans too');
   opt('-q, --quiet', 'no spinner, no server logs on stderr');
   opt('--verbose', 'diagnostics and error details on stderr');
   opt('--max-message-bytes <n>', 'largest response or event accepted from the server (default 67108864)');

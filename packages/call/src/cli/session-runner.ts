@@ -44,6 +44,8 @@ export async function withConnection<T>(
   const protocolVersion = checkProtocolVersion(opts.protocolVersion);
   const roots = await resolveRoots(opts.root ?? []);
   keepRawOutput(opts.raw === true);
+  // Loaded only when a trace is asked for (--traceparent, TRACEPARENT, OTEL_EXPORTER_OTLP_ENDPOINT).
+  const trace = opts.traceparent !== undefined || env.TRACEPARENT || env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? await (await import('./call-tracing.ts')).openCallTracing(opts, env, (message) => ui.debug(message)) : undefined;
   const ui = await createUi({ quiet: opts.quiet === true, verbose: opts.verbose === true, env });
   // A command of many calls (mcp-call test) bounds each call itself, and the whole by their sum.
   const timer = deadline(deadlineMs ?? settings.timeoutMs);
@@ -88,6 +90,7 @@ export async function withConnection<T>(
     },
     debug: (message: string) => ui.debug(message),
     protocolVersion,
+    trace,
     ...(prefetch ? { prefetch } : {}),
   };
   // OAuth: a token kept from an earlier login goes with the request, unless the user gave credentials.
@@ -110,7 +113,7 @@ export async function withConnection<T>(
       ui.status('connecting through the warm-server daemon');
       const daemon = await import('../daemon/connect-daemon.ts');
       const spec = daemon.daemonSpecFor(settings, protocolVersion, common.capabilities, roots);
-      opened = await daemon.connectThroughDaemon(spec, { keepAliveMs: settings.keepAliveMs, signal, env, onServerRequest: common.onServerRequest, onNotification: common.onNotification, tap, debug: common.debug });
+      opened = await daemon.connectThroughDaemon(spec, { keepAliveMs: settings.keepAliveMs, signal, env, onServerRequest: common.onServerRequest, onNotification: common.onNotification, tap, debug: common.debug, trace });
     } else if (settings.stdio) {
       ui.status(`starting ${settings.stdio.command}`);
       // The server's stderr is its log: shown with --verbose, and its last lines in any failure.
@@ -177,6 +180,8 @@ export async function withConnection<T>(
     ui.stop();
     await connection?.close().catch(() => undefined);
     timer.clear();
+    // The spans of the run reach the collector before mcp-call exits (bounded: a dead collector costs 2 s at most).
+    await trace?.tracing.shutdown(2000);
   }
 }
 

@@ -1,4 +1,4 @@
-import { ConnectionError, copyWith, isRpcError, META } from '@mcp-cli/core';
+import { ConnectionError, copyWith, isRpcError, META, type TraceCarrier, type Tracing, withTraceMeta } from '@mcp-cli/core';
 
 import { abortableSleep } from './abortable-sleep.ts';
 import { type ClientTransport, type JsonRpcMessage, RpcError } from './json-rpc.ts';
@@ -79,6 +79,10 @@ export class ClientSession {
   readonly toolSchemas = new Map<string, Record<string, unknown>>();
   /** Whether a result carried `resultType`, which only a 2026-07-28 server sends. */
   answeredModern = false;
+  /** Makes a span of each request and sends its trace context on (`--traceparent`, OTLP); none by default. */
+  tracing: Tracing | undefined;
+  /** The trace the requests' spans belong to (the caller's `traceparent`). */
+  traceParent: TraceCarrier | undefined;
 
   constructor(transport: ClientTransport) {
     this.#transport = transport;
@@ -219,6 +223,23 @@ export class ClientSession {
   }
 
   #send(method: string, params: Record<string, unknown> | undefined, options: RequestOptions): Promise<Record<string, unknown>> {
+    if (!this.tracing) return this.#exchange(method, params, options);
+    // Traced: a client span per request, sent on in `_meta` (and as headers over HTTP).
+    const name = typeof params?.name === 'string' ? params.name : undefined;
+    const span = this.tracing.start(name === undefined ? method : `${method} ${name}`, {
+      kind: 'client',
+      parent: this.traceParent,
+      attributes: { 'mcp.method.name': method, ...(method === 'tools/call' ? { 'gen_ai.tool.name': name } : method === 'prompts/get' ? { 'gen_ai.prompt.name': name } : {}) },
+    });
+    const answer = this.#exchange(method, withTraceMeta(params, span.carrier), options);
+    answer.then(
+      (result) => span.end(result.isError === true ? 'tool_error' : undefined),
+      (error: { code?: unknown; message?: string }) => span.end(typeof error.code === 'number' ? String(error.code) : 'error', error.message),
+    );
+    return answer;
+  }
+
+  #exchange(method: string, params: Record<string, unknown> | undefined, options: RequestOptions): Promise<Record<string, unknown>> {
     if (this.#closedWith) return Promise.reject(this.#closedWith);
     const id = ++this.#nextId;
     const message: JsonRpcMessage = { jsonrpc: '2.0', id, method };

@@ -1,4 +1,4 @@
-import { ConnectionError, LATEST_PROTOCOL_VERSION, META, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-cli/core';
+import { ConnectionError, LATEST_PROTOCOL_VERSION, META, SUPPORTED_PROTOCOL_VERSIONS, type TraceCarrier, type Tracing } from '@mcp-cli/core';
 
 import { abortableSleep } from './abortable-sleep.ts';
 import { ClientSession, type NotificationHandler, type ServerRequestHandler } from './client-session.ts';
@@ -40,6 +40,8 @@ export interface ConnectOptions {
   tap?: MessageTap | undefined;
   /** Diagnostics for --verbose. */
   debug?: (message: string) => void;
+  /** Spans of every request, under `parent` when given (`--traceparent`, OTLP). */
+  trace?: { tracing: Tracing; parent: TraceCarrier | undefined } | undefined;
   /** The protocol version to speak (default: the newest with sessions, 2025-11-25). */
   protocolVersion?: string | undefined;
   /**
@@ -174,7 +176,7 @@ export async function connectStdio(server: StdioServer, options: Omit<ConnectOpt
 async function discover(
   transport: ClientTransport,
   where: string,
-  options: Pick<ConnectOptions, 'signal' | 'capabilities' | 'clientInfo' | 'onServerRequest' | 'onNotification' | 'prefetch' | 'tap'>,
+  options: Pick<ConnectOptions, 'signal' | 'capabilities' | 'clientInfo' | 'onServerRequest' | 'onNotification' | 'prefetch' | 'tap' | 'trace'>,
 ): Promise<Connection> {
   const session = openSession(transport, options);
   session.useModernProtocol({ capabilities: options.capabilities, clientInfo: options.clientInfo });
@@ -249,7 +251,7 @@ function describedBy(result: Record<string, unknown>): ServerDescription {
  *
  * @throws ConnectionError when the handshake fails or the version is not supported.
  */
-export async function handshake(transport: ClientTransport, where: string, options: Pick<ConnectOptions, 'signal' | 'capabilities' | 'clientInfo' | 'onServerRequest' | 'onNotification' | 'protocolVersion' | 'tap'>): Promise<Connection> {
+export async function handshake(transport: ClientTransport, where: string, options: Pick<ConnectOptions, 'signal' | 'capabilities' | 'clientInfo' | 'onServerRequest' | 'onNotification' | 'protocolVersion' | 'tap' | 'trace'>): Promise<Connection> {
   const session = openSession(transport, options);
   let result: Record<string, unknown>;
   try {
@@ -289,8 +291,12 @@ export async function handshake(transport: ClientTransport, where: string, optio
 }
 
 /** A session over `transport` that answers the server's requests and hears its notifications as asked. */
-function openSession(transport: ClientTransport, options: Pick<ConnectOptions, 'onServerRequest' | 'onNotification' | 'tap'>): ClientSession {
+function openSession(transport: ClientTransport, options: Pick<ConnectOptions, 'onServerRequest' | 'onNotification' | 'tap' | 'trace'>): ClientSession {
   const session = new ClientSession(transport);
+  if (options.trace) {
+    session.tracing = options.trace.tracing;
+    session.traceParent = options.trace.parent;
+  }
   if (options.tap) tapMessages(transport, options.tap);
   if (options.onServerRequest) session.onServerRequest = options.onServerRequest;
   if (options.onNotification) session.onNotification = options.onNotification;

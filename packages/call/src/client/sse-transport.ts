@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 
-import { ConnectionError, copyWith } from '@mcp-cli/core';
+import { ConnectionError, copyWith, traceHeaders } from '@mcp-cli/core';
 
 import { authError, readErrorReason, sendHttpRequest } from './http-request.ts';
 import { type ClientTransport, type JsonRpcMessage, parseMessages } from './json-rpc.ts';
@@ -109,7 +109,7 @@ export class SseTransport implements ClientTransport {
     const res = await sendHttpRequest({
       method: 'POST',
       url: this.#endpoint,
-      headers: copyWith(this.#headers, { 'content-type': 'application/json' }),
+      headers: copyWith(this.#headers, { 'content-type': 'application/json', ...traceHeaders(message) }),
       body: JSON.stringify(message),
       signal,
     });

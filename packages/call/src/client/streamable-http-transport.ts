@@ -1,6 +1,6 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 
-import { ConnectionError, copyWith } from '@mcp-cli/core';
+import { ConnectionError, copyWith, traceHeaders } from '@mcp-cli/core';
 
 import { authError, oneLine, readErrorReason, readText, sendHttpRequest, sendHttpRequestUntilSent } from './http-request.ts';
 import { type ClientTransport, type JsonRpcMessage, parseMessages } from './json-rpc.ts';
@@ -54,7 +54,7 @@ export class StreamableHttpTransport implements ClientTransport {
     const res = await sendHttpRequest({
       method: 'POST',
       url: this.#url,
-      headers: this.#requestHeaders({ 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...this.headersFor?.(message) }),
+      headers: this.#requestHeaders({ 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...this.headersFor?.(message), ...traceHeaders(message) }),
       body: JSON.stringify(message),
       signal,
     });

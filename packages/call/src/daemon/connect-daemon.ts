@@ -7,7 +7,7 @@ import { ConnectionError, type JsonRpcMessage } from '@mcp-cli/core';
 
 import { abortableSleep } from '../client/abortable-sleep.ts';
 import { ClientSession, type NotificationHandler, type ServerRequestHandler } from '../client/client-session.ts';
-import type { Connection } from '../client/connect.ts';
+import type { Connection, ConnectOptions } from '../client/connect.ts';
 import { AuthChallengeError } from '../client/http-request.ts';
 import type { ConnectionSettings } from '../cli/connection-settings.ts';
 import type { ClientTransport } from '../client/json-rpc.ts';
@@ -26,6 +26,8 @@ export interface DaemonConnectOptions {
   onNotification: NotificationHandler;
   tap?: MessageTap | undefined;
   debug?: (message: string) => void;
+  /** The run's trace: its requests carry it through the daemon to the server. */
+  trace?: ConnectOptions['trace'];
 }
 
 /**
@@ -62,6 +64,8 @@ export async function connectThroughDaemon(spec: DaemonSpec, options: DaemonConn
   session.onServerRequest = options.onServerRequest;
   session.onNotification = options.onNotification;
   if (options.tap) tapMessages(transport, options.tap);
+  session.tracing = options.trace?.tracing;
+  session.traceParent = options.trace?.parent;
   return {
     session,
     transport: hello.transport,

@@ -4,7 +4,7 @@ import type { Writable } from 'node:stream';
 
 import { canonicalJson, ConfigError } from '@mcp-cli/core';
 
-import type { McpSession, RequestObserver, RequestOutcome } from '../server/mcp-session.ts';
+import type { McpSession, ObservedRequest, RequestObserver, RequestOutcome } from '../server/mcp-session.ts';
 import type { Registry } from '../server/registry.ts';
 import { requestName } from '../server/request-name.ts';
 
@@ -61,7 +61,7 @@ export class AuditLog implements RequestObserver {
     return new AuditLog(file, getRegistry, true);
   }
 
-  requestEnded(method: string, params: Record<string, unknown>, outcome: RequestOutcome, seconds: number, session: McpSession): void {
+  requestEnded({ method, params, session }: ObservedRequest, outcome: RequestOutcome, seconds: number): void {
     if (!AUDITED.has(method)) return;
     const args = method === 'resources/read' ? params.uri : params.arguments;
     const entry = {

@@ -1,4 +1,4 @@
-import { UsageError } from '@mcp-cli/core';
+import { tracingEndpoint, UsageError } from '@mcp-cli/core';
 
 import type { ServeConfig } from '../config/config-schema.ts';
 import { parsePort } from './parse-values.ts';
@@ -39,5 +39,7 @@ export function readEnvLayer(env: NodeJS.ProcessEnv): ServeConfig {
     if (!/^(1|true|0|false)$/i.test(env.MCP_SERVE_METRICS)) throw new UsageError(`MCP_SERVE_METRICS must be true or false (got "${env.MCP_SERVE_METRICS}")`);
     layer.metrics = /^(1|true)$/i.test(env.MCP_SERVE_METRICS);
   }
+  // The standard OpenTelemetry variables turn tracing on; the exporter reads them itself.
+  if (tracingEndpoint(env) !== undefined) layer.otel = true;
   return layer;
 }

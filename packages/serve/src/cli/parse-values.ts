@@ -25,3 +25,15 @@ export function parsePositiveInt(value: string, source: string): number {
   }
   return n;
 }
+
+/**
+ * Parses an http(s) URL from a flag.
+ *
+ * @throws UsageError naming `source` otherwise.
+ */
+export function parseHttpUrl(value: string, source: string): string {
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
+    throw new UsageError(`${source} must be an http(s) URL such as http://localhost:4318 (got "${value}")`);
+  }
+  return value;
+}

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 
 import type { ServeConfig } from '../config/config-schema.ts';
 import type { CliLogLevel, LogFormat } from './cli-logger.ts';
-import { parsePort, parsePositiveInt } from './parse-values.ts';
+import { parseHttpUrl, parsePort, parsePositiveInt } from './parse-values.ts';
 
 /** What the command line asked for: a config layer plus presentation settings. */
 export interface ServeFlags {
@@ -41,6 +41,8 @@ export function createProgram(version: string): Command {
     .option('--rate-limit <rate>', 'calls per client (OAuth subject, token or address): 20/s, 100/m, 1000/h (default: none)')
     .option('--metrics', 'serve Prometheus metrics at /metrics, protected like /mcp (default: off; env MCP_SERVE_METRICS)')
     .option('--metrics-token <token>', 'serve /metrics to this bearer token only, implies --metrics (default: none; env MCP_SERVE_METRICS_TOKEN)')
+    .option('--otel <url>', 'send OpenTelemetry traces to this OTLP/HTTP collector, e.g. http://localhost:4318 (default: none; env OTEL_EXPORTER_OTLP_ENDPOINT)')
+    .option('--no-ui', 'no status page at / for browsers (default: on)')
     .option('--store <url>', 'keep sessions and tasks in Redis (redis://host:port), so any of several processes serves any client; default memory (env MCP_SERVE_STORE)')
     .option('--auth-issuer <url>', 'take OAuth access tokens from this authorization server (default: none; env MCP_SERVE_AUTH_ISSUER)')
     .option('--auth-audience <url>', "this server's resource URL, as tokens name it in aud (default: none; env MCP_SERVE_AUTH_AUDIENCE)")
@@ -104,6 +106,8 @@ export function toServeFlags(opts: Record<string, unknown>, operands: string[] =
     stateless: opts.stateless === true ? true : undefined,
     auditLog: str('auditLog'),
     metrics: str('metricsToken') !== undefined ? { token: str('metricsToken') } : opts.metrics === true ? true : undefined,
+    otel: str('otel') === undefined ? undefined : parseHttpUrl(str('otel')!, '--otel'),
+    ui: opts.ui === false ? false : undefined,
     store: str('store'),
     tokens: opts.token as string[] | undefined,
     auth: { issuer: str('authIssuer'), audience: str('authAudience'), jwksUri: str('authJwksUri'), scopes: opts.authScope as string[] | undefined } as ServeConfig['auth'],

@@ -64,6 +64,10 @@ export const serveConfigSchema = z
     auditLog: z.string().min(1).optional(),
     /** Prometheus metrics at /metrics: true, or a token of its own for the scraper. */
     metrics: z.union([z.boolean(), z.object({ token: z.string().min(16, 'a token of 16 characters or more').optional() }).strict()]).optional(),
+    /** OpenTelemetry traces: an OTLP/HTTP base URL, or true to use the OTEL_EXPORTER_OTLP_* environment. */
+    otel: z.union([z.boolean(), z.string().url('an OTLP/HTTP URL such as http://localhost:4318')]).optional(),
+    /** The status page at / for browsers (default true). */
+    ui: z.boolean().optional(),
     /**
      * Signs the requestState of 2026-07-28 input-required results. Processes that serve one
      * endpoint share it; unset, each process makes its own at start.

@@ -66,6 +66,10 @@ export interface ResolvedServeConfig {
   auditLog: string | undefined;
   /** Prometheus metrics at /metrics, and the token that alone opens it when set. */
   metrics: { token: string | undefined } | undefined;
+  /** OpenTelemetry traces: the OTLP base URL, or undefined for the OTEL_EXPORTER_OTLP_* environment. */
+  tracing: { url: string | undefined } | undefined;
+  /** The status page at / for browsers. */
+  ui: boolean;
   /** Signs 2026-07-28 request states; undefined: a random one per process. */
   stateSecret: string | undefined;
   /** `memory`, or the Redis URL where tasks are kept for every process of one endpoint. */
@@ -163,6 +167,8 @@ export async function resolveConfig(layers: ConfigLayer[]): Promise<ResolvedServ
     stateless: merged.stateless ?? false,
     auditLog: merged.auditLog,
     metrics: merged.metrics ? { token: merged.metrics === true ? undefined : merged.metrics.token } : undefined,
+    tracing: merged.otel ? { url: merged.otel === true ? undefined : merged.otel } : undefined,
+    ui: merged.ui ?? true,
     stateSecret: merged.stateSecret,
     store: merged.store ?? 'memory',
     skills: merged.skills,

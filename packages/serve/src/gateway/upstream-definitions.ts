@@ -1,4 +1,4 @@
-import type { CallToolResult, Definition, HandlerContext, LogLevel, PromptReturn, ResourceContents } from '@mcp-cli/core';
+import { type CallToolResult, type Definition, type HandlerContext, type LogLevel, type PromptReturn, type RequestSpan, type ResourceContents, withTraceMeta } from '@mcp-cli/core';
 import type { RequestOptions } from 'mcp-call';
 
 import { type InternalHandlerContext, REQUEST } from '../server/handler-context.ts';
@@ -157,7 +157,11 @@ export function upstreamDefinitions(
     // Progress is asked of the upstream only when the client asked for it.
     const onProgress: RequestOptions['onProgress'] =
       withProgress && ctx[REQUEST]?.progressToken !== undefined ? ({ progress, total, message }) => void ctx.progress(progress, total, message) : undefined;
-    const running = target.active.run(ctx, () => target.upstream.request(method, params, requestOptions(target.upstream, ctx, onProgress)));
+    // Traced: the call upstream is a client span of its own, and carries it in `_meta` (and as headers over HTTP).
+    const span = ctx[REQUEST]?.span && upstreamSpan(ctx[REQUEST].span, target.upstream.name, method, params);
+    const sent = span ? withTraceMeta(params, span.carrier) : params;
+    const running = target.active.run(ctx, () => target.upstream.request(method, sent, requestOptions(target.upstream, ctx, onProgress)));
+    if (span) running.then((result) => span.end(result.isError === true ? 'tool_error' : undefined), (error: { code?: unknown; message?: string }) => span.end(String(error.code ?? 'error'), error.message));
     if (target.oneOff) void running.finally(() => target.upstream.stop()).catch(() => undefined);
     return running;
   };
@@ -257,6 +261,16 @@ export function upstreamDefinitions(
     } as Definition);
   }
   return definitions;
+}
+
+/** The client span of a call forwarded to an upstream, under the request's own span. */
+function upstreamSpan(parent: RequestSpan, upstream: string, method: string, params: Record<string, unknown>): RequestSpan {
+  const name = str(params.name);
+  return parent.child(name === undefined ? method : `${method} ${name}`, {
+    'mcp.method.name': method,
+    ...(method === 'tools/call' ? { 'gen_ai.tool.name': name } : method === 'prompts/get' ? { 'gen_ai.prompt.name': name } : { 'mcp.resource.uri': str(params.uri) }),
+    'mcp_serve.upstream': upstream,
+  });
 }
 
 /** Sends an upstream's log message to the client of the call it belongs to; one that cannot be told is dropped. */

@@ -1,7 +1,7 @@
 import type * as PromClient from 'prom-client';
 import type { Counter, Histogram, Registry as PromRegistry } from 'prom-client';
 
-import type { RequestObserver, RequestOutcome } from '../server/mcp-session.ts';
+import type { ObservedRequest, RequestObserver, RequestOutcome } from '../server/mcp-session.ts';
 import type { Registry } from '../server/registry.ts';
 import { requestName } from '../server/request-name.ts';
 
@@ -112,7 +112,7 @@ export class ServerMetrics implements RequestObserver {
    * Counts a request that ended; `params` name its tool, prompt or resource. Only methods in the
    * server's table get here (an unknown one is answered before), so `method` is bounded too.
    */
-  requestEnded(method: string, params: Record<string, unknown>, outcome: RequestOutcome, seconds: number): void {
+  requestEnded({ method, params }: ObservedRequest, outcome: RequestOutcome, seconds: number): void {
     const name = requestName(this.#sources.getRegistry(), method, params);
     // Each label set's children are found once: prom-client hashes the labels on every call otherwise.
     const key = `${method}\u0000${name}\u0000${outcome}`;

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
-import { copyWith, type JsonRpcMessage, LATEST_PROTOCOL_VERSION, type LogLevel, RpcCode, RpcError, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-cli/core';
+import { copyWith, type JsonRpcMessage, LATEST_PROTOCOL_VERSION, type LogLevel, type RequestSpan, RpcCode, RpcError, SUPPORTED_PROTOCOL_VERSIONS } from '@mcp-cli/core';
 
 import { type Asker, InputRound } from './input-round.ts';
 import type { MessageSink } from './json-rpc.ts';
@@ -26,6 +26,8 @@ export interface RequestContext {
   askThrough(asker: Asker): void;
   /** A 2026-07-28 request's input-required round, when its method may ask the client. */
   readonly inputRound?: InputRound | undefined;
+  /** This request's span when the server traces: a gateway sends its trace context upstream. */
+  readonly span: RequestSpan | undefined;
 }
 
 /** Serves one method; throws RpcError for protocol errors. */
@@ -34,10 +36,21 @@ export type MethodHandler = (params: Record<string, unknown>, ctx: RequestContex
 /** How a request ended, as metrics count it. */
 export type RequestOutcome = 'ok' | 'tool_error' | 'protocol_error' | 'cancelled' | 'timed_out';
 
-/** Told of each request a method handler serves, when the server keeps metrics or an audit log. */
+/** A request as the observers see it. */
+export interface ObservedRequest {
+  readonly method: string;
+  readonly params: Record<string, unknown>;
+  readonly session: McpSession;
+  readonly requestId: string | number;
+  /** Set by the tracing observer when the request starts. */
+  span: RequestSpan | undefined;
+}
+
+/** Told of each request a method handler serves, when the server keeps metrics, traces or an audit log. */
 export interface RequestObserver {
-  requestStarted?(): void;
-  requestEnded(method: string, params: Record<string, unknown>, outcome: RequestOutcome, seconds: number, session: McpSession): void;
+  requestStarted?(request: ObservedRequest): void;
+  /** `error` is the protocol error the request was answered with, if any. */
+  requestEnded(request: ObservedRequest, outcome: RequestOutcome, seconds: number, error?: { code: number; message: string }): void;
 }
 
 /** The reason a call's signal is aborted with when its per-call timeout fires. */
@@ -79,6 +92,8 @@ class Inflight implements RequestContext {
   readonly params: Record<string, unknown>;
   /** When it started (`performance.now()`), when the server keeps metrics. */
   startedAt = 0;
+  /** Its span, when the server traces. */
+  span: RequestSpan | undefined = undefined;
   #aborted = false;
   #listeners: ((reason: unknown) => void)[] | undefined;
   /** A 2026-07-28 request's input-required round, once its handler has asked (or it carried answers). */
@@ -402,7 +417,7 @@ export class McpSession {
     this.#inflight.set(id, inflight);
     if (this.#protocol.observer) {
       inflight.startedAt = performance.now();
-      this.#protocol.observer.requestStarted?.();
+      this.#protocol.observer.requestStarted?.(inflight);
     }
     let reply: JsonRpcMessage;
     try {
@@ -412,13 +427,13 @@ export class McpSession {
       reply = errorReply(id, this.#protocol.onError(error, method));
     }
     if (!this.#settle(id, inflight)) return; // cancelled, or answered early: counted then
-    this.#ended(inflight, outcomeOf(reply, inflight));
+    this.#ended(inflight, outcomeOf(reply, inflight), reply.error);
     this.#reply(id, reply, id, method, inflight.name);
   }
 
   /** Tells the observer (metrics) that a request left flight, once. */
-  #ended(inflight: Inflight, outcome: RequestOutcome): void {
-    this.#protocol.observer?.requestEnded(inflight.method, inflight.params, outcome, (performance.now() - inflight.startedAt) / 1000, this);
+  #ended(inflight: Inflight, outcome: RequestOutcome, error?: { code: number; message: string }): void {
+    this.#protocol.observer?.requestEnded(inflight, outcome, (performance.now() - inflight.startedAt) / 1000, error);
   }
 
   /** Takes a request out of flight to answer it; false when it was cancelled, or its session closed, meanwhile (no answer is sent). */

@@ -1,15 +1,15 @@
 import type { RequestObserver } from './mcp-session.ts';
 
-/** One observer telling each of `observers` (metrics, the audit log); undefined when none is on, so requests pay nothing. */
+/** One observer telling each of `observers` (metrics, traces, the audit log); undefined when none is on, so requests pay nothing. */
 export function combineObservers(...observers: (RequestObserver | undefined)[]): RequestObserver | undefined {
   const present = observers.filter((o): o is RequestObserver => o !== undefined);
   if (present.length <= 1) return present[0];
   return {
-    requestStarted() {
-      for (const observer of present) observer.requestStarted?.();
+    requestStarted(request) {
+      for (const observer of present) observer.requestStarted?.(request);
     },
-    requestEnded(method, params, outcome, seconds, session) {
-      for (const observer of present) observer.requestEnded(method, params, outcome, seconds, session);
+    requestEnded(request, outcome, seconds, error) {
+      for (const observer of present) observer.requestEnded(request, outcome, seconds, error);
     },
   };
 }
