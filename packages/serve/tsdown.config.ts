@@ -6,7 +6,7 @@ export default defineConfig({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  dts: { entry: 'src/index.ts', eager: true, resolve: ['@mcp-cli/core'] },
+  dts: { entry: 'src/index.ts', eager: true, resolve: ['@mcp-cli/core'], tsconfig: 'tsconfig.build.json' },
   checks: { pluginTimings: false },
   clean: true,
   fixedExtension: false,

@@ -30,6 +30,7 @@ import { createMetricsEndpoint, METRICS_PATH, refusalReason } from './metrics/me
 import { observeServer } from './metrics/observe-server.ts';
 import { combineObservers } from './server/request-observers.ts';
 import { openTracing } from './tracing/open-tracing.ts';
+import { createStatusPage, STATUS_PATH } from './ui/status-page.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { createRateLimits } from './rate-limit/rate-limits.ts';
 import { toolSelectionOf } from './http/tool-selection.ts';
@@ -161,13 +162,14 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
   });
   protocol.observer = observer;
   const bodyLimits = { maxBytes: limits.maxBodyBytes, maxBatch: limits.maxBatchSize, timeoutMs: limits.bodyTimeoutMs };
-  const guard = createRequestGuard({
+  const guarding = {
     loopback: isLoopbackHost(config.host),
     allowedHosts: config.allowedHosts,
     allowedOrigins: [...config.allowedOrigins, ...config.corsOrigins],
     tokens: config.tokens,
     oauth: config.auth !== undefined,
-  });
+  };
+  const guard = createRequestGuard(guarding);
   // OAuth: the issuer is checked now, so a mistake in it fails start-up, not the first request.
   // The legacy SSE endpoint is a resource URL of its own: its clients get tokens for it.
   const legacyResource = config.auth && legacyResourceOf(config.auth.audience, config.paths.mcp, config.paths.sse);
@@ -179,6 +181,13 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     : undefined;
 
   const scrape = metrics && createMetricsEndpoint(metrics, { token: config.metrics!.token, guard, oauth });
+  const statusPage = config.ui
+    ? createStatusPage(
+        { name: config.name, version: config.version, upstreams: options.health && (() => options.health!().upstreams), counters: metrics && (() => metrics.summary()) },
+        { pageGuard: createRequestGuard({ ...guarding, tokens: [] }), guard, oauth },
+        { mcp: config.publicBasePath + config.paths.mcp, status: config.publicBasePath + STATUS_PATH },
+      )
+    : undefined;
   // MCP requests served since start: /health reports it, so a balancer's spread can be seen.
   let requests = 0;
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -205,6 +214,8 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       return;
     }
     if (scrape && pathname === METRICS_PATH) return scrape(req, res);
+    if (statusPage && !isMcp && statusPage.wantsPage(req, pathname)) return statusPage.servePage(req, res);
+    if (statusPage && pathname === STATUS_PATH) return statusPage.serveStatus(req, res);
     if (!isSse && !isMessages && !isMcp) {
       sendRpcError(res, 404, RpcCode.serverError, `Not found: ${pathname} (MCP endpoints: ${config.paths.mcp}, ${config.paths.sse})`);
       return;

@@ -4,6 +4,7 @@ import type { Counter, Histogram, Registry as PromRegistry } from 'prom-client';
 import type { ObservedRequest, RequestObserver, RequestOutcome } from '../server/mcp-session.ts';
 import type { Registry } from '../server/registry.ts';
 import { requestName } from '../server/request-name.ts';
+import { type NameSummary, summarizeByName } from './tool-summary.ts';
 
 /** Why a request was refused before any method ran, as `mcp_refused_total` counts it. */
 export type RefusalReason = 'auth' | 'forbidden' | 'limits' | 'bad_request' | 'rate';
@@ -131,6 +132,11 @@ export class ServerMetrics implements RequestObserver {
 
   storeError(): void {
     this.#storeErrors.inc();
+  }
+
+  /** Calls, errors and latency quantiles per tool, prompt and resource, for the status page. */
+  async summary(): Promise<NameSummary[]> {
+    return summarizeByName(await this.#requests.get(), await this.#duration.get());
   }
 
   /** The text Prometheus scrapes. */
