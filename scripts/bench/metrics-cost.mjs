@@ -1,9 +1,11 @@
-// What --metrics and --audit-log cost: server CPU per call of one SDK 1.x client session (greet)
-// with both off, metrics on, and the audit log on (to a file), over Streamable HTTP and legacy
-// SSE. Rounds alternate the settings; medians are reported.
+// What --metrics, --otel and --audit-log cost: server CPU per call of one SDK 1.x client session
+// (greet) with all off, metrics on, tracing on (every request sampled, exported to a collector
+// of this script's own that takes and drops OTLP batches), and the audit log on (to a file), over
+// Streamable HTTP and legacy SSE. Rounds alternate the settings; medians are reported.
 //
 //   node scripts/bench/metrics-cost.mjs [--calls 3000] [--rounds 3]
 import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,11 +14,19 @@ import { measureSdkCalls, median, pinSelf, startMcpServe } from './lib.mjs';
 
 if (!pinSelf()) {
   const { values } = parseArgs({ options: { calls: { type: 'string', default: '3000' }, rounds: { type: 'string', default: '3' } } });
-  const settings = { off: [], metrics: ['--metrics'], audit: ['--audit-log', join(mkdtempSync(join(tmpdir(), 'audit-')), 'audit.jsonl')] };
-  console.log('| transport | all off (µs/call) | metrics on | audit log on |');
-  console.log('|---|---|---|---|');
+  // A collector that answers every export at once, as a local OpenTelemetry Collector would.
+  const collector = createServer((req, res) => req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}')));
+  await new Promise((resolve) => collector.listen(0, '127.0.0.1', resolve));
+  const settings = {
+    off: [],
+    metrics: ['--metrics'],
+    tracing: ['--otel', `http://127.0.0.1:${collector.address().port}`],
+    audit: ['--audit-log', join(mkdtempSync(join(tmpdir(), 'audit-')), 'audit.jsonl')],
+  };
+  console.log('| transport | all off (µs/call) | metrics on | tracing on | audit log on |');
+  console.log('|---|---|---|---|---|');
   for (const transport of ['http', 'sse']) {
-    const costs = { off: [], metrics: [], audit: [] };
+    const costs = { off: [], metrics: [], tracing: [], audit: [] };
     for (let round = 0; round < Number(values.rounds); round++) {
       for (const [name, flags] of Object.entries(settings)) {
         const server = await startMcpServe(flags);
@@ -26,6 +36,7 @@ if (!pinSelf()) {
     }
     const off = median(costs.off);
     const cell = (name) => `${median(costs[name]).toFixed(0)} (${(median(costs[name]) / off).toFixed(2)}×)`;
-    console.log(`| ${transport === 'http' ? 'Streamable HTTP' : 'legacy SSE'} | ${off.toFixed(0)} | ${cell('metrics')} | ${cell('audit')} |`);
+    console.log(`| ${transport === 'http' ? 'Streamable HTTP' : 'legacy SSE'} | ${off.toFixed(0)} | ${cell('metrics')} | ${cell('tracing')} | ${cell('audit')} |`);
   }
+  collector.close();
 }

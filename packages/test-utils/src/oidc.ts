@@ -14,8 +14,11 @@ export interface OidcProvider {
   /** A resource server's credentials at the introspection endpoint. */
   introspector: { id: string; secret: string };
   introspectionUrl: string;
-  /** An access token for `resource` with `scope`, from the token endpoint (client credentials). */
-  token(resource: string, scope: string): Promise<string>;
+  /**
+   * An access token for `resource` with `scope`, from the token endpoint (client credentials);
+   * with `user` (one of `options.users`), that user's own client's, whose `sub` is the user.
+   */
+  token(resource: string, scope: string, user?: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -25,7 +28,7 @@ export interface OidcProvider {
  * Resources whose URL ends in `/opaque/mcp` get opaque access tokens; every other one gets JWTs
  * (RS256) whose `aud` is the resource. `scopes` are the scopes its resources offer.
  */
-export async function startOidcProvider(scopes: string[], options: { accessTokenTtlSeconds?: number } = {}): Promise<OidcProvider> {
+export async function startOidcProvider(scopes: string[], options: { accessTokenTtlSeconds?: number; users?: string[] } = {}): Promise<OidcProvider> {
   const { default: Provider } = await import('oidc-provider');
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const kid = 'test-key-1';
@@ -39,6 +42,8 @@ export async function startOidcProvider(scopes: string[], options: { accessToken
     clients: [
       { client_id: client.id, client_secret: client.secret, grant_types: ['client_credentials'], redirect_uris: [], response_types: [] },
       { client_id: introspector.id, client_secret: introspector.secret, grant_types: [], redirect_uris: [], response_types: [] },
+      // A machine client per user: its client-credentials tokens name the user as their subject.
+      ...(options.users ?? []).map((user) => ({ client_id: user, client_secret: userSecret(user), grant_types: ['client_credentials'], redirect_uris: [], response_types: [] })),
     ],
     jwks: { keys: [jwk] },
     scopes: ['openid', 'offline_access', ...scopes],
@@ -72,10 +77,11 @@ export async function startOidcProvider(scopes: string[], options: { accessToken
     client,
     introspector,
     introspectionUrl: `${issuer}/token/introspection`,
-    async token(resource, scope) {
+    async token(resource, scope, user) {
+      const [id, secret] = user === undefined ? [client.id, client.secret] : [user, userSecret(user)];
       const response = await fetch(`${issuer}/token`, {
         method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        headers: { authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ grant_type: 'client_credentials', scope, resource }),
       });
       const body = (await response.json()) as { access_token?: string; error?: string; error_description?: string };
@@ -88,4 +94,8 @@ export async function startOidcProvider(scopes: string[], options: { accessToken
         server.close(() => resolve());
       }),
   };
+}
+
+function userSecret(user: string): string {
+  return `${user}-secret-0123456789abcdef0123`;
 }

@@ -14,6 +14,17 @@ const upstreamCommon = {
   allow: z.array(z.string().min(1)).optional(),
   /** Not these tools and prompts. */
   deny: z.array(z.string().min(1)).optional(),
+  /**
+   * Who shares one upstream: `shared` (everyone, the default), `session` (one per client
+   * session), or `user` (one per identity: OAuth subject, token, else session).
+   */
+  scope: z.enum(['shared', 'session', 'user']).optional(),
+  /** `scope: "user"`: seconds an upstream lives with no call (default 300). */
+  idleTimeout: positiveInt.optional(),
+  /** `scope: "user"`: most upstreams of this server at once (default limits.maxUpstreams). */
+  maxUpstreams: positiveInt.optional(),
+  /** Started on first use, listed from its last listing meanwhile (default true for `scope: "user"`). */
+  lazy: z.boolean().optional(),
 };
 
 /** An upstream MCP server: a command to run over stdio, or a URL. */
@@ -132,6 +143,8 @@ export const serveConfigSchema = z
         resumeEvents: positiveInt.optional(),
         resumeBytes: positiveInt.optional(),
         pageSize: positiveInt.optional(),
+        /** Most per-user upstreams of all servers together. */
+        maxUpstreams: positiveInt.optional(),
       })
       .strict()
       .optional(),

@@ -46,6 +46,8 @@ export interface ServeLimits {
   resumeBytes: number;
   /** Most entries in one page of a list method (`tools/list`, `resources/list`, …). */
   pageSize: number;
+  /** Most per-user upstreams (`scope: "user"`) of all servers together. */
+  maxUpstreams: number;
 }
 
 /** The config after every layer and default is applied. */
@@ -109,6 +111,7 @@ export const DEFAULT_LIMITS: ServeLimits = {
   resumeEvents: 100,
   resumeBytes: 1024 * 1024,
   pageSize: 1000,
+  maxUpstreams: 100,
 };
 
 /** One layer of settings and the directory its relative paths resolve from. */

@@ -2,12 +2,14 @@ import type { HandlerContext } from '@mcp-cli/core';
 import { ConfigError, RpcCode, RpcError } from '@mcp-cli/core';
 
 import type { LoadedModule } from '../config/load-modules.ts';
-import type { ResolvedServeConfig } from '../config/resolve-config.ts';
+import type { ResolvedServeConfig, UpstreamSpec } from '../config/resolve-config.ts';
 import type { Logger } from '../logger.ts';
 import { type AnyUpstreamSpec, type InProcessSpec, Upstream, type UpstreamPeer, type UpstreamState } from './upstream.ts';
 import { packageRunner } from './package-runner.ts';
 import { TaskBroker } from './task-broker.ts';
 import { ActiveCalls, clientOf, forwardLog, type Target, upstreamDefinitions } from './upstream-definitions.ts';
+import { NO_USER, specForUser, type UserIdentity, userOf } from './user-identity.ts';
+import { UserUpstreams } from './user-upstreams.ts';
 
 /** The upstream servers of a gateway, running. */
 export interface Gateway {
@@ -33,7 +35,13 @@ interface Entry {
   naming: { prefix: string; separator: string; allow: string[] | undefined; deny: string[] | undefined };
   /** perSession: each client's own upstream (by session, else by principal), started on its first call. */
   sessions: Map<string, Promise<Target>>;
+  /** The server as configured: a per-user one's `${user.…}` still unfilled. */
+  spec: AnyUpstreamSpec;
 }
+
+/** `scope: "user"`: an upstream's life without a call, and how many may run, unless configured. */
+const DEFAULT_IDLE_SECONDS = 300;
+const DEFAULT_MAX_UPSTREAMS = 100;
 
 /** How long a client's own upstream without a session (kept by principal) lives without a call. */
 const IDLE_OWN_UPSTREAM_MS = 10 * 60_000;
@@ -75,7 +83,7 @@ function peerFor(active: ActiveCalls, watchers: Map<string, Set<() => void>>, ta
  * command: the command, its exit code and its last stderr lines).
  */
 export async function startGateway(
-  config: Pick<ResolvedServeConfig, 'servers' | 'separator' | 'stateless'>,
+  config: Pick<ResolvedServeConfig, 'servers' | 'separator' | 'stateless'> & { limits?: Pick<ResolvedServeConfig['limits'], 'maxUpstreams'> },
   logger: Logger,
   onChange: () => void,
   inProcess: Record<string, InProcessSpec> = {},
@@ -83,12 +91,17 @@ export async function startGateway(
 ): Promise<Gateway> {
   const specs: [string, AnyUpstreamSpec][] = [...Object.entries(config.servers), ...Object.entries(inProcess)];
   const tasks = new TaskBroker(() => entries.some(({ upstream }) => upstream.state === 'ready' && takesTasks(upstream)), !config.stateless);
+  const users = new UserUpstreams(config.limits?.maxUpstreams ?? DEFAULT_MAX_UPSTREAMS, logger);
   const entries: Entry[] = specs.map(([name, spec]) => {
     const active = new ActiveCalls(oneClient);
     const watchers = new Map<string, Set<() => void>>();
-    const upstream: Upstream = new Upstream(name, spec, peerFor(active, watchers, tasks, () => upstream, oneClient), onChange, logger);
+    // A per-user server is started here without a user (its ${user.…} empty), only to be listed.
+    const perUser = scopeOf(spec) === 'user';
+    if (perUser) users.addServer(name, { idleMs: ((spec as UpstreamSpec).idleTimeout ?? DEFAULT_IDLE_SECONDS) * 1000, max: (spec as UpstreamSpec).maxUpstreams ?? config.limits?.maxUpstreams ?? DEFAULT_MAX_UPSTREAMS });
+    const started = perUser ? specForUser(spec as UpstreamSpec, NO_USER, name) : spec;
+    const upstream: Upstream = new Upstream(name, started, peerFor(active, watchers, tasks, () => upstream, oneClient), onChange, logger);
     const naming = { prefix: spec.prefix ?? name, separator: config.separator, allow: spec.allow, deny: spec.deny };
-    return { upstream, active, watchers, naming, sessions: new Map() };
+    return { upstream, active, watchers, naming, sessions: new Map(), spec };
   });
   // A package runner may download the server first: say what is being waited for.
   for (const { upstream } of entries) {
@@ -118,6 +131,8 @@ export async function startGateway(
   for (const { upstream } of entries) {
     if (upstream.state === 'ready') logger.info(`upstream ${upstream.name} ready`, { tools: upstream.listing.tools.length, prompts: upstream.listing.prompts.length, resources: upstream.listing.resources.length });
   }
+  // Listed: a lazy per-user server's listing run ends; each user's own starts on first use.
+  await Promise.all(entries.filter(({ upstream }) => isLazyPerUser(upstream.spec) && upstream.state === 'ready').map(({ upstream }) => upstream.park()));
 
   // A client's own upstream (perSession): by session, else by principal, else (an anonymous
   // request without a session, which nothing ties to the next one) for this one request only.
@@ -130,7 +145,37 @@ export async function startGateway(
     if (key !== undefined) entry.sessions.set(key, own);
     return own;
   };
+  // A user's own upstream (scope: "user"): its identity's values filled in, shared by its sessions.
+  const startForUser = (entry: Entry, user: UserIdentity): Promise<Target> => {
+    const active = new ActiveCalls();
+    const { name } = entry.upstream;
+    const { spec } = entry;
+    const onChanged = (): void => {
+      if (upstream.state === 'stopped') users.drop(name, user.key, upstream);
+      else relisted(entry, upstream);
+    };
+    // Its resource updates are not passed on: the server's watchers are every user's (see gateway.md).
+    const upstream: Upstream = new Upstream(name, specForUser(spec as UpstreamSpec, user, name), peerFor(active, new Map(), tasks, () => upstream, true), onChanged, logger, false);
+    return upstream.start().then(() => {
+      relisted(entry, upstream);
+      return { upstream, active };
+    });
+  };
+  // What a user's upstream lists is what the server lists from now on.
+  const relisted = (entry: Entry, upstream: Upstream): void => {
+    if (JSON.stringify(upstream.listing) === JSON.stringify(entry.upstream.listing)) return;
+    entry.upstream.listing = upstream.listing;
+    onChange();
+  };
+  // Which user a session's calls went as: a change of its roots reaches that user's upstreams.
+  const userOfSession = new Map<string, string>();
   const route = (entry: Entry) => (ctx: HandlerContext): Target | Promise<Target> => {
+    if (scopeOf(entry.upstream.spec) === 'user' && !oneClient) {
+      const user = userOf(ctx);
+      if (!user) return startOwn(entry, undefined);
+      if (ctx.sessionId !== undefined) userOfSession.set(ctx.sessionId, user.key);
+      return users.acquire(entry.upstream.name, user.key, () => startForUser(entry, user));
+    }
     if (!isPerSession(entry.upstream.spec) || oneClient) return { upstream: entry.upstream, active: entry.active };
     const key = clientOf(ctx);
     const own = (key !== undefined && entry.sessions.get(key)) || startOwn(entry, key);
@@ -158,17 +203,29 @@ export async function startGateway(
   return {
     modules: () =>
       entries
-        .filter(({ upstream }) => upstream.state === 'ready')
+        .filter(({ upstream }) => upstream.state === 'ready' || upstream.state === 'lazy')
         .map((entry) => ({ file: `upstream server "${entry.upstream.name}"`, definitions: upstreamDefinitions(entry.upstream, entry.naming, route(entry), entry.watchers) })),
     health: () =>
       Object.fromEntries(
-        entries.map(({ upstream, sessions }) => [upstream.name, { state: upstream.state, restarts: upstream.restartCount, ...(upstream.lastError ? { error: upstream.lastError } : {}), ...(isPerSession(upstream.spec) ? { sessions: sessions.size } : {}) }]),
+        entries.map(({ upstream, sessions }) => [
+          upstream.name,
+          {
+            state: upstream.state,
+            restarts: upstream.restartCount,
+            ...(upstream.lastError ? { error: upstream.lastError } : {}),
+            ...(isPerSession(upstream.spec) ? { sessions: sessions.size } : {}),
+            // Counts only: who has an upstream is nobody else's business.
+            ...(scopeOf(upstream.spec) === 'user' ? { scope: 'user', upstreams: users.counts(upstream.name) } : {}),
+          },
+        ]),
       ),
-    healthy: () => entries.every(({ upstream }) => upstream.spec.optional === true || upstream.state === 'ready'),
+    healthy: () => entries.every(({ upstream }) => upstream.spec.optional === true || upstream.state === 'ready' || upstream.state === 'lazy'),
     clientNotification: (method, params, sessionId) => {
       if (method !== 'notifications/roots/list_changed') return;
+      const user = sessionId === undefined ? undefined : userOfSession.get(sessionId);
       for (const { upstream, sessions } of entries) {
         if (oneClient) upstream.notify(method, params);
+        if (user !== undefined) users.runningFor(upstream.name, user)?.upstream.notify(method, params);
         const own = sessionId === undefined ? undefined : sessions.get(`session:${sessionId}`);
         void own?.then(({ upstream: mine }) => mine.notify(method, params), () => undefined);
       }
@@ -176,6 +233,7 @@ export async function startGateway(
     tasks,
     sessionClosed: (sessionId) => {
       tasks.forget(sessionId);
+      userOfSession.delete(sessionId);
       for (const { sessions } of entries) {
         const own = sessions.get(`session:${sessionId}`);
         if (!own) continue;
@@ -188,6 +246,7 @@ export async function startGateway(
     },
     stop: async () => {
       clearInterval(sweep);
+      await users.stopAll();
       const owns = entries.flatMap(({ sessions }) => [...sessions.values()]);
       await Promise.all([...entries.map(({ upstream }) => upstream.stop()), ...owns.map((own) => own.then(({ upstream }) => upstream.stop(), () => undefined)), ...stopping]);
     },
@@ -201,5 +260,16 @@ function takesTasks(upstream: Upstream): boolean {
 }
 
 function isPerSession(spec: AnyUpstreamSpec): boolean {
-  return ('command' in spec || 'create' in spec) && spec.perSession === true;
+  return scopeOf(spec) === 'session';
+}
+
+/** Who shares an upstream: `scope`, else `perSession: true` (session), else everyone. */
+function scopeOf(spec: AnyUpstreamSpec): 'shared' | 'session' | 'user' {
+  if ('create' in spec) return spec.perSession ? 'session' : 'shared';
+  return spec.scope ?? ('perSession' in spec && spec.perSession === true ? 'session' : 'shared');
+}
+
+/** A per-user server started on first use (the default), listed at start-up without a user. */
+function isLazyPerUser(spec: AnyUpstreamSpec): boolean {
+  return scopeOf(spec) === 'user' && (spec as UpstreamSpec).lazy !== false;
 }

@@ -19,7 +19,7 @@ export interface InProcessSpec {
 export type AnyUpstreamSpec = UpstreamSpec | InProcessSpec;
 
 /** Where an upstream is in its life: /health reports it. */
-export type UpstreamState = 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped';
+export type UpstreamState = 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped' | 'lazy';
 
 /** What an upstream lists, as its server sent it. */
 export interface UpstreamListing {
@@ -159,6 +159,12 @@ export class Upstream {
   /** Sends a notification to the upstream (roots changed, cancellations are sent by the session). */
   notify(method: string, params: Record<string, unknown>): void {
     this.#connection?.session.notifyInBackground(method, params);
+  }
+
+  /** Stops the process and keeps what it listed (`lazy`): a per-user server, listed, waiting for its users. */
+  async park(): Promise<void> {
+    await this.stop();
+    this.state = 'lazy';
   }
 
   async stop(): Promise<void> {

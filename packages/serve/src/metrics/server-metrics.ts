@@ -22,7 +22,7 @@ export interface MetricSources {
   upstreams?: (() => Record<string, { state: string; restarts?: number }>) | undefined;
 }
 
-const UPSTREAM_STATES = ['starting', 'ready', 'restarting', 'failed', 'stopped'];
+const UPSTREAM_STATES = ['starting', 'ready', 'lazy', 'restarting', 'failed', 'stopped'];
 
 /**
  * The Prometheus metrics of one server (prom-client, on a registry of its own). Label values are

@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+
+import type { HandlerContext } from '@mcp-cli/core';
+import { RpcCode, RpcError } from '@mcp-cli/core';
+
+import { type InternalHandlerContext, REQUEST } from '../server/handler-context.ts';
+
+/** Whose upstream a call goes to, under `scope: "user"`. */
+export interface UserIdentity {
+  /** Names the user among all others: never shown, never a label. */
+  key: string;
+  /** The OAuth subject; '' without OAuth. */
+  sub: string;
+  /** The OAuth token's claims; empty without OAuth. */
+  claims: Readonly<Record<string, unknown>>;
+}
+
+/** Longest value one `${user.…}` puts in a command's arguments or environment. */
+const MAX_VALUE = 1024;
+const PLACEHOLDER = /\$\{user\.(sub|id|claims\.([A-Za-z0-9_.:-]{1,128}))\}/g;
+
+/**
+ * The identity a call is made for: its OAuth subject (with the issuer, so two issuers' users
+ * never meet), else its static token (by digest), else its session; undefined for an anonymous
+ * request without a session, which nothing ties to the next one.
+ */
+export function userOf(ctx: HandlerContext): UserIdentity | undefined {
+  const claims = ctx.auth;
+  if (claims && typeof claims.sub === 'string' && claims.sub !== '') {
+    return { key: `sub:${typeof claims.iss === 'string' ? claims.iss : ''} ${claims.sub}`, sub: claims.sub, claims };
+  }
+  const principal = (ctx as InternalHandlerContext)[REQUEST]?.session.principal;
+  if (principal) return { key: `token:${principal}`, sub: '', claims: {} };
+  if (ctx.sessionId !== undefined) return { key: `session:${ctx.sessionId}`, sub: '', claims: {} };
+  return undefined;
+}
+
+/** The identity of no one: the listing run of a per-user server fills its placeholders with ''. */
+export const NO_USER: UserIdentity = { key: '', sub: '', claims: {} };
+
+/**
+ * `text` with each `${user.sub}`, `${user.id}` and `${user.claims.NAME}` replaced by the caller's
+ * value. `${user.id}` is a digest-based name safe in file names.
+ *
+ * @throws RpcError naming the claim when the caller's token lacks it (and the server needs it).
+ */
+export function fillUserPlaceholders(text: string, user: UserIdentity, server: string): string {
+  return text.replace(PLACEHOLDER, (_match, field: string, claim: string | undefined) => {
+    if (field === 'sub') return user.sub;
+    if (field === 'id') return user.key === '' ? '' : idOf(user.key);
+    const value = user.key === '' ? '' : user.claims[claim!];
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      throw new RpcError(RpcCode.invalidRequest, `Server "${server}" needs the caller's "${claim}" claim (\${user.claims.${claim}}), which this token does not carry`);
+    }
+    const filled = String(value);
+    if (filled.length > MAX_VALUE) throw new RpcError(RpcCode.invalidRequest, `The caller's "${claim}" claim is longer than ${MAX_VALUE} characters`);
+    return filled;
+  });
+}
+
+/** A short, stable name for a user: 16 hex characters of the SHA-256 of its key. */
+function idOf(key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 16);
+}
+
+/** A server's command, arguments, environment and headers with the caller's values filled in. */
+export function specForUser<T extends { args?: string[]; env?: Record<string, string>; cwd?: string; headers?: Record<string, string>; token?: string }>(spec: T, user: UserIdentity, server: string): T {
+  const fill = (text: string): string => fillUserPlaceholders(text, user, server);
+  const fillAll = (values: Record<string, string> | undefined) => values && Object.fromEntries(Object.entries(values).map(([key, value]) => [key, fill(value)]));
+  return {
+    ...spec,
+    ...(spec.args ? { args: spec.args.map(fill) } : {}),
+    ...(spec.env ? { env: fillAll(spec.env) } : {}),
+    ...(spec.cwd ? { cwd: fill(spec.cwd) } : {}),
+    ...(spec.headers ? { headers: fillAll(spec.headers) } : {}),
+    ...(spec.token ? { token: fill(spec.token) } : {}),
+  };
+}

@@ -1,0 +1,140 @@
+import { RpcError } from '@mcp-cli/core';
+
+import type { Logger } from '../logger.ts';
+import type { Target } from './upstream-definitions.ts';
+
+/** How one `scope: "user"` server's upstreams are kept. */
+export interface UserServerLimits {
+  /** Stopped after this long with no call. */
+  idleMs: number;
+  /** Most upstreams of this server at once. */
+  max: number;
+}
+
+/** The error a user gets when every upstream slot is busy (JSON-RPC server error range). */
+export const UPSTREAMS_EXHAUSTED = -32050;
+
+interface Pooled {
+  server: string;
+  target: Promise<Target>;
+  /** Set once started. */
+  started: Target | undefined;
+  lastUsed: number;
+}
+
+/**
+ * The upstreams of `scope: "user"` servers: one per server and identity, started on its first
+ * call, shared by that identity's sessions, stopped after its server's idle time. Bounded per
+ * server and in total: at a cap the least recently used idle upstream is stopped to make room,
+ * and when every one is busy the caller gets {@link UPSTREAMS_EXHAUSTED}, never one more process.
+ */
+export class UserUpstreams {
+  readonly #pool = new Map<string, Pooled>();
+  readonly #limits = new Map<string, UserServerLimits>();
+  readonly #maxTotal: number;
+  readonly #logger: Logger;
+  readonly #sweeper: NodeJS.Timeout;
+  readonly #stopping = new Set<Promise<void>>();
+
+  constructor(maxTotal: number, logger: Logger) {
+    this.#maxTotal = maxTotal;
+    this.#logger = logger;
+    this.#sweeper = setInterval(() => this.sweep(Date.now()), 1000);
+    this.#sweeper.unref();
+  }
+
+  addServer(server: string, limits: UserServerLimits): void {
+    this.#limits.set(server, limits);
+  }
+
+  /** The upstream of `server` for the identity `user`, started by `start` when it has none. */
+  acquire(server: string, user: string, start: () => Promise<Target>): Promise<Target> {
+    const key = `${server}\u0000${user}`;
+    const found = this.#pool.get(key);
+    if (found) {
+      found.lastUsed = Date.now();
+      return found.target;
+    }
+    const limits = this.#limits.get(server)!;
+    if (this.#count(server) >= limits.max && !this.#evictIdle(server)) return Promise.reject(exhausted(server, `its limit of ${limits.max} (maxUpstreams)`));
+    if (this.#pool.size >= this.#maxTotal && !this.#evictIdle(undefined)) return Promise.reject(exhausted(server, `the gateway's limit of ${this.#maxTotal} in total (limits.maxUpstreams)`));
+    const pooled: Pooled = { server, target: start(), started: undefined, lastUsed: Date.now() };
+    this.#pool.set(key, pooled);
+    pooled.target.then(
+      (target) => (pooled.started = target),
+      () => this.#pool.get(key) === pooled && this.#pool.delete(key),
+    );
+    return pooled.target;
+  }
+
+  /** Forgets a user's upstream that stopped by itself (it crashed): the next call starts another. */
+  drop(server: string, user: string, upstream: Target['upstream']): void {
+    const key = `${server}\u0000${user}`;
+    if (this.#pool.get(key)?.started?.upstream === upstream) this.#pool.delete(key);
+  }
+
+  /** The running upstream of one identity, if it has one (roots changes go to it). */
+  runningFor(server: string, user: string): Target | undefined {
+    return this.#pool.get(`${server}\u0000${user}`)?.started;
+  }
+
+  /** Counts of one server's upstreams, for /health and the banner (no identities). */
+  counts(server: string): { running: number; idle: number; starting: number } {
+    const counts = { running: 0, idle: 0, starting: 0 };
+    for (const pooled of this.#pool.values()) {
+      if (pooled.server !== server) continue;
+      if (!pooled.started) counts.starting++;
+      else if (pooled.started.active.size > 0) counts.running++;
+      else counts.idle++;
+    }
+    return counts;
+  }
+
+  /** Stops the upstreams idle past their server's idle time. */
+  sweep(now: number): void {
+    for (const [key, pooled] of this.#pool) {
+      const { started } = pooled;
+      // Idle time counts from the last sweep that saw a call in flight, not from when it began.
+      if (started && started.active.size > 0) pooled.lastUsed = now;
+      if (!started || now - pooled.lastUsed < this.#limits.get(pooled.server)!.idleMs) continue;
+      this.#logger.debug(`stopped an idle per-user upstream of ${pooled.server}`);
+      this.#stop(key, pooled);
+    }
+  }
+
+  async stopAll(): Promise<void> {
+    clearInterval(this.#sweeper);
+    for (const [key, pooled] of this.#pool) this.#stop(key, pooled);
+    await Promise.all(this.#stopping);
+  }
+
+  #count(server: string): number {
+    let count = 0;
+    for (const pooled of this.#pool.values()) if (pooled.server === server) count++;
+    return count;
+  }
+
+  /** Stops the least recently used idle upstream (of `server`, or of any); false when all are busy or starting. */
+  #evictIdle(server: string | undefined): boolean {
+    let oldest: [string, Pooled] | undefined;
+    for (const entry of this.#pool) {
+      const [, pooled] = entry;
+      if ((server !== undefined && pooled.server !== server) || !pooled.started || pooled.started.active.size > 0) continue;
+      if (!oldest || pooled.lastUsed < oldest[1].lastUsed) oldest = entry;
+    }
+    if (!oldest) return false;
+    this.#stop(...oldest);
+    return true;
+  }
+
+  #stop(key: string, pooled: Pooled): void {
+    this.#pool.delete(key);
+    const stop = pooled.target.then(({ upstream }) => upstream.stop(), () => undefined);
+    this.#stopping.add(stop);
+    void stop.finally(() => this.#stopping.delete(stop));
+  }
+}
+
+function exhausted(server: string, limit: string): RpcError {
+  return new RpcError(UPSTREAMS_EXHAUSTED, `Server "${server}" has no room for another user: it is at ${limit}, and every one is in use; try again shortly`, { retryable: true });
+}

@@ -1,0 +1,105 @@
+import { pathToFileURL } from 'node:url';
+
+import { freePort, type OidcProvider, rawRequest, runCall, SERVE_BIN, startOidcProvider, startServe, writeTempFiles, type ServeProcess } from '@mcp-cli/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The gateway for many users: a stdio upstream with scope "user" behind OAuth, with tokens of
+// two (then three) users from the real oidc-provider. Each user gets a process of its own,
+// started with its own ${user.sub}, seeing only its own roots; idle ones stop; past the cap a
+// user is told so while the others keep working.
+const UPSTREAM_TOOLS = `
+export const whoami = { kind: 'tool', name: 'whoami', description: 'who runs here', handler: () => JSON.stringify({ pid: process.pid, user: process.env.USER_SUB }) };
+export const roots = { kind: 'tool', name: 'roots', description: 'the roots the caller declared', handler: async (_args, ctx) => JSON.stringify((await ctx.roots()).map((root) => root.uri)) };
+export const hold = { kind: 'tool', name: 'hold', description: 'waits', input: { type: 'object', properties: { ms: { type: 'number' } } }, handler: ({ ms }) => new Promise((resolve) => setTimeout(resolve, ms, 'held ' + process.env.USER_SUB)) };
+`;
+
+describe('scope: "user" upstreams', () => {
+  let oidc: OidcProvider;
+  let gateway: ServeProcess;
+  let dir: string;
+  const tokens: Record<string, string> = {};
+  const call = (user: string, args: string[]) => runCall(['--url', `${gateway.url}/mcp`, '--token', tokens[user]!, ...args]);
+  const whoami = async (user: string) => JSON.parse((await call(user, ['mine_whoami'])).stdout) as { pid: number; user: string };
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const health = async () => JSON.parse((await rawRequest(`${gateway.url}/health`)).text) as { upstreams: Record<string, Record<string, unknown>> };
+
+  beforeAll(async () => {
+    oidc = await startOidcProvider(['mcp:tools'], { users: ['ada', 'grace', 'linus'] });
+    const port = await freePort();
+    const audience = `http://127.0.0.1:${port}/mcp`;
+    dir = await writeTempFiles({
+      'roots/ada/notes.txt': 'ada',
+      'roots/grace/notes.txt': 'grace',
+      'upstream/mcp-serve.config.mjs': `export default { name: 'mine', tools: './tools.mjs' };`,
+      'upstream/tools.mjs': UPSTREAM_TOOLS,
+      'mcp-serve.config.mjs': `export default { servers: { mine: {
+        command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(SERVE_BIN)}, '--stdio', '--config', './upstream/mcp-serve.config.mjs'],
+        env: { USER_SUB: '\${user.sub}' }, scope: 'user', idleTimeout: 3, maxUpstreams: 2,
+      } } };`,
+    });
+    gateway = await startServe(['--port', String(port), '--auth-issuer', oidc.issuer, '--auth-audience', audience], { cwd: dir });
+    for (const user of ['ada', 'grace', 'linus']) tokens[user] = await oidc.token(audience, 'mcp:tools', user);
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await oidc?.stop();
+  });
+
+  it('lists the tools with no user upstream running, and starts none until a call', async () => {
+    const listed = await call('ada', ['tools']);
+    expect(listed.stdout).toContain('mine_whoami');
+    expect((await health()).upstreams.mine).toMatchObject({ state: 'lazy', scope: 'user', upstreams: { running: 0, idle: 0, starting: 0 } });
+  });
+
+  it('gives each user a process of its own, shared by that user\'s sessions', async () => {
+    const ada = await whoami('ada');
+    const grace = await whoami('grace');
+    expect(ada.user).toBe('ada');
+    expect(grace.user).toBe('grace');
+    expect(ada.pid).not.toBe(grace.pid);
+    // A new session (each mcp-call is one) of the same user reaches the same process.
+    expect((await whoami('ada')).pid).toBe(ada.pid);
+    const state = await health();
+    expect(state.upstreams.mine).toMatchObject({ upstreams: { idle: 2 } });
+    // Counts, never who: no user name in /health.
+    expect(JSON.stringify(state)).not.toMatch(/ada|grace/);
+  });
+
+  it('asks each user\'s own client for its roots', async () => {
+    const ada = await call('ada', ['--root', `${dir}/roots/ada`, 'mine_roots']);
+    const grace = await call('grace', ['--root', `${dir}/roots/grace`, 'mine_roots']);
+    expect(JSON.parse(ada.stdout)).toEqual([pathToFileURL(`${dir}/roots/ada`).href]);
+    expect(JSON.parse(grace.stdout)).toEqual([pathToFileURL(`${dir}/roots/grace`).href]);
+  });
+
+  it('tells a user past the cap, while the others keep working', async () => {
+    // Both slots busy: ada's and grace's upstreams each hold a call.
+    const holding = [call('ada', ['mine_hold', '--ms', '4000']), call('grace', ['mine_hold', '--ms', '4000'])];
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const refused = await call('linus', ['mine_whoami']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('Server "mine" has no room for another user: it is at its limit of 2 (maxUpstreams)');
+    const [ada, grace] = (await Promise.all(holding)) as [Awaited<(typeof holding)[0]>, Awaited<(typeof holding)[1]>];
+    expect(ada.stdout).toBe('held ada\n');
+    expect(grace.stdout).toBe('held grace\n');
+    // Once a slot is idle, the least recently used upstream makes room for the third user.
+    const linus = await whoami('linus');
+    expect(linus.user).toBe('linus');
+  });
+
+  it('stops an upstream after idleTimeout with no call', async () => {
+    const { pid } = await whoami('grace');
+    expect(alive(pid)).toBe(true);
+    await expect.poll(() => alive(pid), { timeout: 15_000, interval: 250 }).toBe(false);
+    await expect.poll(async () => (await health()).upstreams.mine!.upstreams, { timeout: 5_000 }).toEqual({ running: 0, idle: 0, starting: 0 });
+    // And the next call starts it again.
+    expect((await whoami('grace')).user).toBe('grace');
+  });
+});
