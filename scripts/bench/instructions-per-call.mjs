@@ -23,15 +23,20 @@ export function haveCallgrind() {
   return spawnSync('valgrind', ['--version']).status === 0;
 }
 
-export async function measureInstructions({ requests = 1000, warm = 3000, rounds = 2 } = {}) {
+/**
+ * Server instructions per request of each kind (`kinds`, names of REQUEST_KINDS), with mcp-serve
+ * started with `flags`. `settleMs` is waited before each dump, so that work a server defers (a
+ * batch of spans, of audit lines) lands in the round that caused it.
+ */
+export async function measureInstructions({ requests = 1000, warm = 3000, rounds = 2, flags = [], kinds = Object.keys(REQUEST_KINDS), settleMs = 0 } = {}) {
   const dumps = mkdtempSync(join(tmpdir(), 'mcp-callgrind-'));
   // Under callgrind a round of the other kinds takes minutes: the session must outlive it.
-  const server = await startMcpServe(['--session-idle', String(3600_000)], { wrapper: ['valgrind', '--tool=callgrind', `--callgrind-out-file=${dumps}/out.%p`, '--dump-instr=no'] });
+  const server = await startMcpServe(['--session-idle', String(3600_000), ...flags], { wrapper: ['valgrind', '--tool=callgrind', `--callgrind-out-file=${dumps}/out.%p`, '--dump-instr=no'] });
   const pid = String(server.child.pid);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   try {
     const senders = {};
-    for (const name of Object.keys(REQUEST_KINDS)) senders[name] = await requestSender(`${server.url}/mcp`, name, agent);
+    for (const name of kinds) senders[name] = await requestSender(`${server.url}/mcp`, name, agent);
     // Until V8 has optimised every kind's path: three rounds of each, interleaved.
     for (let round = 0; round < 3; round++) for (const send of Object.values(senders)) for (let i = 0; i < warm; i++) await send();
     const counts = Object.fromEntries(Object.keys(senders).map((name) => [name, []]));
@@ -39,6 +44,7 @@ export async function measureInstructions({ requests = 1000, warm = 3000, rounds
       for (const [name, send] of Object.entries(senders)) {
         execFileSync('callgrind_control', ['-z', pid], { stdio: 'ignore' });
         for (let i = 0; i < requests; i++) await send();
+        if (settleMs > 0) await new Promise((resolve) => setTimeout(resolve, settleMs));
         execFileSync('callgrind_control', ['-d', pid], { stdio: 'ignore' });
         counts[name].push(totalOfNewestDump(dumps) / requests);
       }

@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { haveCallgrind, measureInstructions } from './instructions-per-call.mjs';
 import { measureSdkCalls, median, pinSelf, startMcpServe } from './lib.mjs';
 
 if (!pinSelf()) {
-  const { values } = parseArgs({ options: { calls: { type: 'string', default: '3000' }, rounds: { type: 'string', default: '3' } } });
+  const { values } = parseArgs({ options: { calls: { type: 'string', default: '3000' }, rounds: { type: 'string', default: '3' }, instructions: { type: 'boolean', default: false } } });
   // A collector that answers every export at once, as a local OpenTelemetry Collector would.
   const collector = createServer((req, res) => req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}')));
   await new Promise((resolve) => collector.listen(0, '127.0.0.1', resolve));
@@ -23,6 +24,22 @@ if (!pinSelf()) {
     tracing: ['--otel', `http://127.0.0.1:${collector.address().port}`],
     audit: ['--audit-log', join(mkdtempSync(join(tmpdir(), 'audit-')), 'audit.jsonl')],
   };
+  if (values.instructions) {
+    // CPU time on a shared machine varies by more than these costs: instructions repeat.
+    if (!haveCallgrind()) throw new Error('valgrind is not installed (apt-get install valgrind)');
+    const kind = '2025-11-25 session tools/call';
+    const counts = {};
+    for (const [name, flags] of Object.entries(settings)) {
+      const [row] = await measureInstructions({ flags, kinds: [kind], requests: Number(values.calls), warm: 3000, settleMs: 6000 });
+      counts[name] = row.instructions;
+    }
+    console.log(`| server instructions per call (${kind}) | all off | metrics on | tracing on | audit log on |`);
+    console.log('|---|---|---|---|---|');
+    const cell = (name) => `${(counts[name] / 1000).toFixed(0)}k (${(counts[name] / counts.off).toFixed(2)}×)`;
+    console.log(`| Streamable HTTP | ${(counts.off / 1000).toFixed(0)}k | ${cell('metrics')} | ${cell('tracing')} | ${cell('audit')} |`);
+    collector.close();
+    process.exit(0);
+  }
   console.log('| transport | all off (µs/call) | metrics on | tracing on | audit log on |');
   console.log('|---|---|---|---|---|');
   for (const transport of ['http', 'sse']) {
