@@ -15,11 +15,13 @@ export interface CollectedSpan {
   statusCode: number;
 }
 
-/** An OTLP/HTTP JSON receiver on loopback, standing in for an OpenTelemetry collector. */
+/** An OTLP/HTTP receiver on loopback, standing in for an OpenTelemetry collector: JSON decoded, protobuf kept. */
 export interface OtlpCollector {
   /** The base URL (`http://127.0.0.1:PORT`), as OTEL_EXPORTER_OTLP_ENDPOINT takes it. */
   url: string;
   spans: CollectedSpan[];
+  /** Bodies sent as protobuf (OTLP's default encoding), kept whole: tests look for bytes in them. */
+  protobufBodies: Buffer[];
   /** Resolves with the spans once `done(spans)` holds; rejects after `timeoutMs`. */
   waitFor(done: (spans: CollectedSpan[]) => boolean, timeoutMs?: number): Promise<CollectedSpan[]>;
   close(): Promise<void>;
@@ -35,11 +37,18 @@ interface OtlpValue {
 /** Starts a collector that keeps every span POSTed to `/v1/traces` (OTLP/HTTP with JSON bodies). */
 export async function startOtlpCollector(): Promise<OtlpCollector> {
   const spans: CollectedSpan[] = [];
+  const protobufBodies: Buffer[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      if (req.url !== '/v1/traces' || !String(req.headers['content-type']).includes('json')) {
+      const type = String(req.headers['content-type']);
+      if (req.url === '/v1/traces' && type === 'application/x-protobuf') {
+        protobufBodies.push(Buffer.concat(chunks));
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+        return;
+      }
+      if (req.url !== '/v1/traces' || !type.includes('json')) {
         res.writeHead(415).end();
         return;
       }
@@ -71,6 +80,7 @@ export async function startOtlpCollector(): Promise<OtlpCollector> {
   return {
     url,
     spans,
+    protobufBodies,
     async waitFor(done, timeoutMs = 20_000) {
       const until = Date.now() + timeoutMs;
       while (!done(spans)) {

@@ -44,7 +44,7 @@ export class RequestTracing implements RequestObserver {
         'mcp.protocol.version': session.protocolVersion,
         'jsonrpc.request.id': String(request.requestId),
         'network.transport': transport === 'stdio' ? 'pipe' : 'tcp',
-        ...(transport === 'stdio' ? {} : { 'network.protocol.name': 'http', 'client.address': session.clientAddress }),
+        'client.address': transport === 'stdio' ? undefined : session.clientAddress,
       },
     });
   }
@@ -64,7 +64,7 @@ export class RequestTracing implements RequestObserver {
 /** The tool, prompt or resource a request names, as the conventions' attributes. */
 function namedAttributes(method: string, params: Record<string, unknown>): SpanAttributes {
   const text = (value: unknown): string | undefined => (typeof value === 'string' ? value.slice(0, MAX_ATTRIBUTE) : undefined);
-  if (method === 'tools/call') return { 'gen_ai.tool.name': text(params.name), 'gen_ai.operation.name': 'execute_tool' };
+  if (method === 'tools/call') return { 'gen_ai.tool.name': text(params.name) };
   if (method === 'prompts/get') return { 'gen_ai.prompt.name': text(params.name) };
   if (method.startsWith('resources/')) return { 'mcp.resource.uri': text(params.uri) };
   return {};

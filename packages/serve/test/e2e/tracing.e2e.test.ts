@@ -11,7 +11,8 @@ const TOOLS = `
 export const echo = { kind: 'tool', name: 'echo', description: 'echoes', input: { type: 'object', properties: { text: { type: 'string' } } }, handler: ({ text }) => text };
 export const broken = { kind: 'tool', name: 'broken', description: 'fails', handler: () => { throw new Error('it broke'); } };
 `;
-const FAST_EXPORT = { OTEL_BSP_SCHEDULE_DELAY: '100' };
+// JSON, which the test's collector reads; the HTTP upstream sends OTLP's default, protobuf.
+const FAST_EXPORT = { OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' };
 const JOB_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const JOB_SPAN = '00f067aa0ba902b7';
 
@@ -31,7 +32,7 @@ describe('OpenTelemetry traces', () => {
     collector = await startOtlpCollector();
     const upstreamDir = await writeTempFiles({ 'mcp-serve.config.mjs': `export default { name: 'upstream', tools: './tools.mjs' };`, 'tools.mjs': TOOLS });
     // An HTTP upstream traced by --otel; the stdio one by the standard environment.
-    upstream = await startServe(['--otel', collector.url], { cwd: upstreamDir, env: { OTEL_SERVICE_NAME: 'upstream-http', ...FAST_EXPORT } });
+    upstream = await startServe(['--otel', collector.url], { cwd: upstreamDir, env: { OTEL_SERVICE_NAME: 'upstream-http', OTEL_BSP_SCHEDULE_DELAY: '100' } });
     const stdioEnv = JSON.stringify(otelEnv('upstream-stdio'));
     const gatewayDir = await writeTempFiles({
       'mcp-serve.config.mjs': `export default { name: 'gateway', servers: {
@@ -47,6 +48,9 @@ describe('OpenTelemetry traces', () => {
     await collector?.close();
   });
 
+  // The HTTP upstream's spans come as protobuf: found by their bytes (trace id, parent id, names).
+  const inProtobuf = (...parts: Buffer[]) => collector.protobufBodies.some((body) => parts.every((part) => body.includes(part)));
+
   it.each([
     ['stdio', 'local_echo', 'upstream-stdio', 'pipe'],
     ['HTTP', 'remote_echo', 'upstream-http', 'tcp'],
@@ -54,7 +58,8 @@ describe('OpenTelemetry traces', () => {
     const traceId = tool === 'local_echo' ? JOB_TRACE : JOB_TRACE.replace(/^4/, '5');
     const result = await runCall(['--url', `${gateway.url}/mcp`, tool, '--text', 'hi'], { env: { ...otelEnv('mcp-call'), TRACEPARENT: `00-${traceId}-${JOB_SPAN}-01` } });
     expect(result.stdout).toBe('hi\n');
-    const spans = inTrace(traceId)(await collector.waitFor((all) => inTrace(traceId)(all).some((span) => span.service === upstreamService)));
+    const viaHttp = upstreamService === 'upstream-http';
+    const spans = inTrace(traceId)(await collector.waitFor((all) => inTrace(traceId)(all).some((span) => (viaHttp ? span.service === 'gateway' && span.kind === 3 : span.service === upstreamService))));
     const client = one(spans, { service: 'mcp-call', name: `tools/call ${tool}` });
     expect(client).toMatchObject({ kind: 3, parentSpanId: JOB_SPAN });
     const served = one(spans, { service: 'gateway', name: `tools/call ${tool}` });
@@ -64,6 +69,11 @@ describe('OpenTelemetry traces', () => {
     const forwarded = one(spans, { service: 'gateway', name: 'tools/call echo' });
     expect(forwarded).toMatchObject({ kind: 3, parentSpanId: served.spanId });
     expect(forwarded.attributes['mcp_serve.upstream']).toBe(tool.split('_')[0]);
+    if (viaHttp) {
+      const bytes = (hex: string) => Buffer.from(hex, 'hex');
+      await expect.poll(() => inProtobuf(bytes(traceId), bytes(forwarded.spanId), Buffer.from('tools/call echo'), Buffer.from(upstreamService)), { timeout: 20_000 }).toBe(true);
+      return;
+    }
     const upstreamSpan = one(spans, { service: upstreamService, name: 'tools/call echo' });
     expect(upstreamSpan).toMatchObject({ kind: 2, parentSpanId: forwarded.spanId });
     expect(upstreamSpan.attributes['network.transport']).toBe(transport);
@@ -86,7 +96,7 @@ describe('OpenTelemetry traces', () => {
     const traceId = 'a'.repeat(32);
     const given = `00-${traceId}-${'b'.repeat(16)}-01`;
     expect((await runCall(['--url', `${gateway.url}/mcp`, '--traceparent', given, 'remote_echo', '--text', 'x'])).stdout).toBe('x\n');
-    const spans = inTrace(traceId)(await collector.waitFor((all) => inTrace(traceId)(all).some((span) => span.service === 'upstream-http')));
+    const spans = inTrace(traceId)(await collector.waitFor((all) => inTrace(traceId)(all).some((span) => span.service === 'gateway' && span.kind === 3)));
     expect(spans.some((span) => span.service === 'mcp-call')).toBe(false);
     expect(one(spans, { service: 'gateway', name: 'tools/call remote_echo' }).parentSpanId).toBe('b'.repeat(16));
 
