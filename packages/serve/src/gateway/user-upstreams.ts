@@ -35,6 +35,8 @@ export class UserUpstreams {
   readonly #logger: Logger;
   readonly #sweeper: NodeJS.Timeout;
   readonly #stopping = new Set<Promise<void>>();
+  /** Upstreams stopped for being idle that have not exited yet, by server. */
+  readonly #exiting = new Map<string, number>();
 
   constructor(maxTotal: number, logger: Logger) {
     this.#maxTotal = maxTotal;
@@ -56,9 +58,17 @@ export class UserUpstreams {
       return found.target;
     }
     const limits = this.#limits.get(server)!;
-    if (this.#count(server) >= limits.max && !this.#evictIdle(server)) return Promise.reject(exhausted(server, `its limit of ${limits.max} (maxUpstreams)`));
-    if (this.#pool.size >= this.#maxTotal && !this.#evictIdle(undefined)) return Promise.reject(exhausted(server, `the gateway's limit of ${this.#maxTotal} in total (limits.maxUpstreams)`));
-    const pooled: Pooled = { server, target: start(), started: undefined, lastUsed: Date.now() };
+    // At a cap, the new upstream takes the slot of the one stopped for it, and starts once that
+    // one has exited: the processes never outnumber the cap, however fast users come.
+    let freed: Promise<void> | undefined;
+    if (this.#count(server) >= limits.max) {
+      freed = this.#evictIdle(server);
+      if (!freed) return Promise.reject(exhausted(server, `its limit of ${limits.max} (maxUpstreams)`));
+    } else if (this.#total() >= this.#maxTotal) {
+      freed = this.#evictIdle(undefined);
+      if (!freed) return Promise.reject(exhausted(server, `the gateway's limit of ${this.#maxTotal} in total (limits.maxUpstreams)`));
+    }
+    const pooled: Pooled = { server, target: freed ? freed.then(start) : start(), started: undefined, lastUsed: Date.now() };
     this.#pool.set(key, pooled);
     pooled.target.then(
       (target) => (pooled.started = target),
@@ -98,7 +108,9 @@ export class UserUpstreams {
       if (started && started.active.size > 0) pooled.lastUsed = now;
       if (!started || now - pooled.lastUsed < this.#limits.get(pooled.server)!.idleMs) continue;
       this.#logger.debug(`stopped an idle per-user upstream of ${pooled.server}`);
-      this.#stop(key, pooled);
+      // Counted until it has exited: a new one does not start beside it past a cap.
+      this.#exiting.set(pooled.server, (this.#exiting.get(pooled.server) ?? 0) + 1);
+      void this.#stop(key, pooled).finally(() => this.#exiting.set(pooled.server, this.#exiting.get(pooled.server)! - 1));
     }
   }
 
@@ -108,30 +120,39 @@ export class UserUpstreams {
     await Promise.all(this.#stopping);
   }
 
+  /** A server's upstreams, those still exiting after an idle stop included. */
   #count(server: string): number {
-    let count = 0;
+    let count = this.#exiting.get(server) ?? 0;
     for (const pooled of this.#pool.values()) if (pooled.server === server) count++;
     return count;
   }
 
-  /** Stops the least recently used idle upstream (of `server`, or of any); false when all are busy or starting. */
-  #evictIdle(server: string | undefined): boolean {
+  #total(): number {
+    let exiting = 0;
+    for (const count of this.#exiting.values()) exiting += count;
+    return this.#pool.size + exiting;
+  }
+
+  /**
+   * Stops the least recently used idle upstream (of `server`, or of any), and resolves once it has
+   * exited; undefined when all are busy or starting.
+   */
+  #evictIdle(server: string | undefined): Promise<void> | undefined {
     let oldest: [string, Pooled] | undefined;
     for (const entry of this.#pool) {
       const [, pooled] = entry;
       if ((server !== undefined && pooled.server !== server) || !pooled.started || pooled.started.active.size > 0) continue;
       if (!oldest || pooled.lastUsed < oldest[1].lastUsed) oldest = entry;
     }
-    if (!oldest) return false;
-    this.#stop(...oldest);
-    return true;
+    return oldest && this.#stop(...oldest);
   }
 
-  #stop(key: string, pooled: Pooled): void {
+  #stop(key: string, pooled: Pooled): Promise<void> {
     this.#pool.delete(key);
     const stop = pooled.target.then(({ upstream }) => upstream.stop(), () => undefined);
     this.#stopping.add(stop);
     void stop.finally(() => this.#stopping.delete(stop));
+    return stop;
   }
 }
 
