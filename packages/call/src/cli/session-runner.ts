@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isatty } from 'node:tty';
 
-import { ConnectionError, LOG_LEVELS, type LogLevel, redactedUrl, SUPPORTED_PROTOCOL_VERSIONS, UsageError } from '@mcp-cli/core';
+import { ConnectionError, LOG_LEVELS, type LogLevel, redactedUrl, SUPPORTED_PROTOCOL_VERSIONS, tracingEndpoint, UsageError } from '@mcp-cli/core';
 
 import { AUTO_VERSION, connect, type Connection, connectStdio, isRetryable } from '../client/connect.ts';
 import { MODERN_VERSION } from '../client/request-metadata.ts';
@@ -45,7 +45,8 @@ export async function withConnection<T>(
   const roots = await resolveRoots(opts.root ?? []);
   keepRawOutput(opts.raw === true);
   // Loaded only when a trace is asked for (--traceparent, TRACEPARENT, OTEL_EXPORTER_OTLP_ENDPOINT).
-  const trace = opts.traceparent !== undefined || env.TRACEPARENT || env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? await (await import('./call-tracing.ts')).openCallTracing(opts, env, (message) => ui.debug(message)) : undefined;
+  const traced = opts.traceparent !== undefined || Boolean(env.TRACEPARENT) || tracingEndpoint(env) !== undefined;
+  const trace = traced ? await (await import('./call-tracing.ts')).openCallTracing(opts, env, (message) => ui.debug(message)) : undefined;
   const ui = await createUi({ quiet: opts.quiet === true, verbose: opts.verbose === true, env });
   // A command of many calls (mcp-call test) bounds each call itself, and the whole by their sum.
   const timer = deadline(deadlineMs ?? settings.timeoutMs);
