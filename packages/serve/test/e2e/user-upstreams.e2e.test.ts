@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 
 import { freePort, type OidcProvider, rawRequest, runCall, SERVE_BIN, startOidcProvider, startServe, writeTempFiles, type ServeProcess } from '@mcp-cli/test-utils';
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The gateway for many users: a stdio upstream with scope "user" behind OAuth, with tokens of
@@ -8,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // started with its own ${user.sub}, seeing only its own roots; idle ones stop; past the cap a
 // user is told so while the others keep working.
 const UPSTREAM_TOOLS = `
-export const whoami = { kind: 'tool', name: 'whoami', description: 'who runs here', handler: () => JSON.stringify({ pid: process.pid, user: process.env.USER_SUB }) };
+export const whoami = { kind: 'tool', name: 'whoami', description: 'who runs here', handler: () => JSON.stringify({ pid: process.pid, user: process.env.USER_SUB, email: process.env.USER_EMAIL }) };
 export const roots = { kind: 'tool', name: 'roots', description: 'the roots the caller declared', handler: async (_args, ctx) => JSON.stringify((await ctx.roots()).map((root) => root.uri)) };
 export const hold = { kind: 'tool', name: 'hold', description: 'waits', input: { type: 'object', properties: { ms: { type: 'number' } } }, handler: ({ ms }) => new Promise((resolve) => setTimeout(resolve, ms, 'held ' + process.env.USER_SUB)) };
 `;
@@ -17,6 +18,7 @@ describe('scope: "user" upstreams', () => {
   let oidc: OidcProvider;
   let gateway: ServeProcess;
   let dir: string;
+  let audience: string;
   const tokens: Record<string, string> = {};
   const call = (user: string, args: string[]) => runCall(['--url', `${gateway.url}/mcp`, '--token', tokens[user]!, ...args]);
   const whoami = async (user: string) => JSON.parse((await call(user, ['mine_whoami'])).stdout) as { pid: number; user: string };
@@ -33,7 +35,7 @@ describe('scope: "user" upstreams', () => {
   beforeAll(async () => {
     oidc = await startOidcProvider(['mcp:tools'], { users: ['ada', 'grace', 'linus'] });
     const port = await freePort();
-    const audience = `http://127.0.0.1:${port}/mcp`;
+    audience = `http://127.0.0.1:${port}/mcp`;
     dir = await writeTempFiles({
       'roots/ada/notes.txt': 'ada',
       'roots/grace/notes.txt': 'grace',
@@ -42,6 +44,9 @@ describe('scope: "user" upstreams', () => {
       'mcp-serve.config.mjs': `export default { servers: { mine: {
         command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(SERVE_BIN)}, '--stdio', '--config', './upstream/mcp-serve.config.mjs'],
         env: { USER_SUB: '\${user.sub}' }, scope: 'user', idleTimeout: 3, maxUpstreams: 2,
+      }, mail: {
+        command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(SERVE_BIN)}, '--stdio', '--config', './upstream/mcp-serve.config.mjs'],
+        env: { USER_EMAIL: '\${user.claims.email}' }, scope: 'user',
       } } };`,
     });
     gateway = await startServe(['--port', String(port), '--auth-issuer', oidc.issuer, '--auth-audience', audience], { cwd: dir });
@@ -92,6 +97,23 @@ describe('scope: "user" upstreams', () => {
     // Once a slot is idle, the least recently used upstream makes room for the third user.
     const linus = await whoami('linus');
     expect(linus.user).toBe('linus');
+  });
+
+  it('fills a claim of the caller\'s token in, and names a claim the token lacks', async () => {
+    // A token of the provider's own key that carries an email claim, as an identity provider's would.
+    const withEmail = await new SignJWT({ scope: 'mcp:tools', email: 'hopper@example.com' })
+      .setProtectedHeader({ alg: 'RS256', kid: oidc.kid, typ: 'at+jwt' })
+      .setIssuer(oidc.issuer)
+      .setAudience(audience)
+      .setSubject('hopper')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(oidc.signingKey);
+    const hopper = await runCall(['--url', `${gateway.url}/mcp`, '--token', withEmail, 'mail_whoami']);
+    expect(JSON.parse(hopper.stdout)).toEqual({ pid: expect.any(Number), email: 'hopper@example.com' });
+    const ada = await call('ada', ['mail_whoami']);
+    expect(ada.code).not.toBe(0);
+    expect(ada.stderr).toContain('Server "mail" needs the caller\'s "email" claim');
   });
 
   it('stops an upstream after idleTimeout with no call', async () => {
