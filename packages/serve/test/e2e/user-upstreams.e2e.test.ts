@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 
-import { freePort, type OidcProvider, rawRequest, runCall, SERVE_BIN, startOidcProvider, startServe, writeTempFiles, type ServeProcess } from '@mcp-cli/test-utils';
+import { freePort, type OidcProvider, rawRequest, REPO_ROOT, runCall, SERVE_BIN, startOidcProvider, startServe, writeTempFiles, type ServeProcess } from '@mcp-cli/test-utils';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -125,3 +125,40 @@ describe('scope: "user" upstreams', () => {
     expect((await whoami('grace')).user).toBe('grace');
   });
 });
+
+describe('scope: "user" with server-memory and server-everything', () => {
+  let gateway: ServeProcess;
+  let dir: string;
+  // Static tokens: each is a user of its own.
+  const call = (token: string, args: string[]) => runCall(['--url', `${gateway.url}/mcp`, '--token', token, ...args]);
+
+  beforeAll(async () => {
+    dir = await writeTempFiles({
+      'mcp-serve.config.mjs': `export default { servers: {
+        memory: { command: 'mcp-server-memory', env: { MEMORY_FILE_PATH: '${'${'}user.id}.jsonl' }, cwd: '.', scope: 'user' },
+        everything: { command: 'mcp-server-everything', args: ['stdio'], scope: 'user', allow: ['echo'] },
+      } };`,
+    });
+    gateway = await startServe(['--token', 'team-token-ada-0123456789', '--token', 'team-token-grace-0123456789'], { cwd: dir, env: { PATH: `${REPO_ROOT}packages/call/node_modules/.bin:${process.env.PATH}` } });
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+  });
+
+  it('keeps each user\'s memory graph its own', async () => {
+    const created = await call('team-token-ada-0123456789', ['memory_create_entities', '--entities', '[{"name":"Ada-only","entityType":"person","observations":["private to ada"]}]']);
+    expect(created.code, created.stderr).toBe(0);
+    const adaGraph = await call('team-token-ada-0123456789', ['memory_read_graph']);
+    const graceGraph = await call('team-token-grace-0123456789', ['memory_read_graph']);
+    expect(adaGraph.stdout).toContain('private to ada');
+    expect(graceGraph.code, graceGraph.stderr).toBe(0);
+    expect(graceGraph.stdout).not.toContain('Ada-only');
+    // And server-everything answers each user from a process of that user's.
+    expect((await call('team-token-grace-0123456789', ['everything_echo', '--message', 'from grace'])).stdout).toContain('from grace');
+    expect(await health(gateway)).toMatchObject({ memory: { upstreams: { idle: 2 } }, everything: { upstreams: { idle: 1 } } });
+  });
+});
+
+async function health(server: ServeProcess): Promise<Record<string, unknown>> {
+  return (JSON.parse((await rawRequest(`${server.url}/health`)).text) as { upstreams: Record<string, unknown> }).upstreams;
+}
