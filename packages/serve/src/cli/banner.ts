@@ -25,6 +25,10 @@ export function formatBanner(options: {
     `  resources        ${list([...registry.resources.keys(), ...registry.templates.map((t) => t.def.uriTemplate)])}`,
     `  prompts          ${list([...registry.prompts.keys()])}`,
   ];
+  const servers = Object.entries(config.servers);
+  if (servers.length > 0) lines.push(`  upstreams        ${servers.map(([name, spec]) => `${name} ${paint.dim(`(${sharing(spec, config.limits.maxUpstreams)})`)}`).join(', ')}`);
+  if (config.tracing) lines.push(`  traces           OpenTelemetry, to ${config.tracing.url ?? 'OTEL_EXPORTER_OTLP_ENDPOINT'}`);
+  if (config.ui) lines.push(`  status page      ${handle.url}/ ${paint.dim('(in a browser)')}`);
   // Where tasks live, when several processes share them (never the store's password).
   if (config.store !== 'memory') lines.push(`  store            ${redactedUrl(new URL(config.store))}`);
   if (config.auth) lines.push(`  auth             OAuth access tokens from ${config.auth.issuer} for ${config.auth.audience}`);
@@ -44,4 +48,11 @@ function reachableBases(url: string, host: string): string[] {
     .filter((a) => a !== undefined && !a.internal && (host !== '0.0.0.0' || a.family === 'IPv4'))
     .map((a) => (a!.family === 'IPv6' ? `[${a!.address}]` : a!.address));
   return [...new Set(['127.0.0.1', hostname(), ...addresses])].slice(0, 6).map((address) => `http://${address}:${port}`);
+}
+
+/** Who shares an upstream, as the banner says it: `shared`, `per session`, `per user, at most N`. */
+function sharing(spec: ResolvedServeConfig['servers'][string], maxTotal: number): string {
+  const scope = spec.scope ?? ('perSession' in spec && spec.perSession ? 'session' : 'shared');
+  if (scope === 'user') return `per user, at most ${spec.maxUpstreams ?? maxTotal}`;
+  return scope === 'session' ? 'per session' : 'shared';
 }

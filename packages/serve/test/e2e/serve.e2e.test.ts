@@ -84,6 +84,7 @@ describe('mcp-serve e2e: the hello example', () => {
     expect(text).toContain(`SSE (legacy)     ${server.url}/sse`);
     expect(text).toMatch(/tools\s+greet/);
     expect(text).toMatch(/prompts\s+greeting/);
+    expect(text).toContain(`status page      ${server.url}/ (in a browser)`);
   });
 
   for (const transport of TRANSPORTS) {

@@ -79,6 +79,11 @@ describe('OpenTelemetry traces', () => {
     expect(upstreamSpan.attributes['network.transport']).toBe(transport);
   });
 
+  it('says in the banner where traces go', () => {
+    expect(gateway.stderr()).toContain('traces           OpenTelemetry, to OTEL_EXPORTER_OTLP_ENDPOINT');
+    expect(upstream.stderr()).toContain(`traces           OpenTelemetry, to ${collector.url}`);
+  });
+
   it('continues a traceparent sent as an HTTP header, and marks a failed call', async () => {
     const traceId = '0af7651916cd43dd8448eb211c80319c';
     const client = await connectSdkClient(gateway.url, 'http', {}, { traceparent: `00-${traceId}-b7ad6b7169203331-01` });

@@ -57,6 +57,10 @@ describe('scope: "user" upstreams', () => {
     await oidc?.stop();
   });
 
+  it('says in the banner how each server is shared', () => {
+    expect(gateway.stderr()).toMatch(/upstreams +mine \(per user, at most 2\), mail \(per user, at most 100\)/);
+  });
+
   it('lists the tools with no user upstream running, and starts none until a call', async () => {
     const listed = await call('ada', ['tools']);
     expect(listed.stdout).toContain('mine_whoami');
