@@ -87,4 +87,4 @@ export { pairExchanges, parseRecording, RECORDING_FORMAT, REDACTED, redactSecret
 export type { TraceCarrier } from './trace-context.ts';
 export { adoptTraceHeaders, isTraceparent, traceCarrierOf, traceHeaders, withTraceMeta } from './trace-context.ts';
 export type { RequestSpan, SpanAttributes, Tracing } from './tracing.ts';
-export { passThroughTracing, startTracing, tracingEndpoint } from './tracing.ts';
+export { passThroughTracing, requestAttributes, startTracing, tracingEndpoint } from './tracing.ts';

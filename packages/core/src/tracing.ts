@@ -16,6 +16,21 @@ export interface RequestSpan {
   child(name: string, attributes: SpanAttributes): RequestSpan;
 }
 
+/** Longest name or URI put in an attribute: a peer chooses them. */
+const MAX_ATTRIBUTE = 256;
+
+/**
+ * The attributes OpenTelemetry's MCP conventions give a request: its method, and the tool,
+ * prompt or resource it names. The same on the client, the server and a gateway's upstream call.
+ */
+export function requestAttributes(method: string, params: Record<string, unknown> | undefined): SpanAttributes {
+  const text = (value: unknown): string | undefined => (typeof value === 'string' ? value.slice(0, MAX_ATTRIBUTE) : undefined);
+  if (method === 'tools/call') return { 'mcp.method.name': method, 'gen_ai.tool.name': text(params?.name) };
+  if (method === 'prompts/get') return { 'mcp.method.name': method, 'gen_ai.prompt.name': text(params?.name) };
+  if (method.startsWith('resources/')) return { 'mcp.method.name': method, 'mcp.resource.uri': text(params?.uri) };
+  return { 'mcp.method.name': method };
+}
+
 /** Makes spans and sends them to an OTLP collector. */
 export interface Tracing {
   start(name: string, options: { kind: 'client' | 'server'; attributes: SpanAttributes; parent?: TraceCarrier | undefined }): RequestSpan;

@@ -1,4 +1,4 @@
-import { ConnectionError, copyWith, isRpcError, META, type TraceCarrier, type Tracing, withTraceMeta } from '@mcp-cli/core';
+import { ConnectionError, copyWith, isRpcError, META, requestAttributes, type TraceCarrier, type Tracing, withTraceMeta } from '@mcp-cli/core';
 
 import { abortableSleep } from './abortable-sleep.ts';
 import { type ClientTransport, type JsonRpcMessage, RpcError } from './json-rpc.ts';
@@ -229,7 +229,7 @@ export class ClientSession {
     const span = this.tracing.start(name === undefined ? method : `${method} ${name}`, {
       kind: 'client',
       parent: this.traceParent,
-      attributes: { 'mcp.method.name': method, ...(method === 'tools/call' ? { 'gen_ai.tool.name': name } : method === 'prompts/get' ? { 'gen_ai.prompt.name': name } : {}) },
+      attributes: requestAttributes(method, params),
     });
     const answer = this.#exchange(method, withTraceMeta(params, span.carrier), options);
     answer.then(

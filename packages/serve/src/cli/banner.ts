@@ -4,6 +4,7 @@ import type { ResolvedServeConfig } from '../config/resolve-config.ts';
 import type { Registry } from '../server/registry.ts';
 import { redactedUrl } from '@mcp-cli/core';
 import type { ServerHandle } from '../start-server.ts';
+import { scopeOf } from '../gateway/upstream.ts';
 import type { Paint } from './cli-logger.ts';
 
 /** The start-up banner: identity, the URL of each transport, and what was loaded. */
@@ -52,7 +53,7 @@ function reachableBases(url: string, host: string): string[] {
 
 /** Who shares an upstream, as the banner says it: `shared`, `per session`, `per user, at most N`. */
 function sharing(spec: ResolvedServeConfig['servers'][string], maxTotal: number): string {
-  const scope = spec.scope ?? ('perSession' in spec && spec.perSession ? 'session' : 'shared');
+  const scope = scopeOf(spec);
   if (scope === 'user') return `per user, at most ${spec.maxUpstreams ?? maxTotal}`;
   return scope === 'session' ? 'per session' : 'shared';
 }

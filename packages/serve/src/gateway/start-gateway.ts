@@ -4,7 +4,7 @@ import { ConfigError, RpcCode, RpcError } from '@mcp-cli/core';
 import type { LoadedModule } from '../config/load-modules.ts';
 import type { ResolvedServeConfig, UpstreamSpec } from '../config/resolve-config.ts';
 import type { Logger } from '../logger.ts';
-import { type AnyUpstreamSpec, type InProcessSpec, Upstream, type UpstreamPeer, type UpstreamState } from './upstream.ts';
+import { type AnyUpstreamSpec, type InProcessSpec, scopeOf, Upstream, type UpstreamPeer, type UpstreamState } from './upstream.ts';
 import { packageRunner } from './package-runner.ts';
 import { TaskBroker } from './task-broker.ts';
 import { ActiveCalls, clientOf, forwardLog, type Target, upstreamDefinitions } from './upstream-definitions.ts';
@@ -261,12 +261,6 @@ function takesTasks(upstream: Upstream): boolean {
 
 function isPerSession(spec: AnyUpstreamSpec): boolean {
   return scopeOf(spec) === 'session';
-}
-
-/** Who shares an upstream: `scope`, else `perSession: true` (session), else everyone. */
-function scopeOf(spec: AnyUpstreamSpec): 'shared' | 'session' | 'user' {
-  if ('create' in spec) return spec.perSession ? 'session' : 'shared';
-  return spec.scope ?? ('perSession' in spec && spec.perSession === true ? 'session' : 'shared');
 }
 
 /** A per-user server started on first use (the default), listed at start-up without a user. */

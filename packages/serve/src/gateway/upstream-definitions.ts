@@ -1,4 +1,4 @@
-import { type CallToolResult, type Definition, type HandlerContext, type LogLevel, type PromptReturn, type RequestSpan, type ResourceContents, withTraceMeta } from '@mcp-cli/core';
+import { type CallToolResult, type Definition, type HandlerContext, type LogLevel, type PromptReturn, type RequestSpan, type ResourceContents, requestAttributes, withTraceMeta } from '@mcp-cli/core';
 import type { RequestOptions } from 'mcp-call';
 
 import { type InternalHandlerContext, REQUEST } from '../server/handler-context.ts';
@@ -266,11 +266,7 @@ export function upstreamDefinitions(
 /** The client span of a call forwarded to an upstream, under the request's own span. */
 function upstreamSpan(parent: RequestSpan, upstream: string, method: string, params: Record<string, unknown>): RequestSpan {
   const name = str(params.name);
-  return parent.child(name === undefined ? method : `${method} ${name}`, {
-    'mcp.method.name': method,
-    ...(method === 'tools/call' ? { 'gen_ai.tool.name': name } : method === 'prompts/get' ? { 'gen_ai.prompt.name': name } : { 'mcp.resource.uri': str(params.uri) }),
-    'mcp_serve.upstream': upstream,
-  });
+  return parent.child(name === undefined ? method : `${method} ${name}`, { ...requestAttributes(method, params), 'mcp_serve.upstream': upstream });
 }
 
 /** Sends an upstream's log message to the client of the call it belongs to; one that cannot be told is dropped. */

@@ -18,6 +18,12 @@ export interface InProcessSpec {
 /** What an upstream is: a configured server, or a module's SDK server. */
 export type AnyUpstreamSpec = UpstreamSpec | InProcessSpec;
 
+/** Who shares an upstream: `scope`, else `perSession: true` (session), else everyone. */
+export function scopeOf(spec: AnyUpstreamSpec): 'shared' | 'session' | 'user' {
+  if ('create' in spec) return spec.perSession ? 'session' : 'shared';
+  return spec.scope ?? ('perSession' in spec && spec.perSession === true ? 'session' : 'shared');
+}
+
 /** Where an upstream is in its life: /health reports it. */
 export type UpstreamState = 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped' | 'lazy';
 

@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 
 import { isLoopbackHost } from '@mcp-cli/core';
 
+import type { ProtectedResource } from '../auth/protected-resource.ts';
 import { verifiedTokenOf } from '../auth/request-auth.ts';
 
 /** A refusal: status, reason and extra headers. */
@@ -135,3 +136,14 @@ function tokenMatches(header: string | undefined, digests: Buffer[]): boolean {
   return ok;
 }
 
+
+/**
+ * What `/mcp` would refuse of a request to another protected endpoint (`/metrics`, `/status`):
+ * the guard's checks, then the OAuth token when the server takes them.
+ */
+export async function accessRefusal(req: IncomingMessage, guard: (req: IncomingMessage) => Refusal | undefined, oauth: ProtectedResource | undefined): Promise<Refusal | undefined> {
+  const refusal = guard(req);
+  if (refusal || !oauth) return refusal;
+  const verified = await oauth.authenticate(req);
+  return typeof verified === 'object' && 'status' in verified ? verified : undefined;
+}

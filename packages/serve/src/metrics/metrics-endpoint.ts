@@ -4,7 +4,7 @@ import { RpcCode } from '@mcp-cli/core';
 
 import type { ProtectedResource } from '../auth/protected-resource.ts';
 import { sendRpcError } from '../http/http-errors.ts';
-import { type Refusal, staticTokenMatcher } from '../http/request-guard.ts';
+import { accessRefusal, type Refusal, staticTokenMatcher } from '../http/request-guard.ts';
 import type { RefusalReason, ServerMetrics } from './server-metrics.ts';
 
 /** Where Prometheus scrapes. */
@@ -50,8 +50,5 @@ async function refusalOf(req: IncomingMessage, ownToken: ((header: string | unde
   if (ownToken) {
     return ownToken(req.headers.authorization) ? undefined : { status: 401, message: 'Unauthorized: /metrics needs its token (--metrics-token) as a Bearer token', headers: { 'WWW-Authenticate': 'Bearer' } };
   }
-  const refusal = access.guard(req);
-  if (refusal || !access.oauth) return refusal;
-  const verified = await access.oauth.authenticate(req);
-  return typeof verified === 'object' && 'status' in verified ? verified : undefined;
+  return accessRefusal(req, access.guard, access.oauth);
 }

@@ -1,4 +1,4 @@
-import { type RequestSpan, type SpanAttributes, traceCarrierOf, type Tracing } from '@mcp-cli/core';
+import { requestAttributes, type RequestSpan, traceCarrierOf, type Tracing } from '@mcp-cli/core';
 
 import type { McpSession, ObservedRequest, RequestObserver, RequestOutcome } from '../server/mcp-session.ts';
 import type { Registry } from '../server/registry.ts';
@@ -7,8 +7,8 @@ import { requestName } from '../server/request-name.ts';
 /** How a session reaches the server, as spans say it. */
 export type SessionTransport = 'http' | 'sse' | 'stdio';
 
-/** Longest name or URI put in a span attribute: a client chooses them. */
-const MAX_ATTRIBUTE = 256;
+/** Longest error message put in a span's status. */
+const MAX_MESSAGE = 256;
 
 /** `error.type` of each outcome that is not a success (a protocol error is its JSON-RPC code). */
 const ERROR_TYPES: Record<Exclude<RequestOutcome, 'ok' | 'protocol_error'>, string> = { tool_error: 'tool_error', cancelled: 'cancelled', timed_out: 'timeout' };
@@ -38,8 +38,7 @@ export class RequestTracing implements RequestObserver {
       kind: 'server',
       parent: traceCarrierOf(params),
       attributes: {
-        'mcp.method.name': method,
-        ...namedAttributes(method, params),
+        ...requestAttributes(method, params),
         'mcp.session.id': session.id,
         'mcp.protocol.version': session.protocolVersion,
         'jsonrpc.request.id': String(request.requestId),
@@ -55,17 +54,8 @@ export class RequestTracing implements RequestObserver {
     if (outcome === 'ok') return span.end();
     if (outcome === 'protocol_error' && error) {
       span.setAttributes({ 'rpc.response.status_code': String(error.code) });
-      return span.end(String(error.code), error.message.slice(0, MAX_ATTRIBUTE));
+      return span.end(String(error.code), error.message.slice(0, MAX_MESSAGE));
     }
     span.end(outcome === 'protocol_error' ? 'protocol_error' : ERROR_TYPES[outcome]);
   }
-}
-
-/** The tool, prompt or resource a request names, as the conventions' attributes. */
-function namedAttributes(method: string, params: Record<string, unknown>): SpanAttributes {
-  const text = (value: unknown): string | undefined => (typeof value === 'string' ? value.slice(0, MAX_ATTRIBUTE) : undefined);
-  if (method === 'tools/call') return { 'gen_ai.tool.name': text(params.name) };
-  if (method === 'prompts/get') return { 'gen_ai.prompt.name': text(params.name) };
-  if (method.startsWith('resources/')) return { 'mcp.resource.uri': text(params.uri) };
-  return {};
 }

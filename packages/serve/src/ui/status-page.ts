@@ -5,7 +5,7 @@ import { RpcCode } from '@mcp-cli/core';
 
 import type { ProtectedResource } from '../auth/protected-resource.ts';
 import { sendRpcError } from '../http/http-errors.ts';
-import type { Refusal } from '../http/request-guard.ts';
+import { accessRefusal, type Refusal } from '../http/request-guard.ts';
 import type { NameSummary } from '../metrics/tool-summary.ts';
 import { PAGE_SCRIPT } from './page-script.ts';
 import { PAGE_STYLE } from './page-style.ts';
@@ -62,17 +62,12 @@ export function createStatusPage(sources: StatusSources, access: StatusAccess, p
     async serveStatus(req: IncomingMessage, res: ServerResponse): Promise<void> {
       req.resume();
       if (req.method !== 'GET') return sendRpcError(res, 405, RpcCode.serverError, `Method ${req.method ?? ''} not allowed here: use GET`, { Allow: 'GET' });
-      const refusal = access.guard(req) ?? (access.oauth ? await oauthRefusal(access.oauth, req) : undefined);
+      const refusal = await accessRefusal(req, access.guard, access.oauth);
       if (refusal) return sendRpcError(res, refusal.status, RpcCode.serverError, refusal.message, refusal.headers);
       const body = { name: sources.name, version: sources.version, upstreams: sources.upstreams?.() ?? null, counters: (await sources.counters?.()) ?? null };
       res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(JSON.stringify(body));
     },
   };
-}
-
-async function oauthRefusal(oauth: ProtectedResource, req: IncomingMessage): Promise<Refusal | undefined> {
-  const verified = await oauth.authenticate(req);
-  return typeof verified === 'object' && 'status' in verified ? verified : undefined;
 }
 
 /** The page: markup only; what it shows comes from the server through its script. */
