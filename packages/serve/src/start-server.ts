@@ -30,6 +30,7 @@ import { createMetricsEndpoint, METRICS_PATH, refusalReason } from './metrics/me
 import { observeServer } from './metrics/observe-server.ts';
 import { combineObservers } from './server/request-observers.ts';
 import { openTracing } from './tracing/open-tracing.ts';
+import { CALLBACK_PATH, LOGIN_PATH, PageLogin } from './ui/page-login.ts';
 import { createStatusPage, STATUS_PATH } from './ui/status-page.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { createRateLimits } from './rate-limit/rate-limits.ts';
@@ -173,19 +174,23 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
   // OAuth: the issuer is checked now, so a mistake in it fails start-up, not the first request.
   // The legacy SSE endpoint is a resource URL of its own: its clients get tokens for it.
   const legacyResource = config.auth && legacyResourceOf(config.auth.audience, config.paths.mcp, config.paths.sse);
-  const oauth = config.auth
-    ? new ProtectedResource(await TokenVerifier.create(config.auth, logger, legacyResource ? [legacyResource] : []).catch(async (error: unknown) => {
+  const verifier = config.auth
+    ? await TokenVerifier.create(config.auth, logger, legacyResource ? [legacyResource] : []).catch(async (error: unknown) => {
         await store.close();
         throw error;
-      }), () => scopesNamed(registry, config.auth!.scopes), staticTokenMatcher(config.tokens), legacyResource)
+      })
     : undefined;
+  const scopes = (): string[] => scopesNamed(registry, config.auth!.scopes);
+  const oauth = verifier && new ProtectedResource(verifier, scopes, staticTokenMatcher(config.tokens), legacyResource);
 
   const scrape = metrics && createMetricsEndpoint(metrics, { token: config.metrics!.token, guard, oauth });
+  const pageGuard = createRequestGuard({ ...guarding, tokens: [] });
+  const pageLogin = config.ui && verifier ? new PageLogin({ verifier, scopes, publicBasePath: config.publicBasePath, pageGuard }) : undefined;
   const statusPage = config.ui
     ? createStatusPage(
         { name: config.name, version: config.version, upstreams: options.health && (() => options.health!().upstreams), counters: metrics && (() => metrics.summary()) },
-        { pageGuard: createRequestGuard({ ...guarding, tokens: [] }), guard, oauth },
-        { mcp: config.publicBasePath + config.paths.mcp, status: config.publicBasePath + STATUS_PATH },
+        { pageGuard, guard, oauth },
+        { mcp: config.publicBasePath + config.paths.mcp, status: config.publicBasePath + STATUS_PATH, login: pageLogin?.loginUrl },
       )
     : undefined;
   // MCP requests served since start: /health reports it, so a balancer's spread can be seen.
@@ -216,6 +221,8 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     if (scrape && pathname === METRICS_PATH) return scrape(req, res);
     if (statusPage && !isMcp && statusPage.wantsPage(req, pathname)) return statusPage.servePage(req, res);
     if (statusPage && pathname === STATUS_PATH) return statusPage.serveStatus(req, res);
+    if (pageLogin && req.method === 'GET' && pathname === LOGIN_PATH) return pageLogin.start(req, res);
+    if (pageLogin && req.method === 'GET' && pathname === CALLBACK_PATH) return pageLogin.finish(req, res);
     if (!isSse && !isMessages && !isMcp) {
       sendRpcError(res, 404, RpcCode.serverError, `Not found: ${pathname} (MCP endpoints: ${config.paths.mcp}, ${config.paths.sse})`);
       return;

@@ -17,6 +17,8 @@ export interface AuthSettings {
   scopes: string[];
   /** For opaque tokens: the issuer's introspection endpoint (RFC 7662) and this server's credentials there. */
   introspection: { url: string; clientId: string; clientSecret: string } | undefined;
+  /** The client the status page logs in as; undefined: it registers one (dynamic registration). */
+  pageClientId?: string | undefined;
 }
 
 /** A token that passed every check. */
@@ -188,7 +190,7 @@ function toVerified(claims: Record<string, unknown>, token: string): VerifiedTok
 }
 
 /** The issuer's metadata: RFC 8414's well-known document, else OpenID Connect discovery's. */
-async function issuerMetadata(issuer: string): Promise<Record<string, unknown>> {
+export async function issuerMetadata(issuer: string): Promise<Record<string, unknown>> {
   const url = new URL(issuer);
   const path = url.pathname.replace(/\/+$/, '');
   const candidates = [`${url.origin}/.well-known/oauth-authorization-server${path}`, `${url.origin}${path}/.well-known/openid-configuration`];

@@ -47,6 +47,7 @@ export function createProgram(version: string): Command {
     .option('--auth-issuer <url>', 'take OAuth access tokens from this authorization server (default: none; env MCP_SERVE_AUTH_ISSUER)')
     .option('--auth-audience <url>', "this server's resource URL, as tokens name it in aud (default: none; env MCP_SERVE_AUTH_AUDIENCE)")
     .option('--auth-jwks-uri <url>', "the issuer's signing keys (default: from its metadata)")
+    .option('--auth-page-client-id <id>', 'the client id the status page logs in with (default: it registers itself at the issuer)')
     .option('--auth-scope <scope>', 'a scope every request needs (repeatable; default: none)', collect)
     .option('--token <token>', 'require this bearer token (repeatable; default: none; env MCP_SERVE_TOKEN)', collect)
     .option('--token-file <file>', 'require the bearer token in this file (repeatable; default: none)', collect)
@@ -110,7 +111,7 @@ export function toServeFlags(opts: Record<string, unknown>, operands: string[] =
     ui: opts.ui === false ? false : undefined,
     store: str('store'),
     tokens: opts.token as string[] | undefined,
-    auth: { issuer: str('authIssuer'), audience: str('authAudience'), jwksUri: str('authJwksUri'), scopes: opts.authScope as string[] | undefined } as ServeConfig['auth'],
+    auth: { issuer: str('authIssuer'), audience: str('authAudience'), jwksUri: str('authJwksUri'), pageClientId: str('authPageClientId'), scopes: opts.authScope as string[] | undefined } as ServeConfig['auth'],
     tokenFiles: opts.tokenFile as string[] | undefined,
     allowedHosts: opts.allowedHost as string[] | undefined,
     allowedOrigins: opts.allowedOrigin as string[] | undefined,

@@ -106,6 +106,8 @@ export const serveConfigSchema = z
         jwksUri: z.string().url().optional(),
         scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'a scope has no spaces or quotes')).optional(),
         introspection: z.object({ url: z.string().url(), clientId: z.string().min(1), clientSecret: z.string().min(1) }).strict().optional(),
+        /** The client id the status page logs in with, registered at the issuer; unset, the page registers itself. */
+        pageClientId: z.string().min(1).optional(),
       })
       .strict()
       .optional(),

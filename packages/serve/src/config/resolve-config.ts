@@ -195,7 +195,7 @@ function resolveAuth(auth: ServeConfig['auth']): AuthSettings | undefined {
   for (const [what, value] of [['auth.issuer', auth.issuer], ['auth.audience', auth.audience], ['auth.jwksUri', auth.jwksUri]] as const) {
     if (value !== undefined && !URL.canParse(value)) throw new ConfigError(`${what} must be a URL (got "${value.slice(0, 100)}")`, 'E_AUTH_CONFIG');
   }
-  return { issuer: auth.issuer, audience: auth.audience, jwksUri: auth.jwksUri, scopes: auth.scopes ?? [], introspection: auth.introspection };
+  return { issuer: auth.issuer, audience: auth.audience, jwksUri: auth.jwksUri, scopes: auth.scopes ?? [], introspection: auth.introspection, pageClientId: auth.pageClientId };
 }
 
 function toList(value: string | string[] | undefined): string[] {

@@ -4,12 +4,15 @@
  * and counters, and builds every node with textContent: nothing a module or upstream wrote is
  * ever parsed as HTML.
  */
+/** Where the page keeps its token in sessionStorage (the login's hand-off writes it there too). */
+export const TOKEN_KEY = 'mcp-serve-token';
+
 export const PAGE_SCRIPT = String.raw`(() => {
   'use strict';
   const root = document.documentElement;
   const MCP = root.dataset.mcp;
   const STATUS = root.dataset.status;
-  const KEY = 'mcp-serve-token';
+  const KEY = ${JSON.stringify(TOKEN_KEY)};
   const $ = (id) => document.getElementById(id);
   let token = sessionStorage.getItem(KEY) || '';
   let sessionId = null;
@@ -204,6 +207,11 @@ export const PAGE_SCRIPT = String.raw`(() => {
 
   function askForToken(message) {
     $('login').hidden = false;
+    // Under OAuth the server logs the browser in itself (ui/login), and hands the token back here.
+    if (root.dataset.login) {
+      $('oauth-login').href = root.dataset.login;
+      $('oauth').hidden = false;
+    }
     $('login-message').textContent = message || 'This server needs a token.';
     $('token').focus();
   }
@@ -244,7 +252,9 @@ export const PAGE_SCRIPT = String.raw`(() => {
       if (showStatus(await statusNow())) await loadLists(capabilities);
       $('problem').textContent = '';
     } catch (error) {
-      $('problem').textContent = 'The server did not answer: ' + error.message;
+      // An expired token asks for a new one (or a new login); the page stays as it was meanwhile.
+      if (error instanceof AuthNeeded) askForToken(error.message);
+      else $('problem').textContent = 'The server did not answer: ' + error.message;
     } finally {
       polling = false;
     }

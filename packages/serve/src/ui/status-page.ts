@@ -7,6 +7,7 @@ import type { ProtectedResource } from '../auth/protected-resource.ts';
 import { sendRpcError } from '../http/http-errors.ts';
 import { accessRefusal, type Refusal } from '../http/request-guard.ts';
 import type { NameSummary } from '../metrics/tool-summary.ts';
+import { escapeHtml } from './escape-html.ts';
 import { PAGE_SCRIPT } from './page-script.ts';
 import { PAGE_STYLE } from './page-style.ts';
 
@@ -21,6 +22,13 @@ export interface StatusSources {
   upstreams: (() => Record<string, unknown>) | undefined;
   /** Per-name counters from the metrics; undefined without --metrics. */
   counters: (() => Promise<NameSummary[]>) | undefined;
+}
+
+/** Where the page's script goes: the MCP endpoint, `/status`, and the OAuth login when the server has one. */
+export interface StatusPaths {
+  mcp: string;
+  status: string;
+  login: string | undefined;
 }
 
 /** Who may read what: the page itself needs only the Host and Origin checks, its data what /mcp needs. */
@@ -38,7 +46,7 @@ export interface StatusAccess {
  * counters) with the token the user gives. No external assets, and a Content-Security-Policy
  * that lets only its own script and style run.
  */
-export function createStatusPage(sources: StatusSources, access: StatusAccess, paths: { mcp: string; status: string }) {
+export function createStatusPage(sources: StatusSources, access: StatusAccess, paths: StatusPaths) {
   const html = pageHtml(paths);
   const sha = (text: string): string => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
   const headers = {
@@ -71,9 +79,9 @@ export function createStatusPage(sources: StatusSources, access: StatusAccess, p
 }
 
 /** The page: markup only; what it shows comes from the server through its script. */
-function pageHtml(paths: { mcp: string; status: string }): string {
+function pageHtml(paths: StatusPaths): string {
   return `<!doctype html>
-<html lang="en" data-mcp="${escapeAttribute(paths.mcp)}" data-status="${escapeAttribute(paths.status)}">
+<html lang="en" data-mcp="${escapeHtml(paths.mcp)}" data-status="${escapeHtml(paths.status)}"${paths.login ? ` data-login="${escapeHtml(paths.login)}"` : ''}>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -86,6 +94,7 @@ function pageHtml(paths: { mcp: string; status: string }): string {
   <p id="login-message"></p>
   <label for="token">Token</label> <input id="token" type="password" autocomplete="off" placeholder="the server's bearer token or an OAuth access token">
   <button type="submit">Use token</button>
+  <p id="oauth" hidden>or <a id="oauth-login" href="">log in with the authorization server</a></p>
 </form>
 <main id="main" hidden>
   <section id="upstreams-section" hidden><h2>Upstream servers</h2>
@@ -100,8 +109,4 @@ function pageHtml(paths: { mcp: string; status: string }): string {
 </body>
 </html>
 `;
-}
-
-function escapeAttribute(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
