@@ -201,6 +201,49 @@ async function connectSdk(transport, streamUrl, postUrl) {
 }
 
 /**
+ * Server CPU per call (µs) of each of `servers`, measured side by side: one SDK 1.x client
+ * session per server, called in turn in blocks of `block` calls, in a new random order each turn,
+ * so that whatever else the machine does falls on all of them alike (blocks, not single calls: a
+ * server whose caches the others just emptied would pay for it). For comparing settings on a
+ * shared machine, where runs one after another differ by more than the costs compared.
+ *
+ * Returns each server's mean CPU per call, and its block's CPU over the first server's block in
+ * each turn: the median of these (a burst of other work spoils a few turns, not the figure) is
+ * its cost against the first.
+ */
+export async function measureSdkCallsInTurn(transport, servers, calls, block = 100) {
+  setMaxListeners(0);
+  const clients = await Promise.all(servers.map((server) => connectSdk(transport, server.url, server.url)));
+  const callMany = async (client, count) => {
+    for (let i = 0; i < count; i++) await client.callTool({ name: 'greet', arguments: { name: 'x' } });
+  };
+  for (const client of clients) await callMany(client, 300); // warm the JIT
+  const spent = servers.map(() => 0);
+  const turnRatios = servers.map(() => []);
+  for (let done = 0; done < calls; done += block) {
+    const count = Math.min(block, calls - done);
+    const turn = servers.map(() => 0);
+    for (const i of shuffled(servers.map((_, index) => index))) {
+      const before = await servers[i].cpuMicros();
+      await callMany(clients[i], count);
+      turn[i] = (await servers[i].cpuMicros()) - before;
+      spent[i] += turn[i];
+    }
+    turn.forEach((micros, i) => turnRatios[i].push(micros / turn[0]));
+  }
+  await Promise.all(clients.map((client) => client.close()));
+  return { perCall: spent.map((micros) => micros / calls), turnRatios };
+}
+
+function shuffled(items) {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+  return items;
+}
+
+/**
  * Server CPU per call (µs) of one SDK 1.x client session calling greet `calls` times, after 300 to
  * warm up: the stream on the first of `servers`, every POST sent to the last; the CPU of all of
  * them is summed, and Redis's (`redisPid`) is given apart.

@@ -1,7 +1,9 @@
 // What --metrics, --otel and --audit-log cost: server CPU per call of one SDK 1.x client session
 // (greet) with all off, metrics on, tracing on (every request sampled, exported to a collector
 // of this script's own that takes and drops OTLP batches), and the audit log on (to a file), over
-// Streamable HTTP and legacy SSE. Rounds alternate the settings; medians are reported.
+// Streamable HTTP and legacy SSE. The four servers run side by side and are called in turn, so
+// the machine's other work falls on each alike. Each cell: the median CPU per call, and the
+// median (and quartiles) over every turn of the cost against all off in the same turn.
 //
 //   node scripts/bench/metrics-cost.mjs [--calls 3000] [--rounds 3]
 import { mkdtempSync } from 'node:fs';
@@ -11,7 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { haveCallgrind, measureInstructions } from './instructions-per-call.mjs';
-import { measureSdkCalls, median, pinSelf, startMcpServe } from './lib.mjs';
+import { measureSdkCallsInTurn, median, pinSelf, startMcpServe } from './lib.mjs';
 
 if (!pinSelf()) {
   const { values } = parseArgs({ options: { calls: { type: 'string', default: '3000' }, rounds: { type: 'string', default: '3' }, instructions: { type: 'boolean', default: false } } });
@@ -42,18 +44,24 @@ if (!pinSelf()) {
   }
   console.log('| transport | all off (µs/call) | metrics on | tracing on | audit log on |');
   console.log('|---|---|---|---|---|');
+  const names = Object.keys(settings);
   for (const transport of ['http', 'sse']) {
-    const costs = { off: [], metrics: [], tracing: [], audit: [] };
+    const perCall = Object.fromEntries(names.map((name) => [name, []]));
+    const ratios = Object.fromEntries(names.map((name) => [name, []]));
     for (let round = 0; round < Number(values.rounds); round++) {
-      for (const [name, flags] of Object.entries(settings)) {
-        const server = await startMcpServe(flags);
-        costs[name].push((await measureSdkCalls(transport, [server], Number(values.calls))).serverUs);
-        await server.stop();
-      }
+      // All four servers at once, called in turn: the machine's other work falls on each alike.
+      const servers = await Promise.all(names.map((name) => startMcpServe(settings[name])));
+      const measured = await measureSdkCallsInTurn(transport, servers, Number(values.calls));
+      names.forEach((name, i) => {
+        perCall[name].push(measured.perCall[i]);
+        ratios[name].push(...measured.turnRatios[i]);
+      });
+      await Promise.all(servers.map((server) => server.stop()));
     }
-    const off = median(costs.off);
-    const cell = (name) => `${median(costs[name]).toFixed(0)} (${(median(costs[name]) / off).toFixed(2)}×)`;
-    console.log(`| ${transport === 'http' ? 'Streamable HTTP' : 'legacy SSE'} | ${off.toFixed(0)} | ${cell('metrics')} | ${cell('tracing')} | ${cell('audit')} |`);
+    // The cost against all off is the median over every turn of every round (the spread: quartiles).
+    const quartile = (values, q) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) * q)];
+    const cell = (name) => `${median(perCall[name]).toFixed(0)} (${median(ratios[name]).toFixed(2)}×, ${quartile(ratios[name], 0.25).toFixed(2)}–${quartile(ratios[name], 0.75).toFixed(2)})`;
+    console.log(`| ${transport === 'http' ? 'Streamable HTTP' : 'legacy SSE'} | ${median(perCall.off).toFixed(0)} | ${cell('metrics')} | ${cell('tracing')} | ${cell('audit')} |`);
   }
   collector.close();
 }

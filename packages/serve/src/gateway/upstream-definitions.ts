@@ -266,7 +266,7 @@ export function upstreamDefinitions(
 /** The client span of a call forwarded to an upstream, under the request's own span. */
 function upstreamSpan(parent: RequestSpan, upstream: string, method: string, params: Record<string, unknown>): RequestSpan {
   const name = str(params.name);
-  return parent.child(name === undefined ? method : `${method} ${name}`, { ...requestAttributes(method, params), 'mcp_serve.upstream': upstream });
+  return parent.child(name === undefined ? method : `${method} ${name}`, requestAttributes(method, params, { 'mcp_serve.upstream': upstream }));
 }
 
 /** Sends an upstream's log message to the client of the call it belongs to; one that cannot be told is dropped. */

@@ -37,14 +37,13 @@ export class RequestTracing implements RequestObserver {
     request.span = this.#tracing.start(target && method !== 'resources/read' ? `${method} ${target}` : method, {
       kind: 'server',
       parent: traceCarrierOf(params),
-      attributes: {
-        ...requestAttributes(method, params),
+      attributes: requestAttributes(method, params, {
         'mcp.session.id': session.id,
         'mcp.protocol.version': session.protocolVersion,
         'jsonrpc.request.id': String(request.requestId),
         'network.transport': transport === 'stdio' ? 'pipe' : 'tcp',
         'client.address': transport === 'stdio' ? undefined : session.clientAddress,
-      },
+      }),
     });
   }
 
