@@ -16,6 +16,8 @@ import type { Registry } from './server/registry.ts';
 import { SubscriptionHub } from './server/subscription-hub.ts';
 import { serveStdioSession } from './transports/stdio.ts';
 import { openTracing } from './tracing/open-tracing.ts';
+import type { ProtocolExtension } from './server/protocol-extension.ts';
+import type { StateStore } from './store/state-store.ts';
 import { combineObservers } from './server/request-observers.ts';
 
 /** Options of {@link serveStdio}. */
@@ -30,6 +32,8 @@ export interface ServeStdioOptions {
   onClientNotification?: (method: string, params: Record<string, unknown>, sessionId: string | undefined) => void;
   /** Runs tools as tasks (a gateway's upstreams). */
   tasks?: TaskProvider;
+  /** Methods beyond MCP's, kept in the server's store (the gateway's per-user secrets). */
+  extension?: (store: StateStore) => ProtocolExtension | undefined;
 }
 
 /** A server running over stdio. */
@@ -59,7 +63,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<StdioHandl
   if (config.auditLog === '-') throw new ConfigError('--audit-log - writes to standard output, which --stdio keeps for the protocol: name a file', 'E_AUDIT_LOG');
   const audit = config.auditLog === undefined ? undefined : await AuditLog.open(config.auditLog, () => registry);
   const rateLimits = await createRateLimits(config.limits, { kind: 'memory' });
-  const protocol = createProtocol(config, { getRegistry: () => registry, subscriptions, logger, tasks: options.tasks, store, rateLimits });
+  const protocol = createProtocol(config, { getRegistry: () => registry, subscriptions, logger, tasks: options.tasks, store, rateLimits, extension: options.extension?.(store) });
   const tracing = await openTracing(config, () => registry, () => 'stdio', logger);
   protocol.observer = combineObservers(tracing?.observer, audit);
   const announce: SessionProtocol['announceListChanged'] = (list) => announceListChanges(session, [list]);

@@ -36,6 +36,8 @@ import { AuditLog } from './audit/audit-log.ts';
 import { createRateLimits } from './rate-limit/rate-limits.ts';
 import { toolSelectionOf } from './http/tool-selection.ts';
 import { openStore } from './store/open-store.ts';
+import type { StateStore } from './store/state-store.ts';
+import type { ProtocolExtension } from './server/protocol-extension.ts';
 import { createSseTransport } from './transports/sse.ts';
 import { createStreamableHttpTransport } from './transports/streamable-http.ts';
 
@@ -52,6 +54,8 @@ export interface StartServerOptions {
   onClientNotification?: (method: string, params: Record<string, unknown>, sessionId: string | undefined) => void;
   /** Runs tools as tasks (a gateway's upstreams). */
   tasks?: TaskProvider;
+  /** Methods beyond MCP's, kept in the server's store (the gateway's per-user secrets). */
+  extension?: (store: StateStore) => ProtocolExtension | undefined;
 }
 
 /** A running server. */
@@ -97,7 +101,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     await store.close();
     throw error;
   });
-  const protocol = createProtocol(config, { getRegistry: () => registry, subscriptions, logger, tasks: options.tasks, store, subscribeShared, rateLimits });
+  const protocol = createProtocol(config, { getRegistry: () => registry, subscriptions, logger, tasks: options.tasks, store, subscribeShared, rateLimits, extension: options.extension?.(store) });
   const sessions = new Set<McpSession>();
   const announce = (lists: readonly ('tools' | 'prompts' | 'resources')[]): void => {
     // Sessions in the store hear of it through the store, wherever their stream is; a 2026-07-28 listener here.

@@ -3,7 +3,7 @@
 import { GLOBAL_FLAGS } from './global-options.ts';
 
 /** The commands of mcp-call itself; any other first word is a tool's name. */
-export const META_COMMANDS = new Set(['servers', 'tools', 'resources', 'read', 'prompts', 'prompt', 'complete', 'skills', 'skill', 'task', 'ping', 'info', 'batch', 'watch', 'login', 'logout', 'auth', 'trust', 'completion', 'call', 'snapshot', 'diff', 'test', 'stop', 'help']);
+export const META_COMMANDS = new Set(['servers', 'tools', 'resources', 'read', 'prompts', 'prompt', 'complete', 'skills', 'skill', 'task', 'secrets', 'ping', 'info', 'batch', 'watch', 'login', 'logout', 'auth', 'trust', 'completion', 'call', 'snapshot', 'diff', 'test', 'stop', 'help']);
 /** Meta commands whose last argument can only be the server's URL, never one of their own (a skill name, a task id, a batch file). */
 const URL_LAST_COMMANDS = new Set(['tools', 'resources', 'prompts', 'skills', 'skill', 'task', 'batch', 'ping', 'info', 'login', 'logout']);
 export const isUrl = (value: string | undefined): value is string => value !== undefined && /^https?:\/\//i.test(value);

@@ -160,6 +160,14 @@ export async function runProgram(args: string[], env: NodeJS.ProcessEnv, interru
     .action(async (action: string, taskId: string | undefined, _o, cmd: Command) => {
       exitCode = await connected(all(cmd), (c) => taskCommand(c, action, taskId));
     });
+  sub('secrets', 'your secrets at an mcp-serve gateway: set SERVER NAME (value on stdin, or typed unseen), delete SERVER NAME, list')
+    .argument('<action>', 'set, delete or list')
+    .argument('[server]')
+    .argument('[name]')
+    .action(async (action: string, server: string | undefined, name: string | undefined, _o, cmd: Command) => {
+      const { secretsCommand } = await import('./commands/secrets.ts');
+      exitCode = await connected(all(cmd), (c) => secretsCommand(c, action, server, name));
+    });
   sub('ping', 'check that the server answers').action(async (_o, cmd: Command) => {
     exitCode = await connected(all(cmd), pingCommand);
   });

@@ -11,6 +11,7 @@ import type { Logger } from '../logger.ts';
 import { serveStdio, type StdioHandle } from '../serve-stdio.ts';
 import type { Registry } from '../server/registry.ts';
 import { startServer } from '../start-server.ts';
+import type { StateStore } from '../store/state-store.ts';
 import { assembleServing, type Serving } from './assemble-serving.ts';
 import { formatBanner } from './banner.ts';
 import { createCliLogger, noPaint, type Paint } from './cli-logger.ts';
@@ -74,7 +75,7 @@ async function serve(flags: ServeFlags, env: NodeJS.ProcessEnv): Promise<number>
     config,
     registry,
     logger,
-    ...(gateway ? { tasks: gateway.tasks, health: () => ({ healthy: gateway.healthy(), upstreams: gateway.health() }), onSessionClose: (id: string) => gateway.sessionClosed(id), onClientNotification: (method: string, params: Record<string, unknown>, sessionId: string | undefined) => gateway.clientNotification(method, params, sessionId) } : {}),
+    ...(gateway ? { tasks: gateway.tasks, extension: (store: StateStore) => gateway.extension(store), health: () => ({ healthy: gateway.healthy(), upstreams: gateway.health() }), onSessionClose: (id: string) => gateway.sessionClosed(id), onClientNotification: (method: string, params: Record<string, unknown>, sessionId: string | undefined) => gateway.clientNotification(method, params, sessionId) } : {}),
   }).catch(async (error: unknown) => {
     // The port was taken meanwhile (or another start-up failure): the upstreams end with us.
     await gateway?.stop();
@@ -150,7 +151,7 @@ async function serveOverStdio(context: {
     await watch.ready;
   }
   const gateway = serving.gateway;
-  const handle = await serveStdio({ config, registry, logger, ...(gateway ? { tasks: gateway.tasks, onClientNotification: (method: string, params: Record<string, unknown>, sessionId: string | undefined) => gateway.clientNotification(method, params, sessionId) } : {}) });
+  const handle = await serveStdio({ config, registry, logger, ...(gateway ? { tasks: gateway.tasks, extension: (store: StateStore) => gateway.extension(store), onClientNotification: (method: string, params: Record<string, unknown>, sessionId: string | undefined) => gateway.clientNotification(method, params, sessionId) } : {}) });
   started.handle = handle;
   context.running.replaceRegistry = (next) => handle.replaceRegistry(next);
   logger.info(`serving ${config.name} ${config.version} over stdio`, { source: serving.source, tools: registry.tools.size, resources: registry.resources.size + registry.templates.length, prompts: registry.prompts.size });

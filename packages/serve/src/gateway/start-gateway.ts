@@ -4,11 +4,15 @@ import { ConfigError, RpcCode, RpcError } from '@mcp-cli/core';
 import type { LoadedModule } from '../config/load-modules.ts';
 import type { ResolvedServeConfig, UpstreamSpec } from '../config/resolve-config.ts';
 import type { Logger } from '../logger.ts';
+import type { ProtocolExtension } from '../server/protocol-extension.ts';
+import type { StateStore } from '../store/state-store.ts';
 import { type AnyUpstreamSpec, type InProcessSpec, scopeOf, Upstream, type UpstreamPeer, type UpstreamState } from './upstream.ts';
 import { packageRunner } from './package-runner.ts';
 import { TaskBroker } from './task-broker.ts';
 import { ActiveCalls, clientOf, forwardLog, type Target, upstreamDefinitions } from './upstream-definitions.ts';
-import { NO_USER, specForUser, type UserIdentity, userOf } from './user-identity.ts';
+import { secretMethods } from './secret-methods.ts';
+import { NO_USER, secretsNamedIn, specForUser, type UserIdentity, userOf } from './user-identity.ts';
+import { SECRETS_KEY_VARIABLE, UserSecrets } from './user-secrets.ts';
 import { UserUpstreams } from './user-upstreams.ts';
 
 /** The upstream servers of a gateway, running. */
@@ -25,6 +29,8 @@ export interface Gateway {
   clientNotification(method: string, params: Record<string, unknown>, sessionId: string | undefined): void;
   /** Task-augmented calls to upstream tools, and the `tasks/*` methods. */
   tasks: TaskBroker;
+  /** The gateway's own methods (per-user secrets) kept in the server's store; undefined when no server uses secrets. */
+  extension(store: StateStore): ProtocolExtension | undefined;
   stop(): Promise<void>;
 }
 
@@ -145,11 +151,15 @@ export async function startGateway(
     if (key !== undefined) entry.sessions.set(key, own);
     return own;
   };
+  // Servers whose upstreams take their user's secrets, and the secrets they take.
+  const usingSecrets = new Map(entries.filter(({ spec }) => scopeOf(spec) === 'user').map(({ upstream, spec }) => [upstream.name, secretsNamedIn(spec as UpstreamSpec)] as const).filter(([, names]) => names.length > 0));
+  let secrets: UserSecrets | undefined;
   // A user's own upstream (scope: "user"): its identity's values filled in, shared by its sessions.
-  const startForUser = (entry: Entry, user: UserIdentity): Promise<Target> => {
+  const startForUser = async (entry: Entry, identity: UserIdentity): Promise<Target> => {
     const active = new ActiveCalls();
     const { name } = entry.upstream;
     const { spec } = entry;
+    const user = usingSecrets.has(name) ? { ...identity, secrets: (await secrets?.valuesFor(name, identity)) ?? {} } : identity;
     const onChanged = (): void => {
       if (upstream.state === 'stopped') users.drop(name, user.key, upstream);
       else relisted(entry, upstream);
@@ -231,6 +241,12 @@ export async function startGateway(
       }
     },
     tasks,
+    extension: (store) => {
+      if (oneClient || usingSecrets.size === 0) return undefined;
+      secrets = UserSecrets.open(store, process.env);
+      if (!secrets.canSeal) logger.warn(`servers ${[...usingSecrets.keys()].join(', ')} use \${user.secrets}, but with a shared store secrets are kept only when ${SECRETS_KEY_VARIABLE} is set (the same in every process)`);
+      return secretMethods(secrets, usingSecrets, (server, user) => users.retire(server, user.key));
+    },
     sessionClosed: (sessionId) => {
       tasks.forget(sessionId);
       userOfSession.delete(sessionId);

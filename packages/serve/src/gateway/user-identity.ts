@@ -13,11 +13,16 @@ export interface UserIdentity {
   sub: string;
   /** The OAuth token's claims; empty without OAuth. */
   claims: Readonly<Record<string, unknown>>;
+  /** The user's secrets for the server being started (`${user.secrets.NAME}`), once read. */
+  secrets?: Readonly<Record<string, string>>;
 }
+
+/** The error of a call to a server that needs a secret the caller has not set (JSON-RPC server error range). */
+export const SECRET_MISSING = -32051;
 
 /** Longest value one `${user.…}` puts in a command's arguments or environment. */
 const MAX_VALUE = 1024;
-const PLACEHOLDER = /\$\{user\.(sub|id|claims\.([A-Za-z0-9_.:-]{1,128}))\}/g;
+const PLACEHOLDER = /\$\{user\.(sub|id|claims\.([A-Za-z0-9_.:-]{1,128})|secrets\.([A-Za-z0-9_.-]{1,64}))\}/g;
 
 /**
  * The identity a call is made for: its OAuth subject (with the issuer, so two issuers' users
@@ -39,15 +44,22 @@ export function userOf(ctx: HandlerContext): UserIdentity | undefined {
 export const NO_USER: UserIdentity = { key: '', sub: '', claims: {} };
 
 /**
- * `text` with each `${user.sub}`, `${user.id}` and `${user.claims.NAME}` replaced by the caller's
- * value. `${user.id}` is a digest-based name safe in file names.
+ * `text` with each `${user.sub}`, `${user.id}`, `${user.claims.NAME}` and `${user.secrets.NAME}`
+ * replaced by the caller's value. `${user.id}` is a digest-based name safe in file names.
  *
- * @throws RpcError naming the claim when the caller's token lacks it (and the server needs it).
+ * @throws RpcError naming the claim when the caller's token lacks it, or {@link SECRET_MISSING}
+ * naming the secret the caller has not set (never its value).
  */
 export function fillUserPlaceholders(text: string, user: UserIdentity, server: string): string {
-  return text.replace(PLACEHOLDER, (_match, field: string, claim: string | undefined) => {
+  return text.replace(PLACEHOLDER, (_match, field: string, claim: string | undefined, secret: string | undefined) => {
     if (field === 'sub') return user.sub;
     if (field === 'id') return user.key === '' ? '' : idOf(user.key);
+    if (secret !== undefined) {
+      if (user.key === '') return '';
+      const value = user.secrets?.[secret];
+      if (value === undefined) throw new RpcError(SECRET_MISSING, `Server "${server}" needs your secret ${secret}: set it with mcp-call secrets set ${server} ${secret}`, { server, secret });
+      return value;
+    }
     const value = user.key === '' ? '' : user.claims[claim!];
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
       throw new RpcError(RpcCode.invalidRequest, `Server "${server}" needs the caller's "${claim}" claim (\${user.claims.${claim}}), which this token does not carry`);
@@ -56,6 +68,14 @@ export function fillUserPlaceholders(text: string, user: UserIdentity, server: s
     if (filled.length > MAX_VALUE) throw new RpcError(RpcCode.invalidRequest, `The caller's "${claim}" claim is longer than ${MAX_VALUE} characters`);
     return filled;
   });
+}
+
+/** The names of the secrets a server's command, arguments, environment and headers use. */
+export function secretsNamedIn(spec: { command?: string; args?: string[]; env?: Record<string, string>; cwd?: string; headers?: Record<string, string>; token?: string; url?: string }): string[] {
+  const texts = [...(spec.args ?? []), ...Object.values(spec.env ?? {}), spec.cwd ?? '', ...Object.values(spec.headers ?? {}), spec.token ?? ''];
+  const names = new Set<string>();
+  for (const text of texts) for (const match of text.matchAll(PLACEHOLDER)) if (match[3] !== undefined) names.add(match[3]);
+  return [...names].sort();
 }
 
 /** A short, stable name for a user: 16 hex characters of the SHA-256 of its key. */

@@ -11,6 +11,10 @@ export interface UserServerLimits {
   max: number;
 }
 
+/** A retired upstream's calls in flight are waited for this long at most, looked at this often. */
+const RETIRE_WAIT_MS = 5 * 60_000;
+const RETIRE_POLL_MS = 200;
+
 /** The error a user gets when every upstream slot is busy (JSON-RPC server error range). */
 export const UPSTREAMS_EXHAUSTED = -32050;
 
@@ -81,6 +85,30 @@ export class UserUpstreams {
   drop(server: string, user: string, upstream: Target['upstream']): void {
     const key = `${server}\u0000${user}`;
     if (this.#pool.get(key)?.started?.upstream === upstream) this.#pool.delete(key);
+  }
+
+  /**
+   * Retires a user's upstream (their secrets changed): their next call starts a new one, and the
+   * old one stops once its calls in flight have ended. It counts against the caps until it has.
+   */
+  retire(server: string, user: string): void {
+    const key = `${server}\u0000${user}`;
+    const pooled = this.#pool.get(key);
+    if (!pooled) return;
+    this.#pool.delete(key);
+    this.#exiting.set(server, (this.#exiting.get(server) ?? 0) + 1);
+    const stop = pooled.target.then(
+      async ({ upstream, active }) => {
+        for (let waited = 0; active.size > 0 && waited < RETIRE_WAIT_MS; waited += RETIRE_POLL_MS) await new Promise((resolve) => setTimeout(resolve, RETIRE_POLL_MS));
+        await upstream.stop();
+      },
+      () => undefined,
+    );
+    this.#stopping.add(stop);
+    void stop.finally(() => {
+      this.#stopping.delete(stop);
+      this.#exiting.set(server, this.#exiting.get(server)! - 1);
+    });
   }
 
   /** The running upstream of one identity, if it has one (roots changes go to it). */

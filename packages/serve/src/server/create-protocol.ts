@@ -11,6 +11,7 @@ import { SKILLS_EXTENSION } from './skills.ts';
 import type { Registry } from './registry.ts';
 import type { StateStore } from '../store/state-store.ts';
 import type { SubscriptionHub } from './subscription-hub.ts';
+import type { ProtocolExtension } from './protocol-extension.ts';
 import type { TaskProvider } from './task-provider.ts';
 import { toRpcError, unsendableError } from './to-rpc-error.ts';
 
@@ -37,6 +38,8 @@ export interface ProtocolParts {
   rateLimits?: RateLimits | undefined;
   /** Subscribes a session several processes serve; see {@link MethodContext.subscribeShared}. */
   subscribeShared?: MethodContext['subscribeShared'];
+  /** Methods beyond MCP's (the gateway's per-user secrets), announced as an experimental capability. */
+  extension?: ProtocolExtension | undefined;
 }
 
 /**
@@ -44,7 +47,10 @@ export interface ProtocolParts {
  * table over the current registry, the initialize answer and the error mapping.
  */
 export function createProtocol(config: ResolvedServeConfig, parts: ProtocolParts): SessionProtocol {
-  const { getRegistry, subscriptions, logger, tasks, store, subscribeShared, rateLimits } = parts;
+  const { getRegistry, subscriptions, logger, tasks, store, subscribeShared, rateLimits, extension } = parts;
+  const methods = createMethodHandlers({ getRegistry, callTimeoutMs: config.limits.callTimeoutMs, pageSize: config.limits.pageSize, logger, subscriptions, tasks, store, subscribeShared });
+  for (const [name, handler] of extension?.methods ?? []) methods.set(name, handler);
+  const experimental = extension && { experimental: extension.experimental };
   const info = {
     name: config.name,
     version: config.version,
@@ -63,19 +69,23 @@ export function createProtocol(config: ResolvedServeConfig, parts: ProtocolParts
     return shared.key;
   };
   return {
-    methods: limited(createMethodHandlers({ getRegistry, callTimeoutMs: config.limits.callTimeoutMs, pageSize: config.limits.pageSize, logger, subscriptions, tasks, store, subscribeShared }), rateLimits),
+    methods: limited(methods, rateLimits),
     initializeResult: (requested) => {
       const taskCapability = tasks?.capability();
       return {
         protocolVersion: negotiateVersion(requested),
-        capabilities: taskCapability ? { ...SERVER_CAPABILITIES, tasks: taskCapability } : SERVER_CAPABILITIES,
+        capabilities: taskCapability || experimental ? { ...SERVER_CAPABILITIES, ...(taskCapability ? { tasks: taskCapability } : {}), ...experimental } : SERVER_CAPABILITIES,
         serverInfo: info,
         ...(config.instructions === undefined ? {} : { instructions: config.instructions }),
       };
     },
     discoverResult: () => ({
       supportedVersions: ALL_PROTOCOL_VERSIONS,
-      capabilities: getRegistry().skills ? { ...MODERN_CAPABILITIES, extensions: { ...MODERN_CAPABILITIES.extensions, [SKILLS_EXTENSION]: { directoryRead: true } } } : MODERN_CAPABILITIES,
+      capabilities: {
+        ...MODERN_CAPABILITIES,
+        ...(getRegistry().skills ? { extensions: { ...MODERN_CAPABILITIES.extensions, [SKILLS_EXTENSION]: { directoryRead: true } } } : {}),
+        ...experimental,
+      },
       ...(config.instructions === undefined ? {} : { instructions: config.instructions }),
     }),
     serverMeta: Object.freeze({ [META.serverInfo]: info }),

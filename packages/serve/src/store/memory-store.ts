@@ -3,6 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { isTerminal, type StateStore, type TaskLimits, type TaskRecord, type TaskSignal } from './state-store.ts';
 
 /** The default store: one process, its tasks in a map. */
+/** Most maps of fields (one per user and server with secrets) one process keeps. */
+const MAX_FIELD_MAPS = 100_000;
+
 export class MemoryStore implements StateStore {
   readonly description = 'memory';
   readonly processId = randomUUID();
@@ -11,6 +14,7 @@ export class MemoryStore implements StateStore {
   readonly #tasks = new Map<string, TaskRecord>();
   readonly #perOwner = new Map<string, number>();
   #onSignal: (signal: TaskSignal) => void = () => undefined;
+  readonly #fields = new Map<string, Map<string, string>>();
 
   async addTask(record: TaskRecord, limits: TaskLimits): Promise<boolean> {
     this.#prune();
@@ -41,6 +45,29 @@ export class MemoryStore implements StateStore {
     return true;
   }
 
+  async setField(key: string, field: string, value: string, maxFields: number): Promise<boolean> {
+    let fields = this.#fields.get(key);
+    if (!fields) {
+      if (this.#fields.size >= MAX_FIELD_MAPS) return false;
+      fields = new Map();
+      this.#fields.set(key, fields);
+    }
+    if (!fields.has(field) && fields.size >= maxFields) return false;
+    fields.set(field, value);
+    return true;
+  }
+
+  async getFields(key: string): Promise<Record<string, string>> {
+    return Object.fromEntries(this.#fields.get(key) ?? []);
+  }
+
+  async deleteField(key: string, field: string): Promise<boolean> {
+    const fields = this.#fields.get(key);
+    const deleted = fields?.delete(field) ?? false;
+    if (fields?.size === 0) this.#fields.delete(key);
+    return deleted;
+  }
+
   async signal(_runner: string, signal: TaskSignal): Promise<void> {
     this.#onSignal(signal);
   }
@@ -56,6 +83,7 @@ export class MemoryStore implements StateStore {
   async close(): Promise<void> {
     this.#tasks.clear();
     this.#perOwner.clear();
+    this.#fields.clear();
   }
 
   #prune(): void {

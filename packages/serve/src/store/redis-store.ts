@@ -29,6 +29,13 @@ redis.call('ZADD', KEYS[3], ARGV[7], ARGV[8])
 redis.call('PEXPIREAT', KEYS[3], ARGV[7])
 return 1`;
 
+/** Sets a field unless the map would pass its bound: atomic, so two processes cannot both take the last place. */
+const SET_FIELD = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 and redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
+`;
+
 const TERMINAL_CHECK = `
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status or status == 'completed' or status == 'failed' or status == 'cancelled' then return 0 end`;
@@ -136,6 +143,18 @@ export class RedisStore implements StateStore {
     return (await this.#redis.eval(CANCEL_TASK, 1, this.#taskKey(taskId), new Date().toISOString())) === 1;
   }
 
+  async setField(key: string, field: string, value: string, maxFields: number): Promise<boolean> {
+    return (await this.#redis.eval(SET_FIELD, 1, this.#fieldsKey(key), field, value, maxFields)) === 1;
+  }
+
+  async getFields(key: string): Promise<Record<string, string>> {
+    return this.#redis.hgetall(this.#fieldsKey(key));
+  }
+
+  async deleteField(key: string, field: string): Promise<boolean> {
+    return (await this.#redis.hdel(this.#fieldsKey(key), field)) === 1;
+  }
+
   async signal(runner: string, signal: TaskSignal): Promise<void> {
     await this.#redis.publish(this.#channel(runner), JSON.stringify(signal));
   }
@@ -208,6 +227,10 @@ export class RedisStore implements StateStore {
 
   #aliveKey(processId: string): string {
     return `${this.#prefix}alive:${processId}`;
+  }
+
+  #fieldsKey(key: string): string {
+    return `${this.#prefix}fields:${key}`;
   }
 
   #channel(processId: string): string {

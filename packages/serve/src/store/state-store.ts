@@ -60,6 +60,15 @@ export interface StateStore {
   readonly redis?: { client: unknown; prefix: string };
   /** Sessions every process serves (Redis); undefined when sessions stay in the process that opened them. */
   readonly sessions?: SessionDirectory;
+  /**
+   * Sets `field` in the small map kept under `key` (a user's sealed secrets for one server);
+   * false when the map holds `maxFields` other fields already, or the store is full.
+   */
+  setField(key: string, field: string, value: string, maxFields: number): Promise<boolean>;
+  /** The map kept under `key`; empty when there is none. */
+  getFields(key: string): Promise<Record<string, string>>;
+  /** Takes `field` out of the map under `key`; false when it was not there. */
+  deleteField(key: string, field: string): Promise<boolean>;
   /** Takes the signals sent to this process. */
   onSignal(handler: (signal: TaskSignal) => void): void;
   /** Calls `listener` on each error of the store's connections (metrics count them); a memory store has none. */

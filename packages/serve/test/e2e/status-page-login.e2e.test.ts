@@ -48,7 +48,7 @@ describe.skipIf(!CHROMIUM && process.env.CI === undefined)('the status page OAut
     await page.locator('[data-tool="test_simple_text"]').waitFor({ timeout: 15_000 });
     // Back on the page, with no code or token left in its address.
     expect(page.url()).toBe(`${server.url}/`);
-    const token = await page.evaluate(() => sessionStorage.getItem('mcp-serve-token'));
+    const token = await page.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } }).sessionStorage.getItem('mcp-serve-token'));
     const claims = decodeJwt(token ?? '');
     expect(claims).toMatchObject({ sub: 'ada', aud: audience, iss: oidc.issuer });
     expect(String(claims.scope).split(' ')).toContain('mcp:tools');
