@@ -207,9 +207,7 @@ async function connectSdk(transport, streamUrl, postUrl) {
  * server whose caches the others just emptied would pay for it). For comparing settings on a
  * shared machine, where runs one after another differ by more than the costs compared.
  *
- * Returns each server's mean CPU per call, and its block's CPU over the first server's block in
- * each turn: the median of these (a burst of other work spoils a few turns, not the figure) is
- * its cost against the first.
+ * Returns each server's mean CPU per call.
  */
 export async function measureSdkCallsInTurn(transport, servers, calls, block = 100) {
   setMaxListeners(0);
@@ -219,20 +217,16 @@ export async function measureSdkCallsInTurn(transport, servers, calls, block = 1
   };
   for (const client of clients) await callMany(client, 300); // warm the JIT
   const spent = servers.map(() => 0);
-  const turnRatios = servers.map(() => []);
   for (let done = 0; done < calls; done += block) {
     const count = Math.min(block, calls - done);
-    const turn = servers.map(() => 0);
     for (const i of shuffled(servers.map((_, index) => index))) {
       const before = await servers[i].cpuMicros();
       await callMany(clients[i], count);
-      turn[i] = (await servers[i].cpuMicros()) - before;
-      spent[i] += turn[i];
+      spent[i] += (await servers[i].cpuMicros()) - before;
     }
-    turn.forEach((micros, i) => turnRatios[i].push(micros / turn[0]));
   }
   await Promise.all(clients.map((client) => client.close()));
-  return { perCall: spent.map((micros) => micros / calls), turnRatios };
+  return spent.map((micros) => micros / calls);
 }
 
 function shuffled(items) {
