@@ -83,10 +83,11 @@ export interface ToolDefinition<I extends ToolInput = ToolInput> extends Present
   handler(args: ToolArgs<I>, ctx: HandlerContext): MaybePromise<ToolReturn>;
 }
 
-/** Completes one argument: gets the typed prefix and the other arguments, returns suggestions. */
+/** Completes one argument: gets the typed prefix, the other arguments and the request's context, returns suggestions. */
 export type ArgumentCompleter = (
   value: string,
   context: { arguments: Record<string, string> },
+  ctx?: HandlerContext,
 ) => MaybePromise<string[]>;
 
 /** What a resource read may return: text, bytes, or whole contents. */

@@ -4,6 +4,7 @@ import type { RequestOptions } from 'mcp-call';
 import { type InternalHandlerContext, REQUEST } from '../server/handler-context.ts';
 import { CHECKED_ELSEWHERE } from '../server/registry.ts';
 import type { TaskSupport } from '../server/task-provider.ts';
+import { compileUriTemplate } from '../server/uri-template.ts';
 import type { Upstream } from './upstream.ts';
 
 /** How an upstream's names are shown: `prefix + separator + name`, filtered by allow and deny. */
@@ -165,10 +166,25 @@ export function upstreamDefinitions(
     if (target.oneOff) void running.finally(() => target.upstream.stop()).catch(() => undefined);
     return running;
   };
-  // The shared upstream, or this client session's own process (perSession, started on first use).
-  const forward = (ctx: HandlerContext, method: string, params: Record<string, unknown>, withProgress = false) => {
+  // The shared upstream, or this client's own process (perSession or scope: "user", started on first use).
+  const forwardAs = <T>(ctx: HandlerContext, send: (target: Target) => Promise<T>): Promise<T> => {
     const target = route(ctx);
-    return target instanceof Promise ? target.then((t) => call(t, ctx, method, params, withProgress)) : call(target, ctx, method, params, withProgress);
+    return target instanceof Promise ? target.then(send) : send(target);
+  };
+  const forward = (ctx: HandlerContext, method: string, params: Record<string, unknown>, withProgress = false) => forwardAs(ctx, (target) => call(target, ctx, method, params, withProgress));
+  // Asked of the upstream the caller's calls go to (their own, under scope: "user"); without a
+  // request context (a direct caller), of the shared one.
+  const completer = (ref: Record<string, string>, argument: string) => async (value: string, context: { arguments: Record<string, string> }, ctx?: HandlerContext) => {
+    const params = { ref, argument: { name: argument, value }, context: { arguments: context.arguments } };
+    const ask = (target: Upstream) => target.request('completion/complete', params, { signal: AbortSignal.timeout(10_000) });
+    const result = ctx
+      ? await forwardAs(ctx, (target) => {
+          const asked = target.active.run(ctx, () => ask(target.upstream));
+          if (target.oneOff) void asked.finally(() => target.upstream.stop()).catch(() => undefined);
+          return asked;
+        })
+      : await ask(upstream);
+    return ((result.completion as { values?: string[] } | undefined)?.values ?? []).filter((v) => typeof v === 'string');
   };
   const taskTool = (tool: Record<string, unknown>): { [TASK_TOOL]?: TaskTool } => {
     const taskSupport = taskSupportOf(tool);
@@ -209,15 +225,7 @@ export function upstreamDefinitions(
       arguments: args,
       ...presentation(prompt),
       get: async (values, ctx) => (await forward(ctx, 'prompts/get', { name, arguments: values })) as unknown as PromptReturn,
-      complete: Object.fromEntries(
-        args.map((arg) => [
-          arg.name,
-          async (value: string, context: { arguments: Record<string, string> }) => {
-            const result = await upstream.request('completion/complete', { ref: { type: 'ref/prompt', name }, argument: { name: arg.name, value }, context: { arguments: context.arguments } }, { signal: AbortSignal.timeout(10_000) });
-            return ((result.completion as { values?: string[] } | undefined)?.values ?? []).filter((v) => typeof v === 'string');
-          },
-        ]),
-      ),
+      complete: Object.fromEntries(args.map((arg) => [arg.name, completer({ type: 'ref/prompt', name }, arg.name)])),
     });
   }
   const read = async (uri: string, ctx: HandlerContext): Promise<ResourceContents[]> => ((await forward(ctx, 'resources/read', { uri })).contents ?? []) as ResourceContents[];
@@ -256,6 +264,8 @@ export function upstreamDefinitions(
       uriTemplate,
       ...described(template, uriTemplate),
       read: (url: URL, _vars: Record<string, string>, ctx: HandlerContext) => read(url.href, ctx),
+      // The template's variables complete when the upstream offers completions.
+      ...(upstream.capabilities.completions ? { complete: Object.fromEntries(templateVariables(uriTemplate).map((variable) => [variable, completer({ type: 'ref/resource', uri: uriTemplate }, variable)])) } : {}),
       // A URI made from the template is subscribed to upstream, as the upstream would take it directly.
       subscribe: (uri: string, notify: () => void) => subscribe(uri)(notify),
     } as Definition);
@@ -273,4 +283,13 @@ function upstreamSpan(parent: RequestSpan, upstream: string, method: string, par
 export function forwardLog(active: ActiveCalls, params: Record<string, unknown>, owner: unknown): void {
   const level = (typeof params.level === 'string' ? params.level : 'info') as LogLevel;
   void active.attribute(owner)?.log(level, params.data, typeof params.logger === 'string' ? params.logger : undefined);
+}
+
+/** The variable names of an upstream's URI template; none for one that does not parse. */
+function templateVariables(uriTemplate: string): string[] {
+  try {
+    return compileUriTemplate(uriTemplate).variableNames;
+  } catch {
+    return [];
+  }
 }

@@ -1,4 +1,4 @@
-import { type ArgumentCompleter, RpcCode, RpcError } from '@mcp-cli/core';
+import { type ArgumentCompleter, type HandlerContext, RpcCode, RpcError } from '@mcp-cli/core';
 
 import type { Registry } from './registry.ts';
 
@@ -26,12 +26,13 @@ interface CompleteParams {
 export async function complete(
   registry: Registry,
   params: CompleteParams,
+  ctx?: HandlerContext,
 ): Promise<{ values: string[]; total?: number; hasMore?: boolean }> {
   const completer = findCompleter(registry, params);
   if (!completer) return { values: [] };
   const context = params.context?.arguments;
   const known = typeof context === 'object' && context !== null ? ownStrings(context) : {};
-  const all = await completer(params.argument.value, { arguments: known });
+  const all = await completer(params.argument.value, { arguments: known }, ctx);
   if (!Array.isArray(all)) return { values: [] };
   const values = all.filter((v): v is string => typeof v === 'string');
   return { values: values.slice(0, MAX_VALUES), total: values.length, hasMore: values.length > MAX_VALUES };

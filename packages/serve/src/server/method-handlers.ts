@@ -243,12 +243,13 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
     return copyWith(result, { messages: result.messages.map((message, index) => copyWith(message, { content: contentFor(message.content, version, index) })) });
   });
 
-  methods.set('completion/complete', async (params) => {
+  methods.set('completion/complete', async (params, ctx) => {
     const ref = params.ref as { type?: unknown } | undefined;
     const argument = params.argument as { name?: unknown; value?: unknown } | undefined;
     if (typeof ref?.type !== 'string') invalid('"ref.type" must be a string');
     if (typeof argument?.name !== 'string' || typeof argument.value !== 'string') invalid('"argument" needs string "name" and "value"');
-    return { completion: await complete(getRegistry(), params as never) };
+    // With the request's context: a gateway asks the caller's own upstream (scope: "user").
+    return { completion: await complete(getRegistry(), params as never, createHandlerContext(ctx)) };
   });
 
   return methods;

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const UPSTREAM_TOOLS = `
 export const whoami = { kind: 'tool', name: 'whoami', description: 'who runs here', handler: () => JSON.stringify({ pid: process.pid, user: process.env.USER_SUB, email: process.env.USER_EMAIL }) };
 export const roots = { kind: 'tool', name: 'roots', description: 'the roots the caller declared', handler: async (_args, ctx) => JSON.stringify((await ctx.roots()).map((root) => root.uri)) };
+export const greeting = { kind: 'prompt', name: 'greeting', description: 'greets', arguments: [{ name: 'who' }], get: ({ who }) => 'hello ' + who, complete: { who: () => [String(process.env.USER_SUB), String(process.pid)] } };
 export const hold = { kind: 'tool', name: 'hold', description: 'waits', input: { type: 'object', properties: { ms: { type: 'number' } } }, handler: ({ ms }) => new Promise((resolve) => setTimeout(resolve, ms, 'held ' + process.env.USER_SUB)) };
 `;
 
@@ -39,7 +40,7 @@ describe('scope: "user" upstreams', () => {
     dir = await writeTempFiles({
       'roots/ada/notes.txt': 'ada',
       'roots/grace/notes.txt': 'grace',
-      'upstream/mcp-serve.config.mjs': `export default { name: 'mine', tools: './tools.mjs' };`,
+      'upstream/mcp-serve.config.mjs': `export default { name: 'mine', tools: './tools.mjs', prompts: './tools.mjs' };`,
       'upstream/tools.mjs': UPSTREAM_TOOLS,
       'mcp-serve.config.mjs': `export default { servers: { mine: {
         command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(SERVE_BIN)}, '--stdio', '--config', './upstream/mcp-serve.config.mjs'],
@@ -65,6 +66,15 @@ describe('scope: "user" upstreams', () => {
     const listed = await call('ada', ['tools']);
     expect(listed.stdout).toContain('mine_whoami');
     expect((await health()).upstreams.mine).toMatchObject({ state: 'lazy', scope: 'user', upstreams: { running: 0, idle: 0, starting: 0 } });
+  });
+
+  it("completes a prompt's arguments from the caller's own upstream", async () => {
+    const ada = await whoami('ada');
+    const completed = await call('ada', ['complete', 'prompt', 'mine_greeting', 'who', '']);
+    expect(completed.stdout.trim().split('\n')).toEqual(['ada', String(ada.pid)]);
+    const grace = (await call('grace', ['complete', 'prompt', 'mine_greeting', 'who', ''])).stdout.trim().split('\n');
+    expect(grace[0]).toBe('grace');
+    expect(grace[1]).not.toBe(String(ada.pid));
   });
 
   it('gives each user a process of its own, shared by that user\'s sessions', async () => {
@@ -160,6 +170,11 @@ describe('scope: "user" with server-memory and server-everything', () => {
     // And server-everything answers each user from a process of that user's.
     expect((await call('team-token-grace-0123456789', ['everything_echo', '--message', 'from grace'])).stdout).toContain('from grace');
     expect(await health(gateway)).toMatchObject({ memory: { upstreams: { idle: 2 } }, everything: { upstreams: { idle: 1 } } });
+    // Its resource template's variable completes, asked of the caller's own process.
+    const completed = await call('team-token-ada-0123456789', ['complete', 'resource', 'demo://resource/dynamic/text/{resourceId}', 'resourceId', '42']);
+    expect(completed.code, completed.stderr).toBe(0);
+    expect(completed.stdout.trim()).toBe('42');
+    expect(await health(gateway)).toMatchObject({ everything: { upstreams: { idle: 2 } } });
   });
 });
 
