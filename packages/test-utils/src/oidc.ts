@@ -1,7 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { type CryptoKey, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
+
+/** RFC 8693's grant type, and the token type of an access token. */
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 
 /** A real OpenID Provider (oidc-provider from npm) on a loopback port, for resource-server tests. */
 export interface OidcProvider {
@@ -13,6 +17,8 @@ export interface OidcProvider {
   client: { id: string; secret: string };
   /** A resource server's credentials at the introspection endpoint. */
   introspector: { id: string; secret: string };
+  /** A client that may use the token-exchange grant (RFC 8693): a gateway's credentials. */
+  exchanger: { id: string; secret: string };
   introspectionUrl: string;
   /**
    * An access token for `resource` with `scope`, from the token endpoint (client credentials);
@@ -24,7 +30,8 @@ export interface OidcProvider {
 
 /**
  * Starts oidc-provider with client credentials, the device grant (RFC 8628), resource indicators (RFC 8707), introspection,
- * dynamic client registration, and its own login and consent pages (any user name logs in).
+ * dynamic client registration, token exchange (RFC 8693, for the `exchanger` client), and its own
+ * login and consent pages (any user name logs in).
  * Resources whose URL ends in `/opaque/mcp` get opaque access tokens; every other one gets JWTs
  * (RS256) whose `aud` is the resource. `scopes` are the scopes its resources offer.
  */
@@ -38,10 +45,12 @@ export async function startOidcProvider(scopes: string[], options: { accessToken
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = { id: 'mcp-tests', secret: 'mcp-tests-secret-0123456789abcdef' };
   const introspector = { id: 'mcp-serve', secret: 'mcp-serve-secret-0123456789abcdef' };
+  const exchanger = { id: 'mcp-gateway', secret: 'mcp-gateway-secret-0123456789abcdef' };
   const provider = new Provider(issuer, {
     clients: [
       { client_id: client.id, client_secret: client.secret, grant_types: ['client_credentials'], redirect_uris: [], response_types: [] },
       { client_id: introspector.id, client_secret: introspector.secret, grant_types: [], redirect_uris: [], response_types: [] },
+      { client_id: exchanger.id, client_secret: exchanger.secret, grant_types: [TOKEN_EXCHANGE, 'client_credentials'], redirect_uris: [], response_types: [] },
       // A machine client per user: its client-credentials tokens name the user as their subject.
       ...(options.users ?? []).map((user) => ({ client_id: user, client_secret: userSecret(user), grant_types: ['client_credentials'], redirect_uris: [], response_types: [] })),
     ],
@@ -69,6 +78,39 @@ export async function startOidcProvider(scopes: string[], options: { accessToken
       },
     },
   } as ConstructorParameters<typeof Provider>[1]);
+  // Token exchange: an access token this provider issued (any audience) for one of `resource`,
+  // for the same subject, with the exchanging client as the actor (RFC 8693 section 4.1).
+  const publicKey = await importJWK({ kty: jwk.kty, n: jwk.n, e: jwk.e }, 'RS256');
+  provider.registerGrantType(
+    TOKEN_EXCHANGE,
+    async (ctx: { oidc: { params: Record<string, string | undefined>; client: { clientId: string } }; status: number; body: unknown }) => {
+      const { subject_token: subjectToken, subject_token_type: subjectType, resource, scope } = ctx.oidc.params;
+      const refuse = (error: string, description: string) => {
+        ctx.status = 400;
+        ctx.body = { error, error_description: description };
+      };
+      if (subjectType !== ACCESS_TOKEN_TYPE || !subjectToken) return refuse('invalid_request', 'subject_token must be an access token');
+      if (!resource) return refuse('invalid_target', 'resource is required');
+      let claims: Record<string, unknown>;
+      try {
+        claims = (await jwtVerify(subjectToken, publicKey, { issuer })).payload;
+      } catch {
+        return refuse('invalid_grant', 'subject_token is not valid');
+      }
+      const granted = scope ?? (typeof claims.scope === 'string' ? claims.scope : scopes.join(' '));
+      const token = await new SignJWT({ scope: granted, client_id: ctx.oidc.client.clientId, act: { sub: ctx.oidc.client.clientId } })
+        .setProtectedHeader({ alg: 'RS256', kid, typ: 'at+jwt' })
+        .setIssuer(issuer)
+        .setSubject(String(claims.sub))
+        .setAudience(resource)
+        .setIssuedAt()
+        .setExpirationTime(`${options.accessTokenTtlSeconds ?? 300}s`)
+        .setJti(crypto.randomUUID())
+        .sign(privateKey);
+      ctx.body = { access_token: token, issued_token_type: ACCESS_TOKEN_TYPE, token_type: 'Bearer', expires_in: options.accessTokenTtlSeconds ?? 300, scope: granted };
+    },
+    ['subject_token', 'subject_token_type', 'resource', 'scope', 'audience', 'requested_token_type'],
+  );
   server.on('request', provider.callback());
   return {
     issuer,
@@ -76,6 +118,7 @@ export async function startOidcProvider(scopes: string[], options: { accessToken
     kid,
     client,
     introspector,
+    exchanger,
     introspectionUrl: `${issuer}/token/introspection`,
     async token(resource, scope, user) {
       const [id, secret] = user === undefined ? [client.id, client.secret] : [user, userSecret(user)];

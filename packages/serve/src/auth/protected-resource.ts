@@ -76,7 +76,7 @@ export class ProtectedResource {
     }
     const missing = this.#verifier.settings.scopes.filter((scope) => !token.scopes.has(scope));
     if (missing.length > 0) return this.insufficientScope(this.#verifier.settings.scopes, legacy);
-    markVerified(req, token);
+    markVerified(req, token, presented!);
     return token;
   }
 

@@ -40,7 +40,23 @@ const upstreamServer = z.union([
       ...upstreamCommon,
     })
     .strict(),
-  z.object({ url: z.url(), headers: z.record(z.string(), z.string()).optional(), token: z.string().optional(), transport: z.enum(['auto', 'http', 'sse']).optional(), ...upstreamCommon }).strict(),
+  z
+    .object({
+      url: z.url(),
+      headers: z.record(z.string(), z.string()).optional(),
+      token: z.string().optional(),
+      transport: z.enum(['auto', 'http', 'sse']).optional(),
+      /**
+       * With scope "user": each user's upstream gets the caller's token exchanged at the
+       * gateway's issuer (RFC 8693) for one of `resource` (default: the url), never the caller's own.
+       */
+      tokenExchange: z
+        .object({ clientId: z.string().min(1), clientSecret: z.string().min(1), resource: z.url().optional(), scope: z.string().optional(), tokenEndpoint: z.url().optional() })
+        .strict()
+        .optional(),
+      ...upstreamCommon,
+    })
+    .strict(),
 ]);
 
 /**

@@ -13,6 +13,7 @@ import { ActiveCalls, clientOf, forwardLog, type Target, upstreamDefinitions } f
 import { secretMethods } from './secret-methods.ts';
 import { NO_USER, secretsNamedIn, specForUser, type UserIdentity, userOf } from './user-identity.ts';
 import { SECRETS_KEY_VARIABLE, UserSecrets } from './user-secrets.ts';
+import { UserTokens } from './user-tokens.ts';
 import { UserUpstreams } from './user-upstreams.ts';
 
 /** The upstream servers of a gateway, running. */
@@ -89,7 +90,7 @@ function peerFor(active: ActiveCalls, watchers: Map<string, Set<() => void>>, ta
  * command: the command, its exit code and its last stderr lines).
  */
 export async function startGateway(
-  config: Pick<ResolvedServeConfig, 'servers' | 'separator' | 'stateless'> & { limits?: Pick<ResolvedServeConfig['limits'], 'maxUpstreams'> },
+  config: Pick<ResolvedServeConfig, 'servers' | 'separator' | 'stateless'> & { limits?: Pick<ResolvedServeConfig['limits'], 'maxUpstreams'>; auth?: ResolvedServeConfig['auth'] },
   logger: Logger,
   onChange: () => void,
   inProcess: Record<string, InProcessSpec> = {},
@@ -98,13 +99,17 @@ export async function startGateway(
   const specs: [string, AnyUpstreamSpec][] = [...Object.entries(config.servers), ...Object.entries(inProcess)];
   const tasks = new TaskBroker(() => entries.some(({ upstream }) => upstream.state === 'ready' && takesTasks(upstream)), !config.stateless);
   const users = new UserUpstreams(config.limits?.maxUpstreams ?? DEFAULT_MAX_UPSTREAMS, logger);
+  const tokens = new UserTokens(specs, config.auth?.issuer);
+  // A server whose users' tokens are exchanged is listed with a token of the gateway's own.
+  const listingTokens = new Map(await Promise.all(specs.map(async ([name, spec]) => [name, await tokens.listingToken(name, spec as { token?: string })] as const)));
   const entries: Entry[] = specs.map(([name, spec]) => {
     const active = new ActiveCalls(oneClient);
     const watchers = new Map<string, Set<() => void>>();
     // A per-user server is started here without a user (its ${user.…} empty), only to be listed.
     const perUser = scopeOf(spec) === 'user';
     if (perUser) users.addServer(name, { idleMs: ((spec as UpstreamSpec).idleTimeout ?? DEFAULT_IDLE_SECONDS) * 1000, max: (spec as UpstreamSpec).maxUpstreams ?? config.limits?.maxUpstreams ?? DEFAULT_MAX_UPSTREAMS });
-    const started = perUser ? specForUser(spec as UpstreamSpec, NO_USER, name) : spec;
+    const listingToken = listingTokens.get(name);
+    const started = perUser ? { ...specForUser(spec as UpstreamSpec, NO_USER, name), ...(listingToken ? { token: listingToken } : {}) } : spec;
     const upstream: Upstream = new Upstream(name, started, peerFor(active, watchers, tasks, () => upstream, oneClient), onChange, logger);
     const naming = { prefix: spec.prefix ?? name, separator: config.separator, allow: spec.allow, deny: spec.deny };
     return { upstream, active, watchers, naming, sessions: new Map(), spec };
@@ -160,12 +165,13 @@ export async function startGateway(
     const { name } = entry.upstream;
     const { spec } = entry;
     const user = usingSecrets.has(name) ? { ...identity, secrets: (await secrets?.valuesFor(name, identity)) ?? {} } : identity;
+    const exchanged = tokens.exchanges(name) ? { token: await tokens.forUser(name, identity) } : {};
     const onChanged = (): void => {
       if (upstream.state === 'stopped') users.drop(name, user.key, upstream);
       else relisted(entry, upstream);
     };
     // Its resource updates are not passed on: the server's watchers are every user's (see gateway.md).
-    const upstream: Upstream = new Upstream(name, specForUser(spec as UpstreamSpec, user, name), peerFor(active, new Map(), tasks, () => upstream, true), onChanged, logger, false);
+    const upstream: Upstream = new Upstream(name, { ...specForUser(spec as UpstreamSpec, user, name), ...exchanged }, peerFor(active, new Map(), tasks, () => upstream, true), onChanged, logger, false);
     return upstream.start().then(() => {
       relisted(entry, upstream);
       return { upstream, active };
@@ -184,7 +190,13 @@ export async function startGateway(
       const user = userOf(ctx);
       if (!user) return startOwn(entry, undefined);
       if (ctx.sessionId !== undefined) userOfSession.set(ctx.sessionId, user.key);
-      return users.acquire(entry.upstream.name, user.key, () => startForUser(entry, user));
+      const { name } = entry.upstream;
+      // An exchanged token about to end: the user's next calls go through a connection with a fresh one.
+      if (tokens.isEnding(name, user.key)) {
+        tokens.forget(name, user.key);
+        users.retire(name, user.key);
+      }
+      return users.acquire(name, user.key, () => startForUser(entry, user));
     }
     if (!isPerSession(entry.upstream.spec) || oneClient) return { upstream: entry.upstream, active: entry.active };
     const key = clientOf(ctx);

@@ -1,0 +1,90 @@
+import { ConfigError, RpcCode, RpcError } from '@mcp-cli/core';
+
+import { presentedTokenOf } from '../auth/request-auth.ts';
+import { issuerMetadata } from '../auth/token-verifier.ts';
+import type { UpstreamSpec } from '../config/resolve-config.ts';
+import { exchangeToken, gatewayToken, type TokenExchangeSettings } from './token-exchange.ts';
+import { scopeOf } from './upstream.ts';
+import type { UserIdentity } from './user-identity.ts';
+
+/** An exchanged token this close to its end is not used for a new upstream connection: it is exchanged again. */
+const REFRESH_MARGIN_MS = 30_000;
+
+type ExchangeConfig = NonNullable<Extract<UpstreamSpec, { url: string }>['tokenExchange']>;
+
+/**
+ * The tokens of `scope: "user"` URL servers with `tokenExchange`: each user's upstream connects
+ * with the caller's token exchanged at the gateway's issuer for one of the upstream (RFC 8693),
+ * and connects again with a fresh one before that one ends. The listing run at start-up, which
+ * has no user, connects with the server's `token` if it has one, else a token of the gateway's
+ * own (client credentials).
+ */
+export class UserTokens {
+  readonly #servers = new Map<string, { config: ExchangeConfig; url: string }>();
+  readonly #issuer: string | undefined;
+  #tokenEndpoint: Promise<string> | undefined;
+  /** When each user's exchanged token ends, by server and user. */
+  readonly #until = new Map<string, number>();
+
+  /** @throws ConfigError for a tokenExchange without scope "user" or without the gateway's OAuth. */
+  constructor(servers: [string, unknown][], issuer: string | undefined) {
+    this.#issuer = issuer;
+    for (const [name, spec] of servers) {
+      const exchange = (spec as { tokenExchange?: ExchangeConfig }).tokenExchange;
+      if (!exchange) continue;
+      if (scopeOf(spec as UpstreamSpec) !== 'user' || issuer === undefined) {
+        throw new ConfigError(`Server "${name}": tokenExchange needs scope: "user" and OAuth on the gateway (auth.issuer), whose callers' tokens are exchanged`, 'E_CONFIG_INVALID');
+      }
+      this.#servers.set(name, { config: exchange, url: (spec as { url: string }).url });
+    }
+  }
+
+  exchanges(server: string): boolean {
+    return this.#servers.has(server);
+  }
+
+  /** The token the listing run of `server` connects with; undefined when the server needs none of these. */
+  async listingToken(server: string, spec: { token?: string | undefined }): Promise<string | undefined> {
+    if (!this.#servers.has(server) || spec.token) return undefined;
+    return (await gatewayToken(await this.#settings(server), server)).token;
+  }
+
+  /** The caller's token exchanged for one of `server`'s. */
+  async forUser(server: string, user: UserIdentity): Promise<string> {
+    const subject = presentedTokenOf(user.claims);
+    if (!subject) throw new RpcError(RpcCode.invalidRequest, `Server "${server}" acts with your own OAuth token, exchanged for one of its own: call with an OAuth access token`);
+    const exchanged = await exchangeToken(await this.#settings(server), subject, server);
+    this.#until.set(`${server}\u0000${user.key}`, exchanged.expiresAt);
+    return exchanged.token;
+  }
+
+  /** True when a user's upstream of `server` holds a token about to end: it should connect again. */
+  isEnding(server: string, userKey: string, now = Date.now()): boolean {
+    const until = this.#until.get(`${server}\u0000${userKey}`);
+    return until !== undefined && until - now < REFRESH_MARGIN_MS;
+  }
+
+  forget(server: string, userKey: string): void {
+    this.#until.delete(`${server}\u0000${userKey}`);
+  }
+
+  async #settings(server: string): Promise<TokenExchangeSettings> {
+    const { config, url } = this.#servers.get(server)!;
+    return {
+      clientId: config.clientId,
+      clientSecret: config.clientSecret,
+      resource: config.resource ?? url,
+      scope: config.scope,
+      tokenEndpoint: config.tokenEndpoint ?? (await this.#issuerTokenEndpoint()),
+    };
+  }
+
+  #issuerTokenEndpoint(): Promise<string> {
+    this.#tokenEndpoint ??= issuerMetadata(this.#issuer!).then((metadata) => {
+      if (typeof metadata.token_endpoint !== 'string') throw new RpcError(RpcCode.internalError, `The issuer ${this.#issuer!} publishes no token_endpoint: set tokenExchange.tokenEndpoint`);
+      return metadata.token_endpoint;
+    });
+    this.#tokenEndpoint.catch(() => (this.#tokenEndpoint = undefined));
+    return this.#tokenEndpoint;
+  }
+}
