@@ -54,6 +54,11 @@ const upstreamServer = z.union([
         .object({ clientId: z.string().min(1), clientSecret: z.string().min(1), resource: z.url().optional(), scope: z.string().optional(), tokenEndpoint: z.url().optional() })
         .strict()
         .optional(),
+      /**
+       * With scope "user": each user's upstream gets the caller's own token, for an upstream that
+       * takes the gateway's audience (the same issuer and resource). Prefer tokenExchange.
+       */
+      tokenPassthrough: z.boolean().optional(),
       ...upstreamCommon,
     })
     .strict(),

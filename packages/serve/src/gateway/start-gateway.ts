@@ -165,7 +165,7 @@ export async function startGateway(
     const { name } = entry.upstream;
     const { spec } = entry;
     const user = usingSecrets.has(name) ? { ...identity, secrets: (await secrets?.valuesFor(name, identity)) ?? {} } : identity;
-    const exchanged = tokens.exchanges(name) ? { token: await tokens.forUser(name, identity) } : {};
+    const exchanged = tokens.sendsUserToken(name) ? { token: await tokens.forUser(name, identity) } : {};
     const onChanged = (): void => {
       if (upstream.state === 'stopped') users.drop(name, user.key, upstream);
       else relisted(entry, upstream);

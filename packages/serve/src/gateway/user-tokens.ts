@@ -13,14 +13,16 @@ const REFRESH_MARGIN_MS = 30_000;
 type ExchangeConfig = NonNullable<Extract<UpstreamSpec, { url: string }>['tokenExchange']>;
 
 /**
- * The tokens of `scope: "user"` URL servers with `tokenExchange`: each user's upstream connects
- * with the caller's token exchanged at the gateway's issuer for one of the upstream (RFC 8693),
- * and connects again with a fresh one before that one ends. The listing run at start-up, which
- * has no user, connects with the server's `token` if it has one, else a token of the gateway's
- * own (client credentials).
+ * The tokens of `scope: "user"` URL servers with `tokenExchange` or `tokenPassthrough`: each
+ * user's upstream connects with the caller's token exchanged at the gateway's issuer for one of
+ * the upstream (RFC 8693), or with the caller's own, and connects again with a fresh one before
+ * that one ends. The listing run at start-up, which has no user, connects with the server's
+ * `token` if it has one, else (exchange) a token of the gateway's own (client credentials).
  */
 export class UserTokens {
   readonly #servers = new Map<string, { config: ExchangeConfig; url: string }>();
+  /** Servers whose users' upstreams get the caller's own token (`tokenPassthrough`). */
+  readonly #passing = new Set<string>();
   readonly #issuer: string | undefined;
   #tokenEndpoint: Promise<string> | undefined;
   /** When each user's exchanged token ends, by server and user. */
@@ -30,17 +32,21 @@ export class UserTokens {
   constructor(servers: [string, unknown][], issuer: string | undefined) {
     this.#issuer = issuer;
     for (const [name, spec] of servers) {
-      const exchange = (spec as { tokenExchange?: ExchangeConfig }).tokenExchange;
-      if (!exchange) continue;
+      const { tokenExchange: exchange, tokenPassthrough: passes } = spec as { tokenExchange?: ExchangeConfig; tokenPassthrough?: boolean };
+      if (!exchange && !passes) continue;
+      const key = exchange ? 'tokenExchange' : 'tokenPassthrough';
+      if (exchange && passes) throw new ConfigError(`Server "${name}": tokenExchange and tokenPassthrough are two ways to send the user's identity: keep one`, 'E_CONFIG_INVALID');
       if (scopeOf(spec as UpstreamSpec) !== 'user' || issuer === undefined) {
-        throw new ConfigError(`Server "${name}": tokenExchange needs scope: "user" and OAuth on the gateway (auth.issuer), whose callers' tokens are exchanged`, 'E_CONFIG_INVALID');
+        throw new ConfigError(`Server "${name}": ${key} needs scope: "user" and OAuth on the gateway (auth.issuer), whose callers' tokens it sends`, 'E_CONFIG_INVALID');
       }
-      this.#servers.set(name, { config: exchange, url: (spec as { url: string }).url });
+      if (exchange) this.#servers.set(name, { config: exchange, url: (spec as { url: string }).url });
+      else this.#passing.add(name);
     }
   }
 
-  exchanges(server: string): boolean {
-    return this.#servers.has(server);
+  /** True for a server whose users' upstreams connect with a token of the caller's (exchanged or their own). */
+  sendsUserToken(server: string): boolean {
+    return this.#servers.has(server) || this.#passing.has(server);
   }
 
   /** The token the listing run of `server` connects with; undefined when the server needs none of these. */
@@ -49,13 +55,15 @@ export class UserTokens {
     return (await gatewayToken(await this.#settings(server), server)).token;
   }
 
-  /** The caller's token exchanged for one of `server`'s. */
+  /** The token a user's upstream of `server` connects with: the caller's, exchanged for one of `server`'s, or as it is. */
   async forUser(server: string, user: UserIdentity): Promise<string> {
     const subject = presentedTokenOf(user.claims);
-    if (!subject) throw new RpcError(RpcCode.invalidRequest, `Server "${server}" acts with your own OAuth token, exchanged for one of its own: call with an OAuth access token`);
-    const exchanged = await exchangeToken(await this.#settings(server), subject, server);
-    this.#until.set(`${server}\u0000${user.key}`, exchanged.expiresAt);
-    return exchanged.token;
+    if (!subject) throw new RpcError(RpcCode.invalidRequest, `Server "${server}" acts with your own OAuth token: call with an OAuth access token`);
+    const sent = this.#passing.has(server)
+      ? { token: subject, expiresAt: typeof user.claims.exp === 'number' ? user.claims.exp * 1000 : Infinity }
+      : await exchangeToken(await this.#settings(server), subject, server);
+    this.#until.set(`${server}\u0000${user.key}`, sent.expiresAt);
+    return sent.token;
   }
 
   /** True when a user's upstream of `server` holds a token about to end: it should connect again. */

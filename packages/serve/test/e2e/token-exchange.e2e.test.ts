@@ -69,3 +69,31 @@ describe.each([
     expect(refused.stderr).toContain('Server "shared": tokenExchange needs scope: "user" and OAuth on the gateway');
   });
 });
+
+describe('token passthrough to a remote upstream of the same audience', () => {
+  it("reaches the upstream with the caller's own token, where the upstream takes the gateway's audience", async () => {
+    const oidc = await startOidcProvider(['mcp:tools'], { users: ['ada'] });
+    const [upstreamPort, gatewayPort] = [await freePort(), await freePort()];
+    const audience = `http://127.0.0.1:${gatewayPort}/mcp`;
+    // The upstream takes tokens of the gateway's audience: the caller's own token is valid there.
+    const upstreamDir = await writeTempFiles({ 'mcp-serve.config.mjs': `export default { name: 'reports', tools: './tools.mjs' };`, 'tools.mjs': WHOAMI });
+    const upstream = await startServe(['--port', String(upstreamPort), '--auth-issuer', oidc.issuer, '--auth-audience', audience], { cwd: upstreamDir });
+    // The listing run has no user: it lists with a token of the server's own.
+    const listing = await oidc.token(audience, 'mcp:tools');
+    const gatewayDir = await writeTempFiles({
+      'mcp-serve.config.mjs': `export default { servers: { reports: { url: 'http://127.0.0.1:${upstreamPort}/mcp', scope: 'user', tokenPassthrough: true, token: ${JSON.stringify(listing)} } } };`,
+    });
+    const gateway = await startServe(['--port', String(gatewayPort), '--auth-issuer', oidc.issuer, '--auth-audience', audience], { cwd: gatewayDir });
+    try {
+      const called = await runCall(['--url', audience, '--token', await oidc.token(audience, 'mcp:tools', 'ada'), 'reports_whoami']);
+      expect(called.code, called.stderr).toBe(0);
+      const seen = JSON.parse(called.stdout) as { sub: string; aud: string; act?: unknown };
+      expect(seen).toMatchObject({ sub: 'ada', aud: audience });
+      expect(seen.act).toBeUndefined();
+    } finally {
+      await gateway.stop();
+      await upstream.stop();
+      await oidc.stop();
+    }
+  });
+});
