@@ -155,14 +155,16 @@ describe('mcp-serve at its connection cap', () => {
     expect((await rawRequest(`${server.url}/health`)).status).toBe(200);
     expect(await Promise.race([closed[0]!, new Promise((resolve) => setTimeout(() => resolve(false), 2000))])).toBe(true);
     for (const socket of idle) socket.destroy();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    // Four open event streams are four busy connections: then a fifth is refused.
-    const streams = await Promise.all(Array.from({ length: 4 }, () => sendAndStopReading(`${server.url}/sse`, { headers: { Accept: 'text/event-stream' }, readUntil: /data: \S+\n/ })));
-    const refused = await rawRequest(`${server.url}/health`);
+    await server.stop();
+    // Four open event streams are four busy connections: then a fifth is refused. A server of its
+    // own: the idle sockets above may not have been seen closing yet, and would count.
+    const busy = await startServe(['--max-connections', '4']);
+    const streams = await Promise.all(Array.from({ length: 4 }, () => sendAndStopReading(`${busy.url}/sse`, { headers: { Accept: 'text/event-stream' }, readUntil: /data: \S+\n/ })));
+    const refused = await rawRequest(`${busy.url}/health`);
     expect(refused.status).toBe(503);
     expect(JSON.parse(refused.text).error.message).toMatch(/limits\.maxConnections\), every one busy/);
     for (const { socket } of streams) socket.destroy();
-    await server.stop();
+    await busy.stop();
   });
 
   it('has no per-client cap unless one is set, and a total from the open-files limit', async () => {
