@@ -56,6 +56,8 @@ export interface StartServerOptions {
   tasks?: TaskProvider;
   /** Methods beyond MCP's, kept in the server's store (the gateway's per-user secrets). */
   extension?: (store: StateStore) => ProtocolExtension | undefined;
+  /** The store, when the caller opened it first (the gateway keeps its listings there); the server closes it. */
+  store?: StateStore;
 }
 
 /** A running server. */
@@ -89,7 +91,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
   const subscriptions = new SubscriptionHub(() => registry);
   // Opened first: a log that cannot be written fails start-up before anything else is held.
   const audit = config.auditLog === undefined ? undefined : await AuditLog.open(config.auditLog, () => registry);
-  const store = await openStore(config.store, logger);
+  const store = options.store ?? (await openStore(config.store, logger));
   const { limits } = config;
   // With a Redis store every process serves every session.
   const shared = store.sessions

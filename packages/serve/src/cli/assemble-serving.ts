@@ -1,3 +1,4 @@
+import type { StateStore } from '../store/state-store.ts';
 import { basename } from 'node:path';
 
 import { UsageError } from '@mcp-cli/core';
@@ -38,7 +39,7 @@ export async function assembleServing(
   logger: Logger,
   onUpstreamChange: (registry: Registry) => void,
   /** Served to one client (stdio): its upstreams are its own, roots and all. `replay`: a recording to serve. */
-  { oneClient = false, replay }: { oneClient?: boolean; replay?: string | undefined } = {},
+  { oneClient = false, replay, store }: { oneClient?: boolean; replay?: string | undefined; store?: StateStore | undefined } = {},
 ): Promise<Serving> {
   const [command, ...args] = upstreamCommand;
   if (command && /^https?:\/\//i.test(command)) {
@@ -73,7 +74,7 @@ export async function assembleServing(
       } catch (error) {
         logger.error(`an upstream change could not be applied, still serving the previous lists: ${(error as Error).message}`);
       }
-    }, inProcess, { oneClient });
+    }, inProcess, { oneClient, store });
   }
   let registry: Registry;
   try {

@@ -11,6 +11,7 @@ import type { Logger } from '../logger.ts';
 import { serveStdio, type StdioHandle } from '../serve-stdio.ts';
 import type { Registry } from '../server/registry.ts';
 import { startServer } from '../start-server.ts';
+import { openStore } from '../store/open-store.ts';
 import type { StateStore } from '../store/state-store.ts';
 import { assembleServing, type Serving } from './assemble-serving.ts';
 import { formatBanner } from './banner.ts';
@@ -68,17 +69,24 @@ async function serve(flags: ServeFlags, env: NodeJS.ProcessEnv): Promise<number>
   if (!flags.stdio) await checkPortFree(config.host, config.port);
   // Upstream changes reach whichever server runs; set once it does.
   const running: { replaceRegistry?: (registry: Registry) => Promise<void> } = {};
-  const serving = await assembleServing(config, loaded, flags.upstreamCommand, logger, (next) => void running.replaceRegistry?.(next), { oneClient: flags.stdio, replay: flags.replay });
+  // Opened before the gateway, which keeps its servers' listings there (stdio keeps its own in memory).
+  const store = flags.stdio ? undefined : await openStore(config.store, logger);
+  const serving = await assembleServing(config, loaded, flags.upstreamCommand, logger, (next) => void running.replaceRegistry?.(next), { oneClient: flags.stdio, replay: flags.replay, store }).catch(async (error: unknown) => {
+    await store?.close();
+    throw error;
+  });
   const { registry, source, gateway } = serving;
   if (flags.stdio) return serveOverStdio({ config, registry, logger, flags, loaded, layers, serving, running });
   const handle = await startServer({
     config,
     registry,
     logger,
+    ...(store ? { store } : {}),
     ...(gateway ? { tasks: gateway.tasks, extension: (store: StateStore) => gateway.extension(store), health: () => ({ healthy: gateway.healthy(), upstreams: gateway.health() }), onSessionClose: (id: string) => gateway.sessionClosed(id), onClientNotification: (method: string, params: Record<string, unknown>, sessionId: string | undefined) => gateway.clientNotification(method, params, sessionId) } : {}),
   }).catch(async (error: unknown) => {
     // The port was taken meanwhile (or another start-up failure): the upstreams end with us.
     await gateway?.stop();
+    await store?.close().catch(() => undefined);
     throw error;
   });
   running.replaceRegistry = (next) => handle.replaceRegistry(next);

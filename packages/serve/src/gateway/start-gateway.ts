@@ -6,7 +6,8 @@ import type { ResolvedServeConfig, UpstreamSpec } from '../config/resolve-config
 import type { Logger } from '../logger.ts';
 import type { ProtocolExtension } from '../server/protocol-extension.ts';
 import type { StateStore } from '../store/state-store.ts';
-import { type AnyUpstreamSpec, type InProcessSpec, scopeOf, Upstream, type UpstreamPeer, type UpstreamState } from './upstream.ts';
+import { ListingCache } from './listing-cache.ts';
+import { type AnyUpstreamSpec, type DescribedUpstream, type InProcessSpec, scopeOf, Upstream, type UpstreamPeer, type UpstreamState } from './upstream.ts';
 import { packageRunner } from './package-runner.ts';
 import { TaskBroker } from './task-broker.ts';
 import { ActiveCalls, clientOf, forwardLog, type Target, upstreamDefinitions } from './upstream-definitions.ts';
@@ -94,14 +95,19 @@ export async function startGateway(
   logger: Logger,
   onChange: () => void,
   inProcess: Record<string, InProcessSpec> = {},
-  { oneClient = false }: { oneClient?: boolean } = {},
+  { oneClient = false, store }: { oneClient?: boolean; store?: StateStore | undefined } = {},
 ): Promise<Gateway> {
   const specs: [string, AnyUpstreamSpec][] = [...Object.entries(config.servers), ...Object.entries(inProcess)];
   const tasks = new TaskBroker(() => entries.some(({ upstream }) => upstream.state === 'ready' && takesTasks(upstream)), !config.stateless);
   const users = new UserUpstreams(config.limits?.maxUpstreams ?? DEFAULT_MAX_UPSTREAMS, logger);
   const tokens = new UserTokens(specs, config.auth?.issuer);
+  // A lazy per-user server listed before, by this process or another of the store, is not listed again.
+  const listings = store && !oneClient ? new ListingCache(store) : undefined;
+  const cached = new Map<string, DescribedUpstream | undefined>(
+    await Promise.all(specs.filter(([, spec]) => isLazyPerUser(spec)).map(async ([name, spec]) => [name, await listings?.read(name, spec).catch(() => undefined)] as const)),
+  );
   // A server whose users' tokens are exchanged is listed with a token of the gateway's own.
-  const listingTokens = new Map(await Promise.all(specs.map(async ([name, spec]) => [name, await tokens.listingToken(name, spec as { token?: string })] as const)));
+  const listingTokens = new Map(await Promise.all(specs.filter(([name]) => !cached.get(name)).map(async ([name, spec]) => [name, await tokens.listingToken(name, spec as { token?: string })] as const)));
   const entries: Entry[] = specs.map(([name, spec]) => {
     const active = new ActiveCalls(oneClient);
     const watchers = new Map<string, Set<() => void>>();
@@ -117,9 +123,10 @@ export async function startGateway(
   // A package runner may download the server first: say what is being waited for.
   for (const { upstream } of entries) {
     const spec = upstream.spec;
-    if ('command' in spec) logger.info(`starting upstream ${upstream.name}${packageRunner(spec.command) ? ` (${spec.command} may download it first)` : ''}`, { command: [spec.command, ...(spec.args ?? [])].join(' ').slice(0, 200) });
+    if (cached.get(upstream.name)) logger.info(`upstream ${upstream.name} listed from the store's cache; each user's starts on first use`);
+    else if ('command' in spec) logger.info(`starting upstream ${upstream.name}${packageRunner(spec.command) ? ` (${spec.command} may download it first)` : ''}`, { command: [spec.command, ...(spec.args ?? [])].join(' ').slice(0, 200) });
   }
-  const results = await Promise.allSettled(entries.map(({ upstream }) => upstream.start()));
+  const results = await Promise.allSettled(entries.map(({ upstream }) => (cached.get(upstream.name) ? Promise.resolve(upstream.adopt(cached.get(upstream.name)!)) : upstream.start())));
   const failures: string[] = [];
   results.forEach((result, i) => {
     if (result.status === 'fulfilled') return;
@@ -142,8 +149,12 @@ export async function startGateway(
   for (const { upstream } of entries) {
     if (upstream.state === 'ready') logger.info(`upstream ${upstream.name} ready`, { tools: upstream.listing.tools.length, prompts: upstream.listing.prompts.length, resources: upstream.listing.resources.length });
   }
-  // Listed: a lazy per-user server's listing run ends; each user's own starts on first use.
-  await Promise.all(entries.filter(({ upstream }) => isLazyPerUser(upstream.spec) && upstream.state === 'ready').map(({ upstream }) => upstream.park()));
+  // Listed: a lazy per-user server's listing run ends, its listing is kept; each user's own starts on first use.
+  const listed = entries.filter(({ upstream }) => isLazyPerUser(upstream.spec) && upstream.state === 'ready');
+  await Promise.all(listed.map(({ upstream }) => upstream.park()));
+  const keepListing = async (entry: Entry): Promise<void> =>
+    listings?.write(entry.upstream.name, entry.spec, entry.upstream.described).catch((error: Error) => logger.warn(`could not keep the listing of ${entry.upstream.name} in the store`, { error: error.message }));
+  await Promise.all(listed.map(keepListing));
 
   // A client's own upstream (perSession): by session, else by principal, else (an anonymous
   // request without a session, which nothing ties to the next one) for this one request only.
@@ -181,6 +192,7 @@ export async function startGateway(
   const relisted = (entry: Entry, upstream: Upstream): void => {
     if (JSON.stringify(upstream.listing) === JSON.stringify(entry.upstream.listing)) return;
     entry.upstream.listing = upstream.listing;
+    void keepListing(entry);
     onChange();
   };
   // Which user a session's calls went as: a change of its roots reaches that user's upstreams.

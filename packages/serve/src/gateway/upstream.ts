@@ -60,6 +60,12 @@ async function listEverything(connection: Connection, caps: Record<string, unkno
 }
 const EMPTY: UpstreamListing = { tools: [], prompts: [], resources: [], templates: [] };
 
+/** An upstream as a listing cache keeps it: what it lists, and what it can do. */
+export interface DescribedUpstream {
+  listing: UpstreamListing;
+  capabilities: Record<string, unknown>;
+}
+
 /**
  * One upstream MCP server, connected with mcp-call's client library (stdio or HTTP), kept
  * running: when it dies it is restarted with backoff (0.5 s doubling to 30 s), and `onChange` is
@@ -147,7 +153,7 @@ export class Upstream {
 
   /** What the upstream declared it can do, while connected. */
   get capabilities(): Record<string, unknown> {
-    return this.#connection ? this.#capabilities : {};
+    return this.#connection || this.state === 'lazy' ? this.#capabilities : {};
   }
 
   /** Sends a request to the upstream; its errors keep their JSON-RPC codes. */
@@ -165,6 +171,19 @@ export class Upstream {
   /** Sends a notification to the upstream (roots changed, cancellations are sent by the session). */
   notify(method: string, params: Record<string, unknown>): void {
     this.#connection?.session.notifyInBackground(method, params);
+  }
+
+  /** What it listed and its capabilities, as a listing cache keeps them. */
+  get described(): DescribedUpstream {
+    return { listing: this.listing, capabilities: this.#capabilities };
+  }
+
+  /** Takes a listing kept from an earlier run instead of starting (`lazy`): a per-user server waiting for its users. */
+  adopt(described: DescribedUpstream): void {
+    this.listing = described.listing;
+    this.#capabilities = described.capabilities;
+    this.#stopped = true;
+    this.state = 'lazy';
   }
 
   /** Stops the process and keeps what it listed (`lazy`): a per-user server, listed, waiting for its users. */
