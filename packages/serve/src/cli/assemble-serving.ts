@@ -1,4 +1,3 @@
-import type { StateStore } from '../store/state-store.ts';
 import { basename } from 'node:path';
 
 import { UsageError } from '@mcp-cli/core';
@@ -13,6 +12,7 @@ import type { InProcessSpec } from '../gateway/upstream.ts';
 import type { Logger } from '../logger.ts';
 import { buildRegistry, type Registry } from '../server/registry.ts';
 import { loadSkills } from '../server/skills.ts';
+import type { StateStore } from '../store/state-store.ts';
 
 /** What a server serves: its registry, and how to rebuild it when modules or upstreams change. */
 export interface Serving {

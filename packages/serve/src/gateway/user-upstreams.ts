@@ -39,8 +39,9 @@ export class UserUpstreams {
   readonly #logger: Logger;
   readonly #sweeper: NodeJS.Timeout;
   readonly #stopping = new Set<Promise<void>>();
-  /** Upstreams stopped for being idle that have not exited yet, by server. */
+  /** Upstreams stopped (idle, or retired) that have not exited yet, by server. */
   readonly #exiting = new Map<string, number>();
+  #closing = false;
 
   constructor(maxTotal: number, logger: Logger) {
     this.#maxTotal = maxTotal;
@@ -95,19 +96,9 @@ export class UserUpstreams {
     const key = `${server}\u0000${user}`;
     const pooled = this.#pool.get(key);
     if (!pooled) return;
-    this.#pool.delete(key);
-    this.#exiting.set(server, (this.#exiting.get(server) ?? 0) + 1);
-    const stop = pooled.target.then(
-      async ({ upstream, active }) => {
-        for (let waited = 0; active.size > 0 && waited < RETIRE_WAIT_MS; waited += RETIRE_POLL_MS) await new Promise((resolve) => setTimeout(resolve, RETIRE_POLL_MS));
-        await upstream.stop();
-      },
-      () => undefined,
-    );
-    this.#stopping.add(stop);
-    void stop.finally(() => {
-      this.#stopping.delete(stop);
-      this.#exiting.set(server, this.#exiting.get(server)! - 1);
+    this.#stopCounted(key, pooled, async ({ active }) => {
+      // A shutdown does not wait for them.
+      for (let waited = 0; active.size > 0 && waited < RETIRE_WAIT_MS && !this.#closing; waited += RETIRE_POLL_MS) await new Promise((resolve) => setTimeout(resolve, RETIRE_POLL_MS));
     });
   }
 
@@ -136,13 +127,12 @@ export class UserUpstreams {
       if (started && started.active.size > 0) pooled.lastUsed = now;
       if (!started || now - pooled.lastUsed < this.#limits.get(pooled.server)!.idleMs) continue;
       this.#logger.debug(`stopped an idle per-user upstream of ${pooled.server}`);
-      // Counted until it has exited: a new one does not start beside it past a cap.
-      this.#exiting.set(pooled.server, (this.#exiting.get(pooled.server) ?? 0) + 1);
-      void this.#stop(key, pooled).finally(() => this.#exiting.set(pooled.server, this.#exiting.get(pooled.server)! - 1));
+      this.#stopCounted(key, pooled);
     }
   }
 
   async stopAll(): Promise<void> {
+    this.#closing = true;
     clearInterval(this.#sweeper);
     for (const [key, pooled] of this.#pool) this.#stop(key, pooled);
     await Promise.all(this.#stopping);
@@ -175,9 +165,21 @@ export class UserUpstreams {
     return oldest && this.#stop(...oldest);
   }
 
-  #stop(key: string, pooled: Pooled): Promise<void> {
+  /**
+   * Stops an upstream (once `before` has run), counted against its server's cap until it has
+   * exited: a new one does not start beside it past a cap.
+   */
+  #stopCounted(key: string, pooled: Pooled, before?: (target: Target) => Promise<void>): void {
+    this.#exiting.set(pooled.server, (this.#exiting.get(pooled.server) ?? 0) + 1);
+    void this.#stop(key, pooled, before).finally(() => this.#exiting.set(pooled.server, this.#exiting.get(pooled.server)! - 1));
+  }
+
+  #stop(key: string, pooled: Pooled, before?: (target: Target) => Promise<void>): Promise<void> {
     this.#pool.delete(key);
-    const stop = pooled.target.then(({ upstream }) => upstream.stop(), () => undefined);
+    const stop = pooled.target.then(async (target) => {
+      await before?.(target);
+      await target.upstream.stop();
+    }, () => undefined);
     this.#stopping.add(stop);
     void stop.finally(() => this.#stopping.delete(stop));
     return stop;
