@@ -42,6 +42,12 @@ export interface PageLoginSettings {
   pageGuard: (req: IncomingMessage) => Refusal | undefined;
 }
 
+interface Endpoints {
+  authorizationEndpoint: string;
+  tokenEndpoint: string;
+  registrationEndpoint: string | undefined;
+}
+
 interface Client {
   clientId: string;
   authorizationEndpoint: string;
@@ -64,6 +70,7 @@ export class PageLogin {
   readonly #home: string;
   readonly #secure: boolean;
   #client: Promise<Client> | undefined;
+  #metadata: Promise<Endpoints> | undefined;
 
   constructor(settings: PageLoginSettings) {
     this.#settings = settings;
@@ -103,7 +110,9 @@ export class PageLogin {
       ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}),
     };
     for (const [key, value] of Object.entries(query)) authorize.searchParams.set(key, value);
-    res.writeHead(302, { Location: authorize.href, 'Set-Cookie': this.#cookie(`${state}.${verifier}`, LOGIN_TTL_S), 'Cache-Control': 'no-store' }).end();
+    // The client id rides along: the process that takes the callback may have registered another.
+    const cookie = `${state}.${verifier}.${Buffer.from(client.clientId).toString('base64url')}`;
+    res.writeHead(302, { Location: authorize.href, 'Set-Cookie': this.#cookie(cookie, LOGIN_TTL_S), 'Cache-Control': 'no-store' }).end();
   }
 
   /** GET {@link CALLBACK_PATH}: the issuer's answer, traded for a token that is handed to the page. */
@@ -113,8 +122,8 @@ export class PageLogin {
     // Whatever happens, this login's cookie is used up.
     res.setHeader('Set-Cookie', this.#cookie('', 0));
     const query = new URL(req.url ?? '/', 'http://x').searchParams;
-    const [state, verifier] = (cookieValue(req.headers.cookie, COOKIE) ?? '').split('.');
-    if (!state || !verifier || !sameText(state, query.get('state') ?? '')) {
+    const [state, verifier, clientId] = (cookieValue(req.headers.cookie, COOKIE) ?? '').split('.');
+    if (!state || !verifier || !clientId || !sameText(state, query.get('state') ?? '')) {
       return answerPage(res, 400, 'This login was not started here, or took too long', 'Open the status page and log in again.');
     }
     const refused = query.get('error');
@@ -126,7 +135,7 @@ export class PageLogin {
     if (!code) return answerPage(res, 400, 'The authorization server sent no code', 'Open the status page and log in again.');
     let token: string;
     try {
-      token = await this.#redeem(code, verifier);
+      token = await this.#redeem(code, verifier, Buffer.from(clientId, 'base64url').toString());
     } catch (error) {
       return answerPage(res, 502, 'The login could not be finished', (error as Error).message);
     }
@@ -156,17 +165,29 @@ export class PageLogin {
     return this.#client;
   }
 
+  /** The issuer's endpoints a login uses, read once (again after a failure). */
+  #endpoints(): Promise<Endpoints> {
+    this.#metadata ??= issuerMetadata(this.#settings.verifier.settings.issuer).then((metadata) => {
+      const endpoint = (name: string): string => {
+        const value = metadata[name];
+        if (typeof value !== 'string' || !/^https?:\/\//.test(value)) throw new Error(`The issuer ${this.#settings.verifier.settings.issuer} publishes no ${name}, which a browser login needs`);
+        return value;
+      };
+      return {
+        authorizationEndpoint: endpoint('authorization_endpoint'),
+        tokenEndpoint: endpoint('token_endpoint'),
+        registrationEndpoint: typeof metadata.registration_endpoint === 'string' ? metadata.registration_endpoint : undefined,
+      };
+    });
+    this.#metadata.catch(() => (this.#metadata = undefined));
+    return this.#metadata;
+  }
+
   async #register(): Promise<Client> {
     const { issuer, pageClientId } = this.#settings.verifier.settings;
-    const metadata = await issuerMetadata(issuer);
-    const endpoint = (name: string): string => {
-      const value = metadata[name];
-      if (typeof value !== 'string' || !/^https?:\/\//.test(value)) throw new Error(`The issuer ${issuer} publishes no ${name}, which a browser login needs`);
-      return value;
-    };
-    const found = { authorizationEndpoint: endpoint('authorization_endpoint'), tokenEndpoint: endpoint('token_endpoint') };
+    const { registrationEndpoint, ...found } = await this.#endpoints();
     if (pageClientId) return { clientId: pageClientId, ...found };
-    if (typeof metadata.registration_endpoint !== 'string') {
+    if (registrationEndpoint === undefined) {
       throw new Error(`The issuer ${issuer} takes no client registrations: register a client there with the redirect URI ${this.#redirectUri} and set auth.pageClientId (--auth-page-client-id) to its id`);
     }
     const clientMetadata = {
@@ -177,15 +198,16 @@ export class PageLogin {
       token_endpoint_auth_method: 'none',
       ...(this.#settings.scopes().length > 0 ? { scope: this.#settings.scopes().join(' ') } : {}),
     };
-    const answer = await postForJson(metadata.registration_endpoint, { 'content-type': 'application/json' }, JSON.stringify(clientMetadata));
+    const answer = await postForJson(registrationEndpoint, { 'content-type': 'application/json' }, JSON.stringify(clientMetadata));
     if (typeof answer.body.client_id !== 'string') throw new Error(`The issuer ${issuer} refused to register the status page (HTTP ${answer.status}${errorOf(answer.body)})`);
     return { clientId: answer.body.client_id, ...found };
   }
 
-  async #redeem(code: string, verifier: string): Promise<string> {
-    const client = await this.#registeredClient();
-    const form = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: this.#redirectUri, client_id: client.clientId, code_verifier: verifier, resource: this.#settings.verifier.settings.audience });
-    const answer = await postForJson(client.tokenEndpoint, { 'content-type': 'application/x-www-form-urlencoded' }, form.toString());
+  /** Trades the code as the client that asked for it (a public client: its id is no secret, the PKCE verifier is the proof). */
+  async #redeem(code: string, verifier: string, clientId: string): Promise<string> {
+    const { tokenEndpoint } = await this.#endpoints();
+    const form = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: this.#redirectUri, client_id: clientId, code_verifier: verifier, resource: this.#settings.verifier.settings.audience });
+    const answer = await postForJson(tokenEndpoint, { 'content-type': 'application/x-www-form-urlencoded' }, form.toString());
     if (typeof answer.body.access_token !== 'string') throw new Error(`The token endpoint answered HTTP ${answer.status}${errorOf(answer.body)}`);
     return answer.body.access_token;
   }

@@ -55,6 +55,27 @@ describe.skipIf(!CHROMIUM && process.env.CI === undefined)('the status page OAut
     await page.close();
   });
 
+  it('finishes in another process a login one process began (behind a balancer, each registered its own client)', async () => {
+    // A second process of the same server (same audience); the browser starts its login there.
+    const other = await startServe(['--port', '0', '--auth-issuer', oidc.issuer, '--auth-audience', audience, '--auth-scope', 'mcp:tools'], { cwd: CONFORMANCE });
+    const page = await browser.newPage();
+    try {
+      await page.route('**/*', (route) => (/^http:\/\/127\.0\.0\.1:\d+\//.test(route.request().url()) ? route.continue() : route.abort()));
+      await page.goto(`${other.url}/ui/login`);
+      await page.fill('input[name=login]', 'grace');
+      await page.fill('input[name=password]', 'any password');
+      await page.click('button[type=submit]');
+      await page.waitForSelector('button[autofocus]', { timeout: 15_000 });
+      await page.click('button[autofocus]');
+      // The callback reaches the audience's process, which redeems the code as the other's client.
+      await page.locator('[data-tool="test_simple_text"]').waitFor({ timeout: 15_000 });
+      expect(page.url()).toBe(`${server.url}/`);
+    } finally {
+      await page.close();
+      await other.stop();
+    }
+  });
+
   it('refuses a callback it did not start, and shows what the provider said as text', async () => {
     const foreign = await rawRequest(`${server.url}/ui/callback?state=forged&code=stolen`, { headers: { accept: 'text/html' } });
     expect(foreign.status).toBe(400);
