@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,17 +13,23 @@ const EVERYTHING = createRequire(import.meta.url).resolve('@modelcontextprotocol
 const TASK_SERVER = `${REPO_ROOT}packages/call/test/fixtures/stdio/task-server.mjs`;
 const everything = ['--stdio', `${process.execPath} ${EVERYTHING} stdio`];
 
-/** Runs mcp-call, sends it Ctrl-C once `ms` have passed, and resolves with its exit code and stderr. */
-function interruptAfter(args: string[], ms: number): Promise<{ code: number | null; stderr: string }> {
+/**
+ * Runs mcp-call, sends it Ctrl-C once the task server says (in `working`) that the task runs, and
+ * resolves with its exit code and stderr: a slow machine does not interrupt before there is a task.
+ */
+async function interruptWhenWorking(args: string[], working: string): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(process.execPath, [CALL_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  setTimeout(() => child.kill('SIGINT'), ms);
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stderr })));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  expect(await written(working), 'the task never started').toMatch(/^[0-9a-f]{32}$/);
+  child.kill('SIGINT');
+  return { code: await exited, stderr };
 }
 
-async function cancelledTask(marker: string): Promise<string> {
-  for (let i = 0; i < 50; i++) {
+/** What the task server wrote to a marker file, once it has (within 20 s). */
+async function written(marker: string): Promise<string> {
+  for (let i = 0; i < 200; i++) {
     const id = await readFile(marker, 'utf8').catch(() => '');
     if (id) return id;
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -73,25 +79,28 @@ describe('mcp-call and tools that run as tasks', () => {
   });
 
   it('cancels the task on the server when interrupted (Ctrl-C)', async () => {
-    const marker = join(await mkdtemp(join(tmpdir(), 'task-cancel-')), 'cancelled');
-    const ended = await interruptAfter(['--stdio', `env CANCEL_MARKER=${marker} ${process.execPath} ${TASK_SERVER}`, 'count', '--to', '100', '--task'], 1000);
+    const dir = await mkdtemp(join(tmpdir(), 'task-cancel-'));
+    const [marker, working] = [join(dir, 'cancelled'), join(dir, 'working')];
+    const ended = await interruptWhenWorking(['--stdio', `env CANCEL_MARKER=${marker} WORKING_MARKER=${working} ${process.execPath} ${TASK_SERVER}`, 'count', '--to', '100', '--task'], working);
     expect(ended.code).toBe(130);
-    expect(await cancelledTask(marker)).toMatch(/^[0-9a-f]{32}$/);
+    expect(await written(marker)).toBe(await readFile(working, 'utf8'));
   });
 
   it('runs a task through the mcp-serve gateway, and cancels it there on Ctrl-C', async () => {
-    const marker = join(await mkdtemp(join(tmpdir(), 'task-gw-')), 'cancelled');
+    const markers = await mkdtemp(join(tmpdir(), 'task-gw-'));
+    const [marker, working] = [join(markers, 'cancelled'), join(markers, 'working')];
     const dir = await writeTempFiles({
-      'mcp-serve.config.mjs': `export default { servers: { t: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(TASK_SERVER)}], env: { CANCEL_MARKER: ${JSON.stringify(marker)} } } } };`,
+      'mcp-serve.config.mjs': `export default { servers: { t: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(TASK_SERVER)}], env: { CANCEL_MARKER: ${JSON.stringify(marker)}, WORKING_MARKER: ${JSON.stringify(working)} } } } };`,
     });
     const server = await startServe([], { cwd: dir });
     try {
       const counted = await runCall(['--url', server.url, 't_count', '--to', '2', '--task']);
       expect(counted.code, counted.stderr).toBe(0);
       expect(counted.stdout).toBe('counted to 2\n');
-      const ended = await interruptAfter(['--url', server.url, 't_count', '--to', '100', '--task'], 1000);
+      await rm(working);
+      const ended = await interruptWhenWorking(['--url', server.url, 't_count', '--to', '100', '--task'], working);
       expect(ended.code).toBe(130);
-      expect(await cancelledTask(marker)).toMatch(/^[0-9a-f]{32}$/);
+      expect(await written(marker)).toBe(await readFile(working, 'utf8'));
     } finally {
       expect(await server.stop()).toBe(0);
     }
