@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 
 import { freePort, type OidcProvider, rawRequest, REPO_ROOT, startOidcProvider, startServe, type ServeProcess } from '@mcp-cli/test-utils';
 import { decodeJwt } from 'jose';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The status page's own OAuth login, in headless Chromium against oidc-provider: the server
@@ -31,21 +31,30 @@ describe.skipIf(!CHROMIUM && process.env.CI === undefined)('the status page OAut
     await oidc?.stop();
   });
 
-  it('logs in at the authorization server and lists the tools with the token it brings back', async () => {
+  // Loopback only: the provider's pages ask for web fonts, which stay unloaded.
+  const loopbackPage = async (): Promise<Page> => {
     const page = await browser.newPage();
-    // Loopback only: the provider's pages ask for web fonts, which stay unloaded.
     await page.route('**/*', (route) => (/^http:\/\/127\.0\.0\.1:\d+\//.test(route.request().url()) ? route.continue() : route.abort()));
-    await page.goto(`${server.url}/`);
-    await page.locator('#oauth-login').waitFor();
-    expect(await page.locator('#main').isHidden()).toBe(true);
-    await page.click('#oauth-login');
-    await page.waitForURL((url) => url.href.startsWith(oidc.issuer));
-    await page.fill('input[name=login]', 'ada');
+    return page;
+  };
+  // On oidc-provider's login and consent pages, then back on the status page with its tools.
+  const signInAndApprove = async (page: Page, user: string): Promise<void> => {
+    await page.fill('input[name=login]', user);
     await page.fill('input[name=password]', 'any password');
     await page.click('button[type=submit]');
     await page.waitForSelector('button[autofocus]', { timeout: 15_000 });
     await page.click('button[autofocus]');
     await page.locator('[data-tool="test_simple_text"]').waitFor({ timeout: 15_000 });
+  };
+
+  it('logs in at the authorization server and lists the tools with the token it brings back', async () => {
+    const page = await loopbackPage();
+    await page.goto(`${server.url}/`);
+    await page.locator('#oauth-login').waitFor();
+    expect(await page.locator('#main').isHidden()).toBe(true);
+    await page.click('#oauth-login');
+    await page.waitForURL((url) => url.href.startsWith(oidc.issuer));
+    await signInAndApprove(page, 'ada');
     // Back on the page, with no code or token left in its address.
     expect(page.url()).toBe(`${server.url}/`);
     const token = await page.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } }).sessionStorage.getItem('mcp-serve-token'));
@@ -58,17 +67,11 @@ describe.skipIf(!CHROMIUM && process.env.CI === undefined)('the status page OAut
   it('finishes in another process a login one process began (behind a balancer, each registered its own client)', async () => {
     // A second process of the same server (same audience); the browser starts its login there.
     const other = await startServe(['--port', '0', '--auth-issuer', oidc.issuer, '--auth-audience', audience, '--auth-scope', 'mcp:tools'], { cwd: CONFORMANCE });
-    const page = await browser.newPage();
+    const page = await loopbackPage();
     try {
-      await page.route('**/*', (route) => (/^http:\/\/127\.0\.0\.1:\d+\//.test(route.request().url()) ? route.continue() : route.abort()));
       await page.goto(`${other.url}/ui/login`);
-      await page.fill('input[name=login]', 'grace');
-      await page.fill('input[name=password]', 'any password');
-      await page.click('button[type=submit]');
-      await page.waitForSelector('button[autofocus]', { timeout: 15_000 });
-      await page.click('button[autofocus]');
       // The callback reaches the audience's process, which redeems the code as the other's client.
-      await page.locator('[data-tool="test_simple_text"]').waitFor({ timeout: 15_000 });
+      await signInAndApprove(page, 'grace');
       expect(page.url()).toBe(`${server.url}/`);
     } finally {
       await page.close();
