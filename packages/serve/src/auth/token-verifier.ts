@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 
 import { ConfigError, readResponseText } from '@mcp-cli/core';
+
+import { basicAuthorization } from './issuer-request.ts';
 import type { JWTPayload } from 'jose';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 
@@ -133,12 +135,11 @@ export class TokenVerifier {
       this.#logger.debug('token introspection skipped: too many unknown tokens', { client });
       return 'not-asked';
     }
-    const credentials = Buffer.from(`${encodeURIComponent(introspection.clientId)}:${encodeURIComponent(introspection.clientSecret)}`).toString('base64');
     let answer: Record<string, unknown>;
     try {
       const response = await fetch(introspection.url, {
         method: 'POST',
-        headers: { authorization: `Basic ${credentials}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        headers: { authorization: basicAuthorization(introspection.clientId, introspection.clientSecret), 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
         signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
       });
@@ -189,8 +190,22 @@ function toVerified(claims: Record<string, unknown>, token: string): VerifiedTok
   };
 }
 
+/** Each issuer's metadata, read once per process: the verifier, the page's login and token exchange share it. */
+const metadataOf = new Map<string, Promise<Record<string, unknown>>>();
+
+/** The issuer's metadata, read once (again after a failure). */
+export function issuerMetadata(issuer: string): Promise<Record<string, unknown>> {
+  let metadata = metadataOf.get(issuer);
+  if (!metadata) {
+    metadata = readIssuerMetadata(issuer);
+    metadataOf.set(issuer, metadata);
+    metadata.catch(() => metadataOf.delete(issuer));
+  }
+  return metadata;
+}
+
 /** The issuer's metadata: RFC 8414's well-known document, else OpenID Connect discovery's. */
-export async function issuerMetadata(issuer: string): Promise<Record<string, unknown>> {
+async function readIssuerMetadata(issuer: string): Promise<Record<string, unknown>> {
   const url = new URL(issuer);
   const path = url.pathname.replace(/\/+$/, '');
   const candidates = [`${url.origin}/.well-known/oauth-authorization-server${path}`, `${url.origin}${path}/.well-known/openid-configuration`];

@@ -126,7 +126,12 @@ export async function startGateway(
     if (cached.get(upstream.name)) logger.info(`upstream ${upstream.name} listed from the store's cache; each user's starts on first use`);
     else if ('command' in spec) logger.info(`starting upstream ${upstream.name}${packageRunner(spec.command) ? ` (${spec.command} may download it first)` : ''}`, { command: [spec.command, ...(spec.args ?? [])].join(' ').slice(0, 200) });
   }
-  const results = await Promise.allSettled(entries.map(({ upstream }) => (cached.get(upstream.name) ? Promise.resolve(upstream.adopt(cached.get(upstream.name)!)) : upstream.start())));
+  const results = await Promise.allSettled(
+    entries.map(({ upstream }) => {
+      const listing = cached.get(upstream.name);
+      return listing ? Promise.resolve(upstream.adopt(listing)) : upstream.start();
+    }),
+  );
   const failures: string[] = [];
   results.forEach((result, i) => {
     if (result.status === 'fulfilled') return;

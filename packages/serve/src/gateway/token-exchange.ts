@@ -1,4 +1,6 @@
-import { readResponseText, RpcCode, RpcError } from '@mcp-cli/core';
+import { RpcCode, RpcError } from '@mcp-cli/core';
+
+import { type IssuerAnswer, postToIssuer } from '../auth/issuer-request.ts';
 
 /** How a gateway trades a caller's token for one its upstream takes (RFC 8693). */
 export interface TokenExchangeSettings {
@@ -19,8 +21,6 @@ export interface ExchangedToken {
 
 const GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
-const FETCH_TIMEOUT_MS = 10_000;
-const MAX_ANSWER_BYTES = 64 * 1024;
 /** An answer that gives no lifetime is taken to last this long. */
 const DEFAULT_LIFETIME_S = 300;
 
@@ -47,28 +47,16 @@ export function gatewayToken(settings: TokenExchangeSettings, server: string): P
 async function requestToken(settings: TokenExchangeSettings, form: URLSearchParams, refusal: string): Promise<ExchangedToken> {
   if (settings.scope) form.set('scope', settings.scope);
   const failed = (why: string) => new RpcError(RpcCode.internalError, `${refusal} (${why})`);
-  let response: Response;
+  let answer: IssuerAnswer;
   try {
-    response = await fetch(settings.tokenEndpoint, {
-      method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${encodeURIComponent(settings.clientId)}:${encodeURIComponent(settings.clientSecret)}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: form,
-      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
-      redirect: 'error',
-    });
+    answer = await postToIssuer(settings.tokenEndpoint, form, { id: settings.clientId, secret: settings.clientSecret });
   } catch (error) {
     throw failed(`the token endpoint could not be reached: ${(error as Error).message}`);
   }
-  let answer: Record<string, unknown> = {};
-  try {
-    const parsed: unknown = JSON.parse(await readResponseText(response, MAX_ANSWER_BYTES));
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) answer = parsed as Record<string, unknown>;
-  } catch {
-    // Not JSON: said below by its status.
+  const { body } = answer;
+  if (!answer.ok || typeof body.access_token !== 'string') {
+    throw failed(`HTTP ${answer.status}${typeof body.error === 'string' ? `: ${body.error.slice(0, 100)}` : ''}`);
   }
-  if (!response.ok || typeof answer.access_token !== 'string') {
-    throw failed(`HTTP ${response.status}${typeof answer.error === 'string' ? `: ${answer.error.slice(0, 100)}` : ''}`);
-  }
-  const lifetime = typeof answer.expires_in === 'number' && answer.expires_in > 0 ? answer.expires_in : DEFAULT_LIFETIME_S;
-  return { token: answer.access_token, expiresAt: Date.now() + lifetime * 1000 };
+  const lifetime = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : DEFAULT_LIFETIME_S;
+  return { token: body.access_token, expiresAt: Date.now() + lifetime * 1000 };
 }

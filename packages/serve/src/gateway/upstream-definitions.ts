@@ -154,6 +154,12 @@ export function upstreamDefinitions(
 ): Definition[] {
   const shown = (name: string): string => (naming.prefix ? `${naming.prefix}${naming.separator}${name}` : name);
   const kept = (name: string): boolean => (naming.allow === undefined || naming.allow.includes(name)) && !(naming.deny ?? []).includes(name);
+  // Work on a target counts as its call in flight; a one-off upstream (an anonymous request's) ends after it.
+  const runOn = <T>(target: Target, ctx: HandlerContext, work: () => Promise<T>): Promise<T> => {
+    const running = target.active.run(ctx, work);
+    if (target.oneOff) void running.finally(() => target.upstream.stop()).catch(() => undefined);
+    return running;
+  };
   const call = (target: Target, ctx: InternalHandlerContext, method: string, params: Record<string, unknown>, withProgress = false) => {
     // Progress is asked of the upstream only when the client asked for it.
     const onProgress: RequestOptions['onProgress'] =
@@ -161,9 +167,8 @@ export function upstreamDefinitions(
     // Traced: the call upstream is a client span of its own, and carries it in `_meta` (and as headers over HTTP).
     const span = ctx[REQUEST]?.span && upstreamSpan(ctx[REQUEST].span, target.upstream.name, method, params);
     const sent = span ? withTraceMeta(params, span.carrier) : params;
-    const running = target.active.run(ctx, () => target.upstream.request(method, sent, requestOptions(target.upstream, ctx, onProgress)));
+    const running = runOn(target, ctx, () => target.upstream.request(method, sent, requestOptions(target.upstream, ctx, onProgress)));
     if (span) running.then((result) => span.end(result.isError === true ? 'tool_error' : undefined), (error: { code?: unknown; message?: string }) => span.end(String(error.code ?? 'error'), error.message));
-    if (target.oneOff) void running.finally(() => target.upstream.stop()).catch(() => undefined);
     return running;
   };
   // The shared upstream, or this client's own process (perSession or scope: "user", started on first use).
@@ -177,13 +182,7 @@ export function upstreamDefinitions(
   const completer = (ref: Record<string, string>, argument: string) => async (value: string, context: { arguments: Record<string, string> }, ctx?: HandlerContext) => {
     const params = { ref, argument: { name: argument, value }, context: { arguments: context.arguments } };
     const ask = (target: Upstream) => target.request('completion/complete', params, { signal: AbortSignal.timeout(10_000) });
-    const result = ctx
-      ? await forwardAs(ctx, (target) => {
-          const asked = target.active.run(ctx, () => ask(target.upstream));
-          if (target.oneOff) void asked.finally(() => target.upstream.stop()).catch(() => undefined);
-          return asked;
-        })
-      : await ask(upstream);
+    const result = ctx ? await forwardAs(ctx, (target) => runOn(target, ctx, () => ask(target.upstream))) : await ask(upstream);
     return ((result.completion as { values?: string[] } | undefined)?.values ?? []).filter((v) => typeof v === 'string');
   };
   const taskTool = (tool: Record<string, unknown>): { [TASK_TOOL]?: TaskTool } => {

@@ -24,7 +24,6 @@ export class UserTokens {
   /** Servers whose users' upstreams get the caller's own token (`tokenPassthrough`). */
   readonly #passing = new Set<string>();
   readonly #issuer: string | undefined;
-  #tokenEndpoint: Promise<string> | undefined;
   /** When each user's exchanged token ends, by server and user. */
   readonly #until = new Map<string, number>();
 
@@ -87,12 +86,9 @@ export class UserTokens {
     };
   }
 
-  #issuerTokenEndpoint(): Promise<string> {
-    this.#tokenEndpoint ??= issuerMetadata(this.#issuer!).then((metadata) => {
-      if (typeof metadata.token_endpoint !== 'string') throw new RpcError(RpcCode.internalError, `The issuer ${this.#issuer!} publishes no token_endpoint: set tokenExchange.tokenEndpoint`);
-      return metadata.token_endpoint;
-    });
-    this.#tokenEndpoint.catch(() => (this.#tokenEndpoint = undefined));
-    return this.#tokenEndpoint;
+  async #issuerTokenEndpoint(): Promise<string> {
+    const metadata = await issuerMetadata(this.#issuer!);
+    if (typeof metadata.token_endpoint !== 'string') throw new RpcError(RpcCode.internalError, `The issuer ${this.#issuer!} publishes no token_endpoint: set tokenExchange.tokenEndpoint`);
+    return metadata.token_endpoint;
   }
 }

@@ -1,8 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { readResponseText } from '@mcp-cli/core';
-
+import { postToIssuer } from '../auth/issuer-request.ts';
 import { issuerMetadata, type TokenVerifier } from '../auth/token-verifier.ts';
 import type { Refusal } from '../http/request-guard.ts';
 import { escapeHtml } from './escape-html.ts';
@@ -16,9 +15,6 @@ export const CALLBACK_PATH = '/ui/callback';
 const COOKIE = 'mcp-serve-login';
 /** A login not finished in ten minutes starts again. */
 const LOGIN_TTL_S = 600;
-const FETCH_TIMEOUT_MS = 10_000;
-/** The token endpoint's answer is read up to this size. */
-const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024;
 
 /** Hands the token to the page (same origin, same tab) and goes back to it; the token is in the markup, never the URL. */
 const HANDOFF_SCRIPT = `(() => { const root = document.documentElement; sessionStorage.setItem(${JSON.stringify(TOKEN_KEY)}, root.dataset.token); location.replace(root.dataset.home); })();`;
@@ -48,10 +44,10 @@ interface Endpoints {
   registrationEndpoint: string | undefined;
 }
 
+/** This page's client at the issuer, and where it sends the browser to log in. */
 interface Client {
   clientId: string;
   authorizationEndpoint: string;
-  tokenEndpoint: string;
 }
 
 /**
@@ -70,7 +66,6 @@ export class PageLogin {
   readonly #home: string;
   readonly #secure: boolean;
   #client: Promise<Client> | undefined;
-  #metadata: Promise<Endpoints> | undefined;
 
   constructor(settings: PageLoginSettings) {
     this.#settings = settings;
@@ -165,28 +160,26 @@ export class PageLogin {
     return this.#client;
   }
 
-  /** The issuer's endpoints a login uses, read once (again after a failure). */
-  #endpoints(): Promise<Endpoints> {
-    this.#metadata ??= issuerMetadata(this.#settings.verifier.settings.issuer).then((metadata) => {
-      const endpoint = (name: string): string => {
-        const value = metadata[name];
-        if (typeof value !== 'string' || !/^https?:\/\//.test(value)) throw new Error(`The issuer ${this.#settings.verifier.settings.issuer} publishes no ${name}, which a browser login needs`);
-        return value;
-      };
-      return {
-        authorizationEndpoint: endpoint('authorization_endpoint'),
-        tokenEndpoint: endpoint('token_endpoint'),
-        registrationEndpoint: typeof metadata.registration_endpoint === 'string' ? metadata.registration_endpoint : undefined,
-      };
-    });
-    this.#metadata.catch(() => (this.#metadata = undefined));
-    return this.#metadata;
+  /** The issuer's endpoints a login uses. */
+  async #endpoints(): Promise<Endpoints> {
+    const { issuer } = this.#settings.verifier.settings;
+    const metadata = await issuerMetadata(issuer);
+    const endpoint = (name: string): string => {
+      const value = metadata[name];
+      if (typeof value !== 'string' || !/^https?:\/\//.test(value)) throw new Error(`The issuer ${issuer} publishes no ${name}, which a browser login needs`);
+      return value;
+    };
+    return {
+      authorizationEndpoint: endpoint('authorization_endpoint'),
+      tokenEndpoint: endpoint('token_endpoint'),
+      registrationEndpoint: typeof metadata.registration_endpoint === 'string' ? metadata.registration_endpoint : undefined,
+    };
   }
 
   async #register(): Promise<Client> {
     const { issuer, pageClientId } = this.#settings.verifier.settings;
-    const { registrationEndpoint, ...found } = await this.#endpoints();
-    if (pageClientId) return { clientId: pageClientId, ...found };
+    const { registrationEndpoint, authorizationEndpoint } = await this.#endpoints();
+    if (pageClientId) return { clientId: pageClientId, authorizationEndpoint };
     if (registrationEndpoint === undefined) {
       throw new Error(`The issuer ${issuer} takes no client registrations: register a client there with the redirect URI ${this.#redirectUri} and set auth.pageClientId (--auth-page-client-id) to its id`);
     }
@@ -198,31 +191,19 @@ export class PageLogin {
       token_endpoint_auth_method: 'none',
       ...(this.#settings.scopes().length > 0 ? { scope: this.#settings.scopes().join(' ') } : {}),
     };
-    const answer = await postForJson(registrationEndpoint, { 'content-type': 'application/json' }, JSON.stringify(clientMetadata));
+    const answer = await postToIssuer(registrationEndpoint, clientMetadata);
     if (typeof answer.body.client_id !== 'string') throw new Error(`The issuer ${issuer} refused to register the status page (HTTP ${answer.status}${errorOf(answer.body)})`);
-    return { clientId: answer.body.client_id, ...found };
+    return { clientId: answer.body.client_id, authorizationEndpoint };
   }
 
   /** Trades the code as the client that asked for it (a public client: its id is no secret, the PKCE verifier is the proof). */
   async #redeem(code: string, verifier: string, clientId: string): Promise<string> {
     const { tokenEndpoint } = await this.#endpoints();
     const form = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: this.#redirectUri, client_id: clientId, code_verifier: verifier, resource: this.#settings.verifier.settings.audience });
-    const answer = await postForJson(tokenEndpoint, { 'content-type': 'application/x-www-form-urlencoded' }, form.toString());
+    const answer = await postToIssuer(tokenEndpoint, form);
     if (typeof answer.body.access_token !== 'string') throw new Error(`The token endpoint answered HTTP ${answer.status}${errorOf(answer.body)}`);
     return answer.body.access_token;
   }
-}
-
-/** POSTs to the issuer with a deadline and a bounded answer; an answer that is not a JSON object reads as empty. */
-async function postForJson(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(url, { method: 'POST', headers: { ...headers, accept: 'application/json' }, body, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'error' });
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readResponseText(response, MAX_TOKEN_RESPONSE_BYTES));
-  } catch {
-    parsed = undefined;
-  }
-  return { status: response.status, body: parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {} };
 }
 
 function errorOf(body: Record<string, unknown>): string {
