@@ -17,7 +17,7 @@ import { createRequestGuard, credentialOf, type Refusal, staticTokenMatcher } fr
 import { SessionLimiter } from './http/session-limiter.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import type { MessageSink } from './server/json-rpc.ts';
-import { createProtocol } from './server/create-protocol.ts';
+import { createProtocol, type ProtocolParts } from './server/create-protocol.ts';
 import type { TaskProvider } from './server/task-provider.ts';
 import type { McpSession, SessionProtocol } from './server/mcp-session.ts';
 import { announceListChanges } from './server/method-handlers.ts';
@@ -35,6 +35,9 @@ import { createStatusPage, STATUS_PATH } from './ui/status-page.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { createRateLimits } from './rate-limit/rate-limits.ts';
 import { toolSelectionOf } from './http/tool-selection.ts';
+import type { SessionView } from './http/session-view.ts';
+import { routeProtocols } from './server/route-protocols.ts';
+import { routedRegistry, routeOfPath, routePath } from './server/server-routes.ts';
 import { openStore } from './store/open-store.ts';
 import type { StateStore } from './store/state-store.ts';
 import type { ProtocolExtension } from './server/protocol-extension.ts';
@@ -103,7 +106,9 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     await store.close();
     throw error;
   });
-  const protocol = createProtocol(config, { getRegistry: () => registry, subscriptions, logger, tasks: options.tasks, store, subscribeShared, rateLimits, extension: options.extension?.(store) });
+  const parts: ProtocolParts = { getRegistry: () => registry, subscriptions, logger, tasks: options.tasks, store, subscribeShared, rateLimits, extension: options.extension?.(store) };
+  const protocol = createProtocol(config, parts);
+  const protocolOf = routeProtocols(config, parts, protocol);
   const sessions = new Set<McpSession>();
   const announce = (lists: readonly ('tools' | 'prompts' | 'resources')[]): void => {
     // Sessions in the store hear of it through the store, wherever their stream is; a 2026-07-28 listener here.
@@ -113,14 +118,14 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
   const announceToAll: SessionProtocol['announceListChanged'] = (list) => announce([list]);
   protocol.announceListChanged = announceToAll;
   const limiter = new SessionLimiter(config.limits.maxSessions, config.limits.maxSessionsPerClient);
-  const createSession = (id: string | undefined, sink: MessageSink, client: string): McpSession | Refusal => {
+  const createSession = (id: string | undefined, sink: MessageSink, client: string, view: SessionView = {}): McpSession | Refusal => {
     const release = limiter.acquire(client);
     if (typeof release !== 'function') {
       metrics?.refused('limits');
       return release;
     }
     const session = openSession(id, sink, {
-      protocol,
+      protocol: protocolOf(view.route),
       subscriptions,
       logger,
       onClientNotification: options.onClientNotification,
@@ -132,6 +137,8 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       },
     });
     session.clientAddress = client;
+    session.route = view.route;
+    session.toolSelection = view.tools;
     sessions.add(session);
     // A session that never gets past initialize (or an SSE stream that never posts) must not
     // hold a slot for the whole idle time.
@@ -148,8 +155,8 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
   const maxStreamBufferBytes = limits.maxStreamBufferBytes;
   // Sessions of the legacy transport, for the metrics' transport label.
   const legacySessions = new WeakSet<McpSession>();
-  const createLegacySession: typeof createSession = (id, sink, client) => {
-    const made = createSession(id, sink, client);
+  const createLegacySession: typeof createSession = (id, sink, client, view) => {
+    const made = createSession(id, sink, client, view);
     if ('receive' in made) legacySessions.add(made);
     return made;
   };
@@ -216,9 +223,13 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(body);
       return;
     }
-    const isSse = pathname === config.paths.sse;
+    // `/mcp/<server>` and `/sse/<server>` serve one upstream of the gateway alone.
+    const mcpRoute = routeOfPath(pathname, config.paths.mcp);
+    const sseRoute = mcpRoute === null ? routeOfPath(pathname, config.paths.sse) : null;
+    const isSse = sseRoute !== null;
     const isMessages = pathname === config.paths.messages;
-    const isMcp = pathname === config.paths.mcp;
+    const isMcp = mcpRoute !== null;
+    const serverRoute = mcpRoute ?? sseRoute ?? undefined;
     if (oauth && req.method === 'GET' && oauth.isMetadataPath(pathname, [config.paths.mcp, config.paths.sse])) {
       // Public, as RFC 9728 has it: a client reads it before it has a token.
       res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'max-age=300' }).end(JSON.stringify(oauth.metadata(pathname)));
@@ -231,6 +242,11 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     if (pageLogin && req.method === 'GET' && pathname === CALLBACK_PATH) return pageLogin.finish(req, res);
     if (!isSse && !isMessages && !isMcp) {
       sendRpcError(res, 404, RpcCode.serverError, `Not found: ${pathname} (MCP endpoints: ${config.paths.mcp}, ${config.paths.sse})`);
+      return;
+    }
+    if (serverRoute !== undefined && !registry.routes?.has(serverRoute)) {
+      req.resume();
+      sendRpcError(res, 404, RpcCode.serverError, unknownRoute(serverRoute, isSse ? config.paths.sse : config.paths.mcp, registry));
       return;
     }
     const refusal = guard(req);
@@ -251,7 +267,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     requests++;
     if (isSse) {
       if (req.method !== 'GET') return methodNotAllowed(req, res, 'GET');
-      await sse.handleStream(res, client, credentialOf(req), toolSelectionOf(target));
+      await sse.handleStream(res, client, credentialOf(req), { route: serverRoute, tools: toolSelectionOf(target) });
       return;
     }
     if (req.method === 'POST') {
@@ -264,7 +280,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       // A trace the client sent as HTTP headers joins each request's _meta, where every transport's is read.
       if (tracing) adoptTraceHeaders(req.headers, body.messages);
       // A tool, prompt or resource that needs scopes the token lacks: 403, so the client can step up.
-      const lacking = oauth && typeof verified === 'object' ? missingScopes(registry, body.messages, verified.scopes) : undefined;
+      const lacking = oauth && typeof verified === 'object' ? missingScopes(routedRegistry(registry, serverRoute), body.messages, verified.scopes) : undefined;
       if (lacking) {
         // The scopes the whole request needs, every request's included (RFC 6750 §3): a client asking for these gets all it needs.
         const refusal = oauth!.insufficientScope([...new Set([...config.auth!.scopes, ...lacking])], isMessages);
@@ -275,13 +291,13 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
         const sessionId = queryAt === -1 ? null : new URLSearchParams(target.slice(queryAt + 1)).get('sessionId');
         await sse.handleMessages(res, sessionId, body.messages, body.isBatch, credentialOf(req), client, claimsOf(req));
       } else {
-        await http.handlePost(req, res, body.messages, body.isBatch);
+        await http.handlePost(req, res, body.messages, body.isBatch, { route: serverRoute, tools: toolSelectionOf(target) });
       }
       return;
     }
     if (isMessages) return methodNotAllowed(req, res, 'POST');
-    if (req.method === 'GET') return http.handleGet(req, res);
-    if (req.method === 'DELETE') return http.handleDelete(req, res);
+    if (req.method === 'GET') return http.handleGet(req, res, { route: serverRoute });
+    if (req.method === 'DELETE') return http.handleDelete(req, res, { route: serverRoute });
     methodNotAllowed(req, res, 'GET, POST, DELETE');
   };
 
@@ -344,6 +360,13 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       await store.close();
     },
   };
+}
+
+/** The 404 of a server route the gateway does not serve, naming those it does. */
+function unknownRoute(route: string, base: string, registry: Registry): string {
+  const known = [...(registry.routes?.keys() ?? [])].map((name) => routePath(base, name));
+  const shown = route.slice(0, 100).replace(/[^\x20-\x7e]/g, '?');
+  return `Not found: no server "${shown}" here${known.length > 0 ? ` (servers served alone: ${known.join(', ')})` : `: ${base}/<server> serves one of the config's "servers" alone, and this config has none`}`;
 }
 
 function methodNotAllowed(req: IncomingMessage, res: ServerResponse, allow: string): void {

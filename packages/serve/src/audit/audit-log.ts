@@ -6,7 +6,7 @@ import { canonicalJson, ConfigError } from '@mcp-cli/core';
 
 import type { McpSession, ObservedRequest, RequestObserver, RequestOutcome } from '../server/mcp-session.ts';
 import type { Registry } from '../server/registry.ts';
-import { requestName } from '../server/request-name.ts';
+import { observedName } from '../server/request-name.ts';
 
 /** The requests the audit log records: what a client did with the server's tools, prompts and resources. */
 const AUDITED = new Set(['tools/call', 'prompts/get', 'resources/read']);
@@ -69,7 +69,7 @@ export class AuditLog implements RequestObserver {
       identity: identityOf(session),
       ...(session.id === undefined ? {} : { session: session.id }),
       method,
-      name: requestName(this.#getRegistry(), method, params),
+      name: observedName(this.#getRegistry(), session, method, params),
       // One-shot hashing: a Hash object per call costs more than the rest of the line.
       argumentsHash: `sha256:${hash('sha256', canonicalJson(args ?? {}), 'hex')}`,
       outcome,

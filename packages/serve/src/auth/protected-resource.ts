@@ -42,13 +42,15 @@ export class ProtectedResource {
 
   /** True for a path this server's metadata is served at. */
   isMetadataPath(pathname: string, endpoints: string[]): boolean {
-    return pathname === METADATA_PATH || endpoints.some((endpoint) => pathname === METADATA_PATH + endpoint);
+    // A server route (`/mcp/<server>`) takes the tokens of its endpoint: its metadata is the endpoint's.
+    return pathname === METADATA_PATH || endpoints.some((endpoint) => pathname === METADATA_PATH + endpoint || pathname.startsWith(`${METADATA_PATH}${endpoint}/`));
   }
 
   /** The protected-resource metadata document (RFC 9728) served at `pathname`: the legacy SSE endpoint's at its own path. */
   metadata(pathname = METADATA_PATH): Record<string, unknown> {
     const { audience, issuer } = this.#verifier.settings;
-    const resource = this.#legacy && pathname === this.#legacy.path ? this.#legacy.resource : audience;
+    const legacy = this.#legacy && (pathname === this.#legacy.path || pathname.startsWith(`${this.#legacy.path}/`));
+    const resource = legacy ? this.#legacy!.resource : audience;
     return { resource, authorization_servers: [issuer], scopes_supported: this.#scopesSupported(), bearer_methods_supported: ['header'], dpop_signing_alg_values_supported: DPOP_ALGORITHMS };
   }
 

@@ -11,6 +11,7 @@ import { type Gateway, startGateway } from '../gateway/start-gateway.ts';
 import type { InProcessSpec } from '../gateway/upstream.ts';
 import type { Logger } from '../logger.ts';
 import { buildRegistry, type Registry } from '../server/registry.ts';
+import { buildRoutes } from '../server/server-routes.ts';
 import { loadSkills } from '../server/skills.ts';
 import type { StateStore } from '../store/state-store.ts';
 
@@ -60,7 +61,9 @@ export async function assembleServing(
   const skills = config.skills === undefined ? undefined : await loadSkills(config.skills);
   const rebuild = (next?: LoadedModule[]): Registry => {
     if (next) modules = next;
-    return { ...buildRegistry([...modules, ...(gateway?.modules() ?? [])]), skills };
+    // Served to one client (stdio) there are no URLs, so no server routes.
+    const routes = gateway && !oneClient ? buildRoutes(gateway.routes()) : undefined;
+    return { ...buildRegistry([...modules, ...(gateway?.modules() ?? [])]), skills, ...(routes ? { routes } : {}) };
   };
   // Modules that export an SDK server are served through the gateway, in this process, as they are.
   const inProcess: Record<string, InProcessSpec> = {};

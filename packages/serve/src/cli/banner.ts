@@ -5,6 +5,7 @@ import type { Registry } from '../server/registry.ts';
 import { redactedUrl } from '@mcp-cli/core';
 import type { ServerHandle } from '../start-server.ts';
 import { scopeOf } from '../gateway/upstream.ts';
+import { routePath } from '../server/server-routes.ts';
 import type { Paint } from './cli-logger.ts';
 
 /** The start-up banner: identity, the URL of each transport, and what was loaded. */
@@ -28,6 +29,9 @@ export function formatBanner(options: {
   ];
   const servers = Object.entries(config.servers);
   if (servers.length > 0) lines.push(`  upstreams        ${servers.map(([name, spec]) => `${name} ${paint.dim(`(${sharing(spec, config.limits.maxUpstreams)})`)}`).join(', ')}`);
+  // Each upstream alone, under its own names (the first one shown in full, the others by path).
+  const routes = [...(registry.routes?.keys() ?? [])].map((name) => routePath(new URL(handle.urls.mcp).pathname, name));
+  if (routes.length > 0) lines.push(`  each alone at    ${paint.cyan(`${handle.url}${routes[0]}`)}${routes.length > 1 ? `, ${routes.slice(1).join(', ')}` : ''}`);
   if (config.tracing) lines.push(`  traces           OpenTelemetry, to ${config.tracing.url ?? 'OTEL_EXPORTER_OTLP_ENDPOINT'}`);
   if (config.ui) lines.push(`  status page      ${handle.url}/ ${paint.dim('(in a browser)')}`);
   // Where tasks live, when several processes share them (never the store's password).

@@ -1,6 +1,5 @@
 import { RpcCode, RpcError } from '@mcp-cli/core';
 
-import { createHandlerContext } from '../server/handler-context.ts';
 import type { MethodHandler, RequestContext } from '../server/mcp-session.ts';
 import type { ProtocolExtension } from '../server/protocol-extension.ts';
 import { type UserIdentity, userOf } from './user-identity.ts';
@@ -23,7 +22,7 @@ export const SECRET_METHODS = { set: 'mcp-serve/secrets/set', delete: 'mcp-serve
 export function secretMethods(secrets: UserSecrets, servers: ReadonlyMap<string, string[]>, changed: (server: string, user: UserIdentity) => void): ProtocolExtension {
   const methods = new Map<string, MethodHandler>();
   methods.set(SECRET_METHODS.set, async (params, ctx) => {
-    const user = callerOf(ctx);
+    const user = userCalling(ctx);
     const server = serverOf(params, servers);
     const name = nameOf(params);
     const { value } = params;
@@ -34,21 +33,21 @@ export function secretMethods(secrets: UserSecrets, servers: ReadonlyMap<string,
     return {};
   });
   methods.set(SECRET_METHODS.delete, async (params, ctx) => {
-    const user = callerOf(ctx);
+    const user = userCalling(ctx);
     const server = serverOf(params, servers);
     const deleted = await secrets.delete(server, user, nameOf(params));
     if (deleted) changed(server, user);
     return { deleted };
   });
   methods.set(SECRET_METHODS.list, async (_params, ctx) => {
-    const user = callerOf(ctx);
+    const user = userCalling(ctx);
     return { servers: await Promise.all([...servers].map(async ([server, uses]) => ({ server, uses, set: await secrets.names(server, user) }))) };
   });
   return { methods, experimental: { [SECRETS_CAPABILITY]: { servers: Object.fromEntries(servers) } } };
 }
 
-function callerOf(ctx: RequestContext): UserIdentity {
-  const user = userOf(createHandlerContext(ctx));
+function userCalling(ctx: RequestContext): UserIdentity {
+  const user = userOf(ctx.session);
   if (!user) throw new RpcError(RpcCode.invalidRequest, 'Secrets belong to a user: call with a token (or in a session) so the gateway knows whose they are');
   return user;
 }

@@ -1,18 +1,18 @@
-import type { HandlerContext } from '@mcp-cli/core';
 import { ConfigError, RpcCode, RpcError } from '@mcp-cli/core';
 
 import type { LoadedModule } from '../config/load-modules.ts';
 import type { ResolvedServeConfig, UpstreamSpec } from '../config/resolve-config.ts';
 import type { Logger } from '../logger.ts';
 import type { ProtocolExtension } from '../server/protocol-extension.ts';
+import type { RoutedServer } from '../server/server-routes.ts';
 import type { StateStore } from '../store/state-store.ts';
 import { ListingCache } from './listing-cache.ts';
 import { type AnyUpstreamSpec, type DescribedUpstream, type InProcessSpec, scopeOf, Upstream, type UpstreamPeer, type UpstreamState } from './upstream.ts';
 import { packageRunner } from './package-runner.ts';
 import { TaskBroker } from './task-broker.ts';
-import { ActiveCalls, clientOf, forwardLog, type Target, upstreamDefinitions } from './upstream-definitions.ts';
+import { ActiveCalls, clientOfSession, forwardLog, type Target, upstreamDefinitions } from './upstream-definitions.ts';
 import { secretMethods } from './secret-methods.ts';
-import { NO_USER, secretsNamedIn, specForUser, type UserIdentity, userOf } from './user-identity.ts';
+import { type Caller, NO_USER, secretsNamedIn, specForUser, type UserIdentity, userOf } from './user-identity.ts';
 import { SECRETS_KEY_VARIABLE, UserSecrets } from './user-secrets.ts';
 import { UserTokens } from './user-tokens.ts';
 import { UserUpstreams } from './user-upstreams.ts';
@@ -21,6 +21,8 @@ import { UserUpstreams } from './user-upstreams.ts';
 export interface Gateway {
   /** What the upstreams serve now, as modules for the registry. */
   modules(): LoadedModule[];
+  /** Each upstream served alone (`/mcp/<server>`): what it serves under its own names, and who it is. */
+  routes(): ReadonlyMap<string, RoutedServer>;
   /** Each upstream's state, for /health. */
   health(): Record<string, { state: UpstreamState; restarts: number; error?: string; sessions?: number }>;
   /** True when every upstream that is not optional is ready. */
@@ -40,6 +42,8 @@ interface Entry {
   upstream: Upstream;
   active: ActiveCalls;
   watchers: Map<string, Set<() => void>>;
+  /** Where every client's calls go when the server is shared: made once, not per call. */
+  shared: Target;
   naming: { prefix: string; separator: string; allow: string[] | undefined; deny: string[] | undefined };
   /** perSession: each client's own upstream (by session, else by principal), started on its first call. */
   sessions: Map<string, Promise<Target>>;
@@ -118,7 +122,7 @@ export async function startGateway(
     const started = perUser ? { ...specForUser(spec as UpstreamSpec, NO_USER, name), ...(listingToken ? { token: listingToken } : {}) } : spec;
     const upstream: Upstream = new Upstream(name, started, peerFor(active, watchers, tasks, () => upstream, oneClient), onChange, logger);
     const naming = { prefix: spec.prefix ?? name, separator: config.separator, allow: spec.allow, deny: spec.deny };
-    return { upstream, active, watchers, naming, sessions: new Map(), spec };
+    return { upstream, active, watchers, shared: { upstream, active, watchers }, naming, sessions: new Map(), spec };
   });
   // A package runner may download the server first: say what is being waited for.
   for (const { upstream } of entries) {
@@ -165,9 +169,11 @@ export async function startGateway(
   // request without a session, which nothing ties to the next one) for this one request only.
   const startOwn = (entry: Entry, key: string | undefined): Promise<Target> => {
     const active = new ActiveCalls(true);
+    // Its resource updates go to its own client's subscriptions alone.
+    const watchers = new Map<string, Set<() => void>>();
     const forget = (): void => void (key !== undefined && entry.sessions.delete(key));
-    const upstream: Upstream = new Upstream(entry.upstream.name, entry.upstream.spec, peerFor(active, entry.watchers, tasks, () => upstream, true), forget, logger, false);
-    const own = upstream.start().then(() => ({ upstream, active, ...(key === undefined ? { oneOff: true } : {}) }));
+    const upstream: Upstream = new Upstream(entry.upstream.name, entry.upstream.spec, peerFor(active, watchers, tasks, () => upstream, true), forget, logger, false);
+    const own = upstream.start().then(() => ({ upstream, active, watchers, ...(key === undefined ? { oneOff: true } : {}) }));
     own.catch(forget);
     if (key !== undefined) entry.sessions.set(key, own);
     return own;
@@ -178,6 +184,8 @@ export async function startGateway(
   // A user's own upstream (scope: "user"): its identity's values filled in, shared by its sessions.
   const startForUser = async (entry: Entry, identity: UserIdentity): Promise<Target> => {
     const active = new ActiveCalls();
+    // Its resource updates go to its own user's subscriptions alone.
+    const watchers = new Map<string, Set<() => void>>();
     const { name } = entry.upstream;
     const { spec } = entry;
     const user = usingSecrets.has(name) ? { ...identity, secrets: (await secrets?.valuesFor(name, identity)) ?? {} } : identity;
@@ -186,11 +194,10 @@ export async function startGateway(
       if (upstream.state === 'stopped') users.drop(name, user.key, upstream);
       else relisted(entry, upstream);
     };
-    // Its resource updates are not passed on: the server's watchers are every user's (see gateway.md).
-    const upstream: Upstream = new Upstream(name, { ...specForUser(spec as UpstreamSpec, user, name), ...exchanged }, peerFor(active, new Map(), tasks, () => upstream, true), onChanged, logger, false);
+    const upstream: Upstream = new Upstream(name, { ...specForUser(spec as UpstreamSpec, user, name), ...exchanged }, peerFor(active, watchers, tasks, () => upstream, true), onChanged, logger, false);
     return upstream.start().then(() => {
       relisted(entry, upstream);
-      return { upstream, active };
+      return { upstream, active, watchers };
     });
   };
   // What a user's upstream lists is what the server lists from now on.
@@ -202,11 +209,12 @@ export async function startGateway(
   };
   // Which user a session's calls went as: a change of its roots reaches that user's upstreams.
   const userOfSession = new Map<string, string>();
-  const route = (entry: Entry) => (ctx: HandlerContext): Target | Promise<Target> => {
+  // Where a caller's calls and subscriptions go: the upstream that is its own, else the shared one.
+  const route = (entry: Entry) => (caller: Caller): Target | Promise<Target> => {
     if (scopeOf(entry.upstream.spec) === 'user' && !oneClient) {
-      const user = userOf(ctx);
+      const user = userOf(caller);
       if (!user) return startOwn(entry, undefined);
-      if (ctx.sessionId !== undefined) userOfSession.set(ctx.sessionId, user.key);
+      if (caller.id !== undefined) userOfSession.set(caller.id, user.key);
       const { name } = entry.upstream;
       // An exchanged token about to end: the user's next calls go through a connection with a fresh one.
       if (tokens.isEnding(name, user.key)) {
@@ -215,10 +223,10 @@ export async function startGateway(
       }
       return users.acquire(name, user.key, () => startForUser(entry, user));
     }
-    if (!isPerSession(entry.upstream.spec) || oneClient) return { upstream: entry.upstream, active: entry.active };
-    const key = clientOf(ctx);
+    if (!isPerSession(entry.upstream.spec) || oneClient) return entry.shared;
+    const key = clientOfSession(caller);
     const own = (key !== undefined && entry.sessions.get(key)) || startOwn(entry, key);
-    if (key !== undefined && ctx.sessionId === undefined) idleSince.set(own, Date.now());
+    if (key !== undefined && caller.id === undefined) idleSince.set(own, Date.now());
     return own;
   };
   // Own upstreams kept by principal have no session to end with: they end after a while unused.
@@ -228,8 +236,8 @@ export async function startGateway(
       for (const [key, own] of entry.sessions) {
         const since = idleSince.get(own);
         if (since === undefined || Date.now() - since < IDLE_OWN_UPSTREAM_MS) continue;
-        void own.then(({ active, upstream }) => {
-          if (active.size > 0 || entry.sessions.get(key) !== own) return;
+        void own.then(({ active, watchers, upstream }) => {
+          if (active.size > 0 || watchers.size > 0 || entry.sessions.get(key) !== own) return;
           entry.sessions.delete(key);
           idleSince.delete(own);
           void upstream.stop();
@@ -239,11 +247,19 @@ export async function startGateway(
   }, 60_000);
   sweep.unref();
   const stopping = new Set<Promise<void>>();
+  const serving = (): Entry[] => entries.filter(({ upstream }) => upstream.state === 'ready' || upstream.state === 'lazy');
+  const moduleOf = (entry: Entry, naming: Entry['naming']): LoadedModule => ({ file: `upstream server "${entry.upstream.name}"`, definitions: upstreamDefinitions(entry.upstream, naming, route(entry), entry.shared) });
   return {
-    modules: () =>
-      entries
-        .filter(({ upstream }) => upstream.state === 'ready' || upstream.state === 'lazy')
-        .map((entry) => ({ file: `upstream server "${entry.upstream.name}"`, definitions: upstreamDefinitions(entry.upstream, entry.naming, route(entry), entry.watchers) })),
+    modules: () => serving().map((entry) => moduleOf(entry, entry.naming)),
+    // Alone on its route, a server's names are its own: no prefix.
+    routes: () =>
+      new Map(
+        serving().map((entry) => {
+          const { name, identity } = entry.upstream;
+          const { prefix, separator } = entry.naming;
+          return [name, { module: moduleOf(entry, { ...entry.naming, prefix: '' }), prefix: prefix ? prefix + separator : '', ...(identity ?? { serverInfo: { name, version: 'unknown' }, instructions: undefined }) }];
+        }),
+      ),
     health: () =>
       Object.fromEntries(
         entries.map(({ upstream, sessions }) => [
@@ -273,6 +289,8 @@ export async function startGateway(
     extension: (store) => {
       if (oneClient || usingSecrets.size === 0) return undefined;
       secrets = UserSecrets.open(store, process.env);
+      // A change made through another process of the store retires the user's upstream here too.
+      secrets.onChange((server, userDigest) => users.retireWhere(server, (user) => UserSecrets.digestOf(user) === userDigest));
       if (!secrets.canSeal) logger.warn(`servers ${[...usingSecrets.keys()].join(', ')} use \${user.secrets}, but with a shared store secrets are kept only when ${SECRETS_KEY_VARIABLE} is set (the same in every process)`);
       return secretMethods(secrets, usingSecrets, (server, user) => users.retire(server, user.key));
     },

@@ -2,10 +2,11 @@ import { type CallToolResult, type Definition, type HandlerContext, type LogLeve
 import type { RequestOptions } from 'mcp-call';
 
 import { type InternalHandlerContext, REQUEST } from '../server/handler-context.ts';
-import { CHECKED_ELSEWHERE } from '../server/registry.ts';
+import { CHECKED_ELSEWHERE, PER_SUBSCRIBER } from '../server/registry.ts';
 import type { TaskSupport } from '../server/task-provider.ts';
 import { compileUriTemplate } from '../server/uri-template.ts';
 import type { Upstream } from './upstream.ts';
+import { type Caller, callerOf } from './user-identity.ts';
 
 /** How an upstream's names are shown: `prefix + separator + name`, filtered by allow and deny. */
 export interface Naming {
@@ -77,10 +78,12 @@ export function clientOfSession(session: { id: string | undefined; principal: st
   return session.principal ? `principal:${session.principal}` : undefined;
 }
 
-/** Where a call goes: an upstream and the calls in flight to it. */
+/** Where a call goes: an upstream, the calls in flight to it, and who watches its resources. */
 export interface Target {
   upstream: Upstream;
   active: ActiveCalls;
+  /** The notify functions of each URI subscribed to on this upstream: its updates reach these alone. */
+  watchers: Map<string, Set<() => void>>;
   /** An upstream started for this one call (perSession, an anonymous client without a session): stopped after it. */
   oneOff?: boolean;
 }
@@ -146,12 +149,7 @@ export function presentation(listed: Record<string, unknown>): Record<string, un
  * handler forwards to the upstream: arguments, progress, cancellation (the call's signal), and the
  * upstream's own requests and logs back to the client that made the call.
  */
-export function upstreamDefinitions(
-  upstream: Upstream,
-  naming: Naming,
-  route: (ctx: HandlerContext) => Target | Promise<Target>,
-  watchers: Map<string, Set<() => void>>,
-): Definition[] {
+export function upstreamDefinitions(upstream: Upstream, naming: Naming, route: (caller: Caller) => Target | Promise<Target>, shared: Target): Definition[] {
   const shown = (name: string): string => (naming.prefix ? `${naming.prefix}${naming.separator}${name}` : name);
   const kept = (name: string): boolean => (naming.allow === undefined || naming.allow.includes(name)) && !(naming.deny ?? []).includes(name);
   // Work on a target counts as its call in flight; a one-off upstream (an anonymous request's) ends after it.
@@ -173,7 +171,7 @@ export function upstreamDefinitions(
   };
   // The shared upstream, or this client's own process (perSession or scope: "user", started on first use).
   const forwardAs = <T>(ctx: HandlerContext, send: (target: Target) => Promise<T>): Promise<T> => {
-    const target = route(ctx);
+    const target = route(callerOf(ctx));
     return target instanceof Promise ? target.then(send) : send(target);
   };
   const forward = (ctx: HandlerContext, method: string, params: Record<string, unknown>, withProgress = false) => forwardAs(ctx, (target) => call(target, ctx, method, params, withProgress));
@@ -189,7 +187,7 @@ export function upstreamDefinitions(
     const taskSupport = taskSupportOf(tool);
     if (!taskSupport) return {};
     const start: TaskTool['start'] = async (args, task, ctx) => {
-      const target = await route(ctx);
+      const target = await route(callerOf(ctx));
       return { target, result: await call(target, ctx, 'tools/call', { name: tool.name, arguments: args ?? {}, task: task ?? {} }) };
     };
     return { [TASK_TOOL]: { taskSupport, start } };
@@ -228,20 +226,37 @@ export function upstreamDefinitions(
     });
   }
   const read = async (uri: string, ctx: HandlerContext): Promise<ResourceContents[]> => ((await forward(ctx, 'resources/read', { uri })).contents ?? []) as ResourceContents[];
-  const subscribe = (uri: string) => (notify: () => void) => {
-    // One upstream subscription per URI, however many clients watch it.
+  // One upstream subscription per URI and upstream, however many clients watch it there.
+  const watch = ({ upstream: watched, watchers }: Target, uri: string, notify: () => void): (() => void) => {
     let set = watchers.get(uri);
     if (!set) {
       set = new Set();
       watchers.set(uri, set);
-      void upstream.request('resources/subscribe', { uri }, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+      void watched.request('resources/subscribe', { uri }, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
     }
     set.add(notify);
     return () => {
       set!.delete(notify);
-      if (set!.size > 0) return;
+      if (set!.size > 0 || watchers.get(uri) !== set) return;
       watchers.delete(uri);
-      void upstream.request('resources/unsubscribe', { uri }, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+      void watched.request('resources/unsubscribe', { uri }, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+    };
+  };
+  // A subscriber watches on the upstream its calls go to (its own, under scope "user" or
+  // "session"), so an upstream's updates reach its own clients alone.
+  const subscribe = (uri: string) => (notify: () => void, subscriber?: Caller) => {
+    const target = subscriber ? route(subscriber) : shared;
+    if (!(target instanceof Promise)) return target.oneOff ? void target.upstream.stop() : watch(target, uri, notify);
+    let stop: (() => void) | undefined;
+    let ended = false;
+    target.then((started) => {
+      // An anonymous caller without a session got an upstream for one request: nothing can be watched there.
+      if (started.oneOff) void started.upstream.stop();
+      else if (!ended) stop = watch(started, uri, notify);
+    }, () => undefined);
+    return () => {
+      ended = true;
+      stop?.();
     };
   };
   for (const resource of upstream.listing.resources) {
@@ -253,6 +268,7 @@ export function upstreamDefinitions(
       ...described(resource, uri),
       read: (url: URL, ctx: HandlerContext) => read(url.href, ctx),
       subscribe: subscribe(uri),
+      [PER_SUBSCRIBER]: true,
     } as Definition);
   }
   for (const template of upstream.listing.templates) {
@@ -266,7 +282,8 @@ export function upstreamDefinitions(
       // The template's variables complete when the upstream offers completions.
       ...(upstream.capabilities.completions ? { complete: Object.fromEntries(templateVariables(uriTemplate).map((variable) => [variable, completer({ type: 'ref/resource', uri: uriTemplate }, variable)])) } : {}),
       // A URI made from the template is subscribed to upstream, as the upstream would take it directly.
-      subscribe: (uri: string, notify: () => void) => subscribe(uri)(notify),
+      subscribe: (uri: string, notify: () => void, subscriber?: Caller) => subscribe(uri)(notify, subscriber),
+      [PER_SUBSCRIBER]: true,
     } as Definition);
   }
   return definitions;

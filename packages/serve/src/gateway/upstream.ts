@@ -60,10 +60,18 @@ async function listEverything(connection: Connection, caps: Record<string, unkno
 }
 const EMPTY: UpstreamListing = { tools: [], prompts: [], resources: [], templates: [] };
 
-/** An upstream as a listing cache keeps it: what it lists, and what it can do. */
+/** An upstream as a listing cache keeps it: what it lists, what it can do, and who it says it is. */
 export interface DescribedUpstream {
   listing: UpstreamListing;
   capabilities: Record<string, unknown>;
+  /** Its `serverInfo` and `instructions`, as its route (`/mcp/<server>`) serves them; absent from older caches. */
+  identity?: UpstreamIdentity | undefined;
+}
+
+/** Who an upstream says it is, bounded: what its own route answers `initialize` with. */
+export interface UpstreamIdentity {
+  serverInfo: { name: string; version: string; title?: string; websiteUrl?: string };
+  instructions: string | undefined;
 }
 
 /**
@@ -82,6 +90,7 @@ export class Upstream {
   lastError: string | undefined;
   #connection: Connection | undefined;
   #capabilities: Record<string, unknown> = {};
+  #identity: UpstreamIdentity | undefined;
   #restarts = 0;
   /** When the upstream last became ready: only a stable run forgives earlier crashes. */
   #readySince = 0;
@@ -126,7 +135,9 @@ export class Upstream {
         ? await connectStdio({ command: spec.command, args: spec.args ?? [], ...(spec.env ? { env: spec.env } : {}), ...(spec.cwd ? { cwd: spec.cwd } : {}) }, { ...common, ...(this.#logger.debugEnabled === false ? {} : { onStderr: (line: string) => this.#logger.debug(`upstream ${this.name} stderr: ${line}`) }) })
         : await connect({ ...common, url: spec.url, transport: spec.transport ?? 'auto', headers: { ...(spec.headers ?? {}), ...(spec.token ? { authorization: `Bearer ${spec.token}` } : {}) }, waitMs: 0 });
     this.#connection = connection;
-    this.#capabilities = (await connection.describe()).capabilities;
+    const description = await connection.describe();
+    this.#capabilities = description.capabilities;
+    this.#identity = identityOf(description);
     const onClose = connection.session.transport.onClose;
     const closeAndRestart = (error: Error): void => {
       onClose(error);
@@ -175,13 +186,19 @@ export class Upstream {
 
   /** What it listed and its capabilities, as a listing cache keeps them. */
   get described(): DescribedUpstream {
-    return { listing: this.listing, capabilities: this.#capabilities };
+    return { listing: this.listing, capabilities: this.#capabilities, ...(this.#identity ? { identity: this.#identity } : {}) };
+  }
+
+  /** Who the upstream said it is when last started (or listed, for a lazy one), if it has been. */
+  get identity(): UpstreamIdentity | undefined {
+    return this.#identity;
   }
 
   /** Takes a listing kept from an earlier run instead of starting (`lazy`): a per-user server waiting for its users. */
   adopt(described: DescribedUpstream): void {
     this.listing = described.listing;
     this.#capabilities = described.capabilities;
+    this.#identity = described.identity;
     this.#stopped = true;
     this.state = 'lazy';
   }
@@ -257,4 +274,20 @@ export class Upstream {
     }, delay);
     this.#timer.unref();
   }
+}
+
+/** Longest server name, version or title kept of an upstream's, and its longest instructions. */
+const MAX_INFO_FIELD = 200;
+const MAX_INSTRUCTIONS = 16_384;
+
+/** The identity an upstream gave, its strings only and each bounded: it is shown to other clients as their server's. */
+function identityOf(description: { serverInfo: Record<string, unknown>; instructions?: unknown }): UpstreamIdentity {
+  const field = (value: unknown): string | undefined => (typeof value === 'string' ? value.slice(0, MAX_INFO_FIELD) : undefined);
+  const { serverInfo } = description;
+  const title = field(serverInfo.title);
+  const websiteUrl = field(serverInfo.websiteUrl);
+  return {
+    serverInfo: { name: field(serverInfo.name) ?? 'unknown', version: field(serverInfo.version) ?? 'unknown', ...(title ? { title } : {}), ...(websiteUrl ? { websiteUrl } : {}) },
+    instructions: typeof description.instructions === 'string' ? description.instructions.slice(0, MAX_INSTRUCTIONS) : undefined,
+  };
 }

@@ -25,18 +25,32 @@ const MAX_VALUE = 1024;
 const PLACEHOLDER = /\$\{user\.(sub|id|claims\.([A-Za-z0-9_.:-]{1,128})|secrets\.([A-Za-z0-9_.-]{1,64}))\}/g;
 
 /**
- * The identity a call is made for: its OAuth subject (with the issuer, so two issuers' users
+ * Who makes a call or holds a subscription, as far as the gateway's routing needs: its session,
+ * its token's verified claims, and its credential's digest (a session satisfies it).
+ */
+export interface Caller {
+  readonly id: string | undefined;
+  readonly auth: Readonly<Record<string, unknown>> | undefined;
+  readonly principal: string;
+}
+
+/** The caller of one request, as its handler context tells. */
+export function callerOf(ctx: HandlerContext): Caller {
+  return { id: ctx.sessionId, auth: ctx.auth, principal: (ctx as InternalHandlerContext)[REQUEST]?.session.principal ?? '' };
+}
+
+/**
+ * The identity a caller acts as: its OAuth subject (with the issuer, so two issuers' users
  * never meet), else its static token (by digest), else its session; undefined for an anonymous
  * request without a session, which nothing ties to the next one.
  */
-export function userOf(ctx: HandlerContext): UserIdentity | undefined {
-  const claims = ctx.auth;
+export function userOf(caller: Caller): UserIdentity | undefined {
+  const claims = caller.auth;
   if (claims && typeof claims.sub === 'string' && claims.sub !== '') {
     return { key: `sub:${typeof claims.iss === 'string' ? claims.iss : ''} ${claims.sub}`, sub: claims.sub, claims };
   }
-  const principal = (ctx as InternalHandlerContext)[REQUEST]?.session.principal;
-  if (principal) return { key: `token:${principal}`, sub: '', claims: {} };
-  if (ctx.sessionId !== undefined) return { key: `session:${ctx.sessionId}`, sub: '', claims: {} };
+  if (caller.principal) return { key: `token:${caller.principal}`, sub: '', claims: {} };
+  if (caller.id !== undefined) return { key: `session:${caller.id}`, sub: '', claims: {} };
   return undefined;
 }
 

@@ -47,6 +47,22 @@ export class UserSecrets {
     return new UserSecrets(store, new Uint8Array(hkdfSync('sha256', text, 'mcp-serve secrets', 'A256GCM', 32)));
   }
 
+  /**
+   * Calls `listener` when a user's secrets for a server change, in any process of the store, with
+   * the server and the user's digest (see {@link UserSecrets.digestOf}).
+   */
+  onChange(listener: (server: string, userDigest: string) => void): void {
+    this.#store.onFieldsChanged((key) => {
+      const place = /^secrets:(.*):([A-Za-z0-9_-]{43})$/.exec(key);
+      if (place) listener(place[1]!, place[2]!);
+    });
+  }
+
+  /** How the store names a user: by digest, never by name. */
+  static digestOf(userKey: string): string {
+    return digest(userKey);
+  }
+
   /** False for a shared store with no key: nothing can be sealed, so nothing is kept. */
   get canSeal(): boolean {
     return this.#key !== undefined;

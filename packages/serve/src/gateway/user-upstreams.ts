@@ -102,6 +102,12 @@ export class UserUpstreams {
     });
   }
 
+  /** Retires the upstreams of `server` whose identity `matches` (a change heard from another process names users by digest). */
+  retireWhere(server: string, matches: (user: string) => boolean): void {
+    const prefix = `${server}\u0000`;
+    for (const key of [...this.#pool.keys()]) if (key.startsWith(prefix) && matches(key.slice(prefix.length))) this.retire(server, key.slice(prefix.length));
+  }
+
   /** The running upstream of one identity, if it has one (roots changes go to it). */
   runningFor(server: string, user: string): Target | undefined {
     return this.#pool.get(`${server}\u0000${user}`)?.started;
@@ -113,7 +119,7 @@ export class UserUpstreams {
     for (const pooled of this.#pool.values()) {
       if (pooled.server !== server) continue;
       if (!pooled.started) counts.starting++;
-      else if (pooled.started.active.size > 0) counts.running++;
+      else if (inUse(pooled.started)) counts.running++;
       else counts.idle++;
     }
     return counts;
@@ -123,8 +129,8 @@ export class UserUpstreams {
   sweep(now: number): void {
     for (const [key, pooled] of this.#pool) {
       const { started } = pooled;
-      // Idle time counts from the last sweep that saw a call in flight, not from when it began.
-      if (started && started.active.size > 0) pooled.lastUsed = now;
+      // Idle time counts from the last sweep that saw it in use, not from when a call began.
+      if (started && inUse(started)) pooled.lastUsed = now;
       if (!started || now - pooled.lastUsed < this.#limits.get(pooled.server)!.idleMs) continue;
       this.#logger.debug(`stopped an idle per-user upstream of ${pooled.server}`);
       this.#stopCounted(key, pooled);
@@ -159,7 +165,7 @@ export class UserUpstreams {
     let oldest: [string, Pooled] | undefined;
     for (const entry of this.#pool) {
       const [, pooled] = entry;
-      if ((server !== undefined && pooled.server !== server) || !pooled.started || pooled.started.active.size > 0) continue;
+      if ((server !== undefined && pooled.server !== server) || !pooled.started || inUse(pooled.started)) continue;
       if (!oldest || pooled.lastUsed < oldest[1].lastUsed) oldest = entry;
     }
     return oldest && this.#stop(...oldest);
@@ -188,4 +194,9 @@ export class UserUpstreams {
 
 function exhausted(server: string, limit: string): RpcError {
   return new RpcError(UPSTREAMS_EXHAUSTED, `Server "${server}" has no room for another user: it is at ${limit}, and every one is in use; try again shortly`, { retryable: true });
+}
+
+/** An upstream with a call in flight, or a resource a session watches there: stopping it would lose either. */
+function inUse(target: Target): boolean {
+  return target.active.size > 0 || target.watchers.size > 0;
 }

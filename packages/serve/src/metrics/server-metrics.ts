@@ -3,7 +3,7 @@ import type { Counter, Histogram, Registry as PromRegistry } from 'prom-client';
 
 import type { ObservedRequest, RequestObserver, RequestOutcome } from '../server/mcp-session.ts';
 import type { Registry } from '../server/registry.ts';
-import { requestName } from '../server/request-name.ts';
+import { observedName } from '../server/request-name.ts';
 import { type NameSummary, summarizeByName } from './tool-summary.ts';
 
 /** Why a request was refused before any method ran, as `mcp_refused_total` counts it. */
@@ -113,8 +113,8 @@ export class ServerMetrics implements RequestObserver {
    * Counts a request that ended; `params` name its tool, prompt or resource. Only methods in the
    * server's table get here (an unknown one is answered before), so `method` is bounded too.
    */
-  requestEnded({ method, params }: ObservedRequest, outcome: RequestOutcome, seconds: number): void {
-    const name = requestName(this.#sources.getRegistry(), method, params);
+  requestEnded({ method, params, session }: ObservedRequest, outcome: RequestOutcome, seconds: number): void {
+    const name = observedName(this.#sources.getRegistry(), session, method, params);
     // Each label set's children are found once: prom-client hashes the labels on every call otherwise.
     const key = `${method}\u0000${name}\u0000${outcome}`;
     let series = this.#series.get(key);

@@ -191,6 +191,8 @@ export class McpSession {
   clientCapabilities: Record<string, unknown> = {};
   /** The tools this client asked for (`?tools=a,b`): it lists and calls only those; undefined for all. */
   toolSelection: ReadonlySet<string> | undefined;
+  /** The gateway server this session serves alone (`/mcp/<server>`): its protocol is that server's. */
+  route: string | undefined;
   /** The client's network address, as the per-client limits count it (the audit log names it). */
   clientAddress: string | undefined;
   /** Who the client says it is, in `initialize`. */

@@ -181,7 +181,7 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
 
   methods.set('resources/subscribe', async (params, ctx) => {
     const uri = requireString(params, 'uri');
-    const subscribed = context.subscribeShared && ctx.session.id ? await context.subscribeShared(ctx.session, uri) : context.subscriptions.subscribe(uri, updateSender(ctx.session));
+    const subscribed = context.subscribeShared && ctx.session.id ? await context.subscribeShared(ctx.session, uri) : context.subscriptions.subscribe(uri, updateSender(ctx.session), ctx.session);
     if (!subscribed) {
       throw new RpcError(RpcCode.invalidParams, `Unknown resource "${uri}"`);
     }
@@ -196,7 +196,7 @@ export function createMethodHandlers(context: MethodContext): Map<string, Method
     for (const key of ['toolsListChanged', 'promptsListChanged', 'resourcesListChanged']) if (asked[key] === true) notifications[key] = true;
     ctx.session.listening = { id: ctx.requestId, notifications };
     const uris = Array.isArray(asked.resourceSubscriptions) ? asked.resourceSubscriptions.filter((u): u is string => typeof u === 'string').slice(0, MAX_LISTENED_RESOURCES) : [];
-    const watched = uris.filter((uri) => context.subscriptions.subscribe(uri, updateSender(ctx.session)));
+    const watched = uris.filter((uri) => context.subscriptions.subscribe(uri, updateSender(ctx.session), ctx.session));
     if (watched.length > 0) notifications.resourceSubscriptions = watched;
     void ctx.notify('notifications/subscriptions/acknowledged', { _meta: { [META.subscriptionId]: ctx.requestId }, notifications });
     // Open until the client closes the stream; the session's close ends its subscriptions.

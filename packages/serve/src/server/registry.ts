@@ -9,6 +9,7 @@ import {
 
 import type { LoadedModule } from '../config/load-modules.ts';
 import { type CompiledSchema, compileSchema } from './compile-schema.ts';
+import type { ServerRoute } from './server-routes.ts';
 import type { SkillCatalog } from './skills.ts';
 import { compileUriTemplate, sampleUri, type UriTemplateMatcher } from './uri-template.ts';
 
@@ -27,6 +28,13 @@ export interface RegisteredTool {
  * (a gateway's upstream): mcp-serve shows the schemas but does not check them a second time.
  */
 export const CHECKED_ELSEWHERE = Symbol('mcp-serve.checkedElsewhere');
+
+/**
+ * Marks a resource or template whose `subscribe` is called once per subscribing session, with the
+ * session as its last argument: a gateway watches on that session's own upstream, whose updates
+ * then reach that session's subscriptions alone.
+ */
+export const PER_SUBSCRIBER = Symbol('mcp-serve.perSubscriber');
 
 /** A resource and the module it came from (file-backed resources resolve from there). */
 export interface RegisteredResource {
@@ -59,6 +67,8 @@ export interface Registry {
   prompts: ReadonlyMap<string, RegisteredPrompt>;
   /** The skills served (the skills extension), when the config names a folder of them. */
   skills?: SkillCatalog | undefined;
+  /** The gateway's servers, each served alone at `/mcp/<server>`, by name. */
+  routes?: ReadonlyMap<string, ServerRoute> | undefined;
 }
 
 /**

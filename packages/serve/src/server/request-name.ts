@@ -18,3 +18,16 @@ export function requestName(registry: Registry, method: string, params: Record<s
   const known = method === 'tools/call' ? registry.tools.has(name) : registry.prompts.has(name);
   return known ? name : '(unknown)';
 }
+
+/**
+ * What a request is about, named as the combined endpoint names it, whichever server route its
+ * session is on: a tool called as `create_entities` on `/mcp/memory` is `memory_create_entities`
+ * in metrics, traces and the audit log, as when called on `/mcp`.
+ */
+export function observedName(registry: Registry, session: { route: string | undefined }, method: string, params: Record<string, unknown>): string {
+  if (session.route === undefined) return requestName(registry, method, params);
+  const route = registry.routes?.get(session.route);
+  if (!route) return NAMED_METHODS.has(method) ? '(unknown)' : '';
+  const name = requestName(route.registry, method, params);
+  return name === '' || name === '(unknown)' || method === 'resources/read' ? name : route.prefix + name;
+}

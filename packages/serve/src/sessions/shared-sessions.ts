@@ -239,7 +239,7 @@ export class SharedSessions {
 
   #watchHere(sessionId: string, uri: string): void {
     const held = this.#held.get(sessionId);
-    if (held) this.#options.subscriptions.subscribe(uri, updateSender(held.session));
+    if (held) this.#options.subscriptions.subscribe(uri, updateSender(held.session), held.session);
   }
 
   /** Logs an event of the session's server stream, sent to its holder; see {@link SessionDirectory.appendEvent}. */
@@ -365,7 +365,7 @@ function applyRecord(session: McpSession, record: SharedSessionRecord, establish
 }
 
 function recordOf(session: McpSession, kind: SharedSessionRecord['kind']): SharedSessionRecord {
-  return { kind, owner: session.principal, protocolVersion: session.protocolVersion, clientCapabilities: session.clientCapabilities, clientInfo: session.clientInfo, logLevel: session.logLevel, ...(session.toolSelection ? { tools: [...session.toolSelection] } : {}) };
+  return { kind, owner: session.principal, protocolVersion: session.protocolVersion, clientCapabilities: session.clientCapabilities, clientInfo: session.clientInfo, logLevel: session.logLevel, ...(session.toolSelection ? { tools: [...session.toolSelection] } : {}), ...(session.route === undefined ? {} : { route: session.route }) };
 }
 
 /** What a copy of a session may change and the others must learn (`initialize` sets new capabilities). */

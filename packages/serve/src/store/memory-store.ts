@@ -15,6 +15,7 @@ export class MemoryStore implements StateStore {
   readonly #perOwner = new Map<string, number>();
   #onSignal: (signal: TaskSignal) => void = () => undefined;
   readonly #fields = new Map<string, Map<string, string>>();
+  readonly #fieldListeners: ((key: string) => void)[] = [];
 
   async addTask(record: TaskRecord, limits: TaskLimits): Promise<boolean> {
     this.#prune();
@@ -54,6 +55,7 @@ export class MemoryStore implements StateStore {
     }
     if (!fields.has(field) && fields.size >= maxFields) return false;
     fields.set(field, value);
+    this.#fieldsChanged(key);
     return true;
   }
 
@@ -65,7 +67,16 @@ export class MemoryStore implements StateStore {
     const fields = this.#fields.get(key);
     const deleted = fields?.delete(field) ?? false;
     if (fields?.size === 0) this.#fields.delete(key);
+    if (deleted) this.#fieldsChanged(key);
     return deleted;
+  }
+
+  onFieldsChanged(listener: (key: string) => void): void {
+    this.#fieldListeners.push(listener);
+  }
+
+  #fieldsChanged(key: string): void {
+    for (const listener of this.#fieldListeners) listener(key);
   }
 
   async signal(_runner: string, signal: TaskSignal): Promise<void> {

@@ -65,6 +65,7 @@ export class RedisStore implements StateStore {
   readonly #alive: NodeJS.Timeout;
   #sharedSecret: string | undefined;
   #onSignal: (signal: TaskSignal) => void = () => undefined;
+  readonly #fieldListeners: ((key: string) => void)[] = [];
 
   private constructor(redis: Redis, subscriber: Redis, url: URL, prefix: string, logger: Logger) {
     this.#redis = redis;
@@ -144,7 +145,9 @@ export class RedisStore implements StateStore {
   }
 
   async setField(key: string, field: string, value: string, maxFields: number): Promise<boolean> {
-    return (await this.#redis.eval(SET_FIELD, 1, this.#fieldsKey(key), field, value, maxFields)) === 1;
+    const set = (await this.#redis.eval(SET_FIELD, 1, this.#fieldsKey(key), field, value, maxFields)) === 1;
+    if (set) await this.#fieldsChanged(key);
+    return set;
   }
 
   async getFields(key: string): Promise<Record<string, string>> {
@@ -152,7 +155,18 @@ export class RedisStore implements StateStore {
   }
 
   async deleteField(key: string, field: string): Promise<boolean> {
-    return (await this.#redis.hdel(this.#fieldsKey(key), field)) === 1;
+    const deleted = (await this.#redis.hdel(this.#fieldsKey(key), field)) === 1;
+    if (deleted) await this.#fieldsChanged(key);
+    return deleted;
+  }
+
+  onFieldsChanged(listener: (key: string) => void): void {
+    this.#fieldListeners.push(listener);
+  }
+
+  /** Every process hears of it (this one too, through its subscription). */
+  async #fieldsChanged(key: string): Promise<void> {
+    await this.#redis.publish(this.#fieldsChannel(), key);
   }
 
   async signal(runner: string, signal: TaskSignal): Promise<void> {
@@ -189,13 +203,17 @@ export class RedisStore implements StateStore {
     const sessionChannels = this.sessions.channels;
     this.#subscriber.on('message', (channel: string, message: string) => {
       if (sessionChannels.includes(channel)) return this.sessions.receive(message);
+      if (channel === this.#fieldsChannel()) {
+        for (const listener of this.#fieldListeners) listener(message);
+        return;
+      }
       try {
         this.#onSignal(JSON.parse(message) as TaskSignal);
       } catch (error) {
         this.#logger.warn('ignored a malformed task signal from the store', { error: (error as Error).message });
       }
     });
-    await this.#subscriber.subscribe(this.#channel(this.processId), ...sessionChannels);
+    await this.#subscriber.subscribe(this.#channel(this.processId), this.#fieldsChannel(), ...sessionChannels);
   }
 
   async #sayAlive(): Promise<void> {
@@ -231,6 +249,10 @@ export class RedisStore implements StateStore {
 
   #fieldsKey(key: string): string {
     return `${this.#prefix}fields:${key}`;
+  }
+
+  #fieldsChannel(): string {
+    return `${this.#prefix}fields-changed`;
   }
 
   #channel(processId: string): string {

@@ -12,6 +12,8 @@ export interface SharedSessionRecord {
   logLevel: LogLevel | undefined;
   /** The tools the client selected in its URL, when it did. */
   tools?: string[] | undefined;
+  /** The gateway server the session serves alone (`/mcp/<server>`), when it does. */
+  route?: string | undefined;
 }
 
 /** A message between the processes serving sessions, over Redis pub/sub. */

@@ -2,7 +2,7 @@ import { requestAttributes, type RequestSpan, traceCarrierOf, type Tracing } fro
 
 import type { McpSession, ObservedRequest, RequestObserver, RequestOutcome } from '../server/mcp-session.ts';
 import type { Registry } from '../server/registry.ts';
-import { requestName } from '../server/request-name.ts';
+import { observedName } from '../server/request-name.ts';
 
 /** How a session reaches the server, as spans say it. */
 export type SessionTransport = 'http' | 'sse' | 'stdio';
@@ -32,7 +32,7 @@ export class RequestTracing implements RequestObserver {
   requestStarted(request: ObservedRequest): void {
     const { method, params, session } = request;
     // Span names stay bounded: a tool or prompt the server has, never a URI or an unknown name.
-    const target = requestName(this.#getRegistry(), method, params);
+    const target = observedName(this.#getRegistry(), session, method, params);
     const transport = this.#transportOf(session);
     request.span = this.#tracing.start(target && method !== 'resources/read' ? `${method} ${target}` : method, {
       kind: 'server',

@@ -5,6 +5,7 @@ import { type JsonRpcMessage, RpcCode, supportsBatches } from '@mcp-cli/core';
 
 import { sendRpcError } from '../http/http-errors.ts';
 import type { Refusal } from '../http/request-guard.ts';
+import { type SessionView, viewOfRecord } from '../http/session-view.ts';
 import type { Logger } from '../logger.ts';
 import type { MessageSink } from '../server/json-rpc.ts';
 import type { McpSession } from '../server/mcp-session.ts';
@@ -17,7 +18,7 @@ export interface SseTransportOptions {
   /** Path announced in the `endpoint` event, including any public base path. */
   messagesEndpoint: string;
   /** Creates a session whose messages go to `sink`, or refuses (limits). */
-  createSession: (id: string, sink: MessageSink, client: string) => McpSession | Refusal;
+  createSession: (id: string, sink: MessageSink, client: string, view: SessionView) => McpSession | Refusal;
   /** Unsent bytes one stream may hold for a client that does not read. */
   maxStreamBufferBytes: number;
   /** Sessions every process serves (`--store redis://…`): a POST may reach any process, its answers the one holding the stream. */
@@ -28,7 +29,8 @@ export interface SseTransportOptions {
 /** The legacy transport's two routes and its open streams. */
 export interface SseTransportHandler {
   /** Opens a stream; `credential` (a digest) is the only one its messages will be taken with. */
-  handleStream(res: ServerResponse, client: string, credential: string, toolSelection?: ReadonlySet<string>): Promise<void> | void;
+  /** `view`: what the stream's URL selects (a server route, tools), for the session it opens. */
+  handleStream(res: ServerResponse, client: string, credential: string, view?: SessionView): Promise<void> | void;
   handleMessages(res: ServerResponse, sessionId: string | null, messages: JsonRpcMessage[], isBatch: boolean, credential: string, client: string, auth?: Readonly<Record<string, unknown>>): Promise<void> | void;
   /** Writes a keep-alive comment to every stream. */
   keepAlive(): void;
@@ -89,7 +91,7 @@ export function createSseTransport(options: SseTransportOptions): SseTransportHa
         },
         (error: Error) => logger.warn('session store: could not send an answer to the process holding the stream', { sessionId, error: error.message }),
       );
-    const session = options.createSession(sessionId, shared!.gate(() => made, 'sse', toHolder), client);
+    const session = options.createSession(sessionId, shared!.gate(() => made, 'sse', toHolder), client, viewOfRecord(found.record));
     if (!('receive' in session)) {
       sendRpcError(res, session.status, RpcCode.serverError, session.message, session.headers);
       return undefined;
@@ -104,7 +106,7 @@ export function createSseTransport(options: SseTransportOptions): SseTransportHa
   }
 
   return {
-    async handleStream(res, client, credential, toolSelection) {
+    async handleStream(res, client, credential, view = {}) {
       const id = randomUUID();
       // Events written in one turn of the event loop leave in one write: under load many
       // answers share a syscall, and a lone answer waits only for the end of the turn.
@@ -126,20 +128,19 @@ export function createSseTransport(options: SseTransportOptions): SseTransportHa
         return undefined;
       };
       let made: McpSession | undefined = undefined;
-      const session = options.createSession(id, shared ? shared.gate(() => made, 'sse', sink) : sink, client);
+      const session = options.createSession(id, shared ? shared.gate(() => made, 'sse', sink) : sink, client, view);
       if (!('receive' in session)) {
         sendRpcError(res, session.status, RpcCode.serverError, session.message, session.headers);
         return;
       }
       made = session;
       session.bindPrincipal(credential);
-      session.toolSelection = toolSelection;
       if (shared) {
         // In the store before the client learns the id: its first POST may reach any process.
         shared.adopt(session);
         const held = { session, deliver: (json: string) => void sink({ jsonrpc: '2.0' }, undefined, json), release: () => undefined };
         try {
-          await shared.save(id, { kind: 'sse', owner: credential, protocolVersion: session.protocolVersion, clientCapabilities: {}, logLevel: undefined, ...(toolSelection ? { tools: [...toolSelection] } : {}) }, true);
+          await shared.save(id, { kind: 'sse', owner: credential, protocolVersion: session.protocolVersion, clientCapabilities: {}, logLevel: undefined, ...(view.tools ? { tools: [...view.tools] } : {}), ...(view.route === undefined ? {} : { route: view.route }) }, true);
           await shared.hold(id, held);
         } catch (error) {
           session.close();

@@ -13,7 +13,7 @@ import type { McpSession } from '../server/mcp-session.ts';
 import { type HeldStream, sendStoreUnavailable, type SharedSessions, StoreUnavailableError } from '../sessions/shared-sessions.ts';
 import type { SharedSessionRecord } from '../store/session-directory.ts';
 import { RATE_LIMITED, rateLimitHeaders } from '../rate-limit/rate-limits.ts';
-import { toolSelectionOf } from '../http/tool-selection.ts';
+import { type SessionView, viewOfRecord } from '../http/session-view.ts';
 import { chain } from './chain.ts';
 import { EventLog } from './event-log.ts';
 import { formatEvent, KEEP_ALIVE, openEventStream, whenDrained, writeBounded } from './sse-stream.ts';
@@ -22,8 +22,8 @@ import { formatEvent, KEEP_ALIVE, openEventStream, whenDrained, writeBounded } f
 export interface StreamableHttpOptions {
   /** No sessions: every POST gets a fresh protocol session, so any process can answer it. */
   stateless: boolean;
-  /** Creates a session whose messages go to `sink`, or refuses (limits). */
-  createSession: (id: string | undefined, sink: MessageSink, client: string) => McpSession | Refusal;
+  /** Creates a session whose messages go to `sink`, serving what its URL selected, or refuses (limits). */
+  createSession: (id: string | undefined, sink: MessageSink, client: string, view: SessionView) => McpSession | Refusal;
   /** Unsent bytes one response may hold for a client that does not read. */
   maxStreamBufferBytes: number;
   /** Sessions every process serves (`--store redis://…`): any process answers any request of a session. */
@@ -33,9 +33,10 @@ export interface StreamableHttpOptions {
 
 /** The Streamable HTTP endpoint and its sessions. */
 export interface StreamableHttpHandler {
-  handlePost(req: IncomingMessage, res: ServerResponse, messages: JsonRpcMessage[], isBatch: boolean): Promise<void> | void;
-  handleGet(req: IncomingMessage, res: ServerResponse): Promise<void> | void;
-  handleDelete(req: IncomingMessage, res: ServerResponse): Promise<void> | void;
+  /** `view`: what the request's URL selects, for a session it opens. */
+  handlePost(req: IncomingMessage, res: ServerResponse, messages: JsonRpcMessage[], isBatch: boolean, view?: SessionView): Promise<void> | void;
+  handleGet(req: IncomingMessage, res: ServerResponse, view?: SessionView): Promise<void> | void;
+  handleDelete(req: IncomingMessage, res: ServerResponse, view?: SessionView): Promise<void> | void;
   /** Writes a keep-alive comment to every open event stream. */
   keepAlive(): void;
   /** Closes sessions with nothing open and no request for longer than `idleMs`; returns how many. */
@@ -123,12 +124,12 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
   // 2026-07-28 requests being answered (a subscriptions/listen stays open): kept alive and ended on shutdown.
   const modernOpen = new Set<HttpSession>();
 
-  function newSession(id: string | undefined, client: string, credential: string, record?: SharedSessionRecord): HttpSession | Refusal {
+  function newSession(id: string | undefined, client: string, credential: string, view: SessionView, record?: SharedSessionRecord): HttpSession | Refusal {
     // Made once the session exists (the sink reaches it only later).
     let made: HttpSession | undefined = undefined;
     const routed: MessageSink = (message, relatedId, json) => route(made!, message, relatedId, json);
     const sink = shared && id ? shared.gate(() => made?.session, 'http', routed) : routed;
-    const session = options.createSession(id, sink, client);
+    const session = options.createSession(id, sink, client, record ? viewOfRecord(record) : view);
     if (!('receive' in session)) return session;
     const entry = new HttpSession(session, credential);
     session.bindPrincipal(credential);
@@ -142,12 +143,6 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
       if (entry.byRequest.size > 0) answerWaitingCalls(entry);
       if (id) logger.debug('http session closed', { sessionId: id });
     });
-    return entry;
-  }
-
-  /** A new session serves the tools its request's URL selects (`?tools=a,b`), for its whole life. */
-  function selectTools(entry: HttpSession | Refusal, req: IncomingMessage): HttpSession | Refusal {
-    if ('session' in entry) entry.session.toolSelection = toolSelectionOf(req.url);
     return entry;
   }
 
@@ -321,6 +316,13 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
     return entry;
   }
 
+  /** A session is found only on the route it was opened on: its names and scopes are that route's. */
+  function findOnRoute(req: IncomingMessage, res: ServerResponse, view: SessionView, credential?: string): HttpSession | undefined | Promise<HttpSession | undefined> {
+    const onRoute = (entry: HttpSession | undefined): HttpSession | undefined => (entry && entry.session.route !== view.route ? notFound(res, entry.session.id!) : entry);
+    const found = findSession(req, res, credential);
+    return found instanceof Promise ? found.then(onRoute) : onRoute(found);
+  }
+
   function notFound(res: ServerResponse, id: string): undefined {
     sendRpcError(res, 404, RpcCode.serverError, `Session "${id.slice(0, 100)}" not found or ended: initialize a new session`);
     return undefined;
@@ -362,7 +364,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
     if (!found) return undefined;
     const existing = sessions.get(id);
     if (existing) return existing;
-    const entry = newSession(id, client, credential, found.record);
+    const entry = newSession(id, client, credential, {}, found.record);
     if ('session' in entry) sessions.set(id, entry);
     return entry;
   }
@@ -400,10 +402,10 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
    * (version, capabilities), and a later POST that sends the id is served with them, so its tools
    * may ask the client for sampling or elicitation; the answer may reach any process.
    */
-  async function statelessSession(req: IncomingMessage, res: ServerResponse, initialize: boolean, client: string, credential: string, headerVersion: string | undefined): Promise<HttpSession | Refusal | undefined> {
+  async function statelessSession(req: IncomingMessage, res: ServerResponse, initialize: boolean, client: string, credential: string, headerVersion: string | undefined, view: SessionView): Promise<HttpSession | Refusal | undefined> {
     const header = req.headers['mcp-session-id'];
     const id = Array.isArray(header) ? header[0] : header;
-    if (shared && initialize) return selectTools(newSession(randomUUID(), client, credential), req);
+    if (shared && initialize) return newSession(randomUUID(), client, credential, view);
     if (shared && id) {
       let found: Awaited<ReturnType<SharedSessions['load']>>;
       try {
@@ -414,9 +416,9 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
         return undefined;
       }
       if (!found) return notFound(res, id);
-      return newSession(id, client, credential, found.record);
+      return newSession(id, client, credential, {}, found.record);
     }
-    const entry = selectTools(newSession(undefined, client, credential), req);
+    const entry = newSession(undefined, client, credential, view);
     if (!('session' in entry) || initialize) return entry;
     // Without a session, the version the client speaks is the one its header names (2025-03-26
     // when it names none, as the spec assumes): results are shaped for it (resource links, audio).
@@ -482,7 +484,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
    * session that lives for this request alone, as the stateless protocol asks. Errors a 2026
    * client must tell apart by status get 400 (metadata, capabilities) or 404 (unknown method).
    */
-  function handleModernPost(req: IncomingMessage, res: ServerResponse, message: JsonRpcMessage, isBatch: boolean, acceptsJson: boolean, acceptsSse: boolean): void {
+  function handleModernPost(req: IncomingMessage, res: ServerResponse, message: JsonRpcMessage, isBatch: boolean, acceptsJson: boolean, acceptsSse: boolean, view: SessionView): void {
     const id = message.id ?? null;
     if (isBatch) return sendRpcError(res, 400, RpcCode.invalidRequest, 'Invalid Request: protocol 2026-07-28 takes one message per POST, not a batch');
     if (message.method === undefined) return sendRpcError(res, 400, RpcCode.invalidRequest, 'Invalid Request: protocol 2026-07-28 clients send no responses', {}, id);
@@ -496,7 +498,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
     const meta = readRequestMeta(req, message);
     if (isRefusal(meta)) return sendRpcError(res, meta.status, meta.code, meta.message, {}, id, meta.data);
     const credential = credentialOf(req);
-    const entry = selectTools(newSession(undefined, req.socket.remoteAddress ?? 'unknown', credential), req);
+    const entry = newSession(undefined, req.socket.remoteAddress ?? 'unknown', credential, view);
     if (!('session' in entry)) return sendRpcError(res, entry.status, RpcCode.serverError, entry.message, entry.headers, id);
     if (!entry.session.servesModern(message.method)) {
       entry.session.close();
@@ -517,7 +519,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
   }
 
   return {
-    async handlePost(req, res, messages, isBatch) {
+    async handlePost(req, res, messages, isBatch, view = {}) {
       const accept = String(req.headers.accept ?? '*/*');
       const acceptsJson = /application\/json|\*\/\*/.test(accept);
       const acceptsSse = /text\/event-stream|\*\/\*/.test(accept);
@@ -525,7 +527,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
         sendRpcError(res, 406, RpcCode.serverError, 'Not Acceptable: accept application/json and text/event-stream');
         return;
       }
-      if (isModernRequest(req, messages)) return handleModernPost(req, res, messages[0]!, isBatch, acceptsJson, acceptsSse);
+      if (isModernRequest(req, messages)) return handleModernPost(req, res, messages[0]!, isBatch, acceptsJson, acceptsSse, view);
       const headerVersion = checkVersion(req, res, messages.length === 1 ? (messages[0]!.id ?? null) : null);
       if (headerVersion === false) return;
       const initialize = messages.find((m) => m.method === 'initialize');
@@ -542,15 +544,15 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
       let entry: HttpSession | Refusal | undefined;
       if (options.stateless) {
         if (isBatch && !supportsBatches(headerVersion ?? '2025-03-26')) return refuseBatch(res, headerVersion!);
-        entry = await statelessSession(req, res, initialize !== undefined, client, credential, headerVersion);
+        entry = await statelessSession(req, res, initialize !== undefined, client, credential, headerVersion, view);
       } else if (initialize) {
         if (req.headers['mcp-session-id']) {
           sendRpcError(res, 400, RpcCode.invalidRequest, 'Invalid Request: this session is already initialized; omit Mcp-Session-Id to start a new one');
           return;
         }
-        entry = selectTools(newSession(randomUUID(), client, credential), req);
+        entry = newSession(randomUUID(), client, credential, view);
       } else {
-        entry = await findSession(req, res, credential);
+        entry = await findOnRoute(req, res, view, credential);
         if (entry && isBatch && !supportsBatches(entry.session.protocolVersion)) return refuseBatch(res, entry.session.protocolVersion);
       }
       if (!entry) return;
@@ -586,7 +588,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
       }
     },
 
-    async handleGet(req, res) {
+    async handleGet(req, res, view = {}) {
       if (options.stateless) {
         sendRpcError(res, 405, RpcCode.serverError, 'Method not allowed: this server is stateless, use POST', { Allow: 'POST' });
         return;
@@ -596,7 +598,7 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
         return;
       }
       if (checkVersion(req, res) === false) return;
-      const entry = await findSession(req, res);
+      const entry = await findOnRoute(req, res, view);
       if (!entry) return;
       const lastEventId = req.headers['last-event-id'];
       const resumeFrom = typeof lastEventId === 'string' && lastEventId ? lastEventId : undefined;
@@ -631,12 +633,12 @@ export function createStreamableHttpTransport(options: StreamableHttpOptions): S
       if (streamId === STANDALONE) entry.standalone = channel;
     },
 
-    async handleDelete(req, res) {
+    async handleDelete(req, res, view = {}) {
       if (options.stateless) {
         sendRpcError(res, 405, RpcCode.serverError, 'Method not allowed: this server is stateless, use POST', { Allow: 'POST' });
         return;
       }
-      const entry = await findSession(req, res);
+      const entry = await findOnRoute(req, res, view);
       if (!entry) return;
       if (shared) {
         // Ended in the store first: every process drops its copy, and no process serves it again.

@@ -93,6 +93,13 @@ describe.skipIf(!REDIS_BIN && process.env.CI === undefined)('per-user secrets in
       const via = (server: ServeProcess, args: string[], input?: string) => runCall(['--url', `${server.url}/mcp`, '--token', 'team-token-ada-0123456789', ...args], input === undefined ? {} : { input });
       expect((await via(first, ['secrets', 'set', 'vault', 'API_KEY'], ADA_KEY)).code).toBe(0);
       expect(JSON.parse((await via(second, ['vault_key'])).stdout).key).toBe(ADA_KEY);
+      // Changed through the first process, the secret reaches the upstream the second one runs:
+      // the store tells every process, and the second starts the user's upstream again.
+      expect((await via(first, ['secrets', 'set', 'vault', 'API_KEY'], 'ada-rotated-key-777')).code).toBe(0);
+      const deadline = Date.now() + 5_000;
+      let seen = '';
+      while (seen !== 'ada-rotated-key-777' && Date.now() < deadline) seen = (JSON.parse((await via(second, ['vault_key'])).stdout) as { key: string }).key;
+      expect(seen).toBe('ada-rotated-key-777');
       const { Redis } = await import('ioredis');
       const client = new Redis(redis.url);
       try {

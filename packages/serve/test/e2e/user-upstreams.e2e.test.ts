@@ -1,6 +1,9 @@
 import { pathToFileURL } from 'node:url';
 
 import { freePort, type OidcProvider, rawRequest, REPO_ROOT, runCall, SERVE_BIN, startOidcProvider, startServe, writeTempFiles, type ServeProcess } from '@mcp-cli/test-utils';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -8,6 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // two (then three) users from the real oidc-provider. Each user gets a process of its own,
 // started with its own ${user.sub}, seeing only its own roots; idle ones stop; past the cap a
 // user is told so while the others keep working.
+// Each process's own board: its subscribers hear of a touch of it, and no one else.
+const BOARD = `
+const watching = new Set();
+export const board = { kind: 'resource', uri: 'test://board', name: 'board', read: () => 'board of ' + process.env.USER_SUB, subscribe: (notify) => { watching.add(notify); return () => watching.delete(notify); } };
+export const touch = { kind: 'tool', name: 'touch', description: 'changes the board', handler: () => { for (const notify of watching) notify(); return 'touched ' + process.env.USER_SUB; } };
+`;
 const UPSTREAM_TOOLS = `
 export const whoami = { kind: 'tool', name: 'whoami', description: 'who runs here', handler: () => JSON.stringify({ pid: process.pid, user: process.env.USER_SUB, email: process.env.USER_EMAIL }) };
 export const roots = { kind: 'tool', name: 'roots', description: 'the roots the caller declared', handler: async (_args, ctx) => JSON.stringify((await ctx.roots()).map((root) => root.uri)) };
@@ -40,13 +49,15 @@ describe('scope: "user" upstreams', () => {
     dir = await writeTempFiles({
       'roots/ada/notes.txt': 'ada',
       'roots/grace/notes.txt': 'grace',
-      'upstream/mcp-serve.config.mjs': `export default { name: 'mine', tools: './tools.mjs', prompts: './tools.mjs' };`,
+      'upstream/mcp-serve.config.mjs': `export default { name: 'mine', tools: ['./tools.mjs', './board.mjs'], prompts: './tools.mjs' };`,
+      'upstream/board.mjs': BOARD,
+      'upstream/mail.config.mjs': `export default { name: 'mail', tools: './tools.mjs', prompts: './tools.mjs' };`,
       'upstream/tools.mjs': UPSTREAM_TOOLS,
       'mcp-serve.config.mjs': `export default { servers: { mine: {
         command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(SERVE_BIN)}, '--stdio', '--config', './upstream/mcp-serve.config.mjs'],
         env: { USER_SUB: '\${user.sub}' }, scope: 'user', idleTimeout: 3, maxUpstreams: 2,
       }, mail: {
-        command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(SERVE_BIN)}, '--stdio', '--config', './upstream/mcp-serve.config.mjs'],
+        command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(SERVE_BIN)}, '--stdio', '--config', './upstream/mail.config.mjs'],
         env: { USER_EMAIL: '\${user.claims.email}' }, scope: 'user',
       } } };`,
     });
@@ -85,6 +96,13 @@ describe('scope: "user" upstreams', () => {
     expect(ada.pid).not.toBe(grace.pid);
     // A new session (each mcp-call is one) of the same user reaches the same process.
     expect((await whoami('ada')).pid).toBe(ada.pid);
+    // Alone on its route, the server is still each user's own: the same process, under its own names.
+    const alone = async (user: string) => JSON.parse((await runCall(['--url', `${gateway.url}/mcp/mine`, '--token', tokens[user]!, 'whoami'])).stdout) as { pid: number };
+    expect((await alone('ada')).pid).toBe(ada.pid);
+    expect((await alone('grace')).pid).toBe(grace.pid);
+    // It takes the endpoint's tokens, and says so where RFC 9728 has a client look for its route.
+    const metadata = await rawRequest(`${gateway.url}/.well-known/oauth-protected-resource/mcp/mine`);
+    expect(JSON.parse(metadata.text)).toMatchObject({ resource: audience, authorization_servers: [oidc.issuer] });
     const state = await health();
     expect(state.upstreams.mine).toMatchObject({ upstreams: { idle: 2 } });
     // Counts, never who: no user name in /health.
@@ -96,6 +114,41 @@ describe('scope: "user" upstreams', () => {
     const grace = await call('grace', ['--root', `${dir}/roots/grace`, 'mine_roots']);
     expect(JSON.parse(ada.stdout)).toEqual([pathToFileURL(`${dir}/roots/ada`).href]);
     expect(JSON.parse(grace.stdout)).toEqual([pathToFileURL(`${dir}/roots/grace`).href]);
+  });
+
+  it("tells each user of changes to a resource on that user's own upstream alone", async () => {
+    const connect = async (user: string) => {
+      const client = new Client({ name: 'e2e', version: '1' });
+      const transport = new StreamableHTTPClientTransport(new URL(`${gateway.url}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${tokens[user]!}` } } });
+      await client.connect(transport);
+      const heard: string[] = [];
+      client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => void heard.push(notification.params.uri));
+      await client.subscribeResource({ uri: 'test://board' });
+      // Ending the session ends its subscription: the upstream may then be stopped as idle.
+      const end = async () => {
+        await transport.terminateSession();
+        await client.close();
+      };
+      return { client, heard, end };
+    };
+    const ada = await connect('ada');
+    const grace = await connect('grace');
+    const waitFor = async (heard: string[], count: number) => {
+      const deadline = Date.now() + 10_000;
+      while (heard.length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(heard).toHaveLength(count);
+    };
+    expect((await ada.client.callTool({ name: 'mine_touch', arguments: {} })).content).toEqual([{ type: 'text', text: 'touched ada' }]);
+    await waitFor(ada.heard, 1);
+    await grace.client.callTool({ name: 'mine_touch', arguments: {} });
+    await waitFor(grace.heard, 1);
+    // Each heard only its own upstream's change: one each, read back as its own.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(ada.heard).toEqual(['test://board']);
+    expect(grace.heard).toEqual(['test://board']);
+    expect((await grace.client.readResource({ uri: 'test://board' })).contents).toEqual([expect.objectContaining({ text: 'board of grace' })]);
+    await ada.end();
+    await grace.end();
   });
 
   it('tells a user past the cap, while the others keep working', async () => {
