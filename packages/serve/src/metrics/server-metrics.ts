@@ -1,9 +1,10 @@
 import type * as PromClient from 'prom-client';
-import type { Counter, Histogram, Registry as PromRegistry } from 'prom-client';
+import type { Counter, Registry as PromRegistry } from 'prom-client';
 
 import type { ObservedRequest, RequestObserver, RequestOutcome } from '../server/mcp-session.ts';
 import type { Registry } from '../server/registry.ts';
 import { observedName } from '../server/request-name.ts';
+import { RequestSeries } from './request-series.ts';
 import { type NameSummary, summarizeByName } from './tool-summary.ts';
 
 /** Why a request was refused before any method ran, as `mcp_refused_total` counts it. */
@@ -31,26 +32,25 @@ const UPSTREAM_STATES = ['starting', 'ready', 'lazy', 'restarting', 'failed', 's
  */
 export class ServerMetrics implements RequestObserver {
   readonly #registry: PromRegistry;
-  readonly #requests: Counter<'method' | 'name' | 'outcome'>;
-  readonly #duration: Histogram<'method' | 'name'>;
+  /** `mcp_requests_total` and `mcp_request_duration_seconds`, counted without prom-client's per-update work. */
+  readonly #requests = new RequestSeries(
+    'mcp_requests_total',
+    'MCP requests served, by method, tool/prompt/resource name and outcome',
+    'mcp_request_duration_seconds',
+    'Time to answer an MCP request, by method and name',
+  );
   readonly #refused: Counter<'reason'>;
   readonly #storeErrors: Counter;
   readonly #sources: MetricSources;
-  readonly #series = new Map<string, { count: { inc(): void }; duration: { observe(value: number): void } }>();
 
   private constructor(prom: typeof PromClient, sources: MetricSources) {
     this.#sources = sources;
     const registry = new prom.Registry();
     this.#registry = registry;
     prom.collectDefaultMetrics({ register: registry });
-    this.#requests = new prom.Counter({ name: 'mcp_requests_total', help: 'MCP requests served, by method, tool/prompt/resource name and outcome', labelNames: ['method', 'name', 'outcome'], registers: [registry] });
-    this.#duration = new prom.Histogram({
-      name: 'mcp_request_duration_seconds',
-      help: 'Time to answer an MCP request, by method and name',
-      labelNames: ['method', 'name'],
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-      registers: [registry],
-    });
+    // The registry reads a metric through its get() (and reset()) alone.
+    registry.registerMetric(this.#requests.counter as unknown as PromClient.Metric);
+    registry.registerMetric(this.#requests.histogram as unknown as PromClient.Metric);
     new prom.Gauge({
       name: 'mcp_requests_in_flight',
       help: 'MCP requests being served',
@@ -114,16 +114,7 @@ export class ServerMetrics implements RequestObserver {
    * server's table get here (an unknown one is answered before), so `method` is bounded too.
    */
   requestEnded({ method, params, session }: ObservedRequest, outcome: RequestOutcome, seconds: number): void {
-    const name = observedName(this.#sources.getRegistry(), session, method, params);
-    // Each label set's children are found once: prom-client hashes the labels on every call otherwise.
-    const key = `${method}\u0000${name}\u0000${outcome}`;
-    let series = this.#series.get(key);
-    if (!series) {
-      series = { count: this.#requests.labels({ method, name, outcome }), duration: this.#duration.labels({ method, name }) };
-      this.#series.set(key, series);
-    }
-    series.count.inc();
-    series.duration.observe(seconds);
+    this.#requests.record(method, observedName(this.#sources.getRegistry(), session, method, params), outcome, seconds);
   }
 
   refused(reason: RefusalReason): void {
@@ -136,7 +127,7 @@ export class ServerMetrics implements RequestObserver {
 
   /** Calls, errors and latency quantiles per tool, prompt and resource, for the status page. */
   async summary(): Promise<NameSummary[]> {
-    return summarizeByName(await this.#requests.get(), await this.#duration.get());
+    return summarizeByName(await this.#requests.counter.get(), await this.#requests.histogram.get());
   }
 
   /** The text Prometheus scrapes. */
