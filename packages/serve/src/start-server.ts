@@ -91,7 +91,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
   const { config } = options;
   const logger = options.logger ?? silentLogger;
   let registry = options.registry;
-  const subscriptions = new SubscriptionHub(() => registry);
+  const subscriptions = new SubscriptionHub((subscriber) => routedRegistry(registry, subscriber?.route));
   // Opened first: a log that cannot be written fails start-up before anything else is held.
   const audit = config.auditLog === undefined ? undefined : await AuditLog.open(config.auditLog, () => registry);
   const store = options.store ?? (await openStore(config.store, logger));

@@ -24,9 +24,10 @@ export class SubscriptionHub {
   /** Each session's own watches of per-subscriber resources: the stop function of each URI. */
   readonly #own = new Map<UpdateSender, Map<string, (() => void) | undefined>>();
 
-  readonly #getRegistry: () => Registry;
+  /** What a session may watch: a session on a server route (`/mcp/<server>`) that server's resources alone. */
+  readonly #getRegistry: (subscriber: McpSession | undefined) => Registry;
 
-  constructor(getRegistry: () => Registry) {
+  constructor(getRegistry: (subscriber: McpSession | undefined) => Registry) {
     this.#getRegistry = getRegistry;
   }
 
@@ -35,7 +36,7 @@ export class SubscriptionHub {
    * of a template that can be watched (the first template it matches, as a read takes).
    */
   subscribe(uri: string, send: UpdateSender, subscriber?: McpSession): boolean {
-    const watchable = this.#watchable(uri);
+    const watchable = this.#watchable(uri, subscriber);
     if (!watchable) return false;
     const { resource, template } = watchable;
     const def = (resource ?? template!).def as { [PER_SUBSCRIBER]?: boolean };
@@ -65,12 +66,12 @@ export class SubscriptionHub {
   }
 
   /** True when `uri` names a resource a session may subscribe to. */
-  canWatch(uri: string): boolean {
-    return this.#watchable(uri) !== undefined;
+  canWatch(uri: string, subscriber?: McpSession): boolean {
+    return this.#watchable(uri, subscriber) !== undefined;
   }
 
-  #watchable(uri: string): { resource: ReturnType<Registry['resources']['get']>; template: Registry['templates'][number] | undefined } | undefined {
-    const registry = this.#getRegistry();
+  #watchable(uri: string, subscriber: McpSession | undefined): { resource: ReturnType<Registry['resources']['get']>; template: Registry['templates'][number] | undefined } | undefined {
+    const registry = this.#getRegistry(subscriber);
     const resource = registry.resources.get(uri);
     const template = resource ? undefined : registry.templates.find((t) => t.template.match(uri));
     return resource || template?.def.subscribe ? { resource, template } : undefined;

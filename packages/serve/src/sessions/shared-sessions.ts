@@ -229,7 +229,7 @@ export class SharedSessions {
    * took it). False for a URI that names no resource to watch. @throws StoreUnavailableError
    */
   async subscribe(session: McpSession, uri: string): Promise<boolean> {
-    if (!this.#options.subscriptions.canWatch(uri)) return false;
+    if (!this.#options.subscriptions.canWatch(uri, session)) return false;
     const sessionId = session.id!;
     const holder = await this.#store(() => this.directory.addSubscription(sessionId, uri));
     if (holder === this.directory.processTag) this.#watchHere(sessionId, uri);

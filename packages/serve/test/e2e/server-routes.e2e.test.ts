@@ -23,7 +23,8 @@ const config = (dir: string) => `export default {
     everything: { command: 'mcp-server-everything', args: ['stdio'] },
   },
 };`;
-const TOOLS = `export const local = { kind: 'tool', name: 'local', description: 'a module tool', handler: () => 'from a module' };`;
+const TOOLS = `export const local = { kind: 'tool', name: 'local', description: 'a module tool', handler: () => 'from a module' };
+export const note = { kind: 'resource', uri: 'local://note', name: 'note', text: 'a module note', subscribe: () => () => undefined };`;
 
 /** The SDK client on one server route, over Streamable HTTP or legacy SSE. */
 async function connectRoute(url: string, transport: TransportName, server: string): Promise<Client> {
@@ -131,6 +132,11 @@ describe('each upstream served alone at /mcp/<server>', () => {
     const here = await rawRequest(`${server.url}/mcp/memory`, { method: 'POST', headers, body: list });
     expect(here.status).toBe(200);
     expect(here.text).toContain('"read_graph"');
+    // A module's resource is not the route's to read or watch, though /mcp serves it.
+    for (const method of ['resources/read', 'resources/subscribe']) {
+      const asked = await rawRequest(`${server.url}/mcp/memory`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 3, method, params: { uri: 'local://note' } }) });
+      expect(JSON.parse(asked.text).error?.message, method).toMatch(/Unknown resource|not found/i);
+    }
   });
 });
 
