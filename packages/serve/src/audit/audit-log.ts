@@ -67,17 +67,39 @@ export class AuditLog implements RequestObserver {
     // No spread in this literal: V8 builds one that has a spread the slow way. A session that is
     // undefined is left out of the line by JSON.stringify.
     const entry = {
-      time: new Date().toISOString(),
-      identity: identityOf(session),
+      time: this.#now(),
+      identity: this.#identity(session),
       session: session.id,
       method,
       name: observedName(this.#getRegistry(), session, method, params),
       // One-shot hashing: a Hash object per call costs more than the rest of the line.
-      argumentsHash: `sha256:${hash('sha256', canonicalJson(args ?? {}), 'hex')}`,
+      argumentsHash: `sha256:${hash('sha256', argumentsJson(args), 'hex')}`,
       outcome,
       durationMs: Math.round(seconds * 1000 * 10) / 10,
     };
     this.#add(`${JSON.stringify(entry)}\n`);
+  }
+
+  #lastMs = 0;
+  #lastTime = '';
+  /** The time as ISO text, made once per millisecond: calls that end together share it. */
+  #now(): string {
+    const now = Date.now();
+    if (now !== this.#lastMs) {
+      this.#lastMs = now;
+      this.#lastTime = new Date(now).toISOString();
+    }
+    return this.#lastTime;
+  }
+
+  readonly #identities = new WeakMap<McpSession, { auth: unknown; identity: Record<string, string> }>();
+  /** Who a session is, worked out again only when its token's claims change. */
+  #identity(session: McpSession): Record<string, string> {
+    const known = this.#identities.get(session);
+    if (known && known.auth === session.auth) return known.identity;
+    const identity = identityOf(session);
+    this.#identities.set(session, { auth: session.auth, identity });
+    return identity;
   }
 
   /** Writes what is pending and ends the file (standard output stays open). */
@@ -130,4 +152,20 @@ function identityOf(session: McpSession): Record<string, string> {
   }
   if (session.clientAddress) identity.address = session.clientAddress;
   return identity;
+}
+
+/**
+ * The arguments as canonical JSON: JSON.stringify's own text when they are an object whose keys
+ * are in order and whose values are not objects (the usual call), which is that already.
+ */
+export function argumentsJson(args: unknown): string {
+  if (args === undefined) return '{}';
+  if (args === null || typeof args !== 'object' || Array.isArray(args)) return canonicalJson(args);
+  let previous: string | undefined;
+  for (const key in args) {
+    const value = (args as Record<string, unknown>)[key];
+    if ((previous !== undefined && key <= previous) || (value !== null && typeof value === 'object') || !Object.hasOwn(args, key)) return canonicalJson(args);
+    previous = key;
+  }
+  return JSON.stringify(args);
 }
