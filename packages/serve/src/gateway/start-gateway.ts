@@ -171,9 +171,14 @@ export async function startGateway(
     const active = new ActiveCalls(true);
     // Its resource updates go to its own client's subscriptions alone.
     const watchers = new Map<string, Set<() => void>>();
-    const forget = (): void => void (key !== undefined && entry.sessions.delete(key));
-    const upstream: Upstream = new Upstream(entry.upstream.name, entry.upstream.spec, peerFor(active, watchers, tasks, () => upstream, true), forget, logger, false);
-    const own = upstream.start().then(() => ({ upstream, active, watchers, ...(key === undefined ? { oneOff: true } : {}) }));
+    const forget = (): void => void (key !== undefined && entry.sessions.get(key) === own && entry.sessions.delete(key));
+    // Told of its changes: only its end (a crash) matters here. A list_changed is no reason to
+    // forget it, which left the process running with no session to end it.
+    const changed = (): void => {
+      if (upstream.state === 'stopped') forget();
+    };
+    const upstream: Upstream = new Upstream(entry.upstream.name, entry.upstream.spec, peerFor(active, watchers, tasks, () => upstream, true), changed, logger, false);
+    const own: Promise<Target> = upstream.start().then(() => ({ upstream, active, watchers, ...(key === undefined ? { oneOff: true } : {}) }));
     own.catch(forget);
     if (key !== undefined) entry.sessions.set(key, own);
     return own;

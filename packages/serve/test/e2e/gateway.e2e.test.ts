@@ -11,6 +11,7 @@ import {
   GetTaskResultSchema,
   ListRootsRequestSchema,
   ListTasksResultSchema,
+  ResourceUpdatedNotificationSchema,
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { pidFile, rawRequest, REPO_ROOT, runCall, runNode, runServe, startServe, writeTempFiles } from '@mcp-cli/test-utils';
@@ -390,6 +391,31 @@ describe('a gateway never lets one client reach another client\'s data', () => {
     await expect(beta.request({ method: 'tasks/cancel', params: { taskId } }, CancelTaskResultSchema)).rejects.toThrow(/-32602.*Unknown task/);
     await alpha.request({ method: 'tasks/cancel', params: { taskId } }, CancelTaskResultSchema);
     await Promise.all([alpha.close(), beta.close()]);
+    expect(await server.stop()).toBe(0);
+  });
+
+  it("tells each client of updates on its own upstream (perSession) alone, over both transports", async () => {
+    const dir = await writeTempFiles({ 'mcp-serve.config.mjs': `export default { servers: { everything: { command: 'mcp-server-everything', args: ['stdio'], prefix: '', perSession: true } } };` });
+    const server = await startServe([], { cwd: dir, env });
+    const uri = 'demo://resource/static/document/features.md';
+    const listen = async (transport: 'sse' | 'http') => {
+      const client = await connectSdkClient(server.url, transport);
+      const heard: string[] = [];
+      client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => void heard.push(notification.params.uri));
+      await client.subscribeResource({ uri });
+      return { client, heard };
+    };
+    const a = await listen('http');
+    const b = await listen('sse');
+    // server-everything sends an update at once, to its own subscribers, when told to.
+    await a.client.callTool({ name: 'toggle-subscriber-updates', arguments: {} });
+    await waitFor(async () => a.heard.length > 0, "A's update");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(b.heard).toEqual([]);
+    await b.client.callTool({ name: 'toggle-subscriber-updates', arguments: {} });
+    await waitFor(async () => b.heard.length > 0, "B's update");
+    expect(b.heard[0]).toBe(uri);
+    await Promise.all([a.client.close(), b.client.close()]);
     expect(await server.stop()).toBe(0);
   });
 
