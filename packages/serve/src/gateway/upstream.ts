@@ -3,6 +3,7 @@ import type { Connection, handshake as Handshake, listAll as ListAll, RequestOpt
 
 import type { UpstreamSpec } from '../config/resolve-config.ts';
 import type { Logger } from '../logger.ts';
+import type { RouteIdentity } from '../server/server-routes.ts';
 import { linkInProcess, type SdkServerLike } from './in-process-link.ts';
 
 /** An SDK server exported by a module, served in this process. */
@@ -69,10 +70,7 @@ export interface DescribedUpstream {
 }
 
 /** Who an upstream says it is, bounded: what its own route answers `initialize` with. */
-export interface UpstreamIdentity {
-  serverInfo: { name: string; version: string; title?: string; websiteUrl?: string };
-  instructions: string | undefined;
-}
+export type UpstreamIdentity = RouteIdentity;
 
 /**
  * One upstream MCP server, connected with mcp-call's client library (stdio or HTTP), kept
