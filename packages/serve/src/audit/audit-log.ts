@@ -13,27 +13,44 @@ const AUDITED = new Set(['tools/call', 'prompts/get', 'resources/read']);
 /** Lines held while the sink does not keep up; past either bound, lines are dropped and counted. */
 const MAX_QUEUED_LINES = 10_000;
 const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
-/** Lines are written together, at most this long after the first of them. */
+/** Lines are made and written together, at most this long after the first of their calls. */
 const BATCH_MS = 50;
+/** Calls kept for their lines at most: they hold their arguments until then. */
+const MAX_CALLS_UNWRITTEN = 1000;
+
+/** What a line needs of a call, taken when it ends. */
+interface AuditedCall {
+  at: number;
+  identity: Record<string, string>;
+  session: string | undefined;
+  method: string;
+  name: string;
+  args: unknown;
+  outcome: RequestOutcome;
+  durationMs: number;
+}
 
 /**
  * The audit log (`--audit-log FILE|-`): one JSON line per tool call, prompt get and resource read,
  * with who made it, in which session, what it was about, a hash of its arguments (never their
- * values), its outcome and duration. Writing never holds a call up: lines are written together
- * every 50 ms; while the sink is slow they wait in a bounded queue, and what does not fit is
- * dropped and counted in a line of its own.
+ * values), its outcome and duration. Writing never holds a call up: lines are made and written
+ * together every 50 ms; while the sink is slow they wait in a bounded queue, and what does not fit
+ * is dropped and counted in a line of its own.
  */
 export class AuditLog implements RequestObserver {
   readonly #sink: Writable;
   readonly #getRegistry: () => Registry;
   readonly #closeSink: boolean;
-  /** Lines not yet handed to the sink: written together, at most every {@link BATCH_MS}. */
+  /** Calls whose lines are not made yet: made and written together, at most {@link BATCH_MS} later. */
+  #calls: AuditedCall[] = [];
+  /** Lines not yet handed to the sink. */
   #pending: string[] = [];
   #pendingBytes = 0;
   #timer: NodeJS.Timeout | undefined;
   /** The sink said it is full: nothing more is handed to it until it drains. */
   #blocked = false;
   #dropped = 0;
+  #closed = false;
 
   private constructor(sink: Writable, getRegistry: () => Registry, closeSink: boolean) {
     this.#sink = sink;
@@ -62,34 +79,41 @@ export class AuditLog implements RequestObserver {
   }
 
   requestEnded({ method, params, session }: ObservedRequest, outcome: RequestOutcome, seconds: number): void {
-    if (!AUDITED.has(method)) return;
-    const args = method === 'resources/read' ? params.uri : params.arguments;
-    // No spread in this literal: V8 builds one that has a spread the slow way. A session that is
-    // undefined is left out of the line by JSON.stringify.
-    const entry = {
-      time: this.#now(),
+    if (!AUDITED.has(method) || this.#closed) return;
+    // What can change after the call (the registry, the session's token) is taken now; the line is
+    // made later, with the others of its batch.
+    this.#calls.push({
+      at: Date.now(),
       identity: this.#identity(session),
       session: session.id,
       method,
       name: observedName(this.#getRegistry(), session, method, params),
-      // One-shot hashing: a Hash object per call costs more than the rest of the line.
-      argumentsHash: `sha256:${hash('sha256', argumentsJson(args), 'hex')}`,
+      args: method === 'resources/read' ? params.uri : params.arguments,
       outcome,
       durationMs: Math.round(seconds * 1000 * 10) / 10,
-    };
-    this.#add(`${JSON.stringify(entry)}\n`);
+    });
+    if (this.#calls.length >= MAX_CALLS_UNWRITTEN) this.#makeLines();
+    else if (this.#timer === undefined) this.#timer = setTimeout(() => this.#flush(), BATCH_MS).unref();
   }
 
-  #lastMs = 0;
-  #lastTime = '';
-  /** The time as ISO text, made once per millisecond: calls that end together share it. */
-  #now(): string {
-    const now = Date.now();
-    if (now !== this.#lastMs) {
-      this.#lastMs = now;
-      this.#lastTime = new Date(now).toISOString();
+  /** Turns the calls of a batch into lines: made together in one loop, they cost about half what each made as its call ends does. */
+  #makeLines(): void {
+    const calls = this.#calls;
+    this.#calls = [];
+    for (const call of calls) {
+      const entry = {
+        time: isoTime(call.at),
+        identity: call.identity,
+        session: call.session,
+        method: call.method,
+        name: call.name,
+        // One-shot hashing: a Hash object per call costs more than the rest of the line.
+        argumentsHash: `sha256:${hash('sha256', argumentsJson(call.args), 'hex')}`,
+        outcome: call.outcome,
+        durationMs: call.durationMs,
+      };
+      this.#add(`${JSON.stringify(entry)}\n`);
     }
-    return this.#lastTime;
   }
 
   readonly #identities = new WeakMap<McpSession, { auth: unknown; identity: Record<string, string> }>();
@@ -105,7 +129,9 @@ export class AuditLog implements RequestObserver {
   /** Writes what is pending and ends the file (standard output stays open). */
   async close(): Promise<void> {
     clearTimeout(this.#timer);
-    this.#flush();
+    // What waits for a slow sink is handed to it now: the stream holds it until it is written.
+    this.#flush(true);
+    this.#closed = true;
     if (!this.#closeSink) return;
     await new Promise<void>((resolve) => this.#sink.end(() => resolve()));
   }
@@ -117,13 +143,12 @@ export class AuditLog implements RequestObserver {
     }
     this.#pending.push(line);
     this.#pendingBytes += line.length;
-    // One write for many lines: a write per call would cost more than the call.
-    if (this.#timer === undefined && !this.#blocked) this.#timer = setTimeout(() => this.#flush(), BATCH_MS).unref();
   }
 
-  #flush(): void {
+  #flush(evenIfBlocked = false): void {
     this.#timer = undefined;
-    if (this.#blocked) return;
+    this.#makeLines();
+    if (this.#blocked && !evenIfBlocked) return;
     if (this.#dropped > 0) {
       this.#pending.push(`${JSON.stringify({ time: new Date().toISOString(), event: 'audit_lines_dropped', count: this.#dropped })}\n`);
       this.#dropped = 0;
@@ -152,6 +177,19 @@ function identityOf(session: McpSession): Record<string, string> {
   }
   if (session.clientAddress) identity.address = session.clientAddress;
   return identity;
+}
+
+let cachedSecond = -1;
+let cachedSecondText = '';
+/** `new Date(ms).toISOString()`, which runs a printf, made once a second: the milliseconds are added. */
+export function isoTime(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedSecondText = new Date(second * 1000).toISOString().slice(0, 20);
+  }
+  const millis = ms - second * 1000;
+  return `${cachedSecondText}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
 }
 
 /**
