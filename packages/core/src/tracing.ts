@@ -51,8 +51,8 @@ export function tracingEndpoint(env: NodeJS.ProcessEnv, option?: string): string
 }
 
 /**
- * Starts OpenTelemetry tracing with the official SDK, loaded only now: spans are batched (at most
- * 2,048 queued, the rest dropped) and exported over OTLP/HTTP, as protobuf (JSON with
+ * Starts OpenTelemetry tracing with the official SDK, loaded only now: a span is made when it
+ * ends (see {@link DeferredSpans}), and spans are batched (at most 2,048 queued, the rest dropped) and exported over OTLP/HTTP, as protobuf (JSON with
  * `OTEL_EXPORTER_OTLP_PROTOCOL=http/json`). Without `url`, the exporter
  * reads the standard `OTEL_EXPORTER_OTLP_*` variables (endpoint, headers, timeout); the sampler
  * follows `OTEL_TRACES_SAMPLER` (default: the parent's decision, else always).
@@ -90,10 +90,12 @@ export async function startTracing(options: { serviceName: string; serviceVersio
   const tracer = provider.getTracer(options.serviceName, options.serviceVersion);
   const propagator = new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] });
   const kinds = { client: api.SpanKind.CLIENT, server: api.SpanKind.SERVER };
-  const start: Tracing['start'] = (name, { kind, attributes, parent }) => {
+  const makeSpan: SpanFactory = (name, { kind, attributes, parent }, startTime) => {
     const parentContext = parent ? propagator.extract(api.ROOT_CONTEXT, parent, api.defaultTextMapGetter) : api.ROOT_CONTEXT;
-    return new SdkRequestSpan(tracer.startSpan(name, { kind: kinds[kind], attributes: defined(attributes) }, parentContext), parentContext, sdkHooks);
+    return new SdkRequestSpan(tracer.startSpan(name, { kind: kinds[kind], attributes: defined(attributes), startTime }, parentContext), parentContext, sdkHooks);
   };
+  const deferred = new DeferredSpans(makeSpan);
+  const start: Tracing['start'] = (name, options) => new DeferredRequestSpan(name, options, deferred);
   const sdkHooks: SdkHooks = {
     start,
     inject: (span, parentContext) => {
@@ -108,10 +110,98 @@ export async function startTracing(options: { serviceName: string; serviceVersio
     async shutdown(timeoutMs = 5000) {
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+      deferred.makeAll();
       await Promise.race([provider.shutdown().catch(() => undefined), late]);
       clearTimeout(timer);
     },
   };
+}
+
+type SpanOptions = Parameters<Tracing['start']>[1];
+/** Makes a span of the SDK's, started at `startTime` (a `performance.now()`) or now. */
+type SpanFactory = (name: string, options: SpanOptions, startTime?: number) => SdkRequestSpan;
+
+/** Spans ended are made at most this long after, together. */
+const DEFER_MS = 50;
+/** Ended spans waiting to be made at most; the next one has them made at once. */
+const MAX_DEFERRED = 1024;
+
+/**
+ * Spans ended but not made yet: made together every 50 ms, in one loop, as the SDK's spans they
+ * were (their start and end times, attributes and status), which costs less than making each as
+ * its request comes and goes.
+ */
+class DeferredSpans {
+  readonly make: SpanFactory;
+  #ended: DeferredRequestSpan[] = [];
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(make: SpanFactory) {
+    this.make = make;
+  }
+
+  add(span: DeferredRequestSpan): void {
+    this.#ended.push(span);
+    if (this.#ended.length >= MAX_DEFERRED) this.makeAll();
+    else this.#timer ??= setTimeout(() => this.makeAll(), DEFER_MS).unref();
+  }
+
+  makeAll(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const ended = this.#ended;
+    this.#ended = [];
+    for (const span of ended) span.make();
+  }
+}
+
+/**
+ * A span made when it ends, not when it starts, unless its context is asked for first (a request
+ * sent on with it): what it would have been is kept until then.
+ */
+class DeferredRequestSpan implements RequestSpan {
+  readonly #name: string;
+  readonly #options: SpanOptions;
+  readonly #spans: DeferredSpans;
+  readonly #startedAt = performance.now();
+  #made: SdkRequestSpan | undefined;
+  #ended: { at: number; errorType: string | undefined; message: string | undefined } | undefined;
+
+  constructor(name: string, options: SpanOptions, spans: DeferredSpans) {
+    this.#name = name;
+    this.#options = options;
+    this.#spans = spans;
+  }
+
+  get carrier(): TraceCarrier {
+    return this.#live().carrier;
+  }
+
+  setAttributes(more: SpanAttributes): void {
+    if (this.#made) return this.#made.setAttributes(more);
+    for (const key in more) this.#options.attributes[key] = more[key];
+  }
+
+  end(errorType?: string, message?: string): void {
+    if (this.#made) return this.#made.end(errorType, message);
+    if (this.#ended) return;
+    this.#ended = { at: performance.now(), errorType, message };
+    this.#spans.add(this);
+  }
+
+  child(name: string, attributes: SpanAttributes): RequestSpan {
+    return this.#live().child(name, attributes);
+  }
+
+  /** Makes the SDK's span as it was: started, and ended, when this one was. */
+  make(): void {
+    const ended = this.#ended!;
+    this.#live().end(ended.errorType, ended.message, ended.at);
+  }
+
+  #live(): SdkRequestSpan {
+    return (this.#made ??= this.#spans.make(this.#name, this.#options, this.#startedAt));
+  }
 }
 
 /** What a span needs of the SDK it was made with. */
@@ -146,12 +236,13 @@ class SdkRequestSpan implements RequestSpan {
     this.#span.setAttributes(defined(more));
   }
 
-  end(errorType?: string, message?: string): void {
+  /** `at`: when it ended, a `performance.now()` (default: now). */
+  end(errorType?: string, message?: string, at?: number): void {
     if (errorType !== undefined) {
       this.#span.setAttribute('error.type', errorType);
       this.#span.setStatus(message === undefined ? { code: this.#sdk.errorStatus } : { code: this.#sdk.errorStatus, message });
     }
-    this.#span.end();
+    this.#span.end(at);
   }
 
   child(name: string, attributes: SpanAttributes): RequestSpan {

@@ -13,6 +13,9 @@ export interface CollectedSpan {
   attributes: Record<string, unknown>;
   /** OTLP's status code: 0 unset, 1 ok, 2 error. */
   statusCode: number;
+  /** When it started and ended, in nanoseconds since 1970. */
+  startNanos: bigint;
+  endNanos: bigint;
 }
 
 /** An OTLP/HTTP receiver on loopback, standing in for an OpenTelemetry collector: JSON decoded, protobuf kept. */
@@ -68,6 +71,8 @@ export async function startOtlpCollector(): Promise<OtlpCollector> {
               kind: Number(span.kind),
               attributes: Object.fromEntries(((span.attributes ?? []) as { key: string; value: OtlpValue }[]).map((a) => [a.key, valueOf(a.value)])),
               statusCode: Number((span.status as { code?: number } | undefined)?.code ?? 0),
+              startNanos: BigInt(String(span.startTimeUnixNano)),
+              endNanos: BigInt(String(span.endTimeUnixNano)),
             });
           }
         }

@@ -28,6 +28,14 @@ describe('OpenTelemetry traces', () => {
     return found[0]!;
   };
 
+  // Spans of different processes are placed by each one's clock, to the millisecond.
+  const expectWithin = (inner: CollectedSpan, outer: CollectedSpan) => {
+    const slack = 2_000_000n;
+    expect(inner.startNanos, `${inner.name} starts within ${outer.name}`).toBeGreaterThanOrEqual(outer.startNanos - slack);
+    expect(inner.endNanos, `${inner.name} ends within ${outer.name}`).toBeLessThanOrEqual(outer.endNanos + slack);
+    expect(inner.endNanos).toBeGreaterThan(inner.startNanos);
+  };
+
   beforeAll(async () => {
     collector = await startOtlpCollector();
     const upstreamDir = await writeTempFiles({ 'mcp-serve.config.mjs': `export default { name: 'upstream', tools: './tools.mjs' };`, 'tools.mjs': TOOLS });
@@ -76,6 +84,9 @@ describe('OpenTelemetry traces', () => {
     }
     const upstreamSpan = one(spans, { service: upstreamService, name: 'tools/call echo' });
     expect(upstreamSpan).toMatchObject({ kind: 2, parentSpanId: forwarded.spanId });
+    // A server span is made after its request ends, as it was: within the call that caused it.
+    expectWithin(upstreamSpan, forwarded);
+    expectWithin(served, client);
     expect(upstreamSpan.attributes['network.transport']).toBe(transport);
   });
 
