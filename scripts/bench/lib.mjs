@@ -209,13 +209,13 @@ async function connectSdk(transport, streamUrl, postUrl) {
  *
  * Returns each server's mean CPU per call.
  */
-export async function measureSdkCallsInTurn(transport, servers, calls, block = 100) {
+export async function measureSdkCallsInTurn(transport, servers, calls, { block = 100, warm = 300 } = {}) {
   setMaxListeners(0);
   const clients = await Promise.all(servers.map((server) => connectSdk(transport, server.url, server.url)));
   const callMany = async (client, count) => {
     for (let i = 0; i < count; i++) await client.callTool({ name: 'greet', arguments: { name: 'x' } });
   };
-  for (const client of clients) await callMany(client, 300); // warm the JIT
+  for (const client of clients) await callMany(client, warm); // warm the JIT
   const spent = servers.map(() => 0);
   for (let done = 0; done < calls; done += block) {
     const count = Math.min(block, calls - done);

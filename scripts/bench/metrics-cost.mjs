@@ -5,7 +5,8 @@
 // the machine's other work falls on each alike. Each cell: the CPU per call of the setting's least
 // disturbed round (other work only ever adds), and its ratio to all off's.
 //
-//   node scripts/bench/metrics-cost.mjs [--calls 3000] [--rounds 3]
+//   node scripts/bench/metrics-cost.mjs [--calls 3000] [--rounds 3] [--warm 300]   (--warm: calls to each
+//   server before the measured ones, for the JIT)
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,7 @@ import { haveCallgrind, measureInstructions } from './instructions-per-call.mjs'
 import { measureSdkCallsInTurn, pinSelf, startMcpServe } from './lib.mjs';
 
 if (!pinSelf()) {
-  const { values } = parseArgs({ options: { calls: { type: 'string', default: '3000' }, rounds: { type: 'string', default: '3' }, instructions: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { calls: { type: 'string', default: '3000' }, rounds: { type: 'string', default: '3' }, warm: { type: 'string', default: '300' }, instructions: { type: 'boolean', default: false } } });
   // A collector that answers every export at once, as a local OpenTelemetry Collector would.
   const collector = createServer((req, res) => req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}')));
   await new Promise((resolve) => collector.listen(0, '127.0.0.1', resolve));
@@ -50,7 +51,7 @@ if (!pinSelf()) {
     for (let round = 0; round < Number(values.rounds); round++) {
       // All four servers at once, called in turn: the machine's other work falls on each alike.
       const servers = await Promise.all(names.map((name) => startMcpServe(settings[name])));
-      const measured = await measureSdkCallsInTurn(transport, servers, Number(values.calls));
+      const measured = await measureSdkCallsInTurn(transport, servers, Number(values.calls), { warm: Number(values.warm) });
       names.forEach((name, i) => perCall[name].push(measured[i]));
       await Promise.all(servers.map((server) => server.stop()));
     }
