@@ -364,7 +364,8 @@ function applyRecord(session: McpSession, record: SharedSessionRecord, establish
   if (established) session.established = true;
 }
 
-function recordOf(session: McpSession, kind: SharedSessionRecord['kind']): SharedSessionRecord {
+/** What the store keeps of a session, for another process to serve it. */
+export function recordOf(session: McpSession, kind: SharedSessionRecord['kind']): SharedSessionRecord {
   return { kind, owner: session.principal, protocolVersion: session.protocolVersion, clientCapabilities: session.clientCapabilities, clientInfo: session.clientInfo, logLevel: session.logLevel, ...(session.toolSelection ? { tools: [...session.toolSelection] } : {}), ...(session.route === undefined ? {} : { route: session.route }) };
 }
 

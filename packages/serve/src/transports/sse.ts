@@ -9,7 +9,7 @@ import { type SessionView, viewOfRecord } from '../http/session-view.ts';
 import type { Logger } from '../logger.ts';
 import type { MessageSink } from '../server/json-rpc.ts';
 import type { McpSession } from '../server/mcp-session.ts';
-import { sendStoreUnavailable, type SharedSessions, StoreUnavailableError } from '../sessions/shared-sessions.ts';
+import { recordOf, sendStoreUnavailable, type SharedSessions, StoreUnavailableError } from '../sessions/shared-sessions.ts';
 import { chain } from './chain.ts';
 import { formatEvent, KEEP_ALIVE, openEventStream, whenDrained, writeBounded } from './sse-stream.ts';
 
@@ -140,7 +140,7 @@ export function createSseTransport(options: SseTransportOptions): SseTransportHa
         shared.adopt(session);
         const held = { session, deliver: (json: string) => void sink({ jsonrpc: '2.0' }, undefined, json), release: () => undefined };
         try {
-          await shared.save(id, { kind: 'sse', owner: credential, protocolVersion: session.protocolVersion, clientCapabilities: {}, logLevel: undefined, ...(view.tools ? { tools: [...view.tools] } : {}), ...(view.route === undefined ? {} : { route: view.route }) }, true);
+          await shared.save(id, recordOf(session, 'sse'), true);
           await shared.hold(id, held);
         } catch (error) {
           session.close();
