@@ -86,6 +86,26 @@ export interface Target {
   watchers: Map<string, Set<() => void>>;
   /** An upstream started for this one call (perSession, an anonymous client without a session): stopped after it. */
   oneOff?: boolean;
+  /** The upstream that took this one's watches over when it was retired. */
+  successor?: Target;
+}
+
+/**
+ * Moves a retired upstream's watches to the one started in its place, which subscribes to each
+ * URI: a user's subscriptions outlive a change of their secrets.
+ */
+export function takeOverWatches(from: Target, to: Target): void {
+  for (const [uri, notifies] of from.watchers) {
+    const there = to.watchers.get(uri);
+    if (there) {
+      for (const notify of notifies) there.add(notify);
+      continue;
+    }
+    to.watchers.set(uri, notifies);
+    void to.upstream.request('resources/subscribe', { uri }, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+  }
+  from.watchers.clear();
+  from.successor = to;
 }
 
 /** A signal that never aborts, for sends whose cancellation goes through `onCancel`. */
@@ -227,19 +247,22 @@ export function upstreamDefinitions(upstream: Upstream, naming: Naming, route: (
   }
   const read = async (uri: string, ctx: HandlerContext): Promise<ResourceContents[]> => ((await forward(ctx, 'resources/read', { uri })).contents ?? []) as ResourceContents[];
   // One upstream subscription per URI and upstream, however many clients watch it there.
-  const watch = ({ upstream: watched, watchers }: Target, uri: string, notify: () => void): (() => void) => {
-    let set = watchers.get(uri);
+  const watch = (target: Target, uri: string, notify: () => void): (() => void) => {
+    let set = target.watchers.get(uri);
     if (!set) {
       set = new Set();
-      watchers.set(uri, set);
-      void watched.request('resources/subscribe', { uri }, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+      target.watchers.set(uri, set);
+      void target.upstream.request('resources/subscribe', { uri }, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
     }
     set.add(notify);
     return () => {
-      set!.delete(notify);
-      if (set!.size > 0 || watchers.get(uri) !== set) return;
-      watchers.delete(uri);
-      void watched.request('resources/unsubscribe', { uri }, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+      // Where the watch is now: on the successor of a retired upstream.
+      let current = target;
+      while (current.successor) current = current.successor;
+      const watching = current.watchers.get(uri);
+      if (!watching?.delete(notify) || watching.size > 0) return;
+      current.watchers.delete(uri);
+      void current.upstream.request('resources/unsubscribe', { uri }, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
     };
   };
   // A subscriber watches on the upstream its calls go to (its own, under scope "user" or

@@ -1,7 +1,7 @@
 import { RpcError } from '@mcp-cli/core';
 
 import type { Logger } from '../logger.ts';
-import type { Target } from './upstream-definitions.ts';
+import { takeOverWatches, type Target } from './upstream-definitions.ts';
 
 /** How one `scope: "user"` server's upstreams are kept. */
 export interface UserServerLimits {
@@ -21,8 +21,12 @@ export const UPSTREAMS_EXHAUSTED = -32050;
 interface Pooled {
   server: string;
   target: Promise<Target>;
+  /** Starts it (again, when it is retired while watched). */
+  start: () => Promise<Target>;
   /** Set once started. */
   started: Target | undefined;
+  /** Started in place of a retired one: its start reads the secrets as they are now. */
+  replacement?: boolean;
   lastUsed: number;
 }
 
@@ -73,7 +77,7 @@ export class UserUpstreams {
       freed = this.#evictIdle(undefined);
       if (!freed) return Promise.reject(exhausted(server, `the gateway's limit of ${this.#maxTotal} in total (limits.maxUpstreams)`));
     }
-    const pooled: Pooled = { server, target: freed ? freed.then(start) : start(), started: undefined, lastUsed: Date.now() };
+    const pooled: Pooled = { server, target: freed ? freed.then(start) : start(), start, started: undefined, lastUsed: Date.now() };
     this.#pool.set(key, pooled);
     pooled.target.then(
       (target) => (pooled.started = target),
@@ -91,15 +95,27 @@ export class UserUpstreams {
   /**
    * Retires a user's upstream (their secrets changed): their next call starts a new one, and the
    * old one stops once its calls in flight have ended. It counts against the caps until it has.
+   * One with resources watched is replaced at once, and its successor takes the watches over.
    */
   retire(server: string, user: string): void {
     const key = `${server}\u0000${user}`;
     const pooled = this.#pool.get(key);
-    if (!pooled) return;
+    // A change is heard twice (from the call that made it, and from the store): the replacement
+    // the first retire started is already the new one.
+    if (!pooled || (pooled.replacement && !pooled.started)) return;
     this.#stopCounted(key, pooled, async ({ active }) => {
       // A shutdown does not wait for them.
       for (let waited = 0; active.size > 0 && waited < RETIRE_WAIT_MS && !this.#closing; waited += RETIRE_POLL_MS) await new Promise((resolve) => setTimeout(resolve, RETIRE_POLL_MS));
     });
+    const watched = pooled.started;
+    if (!watched || watched.watchers.size === 0 || this.#closing) return;
+    const replacing = this.acquire(server, user, pooled.start);
+    const replacement = this.#pool.get(key);
+    if (replacement) replacement.replacement = true;
+    replacing.then(
+      (next) => takeOverWatches(watched, next),
+      (error: Error) => this.#logger.warn(`a per-user upstream of ${server} was replaced, and its resource subscriptions ended: ${error.message}`),
+    );
   }
 
   /** Retires the upstreams of `server` whose identity `matches` (a change heard from another process names users by digest). */

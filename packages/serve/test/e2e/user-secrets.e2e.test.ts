@@ -1,4 +1,7 @@
 import { freePort, type OidcProvider, rawRequest, REDIS_BIN, runCall, SERVE_BIN, startOidcProvider, startRedis, startServe, writeTempFiles, type ServeProcess } from '@mcp-cli/test-utils';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Per-user secrets: each user sets their own with `mcp-call secrets set`, sent to the gateway
@@ -6,6 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // nobody else's does, and it never shows in /health, the server's output or an error.
 const UPSTREAM_TOOLS = `
 export const key = { kind: 'tool', name: 'key', description: 'the key this upstream was started with', handler: () => JSON.stringify({ pid: process.pid, user: process.env.USER_SUB, key: process.env.API_KEY }) };
+const watching = new Set();
+export const board = { kind: 'resource', uri: 'test://board', name: 'board', read: () => 'board', subscribe: (notify) => { watching.add(notify); return () => watching.delete(notify); } };
+export const touch = { kind: 'tool', name: 'touch', description: 'changes the board', handler: () => { for (const notify of watching) notify(); return 'touched ' + process.pid; } };
 `;
 const CONFIG = (dir: string) => `export default { servers: { vault: {
   command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(SERVE_BIN)}, '--stdio', '--config', ${JSON.stringify(`${dir}/upstream/mcp-serve.config.mjs`)}],
@@ -75,6 +81,35 @@ describe('per-user secrets', () => {
     const unknown = await call('ada', ['secrets', 'set', 'nowhere', 'API_KEY'], 'x');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('Server "nowhere" takes no secrets here; these do: vault');
+  });
+
+  it("keeps a user's resource subscriptions through a change of their secret", async () => {
+    expect((await call('grace', ['secrets', 'set', 'vault', 'API_KEY'], GRACE_KEY)).code).toBe(0);
+    const client = new Client({ name: 'e2e', version: '1' });
+    const transport = new StreamableHTTPClientTransport(new URL(`${gateway.url}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${tokens.grace!}` } } });
+    await client.connect(transport);
+    const heard: string[] = [];
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => void heard.push(notification.params.uri));
+    const keyNow = async () => JSON.parse(((await client.callTool({ name: 'vault_key', arguments: {} })).content as { text: string }[])[0]!.text) as { pid: number; key: string };
+    const touched = async (count: number) => {
+      await client.callTool({ name: 'vault_touch', arguments: {} });
+      await expect.poll(() => heard.length, { timeout: 10_000 }).toBe(count);
+    };
+    try {
+      await client.subscribeResource({ uri: 'test://board' });
+      const before = await keyNow();
+      await touched(1);
+      // The new secret needs a new process: it takes the subscription over from the old one.
+      expect((await call('grace', ['secrets', 'set', 'vault', 'API_KEY'], 'grace-rotated-key-4242')).code).toBe(0);
+      const after = await keyNow();
+      expect(after).toMatchObject({ key: 'grace-rotated-key-4242' });
+      expect(after.pid).not.toBe(before.pid);
+      await touched(2);
+      expect(heard).toEqual(['test://board', 'test://board']);
+    } finally {
+      await transport.terminateSession();
+      await client.close();
+    }
   });
 });
 
