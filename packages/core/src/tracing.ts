@@ -52,7 +52,8 @@ export function tracingEndpoint(env: NodeJS.ProcessEnv, option?: string): string
 
 /**
  * Starts OpenTelemetry tracing with the official SDK, loaded only now: a span is made when it
- * ends (see {@link DeferredSpans}), and spans are batched (at most 2,048 queued, the rest dropped) and exported over OTLP/HTTP, as protobuf (JSON with
+ * ends (see {@link DeferredSpans}); spans are batched (at most 2,048 queued, the rest dropped)
+ * and exported over OTLP/HTTP, as protobuf (JSON with
  * `OTEL_EXPORTER_OTLP_PROTOCOL=http/json`). Without `url`, the exporter
  * reads the standard `OTEL_EXPORTER_OTLP_*` variables (endpoint, headers, timeout); the sampler
  * follows `OTEL_TRACES_SAMPLER` (default: the parent's decision, else always).
@@ -183,9 +184,9 @@ class DeferredRequestSpan implements RequestSpan {
   }
 
   end(errorType?: string, message?: string): void {
-    if (this.#made) return this.#made.end(errorType, message);
     if (this.#ended) return;
     this.#ended = { at: performance.now(), errorType, message };
+    if (this.#made) return this.#made.end(errorType, message);
     this.#spans.add(this);
   }
 

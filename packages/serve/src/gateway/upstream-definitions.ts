@@ -102,10 +102,15 @@ export function takeOverWatches(from: Target, to: Target): void {
       continue;
     }
     to.watchers.set(uri, notifies);
-    void to.upstream.request('resources/subscribe', { uri }, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+    askWatch(to.upstream, 'resources/subscribe', uri);
   }
   from.watchers.clear();
   from.successor = to;
+}
+
+/** Subscribes to, or unsubscribes from, a URI upstream; one that fails or does not answer in 10 s is let go. */
+function askWatch(upstream: Upstream, method: 'resources/subscribe' | 'resources/unsubscribe', uri: string): void {
+  void upstream.request(method, { uri }, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
 }
 
 /** A signal that never aborts, for sends whose cancellation goes through `onCancel`. */
@@ -252,7 +257,7 @@ export function upstreamDefinitions(upstream: Upstream, naming: Naming, route: (
     if (!set) {
       set = new Set();
       target.watchers.set(uri, set);
-      void target.upstream.request('resources/subscribe', { uri }, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+      askWatch(target.upstream, 'resources/subscribe', uri);
     }
     set.add(notify);
     return () => {
@@ -262,7 +267,7 @@ export function upstreamDefinitions(upstream: Upstream, naming: Naming, route: (
       const watching = current.watchers.get(uri);
       if (!watching?.delete(notify) || watching.size > 0) return;
       current.watchers.delete(uri);
-      void current.upstream.request('resources/unsubscribe', { uri }, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+      askWatch(current.upstream, 'resources/unsubscribe', uri);
     };
   };
   // A subscriber watches on the upstream its calls go to (its own, under scope "user" or
