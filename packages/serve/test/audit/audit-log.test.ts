@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { constants, openSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { Socket } from 'node:net';
@@ -12,7 +13,7 @@ import type { McpSession, ObservedRequest } from '../../src/server/mcp-session.t
 import type { Registry } from '../../src/server/registry.ts';
 
 // What the audit log reads of a server: its tools, and a session with a static token's principal.
-const registry = { tools: new Map([['greet', {}]]), prompts: new Map(), resources: new Map(), templates: [] } as unknown as Registry;
+const registry = { tools: new Map([['greet', {}], ['say "hi"\n\u2028', {}]]), prompts: new Map(), resources: new Map(), templates: [] } as unknown as Registry;
 const session = { id: 'session-1', auth: undefined, principal: 'a1b2c3d4e5f6a7b8', clientAddress: '127.0.0.1', route: undefined } as unknown as McpSession;
 const greet = (name: string): ObservedRequest => ({ method: 'tools/call', params: { name: 'greet', arguments: { name } }, session, requestId: 1, span: undefined });
 
@@ -30,13 +31,19 @@ describe('AuditLog', () => {
     const log = await AuditLog.open(file, () => registry);
     for (let i = 0; i < 2500; i++) log.requestEnded(greet(`n${i}`), 'ok', 0.0012);
     log.requestEnded({ ...greet('x'), params: { name: 'nope' } }, 'protocol_error', 0.5);
+    const stateless = { ...session, id: undefined, auth: { sub: 'ada', client_id: 'ci' } } as unknown as McpSession;
+    log.requestEnded({ ...greet('x'), session: stateless, params: { name: 'say "hi"\n\u2028', arguments: { b: 1, a: '"' } } }, 'tool_error', 2);
     await log.close();
-    const lines = (await readFile(file, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(lines).toHaveLength(2501);
+    const text = (await readFile(file, 'utf8')).trim().split('\n');
+    // Each line is JSON as JSON.stringify writes it, whatever the names hold.
+    for (const line of text) expect(line).toBe(JSON.stringify(JSON.parse(line)));
+    const lines = text.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toHaveLength(2502);
+    expect(lines.at(-1)).toEqual({ time: expect.any(String), identity: { subject: 'ada', clientId: 'ci', address: '127.0.0.1' }, method: 'tools/call', name: 'say "hi"\n\u2028', argumentsHash: `sha256:${createHash('sha256').update('{"a":"\\"","b":1}').digest('hex')}`, outcome: 'tool_error', durationMs: 2000 });
     expect(lines[0]).toMatchObject({ identity: { token: 'a1b2c3d4e5f6', address: '127.0.0.1' }, session: 'session-1', method: 'tools/call', name: 'greet', outcome: 'ok', durationMs: 1.2 });
-    expect(lines.at(-1)).toMatchObject({ name: '(unknown)', outcome: 'protocol_error', durationMs: 500 });
+    expect(lines.at(-2)).toMatchObject({ name: '(unknown)', outcome: 'protocol_error', durationMs: 500 });
     // Each line hashes its own call's arguments.
-    expect(new Set(lines.map((line) => line.argumentsHash)).size).toBe(2501);
+    expect(new Set(lines.map((line) => line.argumentsHash)).size).toBe(2502);
   });
 
   it('holds a bounded number of lines while its sink does not read, and counts what it dropped', async () => {
