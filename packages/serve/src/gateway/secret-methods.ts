@@ -17,9 +17,8 @@ export const SECRET_METHODS = { set: 'mcp-serve/secrets/set', delete: 'mcp-serve
  * parameter.
  *
  * @param servers each server that uses `${user.secrets.NAME}`, with the names it uses
- * @param changed a user's secrets for a server changed: their upstream starts again with them
  */
-export function secretMethods(secrets: UserSecrets, servers: ReadonlyMap<string, string[]>, changed: (server: string, user: UserIdentity) => void): ProtocolExtension {
+export function secretMethods(secrets: UserSecrets, servers: ReadonlyMap<string, string[]>): ProtocolExtension {
   const methods = new Map<string, MethodHandler>();
   methods.set(SECRET_METHODS.set, async (params, ctx) => {
     const user = userCalling(ctx);
@@ -29,15 +28,12 @@ export function secretMethods(secrets: UserSecrets, servers: ReadonlyMap<string,
     if (typeof value !== 'string' || value === '') throw new RpcError(RpcCode.invalidParams, 'Invalid params: "value" must be a string that is not empty');
     if (Buffer.byteLength(value) > MAX_SECRET_BYTES) throw new RpcError(RpcCode.invalidParams, `Invalid params: "value" is longer than ${MAX_SECRET_BYTES} bytes`);
     await secrets.set(server, user, name, value);
-    changed(server, user);
     return {};
   });
   methods.set(SECRET_METHODS.delete, async (params, ctx) => {
     const user = userCalling(ctx);
     const server = serverOf(params, servers);
-    const deleted = await secrets.delete(server, user, nameOf(params));
-    if (deleted) changed(server, user);
-    return { deleted };
+    return { deleted: await secrets.delete(server, user, nameOf(params)) };
   });
   methods.set(SECRET_METHODS.list, async (_params, ctx) => {
     const user = userCalling(ctx);

@@ -294,10 +294,10 @@ export async function startGateway(
     extension: (store) => {
       if (oneClient || usingSecrets.size === 0) return undefined;
       secrets = UserSecrets.open(store, process.env);
-      // A change made through another process of the store retires the user's upstream here too.
+      // A change, made through this process or another of the store, retires the user's upstream here.
       secrets.onChange((server, userDigest) => users.retireWhere(server, (user) => UserSecrets.digestOf(user) === userDigest));
       if (!secrets.canSeal) logger.warn(`servers ${[...usingSecrets.keys()].join(', ')} use \${user.secrets}, but with a shared store secrets are kept only when ${SECRETS_KEY_VARIABLE} is set (the same in every process)`);
-      return secretMethods(secrets, usingSecrets, (server, user) => users.retire(server, user.key));
+      return secretMethods(secrets, usingSecrets);
     },
     sessionClosed: (sessionId) => {
       tasks.forget(sessionId);

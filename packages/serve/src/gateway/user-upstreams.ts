@@ -25,8 +25,6 @@ interface Pooled {
   start: () => Promise<Target>;
   /** Set once started. */
   started: Target | undefined;
-  /** Started in place of a retired one: its start reads the secrets as they are now. */
-  replacement?: boolean;
   lastUsed: number;
 }
 
@@ -100,19 +98,14 @@ export class UserUpstreams {
   retire(server: string, user: string): void {
     const key = `${server}\u0000${user}`;
     const pooled = this.#pool.get(key);
-    // A change is heard twice (from the call that made it, and from the store): the replacement
-    // the first retire started is already the new one.
-    if (!pooled || (pooled.replacement && !pooled.started)) return;
+    if (!pooled) return;
     this.#stopCounted(key, pooled, async ({ active }) => {
       // A shutdown does not wait for them.
       for (let waited = 0; active.size > 0 && waited < RETIRE_WAIT_MS && !this.#closing; waited += RETIRE_POLL_MS) await new Promise((resolve) => setTimeout(resolve, RETIRE_POLL_MS));
     });
     const watched = pooled.started;
     if (!watched || watched.watchers.size === 0 || this.#closing) return;
-    const replacing = this.acquire(server, user, pooled.start);
-    const replacement = this.#pool.get(key);
-    if (replacement) replacement.replacement = true;
-    replacing.then(
+    this.acquire(server, user, pooled.start).then(
       (next) => takeOverWatches(watched, next),
       (error: Error) => this.#logger.warn(`a per-user upstream of ${server} was replaced, and its resource subscriptions ended: ${error.message}`),
     );

@@ -164,9 +164,14 @@ export class RedisStore implements StateStore {
     this.#fieldListeners.push(listener);
   }
 
-  /** Every process hears of it (this one too, through its subscription). */
+  /** This process's listeners hear of it at once, the other processes' through the store. */
   async #fieldsChanged(key: string): Promise<void> {
-    await this.#redis.publish(this.#fieldsChannel(), key);
+    this.#tellFieldListeners(key);
+    await this.#redis.publish(this.#fieldsChannel(), `${this.processId} ${key}`);
+  }
+
+  #tellFieldListeners(key: string): void {
+    for (const listener of this.#fieldListeners) listener(key);
   }
 
   async signal(runner: string, signal: TaskSignal): Promise<void> {
@@ -204,7 +209,9 @@ export class RedisStore implements StateStore {
     this.#subscriber.on('message', (channel: string, message: string) => {
       if (sessionChannels.includes(channel)) return this.sessions.receive(message);
       if (channel === this.#fieldsChannel()) {
-        for (const listener of this.#fieldListeners) listener(message);
+        // "<process id> <key>": the process that made the change has told its own listeners.
+        const space = message.indexOf(' ');
+        if (space > 0 && message.slice(0, space) !== this.processId) this.#tellFieldListeners(message.slice(space + 1));
         return;
       }
       try {

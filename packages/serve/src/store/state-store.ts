@@ -69,7 +69,10 @@ export interface StateStore {
   getFields(key: string): Promise<Record<string, string>>;
   /** Takes `field` out of the map under `key`; false when it was not there. */
   deleteField(key: string, field: string): Promise<boolean>;
-  /** Calls `listener` with the key of each map a field was set in or taken out of, by any process of the store. */
+  /**
+   * Calls `listener` with the key of each map a field was set in or taken out of, by any process
+   * of the store: once per change, before the change's own call returns in the process that made it.
+   */
   onFieldsChanged(listener: (key: string) => void): void;
   /** Takes the signals sent to this process. */
   onSignal(handler: (signal: TaskSignal) => void): void;
